@@ -1,0 +1,142 @@
+"""The module catalog: what modules exist, at which version, with which content.
+
+Modules live in ``modules/<name>/`` with a ``module.yaml``. In a source checkout that is the
+repository's own folder; in an installed wheel the same files are bundled in the package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import SpecError, WorkError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+_REPO_DIR = PACKAGE_DIR.parent
+_BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+
+
+def data_dir(name: str) -> Path:
+    """``modules`` or ``blueprints``: the checkout's folder when present, else the bundled copy."""
+    for base in (_REPO_DIR, _BUNDLED_DIR):
+        candidate = base / name
+        if candidate.is_dir():
+            return candidate
+    raise WorkError(f"aisec is installed without its {name}/ folder; reinstall it")
+
+
+def parse_version(text: str) -> tuple[int, int, int]:
+    m = VERSION_RE.match(text)
+    if not m:
+        raise ValueError(f"not a semantic version: {text!r}")
+    return int(m.group(1)), int(m.group(2)), int(m.group(3))
+
+
+def satisfies(version: tuple[int, int, int], constraint: str) -> bool:
+    """Terraform-style constraints: ``~> 1.2``, ``>= 1.0, < 2.0``, ``= 1.0.0`` or a bare version."""
+    for part in constraint.split(","):
+        m = re.match(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*(\d+(?:\.\d+){0,2})\s*$", part)
+        if not m:
+            raise ValueError(f"not a version constraint: {constraint!r}")
+        op = m.group(1) or "="
+        nums = [int(x) for x in m.group(2).split(".")]
+        bound = tuple(nums + [0] * (3 - len(nums)))
+        if op == "~>":
+            # ~> 1.2 allows >= 1.2.0, < 2.0.0; ~> 1.2.3 allows >= 1.2.3, < 1.3.0
+            head = nums[:-1] if len(nums) > 1 else nums[:]
+            head[-1] += 1
+            upper_t = tuple(head + [0] * (3 - len(head)))
+            ok = bound <= version < upper_t
+        else:
+            ok = {
+                "=": version == bound,
+                "!=": version != bound,
+                ">": version > bound,
+                ">=": version >= bound,
+                "<": version < bound,
+                "<=": version <= bound,
+            }[op]
+        if not ok:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    version: str
+    summary: str
+    terraform: str
+    providers: dict[str, str]
+    controls: tuple[str, ...]
+    path: Path
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """Every file of the module, by relative POSIX path, sorted: what gets vendored and hashed."""
+        for p in sorted(self.path.rglob("*")):
+            rel = p.relative_to(self.path)
+            if p.is_file() and not any(part.startswith(".") for part in rel.parts):
+                yield rel.as_posix(), p.read_bytes()
+
+    @property
+    def sha256(self) -> str:
+        h = hashlib.sha256()
+        for rel, data in self.files():
+            h.update(rel.encode() + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Catalog:
+    modules: dict[str, tuple[Module, ...]]  # name -> versions, newest first
+
+    def resolve(self, name: str, constraint: str | None, source: str = "spec") -> Module:
+        versions = self.modules.get(name)
+        if not versions:
+            raise WorkError(f"the catalog has no module named {name!r}")
+        if constraint is None:
+            return versions[0]
+        try:
+            for module in versions:
+                if satisfies(parse_version(module.version), constraint):
+                    return module
+        except ValueError as exc:
+            raise SpecError(f"{source}: modules.{name}: {exc}") from None
+        available = ", ".join(m.version for m in versions)
+        raise SpecError(
+            f"{source}: modules.{name}: no released version satisfies {constraint!r}; available: {available}"
+        )
+
+
+def _load_module(path: Path) -> Module:
+    meta: dict[str, Any] = yaml.safe_load((path / "module.yaml").read_text(encoding="utf-8"))
+    parse_version(str(meta["version"]))
+    return Module(
+        name=str(meta["name"]),
+        version=str(meta["version"]),
+        summary=str(meta["summary"]),
+        terraform=str(meta["terraform"]),
+        providers={str(k): str(v) for k, v in meta.get("providers", {}).items()},
+        controls=tuple(meta.get("controls", [])),
+        path=path,
+    )
+
+
+@cache
+def load_catalog(root: Path | None = None) -> Catalog:
+    base = root or data_dir("modules")
+    found: dict[str, list[Module]] = {}
+    for meta in sorted(base.glob("*/module.yaml")):
+        module = _load_module(meta.parent)
+        found.setdefault(module.name, []).append(module)
+    return Catalog(
+        {n: tuple(sorted(ms, key=lambda m: parse_version(m.version), reverse=True)) for n, ms in found.items()}
+    )

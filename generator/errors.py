@@ -1,0 +1,49 @@
+"""One exception hierarchy. The CLI turns these into messages and exit codes in one place.
+
+Every error a user can cause derives from :class:`AisecError`; anything else reaching the
+CLI is a bug and is reported as such (with the traceback only under ``AISEC_DEBUG=1``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class AisecError(Exception):
+    """Base of every error aisec reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = list(details)
+
+    def lines(self) -> list[str]:
+        return [self.message, *self.details]
+
+
+class UserInputError(AisecError, ValueError):
+    """Bad input from the user: a spec, an argument, a file. Exit code 2."""
+
+    exit_code = 2
+
+
+class SpecError(UserInputError):
+    """A spec file that cannot be loaded. ``details`` holds one ``file: path: message`` per problem."""
+
+
+class WorkError(AisecError, RuntimeError):
+    """The work itself failed (checks, terraform, files on disk). Exit code 1."""
+
+
+class EditedFilesError(WorkError):
+    """Rendering would overwrite files the user edited since the last render."""
+
+    def __init__(self, directory: str, files: Sequence[str]) -> None:
+        super().__init__(
+            f"{directory}: {len(files)} generated file(s) were edited since the last render; "
+            "nothing was written. Move your changes to a *.custom.tf file or re-run with --force.",
+            [f"edited: {f}" for f in files],
+        )
+        self.files = list(files)

@@ -1,0 +1,161 @@
+"""Safe HCL emission: every value from a spec reaches HCL through :func:`encode`.
+
+Templates may only print :class:`Hcl` fragments (the template environment refuses anything
+else), and a plain ``str`` becomes a quoted, escaped HCL string literal. So a hostile name or
+description can never close a string, open an interpolation (``${``/``%{``) or add a block.
+
+:func:`align` then applies ``terraform fmt``'s alignment of ``=`` in runs of single-line
+attributes, so rendered files pass ``terraform fmt -check`` without running terraform.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+BARE_KEY_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+class Hcl(str):
+    """A fragment of HCL that is already safe to emit verbatim (an expression or a literal)."""
+
+    __slots__ = ()
+
+
+def ident(name: str) -> Hcl:
+    """An HCL identifier (block label position or attribute name); refuses anything else."""
+    if not IDENT_RE.match(name):
+        raise ValueError(f"not an HCL identifier: {name!r}")
+    return Hcl(name)
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def string(value: str) -> Hcl:
+    """A quoted HCL string literal whose value is exactly ``value``."""
+    out = []
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        nxt = value[i + 1] if i + 1 < len(value) else ""
+        if ch in "$%" and nxt == "{":
+            out.append(ch + ch + "{")  # $${ and %%{ are literal ${ and %{ in HCL templates
+            i += 2
+            continue
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 32 or ord(ch) == 127 or 0x2028 <= ord(ch) <= 0x2029:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+        i += 1
+    return Hcl('"' + "".join(out) + '"')
+
+
+def _key(key: str) -> str:
+    return key if BARE_KEY_RE.match(key) else string(key)
+
+
+def _is_scalar(value: Any) -> bool:
+    return value is None or isinstance(value, (str, bool, int, float))
+
+
+def encode(value: Any, indent: int = 0) -> Hcl:
+    """HCL for a Python value: str (escaped), bool, int, None, lists and dicts (multi-line)."""
+    pad = "  " * indent
+    if isinstance(value, Hcl):
+        return value
+    if value is None:
+        return Hcl("null")
+    if isinstance(value, bool):
+        return Hcl("true" if value else "false")
+    if isinstance(value, int):
+        return Hcl(str(value))
+    if isinstance(value, str):
+        return string(value)
+    if isinstance(value, Mapping):
+        if not value:
+            return Hcl("{}")
+        lines = [f"{pad}  {_key(str(k))} = {encode(v, indent + 1)}" for k, v in value.items()]
+        return Hcl("{\n" + "\n".join(lines) + f"\n{pad}}}")
+    if isinstance(value, Sequence):
+        items = list(value)
+        if not items:
+            return Hcl("[]")
+        if all(_is_scalar(v) or isinstance(v, Hcl) for v in items):
+            one_line = "[" + ", ".join(encode(v) for v in items) + "]"
+            if len(one_line) + len(pad) <= 100:
+                return Hcl(one_line)
+            return Hcl("[\n" + "".join(f"{pad}  {encode(v)},\n" for v in items) + f"{pad}]")
+        return Hcl("[\n" + "".join(f"{pad}  {encode(v, indent + 1)},\n" for v in items) + f"{pad}]")
+    raise TypeError(f"cannot encode {type(value).__name__} as HCL")
+
+
+# --------------------------------------------------------------------------- formatting
+_ATTR_RE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_-]*|\"(?:[^\"\\]|\\.)*\")\s*=\s*(.*)$")
+
+
+def _depth_change(text: str) -> int:
+    """Net opening brackets in a line, ignoring those inside string literals."""
+    depth = 0
+    in_str = False
+    escaped = False
+    for ch in text:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+    return depth
+
+
+def align(text: str) -> str:
+    """Align ``=`` in runs of single-line attributes at one indent, as ``terraform fmt`` does.
+
+    Also strips trailing spaces, folds runs of blank lines and ends the text with one newline.
+    """
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    folded: list[str] = []
+    for ln in lines:
+        if ln == "" and (not folded or folded[-1] == ""):
+            continue
+        folded.append(ln)
+    while folded and folded[-1] == "":
+        folded.pop()
+
+    out: list[str] = []
+    group: list[tuple[str, str, str]] = []
+
+    def flush() -> None:
+        if group:
+            width = max(len(k) for _, k, _ in group)
+            out.extend(f"{ind}{k.ljust(width)} = {v}" for ind, k, v in group)
+            group.clear()
+
+    for ln in folded:
+        m = _ATTR_RE.match(ln)
+        if m and _depth_change(m.group(3)) == 0:
+            ind, key, val = m.groups()
+            if group and group[0][0] != ind:
+                flush()
+            group.append((ind, key, val))
+            continue
+        flush()
+        if m:  # an attribute whose value opens a multi-line expression: normalise its spacing only
+            ind, key, val = m.groups()
+            ln = f"{ind}{key} = {val}"
+        out.append(ln)
+    flush()
+    return "\n".join(out) + "\n"

@@ -1,0 +1,516 @@
+"""Every security decision aisec makes, from a spec to :class:`Controls`.
+
+A reviewer reads this file top to bottom: first the tables (what we decide and why, with the
+compliance requirements each control serves), then one pure function, :func:`decide`, that
+applies them to a spec. Templates read the result and decide nothing themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Mapping
+
+from generator.spec import (
+    DataCategory,
+    Regime,
+    Sensitivity,
+    Service,
+    Spec,
+    Stage,
+    Workload,
+    WorkloadType,
+    bucket_name,
+)
+
+# =========================================================================== the tables
+# --- compliance families: requirement ids per regime (SECURITY-BAR.md, compliance map) ---
+FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType({
+    "encryption-at-rest": {
+        Regime.HIPAA: ("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
+        Regime.PCI_DSS: ("3.5.1",),
+        Regime.GDPR: ("Art. 32(1)(a)",),
+        Regime.SOC2: ("CC6.1",),
+        Regime.FEDRAMP_MODERATE: ("SC-28(1)", "SC-13"),
+    },
+    "key-management": {
+        Regime.HIPAA: ("164.312(a)(2)(iv)",),
+        Regime.PCI_DSS: ("3.6.1", "3.7.1-3.7.7"),
+        Regime.GDPR: ("Art. 32",),
+        Regime.SOC2: ("CC6.1",),
+        Regime.FEDRAMP_MODERATE: ("SC-12",),
+    },
+    "private-paths": {
+        Regime.HIPAA: ("164.312(e)(1)", "164.312(e)(2)(i)"),
+        Regime.PCI_DSS: ("4.2.1", "1.3.x"),
+        Regime.GDPR: ("Art. 32",),
+        Regime.SOC2: ("CC6.6", "CC6.7"),
+        Regime.FEDRAMP_MODERATE: ("SC-7", "SC-8(1)"),
+    },
+    "least-privilege": {
+        Regime.HIPAA: ("164.312(a)(1)", "164.312(d)"),
+        Regime.PCI_DSS: ("7.2.x", "8.4.x"),
+        Regime.GDPR: ("Art. 25", "Art. 32(4)"),
+        Regime.SOC2: ("CC6.3",),
+        Regime.FEDRAMP_MODERATE: ("AC-6", "AC-2", "IA-2(1)"),
+    },
+    "audit-logging": {
+        Regime.HIPAA: ("164.312(b)", "164.312(c)(1)"),
+        Regime.PCI_DSS: ("10.2.x", "10.3.x", "10.5.1"),
+        Regime.GDPR: ("Art. 30",),
+        Regime.SOC2: ("CC7.2", "CC7.3"),
+        Regime.FEDRAMP_MODERATE: ("AU-2", "AU-9", "AU-11", "AU-12"),
+    },
+    "data-discovery": {
+        Regime.HIPAA: ("164.312(a)(1)",),
+        Regime.PCI_DSS: ("A3.2.5.1",),
+        Regime.GDPR: ("Art. 25", "Art. 30"),
+        Regime.SOC2: ("CC3.2",),
+        Regime.FEDRAMP_MODERATE: ("RA-5", "SI-4"),
+    },
+})
+
+
+@dataclass(frozen=True)
+class Control:
+    """One security control: what it does, the bar items that test it, the family it serves."""
+
+    id: str
+    family: str
+    bar: tuple[int, ...]
+    title: str
+    scope: str  # "foundation" or "workload"
+
+    def requirements(self, regimes: frozenset[Regime]) -> dict[Regime, tuple[str, ...]]:
+        reqs = FAMILIES[self.family]
+        return {r: reqs[r] for r in Regime if r in regimes}
+
+
+# --- the controls (DESIGN.md section 3) ---
+CONTROLS: tuple[Control, ...] = (
+    Control("KMS-1", "key-management", (1,), "Customer-managed keys rotate automatically, the period set by the strictest regime", "workload"),
+    Control("KMS-2", "key-management", (2,), "Keys wait 30 days before deletion in prod and for audit data, 14 days elsewhere; the policy lockout check is never bypassed", "workload"),
+    Control("KMS-3", "key-management", (3, 4, 5), "Each key has one explicit policy split into administrators (manage, never use) and users (use, never manage)", "workload"),
+    Control("KMS-4", "key-management", (6,), "Services use a key only through kms:ViaService, encryption context, aws:SourceArn or aws:SourceAccount conditions", "workload"),
+    Control("KMS-5", "encryption-at-rest", (7,), "Separate keys per stage for datasets, model artifacts and logs", "workload"),
+    Control("S3-1", "encryption-at-rest", (7,), "Buckets encrypt with their stage's key (SSE-KMS, bucket keys)", "workload"),
+    Control("S3-2", "private-paths", (8,), "Buckets block public access, deny requests without TLS and enforce bucket ownership", "workload"),
+    Control("S3-3", "audit-logging", (8,), "Buckets keep versions and deliver server access logs", "workload"),
+    Control("IAM-1", "least-privilege", (17, 19), "One role per stage and persona, scoped to that stage's buckets, keys and log group", "workload"),
+    Control("IAM-2", "least-privilege", (17, 18), "A permission boundary caps every role at its stage's data", "workload"),
+    Control("IAM-3", "least-privilege", (18,), "People reach their roles only through IAM Identity Center or with MFA", "workload"),
+    Control("IAM-4", "least-privilege", (20,), "No IAM users, access keys or administrator policies", "workload"),
+    Control("IAM-5", "least-privilege", (17,), "People do not read production datasets; pipelines do", "workload"),
+    Control("LOG-1", "audit-logging", (10,), "Workload log groups are encrypted with the stage's logs key and kept per regime", "workload"),
+    Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data", "workload"),
+    Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation"),
+    Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation"),
+    Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation"),
+    Control("MON-1", "audit-logging", (11,), "Alarms on unauthorized calls, root use, IAM policy changes, key disable/deletion and trail changes notify an encrypted topic", "foundation"),
+    Control("MAC-1", "data-discovery", (12,), "Macie is enabled and publishes findings every 15 minutes", "foundation"),
+    Control("MAC-3", "data-discovery", (13,), "Macie results are exported encrypted and findings reach the alert topic through EventBridge", "foundation"),
+    Control("NET-1", "private-paths", (14,), "Interface endpoints with private DNS for every service the workloads use, policies limited to the account", "foundation"),
+    Control("NET-2", "private-paths", (14,), "S3 is reached through a gateway endpoint limited to the account", "foundation"),
+    Control("NET-3", "private-paths", (15,), "Endpoints accept only HTTPS from the VPC's own range", "foundation"),
+)  # fmt: skip
+CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
+
+# --- parameters by regime: the strictest applicable value wins ---
+# CloudWatch Logs retention. HIPAA keeps documentation six years (164.316(b)(2)); FedRAMP follows
+# OMB M-21-31 (12 months hot + 18 months cold, so 30 months, rounded up to an allowed value);
+# PCI DSS 10.5.1 asks one year; the bar's floor is 365 days.
+RETENTION_DAYS: Mapping[Regime | None, int] = MappingProxyType({
+    None: 365,
+    Regime.HIPAA: 2192,
+    Regime.PCI_DSS: 365,
+    Regime.GDPR: 365,
+    Regime.SOC2: 365,
+    Regime.FEDRAMP_MODERATE: 1096,
+})
+# Automatic key rotation period. PCI DSS 3.6.4 and NIST SC-12 ask for defined, shorter cryptoperiods.
+ROTATION_DAYS: Mapping[Regime | None, int] = MappingProxyType({
+    None: 365,
+    Regime.HIPAA: 365,
+    Regime.PCI_DSS: 180,
+    Regime.GDPR: 365,
+    Regime.SOC2: 365,
+    Regime.FEDRAMP_MODERATE: 180,
+})
+# Key deletion windows: prod and audit keys get the maximum so a mistake can be undone.
+DELETION_WINDOW_DAYS: Mapping[Stage | None, int] = MappingProxyType({
+    Stage.DEV: 14,
+    Stage.TEST: 14,
+    Stage.PROD: 30,
+    None: 30,  # foundation (audit) keys
+})
+
+# --- Macie: how often buckets are classified. The provider cannot select managed identifiers, so
+# jobs use Macie's recommended set (PHI, PII, cardholder, financial data, credentials). ---
+MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType({
+    Sensitivity.PUBLIC: None,
+    Sensitivity.INTERNAL: None,
+    Sensitivity.CONFIDENTIAL: "WEEKLY",
+    Sensitivity.RESTRICTED: "DAILY",
+})
+# --- PrivateLink: interface endpoints per service; kms, sts and logs are always needed ---
+ALWAYS_ENDPOINTS: tuple[str, ...] = ("kms", "logs", "sts")
+ENDPOINTS: Mapping[Service, tuple[str, ...]] = MappingProxyType({
+    Service.SAGEMAKER: ("sagemaker.api", "sagemaker.runtime"),
+    Service.BEDROCK: ("bedrock", "bedrock-runtime", "bedrock-agent", "bedrock-agent-runtime"),
+    Service.ECR: ("ecr.api", "ecr.dkr"),
+    Service.S3: (),  # a gateway endpoint, always created
+})
+
+
+# --- personas: who works in a stage, who assumes the role, what it reaches ---
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    title: str
+    human: bool
+    reads: tuple[str, ...]  # bucket domains read
+    writes: tuple[str, ...]  # bucket domains written
+    service: str | None = None
+
+
+PERSONAS: Mapping[str, Persona] = MappingProxyType({
+    "ds": Persona("ds", "data scientists", True, ("datasets",), ("artifacts",)),
+    "pipeline": Persona("pipeline", "training and processing jobs", False, ("datasets",), ("artifacts",), "sagemaker.amazonaws.com"),
+    "ingest": Persona("pipeline", "knowledge-base ingestion", False, ("datasets",), (), "bedrock.amazonaws.com"),
+    "serving": Persona("serving", "model serving", False, ("artifacts",), (), "sagemaker.amazonaws.com"),
+    "app": Persona("serving", "the RAG application", False, ("artifacts",), (), "lambda.amazonaws.com"),
+    "notebook": Persona("notebook", "notebook instances", False, ("datasets",), ("artifacts",), "sagemaker.amazonaws.com"),
+})  # fmt: skip
+PERSONAS_BY_TYPE: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
+    WorkloadType.TRAINING: ("ds", "pipeline"),
+    WorkloadType.INFERENCE: ("ds", "serving"),
+    WorkloadType.RAG: ("ds", "ingest", "app"),
+    WorkloadType.BATCH: ("pipeline",),
+    WorkloadType.NOTEBOOK: ("ds", "notebook"),
+})
+# In prod, people see model artifacts only, read-only (IAM-5).
+PROD_HUMAN_READS: tuple[str, ...] = ("artifacts",)
+
+BUCKET_DOMAINS: tuple[str, ...] = ("datasets", "artifacts")
+KEY_DOMAINS: tuple[str, ...] = ("datasets", "artifacts", "logs")
+
+
+# =========================================================================== the result
+@dataclass(frozen=True)
+class Condition:
+    test: str
+    variable: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ServiceUse:
+    sid: str
+    principal: str
+    actions: tuple[str, ...]
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class KeyPlan:
+    domain: str
+    alias: str
+    description: str
+    rotation_days: int
+    deletion_window_days: int
+    user_personas: tuple[str, ...] = ()
+    macie_reads: bool = False
+    service_uses: tuple[ServiceUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class BucketPlan:
+    domain: str
+    name: str
+    log_prefix: str
+
+
+@dataclass(frozen=True)
+class RolePlan:
+    persona: str
+    name: str
+    description: str
+    human: bool
+    service: str | None
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    keys: tuple[str, ...]
+    pass_roles: tuple[str, ...] = ()
+    bedrock: bool = False
+    ecr: bool = False
+
+
+@dataclass(frozen=True)
+class MacieJobPlan:
+    key: str
+    schedule: str
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    stage: Stage
+    ident: str  # HCL identifier prefix, e.g. notes_training_dev
+    prefix: str  # AWS name prefix, e.g. clinical-ai-notes-training-dev
+    keys: tuple[KeyPlan, ...]
+    buckets: tuple[BucketPlan, ...]
+    roles: tuple[RolePlan, ...]
+    log_group: str
+    macie_job: MacieJobPlan | None
+
+
+@dataclass(frozen=True)
+class WorkloadPlan:
+    workload: Workload
+    ident: str
+    services: tuple[Service, ...]
+    stages: tuple[StagePlan, ...]
+
+
+@dataclass(frozen=True)
+class FoundationPlan:
+    audit_key: KeyPlan
+    access_log_bucket: str
+    trail_bucket: str
+    findings_bucket: str
+    trail_name: str
+    trail_arn: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    topic: str
+    value: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Controls:
+    spec: Spec
+    retention_days: int
+    rotation_days: int
+    interface_endpoints: tuple[str, ...]
+    foundation: FoundationPlan | None
+    workloads: tuple[WorkloadPlan, ...]
+    controls: tuple[Control, ...]
+    decisions: tuple[Decision, ...] = field(default=())
+
+    @property
+    def access_log_bucket(self) -> str:
+        if self.foundation is not None:
+            return self.foundation.access_log_bucket
+        assert self.spec.foundation_refs is not None
+        return self.spec.foundation_refs.access_log_bucket
+
+    @property
+    def stages(self) -> tuple[StagePlan, ...]:
+        return tuple(s for w in self.workloads for s in w.stages)
+
+
+# =========================================================================== the function
+def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], pick: type = max) -> int:
+    values = [table[None], *(table[r] for r in regimes)]
+    return int(pick(values))
+
+
+def ident(*parts: str) -> str:
+    """An HCL identifier from slugs (slugs hold only [a-z0-9-], so this is injective)."""
+    return "_".join(p.replace("-", "_") for p in parts)
+
+
+def _logs_service_use(region: str, account: str, log_group_pattern: str) -> ServiceUse:
+    return ServiceUse(
+        sid="CloudWatchLogs",
+        principal=f"logs.{region}.amazonaws.com",
+        actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
+        conditions=(
+            Condition(
+                "ArnLike",
+                "kms:EncryptionContext:aws:logs:arn",
+                (f"arn:aws:logs:{region}:{account}:log-group:{log_group_pattern}",),
+            ),
+        ),
+    )
+
+
+def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
+    name, account, region = spec.name, spec.aws.account_id, spec.aws.region
+    trail_name = f"{name}-trail"
+    trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
+    source_account = Condition("StringEquals", "aws:SourceAccount", (account,))
+    audit_key = KeyPlan(
+        domain="audit",
+        alias=f"alias/aisec/{name}/audit",
+        description=f"aisec {name}: CloudTrail, audit log groups, security alerts and Macie results",
+        rotation_days=rotation,
+        deletion_window_days=DELETION_WINDOW_DAYS[None],
+        service_uses=(
+            _logs_service_use(region, account, f"/aisec/{name}/*"),
+            ServiceUse(
+                "CloudTrailEncryptLogs",
+                "cloudtrail.amazonaws.com",
+                ("kms:GenerateDataKey*",),
+                (
+                    Condition("StringEquals", "aws:SourceArn", (trail_arn,)),
+                    Condition(
+                        "StringLike",
+                        "kms:EncryptionContext:aws:cloudtrail:arn",
+                        (f"arn:aws:cloudtrail:*:{account}:trail/*",),
+                    ),
+                ),
+            ),
+            ServiceUse(
+                "CloudTrailDescribeKey",
+                "cloudtrail.amazonaws.com",
+                ("kms:DescribeKey",),
+                (Condition("StringEquals", "aws:SourceArn", (trail_arn,)),),
+            ),
+            ServiceUse(
+                "AlarmsAndEventsPublishToAlertTopic",
+                "cloudwatch.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                (source_account,),
+            ),
+            ServiceUse(
+                "EventBridgePublishesToAlertTopic",
+                "events.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                (source_account,),
+            ),
+            ServiceUse(
+                "MacieExportsResults",
+                "macie.amazonaws.com",
+                ("kms:Encrypt", "kms:GenerateDataKey"),
+                (
+                    source_account,
+                    Condition(
+                        "ArnLike",
+                        "aws:SourceArn",
+                        (
+                            f"arn:aws:macie2:{region}:{account}:export-configuration:*",
+                            f"arn:aws:macie2:{region}:{account}:classification-job/*",
+                        ),
+                    ),
+                ),
+            ),
+        ),
+    )
+    return FoundationPlan(
+        audit_key=audit_key,
+        access_log_bucket=f"{name}-access-logs-{account}",
+        trail_bucket=f"{name}-trail-{account}",
+        findings_bucket=f"{name}-findings-{account}",
+        trail_name=trail_name,
+        trail_arn=trail_arn,
+    )
+
+
+def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
+    name, account, region = spec.name, spec.aws.account_id, spec.aws.region
+    prefix = f"{name}-{wl.name}-{stage.value}"
+    services = wl.effective_services
+    log_group = f"/aisec/{name}/{wl.name}/{stage.value}"
+    roles: list[RolePlan] = []
+    for key in PERSONAS_BY_TYPE[wl.type]:
+        persona = PERSONAS[key]
+        reads, writes = persona.reads, persona.writes
+        if persona.human and stage is Stage.PROD:
+            reads, writes = PROD_HUMAN_READS, ()
+        roles.append(
+            RolePlan(
+                persona=persona.key,
+                name=f"{prefix}-{persona.key}",
+                description=f"{wl.name} {stage.value}: {persona.title}",
+                human=persona.human,
+                service=persona.service,
+                reads=reads,
+                writes=writes,
+                keys=tuple(d for d in BUCKET_DOMAINS if d in reads or d in writes),
+                bedrock=Service.BEDROCK in services and not persona.human,
+                ecr=Service.ECR in services and not persona.human,
+            )
+        )
+    services_roles = tuple(r.persona for r in roles if r.service == "sagemaker.amazonaws.com")
+    roles = [replace(r, pass_roles=services_roles) if r.human and stage is not Stage.PROD else r for r in roles]
+    sensitive = wl.data.sensitivity.rank >= Sensitivity.CONFIDENTIAL.rank
+    keys = tuple(
+        KeyPlan(
+            domain=domain,
+            alias=f"alias/aisec/{name}/{wl.name}/{stage.value}/{domain}",
+            description=f"aisec {name}: {wl.name} {stage.value} {domain}",
+            rotation_days=rotation,
+            deletion_window_days=DELETION_WINDOW_DAYS[stage],
+            user_personas=tuple(r.persona for r in roles if domain in r.keys),
+            macie_reads=sensitive and domain in BUCKET_DOMAINS,
+            service_uses=(_logs_service_use(region, account, log_group),) if domain == "logs" else (),
+        )
+        for domain in KEY_DOMAINS
+    )
+    buckets = tuple(
+        BucketPlan(domain, bucket_name(name, wl.name, stage.value, domain, account), f"{wl.name}/{stage.value}/{domain}/")
+        for domain in BUCKET_DOMAINS
+    )
+    schedule = MACIE_SCHEDULE[wl.data.sensitivity]
+    job = None
+    if schedule is not None:
+        job = MacieJobPlan(key=f"{wl.name}-{stage.value}", schedule=schedule)
+    return StagePlan(
+        stage=stage,
+        ident=ident(wl.name, stage.value),
+        prefix=prefix,
+        keys=keys,
+        buckets=buckets,
+        roles=tuple(roles),
+        log_group=log_group,
+        macie_job=job,
+    )
+
+
+def decide(spec: Spec) -> Controls:
+    """Apply the tables to a spec. Pure: the same spec always gives the same controls."""
+    regimes = spec.regimes
+    retention = _strictest(RETENTION_DAYS, regimes, max)
+    rotation = _strictest(ROTATION_DAYS, regimes, min)
+    workloads = tuple(
+        WorkloadPlan(
+            workload=wl,
+            ident=ident(wl.name),
+            services=wl.effective_services,
+            stages=tuple(_stage(spec, wl, st, rotation) for st in Stage if st in wl.stages),
+        )
+        for wl in spec.workloads
+    )
+    used = {s for w in workloads for s in w.services}
+    endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
+    foundation = _foundation(spec, rotation) if spec.creates_foundation else None
+    has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
+    applied = tuple(
+        c
+        for c in CONTROLS
+        if (c.scope == "workload" or foundation is not None) and (c.id != "MAC-2" or has_macie_jobs)
+    )
+    regime_names = ", ".join(sorted(r.value for r in regimes)) or "none"
+    decisions = (
+        Decision("log retention", f"{retention} days", f"strictest of the regimes ({regime_names}); floor 365 days"),
+        Decision("key rotation", f"every {rotation} days", f"strictest of the regimes ({regime_names})"),
+        Decision(
+            "interface endpoints",
+            ", ".join(endpoints),
+            "kms, sts and logs always; the rest follow the workloads' services",
+        ),
+        Decision("human access", spec.access.human_access.value, "people never hold long-lived keys"),
+    )
+    return Controls(
+        spec=spec,
+        retention_days=retention,
+        rotation_days=rotation,
+        interface_endpoints=endpoints,
+        foundation=foundation,
+        workloads=workloads,
+        controls=applied,
+        decisions=decisions,
+    )

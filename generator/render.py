@@ -1,0 +1,270 @@
+"""Rendering: (spec, controls, catalog) -> {relative path: text}. Pure: no disk writes, no prompts.
+
+The module arguments are built here as Python data (references to other modules as :class:`Hcl`
+expressions, everything else as plain values that :func:`generator.hcl.encode` escapes); the
+templates only lay them out. The same spec always gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+
+from generator import __version__
+from generator.catalog import Catalog, Module, load_catalog
+from generator.hcl import Hcl, align, encode, ident, string
+from generator.policy import Controls, KeyPlan, StagePlan, decide
+from generator.spec import Regime, Spec, dump_spec
+
+MANIFEST = ".aisec/manifest.json"
+SPEC_COPY = ".aisec/spec.yaml"
+MODULE_NAMES = ("kms", "storage", "audit", "macie", "privatelink", "iam")
+
+
+def _refuse_raw(value: Any) -> Any:
+    """Template finalizer: only pre-escaped HCL may be printed into a .tf file."""
+    if isinstance(value, Hcl):
+        return value
+    raise jinja2.TemplateError(f"refusing to print an unescaped value into HCL: {value!r}")
+
+
+def _environment(hcl: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        finalize=_refuse_raw if hcl else None,
+    )
+    env.filters["hcl"] = lambda value, indent=0: encode(value, indent)
+    env.filters["ident"] = ident
+    env.filters["str"] = string
+    env.filters["comment"] = _comment
+    env.filters["md"] = _md
+    env.filters["code"] = _code
+    return env
+
+
+def _comment(text: str) -> Hcl:
+    """Text for inside a ``#`` comment: one line, nothing that could end the comment."""
+    return Hcl("".join(ch if ch.isprintable() else " " for ch in str(text)))
+
+
+def _md(text: str) -> str:
+    """Markdown-escape free text so it stays text (no links, HTML, table breaks or emphasis)."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()<>#+!|~" else ch for ch in text)
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`"
+
+
+_HCL_ENV = _environment(hcl=True)
+_DOC_ENV = _environment(hcl=False)
+
+
+def _ref(module: str, output: str, key: str | None = None) -> Hcl:
+    expr = f"module.{ident(module)}.{ident(output)}"
+    return Hcl(expr + (f"[{string(key)}]" if key is not None else ""))
+
+
+def _key_args(key: KeyPlan, stage: StagePlan | None, controls: Controls) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "alias": key.alias,
+        "description": key.description,
+        "rotation_period_in_days": key.rotation_days,
+        "deletion_window_in_days": key.deletion_window_days,
+        "administrators": list(controls.spec.access.admin_principals),
+    }
+    if stage is not None and key.user_personas:
+        args["users"] = [_ref(f"{stage.ident}_iam", "role_arns", p) for p in key.user_personas]
+    if key.macie_reads:
+        args["readers"] = [_ref("macie", "service_role_arn")]
+    if key.service_uses:
+        args["service_users"] = [
+            {
+                "sid": use.sid,
+                "principal": use.principal,
+                "actions": list(use.actions),
+                "conditions": [
+                    {"test": c.test, "variable": c.variable, "values": list(c.values)} for c in use.conditions
+                ],
+            }
+            for use in key.service_uses
+        ]
+    return args
+
+
+def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
+    spec = controls.spec
+    bucket_arn = {b.domain: f"arn:aws:s3:::{b.name}" for b in stage.buckets}
+    log_group_arn = f"arn:aws:logs:{spec.aws.region}:{spec.aws.account_id}:log-group:{stage.log_group}"
+    kms_ref = f"{stage.ident}_kms"
+    return {
+        "keys": {k.domain: _key_args(k, stage, controls) for k in stage.keys},
+        "buckets": {
+            b.domain: {
+                "name": b.name,
+                "kms_key_arn": _ref(kms_ref, "key_arns", b.domain),
+                "access_log_bucket": _ref("foundation_storage", "bucket_names", "access_logs")
+                if controls.foundation is not None
+                else controls.access_log_bucket,
+                "access_log_prefix": b.log_prefix,
+            }
+            for b in stage.buckets
+        },
+        "roles": {
+            r.persona: {
+                "description": r.description,
+                "human": r.human,
+                **({"service": r.service} if r.service else {}),
+                "read_bucket_arns": [bucket_arn[d] for d in r.reads],
+                "write_bucket_arns": [bucket_arn[d] for d in r.writes],
+                "log_group_arns": [log_group_arn],
+                **({"pass_roles": list(r.pass_roles)} if r.pass_roles else {}),
+                **({"bedrock_invoke": True} if r.bedrock else {}),
+                **({"ecr_pull": True} if r.ecr else {}),
+            }
+            for r in stage.roles
+        },
+        "role_keys": {r.persona: [_ref(kms_ref, "key_arns", d) for d in (*r.keys, "logs")] for r in stage.roles},
+        "key_aliases": [k.alias for k in stage.keys],
+    }
+
+
+def _foundation_args(controls: Controls) -> dict[str, Any]:
+    spec = controls.spec
+    stages = controls.stages
+    log_groups = {
+        s.ident: {
+            "name": s.log_group,
+            "kms_key_arn": _ref(f"{s.ident}_kms", "key_arns", "logs"),
+            "retention_in_days": controls.retention_days,
+        }
+        for s in stages
+    }
+    jobs = {
+        s.macie_job.key: {
+            "bucket_names": [_ref(f"{s.ident}_storage", "bucket_names", b.domain) for b in s.buckets],
+            "schedule": s.macie_job.schedule,
+        }
+        for s in stages
+        if s.macie_job is not None
+    }
+    args: dict[str, Any] = {"log_groups": log_groups, "jobs": jobs}
+    f = controls.foundation
+    if f is None:
+        assert spec.foundation_refs is not None
+        args["alert_topic_arn"] = spec.foundation_refs.alert_topic_arn
+        return args
+    audit_key = _ref("foundation_kms", "key_arns", "audit")
+    args.update(
+        audit_keys={"audit": _key_args(f.audit_key, None, controls)},
+        buckets={
+            "access_logs": {"name": f.access_log_bucket, "access_log_target": True},
+            "trail": {
+                "name": f.trail_bucket,
+                "kms_key_arn": audit_key,
+                "access_log_bucket": f.access_log_bucket,
+                "access_log_prefix": "trail/",
+                "cloudtrail_trail_arns": [f.trail_arn],
+            },
+            "findings": {
+                "name": f.findings_bucket,
+                "kms_key_arn": audit_key,
+                "access_log_bucket": f.access_log_bucket,
+                "access_log_prefix": "findings/",
+                "macie_export": True,
+            },
+        },
+        trail={
+            "bucket_name": _ref("foundation_storage", "bucket_names", "trail"),
+            "kms_key_arn": audit_key,
+            "log_retention_days": controls.retention_days,
+            "data_event_bucket_arns": [
+                _ref(f"{s.ident}_storage", "bucket_arns", b.domain) for s in stages for b in s.buckets
+            ],
+        },
+        alerts={"kms_key_arn": audit_key, "emails": list(spec.alerts.email)},
+        export={
+            "bucket_name": _ref("foundation_storage", "bucket_names", "findings"),
+            "kms_key_arn": audit_key,
+        },
+        privatelink={
+            "vpc_id": spec.network.vpc_id,
+            "vpc_cidr": spec.network.vpc_cidr,
+            "subnet_ids": list(spec.network.subnet_ids),
+            "route_table_ids": list(spec.network.route_table_ids),
+            "interface_services": list(controls.interface_endpoints),
+        },
+    )
+    return args
+
+
+def _requirements(controls: Controls, regime: Regime) -> list[tuple[str, list[str]]]:
+    by_req: dict[str, list[str]] = {}
+    for control in controls.controls:
+        for req in control.requirements(frozenset({regime})).get(regime, ()):
+            by_req.setdefault(req, []).append(control.id)
+    return sorted(by_req.items())
+
+
+def resolve_modules(spec: Spec, catalog: Catalog, source: str = "spec") -> dict[str, Module]:
+    return {name: catalog.resolve(name, spec.modules.get(name), source) for name in MODULE_NAMES}  # type: ignore[arg-type]
+
+
+def _tags(spec: Spec) -> dict[str, str]:
+    return {**spec.tags, "managed-by": "aisec", "aisec-landing": spec.name}
+
+
+def render(spec: Spec, controls: Controls | None = None, catalog: Catalog | None = None) -> dict[str, str]:
+    """Every file of the root module, by relative path. Pure and deterministic."""
+    controls = controls or decide(spec)
+    catalog = catalog or load_catalog()
+    modules = resolve_modules(spec, catalog)
+    ctx: dict[str, Any] = {
+        "spec": spec,
+        "c": controls,
+        "f": controls.foundation,
+        "foundation": _foundation_args(controls),
+        "stage_args": {s.ident: _stage_args(s, controls) for s in controls.stages},
+        "tags": _tags(spec),
+        "modules": modules,
+        "generator_version": __version__,
+        "requirements": lambda regime: _requirements(controls, regime),
+    }
+    files: dict[str, str] = {}
+    for name in ("versions.tf", "providers.tf", "backend.tf", "main.tf", "outputs.tf"):
+        files[name] = align(_HCL_ENV.get_template(name + ".j2").render(ctx))
+    for wl in controls.workloads:
+        text = _HCL_ENV.get_template("workload.tf.j2").render({**ctx, "w": wl})
+        files[f"workload-{wl.workload.name}.tf"] = align(text)
+    for name in ("README.md", "COMPLIANCE.md"):
+        files[name] = _DOC_ENV.get_template(name + ".j2").render(ctx)
+    for module in modules.values():
+        for rel, data in module.files():
+            if rel.startswith("examples/"):
+                continue
+            files[f"modules/{module.name}/{rel}"] = data.decode("utf-8")
+    files[SPEC_COPY] = dump_spec(spec)
+    files[MANIFEST] = manifest_text(files, modules)
+    return dict(sorted(files.items()))
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module]) -> str:
+    manifest = {
+        "generator": {"name": "aisec", "version": __version__},
+        "modules": {m.name: {"version": m.version, "sha256": m.sha256, "source": "vendored"} for m in modules.values()},
+        "files": {path: sha256(text) for path, text in sorted(files.items()) if path != MANIFEST},
+    }
+    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"

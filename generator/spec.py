@@ -1,0 +1,639 @@
+"""The spec: pydantic models of one AWS account+region landing and the AI workloads in it.
+
+This module is the single source of truth for the YAML format, the JSON Schema (`aisec
+schema`), the wizard's questions and the documentation. Everything that can reach HCL is
+validated here to a safe alphabet; the renderer escapes the few free-text fields on top.
+
+Loading reports every problem at once as ``file: path.to.field: message`` lines.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
+
+from generator.errors import SpecError
+
+API_VERSION = "aisec/v1"
+MAX_SPEC_BYTES = 1_000_000
+
+
+# --------------------------------------------------------------------------- vocabularies
+class Regime(str, Enum):
+    HIPAA = "hipaa"
+    PCI_DSS = "pci-dss"
+    GDPR = "gdpr"
+    SOC2 = "soc2"
+    FEDRAMP_MODERATE = "fedramp-moderate"
+
+
+class WorkloadType(str, Enum):
+    TRAINING = "training"
+    INFERENCE = "inference"
+    RAG = "rag"
+    BATCH = "batch"
+    NOTEBOOK = "notebook"
+
+
+class Sensitivity(str, Enum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return list(Sensitivity).index(self)
+
+
+class DataCategory(str, Enum):
+    PHI = "phi"
+    PII = "pii"
+    CARDHOLDER = "cardholder"
+    FINANCIAL = "financial"
+    CREDENTIALS = "credentials"
+
+
+class Service(str, Enum):
+    SAGEMAKER = "sagemaker"
+    BEDROCK = "bedrock"
+    ECR = "ecr"
+    S3 = "s3"
+
+
+class Stage(str, Enum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class HumanAccess(str, Enum):
+    SSO = "sso"
+    IAM_MFA = "iam-mfa"
+
+
+# Region facts the contradictions need. Bedrock (with Agents/Knowledge Bases) availability and
+# the regions inside the FedRAMP Moderate boundary of the commercial partition (US East/West).
+@dataclass(frozen=True)
+class RegionInfo:
+    bedrock: bool
+    fedramp_moderate: bool
+
+
+REGIONS: dict[str, RegionInfo] = {
+    "us-east-1": RegionInfo(True, True),
+    "us-east-2": RegionInfo(True, True),
+    "us-west-1": RegionInfo(False, True),
+    "us-west-2": RegionInfo(True, True),
+    "ca-central-1": RegionInfo(True, False),
+    "sa-east-1": RegionInfo(True, False),
+    "eu-west-1": RegionInfo(True, False),
+    "eu-west-2": RegionInfo(True, False),
+    "eu-west-3": RegionInfo(True, False),
+    "eu-central-1": RegionInfo(True, False),
+    "eu-central-2": RegionInfo(False, False),
+    "eu-north-1": RegionInfo(False, False),
+    "eu-south-1": RegionInfo(False, False),
+    "ap-south-1": RegionInfo(True, False),
+    "ap-northeast-1": RegionInfo(True, False),
+    "ap-northeast-2": RegionInfo(True, False),
+    "ap-northeast-3": RegionInfo(False, False),
+    "ap-southeast-1": RegionInfo(True, False),
+    "ap-southeast-2": RegionInfo(True, False),
+    "ap-east-1": RegionInfo(False, False),
+    "me-south-1": RegionInfo(False, False),
+    "af-south-1": RegionInfo(False, False),
+}
+
+# Which data categories need which minimum sensitivity, and which regime they imply.
+CATEGORY_RULES: dict[DataCategory, tuple[Sensitivity, Regime | None]] = {
+    DataCategory.PHI: (Sensitivity.RESTRICTED, Regime.HIPAA),
+    DataCategory.CARDHOLDER: (Sensitivity.RESTRICTED, Regime.PCI_DSS),
+    DataCategory.CREDENTIALS: (Sensitivity.RESTRICTED, None),
+    DataCategory.PII: (Sensitivity.CONFIDENTIAL, None),
+    DataCategory.FINANCIAL: (Sensitivity.CONFIDENTIAL, None),
+}
+
+DEFAULT_SERVICES: dict[WorkloadType, tuple[Service, ...]] = {
+    WorkloadType.TRAINING: (Service.SAGEMAKER, Service.ECR, Service.S3),
+    WorkloadType.INFERENCE: (Service.SAGEMAKER, Service.ECR, Service.S3),
+    WorkloadType.RAG: (Service.BEDROCK, Service.S3),
+    WorkloadType.BATCH: (Service.SAGEMAKER, Service.ECR, Service.S3),
+    WorkloadType.NOTEBOOK: (Service.SAGEMAKER, Service.S3),
+}
+
+# Longest suffixes the generated names carry; the name checks below use them.
+PERSONA_MAX = 8  # "pipeline", "notebook"
+STAGE_MAX = 4  # "prod", "test"
+BUCKET_DOMAIN_MAX = 9  # "artifacts"
+
+
+# --------------------------------------------------------------------------- scalar types
+SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+ACCOUNT_RE = re.compile(r"^\d{12}$")
+ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$")
+SNS_ARN_RE = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TAG_KEY_RE = re.compile(r"^[\w .:/=+@-]{1,128}$")
+TAG_VALUE_RE = re.compile(r"^[\w .:/=+@-]{0,256}$")
+VPC_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+RTB_RE = re.compile(r"^rtb-[0-9a-f]{8,17}$")
+STATE_KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,1024}$")
+KMS_KEY_REF_RE = re.compile(r"^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$")
+CONSTRAINT_RE = re.compile(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*\d+(\.\d+){0,2}\s*$")
+
+
+def _regex(pattern: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not pattern.match(value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _slug(max_len: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if not SLUG_RE.match(value) or len(value) > max_len:
+            raise ValueError(
+                f"{value!r} is not a valid name: use lowercase letters, digits and single dashes, "
+                f"start with a letter, end with a letter or digit, at most {max_len} characters"
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def _account_id(value: Any) -> Any:
+    # YAML reads an unquoted 111122223333 as an int; accept it only when nothing was lost.
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
+        return str(value)
+    return value
+
+
+def _no_control_chars(value: str) -> str:
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must be a single line of printable text (no control characters)")
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an IPv4 network in CIDR notation such as 10.0.0.0/16 ({exc})") from None
+    if not net.is_private:
+        raise ValueError(f"{value!r} is not a private (RFC 1918) range")
+    return str(net)
+
+
+def _no_aws_prefix(value: str) -> str:
+    if value.lower().startswith("aws:"):
+        raise ValueError("tag keys starting with 'aws:' are reserved by AWS")
+    return value
+
+
+def _none_means_empty(value: Any) -> Any:
+    if value == "none" or value == ["none"] or value is None:
+        return []
+    return value
+
+
+Slug24 = Annotated[str, _slug(24)]
+AccountId = Annotated[str, BeforeValidator(_account_id), _regex(ACCOUNT_RE, "an AWS account id (12 digits, quoted)")]
+RoleArn = Annotated[
+    str, _regex(ROLE_ARN_RE, "an IAM role ARN such as arn:aws:iam::111122223333:role/PlatformAdmin")
+]
+Email = Annotated[str, _regex(EMAIL_RE, "an e-mail address")]
+VpcId = Annotated[str, _regex(VPC_RE, "a VPC id such as vpc-0a1b2c3d4e5f60718")]
+SubnetId = Annotated[str, _regex(SUBNET_RE, "a subnet id such as subnet-0a1b2c3d4e5f60718")]
+RouteTableId = Annotated[str, _regex(RTB_RE, "a route table id such as rtb-0a1b2c3d4e5f60718")]
+Cidr = Annotated[str, AfterValidator(_cidr)]
+TagKey = Annotated[
+    str,
+    _regex(TAG_KEY_RE, "a tag key (1-128 of letters, digits, spaces and _ . : / = + - @)"),
+    AfterValidator(_no_aws_prefix),
+]
+TagValue = Annotated[str, _regex(TAG_VALUE_RE, "a tag value (0-256 of letters, digits, spaces and _ . : / = + - @)")]
+BucketName = Annotated[str, _regex(BUCKET_RE, "an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)")]
+RegionName = Literal[
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+    "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
+    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
+    "ap-southeast-2", "ap-east-1", "me-south-1", "af-south-1",
+]  # fmt: skip
+ModuleName = Literal["iam", "kms", "macie", "privatelink", "audit", "storage"]
+
+
+class Strict(BaseModel):
+    """Base of every spec model: unknown keys are errors, values are not coerced silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_enum_values=False)
+
+
+# --------------------------------------------------------------------------- models
+class Aws(Strict):
+    region: RegionName = Field(description="AWS region of the landing.")
+    account_id: AccountId = Field(description="12-digit AWS account id, quoted.")
+
+
+class Network(Strict):
+    """An existing VPC the workloads run in; aisec adds the private endpoints to it."""
+
+    vpc_id: VpcId = Field(description="The VPC the endpoints go into.")
+    vpc_cidr: Cidr = Field(description="The VPC's CIDR; the only source allowed to reach the endpoints.")
+    subnet_ids: list[SubnetId] = Field(
+        min_length=2, description="Private subnets in at least two availability zones for the endpoints."
+    )
+    route_table_ids: list[RouteTableId] = Field(
+        min_length=1, description="Route tables of those subnets, for the S3 gateway endpoint."
+    )
+
+    @field_validator("subnet_ids", "route_table_ids")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+
+class FoundationRefs(Strict):
+    """What a team that owns the account-level resources elsewhere gives aisec instead."""
+
+    access_log_bucket: BucketName = Field(description="Existing bucket receiving S3 server access logs.")
+    alert_topic_arn: Annotated[str, _regex(SNS_ARN_RE, "an SNS topic ARN")] = Field(
+        description="Existing encrypted SNS topic security alerts go to."
+    )
+
+
+class Access(Strict):
+    admin_principals: list[RoleArn] = Field(
+        min_length=1, description="Roles that administer the keys (never use the data)."
+    )
+    human_access: HumanAccess = Field(
+        default=HumanAccess.SSO, description="How people reach their roles: IAM Identity Center (sso) or IAM with MFA."
+    )
+
+
+class Alerts(Strict):
+    email: list[Email] = Field(default_factory=list, description="Addresses subscribed to security alerts.")
+
+
+class Data(Strict):
+    sensitivity: Sensitivity = Field(description="The most sensitive data the workload touches.")
+    categories: list[DataCategory] = Field(default_factory=list, description="Kinds of regulated data present.")
+
+    @field_validator("categories")
+    @classmethod
+    def _unique(cls, value: list[DataCategory]) -> list[DataCategory]:
+        if len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+
+class Workload(Strict):
+    name: Slug24 = Field(description="Workload name; part of every resource name.")
+    type: WorkloadType = Field(description="What the workload does.")
+    description: Annotated[str, AfterValidator(_no_control_chars)] = Field(
+        default="", max_length=256, description="Free text shown in the generated README and key descriptions."
+    )
+    data: Data
+    services: list[Service] | None = Field(
+        default=None, description="AWS services used; defaults from the type (bedrock for rag, sagemaker otherwise)."
+    )
+    stages: list[Stage] = Field(
+        default_factory=lambda: [Stage.DEV, Stage.TEST, Stage.PROD],
+        min_length=1,
+        description="Lifecycle stages, each isolated with its own roles, keys and buckets.",
+    )
+
+    @field_validator("stages", "services")
+    @classmethod
+    def _unique(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+    @property
+    def effective_services(self) -> tuple[Service, ...]:
+        chosen = set(self.services if self.services is not None else DEFAULT_SERVICES[self.type])
+        chosen.add(Service.S3)  # every workload has its buckets
+        return tuple(s for s in Service if s in chosen)
+
+
+class State(Strict):
+    backend: Literal["local", "s3"] = "local"
+    bucket: BucketName | None = None
+    key: Annotated[str, _regex(STATE_KEY_RE, "an S3 object key")] | None = None
+    region: RegionName | None = None
+    kms_key_id: Annotated[str, _regex(KMS_KEY_REF_RE, "a KMS key ARN or alias/NAME")] | None = None
+
+
+class Spec(Strict):
+    api_version: Literal["aisec/v1"] = Field(alias="apiVersion", description="Always aisec/v1.")
+    name: Slug24 = Field(description="Name of the landing; prefix of every resource name.")
+    aws: Aws
+    compliance: Annotated[list[Regime], BeforeValidator(_none_means_empty)] = Field(
+        default_factory=list, description="Compliance regimes that apply (none, or several)."
+    )
+    network: Network
+    foundation: Literal["create", "existing"] = Field(
+        default="create",
+        description="create the account-level trail, Macie account, endpoints and alert topic, "
+        "or reference ones that exist (foundation_refs).",
+    )
+    foundation_refs: FoundationRefs | None = None
+    access: Access
+    alerts: Alerts = Field(default_factory=Alerts)
+    workloads: list[Workload] = Field(min_length=1)
+    modules: dict[ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]] = (
+        Field(default_factory=dict, description="Version constraints per catalog module.")
+    )
+    state: State = Field(default_factory=State)
+    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Tags on every resource.")
+
+    @field_validator("compliance")
+    @classmethod
+    def _unique(cls, value: list[Regime]) -> list[Regime]:
+        if len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+    @property
+    def regimes(self) -> frozenset[Regime]:
+        return frozenset(self.compliance)
+
+    @property
+    def creates_foundation(self) -> bool:
+        return self.foundation == "create"
+
+
+# --------------------------------------------------------------------------- contradictions
+@dataclass(frozen=True)
+class Problem:
+    loc: tuple[str | int, ...]
+    message: str
+
+    def render(self, source: str) -> str:
+        return f"{source}: {format_loc(self.loc)}: {self.message}"
+
+
+def format_loc(loc: Iterable[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def role_name(spec_name: str, workload: str, stage: str, persona: str) -> str:
+    return f"{spec_name}-{workload}-{stage}-{persona}"
+
+
+def bucket_name(spec_name: str, workload: str, stage: str, domain: str, account_id: str) -> str:
+    return f"{spec_name}-{workload}-{stage}-{domain}-{account_id}"
+
+
+def consistency_problems(spec: Spec) -> list[Problem]:
+    """Cross-field rules: contradictions and AWS name limits. Empty when the spec is coherent."""
+    problems: list[Problem] = []
+    region = REGIONS[spec.aws.region]
+    regimes = spec.regimes
+
+    if Regime.FEDRAMP_MODERATE in regimes and not region.fedramp_moderate:
+        problems.append(
+            Problem(
+                ("aws", "region"),
+                f"fedramp-moderate needs a region inside the FedRAMP Moderate boundary "
+                f"({', '.join(r for r, i in REGIONS.items() if i.fedramp_moderate)}), not {spec.aws.region}",
+            )
+        )
+    if spec.foundation == "existing" and spec.foundation_refs is None:
+        problems.append(
+            Problem(("foundation_refs",), "foundation: existing needs foundation_refs (access_log_bucket, alert_topic_arn)")
+        )
+    if spec.foundation == "create" and spec.foundation_refs is not None:
+        problems.append(Problem(("foundation_refs",), "foundation_refs is only allowed with foundation: existing"))
+    if spec.state.backend == "s3":
+        for field in ("bucket", "key"):
+            if getattr(spec.state, field) is None:
+                problems.append(Problem(("state", field), "required when state.backend is s3"))
+    elif any(v is not None for v in (spec.state.bucket, spec.state.key, spec.state.region, spec.state.kms_key_id)):
+        problems.append(Problem(("state",), "bucket, key, region and kms_key_id are only allowed with backend: s3"))
+
+    seen: dict[str, int] = {}
+    for i, wl in enumerate(spec.workloads):
+        where: tuple[str | int, ...] = ("workloads", i)
+        if wl.name in seen:
+            problems.append(Problem((*where, "name"), f"duplicate workload name {wl.name!r} (also workloads[{seen[wl.name]}])"))
+        seen.setdefault(wl.name, i)
+        sens = wl.data.sensitivity
+        if sens is Sensitivity.PUBLIC and (regimes & {Regime.HIPAA, Regime.PCI_DSS}):
+            problems.append(
+                Problem(
+                    (*where, "data", "sensitivity"),
+                    "public data contradicts hipaa/pci-dss in compliance; use internal, confidential or restricted",
+                )
+            )
+        for category in wl.data.categories:
+            minimum, regime = CATEGORY_RULES[category]
+            if sens.rank < minimum.rank:
+                problems.append(
+                    Problem(
+                        (*where, "data", "sensitivity"),
+                        f"{category.value} data needs sensitivity {minimum.value} or stricter, not {sens.value}",
+                    )
+                )
+            if regime is not None and regime not in regimes:
+                problems.append(
+                    Problem(
+                        (*where, "data", "categories"),
+                        f"{category.value} data requires {regime.value} in compliance",
+                    )
+                )
+        if Service.BEDROCK in wl.effective_services and not region.bedrock:
+            problems.append(
+                Problem(
+                    (*where, "services"),
+                    f"Amazon Bedrock (with Agents and Knowledge Bases) is not offered in {spec.aws.region}; "
+                    f"choose one of {', '.join(r for r, info in REGIONS.items() if info.bedrock)}",
+                )
+            )
+        longest_role = role_name(spec.name, wl.name, "x" * STAGE_MAX, "x" * PERSONA_MAX)
+        if len(longest_role) > 64:
+            problems.append(
+                Problem(
+                    (*where, "name"),
+                    f"IAM role names would be {len(longest_role)} characters (limit 64): "
+                    f"shorten the spec name or the workload name by {len(longest_role) - 64}",
+                )
+            )
+        longest_bucket = bucket_name(spec.name, wl.name, "x" * STAGE_MAX, "x" * BUCKET_DOMAIN_MAX, spec.aws.account_id)
+        if len(longest_bucket) > 63:
+            problems.append(
+                Problem(
+                    (*where, "name"),
+                    f"S3 bucket names would be {len(longest_bucket)} characters (limit 63): "
+                    f"shorten the spec name or the workload name by {len(longest_bucket) - 63}",
+                )
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML without duplicate keys and without alias expansion bombs."""
+
+    max_aliases = 100
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > self.max_aliases:
+                raise yaml.YAMLError(f"more than {self.max_aliases} YAML aliases; refusing a possible alias bomb")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        keys: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _allowed_keys(loc: tuple[str | int, ...]) -> list[str] | None:
+    """The keys a mapping at ``loc`` (the parent of an unknown key) accepts, for the error message."""
+    model: Any = Spec
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) or next(
+            (f for f in model.model_fields.values() if f.alias == part), None
+        )
+        if field is None:
+            return None
+        model = _model_in(field.annotation)
+        if model is None:
+            return None
+    return [f.alias or n for n, f in model.model_fields.items()]
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _problems_from_validation(exc: ValidationError) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            msg = "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, ") :]
+        problems.append(Problem(loc, msg))
+    return problems
+
+
+def parse_spec(data: Any, source: str = "<spec>") -> Spec:
+    """Validate already-parsed data into a coherent :class:`Spec` or raise :class:`SpecError`."""
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else type(data).__name__
+        raise SpecError(f"{source}: the spec must be a YAML mapping with apiVersion: {API_VERSION}, got {kind}")
+    try:
+        spec = Spec.model_validate(data)
+    except ValidationError as exc:
+        problems = _problems_from_validation(exc)
+    else:
+        problems = consistency_problems(spec)
+        if not problems:
+            return spec
+    raise SpecError(
+        f"{source}: {len(problems)} problem(s) in the spec", [p.render(source) for p in problems]
+    )
+
+
+def load_yaml_text(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"{source}: not valid YAML{where}: {problem}") from None
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read, parse and validate a spec file. Every failure is a :class:`SpecError`."""
+    p = Path(path)
+    source = str(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"{source}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{source}: is a directory, expected a YAML spec file") from None
+    except OSError as exc:
+        raise SpecError(f"{source}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"{source}: {len(raw)} bytes is larger than the {MAX_SPEC_BYTES} bytes a spec may have")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{source}: not UTF-8 text (byte {exc.start})") from None
+    return parse_spec(load_yaml_text(text, source), source)
+
+
+def spec_to_data(spec: Spec) -> dict[str, Any]:
+    """The spec as plain data, with aliases, as it is recorded in `.aisec/spec.yaml`."""
+    data: dict[str, Any] = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return data
+
+
+def dump_spec(spec: Spec) -> str:
+    return yaml.safe_dump(spec_to_data(spec), sort_keys=False, default_flow_style=False, allow_unicode=True)
+
+
+def json_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://aisec.dev/schemas/aisec-v1.json"
+    schema["title"] = "aisec spec (apiVersion aisec/v1)"
+    return schema

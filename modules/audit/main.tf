@@ -1,0 +1,247 @@
+data "aws_partition" "current" {}
+
+locals {
+  partition  = data.aws_partition.current.partition
+  trail_name = "${var.name_prefix}-trail"
+  trail_arn  = "arn:${local.partition}:cloudtrail:${var.region}:${var.account_id}:trail/${local.trail_name}"
+  has_trail  = var.trail != null
+  topic_arn  = var.alerts != null ? aws_sns_topic.alerts[0].arn : var.alert_topic_arn
+
+  # Metric filters of the CIS AWS Foundations benchmark (monitoring section) that the bar asks for.
+  alarms = local.has_trail ? {
+    unauthorized-api-calls = {
+      description = "API calls denied for lack of authorization"
+      pattern     = "{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }"
+    }
+    root-account-usage = {
+      description = "The account's root user was used"
+      pattern     = "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != \"AwsServiceEvent\" }"
+    }
+    iam-policy-changes = {
+      description = "An IAM policy was created, changed, attached or detached"
+      pattern     = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }"
+    }
+    kms-key-disable-or-deletion = {
+      description = "A KMS key was disabled or scheduled for deletion"
+      pattern     = "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }"
+    }
+    cloudtrail-changes = {
+      description = "A CloudTrail trail was created, changed, stopped or deleted"
+      pattern     = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
+    }
+  } : {}
+}
+
+# ------------------------------------------------------------------ alert topic
+resource "aws_sns_topic" "alerts" {
+  count = var.alerts != null ? 1 : 0
+
+  name              = "${var.name_prefix}-security-alerts"
+  kms_master_key_id = var.alerts.kms_key_arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "alerts" {
+  count = var.alerts != null ? 1 : 0
+
+  statement {
+    sid       = "AlarmsAndEventsOfThisAccount"
+    effect    = "Allow"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts[0].arn]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "alerts" {
+  count = var.alerts != null ? 1 : 0
+
+  arn    = aws_sns_topic.alerts[0].arn
+  policy = data.aws_iam_policy_document.alerts[0].json
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each = var.alerts != null ? toset(var.alerts.emails) : toset([])
+
+  topic_arn = aws_sns_topic.alerts[0].arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# ------------------------------------------------------------------ trail
+resource "aws_cloudwatch_log_group" "trail" {
+  count = local.has_trail ? 1 : 0
+
+  name              = "/aisec/${var.name_prefix}/cloudtrail"
+  kms_key_id        = var.trail.kms_key_arn
+  retention_in_days = var.trail.log_retention_days
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "trail_assume" {
+  count = local.has_trail ? 1 : 0
+
+  statement {
+    sid     = "ThisTrailOnly"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "trail_to_logs" {
+  count = local.has_trail ? 1 : 0
+
+  statement {
+    sid       = "DeliverToTrailLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.trail[0].arn}:log-stream:*"]
+  }
+}
+
+resource "aws_iam_role" "trail_to_logs" {
+  count = local.has_trail ? 1 : 0
+
+  name               = "${var.name_prefix}-trail-to-logs"
+  path               = "/aisec/"
+  description        = "Lets CloudTrail deliver ${local.trail_name} to CloudWatch Logs"
+  assume_role_policy = data.aws_iam_policy_document.trail_assume[0].json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "trail_to_logs" {
+  count = local.has_trail ? 1 : 0
+
+  name   = "deliver-to-log-group"
+  role   = aws_iam_role.trail_to_logs[0].id
+  policy = data.aws_iam_policy_document.trail_to_logs[0].json
+}
+
+resource "aws_cloudtrail" "this" {
+  count = local.has_trail ? 1 : 0
+
+  # checkov:skip=CKV_AWS_252:Log-file delivery notifications would flood the security alert topic; alerts come from the metric-filter alarms instead.
+  name                          = local.trail_name
+  s3_bucket_name                = var.trail.bucket_name
+  is_multi_region_trail         = true
+  include_global_service_events = true
+  enable_log_file_validation    = true
+  enable_logging                = true
+  kms_key_id                    = var.trail.kms_key_arn
+  cloud_watch_logs_group_arn    = "${aws_cloudwatch_log_group.trail[0].arn}:*"
+  cloud_watch_logs_role_arn     = aws_iam_role.trail_to_logs[0].arn
+  tags                          = var.tags
+
+  advanced_event_selector {
+    name = "Management events"
+
+    field_selector {
+      field  = "eventCategory"
+      equals = ["Management"]
+    }
+  }
+
+  dynamic "advanced_event_selector" {
+    for_each = length(var.trail.data_event_bucket_arns) > 0 ? [var.trail.data_event_bucket_arns] : []
+
+    content {
+      name = "S3 data events on sensitive buckets"
+
+      field_selector {
+        field  = "eventCategory"
+        equals = ["Data"]
+      }
+
+      field_selector {
+        field  = "resources.type"
+        equals = ["AWS::S3::Object"]
+      }
+
+      field_selector {
+        field       = "resources.ARN"
+        starts_with = [for arn in advanced_event_selector.value : "${arn}/"]
+      }
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.trail_to_logs]
+}
+
+resource "aws_cloudwatch_log_metric_filter" "this" {
+  for_each = local.alarms
+
+  name           = "${var.name_prefix}-${each.key}"
+  log_group_name = aws_cloudwatch_log_group.trail[0].name
+  pattern        = each.value.pattern
+
+  metric_transformation {
+    name          = each.key
+    namespace     = "aisec/${var.name_prefix}"
+    value         = "1"
+    default_value = "0"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
+
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = "aisec/${var.name_prefix}"
+  metric_name         = aws_cloudwatch_log_metric_filter.this[each.key].metric_transformation[0].name
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = compact([local.topic_arn])
+  tags                = var.tags
+}
+
+# ------------------------------------------------------------------ workload log groups
+resource "aws_cloudwatch_log_group" "workload" {
+  for_each = var.log_groups
+
+  name              = each.value.name
+  kms_key_id        = each.value.kms_key_arn
+  retention_in_days = each.value.retention_in_days
+  tags              = var.tags
+}

@@ -1,0 +1,88 @@
+variable "name_prefix" {
+  description = "Prefix of the trail, topic, role, metric namespace and alarm names."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,39}$", var.name_prefix))
+    error_message = "The name_prefix must be lowercase letters, digits and dashes, at most 40 characters."
+  }
+}
+
+variable "account_id" {
+  description = "AWS account id of the trail and topic."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "The account_id must be 12 digits."
+  }
+}
+
+variable "region" {
+  description = "Home region of the trail."
+  type        = string
+  nullable    = false
+}
+
+variable "trail" {
+  description = <<-EOT
+    The account's multi-region CloudTrail trail, or null when another team owns it. `bucket_name`
+    (its log bucket, with a policy admitting this trail), `kms_key_arn`, `log_retention_days`
+    (CloudWatch Logs copy), and `data_event_bucket_arns` (buckets whose object-level S3 events are
+    recorded). The metric filters and alarms of the CIS AWS Foundations benchmark come with it.
+  EOT
+  type = object({
+    bucket_name            = string
+    kms_key_arn            = string
+    log_retention_days     = number
+    data_event_bucket_arns = optional(list(string), [])
+  })
+  default = null
+}
+
+variable "alerts" {
+  description = "The encrypted SNS topic security alerts go to, or null when another team owns it: `kms_key_arn` and `emails` subscribed to it."
+  type = object({
+    kms_key_arn = string
+    emails      = optional(list(string), [])
+  })
+  default = null
+}
+
+variable "alert_topic_arn" {
+  description = "Existing topic the alarms notify when `alerts` is null."
+  type        = string
+  default     = null
+}
+
+variable "log_groups" {
+  description = "Workload log groups by logical name: `name`, `kms_key_arn`, `retention_in_days` (at least 365)."
+  type = map(object({
+    name              = string
+    kms_key_arn       = string
+    retention_in_days = number
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for g in values(var.log_groups) : g.retention_in_days >= 365])
+    error_message = "Log groups keep their events at least 365 days."
+  }
+
+  validation {
+    condition = alltrue([for g in values(var.log_groups) : contains(
+      [365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], g.retention_in_days
+    )])
+    error_message = "The retention_in_days must be one of CloudWatch Logs' values from 365 to 3653."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

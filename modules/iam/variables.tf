@@ -1,0 +1,118 @@
+variable "create" {
+  description = "Whether to create the roles."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "account_id" {
+  description = "AWS account id the roles live in and trust."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "The account_id must be 12 digits."
+  }
+}
+
+variable "region" {
+  description = "Region whose Bedrock models and ECR repositories the roles may use."
+  type        = string
+  nullable    = false
+}
+
+variable "name_prefix" {
+  description = "Prefix of every role and policy name, usually <landing>-<workload>-<stage>."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,54}$", var.name_prefix))
+    error_message = "The name_prefix must be lowercase letters, digits and dashes, at most 55 characters."
+  }
+}
+
+variable "human_access" {
+  description = "How people assume the human roles: sso (IAM Identity Center permission sets) or iam-mfa (IAM principals with MFA)."
+  type        = string
+  default     = "sso"
+  nullable    = false
+
+  validation {
+    condition     = contains(["sso", "iam-mfa"], var.human_access)
+    error_message = "The human_access must be sso or iam-mfa."
+  }
+}
+
+variable "roles" {
+  description = <<-EOT
+    Roles by persona name. Per role: `description`; `human` (true: assumed by people through
+    `human_access`; false: assumed by `service`, e.g. sagemaker.amazonaws.com); `read_bucket_arns`,
+    `write_bucket_arns`, `log_group_arns` (the only data the role reaches; keys come from
+    `kms_key_arns`);
+    `pass_roles` (persona names of this module the role may pass to `pass_to_service`);
+    `bedrock_invoke` and `ecr_pull` (service access, scoped to the region and account).
+  EOT
+  type = map(object({
+    description       = string
+    human             = bool
+    service           = optional(string)
+    read_bucket_arns  = optional(list(string), [])
+    write_bucket_arns = optional(list(string), [])
+    log_group_arns    = optional(list(string), [])
+    pass_roles        = optional(list(string), [])
+    pass_to_service   = optional(string, "sagemaker.amazonaws.com")
+    bedrock_invoke    = optional(bool, false)
+    ecr_pull          = optional(bool, false)
+  }))
+  nullable = false
+
+  validation {
+    condition     = alltrue([for r in values(var.roles) : r.human || r.service != null])
+    error_message = "A role that is not human needs the service principal that assumes it."
+  }
+
+  validation {
+    condition     = alltrue([for k, r in var.roles : length(var.name_prefix) + length(k) + 1 <= 64])
+    error_message = "Role names (<name_prefix>-<persona>) must be at most 64 characters."
+  }
+}
+
+variable "kms_key_arns" {
+  description = "Keys each role may use, by persona. Kept apart from `roles` so keys can name the roles as users without a dependency cycle."
+  type        = map(list(string))
+  default     = {}
+  nullable    = false
+}
+
+variable "kms_key_aliases" {
+  description = "Aliases (alias/...) of every key of this stage: the permission boundary admits only keys carrying one of them."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.kms_key_aliases : startswith(a, "alias/")])
+    error_message = "Each alias starts with alias/."
+  }
+}
+
+variable "max_session_duration" {
+  description = "Maximum session length in seconds for every role (3600-43200)."
+  type        = number
+  default     = 3600
+  nullable    = false
+
+  validation {
+    condition     = var.max_session_duration >= 3600 && var.max_session_duration <= 43200
+    error_message = "The max_session_duration must be between 3600 and 43200 seconds."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every role and policy."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,102 @@
+data "aws_partition" "current" {}
+
+locals {
+  interface = var.create ? var.interface_services : toset([])
+  # IAM action prefix of each endpoint service: the endpoint policy allows nothing else.
+  action_prefix = {
+    for s in local.interface : s => (
+      startswith(s, "sagemaker.") ? "sagemaker" :
+      startswith(s, "bedrock") ? "bedrock" :
+      startswith(s, "ecr.") ? "ecr" : s
+    )
+  }
+}
+
+resource "aws_security_group" "endpoints" {
+  count = var.create ? 1 : 0
+
+  name        = "${var.name_prefix}-endpoints"
+  description = "Interface endpoints: HTTPS from inside the VPC only"
+  vpc_id      = var.vpc_id
+  tags        = merge(var.tags, { Name = "${var.name_prefix}-endpoints" })
+}
+
+resource "aws_vpc_security_group_ingress_rule" "https_from_vpc" {
+  count = var.create ? 1 : 0
+
+  security_group_id = aws_security_group.endpoints[0].id
+  description       = "HTTPS to the endpoints from the VPC"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = var.vpc_cidr
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "interface" {
+  for_each = local.interface
+
+  statement {
+    sid       = "OnlyThisAccount"
+    effect    = "Allow"
+    actions   = ["${local.action_prefix[each.key]}:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${var.account_id}:root"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = local.interface
+
+  vpc_id              = var.vpc_id
+  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = var.subnet_ids
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+  policy              = data.aws_iam_policy_document.interface[each.key].json
+  tags                = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
+}
+
+data "aws_iam_policy_document" "s3" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid       = "OnlyThisAccount"
+    effect    = "Allow"
+    actions   = ["s3:*"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_vpc_endpoint" "s3" {
+  count = var.create ? 1 : 0
+
+  vpc_id            = var.vpc_id
+  service_name      = "com.amazonaws.${var.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = var.route_table_ids
+  policy            = data.aws_iam_policy_document.s3[0].json
+  tags              = merge(var.tags, { Name = "${var.name_prefix}-s3" })
+}

@@ -1,0 +1,247 @@
+data "aws_partition" "current" {}
+
+locals {
+  buckets   = var.create ? var.buckets : {}
+  partition = data.aws_partition.current.partition
+  logged    = { for k, b in local.buckets : k => b if !b.access_log_target }
+}
+
+resource "aws_s3_bucket" "this" {
+  for_each = local.buckets
+
+  # checkov:skip=CKV_AWS_144:Cross-region replication is a disaster-recovery choice of the owning team; it doubles the data's footprint and is added in a *.custom.tf file when required.
+  # checkov:skip=CKV2_AWS_62:Object-level activity is recorded by CloudTrail S3 data events and inspected by Macie; event notifications are not a security control here.
+  bucket        = each.value.name
+  force_destroy = each.value.force_destroy
+  tags          = merge(var.tags, { Name = each.value.name })
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  for_each = local.buckets
+
+  bucket                  = aws_s3_bucket.this[each.key].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  rule {
+    bucket_key_enabled = each.value.kms_key_arn != null
+
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = each.value.kms_key_arn != null ? "aws:kms" : "AES256"
+      kms_master_key_id = each.value.kms_key_arn
+    }
+  }
+}
+
+resource "aws_s3_bucket_logging" "this" {
+  for_each = local.logged
+
+  bucket        = aws_s3_bucket.this[each.key].id
+  target_bucket = each.value.access_log_bucket
+  target_prefix = each.value.access_log_prefix
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  rule {
+    id     = "noncurrent-versions-and-incomplete-uploads"
+    status = "Enabled"
+
+    filter {}
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+
+    noncurrent_version_expiration {
+      noncurrent_days = each.value.noncurrent_version_expiration_days
+    }
+  }
+}
+
+data "aws_iam_policy_document" "this" {
+  for_each = local.buckets
+
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.this[each.key].arn,
+      "${aws_s3_bucket.this[each.key].arn}/*",
+    ]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.access_log_target ? [1] : []
+
+    content {
+      sid       = "S3ServerAccessLogsDelivery"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["logging.s3.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.cloudtrail_trail_arns) > 0 ? [each.value.cloudtrail_trail_arns] : []
+
+    content {
+      sid       = "CloudTrailAclCheck"
+      effect    = "Allow"
+      actions   = ["s3:GetBucketAcl"]
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = statement.value
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.cloudtrail_trail_arns) > 0 ? [each.value.cloudtrail_trail_arns] : []
+
+    content {
+      sid       = "CloudTrailWrite"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/AWSLogs/${var.account_id}/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = statement.value
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.macie_export ? [1] : []
+
+    content {
+      sid       = "MacieFindingsExport"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["macie.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = ["arn:${local.partition}:macie2:*:${var.account_id}:export-configuration:*", "arn:${local.partition}:macie2:*:${var.account_id}:classification-job/*"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.macie_export ? [1] : []
+
+    content {
+      sid       = "MacieBucketLocation"
+      effect    = "Allow"
+      actions   = ["s3:GetBucketLocation"]
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["macie.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  for_each = local.buckets
+
+  bucket = aws_s3_bucket.this[each.key].id
+  policy = data.aws_iam_policy_document.this[each.key].json
+
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}

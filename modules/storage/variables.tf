@@ -1,0 +1,62 @@
+variable "create" {
+  description = "Whether to create the buckets."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "account_id" {
+  description = "AWS account id that owns the buckets; service principals may write only on behalf of this account."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "The account_id must be 12 digits."
+  }
+}
+
+variable "buckets" {
+  description = <<-EOT
+    Buckets by logical name. Per bucket: `name`; `kms_key_arn` (SSE-KMS with a bucket key; required
+    unless `access_log_target` is true, since S3 server access logs can only be delivered to SSE-S3
+    buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
+    for an access-log target); `access_log_target` (accept S3 server access logs from this account);
+    `cloudtrail_trail_arns` (trails allowed to deliver logs here); `macie_export` (accept Macie
+    findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`.
+  EOT
+  type = map(object({
+    name                               = string
+    kms_key_arn                        = optional(string)
+    access_log_bucket                  = optional(string)
+    access_log_prefix                  = optional(string, "")
+    access_log_target                  = optional(bool, false)
+    cloudtrail_trail_arns              = optional(list(string), [])
+    macie_export                       = optional(bool, false)
+    noncurrent_version_expiration_days = optional(number, 365)
+    force_destroy                      = optional(bool, false)
+  }))
+  nullable = false
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b.name))])
+    error_message = "Bucket names must be 3-63 lowercase letters, digits, dots and dashes."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.access_log_target || b.kms_key_arn != null])
+    error_message = "Every bucket that is not an access-log target needs a kms_key_arn."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.access_log_target || b.access_log_bucket != null])
+    error_message = "Every bucket that is not an access-log target needs an access_log_bucket."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every bucket."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
