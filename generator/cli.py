@@ -1,0 +1,175 @@
+"""The `aisec` command line: parse arguments, call the core, print results, set the exit code.
+
+Exit codes: 0 ok, 1 the work failed, 2 bad input. Messages go to stderr, results to stdout;
+every command that reports something accepts --json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from generator import __version__, core
+from generator.blueprints import all_blueprints, get_blueprint
+from generator.errors import AisecError
+from generator.spec import json_schema
+
+app = typer.Typer(
+    name="aisec",
+    help="Secure Terraform root modules for AI workloads on AWS, from a YAML spec or a questionnaire.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+blueprints_app = typer.Typer(help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True)
+app.add_typer(blueprints_app, name="blueprints")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+SpecArg = Annotated[Path, typer.Argument(help="The spec file (YAML, apiVersion aisec/v1).", show_default=False)]
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _fail(error: AisecError) -> NoReturn:
+    err.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
+    for line in error.details:
+        err.print(f"  {line}", markup=False, soft_wrap=True)
+    raise SystemExit(error.exit_code)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"aisec {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command("check-spec")
+def check_spec(spec: SpecArg, as_json: JsonOpt = False) -> None:
+    """Validate a spec (fields, contradictions, AWS name limits) without rendering anything."""
+    result = core.check_spec(spec)
+    if as_json:
+        _print_json(result)
+        return
+    out.print(f"{spec}: valid spec [bold]{result['name']}[/] ({result['region']}, account {result['account_id']})")
+    out.print(
+        f"  compliance: {', '.join(result['compliance']) or 'none'}; workloads: "
+        + ", ".join(f"{w['name']} ({w['type']}, {w['sensitivity']})" for w in result["workloads"])
+    )
+    out.print(
+        f"  would create {result['keys']} keys, {result['buckets']} buckets, {result['roles']} roles, "
+        f"{result['macie_jobs']} Macie jobs, {len(result['interface_endpoints'])} interface endpoints, "
+        f"{result['alarms']} alarms"
+    )
+
+
+@app.command()
+def render(
+    spec: SpecArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder of the root module.", show_default=False)],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite generated files edited since the last render.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Render the Terraform root module for SPEC into a folder (vendored modules included)."""
+    summary, result = core.render_spec(spec, output, force=force)
+    if as_json:
+        _print_json(
+            {
+                "output": str(output),
+                "created": result.created,
+                "updated": result.updated,
+                "unchanged": result.unchanged,
+                "removed": result.removed,
+                "overwritten_edits": result.overwritten_edits,
+                "summary": summary,
+            }
+        )
+        return
+    for rel in result.overwritten_edits:
+        err.print(f"[yellow]warning:[/] overwrote your edit of {rel} (--force)")
+    out.print(
+        f"Rendered [bold]{summary['name']}[/] into {output}: {len(result.created)} created, "
+        f"{len(result.updated)} updated, {len(result.removed)} removed, {len(result.unchanged)} unchanged"
+    )
+    out.print(
+        f"  {summary['keys']} keys, {summary['buckets']} buckets, {summary['roles']} roles, "
+        f"{summary['macie_jobs']} Macie jobs, {len(summary['interface_endpoints'])} interface endpoints; "
+        f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
+    )
+    out.print(f"Next: cd {output} && terraform init && terraform plan", markup=False)
+
+
+@app.command()
+def schema(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.", show_default=False)
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the spec (for editor completion via yaml-language-server)."""
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+
+
+@blueprints_app.command("list")
+def blueprints_list(as_json: JsonOpt = False) -> None:
+    """List the bundled blueprints."""
+    items = [{"name": b.name, "summary": b.summary, "path": str(b.path)} for b in all_blueprints()]
+    if as_json:
+        _print_json(items)
+        return
+    table = Table("blueprint", "what it is", box=None, pad_edge=False)
+    for item in items:
+        table.add_row(item["name"], item["summary"])
+    out.print(table)
+
+
+@blueprints_app.command("show")
+def blueprints_show(
+    name: Annotated[str, typer.Argument(help="Blueprint name, from `aisec blueprints list`.", show_default=False)],
+    as_json: JsonOpt = False,
+) -> None:
+    """Print a blueprint's spec, ready to copy and edit."""
+    bp = get_blueprint(name)
+    if as_json:
+        _print_json({"name": bp.name, "path": str(bp.path), "spec": core.spec_data(bp.load())})
+        return
+    sys.stdout.write(bp.path.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        app(args=argv, prog_name="aisec")
+    except AisecError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was left half-written")
+        raise SystemExit(130) from None
+    except Exception as exc:  # a bug: say so plainly, with the traceback only on request
+        if os.environ.get("AISEC_DEBUG"):
+            traceback.print_exc()
+        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+        err.print("This is a bug in aisec. Re-run with AISEC_DEBUG=1 for the traceback and report it.")
+        raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

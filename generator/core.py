@@ -1,0 +1,68 @@
+"""What the commands do, as functions that return data. The CLI only parses and prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from generator.catalog import load_catalog
+from generator.policy import Controls, decide
+from generator.render import render, resolve_modules
+from generator.spec import Spec, load_spec, spec_to_data
+from generator.writer import WriteResult, write
+
+
+def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
+    """What a spec implies, in numbers and names: used by check-spec, render and the wizard."""
+    stages = controls.stages
+    return {
+        "name": spec.name,
+        "account_id": spec.aws.account_id,
+        "region": spec.aws.region,
+        "compliance": sorted(r.value for r in spec.regimes),
+        "foundation": spec.foundation,
+        "workloads": [
+            {
+                "name": w.workload.name,
+                "type": w.workload.type.value,
+                "sensitivity": w.workload.data.sensitivity.value,
+                "services": [s.value for s in w.services],
+                "stages": [s.stage.value for s in w.stages],
+            }
+            for w in controls.workloads
+        ],
+        "keys": sum(len(s.keys) for s in stages) + (1 if controls.foundation else 0),
+        "buckets": sum(len(s.buckets) for s in stages) + (3 if controls.foundation else 0),
+        "roles": sum(len(s.roles) for s in stages),
+        "macie_jobs": sum(1 for s in stages if s.macie_job),
+        "interface_endpoints": list(controls.interface_endpoints) if controls.foundation else [],
+        "alarms": 5 if controls.foundation else 0,
+        "log_retention_days": controls.retention_days,
+        "key_rotation_days": controls.rotation_days,
+        "controls": [c.id for c in controls.controls],
+    }
+
+
+def check_spec(path: str | Path) -> dict[str, Any]:
+    spec = load_spec(path)
+    controls = decide(spec)
+    modules = resolve_modules(spec, load_catalog(), str(path))
+    return {
+        "spec": str(path),
+        "valid": True,
+        **summarize(spec, controls),
+        "modules": {m.name: m.version for m in modules.values()},
+    }
+
+
+def render_spec(path: str | Path, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:
+    spec = load_spec(path)
+    controls = decide(spec)
+    resolve_modules(spec, load_catalog(), str(path))  # version constraints, reported against the file
+    files = render(spec, controls)
+    result = write(out, files, force=force)
+    return summarize(spec, controls), result
+
+
+def spec_data(spec: Spec) -> dict[str, Any]:
+    return spec_to_data(spec)
