@@ -183,8 +183,8 @@ def _slug(max_len: int) -> AfterValidator:
 
 
 def _account_id(value: Any) -> Any:
-    # YAML reads an unquoted 111122223333 as an int; accept it only when nothing was lost.
-    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 12:
+    # YAML reads an unquoted 111122223333 as an int; a lost leading zero then fails the 12-digit rule.
+    if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     return value
 
@@ -501,8 +501,29 @@ def consistency_problems(spec: Spec) -> list[Problem]:
 
 
 # --------------------------------------------------------------------------- loading
+MAX_EXPANDED_NODES = 100_000
+
+
+def _check_expanded_size(data: Any, source: str) -> None:
+    """Refuse documents whose aliases expand to more nodes than any real spec has (billion laughs)."""
+    budget = MAX_EXPANDED_NODES
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise SpecError(
+                f"{source}: the document expands to more than {MAX_EXPANDED_NODES} values through "
+                "YAML aliases; refusing a possible alias bomb"
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML without duplicate keys and without alias expansion bombs."""
+    """Safe YAML without duplicate keys and with a bound on aliases (alias bombs)."""
 
     max_aliases = 100
 
@@ -592,12 +613,14 @@ def parse_spec(data: Any, source: str = "<spec>") -> Spec:
 
 def load_yaml_text(text: str, source: str) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise SpecError(f"{source}: not valid YAML{where}: {problem}") from None
+    _check_expanded_size(data, source)
+    return data
 
 
 def load_spec(path: str | Path) -> Spec:

@@ -1,0 +1,93 @@
+"""The command line as a user runs it: real processes, exit codes, no tracebacks, --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import BLUEPRINTS, REPO, run_aisec
+
+
+def test_render_then_check(tmp_path: Path) -> None:
+    proc = run_aisec("render", str(BLUEPRINTS["healthcare-training"]), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 0, proc.stderr
+    assert "Rendered clinical-ai" in proc.stdout and "terraform init" in proc.stdout
+    assert (tmp_path / "out" / "main.tf").is_file()
+    again = run_aisec("render", str(BLUEPRINTS["healthcare-training"]), "-o", str(tmp_path / "out"), "--json")
+    data = json.loads(again.stdout)
+    assert data["created"] == [] and data["updated"] == [] and data["summary"]["keys"] == 10
+
+
+def test_edited_output_exits_1_and_lists_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out)).returncode == 0
+    (out / "providers.tf").write_text("# edited\n")
+    proc = run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out))
+    assert proc.returncode == 1
+    assert "edited: providers.tf" in proc.stderr and "--force" in proc.stderr
+    assert run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out), "--force").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("apiVersion: aisec/v1\ncolour: blue\n", "colour: unknown key"),
+        ("- a\n- b\n", "must be a YAML mapping"),
+        ("", "must be a YAML mapping"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_specs_exit_2_without_output(tmp_path: Path, content: str, expected: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(content)
+    out = tmp_path / "out"
+    for args in (["check-spec", str(spec)], ["render", str(spec), "-o", str(out)]):
+        proc = run_aisec(*args)
+        assert proc.returncode == 2, proc.stderr
+        assert expected in proc.stderr and str(spec) in proc.stderr
+        assert "Traceback" not in proc.stderr + proc.stdout
+        assert not out.exists()
+
+
+def test_missing_spec_file(tmp_path: Path) -> None:
+    proc = run_aisec("check-spec", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 2 and "nope.yaml: no such file" in proc.stderr
+
+
+def test_bad_arguments_exit_2() -> None:
+    assert run_aisec("render").returncode == 2
+    assert run_aisec("frobnicate").returncode == 2
+
+
+def test_check_spec_json() -> None:
+    proc = run_aisec("check-spec", str(BLUEPRINTS["multi-workload"]), "--json")
+    data = json.loads(proc.stdout)
+    assert data["valid"] and data["name"] == "ml-platform" and len(data["workloads"]) == 4
+    assert data["modules"]["kms"] == "1.0.0"
+
+
+def test_impossible_module_constraint_is_a_spec_error(tmp_path: Path) -> None:
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    data["modules"] = {"kms": "~> 2.0"}
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data))
+    proc = run_aisec("render", str(spec), "-o", str(tmp_path / "out"))
+    assert proc.returncode == 2
+    assert "modules.kms: no released version satisfies '~> 2.0'; available: 1.0.0" in proc.stderr
+
+
+def test_schema_and_blueprints() -> None:
+    schema = json.loads(run_aisec("schema").stdout)
+    assert schema["title"].startswith("aisec spec")
+    listing = json.loads(run_aisec("blueprints", "list", "--json").stdout)
+    assert {b["name"] for b in listing} == set(BLUEPRINTS)
+    assert all(b["summary"] for b in listing)
+    shown = run_aisec("blueprints", "show", "fraud-inference")
+    assert shown.stdout == (REPO / "blueprints" / "fraud-inference.yaml").read_text()
+    as_json = json.loads(run_aisec("blueprints", "show", "fraud-inference", "--json").stdout)
+    assert as_json["spec"]["name"] == "payments-ml"
+    missing = run_aisec("blueprints", "show", "nope")
+    assert missing.returncode == 2 and "available:" in missing.stderr
