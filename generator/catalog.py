@@ -138,5 +138,8 @@ def load_catalog(root: Path | None = None) -> Catalog:
         module = _load_module(meta.parent)
         found.setdefault(module.name, []).append(module)
     return Catalog(
-        {n: tuple(sorted(ms, key=lambda m: parse_version(m.version), reverse=True)) for n, ms in found.items()}
+        {
+            n: tuple(sorted(ms, key=lambda m: parse_version(m.version), reverse=True))
+            for n, ms in found.items()
+        }
     )

@@ -29,14 +29,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-blueprints_app = typer.Typer(help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True)
+blueprints_app = typer.Typer(
+    help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True
+)
 app.add_typer(blueprints_app, name="blueprints")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
-SpecArg = Annotated[Path, typer.Argument(help="The spec file (YAML, apiVersion aisec/v1).", show_default=False)]
+SpecArg = Annotated[
+    Path, typer.Argument(help="The spec file (YAML, apiVersion aisec/v1).", show_default=False)
+]
 
 
 def _print_json(data: Any) -> None:
@@ -66,7 +70,9 @@ def check_spec(spec: SpecArg, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json(result)
         return
-    out.print(f"{spec}: valid spec [bold]{result['name']}[/] ({result['region']}, account {result['account_id']})")
+    out.print(
+        f"{spec}: valid spec [bold]{result['name']}[/] ({result['region']}, account {result['account_id']})"
+    )
     out.print(
         f"  compliance: {', '.join(result['compliance']) or 'none'}; workloads: "
         + ", ".join(f"{w['name']} ({w['type']}, {w['sensitivity']})" for w in result["workloads"])
@@ -81,8 +87,12 @@ def check_spec(spec: SpecArg, as_json: JsonOpt = False) -> None:
 @app.command()
 def render(
     spec: SpecArg,
-    output: Annotated[Path, typer.Option("-o", "--output", help="Folder of the root module.", show_default=False)],
-    force: Annotated[bool, typer.Option("--force", help="Overwrite generated files edited since the last render.")] = False,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Folder of the root module.", show_default=False)
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite generated files edited since the last render.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Render the Terraform root module for SPEC into a folder (vendored modules included)."""
@@ -117,7 +127,8 @@ def render(
 @app.command()
 def schema(
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to a file instead of stdout.", show_default=False)
+        Path | None,
+        typer.Option("-o", "--output", help="Write to a file instead of stdout.", show_default=False),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the spec (for editor completion via yaml-language-server)."""
@@ -144,7 +155,9 @@ def blueprints_list(as_json: JsonOpt = False) -> None:
 
 @blueprints_app.command("show")
 def blueprints_show(
-    name: Annotated[str, typer.Argument(help="Blueprint name, from `aisec blueprints list`.", show_default=False)],
+    name: Annotated[
+        str, typer.Argument(help="Blueprint name, from `aisec blueprints list`.", show_default=False)
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Print a blueprint's spec, ready to copy and edit."""

@@ -7,12 +7,11 @@ applies them to a spec. Templates read the result and decide nothing themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from generator.spec import (
-    DataCategory,
     Regime,
     Sensitivity,
     Service,
@@ -25,50 +24,52 @@ from generator.spec import (
 
 # =========================================================================== the tables
 # --- compliance families: requirement ids per regime (SECURITY-BAR.md, compliance map) ---
-FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType({
-    "encryption-at-rest": {
-        Regime.HIPAA: ("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
-        Regime.PCI_DSS: ("3.5.1",),
-        Regime.GDPR: ("Art. 32(1)(a)",),
-        Regime.SOC2: ("CC6.1",),
-        Regime.FEDRAMP_MODERATE: ("SC-28(1)", "SC-13"),
-    },
-    "key-management": {
-        Regime.HIPAA: ("164.312(a)(2)(iv)",),
-        Regime.PCI_DSS: ("3.6.1", "3.7.1-3.7.7"),
-        Regime.GDPR: ("Art. 32",),
-        Regime.SOC2: ("CC6.1",),
-        Regime.FEDRAMP_MODERATE: ("SC-12",),
-    },
-    "private-paths": {
-        Regime.HIPAA: ("164.312(e)(1)", "164.312(e)(2)(i)"),
-        Regime.PCI_DSS: ("4.2.1", "1.3.x"),
-        Regime.GDPR: ("Art. 32",),
-        Regime.SOC2: ("CC6.6", "CC6.7"),
-        Regime.FEDRAMP_MODERATE: ("SC-7", "SC-8(1)"),
-    },
-    "least-privilege": {
-        Regime.HIPAA: ("164.312(a)(1)", "164.312(d)"),
-        Regime.PCI_DSS: ("7.2.x", "8.4.x"),
-        Regime.GDPR: ("Art. 25", "Art. 32(4)"),
-        Regime.SOC2: ("CC6.3",),
-        Regime.FEDRAMP_MODERATE: ("AC-6", "AC-2", "IA-2(1)"),
-    },
-    "audit-logging": {
-        Regime.HIPAA: ("164.312(b)", "164.312(c)(1)"),
-        Regime.PCI_DSS: ("10.2.x", "10.3.x", "10.5.1"),
-        Regime.GDPR: ("Art. 30",),
-        Regime.SOC2: ("CC7.2", "CC7.3"),
-        Regime.FEDRAMP_MODERATE: ("AU-2", "AU-9", "AU-11", "AU-12"),
-    },
-    "data-discovery": {
-        Regime.HIPAA: ("164.312(a)(1)",),
-        Regime.PCI_DSS: ("A3.2.5.1",),
-        Regime.GDPR: ("Art. 25", "Art. 30"),
-        Regime.SOC2: ("CC3.2",),
-        Regime.FEDRAMP_MODERATE: ("RA-5", "SI-4"),
-    },
-})
+FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType(
+    {
+        "encryption-at-rest": {
+            Regime.HIPAA: ("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
+            Regime.PCI_DSS: ("3.5.1",),
+            Regime.GDPR: ("Art. 32(1)(a)",),
+            Regime.SOC2: ("CC6.1",),
+            Regime.FEDRAMP_MODERATE: ("SC-28(1)", "SC-13"),
+        },
+        "key-management": {
+            Regime.HIPAA: ("164.312(a)(2)(iv)",),
+            Regime.PCI_DSS: ("3.6.1", "3.7.1-3.7.7"),
+            Regime.GDPR: ("Art. 32",),
+            Regime.SOC2: ("CC6.1",),
+            Regime.FEDRAMP_MODERATE: ("SC-12",),
+        },
+        "private-paths": {
+            Regime.HIPAA: ("164.312(e)(1)", "164.312(e)(2)(i)"),
+            Regime.PCI_DSS: ("4.2.1", "1.3.x"),
+            Regime.GDPR: ("Art. 32",),
+            Regime.SOC2: ("CC6.6", "CC6.7"),
+            Regime.FEDRAMP_MODERATE: ("SC-7", "SC-8(1)"),
+        },
+        "least-privilege": {
+            Regime.HIPAA: ("164.312(a)(1)", "164.312(d)"),
+            Regime.PCI_DSS: ("7.2.x", "8.4.x"),
+            Regime.GDPR: ("Art. 25", "Art. 32(4)"),
+            Regime.SOC2: ("CC6.3",),
+            Regime.FEDRAMP_MODERATE: ("AC-6", "AC-2", "IA-2(1)"),
+        },
+        "audit-logging": {
+            Regime.HIPAA: ("164.312(b)", "164.312(c)(1)"),
+            Regime.PCI_DSS: ("10.2.x", "10.3.x", "10.5.1"),
+            Regime.GDPR: ("Art. 30",),
+            Regime.SOC2: ("CC7.2", "CC7.3"),
+            Regime.FEDRAMP_MODERATE: ("AU-2", "AU-9", "AU-11", "AU-12"),
+        },
+        "data-discovery": {
+            Regime.HIPAA: ("164.312(a)(1)",),
+            Regime.PCI_DSS: ("A3.2.5.1",),
+            Regime.GDPR: ("Art. 25", "Art. 30"),
+            Regime.SOC2: ("CC3.2",),
+            Regime.FEDRAMP_MODERATE: ("RA-5", "SI-4"),
+        },
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -119,47 +120,57 @@ CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTR
 # CloudWatch Logs retention. HIPAA keeps documentation six years (164.316(b)(2)); FedRAMP follows
 # OMB M-21-31 (12 months hot + 18 months cold, so 30 months, rounded up to an allowed value);
 # PCI DSS 10.5.1 asks one year; the bar's floor is 365 days.
-RETENTION_DAYS: Mapping[Regime | None, int] = MappingProxyType({
-    None: 365,
-    Regime.HIPAA: 2192,
-    Regime.PCI_DSS: 365,
-    Regime.GDPR: 365,
-    Regime.SOC2: 365,
-    Regime.FEDRAMP_MODERATE: 1096,
-})
+RETENTION_DAYS: Mapping[Regime | None, int] = MappingProxyType(
+    {
+        None: 365,
+        Regime.HIPAA: 2192,
+        Regime.PCI_DSS: 365,
+        Regime.GDPR: 365,
+        Regime.SOC2: 365,
+        Regime.FEDRAMP_MODERATE: 1096,
+    }
+)
 # Automatic key rotation period. PCI DSS 3.6.4 and NIST SC-12 ask for defined, shorter cryptoperiods.
-ROTATION_DAYS: Mapping[Regime | None, int] = MappingProxyType({
-    None: 365,
-    Regime.HIPAA: 365,
-    Regime.PCI_DSS: 180,
-    Regime.GDPR: 365,
-    Regime.SOC2: 365,
-    Regime.FEDRAMP_MODERATE: 180,
-})
+ROTATION_DAYS: Mapping[Regime | None, int] = MappingProxyType(
+    {
+        None: 365,
+        Regime.HIPAA: 365,
+        Regime.PCI_DSS: 180,
+        Regime.GDPR: 365,
+        Regime.SOC2: 365,
+        Regime.FEDRAMP_MODERATE: 180,
+    }
+)
 # Key deletion windows: prod and audit keys get the maximum so a mistake can be undone.
-DELETION_WINDOW_DAYS: Mapping[Stage | None, int] = MappingProxyType({
-    Stage.DEV: 14,
-    Stage.TEST: 14,
-    Stage.PROD: 30,
-    None: 30,  # foundation (audit) keys
-})
+DELETION_WINDOW_DAYS: Mapping[Stage | None, int] = MappingProxyType(
+    {
+        Stage.DEV: 14,
+        Stage.TEST: 14,
+        Stage.PROD: 30,
+        None: 30,  # foundation (audit) keys
+    }
+)
 
 # --- Macie: how often buckets are classified. The provider cannot select managed identifiers, so
 # jobs use Macie's recommended set (PHI, PII, cardholder, financial data, credentials). ---
-MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType({
-    Sensitivity.PUBLIC: None,
-    Sensitivity.INTERNAL: None,
-    Sensitivity.CONFIDENTIAL: "WEEKLY",
-    Sensitivity.RESTRICTED: "DAILY",
-})
+MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType(
+    {
+        Sensitivity.PUBLIC: None,
+        Sensitivity.INTERNAL: None,
+        Sensitivity.CONFIDENTIAL: "WEEKLY",
+        Sensitivity.RESTRICTED: "DAILY",
+    }
+)
 # --- PrivateLink: interface endpoints per service; kms, sts and logs are always needed ---
 ALWAYS_ENDPOINTS: tuple[str, ...] = ("kms", "logs", "sts")
-ENDPOINTS: Mapping[Service, tuple[str, ...]] = MappingProxyType({
-    Service.SAGEMAKER: ("sagemaker.api", "sagemaker.runtime"),
-    Service.BEDROCK: ("bedrock", "bedrock-runtime", "bedrock-agent", "bedrock-agent-runtime"),
-    Service.ECR: ("ecr.api", "ecr.dkr"),
-    Service.S3: (),  # a gateway endpoint, always created
-})
+ENDPOINTS: Mapping[Service, tuple[str, ...]] = MappingProxyType(
+    {
+        Service.SAGEMAKER: ("sagemaker.api", "sagemaker.runtime"),
+        Service.BEDROCK: ("bedrock", "bedrock-runtime", "bedrock-agent", "bedrock-agent-runtime"),
+        Service.ECR: ("ecr.api", "ecr.dkr"),
+        Service.S3: (),  # a gateway endpoint, always created
+    }
+)
 
 
 # --- personas: who works in a stage, who assumes the role, what it reaches ---
@@ -181,13 +192,15 @@ PERSONAS: Mapping[str, Persona] = MappingProxyType({
     "app": Persona("serving", "the RAG application", False, ("artifacts",), (), "lambda.amazonaws.com"),
     "notebook": Persona("notebook", "notebook instances", False, ("datasets",), ("artifacts",), "sagemaker.amazonaws.com"),
 })  # fmt: skip
-PERSONAS_BY_TYPE: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
-    WorkloadType.TRAINING: ("ds", "pipeline"),
-    WorkloadType.INFERENCE: ("ds", "serving"),
-    WorkloadType.RAG: ("ds", "ingest", "app"),
-    WorkloadType.BATCH: ("pipeline",),
-    WorkloadType.NOTEBOOK: ("ds", "notebook"),
-})
+PERSONAS_BY_TYPE: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType(
+    {
+        WorkloadType.TRAINING: ("ds", "pipeline"),
+        WorkloadType.INFERENCE: ("ds", "serving"),
+        WorkloadType.RAG: ("ds", "ingest", "app"),
+        WorkloadType.BATCH: ("pipeline",),
+        WorkloadType.NOTEBOOK: ("ds", "notebook"),
+    }
+)
 # In prod, people see model artifacts only, read-only (IAM-5).
 PROD_HUMAN_READS: tuple[str, ...] = ("artifacts",)
 
@@ -312,9 +325,10 @@ class Controls:
 
 
 # =========================================================================== the function
-def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], pick: type = max) -> int:
+def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], longest: bool) -> int:
+    """The value of the strictest applicable regime: the longest retention, the shortest period."""
     values = [table[None], *(table[r] for r in regimes)]
-    return int(pick(values))
+    return max(values) if longest else min(values)
 
 
 def ident(*parts: str) -> str:
@@ -435,7 +449,9 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
             )
         )
     services_roles = tuple(r.persona for r in roles if r.service == "sagemaker.amazonaws.com")
-    roles = [replace(r, pass_roles=services_roles) if r.human and stage is not Stage.PROD else r for r in roles]
+    roles = [
+        replace(r, pass_roles=services_roles) if r.human and stage is not Stage.PROD else r for r in roles
+    ]
     sensitive = wl.data.sensitivity.rank >= Sensitivity.CONFIDENTIAL.rank
     keys = tuple(
         KeyPlan(
@@ -451,7 +467,11 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
         for domain in KEY_DOMAINS
     )
     buckets = tuple(
-        BucketPlan(domain, bucket_name(name, wl.name, stage.value, domain, account), f"{wl.name}/{stage.value}/{domain}/")
+        BucketPlan(
+            domain,
+            bucket_name(name, wl.name, stage.value, domain, account),
+            f"{wl.name}/{stage.value}/{domain}/",
+        )
         for domain in BUCKET_DOMAINS
     )
     schedule = MACIE_SCHEDULE[wl.data.sensitivity]
@@ -473,8 +493,8 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
 def decide(spec: Spec) -> Controls:
     """Apply the tables to a spec. Pure: the same spec always gives the same controls."""
     regimes = spec.regimes
-    retention = _strictest(RETENTION_DAYS, regimes, max)
-    rotation = _strictest(ROTATION_DAYS, regimes, min)
+    retention = _strictest(RETENTION_DAYS, regimes, longest=True)
+    rotation = _strictest(ROTATION_DAYS, regimes, longest=False)
     workloads = tuple(
         WorkloadPlan(
             workload=wl,
@@ -495,7 +515,9 @@ def decide(spec: Spec) -> Controls:
     )
     regime_names = ", ".join(sorted(r.value for r in regimes)) or "none"
     decisions = (
-        Decision("log retention", f"{retention} days", f"strictest of the regimes ({regime_names}); floor 365 days"),
+        Decision(
+            "log retention", f"{retention} days", f"strictest of the regimes ({regime_names}); floor 365 days"
+        ),
         Decision("key rotation", f"every {rotation} days", f"strictest of the regimes ({regime_names})"),
         Decision(
             "interface endpoints",

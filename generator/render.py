@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,11 +19,11 @@ from generator import __version__
 from generator.catalog import Catalog, Module, load_catalog
 from generator.hcl import Hcl, align, encode, ident, string
 from generator.policy import Controls, KeyPlan, StagePlan, decide
-from generator.spec import Regime, Spec, dump_spec
+from generator.spec import ModuleName, Regime, Spec, dump_spec
 
 MANIFEST = ".aisec/manifest.json"
 SPEC_COPY = ".aisec/spec.yaml"
-MODULE_NAMES = ("kms", "storage", "audit", "macie", "privatelink", "iam")
+MODULE_NAMES: tuple[ModuleName, ...] = ("kms", "storage", "audit", "macie", "privatelink", "iam")
 
 
 def _refuse_raw(value: Any) -> Any:
@@ -32,8 +33,20 @@ def _refuse_raw(value: Any) -> Any:
     raise jinja2.TemplateError(f"refusing to print an unescaped value into HCL: {value!r}")
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates are cached per user: compiling them is half of a cold `aisec render`."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "aisec", f"jinja-{__version__}")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(folder)
+
+
 def _environment(hcl: bool) -> jinja2.Environment:
     env = jinja2.Environment(
+        bytecode_cache=_bytecode_cache(),
         loader=jinja2.PackageLoader("generator", "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -133,7 +146,9 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
             }
             for r in stage.roles
         },
-        "role_keys": {r.persona: [_ref(kms_ref, "key_arns", d) for d in (*r.keys, "logs")] for r in stage.roles},
+        "role_keys": {
+            r.persona: [_ref(kms_ref, "key_arns", d) for d in (*r.keys, "logs")] for r in stage.roles
+        },
         "key_aliases": [k.alias for k in stage.keys],
     }
 
@@ -216,7 +231,7 @@ def _requirements(controls: Controls, regime: Regime) -> list[tuple[str, list[st
 
 
 def resolve_modules(spec: Spec, catalog: Catalog, source: str = "spec") -> dict[str, Module]:
-    return {name: catalog.resolve(name, spec.modules.get(name), source) for name in MODULE_NAMES}  # type: ignore[arg-type]
+    return {name: catalog.resolve(name, spec.modules.get(name), source) for name in MODULE_NAMES}
 
 
 def _tags(spec: Spec) -> dict[str, str]:
@@ -264,7 +279,9 @@ def sha256(text: str) -> str:
 def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module]) -> str:
     manifest = {
         "generator": {"name": "aisec", "version": __version__},
-        "modules": {m.name: {"version": m.version, "sha256": m.sha256, "source": "vendored"} for m in modules.values()},
+        "modules": {
+            m.name: {"version": m.version, "sha256": m.sha256, "source": "vendored"} for m in modules.values()
+        },
         "files": {path: sha256(text) for path, text in sorted(files.items()) if path != MANIFEST},
     }
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"

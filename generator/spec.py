@@ -157,7 +157,9 @@ VPC_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 RTB_RE = re.compile(r"^rtb-[0-9a-f]{8,17}$")
 STATE_KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,1024}$")
-KMS_KEY_REF_RE = re.compile(r"^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$")
+KMS_KEY_REF_RE = re.compile(
+    r"^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$"
+)
 CONSTRAINT_RE = re.compile(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*\d+(\.\d+){0,2}\s*$")
 
 
@@ -199,7 +201,9 @@ def _cidr(value: str) -> str:
     try:
         net = ipaddress.IPv4Network(value, strict=True)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not an IPv4 network in CIDR notation such as 10.0.0.0/16 ({exc})") from None
+        raise ValueError(
+            f"{value!r} is not an IPv4 network in CIDR notation such as 10.0.0.0/16 ({exc})"
+        ) from None
     if not net.is_private:
         raise ValueError(f"{value!r} is not a private (RFC 1918) range")
     return str(net)
@@ -218,7 +222,9 @@ def _none_means_empty(value: Any) -> Any:
 
 
 Slug24 = Annotated[str, _slug(24)]
-AccountId = Annotated[str, BeforeValidator(_account_id), _regex(ACCOUNT_RE, "an AWS account id (12 digits, quoted)")]
+AccountId = Annotated[
+    str, BeforeValidator(_account_id), _regex(ACCOUNT_RE, "an AWS account id (12 digits, quoted)")
+]
 RoleArn = Annotated[
     str, _regex(ROLE_ARN_RE, "an IAM role ARN such as arn:aws:iam::111122223333:role/PlatformAdmin")
 ]
@@ -232,8 +238,12 @@ TagKey = Annotated[
     _regex(TAG_KEY_RE, "a tag key (1-128 of letters, digits, spaces and _ . : / = + - @)"),
     AfterValidator(_no_aws_prefix),
 ]
-TagValue = Annotated[str, _regex(TAG_VALUE_RE, "a tag value (0-256 of letters, digits, spaces and _ . : / = + - @)")]
-BucketName = Annotated[str, _regex(BUCKET_RE, "an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)")]
+TagValue = Annotated[
+    str, _regex(TAG_VALUE_RE, "a tag value (0-256 of letters, digits, spaces and _ . : / = + - @)")
+]
+BucketName = Annotated[
+    str, _regex(BUCKET_RE, "an S3 bucket name (3-63 lowercase letters, digits, dots, dashes)")
+]
 RegionName = Literal[
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
     "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
@@ -289,7 +299,8 @@ class Access(Strict):
         min_length=1, description="Roles that administer the keys (never use the data)."
     )
     human_access: HumanAccess = Field(
-        default=HumanAccess.SSO, description="How people reach their roles: IAM Identity Center (sso) or IAM with MFA."
+        default=HumanAccess.SSO,
+        description="How people reach their roles: IAM Identity Center (sso) or IAM with MFA.",
     )
 
 
@@ -299,7 +310,9 @@ class Alerts(Strict):
 
 class Data(Strict):
     sensitivity: Sensitivity = Field(description="The most sensitive data the workload touches.")
-    categories: list[DataCategory] = Field(default_factory=list, description="Kinds of regulated data present.")
+    categories: list[DataCategory] = Field(
+        default_factory=list, description="Kinds of regulated data present."
+    )
 
     @field_validator("categories")
     @classmethod
@@ -313,11 +326,14 @@ class Workload(Strict):
     name: Slug24 = Field(description="Workload name; part of every resource name.")
     type: WorkloadType = Field(description="What the workload does.")
     description: Annotated[str, AfterValidator(_no_control_chars)] = Field(
-        default="", max_length=256, description="Free text shown in the generated README and key descriptions."
+        default="",
+        max_length=256,
+        description="Free text shown in the generated README and key descriptions.",
     )
     data: Data
     services: list[Service] | None = Field(
-        default=None, description="AWS services used; defaults from the type (bedrock for rag, sagemaker otherwise)."
+        default=None,
+        description="AWS services used; defaults from the type (bedrock for rag, sagemaker otherwise).",
     )
     stages: list[Stage] = Field(
         default_factory=lambda: [Stage.DEV, Stage.TEST, Stage.PROD],
@@ -364,9 +380,9 @@ class Spec(Strict):
     access: Access
     alerts: Alerts = Field(default_factory=Alerts)
     workloads: list[Workload] = Field(min_length=1)
-    modules: dict[ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]] = (
-        Field(default_factory=dict, description="Version constraints per catalog module.")
-    )
+    modules: dict[
+        ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]
+    ] = Field(default_factory=dict, description="Version constraints per catalog module.")
     state: State = Field(default_factory=State)
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Tags on every resource.")
 
@@ -430,22 +446,35 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         )
     if spec.foundation == "existing" and spec.foundation_refs is None:
         problems.append(
-            Problem(("foundation_refs",), "foundation: existing needs foundation_refs (access_log_bucket, alert_topic_arn)")
+            Problem(
+                ("foundation_refs",),
+                "foundation: existing needs foundation_refs (access_log_bucket, alert_topic_arn)",
+            )
         )
     if spec.foundation == "create" and spec.foundation_refs is not None:
-        problems.append(Problem(("foundation_refs",), "foundation_refs is only allowed with foundation: existing"))
+        problems.append(
+            Problem(("foundation_refs",), "foundation_refs is only allowed with foundation: existing")
+        )
     if spec.state.backend == "s3":
         for field in ("bucket", "key"):
             if getattr(spec.state, field) is None:
                 problems.append(Problem(("state", field), "required when state.backend is s3"))
-    elif any(v is not None for v in (spec.state.bucket, spec.state.key, spec.state.region, spec.state.kms_key_id)):
-        problems.append(Problem(("state",), "bucket, key, region and kms_key_id are only allowed with backend: s3"))
+    elif any(
+        v is not None for v in (spec.state.bucket, spec.state.key, spec.state.region, spec.state.kms_key_id)
+    ):
+        problems.append(
+            Problem(("state",), "bucket, key, region and kms_key_id are only allowed with backend: s3")
+        )
 
     seen: dict[str, int] = {}
     for i, wl in enumerate(spec.workloads):
         where: tuple[str | int, ...] = ("workloads", i)
         if wl.name in seen:
-            problems.append(Problem((*where, "name"), f"duplicate workload name {wl.name!r} (also workloads[{seen[wl.name]}])"))
+            problems.append(
+                Problem(
+                    (*where, "name"), f"duplicate workload name {wl.name!r} (also workloads[{seen[wl.name]}])"
+                )
+            )
         seen.setdefault(wl.name, i)
         sens = wl.data.sensitivity
         if sens is Sensitivity.PUBLIC and (regimes & {Regime.HIPAA, Regime.PCI_DSS}):
@@ -488,7 +517,9 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                     f"shorten the spec name or the workload name by {len(longest_role) - 64}",
                 )
             )
-        longest_bucket = bucket_name(spec.name, wl.name, "x" * STAGE_MAX, "x" * BUCKET_DOMAIN_MAX, spec.aws.account_id)
+        longest_bucket = bucket_name(
+            spec.name, wl.name, "x" * STAGE_MAX, "x" * BUCKET_DOMAIN_MAX, spec.aws.account_id
+        )
         if len(longest_bucket) > 63:
             problems.append(
                 Problem(
@@ -535,7 +566,9 @@ class _StrictLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > self.max_aliases:
-                raise yaml.YAMLError(f"more than {self.max_aliases} YAML aliases; refusing a possible alias bomb")
+                raise yaml.YAMLError(
+                    f"more than {self.max_aliases} YAML aliases; refusing a possible alias bomb"
+                )
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
@@ -597,7 +630,9 @@ def parse_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate already-parsed data into a coherent :class:`Spec` or raise :class:`SpecError`."""
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
-        raise SpecError(f"{source}: the spec must be a YAML mapping with apiVersion: {API_VERSION}, got {kind}")
+        raise SpecError(
+            f"{source}: the spec must be a YAML mapping with apiVersion: {API_VERSION}, got {kind}"
+        )
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
@@ -606,14 +641,12 @@ def parse_spec(data: Any, source: str = "<spec>") -> Spec:
         problems = consistency_problems(spec)
         if not problems:
             return spec
-    raise SpecError(
-        f"{source}: {len(problems)} problem(s) in the spec", [p.render(source) for p in problems]
-    )
+    raise SpecError(f"{source}: {len(problems)} problem(s) in the spec", [p.render(source) for p in problems])
 
 
 def load_yaml_text(text: str, source: str) -> Any:
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -636,7 +669,9 @@ def load_spec(path: str | Path) -> Spec:
     except OSError as exc:
         raise SpecError(f"{source}: cannot read: {exc.strerror}") from None
     if len(raw) > MAX_SPEC_BYTES:
-        raise SpecError(f"{source}: {len(raw)} bytes is larger than the {MAX_SPEC_BYTES} bytes a spec may have")
+        raise SpecError(
+            f"{source}: {len(raw)} bytes is larger than the {MAX_SPEC_BYTES} bytes a spec may have"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -71,7 +71,9 @@ def read_manifest(directory: Path) -> dict[str, str] | None:
         files = data["files"]
         return {str(k): str(v) for k, v in files.items()}
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise WorkError(f"{path}: the manifest is damaged; re-render into an empty folder or restore it") from None
+        raise WorkError(
+            f"{path}: the manifest is damaged; re-render into an empty folder or restore it"
+        ) from None
 
 
 def edited_files(directory: Path, files: Mapping[str, str]) -> list[str]:

@@ -33,7 +33,9 @@ def terraform_env(tmp: Path) -> dict[str, str]:
     return {**os.environ, "TF_CLI_CONFIG_FILE": str(cfg), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
 
 
-def run_aisec(*args: str, cwd: Path | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_aisec(
+    *args: str, cwd: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it: a real process."""
     return subprocess.run(
         [sys.executable, "-m", "generator", *args],

@@ -11,7 +11,6 @@ import pytest
 from generator.hcl import Hcl, align, encode, ident, string
 from tests.conftest import terraform_binary, terraform_env
 
-
 HOSTILE = [
     "plain",
     'quote " and backslash \\',
@@ -30,7 +29,7 @@ HOSTILE = [
 @pytest.mark.terraform
 def test_strings_round_trip_through_terraform(tmp_path: Path) -> None:
     """Terraform itself reads back exactly the value we encoded, for every hostile string."""
-    body = "".join(f"output \"v{i}\" {{\n  value = {string(v)}\n}}\n" for i, v in enumerate(HOSTILE))
+    body = "".join(f'output "v{i}" {{\n  value = {string(v)}\n}}\n' for i, v in enumerate(HOSTILE))
     (tmp_path / "main.tf").write_text(body)
     env = terraform_env(tmp_path)
     tf = terraform_binary()
@@ -67,8 +66,11 @@ def test_encode_values() -> None:
 
 
 def test_align_matches_terraform_fmt_rules() -> None:
-    text = 'a {\n  x = 1\n  long_name = 2\n  m = {\n    k = 1\n    kk = 2\n  }\n  z = 3\n}\n'
-    assert align(text) == 'a {\n  x         = 1\n  long_name = 2\n  m = {\n    k  = 1\n    kk = 2\n  }\n  z = 3\n}\n'
+    text = "a {\n  x = 1\n  long_name = 2\n  m = {\n    k = 1\n    kk = 2\n  }\n  z = 3\n}\n"
+    assert (
+        align(text)
+        == "a {\n  x         = 1\n  long_name = 2\n  m = {\n    k  = 1\n    kk = 2\n  }\n  z = 3\n}\n"
+    )
 
 
 def test_align_ignores_brackets_inside_strings() -> None:

@@ -63,7 +63,9 @@ def test_people_do_not_read_production_datasets() -> None:
 
 
 def test_macie_jobs_only_for_confidential_or_restricted_data() -> None:
-    assert all(s.macie_job and s.macie_job.schedule == "DAILY" for s in controls_of("healthcare-training").stages)
+    assert all(
+        s.macie_job and s.macie_job.schedule == "DAILY" for s in controls_of("healthcare-training").stages
+    )
     assert all(s.macie_job and s.macie_job.schedule == "WEEKLY" for s in controls_of("soc2-notebooks").stages)
     assert not any(s.macie_job for s in controls_of("batch-scoring").stages)
 

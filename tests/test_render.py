@@ -10,7 +10,7 @@ import jinja2
 import pytest
 
 from generator.catalog import load_catalog
-from generator.render import MANIFEST, SPEC_COPY, _HCL_ENV, render, sha256
+from generator.render import _HCL_ENV, MANIFEST, SPEC_COPY, render, sha256
 from generator.spec import load_spec, parse_spec
 from tests.conftest import BLUEPRINTS
 
@@ -35,10 +35,16 @@ def test_golden(name: str, rendered_files: dict[str, dict[str, str]]) -> None:
         for rel, text in files.items():
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_text(text, encoding="utf-8")
-    on_disk = {p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8") for p in folder.rglob("*") if p.is_file()}
+    on_disk = {
+        p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
     assert sorted(on_disk) == sorted(files), f"golden files differ in names; review and run: {REGENERATE}"
     for rel, text in files.items():
-        assert on_disk[rel] == text, f"{name}/{rel} differs from its golden file; review and run: {REGENERATE}"
+        assert on_disk[rel] == text, (
+            f"{name}/{rel} differs from its golden file; review and run: {REGENERATE}"
+        )
 
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
@@ -70,7 +76,7 @@ def test_recorded_spec_re_renders_to_the_same_files(rendered_files: dict[str, di
 
 
 def test_templates_refuse_unescaped_values() -> None:
-    template = _HCL_ENV.from_string('name = {{ value }}\n')
+    template = _HCL_ENV.from_string("name = {{ value }}\n")
     with pytest.raises(jinja2.TemplateError, match="unescaped"):
         template.render(value='x"\n}')
 

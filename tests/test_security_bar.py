@@ -77,9 +77,12 @@ def test_key_settings(name: str, calls: dict[str, dict[str, dict[str, Any]]]) ->
         assert key["administrators"], where
         for use in key.get("service_users", []):  # 6: every service principal is conditioned
             variables = {c["variable"] for c in use["conditions"]}
-            assert variables & {"kms:ViaService", "kms:CallerAccount", "aws:SourceArn", "aws:SourceAccount"} or any(
-                v.startswith("kms:EncryptionContext:") for v in variables
-            ), where
+            assert variables & {
+                "kms:ViaService",
+                "kms:CallerAccount",
+                "aws:SourceArn",
+                "aws:SourceAccount",
+            } or any(v.startswith("kms:EncryptionContext:") for v in variables), where
 
 
 def test_key_policy_roles_are_split() -> None:
@@ -89,7 +92,9 @@ def test_key_policy_roles_are_split() -> None:
     assert admin and user
     admin_actions = re.findall(r'"(kms:\w+)"', admin.group(1))
     user_actions = re.findall(r'"(kms:\w+)"', user.group(1))
-    assert not [a for a in admin_actions if re.match(r"kms:(Encrypt|Decrypt|GenerateDataKey|ReEncrypt)", a)]  # 5
+    assert not [
+        a for a in admin_actions if re.match(r"kms:(Encrypt|Decrypt|GenerateDataKey|ReEncrypt)", a)
+    ]  # 5
     assert not [a for a in user_actions if re.match(r"kms:(Put|ScheduleKeyDeletion|Disable|Delete)", a)]  # 5
     assert '"kms:*"' not in admin.group(1) + user.group(1)  # 4: kms:* only for the account root
 
@@ -114,7 +119,10 @@ def test_buckets_use_their_own_stage_key(name: str, calls: dict[str, dict[str, d
 def test_storage_module_controls() -> None:
     res = resources("storage")
     pab = res["aws_s3_bucket_public_access_block.this"]
-    assert all(pab[f] is True for f in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"))
+    assert all(
+        pab[f] is True
+        for f in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
     assert _unwrap(res["aws_s3_bucket_versioning.this"]["versioning_configuration"])["status"] == "Enabled"
     sse = _unwrap(res["aws_s3_bucket_server_side_encryption_configuration.this"]["rule"])
     assert "each.value.kms_key_arn" in sse["bucket_key_enabled"]
@@ -133,7 +141,9 @@ def test_trail_settings() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
-def test_data_events_log_groups_and_jobs_cover_every_stage(name: str, calls: dict[str, dict[str, dict[str, Any]]]) -> None:
+def test_data_events_log_groups_and_jobs_cover_every_stage(
+    name: str, calls: dict[str, dict[str, dict[str, Any]]]
+) -> None:
     spec = load_spec(BLUEPRINTS[name])
     controls = decide(spec)
     audit = calls[name]["audit"]
@@ -142,7 +152,10 @@ def test_data_events_log_groups_and_jobs_cover_every_stage(name: str, calls: dic
         assert group["retention_in_days"] >= 365 and group["kms_key_arn"], stage.ident  # 10
         if spec.creates_foundation:  # 9
             for domain in ("datasets", "artifacts"):
-                assert f'${{module.{stage.ident}_storage.bucket_arns["{domain}"]}}' in audit["trail"]["data_event_bucket_arns"]
+                assert (
+                    f'${{module.{stage.ident}_storage.bucket_arns["{domain}"]}}'
+                    in audit["trail"]["data_event_bucket_arns"]
+                )
     jobs = calls[name]["macie"]["jobs"]
     for wl in controls.workloads:  # 13
         sensitive = wl.workload.data.sensitivity.rank >= Sensitivity.CONFIDENTIAL.rank
@@ -155,7 +168,13 @@ def test_data_events_log_groups_and_jobs_cover_every_stage(name: str, calls: dic
 
 def test_alarms_and_macie_settings() -> None:
     text = (MODULES / "audit" / "main.tf").read_text()
-    for alarm in ("unauthorized-api-calls", "root-account-usage", "iam-policy-changes", "kms-key-disable-or-deletion", "cloudtrail-changes"):
+    for alarm in (
+        "unauthorized-api-calls",
+        "root-account-usage",
+        "iam-policy-changes",
+        "kms-key-disable-or-deletion",
+        "cloudtrail-changes",
+    ):
         assert f"{alarm} = {{" in text  # 11
     assert "local.topic_arn" in resources("audit")["aws_cloudwatch_metric_alarm.this"]["alarm_actions"]
     assert resources("audit")["aws_sns_topic.alerts"]["kms_master_key_id"] == "${var.alerts.kms_key_arn}"
@@ -164,7 +183,9 @@ def test_alarms_and_macie_settings() -> None:
     assert "FIFTEEN_MINUTES" in (MODULES / "macie" / "variables.tf").read_text()
     assert macie["aws_macie2_classification_job.this"]["job_type"] == "SCHEDULED"  # 13
     assert "aws_macie2_account.this" in str(macie["aws_macie2_classification_job.this"]["depends_on"])
-    assert _unwrap(macie["aws_macie2_classification_export_configuration.this"]["s3_destination"])["kms_key_arn"]
+    assert _unwrap(macie["aws_macie2_classification_export_configuration.this"]["s3_destination"])[
+        "kms_key_arn"
+    ]
 
 
 # ------------------------------------------------------------------ PrivateLink (14-15)
@@ -172,11 +193,16 @@ def test_endpoints() -> None:
     res = resources("privatelink")
     ep = res["aws_vpc_endpoint.interface"]
     assert ep["private_dns_enabled"] is True and ep["policy"] and ep["vpc_endpoint_type"] == "Interface"
-    assert res["aws_vpc_endpoint.s3"]["vpc_endpoint_type"] == "Gateway" and res["aws_vpc_endpoint.s3"]["policy"]
+    assert (
+        res["aws_vpc_endpoint.s3"]["vpc_endpoint_type"] == "Gateway" and res["aws_vpc_endpoint.s3"]["policy"]
+    )
     rule = res["aws_vpc_security_group_ingress_rule.https_from_vpc"]
     assert (rule["from_port"], rule["to_port"], rule["ip_protocol"]) == (443, 443, "tcp")
     assert rule["cidr_ipv4"] == "${var.vpc_cidr}" and rule["description"]
-    assert "aws_vpc_security_group_egress_rule" not in str(res) and "0.0.0.0/0" not in (MODULES / "privatelink" / "main.tf").read_text()
+    assert (
+        "aws_vpc_security_group_egress_rule" not in str(res)
+        and "0.0.0.0/0" not in (MODULES / "privatelink" / "main.tf").read_text()
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
@@ -196,8 +222,12 @@ def test_iam_module_grants_no_wildcard_actions() -> None:
     actions = re.findall(r'"([a-z0-9-]+:[A-Za-z*]+)"', text)
     assert actions
     assert not [a for a in actions if a.endswith(":*") or a == "*"]  # 17
-    star_statements = re.findall(r'sid\s*=\s*"(\w+)"\s*\n\s*actions\s*=\s*\[([^\]]*)\]\s*\n\s*resources\s*=\s*\["\*"\]', text)
-    assert star_statements and all(acts.strip() == '"ecr:GetAuthorizationToken"' for _, acts in star_statements)
+    star_statements = re.findall(
+        r'sid\s*=\s*"(\w+)"\s*\n\s*actions\s*=\s*\[([^\]]*)\]\s*\n\s*resources\s*=\s*\["\*"\]', text
+    )
+    assert star_statements and all(
+        acts.strip() == '"ecr:GetAuthorizationToken"' for _, acts in star_statements
+    )
     role = resources("iam")["aws_iam_role.this"]
     assert role["permissions_boundary"] == "${aws_iam_policy.boundary[0].arn}"  # 18
     assert '"aws:MultiFactorAuthPresent"' in text and "aws-reserved/sso.amazonaws.com" in text

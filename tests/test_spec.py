@@ -62,21 +62,33 @@ def test_defaults_follow_the_workload_type() -> None:
     [
         ({"colour": "blue"}, "spec.yaml: colour: unknown key; allowed keys here: apiVersion, name, aws"),
         ({"aws__zone": "a"}, "spec.yaml: aws.zone: unknown key; allowed keys here: region, account_id"),
-        ({"workloads__0__gpu": True}, "spec.yaml: workloads[0].gpu: unknown key; allowed keys here: name, type"),
+        (
+            {"workloads__0__gpu": True},
+            "spec.yaml: workloads[0].gpu: unknown key; allowed keys here: name, type",
+        ),
         ({"aws__region": "mars-1"}, "spec.yaml: aws.region: Input should be 'us-east-1'"),
         ({"aws__account_id": "12345"}, "spec.yaml: aws.account_id: '12345' is not an AWS account id"),
-        ({"compliance": ["hipaa", "iso27001"]}, "spec.yaml: compliance[1]: Input should be 'hipaa', 'pci-dss'"),
+        (
+            {"compliance": ["hipaa", "iso27001"]},
+            "spec.yaml: compliance[1]: Input should be 'hipaa', 'pci-dss'",
+        ),
         ({"workloads__0__type": "gaming"}, "spec.yaml: workloads[0].type: Input should be 'training'"),
         ({"workloads__0__stages": "prod"}, "spec.yaml: workloads[0].stages: Input should be a valid list"),
         ({"name": "Clinical_AI"}, "spec.yaml: name: 'Clinical_AI' is not a valid name"),
         ({"name": "a--b"}, "spec.yaml: name: 'a--b' is not a valid name"),
         ({"workloads__0__name": "x" * 25}, "at most 24 characters"),
         ({"workloads": []}, "spec.yaml: workloads: List should have at least 1 item"),
-        ({"network__subnet_ids": ["subnet-0a1b2c3d4e5f60718"]}, "spec.yaml: network.subnet_ids: List should have at least 2 items"),
+        (
+            {"network__subnet_ids": ["subnet-0a1b2c3d4e5f60718"]},
+            "spec.yaml: network.subnet_ids: List should have at least 2 items",
+        ),
         ({"network__vpc_cidr": "8.8.0.0/16"}, "spec.yaml: network.vpc_cidr: '8.8.0.0/16' is not a private"),
         ({"network__vpc_cidr": "10.0.0.1/16"}, "is not an IPv4 network in CIDR notation"),
         ({"access__admin_principals": ["arn:aws:iam::111122223333:user/bob"]}, "is not an IAM role ARN"),
-        ({"alerts__email": ["not-an-address"]}, "spec.yaml: alerts.email[0]: 'not-an-address' is not an e-mail address"),
+        (
+            {"alerts__email": ["not-an-address"]},
+            "spec.yaml: alerts.email[0]: 'not-an-address' is not an e-mail address",
+        ),
         ({"tags": {"aws:owner": "x"}}, "tag keys starting with 'aws:' are reserved"),
         ({"apiVersion": "aisec/v2"}, "spec.yaml: apiVersion: Input should be 'aisec/v1'"),
         ({"aws": DELETE}, "spec.yaml: aws: required field is missing"),
@@ -96,13 +108,25 @@ def test_field_errors_name_the_field_and_what_is_allowed(changes: dict[str, Any]
             "workloads[0].data.sensitivity: public data contradicts hipaa/pci-dss",
         ),
         ({"compliance": []}, "workloads[0].data.categories: phi data requires hipaa in compliance"),
-        ({"workloads__0__data__sensitivity": "confidential"}, "phi data needs sensitivity restricted or stricter"),
-        ({"compliance": ["hipaa", "fedramp-moderate"], "aws__region": "eu-west-1"}, "aws.region: fedramp-moderate needs a region"),
-        ({"workloads__0__services": ["bedrock"], "aws__region": "eu-north-1"}, "workloads[0].services: Amazon Bedrock"),
+        (
+            {"workloads__0__data__sensitivity": "confidential"},
+            "phi data needs sensitivity restricted or stricter",
+        ),
+        (
+            {"compliance": ["hipaa", "fedramp-moderate"], "aws__region": "eu-west-1"},
+            "aws.region: fedramp-moderate needs a region",
+        ),
+        (
+            {"workloads__0__services": ["bedrock"], "aws__region": "eu-north-1"},
+            "workloads[0].services: Amazon Bedrock",
+        ),
         ({"foundation": "existing"}, "foundation_refs: foundation: existing needs foundation_refs"),
         ({"state": {"backend": "s3"}}, "state.bucket: required when state.backend is s3"),
         ({"state": {"backend": "local", "bucket": "abc"}}, "only allowed with backend: s3"),
-        ({"name": "a" * 20, "workloads__0__name": "b" * 20}, "S3 bucket names would be 69 characters (limit 63)"),
+        (
+            {"name": "a" * 20, "workloads__0__name": "b" * 20},
+            "S3 bucket names would be 69 characters (limit 63)",
+        ),
     ],
 )
 def test_contradictions_are_errors(changes: dict[str, Any], expected: str) -> None:
@@ -166,6 +190,8 @@ def test_json_schema_is_committed_and_current() -> None:
     import json
 
     committed = json.loads((REPO / "schema" / "aisec-v1.json").read_text())
-    assert committed == json_schema(), "schema/aisec-v1.json is stale: run `aisec schema -o schema/aisec-v1.json`"
+    assert committed == json_schema(), (
+        "schema/aisec-v1.json is stale: run `aisec schema -o schema/aisec-v1.json`"
+    )
     assert committed["additionalProperties"] is False
     assert "workloads" in committed["required"]

@@ -40,5 +40,9 @@ def test_catalog_modules_and_examples_pass_fmt_check(tmp_path: Path) -> None:
 
 def test_terraform_version_matches_the_pinned_one(tmp_path: Path) -> None:
     pinned = (Path(__file__).resolve().parent.parent / ".terraform-version").read_text().strip()
-    out = subprocess.run([terraform_binary(), "version"], env=terraform_env(tmp_path), capture_output=True, text=True)
-    assert f"Terraform v{pinned}" in out.stdout, f"tests expect terraform {pinned}: {out.stdout.splitlines()[:1]}"
+    out = subprocess.run(
+        [terraform_binary(), "version"], env=terraform_env(tmp_path), capture_output=True, text=True
+    )
+    assert f"Terraform v{pinned}" in out.stdout, (
+        f"tests expect terraform {pinned}: {out.stdout.splitlines()[:1]}"
+    )

@@ -19,7 +19,9 @@ def files() -> dict[str, str]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_fresh_output_appears_whole(tmp_path: Path, files: dict[str, str]) -> None:
@@ -70,7 +72,9 @@ def test_files_no_longer_generated_are_removed(tmp_path: Path) -> None:
     assert not (tmp_path / "workload-lab.tf").exists()
 
 
-def test_existing_unmanaged_file_at_a_generated_path_is_an_edit(tmp_path: Path, files: dict[str, str]) -> None:
+def test_existing_unmanaged_file_at_a_generated_path_is_an_edit(
+    tmp_path: Path, files: dict[str, str]
+) -> None:
     (tmp_path / "main.tf").write_text("# someone else's\n")
     with pytest.raises(EditedFilesError):
         write(tmp_path, files)
@@ -83,7 +87,9 @@ def test_output_must_be_a_folder(tmp_path: Path, files: dict[str, str]) -> None:
         write(target, files)
 
 
-def test_manifest_is_written_last(tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_manifest_is_written_last(
+    tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path, files)
     data = __import__("yaml").safe_load(BLUEPRINTS["batch-scoring"].read_text())
     data["tags"] = {"owner": "other"}

@@ -1,0 +1,61 @@
+"""The catalog modules: metadata, constraints, changelog, documented interface."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from generator.catalog import data_dir, load_catalog
+from generator.moduledocs import items, stale_readmes
+from generator.policy import CONTROLS_BY_ID
+
+MODULES = sorted(p.parent.name for p in data_dir("modules").glob("*/module.yaml"))
+
+
+def test_the_six_modules_exist() -> None:
+    assert MODULES == ["audit", "iam", "kms", "macie", "privatelink", "storage"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_module_files(name: str) -> None:
+    folder = data_dir("modules") / name
+    for f in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md", "CHANGELOG.md", "module.yaml",
+              "examples/basic/main.tf"):  # fmt: skip
+        assert (folder / f).is_file(), f
+    meta = yaml.safe_load((folder / "module.yaml").read_text())
+    assert meta["name"] == name and re.match(r"^\d+\.\d+\.\d+$", meta["version"])
+    assert f"## {meta['version']}" in (folder / "CHANGELOG.md").read_text()
+    assert all(c in CONTROLS_BY_ID for c in meta["controls"])
+    versions = (folder / "versions.tf").read_text()
+    assert 'required_version = ">= 1.5"' in versions and 'version = ">= 6.0, < 7.0"' in versions
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_variables_are_typed_and_described(name: str) -> None:
+    folder = data_dir("modules") / name
+    variables = items(folder / "variables.tf", "variable")
+    assert variables
+    for v in variables:
+        assert v.type and v.description, v.name
+    assert all(o.description for o in items(folder / "outputs.tf", "output"))
+    assert "validation {" in (folder / "variables.tf").read_text()
+
+
+def test_policies_are_composed_not_templated() -> None:
+    for tf in data_dir("modules").rglob("*.tf"):
+        text = tf.read_text()
+        assert "jsonencode({\n    Version" not in text and '"Statement"' not in text, tf
+
+
+def test_readme_tables_are_current() -> None:
+    stale = stale_readmes()
+    assert not stale, f"stale module READMEs {stale}: run `python -m generator.moduledocs`"
+
+
+def test_every_module_has_one_released_version() -> None:
+    catalog = load_catalog()
+    assert {n: [m.version for m in ms] for n, ms in catalog.modules.items()} == {
+        n: ["1.0.0"] for n in MODULES
+    }
