@@ -17,9 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from generator import __version__, core
+from generator import __version__, core, verify
 from generator.blueprints import all_blueprints, get_blueprint
-from generator.errors import AisecError
+from generator.errors import AisecError, UserInputError
 from generator.spec import json_schema
 
 app = typer.Typer(
@@ -138,6 +138,59 @@ def schema(
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
+
+
+DirArg = Annotated[
+    Path, typer.Argument(help="A Terraform root module, e.g. the output of aisec render.", show_default=False)
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option("--offline", help="Use the offline stand-in for the AWS provider (no registry, no AWS)."),
+]
+
+
+@app.command()
+def validate(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
+    """terraform fmt -check, init and validate, with the real binary; offline when the provider cannot be installed."""
+    report = verify.validate(directory, offline=offline)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        if report.note:
+            err.print(f"[yellow]note:[/] {report.note}")
+        for name in report.unformatted:
+            out.print(f"{directory}/{name}: not formatted (run terraform fmt)", markup=False)
+        for diag in report.diagnostics:
+            out.print(diag.render(str(directory)), markup=False)
+        verdict = "[green]valid[/]" if report.valid else "[red]invalid[/]"
+        out.print(
+            f"{directory}: {verdict} (terraform fmt -check, init, validate; provider: {report.provider})"
+        )
+    if not report.valid:
+        raise SystemExit(1)
+
+
+@app.command()
+def plan(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
+    """Plan a root module. With --offline: a rehearsal against the stand-in provider."""
+    if not offline:
+        raise UserInputError(
+            "planning against AWS is not available in this version; "
+            "use `aisec plan DIR --offline` for an offline rehearsal"
+        )
+    report = verify.plan_offline(directory)
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    out.print(
+        f"Offline rehearsal of {directory}: the real terraform binary planned against the stand-in provider; "
+        "computed values (ids, ARNs) are placeholders and AWS was not asked."
+    )
+    replace = f" ({report.replace} of them replacements)" if report.replace else ""
+    out.print(
+        f"  Plan: {report.add} to add, {report.change} to change, {report.destroy} to destroy{replace}."
+    )
+    out.print(f"  plan JSON: {report.plan_json}", markup=False)
 
 
 @blueprints_app.command("list")

@@ -340,10 +340,11 @@ def _logs_service_use(region: str, account: str, log_group_pattern: str) -> Serv
     return ServiceUse(
         sid="CloudWatchLogs",
         principal=f"logs.{region}.amazonaws.com",
-        actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
+        # No kms:DescribeKey: its requests carry no encryption context, so the condition could never match.
+        actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"),
         conditions=(
             Condition(
-                "ArnLike",
+                "StringLike",  # encryption-context keys are strings (an ArnLike here is a type mismatch)
                 "kms:EncryptionContext:aws:logs:arn",
                 (f"arn:aws:logs:{region}:{account}:log-group:{log_group_pattern}",),
             ),

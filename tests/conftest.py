@@ -63,3 +63,18 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="session")
 def rendered_files() -> dict[str, dict[str, str]]:
     return {name: render(load_spec(path)) for name, path in BLUEPRINTS.items()}
+
+
+@pytest.fixture(scope="session")
+def applied(rendered: dict[str, Path]) -> dict[str, dict[str, object]]:
+    """Every blueprint planned and applied offline once per session: its plan and state as JSON."""
+    from tests.offline import Rehearsal
+
+    out: dict[str, dict[str, object]] = {}
+    for name, folder in rendered.items():
+        r = Rehearsal.of(folder)
+        r.ok("plan", "-input=false", "-out=tfplan")
+        plan = r.show_json("tfplan")
+        r.ok("apply", "-input=false", "tfplan")
+        out[name] = {"plan": plan, "state": r.show_json(), "rehearsal": r}
+    return out

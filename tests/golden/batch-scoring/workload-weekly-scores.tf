@@ -37,16 +37,10 @@ module "weekly_scores_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-west-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/dev"]
             },
@@ -145,16 +139,10 @@ module "weekly_scores_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-west-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/prod"]
             },

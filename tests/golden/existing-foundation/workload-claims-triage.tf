@@ -42,16 +42,10 @@ module "claims_triage_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
             },
@@ -166,16 +160,10 @@ module "claims_triage_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
             },

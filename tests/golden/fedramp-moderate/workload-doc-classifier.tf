@@ -45,16 +45,10 @@ module "doc_classifier_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-west-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev",
@@ -176,16 +170,10 @@ module "doc_classifier_test_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-west-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test",
@@ -304,16 +292,10 @@ module "doc_classifier_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-west-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod",

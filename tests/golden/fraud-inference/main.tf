@@ -21,16 +21,10 @@ module "foundation_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/*"]
             },

@@ -42,16 +42,10 @@ module "fraud_scoring_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
             },
@@ -167,16 +161,10 @@ module "fraud_scoring_test_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
@@ -293,16 +281,10 @@ module "fraud_scoring_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-2.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",

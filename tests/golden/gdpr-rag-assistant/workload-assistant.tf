@@ -39,16 +39,10 @@ module "assistant_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-central-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
             },
@@ -167,16 +161,10 @@ module "assistant_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-central-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
             },

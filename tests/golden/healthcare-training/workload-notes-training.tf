@@ -45,16 +45,10 @@ module "notes_training_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev",
@@ -176,16 +170,10 @@ module "notes_training_test_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test",
@@ -304,16 +292,10 @@ module "notes_training_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod",

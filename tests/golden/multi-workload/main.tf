@@ -24,16 +24,10 @@ module "foundation_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-west-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/*"]
             },

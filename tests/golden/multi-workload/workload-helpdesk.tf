@@ -46,16 +46,10 @@ module "helpdesk_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-west-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
             },
@@ -181,16 +175,10 @@ module "helpdesk_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-west-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
             },

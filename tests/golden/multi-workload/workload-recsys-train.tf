@@ -54,16 +54,10 @@ module "recsys_train_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-west-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev"]
             },
@@ -192,16 +186,10 @@ module "recsys_train_test_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-west-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test"]
             },
@@ -327,16 +315,10 @@ module "recsys_train_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.eu-west-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod"]
             },

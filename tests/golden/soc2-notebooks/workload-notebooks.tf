@@ -39,16 +39,10 @@ module "notebooks_dev_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev"]
             },
@@ -161,16 +155,10 @@ module "notebooks_prod_kms" {
         {
           sid       = "CloudWatchLogs"
           principal = "logs.us-east-1.amazonaws.com"
-          actions = [
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey*",
-            "kms:ReEncrypt*",
-          ]
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "ArnLike"
+              test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values   = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod"]
             },

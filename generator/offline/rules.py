@@ -1,0 +1,183 @@
+"""What the schema source lacks, per resource type: defaults, ForceNew (requires replace),
+sensitive attributes, and how the real provider forms ids and ARNs.
+
+The cdktf-generated schema carries names, types and optional/required/computed flags only.
+Every type the catalog modules use is listed here; other types get generic behaviour
+(placeholder ids and ARNs, no defaults, in-place updates).
+
+Templates are ``str.format`` strings over: ``partition``, ``region``, ``account``,
+``dns_suffix``, the resource's own configured attributes by name, and generated tokens
+``uuid``, ``hex8``, ``hex17``, ``hex32`` and ``digits`` (deterministic per resource).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TypeRules:
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    force_new: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+    computed: Mapping[str, str] = field(default_factory=dict)  # attribute -> template
+
+
+_REGIONAL = "arn:{partition}:{service}:{region}:{account}:"
+
+RULES: Mapping[str, TypeRules] = MappingProxyType({
+    "aws_kms_key": TypeRules(
+        defaults={"key_usage": "ENCRYPT_DECRYPT", "customer_master_key_spec": "SYMMETRIC_DEFAULT",
+                  "is_enabled": True, "enable_key_rotation": False, "bypass_policy_lockout_safety_check": False},
+        force_new=("key_usage", "customer_master_key_spec", "multi_region", "custom_key_store_id", "xks_key_id"),
+        computed={"key_id": "{uuid}", "id": "{uuid}", "arn": "arn:{partition}:kms:{region}:{account}:key/{uuid}",
+                  "multi_region": "false", "rotation_period_in_days": "365"},
+    ),
+    "aws_kms_alias": TypeRules(
+        force_new=("name", "name_prefix"),
+        computed={"id": "{name}", "arn": "arn:{partition}:kms:{region}:{account}:{name}",
+                  "target_key_arn": "arn:{partition}:kms:{region}:{account}:key/{target_key_id}"},
+    ),
+    "aws_s3_bucket": TypeRules(
+        defaults={"force_destroy": False},
+        force_new=("bucket", "bucket_prefix", "object_lock_enabled"),
+        computed={"id": "{bucket}", "arn": "arn:{partition}:s3:::{bucket}",
+                  "bucket_domain_name": "{bucket}.s3.{dns_suffix}",
+                  "bucket_regional_domain_name": "{bucket}.s3.{region}.{dns_suffix}",
+                  "hosted_zone_id": "Z3AQBSTGFYJSTF", "object_lock_enabled": "false",
+                  "bucket_region": "{region}", "acceleration_status": "", "request_payer": "BucketOwner"},
+    ),
+    "aws_s3_bucket_ownership_controls": TypeRules(force_new=("bucket",), computed={"id": "{bucket}"}),
+    "aws_s3_bucket_public_access_block": TypeRules(
+        defaults={"block_public_acls": False, "block_public_policy": False, "ignore_public_acls": False,
+                  "restrict_public_buckets": False, "skip_destroy": False},
+        force_new=("bucket",), computed={"id": "{bucket}"},
+    ),
+    "aws_s3_bucket_versioning": TypeRules(force_new=("bucket", "expected_bucket_owner"), computed={"id": "{bucket}"}),
+    "aws_s3_bucket_server_side_encryption_configuration": TypeRules(
+        force_new=("bucket", "expected_bucket_owner"), computed={"id": "{bucket}"},
+    ),
+    "aws_s3_bucket_logging": TypeRules(force_new=("bucket", "expected_bucket_owner"), computed={"id": "{bucket}"}),
+    "aws_s3_bucket_lifecycle_configuration": TypeRules(
+        force_new=("bucket", "expected_bucket_owner"), computed={"id": "{bucket}"},
+    ),
+    "aws_s3_bucket_policy": TypeRules(force_new=("bucket",), computed={"id": "{bucket}"}),
+    "aws_iam_role": TypeRules(
+        defaults={"path": "/", "max_session_duration": 3600, "force_detach_policies": False},
+        force_new=("name", "name_prefix", "path"),
+        computed={"id": "{name}", "arn": "arn:{partition}:iam::{account}:role{path}{name}",
+                  "unique_id": "AROA{hex17}", "create_date": "2026-01-01T00:00:00Z"},
+    ),
+    "aws_iam_policy": TypeRules(
+        defaults={"path": "/"},
+        force_new=("name", "name_prefix", "path", "description"),
+        computed={"arn": "arn:{partition}:iam::{account}:policy{path}{name}",
+                  "id": "arn:{partition}:iam::{account}:policy{path}{name}",
+                  "policy_id": "ANPA{hex17}", "attachment_count": "0"},
+    ),
+    "aws_iam_role_policy": TypeRules(force_new=("name", "name_prefix", "role"), computed={"id": "{role}:{name}"}),
+    "aws_iam_role_policy_attachment": TypeRules(force_new=("role", "policy_arn"), computed={"id": "{role}-{digits}"}),
+    "aws_security_group": TypeRules(
+        defaults={"description": "Managed by Terraform", "revoke_rules_on_delete": False},
+        force_new=("name", "name_prefix", "vpc_id", "description"),
+        computed={"id": "sg-{hex17}", "arn": "arn:{partition}:ec2:{region}:{account}:security-group/sg-{hex17}",
+                  "owner_id": "{account}"},
+    ),
+    "aws_vpc_security_group_ingress_rule": TypeRules(
+        force_new=("security_group_id",),
+        computed={"id": "sgr-{hex17}", "security_group_rule_id": "sgr-{hex17}",
+                  "arn": "arn:{partition}:ec2:{region}:{account}:security-group-rule/sgr-{hex17}"},
+    ),
+    "aws_vpc_security_group_egress_rule": TypeRules(
+        force_new=("security_group_id",),
+        computed={"id": "sgr-{hex17}", "security_group_rule_id": "sgr-{hex17}",
+                  "arn": "arn:{partition}:ec2:{region}:{account}:security-group-rule/sgr-{hex17}"},
+    ),
+    "aws_vpc_endpoint": TypeRules(
+        defaults={"vpc_endpoint_type": "Gateway", "auto_accept": False},
+        force_new=("vpc_id", "service_name", "vpc_endpoint_type"),
+        computed={"id": "vpce-{hex17}", "arn": "arn:{partition}:ec2:{region}:{account}:vpc-endpoint/vpce-{hex17}",
+                  "owner_id": "{account}", "state": "available", "requester_managed": "false"},
+    ),
+    "aws_sns_topic": TypeRules(
+        defaults={"fifo_topic": False, "content_based_deduplication": False},
+        force_new=("name", "name_prefix", "fifo_topic"),
+        computed={"id": "arn:{partition}:sns:{region}:{account}:{name}",
+                  "arn": "arn:{partition}:sns:{region}:{account}:{name}", "owner": "{account}"},
+    ),
+    "aws_sns_topic_policy": TypeRules(force_new=("arn",), computed={"id": "{arn}", "owner": "{account}"}),
+    "aws_sns_topic_subscription": TypeRules(
+        defaults={"raw_message_delivery": False, "endpoint_auto_confirms": False,
+                  "confirmation_timeout_in_minutes": 1},
+        force_new=("topic_arn", "protocol", "endpoint"),
+        computed={"id": "{topic_arn}:{uuid}", "arn": "{topic_arn}:{uuid}", "owner_id": "{account}",
+                  "confirmation_was_authenticated": "false", "pending_confirmation": "true"},
+    ),
+    "aws_cloudwatch_log_group": TypeRules(
+        defaults={"retention_in_days": 0, "skip_destroy": False},
+        force_new=("name", "name_prefix", "log_group_class"),
+        computed={"id": "{name}", "arn": "arn:{partition}:logs:{region}:{account}:log-group:{name}",
+                  "log_group_class": "STANDARD"},
+    ),
+    "aws_cloudtrail": TypeRules(
+        defaults={"enable_logging": True, "include_global_service_events": True, "is_multi_region_trail": False,
+                  "is_organization_trail": False, "enable_log_file_validation": False},
+        force_new=("name",),
+        computed={"id": "arn:{partition}:cloudtrail:{region}:{account}:trail/{name}",
+                  "arn": "arn:{partition}:cloudtrail:{region}:{account}:trail/{name}", "home_region": "{region}"},
+    ),
+    "aws_cloudwatch_log_metric_filter": TypeRules(force_new=("name", "log_group_name"), computed={"id": "{name}"}),
+    "aws_cloudwatch_metric_alarm": TypeRules(
+        defaults={"actions_enabled": True, "treat_missing_data": "missing"},
+        force_new=("alarm_name",),
+        computed={"id": "{alarm_name}", "arn": "arn:{partition}:cloudwatch:{region}:{account}:alarm:{alarm_name}",
+                  "evaluate_low_sample_count_percentiles": ""},
+    ),
+    "aws_macie2_account": TypeRules(
+        computed={"id": "{account}", "finding_publishing_frequency": "FIFTEEN_MINUTES", "status": "ENABLED",
+                  "service_role": "arn:{partition}:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+                  "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"},
+    ),
+    "aws_macie2_classification_export_configuration": TypeRules(computed={"id": "{region}"}),
+    "aws_macie2_classification_job": TypeRules(
+        force_new=("job_type", "s3_job_definition", "schedule_frequency", "name", "name_prefix", "initial_run",
+                   "sampling_percentage", "custom_data_identifier_ids", "description"),
+        computed={"id": "{hex32}", "job_id": "{hex32}",
+                  "job_arn": "arn:{partition}:macie2:{region}:{account}:classification-job/{hex32}",
+                  "job_status": "RUNNING", "created_at": "2026-01-01T00:00:00Z"},
+    ),
+    "aws_cloudwatch_event_rule": TypeRules(
+        defaults={"event_bus_name": "default", "state": "ENABLED"},
+        force_new=("name", "name_prefix", "event_bus_name"),
+        computed={"id": "{name}", "arn": "arn:{partition}:events:{region}:{account}:rule/{name}"},
+    ),
+    "aws_cloudwatch_event_target": TypeRules(
+        defaults={"event_bus_name": "default"},
+        force_new=("rule", "target_id", "event_bus_name"),
+        computed={"id": "{rule}-{target_id}"},
+    ),
+})  # fmt: skip
+
+# Sensitive attributes of common types beyond the catalog's, so plans and state mark them.
+SENSITIVE: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "aws_iam_access_key": ("secret", "ses_smtp_password_v4", "encrypted_secret"),
+    "aws_db_instance": ("password",),
+    "aws_rds_cluster": ("master_password",),
+    "aws_secretsmanager_secret_version": ("secret_string", "secret_binary"),
+    "aws_ssm_parameter": ("value",),
+    "aws_iam_user_login_profile": ("password", "encrypted_password"),
+})  # fmt: skip
+
+# The IAM-style service name in generic ARNs, where it differs from the type's second word.
+SERVICE_OF_PREFIX: Mapping[str, str] = MappingProxyType({
+    "cloudwatch": "logs", "vpc": "ec2", "subnet": "ec2", "security": "ec2", "instance": "ec2",
+    "lb": "elasticloadbalancing", "alb": "elasticloadbalancing", "db": "rds", "sagemaker": "sagemaker",
+    "bedrock": "bedrock", "bedrockagent": "bedrock", "lambda": "lambda", "ecr": "ecr",
+})  # fmt: skip
+
+
+def rules_for(type_name: str) -> TypeRules:
+    return RULES.get(type_name) or TypeRules(sensitive=SENSITIVE.get(type_name, ()))

@@ -1,0 +1,179 @@
+"""Start the stand-in as Terraform starts a provider plugin (go-plugin handshake over stdout).
+
+    python -m generator.offline.server     (Terraform runs this through the mirror's launcher)
+
+Terraform talks gRPC over a Unix socket with TLS; the server's self-signed certificate goes in
+the handshake line. The serialized schema response is cached beside the certificate so each
+start costs a parse, not a rebuild of 2,000 resource schemas.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import logging
+import os
+import sys
+import tempfile
+import time
+from concurrent import futures
+from pathlib import Path
+from typing import Any
+
+import grpc
+from tf.gen import grpc_controller_pb2 as controller_pb
+from tf.gen import grpc_controller_pb2_grpc as controller_rpc
+from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
+from tf.gen import tfplugin_pb2_grpc as rpc
+
+from generator.offline import schema as schema_mod
+from generator.offline.provider import StandIn, schema_response
+
+log = logging.getLogger("aisec.offline")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "aisec" / "offline"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
+    """(DER certificate, PEM certificate, PEM key) of a self-signed localhost certificate, cached."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    cert_file, key_file = folder / "plugin-cert.pem", folder / "plugin-key.pem"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if cert_file.is_file() and key_file.is_file():
+        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+        if cert.not_valid_after_utc > now + datetime.timedelta(hours=1):
+            return (
+                cert.public_bytes(serialization.Encoding.DER),
+                cert_file.read_bytes(),
+                key_file.read_bytes(),
+            )
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "localhost")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=True,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=True,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    _atomic_write(key_file, key_pem)
+    _atomic_write(cert_file, cert_pem)
+    return cert.public_bytes(serialization.Encoding.DER), cert_pem, key_pem
+
+
+def schema_bytes(folder: Path, schema: schema_mod.ProviderSchema) -> bytes:
+    path = folder / f"schema-{schema.version}-{schema.digest}.pb"
+    if path.is_file():
+        return path.read_bytes()
+    data: bytes = schema_response(schema).SerializeToString()
+    _atomic_write(path, data)
+    return data
+
+
+class _Logged:
+    """Wraps the servicer so a handler's exception is logged (gRPC would swallow it)."""
+
+    def __init__(self, servicer: StandIn) -> None:
+        self._servicer = servicer
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._servicer, name)
+        if not callable(attr) or not name[:1].isupper():
+            return attr
+
+        def call(request: Any, context: Any) -> Any:
+            try:
+                return attr(request, context)
+            except Exception:
+                log.exception("stand-in provider: %s failed", name)
+                raise
+
+        return call
+
+
+def serve() -> None:
+    log_file = os.environ.get("AISEC_OFFLINE_LOG")
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO, format="%(asctime)s %(message)s")
+    started = time.perf_counter()
+    folder = cache_dir()
+    schema = schema_mod.load()
+    servicer = StandIn(schema, schema_bytes(folder, schema))
+    der, cert_pem, key_pem = certificate(folder)
+
+    stopped = []
+
+    class Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
+        def Shutdown(self, request: Any, context: Any) -> Any:
+            stopped.append(True)
+            return controller_pb.Empty()
+
+    class Stdio(stdio_rpc.GRPCStdioServicer):  # type: ignore[misc]
+        def StreamStdio(self, request: Any, context: Any) -> Any:
+            return iter(())
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    rpc.add_ProviderServicer_to_server(_Logged(servicer), server)
+    controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
+    stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
+    with tempfile.TemporaryDirectory(prefix="aisec-plugin-") as tmp:
+        socket = os.path.join(tmp, "plugin.sock")
+        creds = grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
+        server.add_secure_port("unix://" + socket, creds)
+        server.start()
+        log.info("stand-in ready in %.3fs (schema %s)", time.perf_counter() - started, schema.digest)
+        sys.stdout.write(f"1|6|unix|{socket}|grpc|{base64.b64encode(der).decode().rstrip('=')}\n")
+        sys.stdout.flush()
+        while not stopped:
+            if server.wait_for_termination(0.05) is False:
+                break
+        server.stop(0)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,155 @@
+"""Where offline runs happen: a provider mirror, a CLI configuration and a working copy, all in
+aisec's cache folder, never in the user's directory (whose `.terraform.lock.hcl` stays as it is).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.offline.schema import PROVIDER_ADDRESS, load
+from generator.offline.server import cache_dir
+
+# Files of a user's root module that a working copy never takes: Terraform's own working data,
+# the lock file (it pins the real provider's hashes) and real state or plans.
+_EXCLUDE_NAMES = {
+    ".terraform",
+    ".terraform.lock.hcl",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    ".git",
+}
+_EXCLUDE_SUFFIXES = (".tfplan",)
+# What a working copy keeps between runs: Terraform's data and the rehearsal's state. Not its lock
+# file: the launcher's checksum depends on the Python running aisec, so each init records it anew.
+_KEEP = {".terraform", "terraform.tfstate", "terraform.tfstate.backup", "tfplan", "plan.json"}
+OVERRIDE_FILE = "zz_aisec_offline_override.tf"
+_OVERRIDE = """# Written by aisec for offline runs only: a local backend inside this working copy.
+terraform {
+  backend "local" {
+    path = "terraform.tfstate"
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class OfflineEnv:
+    folder: Path
+    cli_config: Path
+
+    def env(self, base: dict[str, str] | None = None) -> dict[str, str]:
+        env = dict(base if base is not None else os.environ)
+        for name in ("TF_PLUGIN_CACHE_DIR", "TF_DATA_DIR", "TF_WORKSPACE"):
+            env.pop(name, None)
+        env.update(TF_CLI_CONFIG_FILE=str(self.cli_config), TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+        return env
+
+
+def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
+    if path.is_file() and path.read_text() == text:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    tmp.chmod(mode)
+    os.replace(tmp, path)
+
+
+def prepare(platform: str) -> OfflineEnv:
+    """The mirror with a launcher for the stand-in, and a CLI configuration that uses it."""
+    schema = load()
+    python = hashlib.sha256(sys.executable.encode()).hexdigest()[:8]
+    folder = cache_dir() / f"env-{schema.version}-{schema.digest}-{python}"
+    version = schema.version
+    plugin_dir = folder / "mirror" / PROVIDER_ADDRESS / version / platform
+    launcher = plugin_dir / f"terraform-provider-aws_v{version}"
+    package_root = str(Path(__file__).resolve().parents[2])
+    script = (
+        "#!/bin/sh\n"
+        "# aisec offline stand-in for hashicorp/aws (serves the real schema; never reaches AWS)\n"
+        f"PYTHONPATH={shlex.quote(package_root)}${{PYTHONPATH:+:$PYTHONPATH}} "
+        f'exec {shlex.quote(sys.executable)} -m generator.offline.server "$@"\n'
+    )
+    _write_if_changed(launcher, script, 0o755)
+    cli_config = folder / "terraformrc"
+    _write_if_changed(
+        cli_config,
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f'    path    = "{folder / "mirror"}"\n'
+        f'    include = ["{PROVIDER_ADDRESS}"]\n'
+        "  }\n"
+        "  direct {\n"
+        f'    exclude = ["{PROVIDER_ADDRESS}"]\n'
+        "  }\n"
+        "}\n",
+    )
+    return OfflineEnv(folder, cli_config)
+
+
+_PARENT_SOURCE_RE = re.compile(r'^\s*source\s*=\s*"(\.\.(?:/\.\.)*)(?:/[^"]*)?"', re.M)
+
+
+def _parent_depth(source: Path) -> int:
+    """How many folders above ``source`` its local module sources reach (`../..` is 2)."""
+    depth = 0
+    for tf in source.glob("*.tf"):
+        for m in _PARENT_SOURCE_RE.finditer(tf.read_text(encoding="utf-8", errors="replace")):
+            depth = max(depth, m.group(1).count(".."))
+    return depth
+
+
+def working_copy(source: Path, kind: str) -> Path:
+    """A copy of ``source`` in the cache, refreshed from it, keeping Terraform's data and rehearsal
+    state. When local module sources reach above ``source`` (`../modules/x`), the copy holds the
+    ancestor folder they need, and the returned path is ``source``'s place inside it."""
+    source = source.resolve()
+    depth = _parent_depth(source)
+    top = source.parents[depth - 1] if depth else source
+    key = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+    base = cache_dir() / "work" / f"{source.name}-{key}-{kind}"
+    work = base / source.relative_to(top) if depth else base
+    if depth:
+        _refresh(base, top, keep_under=work)
+    else:
+        _refresh(base, source, keep_under=base)
+    if kind == "offline":
+        (work / OVERRIDE_FILE).write_text(_OVERRIDE)
+    return work
+
+
+def _refresh(base: Path, source: Path, keep_under: Path) -> None:
+    """Make ``base`` a copy of ``source``; in ``keep_under`` keep Terraform's data and state."""
+    keep_under.mkdir(parents=True, exist_ok=True)
+    kept = {keep_under / name for name in _KEEP}
+    for folder, dirs, files in os.walk(base, topdown=True):
+        here = Path(folder)
+        for name in list(dirs):
+            path = here / name
+            if path in kept:
+                dirs.remove(name)
+            elif not any(k.is_relative_to(path) for k in kept):
+                shutil.rmtree(path)
+                dirs.remove(name)
+        for name in files:
+            if here / name not in kept:
+                (here / name).unlink()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in _EXCLUDE_NAMES or n.endswith(_EXCLUDE_SUFFIXES)}
+
+    for entry in source.iterdir():
+        if entry.name in _EXCLUDE_NAMES or entry.name.endswith(_EXCLUDE_SUFFIXES):
+            continue
+        target = base / entry.name
+        if entry.is_dir():
+            shutil.copytree(entry, target, ignore=ignore, symlinks=False, dirs_exist_ok=True)
+        elif entry.is_file():
+            shutil.copy2(entry, target)

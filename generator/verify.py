@@ -1,0 +1,222 @@
+"""`aisec validate` and `aisec plan --offline`: the real terraform binary on a root module,
+with the real AWS provider when it can be installed and the offline stand-in otherwise.
+
+Terraform always works on a copy in aisec's cache folder, so the user's directory (and its
+`.terraform.lock.hcl`) is never modified.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import UserInputError, WorkError
+from generator.offline import workspace
+from generator.offline.schema import load as load_schema
+from generator.offline.server import cache_dir
+from generator.runner import (
+    Binary,
+    Diagnostic,
+    PythonTerraformRunner,
+    Result,
+    find_binary,
+    parse_text_diagnostics,
+    parse_validate_json,
+)
+
+# Terraform's words when it cannot reach a registry or mirror for a provider.
+_INSTALL_FAILURES = (
+    "Failed to query available provider packages",
+    "Failed to install provider",
+    "could not connect to registry",
+    "Failed to resolve provider packages",
+)
+
+
+@dataclass
+class ValidateReport:
+    directory: str
+    offline: bool
+    provider: str
+    note: str = ""
+    unformatted: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.unformatted and not self.errors
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "directory": self.directory,
+            "valid": self.valid,
+            "offline": self.offline,
+            "provider": self.provider,
+            "note": self.note,
+            "unformatted": self.unformatted,
+            "diagnostics": [d.__dict__ for d in self.diagnostics],
+        }
+
+
+@dataclass
+class PlanReport:
+    directory: str
+    rehearsal: bool
+    add: int
+    change: int
+    destroy: int
+    replace: int
+    plan_file: str
+    plan_json: str
+    changes: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def root_module(directory: str | Path) -> Path:
+    path = Path(directory)
+    if not path.exists():
+        raise UserInputError(f"{directory}: no such directory")
+    if not path.is_dir():
+        raise UserInputError(f"{directory}: not a directory")
+    if not any(path.glob("*.tf")) and not any(path.glob("*.tf.json")):
+        raise UserInputError(f"{directory}: no Terraform files (*.tf) in it")
+    return path
+
+
+def plain_env() -> dict[str, str]:
+    """The user's environment, with a CLI configuration that exists (these machines point at none)."""
+    env = dict(os.environ)
+    cfg = env.get("TF_CLI_CONFIG_FILE")
+    if cfg and not Path(cfg).is_file():
+        empty = cache_dir() / "empty.terraformrc"
+        if not empty.is_file():
+            empty.write_text("")
+        env["TF_CLI_CONFIG_FILE"] = str(empty)
+    env.update(TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    return env
+
+
+def _tool() -> tuple[Binary, PythonTerraformRunner]:
+    binary = find_binary(plain_env())
+    return binary, PythonTerraformRunner(binary)
+
+
+def _offline_provider_label() -> str:
+    return f"offline stand-in serving the hashicorp/aws {load_schema().version} schema"
+
+
+def _init_offline(tf: PythonTerraformRunner, source: Path) -> tuple[Path, dict[str, str], Result]:
+    env = workspace.prepare(tf.binary.platform).env(plain_env())
+    work = workspace.working_copy(source, "offline")
+    result = tf.run("init", "-input=false", "-no-color", "-upgrade", cwd=work, env=env)
+    return work, env, result
+
+
+def validate(directory: str | Path, offline: bool = False) -> ValidateReport:
+    source = root_module(directory)
+    _, tf = _tool()
+    fmt = tf.run("fmt", "-check", "-recursive", "-no-color", cwd=source, env=plain_env())
+    unformatted = [line.strip() for line in fmt.stdout.splitlines() if line.strip()]
+    report = ValidateReport(str(directory), offline, "", unformatted=unformatted)
+
+    if not offline:
+        work = workspace.working_copy(source, "provider")
+        init = tf.run(
+            "init", "-input=false", "-no-color", "-backend=false", cwd=work, env=plain_env(), timeout=300
+        )
+        text = init.stdout + init.stderr
+        if init.ok:
+            report.provider = "hashicorp/aws from its registry or your mirror"
+            _validate_in(tf, work, plain_env(), report)
+            return report
+        if not any(marker in text for marker in _INSTALL_FAILURES):
+            report.provider = "hashicorp/aws (not reached: terraform init failed)"
+            report.diagnostics = parse_text_diagnostics(text)
+            return report
+        first = next(
+            (ln for ln in text.splitlines() if ln.startswith("Error:")), "provider installation failed"
+        )
+        report.note = f"the AWS provider could not be installed ({first.removeprefix('Error: ').strip()}); used the offline stand-in"
+        report.offline = True
+
+    report.provider = _offline_provider_label()
+    work, env, init = _init_offline(tf, source)
+    if not init.ok:
+        report.diagnostics = parse_text_diagnostics(init.stdout + init.stderr)
+        return report
+    _validate_in(tf, work, env, report)
+    return report
+
+
+def _validate_in(tf: PythonTerraformRunner, work: Path, env: dict[str, str], report: ValidateReport) -> None:
+    result = tf.run("validate", "-json", "-no-color", cwd=work, env=env)
+    parsed = parse_validate_json(result.stdout)
+    report.diagnostics = parsed.diagnostics
+    if not result.ok and not parsed.errors:
+        report.diagnostics.append(
+            Diagnostic("error", "terraform validate failed", result.stderr.strip()[:500])
+        )
+
+
+def summarize_plan(plan: dict[str, Any]) -> dict[str, Any]:
+    counts = {"add": 0, "change": 0, "destroy": 0, "replace": 0}
+    changes = []
+    for rc in plan.get("resource_changes", []):
+        actions = rc.get("change", {}).get("actions", [])
+        if actions == ["no-op"] or actions == ["read"]:
+            continue
+        if "create" in actions and "delete" in actions:
+            counts["replace"] += 1
+            counts["add"] += 1
+            counts["destroy"] += 1
+        elif "create" in actions:
+            counts["add"] += 1
+        elif "delete" in actions:
+            counts["destroy"] += 1
+        elif "update" in actions:
+            counts["change"] += 1
+        changes.append({"address": rc["address"], "type": rc["type"], "actions": actions})
+    return {**counts, "changes": changes}
+
+
+def plan_offline(directory: str | Path) -> PlanReport:
+    source = root_module(directory)
+    _, tf = _tool()
+    work, env, init = _init_offline(tf, source)
+    if not init.ok:
+        raise WorkError(
+            f"{directory}: terraform init failed",
+            [d.render(str(directory)) for d in parse_text_diagnostics(init.stdout + init.stderr)],
+        )
+    plan = tf.run("plan", "-input=false", "-no-color", "-out=tfplan", cwd=work, env=env)
+    if not plan.ok:
+        raise WorkError(
+            f"{directory}: terraform plan failed",
+            [d.render(str(directory)) for d in parse_text_diagnostics(plan.stdout + plan.stderr)],
+        )
+    show = tf.run("show", "-json", "tfplan", cwd=work, env=env)
+    if not show.ok:
+        raise WorkError(f"{directory}: terraform show failed", [show.stderr.strip()[:500]])
+    plan_json = work / "plan.json"
+    plan_json.write_text(show.stdout)
+    summary = summarize_plan(json.loads(show.stdout))
+    return PlanReport(
+        directory=str(directory),
+        rehearsal=True,
+        add=summary["add"],
+        change=summary["change"],
+        destroy=summary["destroy"],
+        replace=summary["replace"],
+        plan_file=str(work / "tfplan"),
+        plan_json=str(plan_json),
+        changes=summary["changes"],
+    )

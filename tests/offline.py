@@ -1,0 +1,53 @@
+"""Helpers for tests that run the real terraform binary against the offline stand-in."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.offline import workspace
+from generator.runner import PythonTerraformRunner, Result, find_binary
+from generator.verify import plain_env
+
+
+@dataclass
+class Rehearsal:
+    """A root module's working copy with the stand-in: run terraform there."""
+
+    work: Path
+    env: dict[str, str]
+    tf: PythonTerraformRunner
+
+    @classmethod
+    def of(cls, source: Path) -> Rehearsal:
+        """A fresh working copy of ``source`` (rehearsal state kept), initialised."""
+        tf = PythonTerraformRunner(find_binary(plain_env()))
+        env = workspace.prepare(tf.binary.platform).env(plain_env())
+        rehearsal = cls(workspace.working_copy(source, "offline"), env, tf)
+        rehearsal.ok("init", "-input=false")
+        return rehearsal
+
+    def run(self, *args: str) -> Result:
+        return self.tf.run(args[0], *args[1:], "-no-color", cwd=self.work, env=self.env)
+
+    def ok(self, *args: str) -> Result:
+        result = self.run(*args)
+        assert result.ok, (
+            f"terraform {' '.join(args)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
+        return result
+
+    def show_json(self, *args: str) -> dict[str, Any]:
+        result = self.tf.run("show", "-json", *args, cwd=self.work, env=self.env)
+        assert result.ok, result.stderr
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def all_resources(module: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every resource of a plan's or state's module tree, children included."""
+    found = list(module.get("resources", []))
+    for child in module.get("child_modules", []):
+        found += all_resources(child)
+    return found
