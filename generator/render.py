@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from typing import Any
 
 import jinja2
 
 from generator import __version__
+from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog
 from generator.hcl import Hcl, align, encode, ident, string
 from generator.policy import Controls, KeyPlan, StagePlan, decide
@@ -35,13 +35,10 @@ def _refuse_raw(value: Any) -> Any:
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates are cached per user: compiling them is half of a cold `aisec render`."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "aisec", f"jinja-{__version__}")
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return jinja2.FileSystemBytecodeCache(str(cache_root(f"jinja-{__version__}")))
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(folder)
 
 
 def _environment(hcl: bool) -> jinja2.Environment:

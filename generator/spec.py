@@ -138,6 +138,9 @@ DEFAULT_SERVICES: dict[WorkloadType, tuple[Service, ...]] = {
     WorkloadType.NOTEBOOK: (Service.SAGEMAKER, Service.S3),
 }
 
+# Bucket name prefixes S3 reserves (general purpose bucket naming rules).
+RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+
 # Longest suffixes the generated names carry; the name checks below use them.
 PERSONA_MAX = 8  # "pipeline", "notebook"
 STAGE_MAX = 4  # "prod", "test"
@@ -466,6 +469,14 @@ def consistency_problems(spec: Spec) -> list[Problem]:
             Problem(("state",), "bucket, key, region and kms_key_id are only allowed with backend: s3")
         )
 
+    reserved = next((p for p in RESERVED_BUCKET_PREFIXES if spec.name.startswith(p)), None)
+    if reserved is not None:
+        problems.append(
+            Problem(
+                ("name",),
+                f"bucket names are prefixed with the spec name, and S3 reserves names starting with {reserved!r}",
+            )
+        )
     seen: dict[str, int] = {}
     for i, wl in enumerate(spec.workloads):
         where: tuple[str | int, ...] = ("workloads", i)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.cache import cache_root
 from generator.errors import UserInputError, WorkError
 from generator.offline import workspace
 from generator.offline.schema import load as load_schema
-from generator.offline.server import cache_dir
 from generator.runner import (
     Binary,
     Diagnostic,
@@ -97,7 +97,7 @@ def plain_env() -> dict[str, str]:
     env = dict(os.environ)
     cfg = env.get("TF_CLI_CONFIG_FILE")
     if cfg and not Path(cfg).is_file():
-        empty = cache_dir() / "empty.terraformrc"
+        empty = cache_root("offline") / "empty.terraformrc"
         if not empty.is_file():
             empty.write_text("")
         env["TF_CLI_CONFIG_FILE"] = str(empty)

@@ -26,6 +26,7 @@ from tf.gen import grpc_controller_pb2_grpc as controller_rpc
 from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
 from tf.gen import tfplugin_pb2_grpc as rpc
 
+from generator.cache import atomic_write, cache_root
 from generator.offline import schema as schema_mod
 from generator.offline.provider import StandIn, schema_response
 
@@ -33,18 +34,7 @@ log = logging.getLogger("aisec.offline")
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "aisec" / "offline"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    return cache_root("offline")
 
 
 def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
@@ -101,8 +91,8 @@ def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    _atomic_write(key_file, key_pem)
-    _atomic_write(cert_file, cert_pem)
+    atomic_write(key_file, key_pem)
+    atomic_write(cert_file, cert_pem)
     return cert.public_bytes(serialization.Encoding.DER), cert_pem, key_pem
 
 
@@ -111,7 +101,7 @@ def schema_bytes(folder: Path, schema: schema_mod.ProviderSchema) -> bytes:
     if path.is_file():
         return path.read_bytes()
     data: bytes = schema_response(schema).SerializeToString()
-    _atomic_write(path, data)
+    atomic_write(path, data)
     return data
 
 

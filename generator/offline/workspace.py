@@ -13,8 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.cache import atomic_write, cache_root
 from generator.offline.schema import PROVIDER_ADDRESS, load
-from generator.offline.server import cache_dir
 
 # Files of a user's root module that a working copy never takes: Terraform's own working data,
 # the lock file (it pins the real provider's hashes) and real state or plans.
@@ -53,20 +53,15 @@ class OfflineEnv:
 
 
 def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
-    if path.is_file() and path.read_text() == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text)
-    tmp.chmod(mode)
-    os.replace(tmp, path)
+    if not (path.is_file() and path.read_text() == text):
+        atomic_write(path, text.encode(), mode)
 
 
 def prepare(platform: str) -> OfflineEnv:
     """The mirror with a launcher for the stand-in, and a CLI configuration that uses it."""
     schema = load()
     python = hashlib.sha256(sys.executable.encode()).hexdigest()[:8]
-    folder = cache_dir() / f"env-{schema.version}-{schema.digest}-{python}"
+    folder = cache_root("offline") / f"env-{schema.version}-{schema.digest}-{python}"
     version = schema.version
     plugin_dir = folder / "mirror" / PROVIDER_ADDRESS / version / platform
     launcher = plugin_dir / f"terraform-provider-aws_v{version}"
@@ -114,7 +109,7 @@ def working_copy(source: Path, kind: str) -> Path:
     depth = _parent_depth(source)
     top = source.parents[depth - 1] if depth else source
     key = hashlib.sha256(str(source).encode()).hexdigest()[:16]
-    base = cache_dir() / "work" / f"{source.name}-{key}-{kind}"
+    base = cache_root("offline") / "work" / f"{source.name}-{key}-{kind}"
     work = base / source.relative_to(top) if depth else base
     if depth:
         _refresh(base, top, keep_under=work)
