@@ -19,7 +19,7 @@ from rich.table import Table
 
 from generator import __version__, core, verify
 from generator.blueprints import all_blueprints, get_blueprint
-from generator.errors import AisecError, UserInputError
+from generator.errors import AisecError, RenderNeedsAttention, UserInputError
 from generator.spec import json_schema
 
 app = typer.Typer(
@@ -93,35 +93,65 @@ def render(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite generated files edited since the last render.")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Write nothing; exit 1 with a diff when the folder differs from the render."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Render the Terraform root module for SPEC into a folder (vendored modules included)."""
+    if check:
+        _render_check(spec, output, as_json)
+        return
     summary, result = core.render_spec(spec, output, force=force)
     if as_json:
         _print_json(
             {
                 "output": str(output),
-                "created": result.created,
-                "updated": result.updated,
-                "unchanged": result.unchanged,
-                "removed": result.removed,
-                "overwritten_edits": result.overwritten_edits,
+                **{k: getattr(result, k) for k in ("created", "updated", "unchanged", "removed", "overwritten_edits",
+                                                   "kept", "merged", "conflicts", "unmerged")},
                 "summary": summary,
             }
+        )  # fmt: skip
+    else:
+        for rel in result.overwritten_edits:
+            err.print(f"[yellow]warning:[/] overwrote your edit of {rel} (--force)")
+        for rel in result.kept:
+            err.print(f"note: kept your edit of {rel} (this render does not change it)")
+        for rel in result.merged:
+            err.print(f"note: merged your edit of {rel} with this render")
+        out.print(
+            f"Rendered [bold]{summary['name']}[/] into {output}: {len(result.created)} created, "
+            f"{len(result.updated) + len(result.merged)} updated, {len(result.removed)} removed, "
+            f"{len(result.unchanged) + len(result.kept)} unchanged"
         )
-        return
-    for rel in result.overwritten_edits:
-        err.print(f"[yellow]warning:[/] overwrote your edit of {rel} (--force)")
-    out.print(
-        f"Rendered [bold]{summary['name']}[/] into {output}: {len(result.created)} created, "
-        f"{len(result.updated)} updated, {len(result.removed)} removed, {len(result.unchanged)} unchanged"
-    )
-    out.print(
-        f"  {summary['keys']} keys, {summary['buckets']} buckets, {summary['roles']} roles, "
-        f"{summary['macie_jobs']} Macie jobs, {len(summary['interface_endpoints'])} interface endpoints; "
-        f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
-    )
-    out.print(f"Next: cd {output} && terraform init && terraform plan", markup=False)
+        out.print(
+            f"  {summary['keys']} keys, {summary['buckets']} buckets, {summary['roles']} roles, "
+            f"{summary['macie_jobs']} Macie jobs, {len(summary['interface_endpoints'])} interface endpoints; "
+            f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
+        )
+    if result.needs_attention:
+        raise RenderNeedsAttention(str(output), result.conflicts, result.unmerged)
+    if not as_json:
+        out.print(f"Next: cd {output} && terraform init && terraform plan", markup=False)
+
+
+def _render_check(spec: Path, output: Path, as_json: bool) -> None:
+    report = core.check_render(spec, output)
+    if as_json:
+        _print_json(report)
+    else:
+        for d in report["differences"]:
+            if d["kind"] == "differs":
+                sys.stdout.write(d["diff"])
+            else:
+                out.print(f"{output}/{d['path']}: {d['kind']}", markup=False)
+        state = "up to date" if report["up_to_date"] else f"{len(report['differences'])} file(s) differ"
+        out.print(f"{output}: {state} with the render of {spec}", markup=False)
+    if not report["up_to_date"]:
+        raise SystemExit(1)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ from generator.catalog import load_catalog
 from generator.policy import Controls, decide
 from generator.render import render, resolve_modules
 from generator.spec import Spec, load_spec, spec_to_data
-from generator.writer import WriteResult, write
+from generator.writer import WriteResult, read_manifest, write
 
 
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
@@ -62,6 +63,35 @@ def render_spec(path: str | Path, out: str | Path, force: bool = False) -> tuple
     files = render(spec, controls)
     result = write(out, files, force=force)
     return summarize(spec, controls), result
+
+
+def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
+    """How the output on disk differs from what the spec renders now (for CI): nothing is written."""
+    spec = load_spec(path)
+    resolve_modules(spec, load_catalog(), str(path))
+    files = render(spec, decide(spec))
+    folder = Path(out)
+    differences = []
+    for rel, text in files.items():
+        target = folder / rel
+        try:
+            current = target.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+            differences.append({"path": rel, "kind": "missing", "diff": ""})
+            continue
+        if current != text:
+            diff = difflib.unified_diff(
+                current.splitlines(True),
+                text.splitlines(True),
+                f"{out}/{rel} (on disk)",
+                f"{out}/{rel} (rendered)",
+            )
+            differences.append({"path": rel, "kind": "differs", "diff": "".join(diff)})
+    old = read_manifest(folder) or {} if folder.is_dir() else {}
+    for rel in sorted(set(old) - set(files)):
+        if (folder / rel).exists():
+            differences.append({"path": rel, "kind": "stale", "diff": ""})
+    return {"spec": str(path), "output": str(out), "up_to_date": not differences, "differences": differences}
 
 
 def spec_data(spec: Spec) -> dict[str, Any]:

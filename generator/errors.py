@@ -37,13 +37,15 @@ class WorkError(AisecError, RuntimeError):
     """The work itself failed (checks, terraform, files on disk). Exit code 1."""
 
 
-class EditedFilesError(WorkError):
-    """Rendering would overwrite files the user edited since the last render."""
+class RenderNeedsAttention(WorkError):
+    """A render wrote what it could, but some files need the user: conflicts or unmergeable edits."""
 
-    def __init__(self, directory: str, files: Sequence[str]) -> None:
+    def __init__(self, directory: str, conflicts: Sequence[str], unmerged: Sequence[str]) -> None:
         super().__init__(
-            f"{directory}: {len(files)} generated file(s) were edited since the last render; "
-            "nothing was written. Move your changes to a *.custom.tf file or re-run with --force.",
-            [f"edited: {f}" for f in files],
+            f"{directory}: {len(conflicts) + len(unmerged)} file(s) need your attention",
+            [f"conflict (resolve the <<<<<<< markers): {f}" for f in conflicts]
+            + [
+                f"edited, not updated (no record of the last render to merge with; --force overwrites): {f}"
+                for f in unmerged
+            ],
         )
-        self.files = list(files)

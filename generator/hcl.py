@@ -26,7 +26,7 @@ class Hcl(str):
 
 def ident(name: str) -> Hcl:
     """An HCL identifier (block label position or attribute name); refuses anything else."""
-    if not IDENT_RE.match(name):
+    if not IDENT_RE.fullmatch(name):
         raise ValueError(f"not an HCL identifier: {name!r}")
     return Hcl(name)
 
@@ -56,7 +56,7 @@ def string(value: str) -> Hcl:
 
 
 def _key(key: str) -> str:
-    return key if BARE_KEY_RE.match(key) else string(key)
+    return key if BARE_KEY_RE.fullmatch(key) else string(key)
 
 
 def _is_scalar(value: Any) -> bool:

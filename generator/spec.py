@@ -168,7 +168,7 @@ CONSTRAINT_RE = re.compile(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*\d+(\.\d+){0,2}\s*$")
 
 def _regex(pattern: re.Pattern[str], what: str) -> AfterValidator:
     def check(value: str) -> str:
-        if not pattern.match(value):
+        if not pattern.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
         return value
 
@@ -177,7 +177,7 @@ def _regex(pattern: re.Pattern[str], what: str) -> AfterValidator:
 
 def _slug(max_len: int) -> AfterValidator:
     def check(value: str) -> str:
-        if not SLUG_RE.match(value) or len(value) > max_len:
+        if not SLUG_RE.fullmatch(value) or len(value) > max_len:
             raise ValueError(
                 f"{value!r} is not a valid name: use lowercase letters, digits and single dashes, "
                 f"start with a letter, end with a letter or digit, at most {max_len} characters"
@@ -637,12 +637,61 @@ def _problems_from_validation(exc: ValidationError) -> list[Problem]:
     return problems
 
 
+# What credentials look like. A spec never needs one; a value that matches is refused without
+# being repeated anywhere (messages name only where it is).
+SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("an AWS access key id", re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")),
+    ("an AWS secret access key", re.compile(r"(?<![A-Za-z0-9/+])(?=[A-Za-z0-9/+]*[a-z])(?=[A-Za-z0-9/+]*[A-Z])(?=[A-Za-z0-9/+]*[0-9])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+)  # fmt: skip
+SECRET_KEY_NAMES = re.compile(r"(secret|password|passwd|token|private_key|access_key)", re.I)
+
+
+def secret_problems(data: Any, loc: tuple[str | int, ...] = ()) -> list[Problem]:
+    """Places in raw spec data holding something that looks like a credential."""
+    problems: list[Problem] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = (*loc, str(key))
+            if isinstance(key, str):
+                problems += [
+                    Problem(loc, f"a key looks like {kind}; remove it")
+                    for kind, p in SECRET_PATTERNS
+                    if p.search(key)
+                ]
+                if SECRET_KEY_NAMES.search(key) and isinstance(value, str) and value:
+                    problems.append(Problem(where, "specs never hold credentials; remove this value"))
+                    continue
+            problems += secret_problems(value, where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            problems += secret_problems(value, (*loc, i))
+    elif isinstance(data, str):
+        problems += [
+            Problem(
+                loc,
+                f"this value looks like {kind}; remove it: aisec never needs credentials (the value is not shown)",
+            )
+            for kind, p in SECRET_PATTERNS
+            if p.search(data)
+        ]
+    return problems
+
+
 def parse_spec(data: Any, source: str = "<spec>") -> Spec:
     """Validate already-parsed data into a coherent :class:`Spec` or raise :class:`SpecError`."""
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise SpecError(
             f"{source}: the spec must be a YAML mapping with apiVersion: {API_VERSION}, got {kind}"
+        )
+    secrets = secret_problems(data)
+    if secrets:
+        raise SpecError(
+            f"{source}: {len(secrets)} value(s) look like credentials; nothing was rendered",
+            [p.render(source) for p in secrets],
         )
     try:
         spec = Spec.model_validate(data)

@@ -4,9 +4,12 @@
   or not at all.
 - In an existing output, files are replaced one by one atomically (write a temporary file, then
   ``os.replace``) and the manifest is written last, so an interrupted run is detected and redone.
-- A generated file whose content no longer matches the manifest was edited by someone: nothing is
-  written unless ``force``. Files aisec did not generate (``*.custom.tf``, anything not in the
-  manifest) are never touched.
+- A generated file whose content no longer matches the manifest was edited by someone. If this
+  render leaves it as it was, the edit is kept; if the render changes it too, the two are merged
+  three ways from the last render (kept in ``.aisec/base/``), with conflict markers where they
+  clash. ``force`` overwrites edits instead. A file at a generated path that aisec never made, or
+  an edit with no recorded base, is left as it is and reported.
+- Files aisec did not generate (``*.custom.tf``, anything not in the manifest) are never touched.
 """
 
 from __future__ import annotations
@@ -20,8 +23,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import EditedFilesError, UserInputError, WorkError
+import merge3
+
+from generator.errors import UserInputError, WorkError
 from generator.render import MANIFEST
+
+BASE_DIR = ".aisec/base"  # what the last render generated, file by file: the base of three-way merges
 
 
 @dataclass
@@ -32,10 +39,18 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     overwritten_edits: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # edited by the user; the render did not change them
+    merged: list[str] = field(default_factory=list)  # edited by both; merged cleanly
+    conflicts: list[str] = field(default_factory=list)  # edited by both; written with conflict markers
+    unmerged: list[str] = field(default_factory=list)  # edited, nothing to merge from: left as they are
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed)
+        return bool(self.created or self.updated or self.removed or self.merged or self.conflicts)
+
+    @property
+    def needs_attention(self) -> list[str]:
+        return self.conflicts + self.unmerged
 
 
 def _digest(data: bytes) -> str:
@@ -76,29 +91,27 @@ def read_manifest(directory: Path) -> dict[str, str] | None:
         ) from None
 
 
-def edited_files(directory: Path, files: Mapping[str, str]) -> list[str]:
-    """Generated files that were changed on disk since the last render and that this render would change."""
-    old = read_manifest(directory) or {}
-    edited = []
-    for rel in sorted(set(old) | set(files)):
-        if rel == MANIFEST:
-            continue
-        path = directory / _safe_relative(rel)
-        if path.is_symlink():
-            edited.append(rel)
-            continue
-        if not path.is_file():
-            continue
-        current = _digest(path.read_bytes())
-        new = _digest(files[rel].encode("utf-8")) if rel in files else None
-        if current == new:
-            continue
-        if rel not in old or current != old[rel]:
-            edited.append(rel)
-    return edited
+def _base_path(out: Path, rel: str) -> Path:
+    return out / BASE_DIR / _safe_relative(rel)
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+        return None
+
+
+def _merge(base: str, mine: str, theirs: str) -> tuple[str, bool]:
+    """Three-way merge of the user's file (mine) and the new render (theirs) from the last render (base)."""
+    m = merge3.Merge3(base.splitlines(True), mine.splitlines(True), theirs.splitlines(True))
+    merged = "".join(m.merge_lines(name_a="your edit", name_b="aisec render"))
+    clashed = any(region[0] == "conflict" for region in m.merge_regions())
+    return merged, clashed
 
 
 def write(directory: str | Path, files: Mapping[str, str], force: bool = False) -> WriteResult:
+    """Write a render into ``directory``: fresh, or merged with what is there (see the module doc)."""
     out = Path(directory)
     result = WriteResult(str(out))
     if out.exists() and not out.is_dir():
@@ -107,29 +120,61 @@ def write(directory: str | Path, files: Mapping[str, str], force: bool = False) 
         _write_fresh(out, files, result)
         return result
 
-    edited = edited_files(out, files)
-    if edited and not force:
-        raise EditedFilesError(str(out), edited)
-    result.overwritten_edits = edited
     old = read_manifest(out) or {}
-    for rel, text in files.items():
+    writes: dict[str, str] = {}
+    for rel, new in files.items():
         if rel == MANIFEST:
             continue
         path = out / _safe_relative(rel)
-        data = text.encode("utf-8")
-        if path.is_file() and not path.is_symlink() and path.read_bytes() == data:
+        current = None if path.is_symlink() else _read_text(path)
+        if not path.exists() and not path.is_symlink():
+            writes[rel] = new
+            result.created.append(rel)
+            continue
+        if current == new:
             result.unchanged.append(rel)
             continue
-        (result.updated if path.exists() else result.created).append(rel)
+        if current is not None and rel in old and _digest(current.encode()) == old[rel]:
+            writes[rel] = new
+            result.updated.append(rel)
+            continue
+        # The file was changed by someone since the last render (or aisec never made it).
+        if force:
+            writes[rel] = new
+            result.overwritten_edits.append(rel)
+            continue
+        base = _read_text(_base_path(out, rel)) if rel in old else None
+        if current is None or base is None or _digest(base.encode()) != old[rel]:
+            result.unmerged.append(rel)
+            continue
+        if base == new:
+            result.kept.append(rel)
+            continue
+        merged, clashed = _merge(base, current, new)
+        writes[rel] = merged
+        (result.conflicts if clashed else result.merged).append(rel)
+
+    for rel, text in writes.items():
+        path = out / rel
         if path.is_symlink():
             path.unlink()
-        _atomic_write(path, data)
+        _atomic_write(path, text.encode("utf-8"))
     for rel in sorted(set(old) - set(files)):
         path = out / _safe_relative(rel)
-        if path.is_file() or path.is_symlink():
+        current = None if path.is_symlink() else _read_text(path)
+        if current is not None and _digest(current.encode()) != old[rel] and not force:
+            result.kept.append(rel)  # no longer generated, but edited: it is the user's now
+        elif path.is_file() or path.is_symlink():
             path.unlink()
             result.removed.append(rel)
             _prune_empty_dirs(path.parent, out)
+        stale_base = _base_path(out, rel)
+        if stale_base.is_file():
+            stale_base.unlink()
+            _prune_empty_dirs(stale_base.parent, out)
+    for rel, text in files.items():
+        if rel != MANIFEST and _read_text(_base_path(out, rel)) != text:
+            _atomic_write(_base_path(out, rel), text.encode("utf-8"))
     _atomic_write(out / MANIFEST, files[MANIFEST].encode("utf-8"))
     return result
 
@@ -140,9 +185,12 @@ def _write_fresh(out: Path, files: Mapping[str, str], result: WriteResult) -> No
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.aisec-", dir=parent))
     try:
         for rel, text in files.items():
-            path = staging / _safe_relative(rel)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
+            targets = [staging / _safe_relative(rel)]
+            if rel != MANIFEST:
+                targets.append(_base_path(staging, rel))
+            for path in targets:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(text.encode("utf-8"))
             result.created.append(rel)
         if out.exists():
             out.rmdir()  # empty, checked by the caller

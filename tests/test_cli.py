@@ -21,14 +21,56 @@ def test_render_then_check(tmp_path: Path) -> None:
     assert data["created"] == [] and data["updated"] == [] and data["summary"]["keys"] == 10
 
 
-def test_edited_output_exits_1_and_lists_files(tmp_path: Path) -> None:
-    out = tmp_path / "out"
-    assert run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out)).returncode == 0
+def test_clashing_edit_exits_1_and_lists_files(tmp_path: Path) -> None:
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    spec.write_text(yaml.safe_dump(data))
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
     (out / "providers.tf").write_text("# edited\n")
-    proc = run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out))
+    kept = run_aisec("render", str(spec), "-o", str(out))
+    assert kept.returncode == 0 and "kept your edit of providers.tf" in kept.stderr
+    data["tags"] = {"owner": "someone"}
+    spec.write_text(yaml.safe_dump(data))
+    proc = run_aisec("render", str(spec), "-o", str(out))
     assert proc.returncode == 1
-    assert "edited: providers.tf" in proc.stderr and "--force" in proc.stderr
-    assert run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out), "--force").returncode == 0
+    assert "conflict (resolve the <<<<<<< markers): providers.tf" in proc.stderr
+    assert run_aisec("render", str(spec), "-o", str(out), "--force").returncode == 0
+
+
+def test_render_check(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spec = str(BLUEPRINTS["batch-scoring"])
+    assert run_aisec("render", spec, "-o", str(out)).returncode == 0
+    ok = run_aisec("render", spec, "-o", str(out), "--check")
+    assert ok.returncode == 0 and "up to date" in ok.stdout
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    (out / "outputs.tf").write_text((out / "outputs.tf").read_text().replace("Topic", "A topic"))
+    (out / "backend.tf").unlink()
+    proc = run_aisec("render", spec, "-o", str(out), "--check")
+    assert proc.returncode == 1
+    assert '+  description = "Topic that receives' in proc.stdout and "backend.tf: missing" in proc.stdout
+    data = json.loads(run_aisec("render", spec, "-o", str(out), "--check", "--json").stdout)
+    assert {(d["path"], d["kind"]) for d in data["differences"]} == {
+        ("outputs.tf", "differs"),
+        ("backend.tf", "missing"),
+    }
+    assert not (out / "backend.tf").exists() and len(before) - 1 == sum(
+        1 for p in out.rglob("*") if p.is_file()
+    )
+
+
+def test_secrets_in_a_spec_are_refused_and_never_repeated(tmp_path: Path) -> None:
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    key, secret = "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    data["tags"] = {"note": key}
+    data["workloads"][0]["description"] = f"uses {secret}"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump(data))
+    proc = run_aisec("render", str(spec), "-o", str(tmp_path / "out"), "--json")
+    assert proc.returncode == 2 and not (tmp_path / "out").exists()
+    assert "tags.note: this value looks like an AWS access key id" in proc.stderr
+    assert "workloads[0].description: this value looks like an AWS secret access key" in proc.stderr
+    assert key not in proc.stderr + proc.stdout and secret not in proc.stderr + proc.stdout
 
 
 @pytest.mark.parametrize(

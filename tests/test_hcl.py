@@ -49,7 +49,7 @@ def test_interpolation_markers_are_doubled() -> None:
 
 def test_identifiers_refuse_anything_else() -> None:
     assert ident("notes_training_dev") == "notes_training_dev"
-    for bad in ["a-b", "1a", 'a" {', "a b", ""]:
+    for bad in ["a-b", "1a", 'a" {', "a b", "", "a\n"]:
         with pytest.raises(ValueError):
             ident(bad)
 

@@ -195,3 +195,10 @@ def test_json_schema_is_committed_and_current() -> None:
     )
     assert committed["additionalProperties"] is False
     assert "workloads" in committed["required"]
+
+
+def test_huge_files_are_refused_before_parsing(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("name: x\n" + "# padding\n" * 200_000)
+    with pytest.raises(SpecError, match="larger than the 1000000 bytes a spec may have"):
+        load_spec(huge)
