@@ -21,6 +21,7 @@ from generator import __version__, core, verify
 from generator.blueprints import all_blueprints, get_blueprint
 from generator.errors import AisecError, RenderNeedsAttention, UserInputError
 from generator.spec import json_schema
+from generator.writer import write_spec_file
 
 app = typer.Typer(
     name="aisec",
@@ -152,6 +153,87 @@ def _render_check(spec: Path, output: Path, as_json: bool) -> None:
         out.print(f"{output}: {state} with the render of {spec}", markup=False)
     if not report["up_to_date"]:
         raise SystemExit(1)
+
+
+@app.command()
+def init(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Folder of the root module [default: out/NAME].", show_default=False
+        ),
+    ] = None,
+    save_spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--save-spec", help="Where to save the spec [default: NAME.aisec.yaml].", show_default=False
+        ),
+    ] = None,
+    start_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="Start from a blueprint name or a spec file, and edit it.", show_default=False
+        ),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Accept every default without asking.")
+    ] = False,
+) -> None:
+    """Answer a few questions; get a spec file and a rendered root module."""
+    from generator import wizard
+    from generator.spec import dump_spec, load_spec, spec_to_data
+
+    source = "answers"
+    start = wizard.STARTER
+    if start_from:
+        path = Path(start_from)
+        if not path.exists() and "/" not in start_from and not start_from.endswith((".yaml", ".yml")):
+            path = get_blueprint(start_from).path
+        start, source = spec_to_data(load_spec(path)), str(path)
+    if defaults:
+        spec = core.parse_spec(start, source)
+    else:
+        wizard.require_terminal()
+        spec = wizard.run(wizard.Prompter(), start, "answers")
+    summary = core.summarize(spec, core.decide(spec))
+    out_dir = output or Path("out") / spec.name
+    spec_file = save_spec or Path(f"{spec.name}.aisec.yaml")
+    out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
+    out.print(
+        f"  regimes: {', '.join(summary['compliance']) or 'none'}; controls: {len(summary['controls'])}"
+    )
+    out.print(
+        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} IAM roles, "
+        f"{summary['macie_jobs']} Macie jobs, {summary['alarms']} alarms"
+    )
+    if summary["interface_endpoints"]:
+        out.print(
+            f"  private endpoints: {', '.join(summary['interface_endpoints'])} and an S3 gateway endpoint"
+        )
+    out.print(
+        f"  logs kept {summary['log_retention_days']} days; keys rotate every {summary['key_rotation_days']} days"
+    )
+    if not defaults:
+        from generator.wizard import Prompter
+
+        if not Prompter().confirm(f"Save the spec to {spec_file} and render into {out_dir}?", default=True):
+            err.print("nothing was written")
+            raise SystemExit(1)
+    write_spec_file(spec_file, dump_spec(spec), overwrite=not defaults)
+    _, result = core.render_parsed(spec, out_dir)
+    if result.needs_attention:
+        raise RenderNeedsAttention(str(out_dir), result.conflicts, result.unmerged)
+    out.print(
+        f"Saved {spec_file}; rendered {len(result.created) + len(result.updated)} files into {out_dir}."
+    )
+    if spec.aws.account_id == wizard.STARTER["aws"]["account_id"]:
+        err.print(
+            "[yellow]note:[/] the account, network and admin role are placeholders: edit the spec and re-render"
+        )
+    out.print("Next:", markup=False)
+    out.print(f"  aisec validate {out_dir}", markup=False)
+    out.print(f"  aisec plan {out_dir} --offline", markup=False)
+    out.print(f"  in CI: aisec render {spec_file} -o {out_dir} --check", markup=False)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from typing import Any
 from generator.catalog import load_catalog
 from generator.policy import Controls, decide
 from generator.render import render, resolve_modules
-from generator.spec import Spec, load_spec, spec_to_data
+from generator.spec import Spec, load_spec, parse_spec, spec_to_data
 from generator.writer import WriteResult, read_manifest, write
 
 
@@ -65,6 +65,12 @@ def render_spec(path: str | Path, out: str | Path, force: bool = False) -> tuple
     return summarize(spec, controls), result
 
 
+def render_parsed(spec: Spec, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:
+    controls = decide(spec)
+    result = write(out, render(spec, controls), force=force)
+    return summarize(spec, controls), result
+
+
 def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
     """How the output on disk differs from what the spec renders now (for CI): nothing is written."""
     spec = load_spec(path)
@@ -92,6 +98,9 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
         if (folder / rel).exists():
             differences.append({"path": rel, "kind": "stale", "diff": ""})
     return {"spec": str(path), "output": str(out), "up_to_date": not differences, "differences": differences}
+
+
+__all__ = ["decide", "parse_spec"]
 
 
 def spec_data(spec: Spec) -> dict[str, Any]:

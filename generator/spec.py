@@ -755,3 +755,27 @@ def json_schema() -> dict[str, Any]:
     schema["$id"] = "https://aisec.dev/schemas/aisec-v1.json"
     schema["title"] = "aisec spec (apiVersion aisec/v1)"
     return schema
+
+
+# Why each question of the wizard matters, in words for an engineer who is not a security
+# specialist. Keyed by "Model.field"; the wizard shows it next to the field's description.
+WHY: dict[str, str] = {
+    "Spec.name": "Every bucket, key, role and log group is named after it, so resources stay traceable.",
+    "Aws.region": "Endpoints, keys and buckets are regional; Bedrock and FedRAMP are only in some regions.",
+    "Aws.account_id": "Policies trust only this account; the AWS provider refuses to touch any other.",
+    "Workload.name": "Names the workload's own keys, buckets and roles, isolated from other workloads.",
+    "Workload.type": "Decides the personas (people, pipelines, serving) and the services to reach privately.",
+    "Data.categories": "Regulated data decides the compliance regimes and what Macie looks for.",
+    "Data.sensitivity": "Confidential and restricted data get scheduled Macie scans and data-event logging.",
+    "Workload.services": "Each service gets a private endpoint, so traffic never crosses the internet.",
+    "Workload.stages": "Each stage gets its own keys, buckets and roles: dev can never read prod data.",
+    "Spec.compliance": "Each regime maps to controls and evidence, and may tighten retention and rotation.",
+    "Network.vpc_id": "The workloads' VPC, where the private endpoints go.",
+    "Network.vpc_cidr": "Only this range may reach the endpoints (HTTPS).",
+    "Network.subnet_ids": "Endpoints in two or more availability zones survive the loss of one.",
+    "Network.route_table_ids": "S3 is reached through a gateway endpoint added to these route tables.",
+    "Spec.foundation": "The trail, Macie account and endpoints exist once per account; a central team may own them.",
+    "Access.admin_principals": "These roles manage keys but can never decrypt data (separation of duties).",
+    "Access.human_access": "People never hold long-lived keys: they come through SSO or with MFA.",
+    "Alerts.email": "Security alarms and Macie findings are mailed here.",
+}

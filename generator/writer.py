@@ -91,6 +91,16 @@ def read_manifest(directory: Path) -> dict[str, str] | None:
         ) from None
 
 
+def write_spec_file(path: str | Path, text: str, overwrite: bool = False) -> None:
+    """Save a spec file atomically; an existing different file is replaced only with ``overwrite``."""
+    target = Path(path)
+    if target.is_dir():
+        raise UserInputError(f"{target}: is a folder, expected a spec file path")
+    if target.exists() and not overwrite and target.read_text(encoding="utf-8", errors="replace") != text:
+        raise UserInputError(f"{target}: exists already; choose another --save-spec path or remove it")
+    _atomic_write(target, text.encode("utf-8"))
+
+
 def _base_path(out: Path, rel: str) -> Path:
     return out / BASE_DIR / _safe_relative(rel)
 
