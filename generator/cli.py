@@ -133,6 +133,8 @@ def render(
             f"{summary['macie_jobs']} Macie jobs, {len(summary['interface_endpoints'])} interface endpoints; "
             f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
         )
+        out.print(f"  compliance: {summary['coverage']}")
+        out.print(f"  cost: {summary['cost']}")
     if result.needs_attention:
         raise RenderNeedsAttention(str(output), result.conflicts, result.unmerged)
     if not as_json:
@@ -234,6 +236,57 @@ def init(
     out.print(f"  aisec validate {out_dir}", markup=False)
     out.print(f"  aisec plan {out_dir} --offline", markup=False)
     out.print(f"  in CI: aisec render {spec_file} -o {out_dir} --check", markup=False)
+
+
+@app.command("compliance")
+def compliance_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
+    """Each requirement of each selected regime -> controls -> Terraform resources, with coverage."""
+    report = core.compliance(spec)
+    if as_json:
+        _print_json(report)
+        return
+    if not report["regimes"]:
+        out.print(f"{spec}: no compliance regime selected")
+    for r in report["regimes"]:
+        cov = r["coverage"]
+        out.print(f"[bold]{r['title']}[/]: {cov['addressed']}/{cov['total']} addressed ({cov['percent']}%), "
+                  f"{cov['out_of_scope']} out of scope")  # fmt: skip
+        table = Table("requirement", "status", "controls", "resources", box=None, pad_edge=False)
+        for q in r["requirements"]:
+            resources = sum(len(c["resources"]) for c in q["controls"])
+            table.add_row(f"{q['id']} {q['title']}", q["status"], ", ".join(c["id"] for c in q["controls"]) or "-",
+                          str(resources) if resources else "-")  # fmt: skip
+        out.print(table)
+
+
+@app.command("cost")
+def cost_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
+    """Monthly estimate of what the root module adds, from a dated price table."""
+    e = core.cost(spec)
+    if as_json:
+        _print_json(e)
+        return
+    table = Table("item", "quantity", "unit price", "per month", "scope", box=None, pad_edge=False)
+    for line in e["lines"]:
+        table.add_row(line["item"], f"{line['quantity']:,.2f} {line['unit']}", f"${line['unit_price']:,.4f}",
+                      f"${line['monthly']:,.2f}", line["scope"])  # fmt: skip
+    out.print(table)
+    out.print(f"Total: ${e['total_monthly']:,.2f}/month: ${e['shared_monthly']:,.2f} shared by all workloads, "
+              f"${e['workloads_monthly']:,.2f} for {e['workloads']} workload(s).")  # fmt: skip
+    out.print(f"List prices of {e['prices_as_of']} for {e['region']} (factor {e['region_factor']} over us-east-1); "
+              "taxes, support and the workloads' own compute are not included.")  # fmt: skip
+
+
+@app.command("diagram")
+def diagram_cmd(
+    spec: SpecArg,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="file.svg, file.png or file.dot", show_default=False)
+    ],
+) -> None:
+    """Draw the architecture of SPEC's root module (Graphviz)."""
+    core.diagram(spec, output)
+    out.print(f"wrote {output}")
 
 
 @app.command()

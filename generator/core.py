@@ -9,6 +9,11 @@ from typing import Any
 from generator.catalog import load_catalog
 from generator.policy import Controls, decide
 from generator.render import render, resolve_modules
+from generator.reports.compliance import coverage_line
+from generator.reports.compliance import report as compliance_report
+from generator.reports.cost import estimate, estimate_line
+from generator.reports.diagram import build as build_diagram
+from generator.reports.diagram import write_image
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
 from generator.writer import WriteResult, read_manifest, write
 
@@ -41,7 +46,21 @@ def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
         "log_retention_days": controls.retention_days,
         "key_rotation_days": controls.rotation_days,
         "controls": [c.id for c in controls.controls],
+        "coverage": coverage_line(compliance_report(controls)),
+        "cost": estimate_line(estimate(controls)),
     }
+
+
+def compliance(path: str | Path) -> dict[str, Any]:
+    return compliance_report(decide(load_spec(path)))
+
+
+def cost(path: str | Path) -> dict[str, Any]:
+    return estimate(decide(load_spec(path)))
+
+
+def diagram(path: str | Path, target: Path) -> None:
+    write_image(build_diagram(decide(load_spec(path))), target)
 
 
 def check_spec(path: str | Path) -> dict[str, Any]:

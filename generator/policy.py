@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from types import MappingProxyType
+
+import yaml
 
 from generator.spec import (
     Regime,
@@ -22,54 +25,48 @@ from generator.spec import (
     bucket_name,
 )
 
+
 # =========================================================================== the tables
-# --- compliance families: requirement ids per regime (SECURITY-BAR.md, compliance map) ---
-FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType(
-    {
-        "encryption-at-rest": {
-            Regime.HIPAA: ("164.312(a)(2)(iv)", "164.312(e)(2)(ii)"),
-            Regime.PCI_DSS: ("3.5.1",),
-            Regime.GDPR: ("Art. 32(1)(a)",),
-            Regime.SOC2: ("CC6.1",),
-            Regime.FEDRAMP_MODERATE: ("SC-28(1)", "SC-13"),
-        },
-        "key-management": {
-            Regime.HIPAA: ("164.312(a)(2)(iv)",),
-            Regime.PCI_DSS: ("3.6.1", "3.7.1-3.7.7"),
-            Regime.GDPR: ("Art. 32",),
-            Regime.SOC2: ("CC6.1",),
-            Regime.FEDRAMP_MODERATE: ("SC-12",),
-        },
-        "private-paths": {
-            Regime.HIPAA: ("164.312(e)(1)", "164.312(e)(2)(i)"),
-            Regime.PCI_DSS: ("4.2.1", "1.3.x"),
-            Regime.GDPR: ("Art. 32",),
-            Regime.SOC2: ("CC6.6", "CC6.7"),
-            Regime.FEDRAMP_MODERATE: ("SC-7", "SC-8(1)"),
-        },
-        "least-privilege": {
-            Regime.HIPAA: ("164.312(a)(1)", "164.312(d)"),
-            Regime.PCI_DSS: ("7.2.x", "8.4.x"),
-            Regime.GDPR: ("Art. 25", "Art. 32(4)"),
-            Regime.SOC2: ("CC6.3",),
-            Regime.FEDRAMP_MODERATE: ("AC-6", "AC-2", "IA-2(1)"),
-        },
-        "audit-logging": {
-            Regime.HIPAA: ("164.312(b)", "164.312(c)(1)"),
-            Regime.PCI_DSS: ("10.2.x", "10.3.x", "10.5.1"),
-            Regime.GDPR: ("Art. 30",),
-            Regime.SOC2: ("CC7.2", "CC7.3"),
-            Regime.FEDRAMP_MODERATE: ("AU-2", "AU-9", "AU-11", "AU-12"),
-        },
-        "data-discovery": {
-            Regime.HIPAA: ("164.312(a)(1)",),
-            Regime.PCI_DSS: ("A3.2.5.1",),
-            Regime.GDPR: ("Art. 25", "Art. 30"),
-            Regime.SOC2: ("CC3.2",),
-            Regime.FEDRAMP_MODERATE: ("RA-5", "SI-4"),
-        },
-    }
+# --- compliance requirements per regime, and the control family that serves each ------------
+# The map is data (generator/data/compliance.yaml): requirement ids and titles per regime, each
+# either served by control families or listed as out of scope with the reason.
+@dataclass(frozen=True)
+class Requirement:
+    regime: Regime
+    id: str
+    title: str
+    families: tuple[str, ...] = ()
+    out_of_scope: str | None = None
+
+
+def _load_requirements() -> dict[Regime, tuple[str, tuple[Requirement, ...]]]:
+    raw = yaml.safe_load((Path(__file__).parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for regime in Regime:
+        entry = raw["regimes"][regime.value]
+        reqs = tuple(
+            Requirement(
+                regime, str(r["id"]), str(r["title"]), tuple(r.get("families", ())), r.get("out_of_scope")
+            )
+            for r in entry["requirements"]
+        )
+        out[regime] = (str(entry["title"]), reqs)
+    return out
+
+
+REQUIREMENTS: Mapping[Regime, tuple[str, tuple[Requirement, ...]]] = MappingProxyType(_load_requirements())
+FAMILY_NAMES = (
+    "encryption-at-rest",
+    "key-management",
+    "private-paths",
+    "least-privilege",
+    "audit-logging",
+    "data-discovery",
 )
+FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType({
+    family: {regime: tuple(r.id for r in reqs if family in r.families) for regime, (_, reqs) in REQUIREMENTS.items()}
+    for family in FAMILY_NAMES
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -509,10 +506,14 @@ def decide(spec: Spec) -> Controls:
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
     foundation = _foundation(spec, rotation) if spec.creates_foundation else None
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
+    has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
+    needs = {
+        "MAC-2": has_macie_jobs,
+        "IAM-3": has_people,
+        "IAM-5": has_people,
+    }  # controls about what may be absent
     applied = tuple(
-        c
-        for c in CONTROLS
-        if (c.scope == "workload" or foundation is not None) and (c.id != "MAC-2" or has_macie_jobs)
+        c for c in CONTROLS if (c.scope == "workload" or foundation is not None) and needs.get(c.id, True)
     )
     regime_names = ", ".join(sorted(r.value for r in regimes)) or "none"
     decisions = (

@@ -19,7 +19,12 @@ from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog
 from generator.hcl import Hcl, align, encode, ident, string
 from generator.policy import Controls, KeyPlan, StagePlan, decide
-from generator.spec import ModuleName, Regime, Spec, dump_spec
+from generator.reports.compliance import control_addresses, coverage_line
+from generator.reports.compliance import report as compliance_report
+from generator.reports.cost import estimate, estimate_line
+from generator.reports.diagram import build as build_diagram
+from generator.reports.diagram import mermaid
+from generator.spec import ModuleName, Spec, dump_spec
 
 MANIFEST = ".aisec/manifest.json"
 SPEC_COPY = ".aisec/spec.yaml"
@@ -219,14 +224,6 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
     return args
 
 
-def _requirements(controls: Controls, regime: Regime) -> list[tuple[str, list[str]]]:
-    by_req: dict[str, list[str]] = {}
-    for control in controls.controls:
-        for req in control.requirements(frozenset({regime})).get(regime, ()):
-            by_req.setdefault(req, []).append(control.id)
-    return sorted(by_req.items())
-
-
 def resolve_modules(spec: Spec, catalog: Catalog, source: str = "spec") -> dict[str, Module]:
     return {name: catalog.resolve(name, spec.modules.get(name), source) for name in MODULE_NAMES}
 
@@ -240,6 +237,7 @@ def render(spec: Spec, controls: Controls | None = None, catalog: Catalog | None
     controls = controls or decide(spec)
     catalog = catalog or load_catalog()
     modules = resolve_modules(spec, catalog)
+    report = compliance_report(controls)
     ctx: dict[str, Any] = {
         "spec": spec,
         "c": controls,
@@ -249,7 +247,11 @@ def render(spec: Spec, controls: Controls | None = None, catalog: Catalog | None
         "tags": _tags(spec),
         "modules": modules,
         "generator_version": __version__,
-        "requirements": lambda regime: _requirements(controls, regime),
+        "compliance": report,
+        "coverage": coverage_line(report)[:1].upper() + coverage_line(report)[1:],
+        "cost_line": estimate_line(estimate(controls)),
+        "mermaid": mermaid(build_diagram(controls)),
+        "addresses": control_addresses(controls),
     }
     files: dict[str, str] = {}
     for name in ("versions.tf", "providers.tf", "backend.tf", "main.tf", "outputs.tf"):

@@ -366,6 +366,35 @@ class State(Strict):
     kms_key_id: Annotated[str, _regex(KMS_KEY_REF_RE, "a KMS key ARN or alias/NAME")] | None = None
 
 
+class CostAssumptions(Strict):
+    """What the monthly estimate assumes; defaults are a small production workload."""
+
+    data_gb: int = Field(
+        default=100, ge=0, le=10_000_000, description="Dataset GB stored per workload stage."
+    )
+    artifact_gb: int = Field(
+        default=20, ge=0, le=10_000_000, description="Model artifact GB per workload stage."
+    )
+    s3_requests: int = Field(default=1_000_000, ge=0, description="S3 requests per workload stage per month.")
+    kms_requests: int = Field(
+        default=200_000,
+        ge=0,
+        description="KMS requests per workload stage per month (bucket keys keep this low).",
+    )
+    endpoint_gb: int = Field(
+        default=50, ge=0, description="GB per month through the interface endpoints (whole landing)."
+    )
+    log_gb: int = Field(default=10, ge=0, description="GB of logs ingested per month (whole landing).")
+    data_events: int = Field(
+        default=2_000_000, ge=0, description="CloudTrail S3 data events per month (whole landing)."
+    )
+    macie_scanned_gb: int = Field(
+        default=10,
+        ge=0,
+        description="GB Macie classifies per month per sensitive workload stage (new and changed objects).",
+    )
+
+
 class Spec(Strict):
     api_version: Literal["aisec/v1"] = Field(alias="apiVersion", description="Always aisec/v1.")
     name: Slug24 = Field(description="Name of the landing; prefix of every resource name.")
@@ -387,6 +416,9 @@ class Spec(Strict):
         ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]
     ] = Field(default_factory=dict, description="Version constraints per catalog module.")
     state: State = Field(default_factory=State)
+    cost: CostAssumptions = Field(
+        default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
+    )
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Tags on every resource.")
 
     @field_validator("compliance")

@@ -58,7 +58,7 @@ STARTER: dict[str, Any] = {
 def field_check(model: type[BaseModel], name: str) -> Callable[[Any], str | None]:
     """A validator for one field, with the messages of the YAML path (None when valid)."""
     info = model.model_fields[name]
-    annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+    annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
     adapter: TypeAdapter[Any] = TypeAdapter(annotation)
 
     def check(value: Any) -> str | None:

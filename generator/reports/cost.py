@@ -1,0 +1,155 @@
+"""A monthly estimate of what a root module adds, from a dated price table kept as data.
+
+Shared items (the trail, endpoints, Macie account, alarms) cost the same for one workload or ten;
+per-stage items (keys, buckets, requests, Macie scans) grow with workloads and stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.policy import Controls
+
+
+@cache
+def price_table() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(
+        (Path(__file__).parent.parent / "data" / "prices.yaml").read_text(encoding="utf-8")
+    )
+    return data
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    quantity: float
+    unit: str
+    unit_price: float
+    scope: str  # "shared" or "per workload"
+
+    @property
+    def monthly(self) -> float:
+        return round(self.quantity * self.unit_price, 2)
+
+
+def estimate(c: Controls) -> dict[str, Any]:
+    table = price_table()
+    factor = float(table["region_factors"].get(c.spec.aws.region, 1.0))
+    p = {k: float(v) * factor for k, v in table["prices"].items()}
+    hours = float(table["hours_per_month"])
+    a = c.spec.cost
+    stages = c.stages
+    sensitive_stages = sum(1 for s in stages if s.macie_job)
+    lines: list[Line] = []
+
+    def add(item: str, quantity: float, unit: str, price: float, scope: str) -> None:
+        if quantity:
+            lines.append(Line(item, quantity, unit, price, scope))
+
+    add(
+        "KMS customer-managed keys",
+        sum(len(s.keys) for s in stages),
+        "keys",
+        p["kms_key_month"],
+        "per workload",
+    )
+    add(
+        "KMS requests",
+        a.kms_requests * len(stages) / 10_000,
+        "10k requests",
+        p["kms_requests_per_10k"],
+        "per workload",
+    )
+    add(
+        "S3 storage (datasets, artifacts)",
+        (a.data_gb + a.artifact_gb) * len(stages),
+        "GB-month",
+        p["s3_standard_gb_month"],
+        "per workload",
+    )
+    add("S3 requests", a.s3_requests * len(stages) / 1000, "1k requests", p["s3_get_per_1k"], "per workload")
+    add(
+        "Macie buckets monitored",
+        sum(len(s.buckets) for s in stages),
+        "buckets",
+        p["macie_bucket_month"],
+        "per workload",
+    )
+    add(
+        "Macie sensitive data discovery",
+        a.macie_scanned_gb * sensitive_stages,
+        "GB scanned",
+        p["macie_scanned_gb"],
+        "per workload",
+    )
+    add("CloudWatch Logs ingestion", a.log_gb, "GB", p["cloudwatch_logs_ingest_gb"], "shared")
+    months_kept = min(c.retention_days / 30, 12)
+    add(f"CloudWatch Logs storage (steady state after {months_kept:.0f} months)", a.log_gb * months_kept, "GB-month",
+        p["cloudwatch_logs_store_gb_month"], "shared")  # fmt: skip
+    if c.foundation is not None:
+        azs = len(c.spec.network.subnet_ids)
+        n = len(c.interface_endpoints)
+        add(f"Interface endpoints ({n} services x {azs} AZs)", n * azs * hours, "endpoint-AZ-hours",
+            p["interface_endpoint_az_hour"], "shared")  # fmt: skip
+        add("Interface endpoint data processed", a.endpoint_gb, "GB", p["interface_endpoint_gb"], "shared")
+        add(
+            "CloudTrail S3 data events",
+            a.data_events / 100_000,
+            "100k events",
+            p["cloudtrail_data_events_per_100k"],
+            "shared",
+        )
+        add("CloudWatch alarms", 5, "alarms", p["cloudwatch_alarm_month"], "shared")
+        add(
+            "CloudWatch metrics from metric filters",
+            5,
+            "metrics",
+            p["cloudwatch_custom_metric_month"],
+            "shared",
+        )
+        add("Macie buckets monitored (audit buckets)", 3, "buckets", p["macie_bucket_month"], "shared")
+        add(
+            "S3 storage (trail, findings, access logs)",
+            a.log_gb * months_kept,
+            "GB-month",
+            p["s3_standard_gb_month"],
+            "shared",
+        )
+    shared = round(sum(line.monthly for line in lines if line.scope == "shared"), 2)
+    per_workload = round(sum(line.monthly for line in lines if line.scope == "per workload"), 2)
+    return {
+        "name": c.spec.name,
+        "region": c.spec.aws.region,
+        "currency": "USD",
+        "prices_as_of": table["as_of"],
+        "region_factor": factor,
+        "assumptions": a.model_dump(),
+        "lines": [
+            {
+                "item": line.item,
+                "quantity": round(line.quantity, 2),
+                "unit": line.unit,
+                "unit_price": round(line.unit_price, 6),
+                "monthly": line.monthly,
+                "scope": line.scope,
+            }
+            for line in lines
+        ],
+        "shared_monthly": shared,
+        "workloads_monthly": per_workload,
+        "total_monthly": round(shared + per_workload, 2),
+        "workloads": len(c.workloads),
+    }
+
+
+def estimate_line(e: dict[str, Any]) -> str:
+    return (
+        f"about ${e['total_monthly']:,.2f}/month ({e['prices_as_of']} {e['region']} list prices): "
+        f"${e['shared_monthly']:,.2f} shared by all workloads, ${e['workloads_monthly']:,.2f} for "
+        f"{e['workloads']} workload(s)"
+    )
