@@ -48,6 +48,24 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def _print_implications(summary: dict[str, Any]) -> None:
+    """What a spec implies, in a few lines: resources, regimes, coverage and cost."""
+    out.print(
+        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} IAM roles, "
+        f"{summary['macie_jobs']} Macie jobs, {summary['alarms']} alarms; "
+        f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
+    )
+    if summary["interface_endpoints"]:
+        out.print(
+            f"  private endpoints: {', '.join(summary['interface_endpoints'])} and an S3 gateway endpoint"
+        )
+    out.print(
+        f"  logs kept {summary['log_retention_days']} days; keys rotate every {summary['key_rotation_days']} days"
+    )
+    out.print(f"  compliance: {summary['coverage']}")
+    out.print(f"  cost: {summary['cost']}")
+
+
 def _fail(error: AisecError) -> NoReturn:
     err.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
     for line in error.details:
@@ -128,13 +146,7 @@ def render(
             f"{len(result.updated) + len(result.merged)} updated, {len(result.removed)} removed, "
             f"{len(result.unchanged) + len(result.kept)} unchanged"
         )
-        out.print(
-            f"  {summary['keys']} keys, {summary['buckets']} buckets, {summary['roles']} roles, "
-            f"{summary['macie_jobs']} Macie jobs, {len(summary['interface_endpoints'])} interface endpoints; "
-            f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
-        )
-        out.print(f"  compliance: {summary['coverage']}")
-        out.print(f"  cost: {summary['cost']}")
+        _print_implications(summary)
     if result.needs_attention:
         raise RenderNeedsAttention(str(output), result.conflicts, result.unmerged)
     if not as_json:
@@ -201,20 +213,7 @@ def init(
     out_dir = output or Path("out") / spec.name
     spec_file = save_spec or Path(f"{spec.name}.aisec.yaml")
     out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
-    out.print(
-        f"  regimes: {', '.join(summary['compliance']) or 'none'}; controls: {len(summary['controls'])}"
-    )
-    out.print(
-        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} IAM roles, "
-        f"{summary['macie_jobs']} Macie jobs, {summary['alarms']} alarms"
-    )
-    if summary["interface_endpoints"]:
-        out.print(
-            f"  private endpoints: {', '.join(summary['interface_endpoints'])} and an S3 gateway endpoint"
-        )
-    out.print(
-        f"  logs kept {summary['log_retention_days']} days; keys rotate every {summary['key_rotation_days']} days"
-    )
+    _print_implications(summary)
     if not defaults:
         from generator.wizard import Prompter
 

@@ -248,7 +248,7 @@ def render(spec: Spec, controls: Controls | None = None, catalog: Catalog | None
         "modules": modules,
         "generator_version": __version__,
         "compliance": report,
-        "coverage": coverage_line(report)[:1].upper() + coverage_line(report)[1:],
+        "coverage": coverage_line(report),
         "cost_line": estimate_line(estimate(controls)),
         "mermaid": mermaid(build_diagram(controls)),
         "addresses": control_addresses(controls),
