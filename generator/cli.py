@@ -30,10 +30,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+catalog_app = typer.Typer(
+    help="The module catalog: versions, interfaces, controls, docs.", no_args_is_help=True
+)
 blueprints_app = typer.Typer(
     help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True
 )
 app.add_typer(blueprints_app, name="blueprints")
+app.add_typer(catalog_app, name="catalog")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -355,6 +359,70 @@ def plan(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = Fals
         f"  Plan: {report.add} to add, {report.change} to change, {report.destroy} to destroy{replace}."
     )
     out.print(f"  plan JSON: {report.plan_json}", markup=False)
+
+
+@catalog_app.command("list")
+def catalog_list(as_json: JsonOpt = False) -> None:
+    """The modules of the catalog, their released versions and what they implement."""
+    from generator.catalog_report import listing
+
+    modules = listing()
+    if as_json:
+        _print_json(modules)
+        return
+    table = Table("module", "versions", "controls", "summary", box=None, pad_edge=False)
+    for m in modules:
+        table.add_row(m["name"], ", ".join(m["versions"]), ", ".join(m["controls"]), m["summary"])
+    out.print(table)
+
+
+@catalog_app.command("show")
+def catalog_show(
+    name: Annotated[str, typer.Argument(help="Module name, from `aisec catalog list`.", show_default=False)],
+    version: Annotated[
+        str | None, typer.Option("--version", help="A released version [default: latest].")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A module's version, constraints, controls, inputs, outputs and changelog."""
+    from generator.catalog_report import show
+
+    m = show(name, version)
+    if as_json:
+        _print_json(m)
+        return
+    out.print(f"[bold]{m['name']} {m['version']}[/]: {m['summary']}")
+    out.print(f"  terraform {m['terraform']}; " + ", ".join(f"{p} {c}" for p, c in m["providers"].items()))
+    out.print("  controls: " + "; ".join(f"{c['id']} {c['title']}" for c in m["controls"]))
+    inputs = Table("input", "type", "default", "description", box=None, pad_edge=False)
+    for v in m["inputs"]:
+        typ = v["type"] if len(v["type"]) <= 40 else "object (see variables.tf)"
+        inputs.add_row(v["name"], typ, "(required)" if v["required"] else str(v["default"]), v["description"])
+    out.print(inputs)
+    outputs = Table("output", "description", box=None, pad_edge=False)
+    for o in m["outputs"]:
+        outputs.add_row(o["name"], o["description"])
+    out.print(outputs)
+    for ver, entry in m["changelog"].items():
+        out.print(f"[bold]{ver}[/]\n{entry}")
+
+
+@catalog_app.command("docs")
+def catalog_docs(
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when a README is stale.")
+    ] = False,
+) -> None:
+    """Regenerate the input/output tables of the module READMEs from variables.tf and outputs.tf."""
+    from generator.catalog_report import docs
+
+    stale = docs(check)
+    for path in stale:
+        out.print(f"{path}: {'stale' if check else 'updated'}", markup=False)
+    if check and stale:
+        raise SystemExit(1)
+    if not stale:
+        out.print("module READMEs are up to date")
 
 
 @blueprints_app.command("list")

@@ -1,6 +1,6 @@
 """Input and output tables of a module's README, generated from its variables.tf and outputs.tf.
 
-The tables live between markers in each module's README.md; `python -m generator.moduledocs`
+The tables live between markers in each module's README.md; `aisec catalog docs`
 rewrites them and a test fails when a README is stale.
 """
 

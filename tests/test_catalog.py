@@ -51,7 +51,7 @@ def test_policies_are_composed_not_templated() -> None:
 
 def test_readme_tables_are_current() -> None:
     stale = stale_readmes()
-    assert not stale, f"stale module READMEs {stale}: run `python -m generator.moduledocs`"
+    assert not stale, f"stale module READMEs {stale}: run `aisec catalog docs`"
 
 
 def test_every_module_has_one_released_version() -> None:
@@ -59,3 +59,22 @@ def test_every_module_has_one_released_version() -> None:
     assert {n: [m.version for m in ms] for n, ms in catalog.modules.items()} == {
         n: ["1.0.0"] for n in MODULES
     }
+
+
+def test_catalog_commands() -> None:
+    import json
+
+    from tests.conftest import run_aisec
+
+    listing = json.loads(run_aisec("catalog", "list", "--json").stdout)
+    assert [m["name"] for m in listing] == MODULES and all(m["latest"] == "1.0.0" for m in listing)
+    kms = json.loads(run_aisec("catalog", "show", "kms", "--json").stdout)
+    assert kms["version"] == "1.0.0" and kms["providers"] == {"aws": ">= 6.0, < 7.0"}
+    assert {i["name"] for i in kms["inputs"]} == {"create", "account_id", "keys", "tags"}
+    assert [c["id"] for c in kms["controls"]] == ["KMS-1", "KMS-2", "KMS-3", "KMS-4", "KMS-5"]
+    assert kms["changelog"] == {"1.0.0": "- First release."}
+    assert "key_arns" in run_aisec("catalog", "show", "kms").stdout
+    assert run_aisec("catalog", "show", "nope").returncode == 2
+    assert run_aisec("catalog", "show", "kms", "--version", "9.9.9").returncode == 2
+    check = run_aisec("catalog", "docs", "--check")
+    assert check.returncode == 0 and "up to date" in check.stdout
