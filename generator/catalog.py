@@ -86,12 +86,22 @@ class Module:
             if p.is_file() and not any(part.startswith(".") for part in rel.parts):
                 yield rel.as_posix(), p.read_bytes()
 
-    @property
-    def sha256(self) -> str:
+    def content_hash(self, exclude: tuple[str, ...] = ()) -> str:
         h = hashlib.sha256()
         for rel, data in self.files():
-            h.update(rel.encode() + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
+            if rel not in exclude:
+                h.update(rel.encode() + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
         return h.hexdigest()
+
+    @property
+    def sha256(self) -> str:
+        """Hash of every file: what an output's manifest pins."""
+        return self.content_hash()
+
+    @property
+    def release_sha256(self) -> str:
+        """Hash of what a release freezes: everything but the changelog, which grows with later releases."""
+        return self.content_hash(exclude=("CHANGELOG.md",))
 
 
 @dataclass(frozen=True)

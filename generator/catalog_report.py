@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
-from generator.catalog import Module, load_catalog
+from generator.catalog import Module, data_dir, load_catalog
 from generator.errors import UserInputError
 from generator.moduledocs import items, stale_readmes, updated_readme
 from generator.policy import CONTROLS_BY_ID
@@ -80,3 +82,81 @@ def docs(check: bool) -> list[str]:
         for readme in stale:
             readme.write_text(updated_readme(readme.parent), encoding="utf-8")
     return [str(p) for p in stale]
+
+
+LOCK_FILE = "catalog.lock.json"
+PLACEHOLDER = "- (describe the change)"
+
+
+def _root(root: Path | None) -> Path:
+    return root or data_dir("modules")
+
+
+def read_lock(root: Path | None = None) -> dict[str, dict[str, str]]:
+    path = _root(root) / LOCK_FILE
+    if not path.is_file():
+        return {}
+    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))["modules"]
+    return data
+
+
+def write_lock(lock: dict[str, dict[str, str]], root: Path | None = None) -> None:
+    text = (
+        json.dumps({"modules": {n: dict(sorted(v.items())) for n, v in sorted(lock.items())}}, indent=2)
+        + "\n"
+    )
+    (_root(root) / LOCK_FILE).write_text(text, encoding="utf-8")
+
+
+def check(root: Path | None = None) -> list[str]:
+    """Why a released version would change under a consumer's feet (empty when all is well)."""
+    lock = read_lock(root)
+    problems = []
+    for name, versions in sorted(load_catalog.__wrapped__(_root(root)).modules.items()):
+        module = versions[0]
+        recorded = lock.get(name, {}).get(module.version)
+        if recorded is None:
+            problems.append(
+                f"modules/{name}: version {module.version} is not released (aisec catalog release {name} --bump ...)"
+            )
+        elif recorded != module.release_sha256:
+            changed = sorted(rel for rel, _ in module.files() if rel != "CHANGELOG.md")
+            problems.append(
+                f"modules/{name}: changed since {module.version} was released, without a version bump "
+                f"(hash {module.release_sha256[:12]}, locked {recorded[:12]}); release it with "
+                f"`aisec catalog release {name} --bump patch|minor|major` (files: {', '.join(changed)})"
+            )
+        entry = changelog_entries(module).get(module.version)
+        if entry is None:
+            problems.append(f"modules/{name}/CHANGELOG.md: no entry for {module.version}")
+        elif PLACEHOLDER in entry:
+            problems.append(f"modules/{name}/CHANGELOG.md: describe the change of {module.version}")
+    return problems
+
+
+def release(name: str, bump: str, root: Path | None = None) -> str:
+    """Record a new version of a module: bump module.yaml, open its changelog entry, lock its hash."""
+    base = _root(root)
+    catalog = load_catalog.__wrapped__(base)
+    if name not in catalog.modules:
+        raise UserInputError(f"no module named {name!r}; available: {', '.join(sorted(catalog.modules))}")
+    if bump not in ("major", "minor", "patch"):
+        raise UserInputError(f"--bump must be major, minor or patch, not {bump!r}")
+    module = catalog.modules[name][0]
+    major, minor, patch = (int(p) for p in module.version.split("."))
+    new = {
+        "major": f"{major + 1}.0.0",
+        "minor": f"{major}.{minor + 1}.0",
+        "patch": f"{major}.{minor}.{patch + 1}",
+    }[bump]
+    meta = module.path / "module.yaml"
+    meta.write_text(
+        re.sub(r"(?m)^version: .*$", f"version: {new}", meta.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    changelog = module.path / "CHANGELOG.md"
+    head, sep, rest = changelog.read_text(encoding="utf-8").partition("\n## ")
+    changelog.write_text(f"{head}\n## {new}\n\n{PLACEHOLDER}\n{sep}{rest}", encoding="utf-8")
+    lock = read_lock(base)
+    lock.setdefault(name, {})[new] = load_catalog.__wrapped__(base).modules[name][0].release_sha256
+    write_lock(lock, base)
+    return new

@@ -407,6 +407,31 @@ def catalog_show(
         out.print(f"[bold]{ver}[/]\n{entry}")
 
 
+@catalog_app.command("check")
+def catalog_check() -> None:
+    """Fail (exit 1) when a module changed since its version was released, or lacks a changelog entry."""
+    from generator.catalog_report import check
+
+    problems = check()
+    for p in problems:
+        out.print(p, markup=False)
+    if problems:
+        raise SystemExit(1)
+    out.print("every module matches its released version")
+
+
+@catalog_app.command("release")
+def catalog_release(
+    name: Annotated[str, typer.Argument(help="Module name.", show_default=False)],
+    bump: Annotated[str, typer.Option("--bump", help="patch, minor or major.", show_default=False)],
+) -> None:
+    """Record a new version of a module: bump it, open its changelog entry, lock its content hash."""
+    from generator.catalog_report import release
+
+    new = release(name, bump)
+    out.print(f"{name} {new} recorded; describe the change in modules/{name}/CHANGELOG.md")
+
+
 @catalog_app.command("docs")
 def catalog_docs(
     check: Annotated[

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.catalog import data_dir, load_catalog
+from generator.errors import UserInputError
 from generator.moduledocs import items, stale_readmes
 from generator.policy import CONTROLS_BY_ID
 
@@ -78,3 +81,33 @@ def test_catalog_commands() -> None:
     assert run_aisec("catalog", "show", "kms", "--version", "9.9.9").returncode == 2
     check = run_aisec("catalog", "docs", "--check")
     assert check.returncode == 0 and "up to date" in check.stdout
+
+
+def test_released_versions_are_immutable(tmp_path: Path) -> None:
+    from generator.catalog_report import check, read_lock, release
+
+    assert check() == [], "a module changed without a release: run `aisec catalog check`"
+    root = tmp_path / "modules"
+    shutil.copytree(data_dir("modules"), root)
+    assert check(root) == []
+    main = root / "kms" / "main.tf"
+    main.write_text(main.read_text() + "\n# a change\n")
+    (problem,) = check(root)
+    assert problem.startswith("modules/kms: changed since 1.0.0 was released, without a version bump")
+    assert release("kms", "patch", root) == "1.0.1"
+    assert yaml.safe_load((root / "kms" / "module.yaml").read_text())["version"] == "1.0.1"
+    assert read_lock(root)["kms"]["1.0.0"] == read_lock()["kms"]["1.0.0"]  # the old record stays
+    assert check(root) == ["modules/kms/CHANGELOG.md: describe the change of 1.0.1"]
+    changelog = root / "kms" / "CHANGELOG.md"
+    changelog.write_text(changelog.read_text().replace("- (describe the change)", "- Comment in main.tf."))
+    assert check(root) == []
+    assert release("kms", "major", root) == "2.0.0"
+    with pytest.raises(UserInputError):
+        release("kms", "huge", root)
+
+
+def test_catalog_check_command() -> None:
+    from tests.conftest import run_aisec
+
+    proc = run_aisec("catalog", "check")
+    assert proc.returncode == 0 and "every module matches" in proc.stdout
