@@ -77,11 +77,8 @@ def check_spec(path: str | Path) -> dict[str, Any]:
 
 def render_spec(path: str | Path, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:
     spec = load_spec(path)
-    controls = decide(spec)
     resolve_modules(spec, load_catalog(), str(path))  # version constraints, reported against the file
-    files = render(spec, controls)
-    result = write(out, files, force=force)
-    return summarize(spec, controls), result
+    return render_parsed(spec, out, force=force)
 
 
 def render_parsed(spec: Spec, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import merge3
 
+from generator.cache import atomic_write
 from generator.errors import UserInputError, WorkError
 from generator.render import MANIFEST
 
@@ -65,15 +66,7 @@ def _safe_relative(rel: str) -> Path:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data, mode=0o644)  # generated code: readable like any file the user writes
 
 
 def read_manifest(directory: Path) -> dict[str, str] | None:
@@ -193,6 +186,7 @@ def _write_fresh(out: Path, files: Mapping[str, str], result: WriteResult) -> No
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.aisec-", dir=parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
     try:
         for rel, text in files.items():
             targets = [staging / _safe_relative(rel)]

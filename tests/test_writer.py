@@ -38,6 +38,7 @@ def test_fresh_output_appears_whole(tmp_path: Path, files: dict[str, str]) -> No
         MANIFEST
     }
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging folder left behind
+    assert out.stat().st_mode & 0o777 == 0o755
 
 
 def test_rerender_is_a_no_op(tmp_path: Path, files: dict[str, str]) -> None:
@@ -84,6 +85,12 @@ def test_clashing_edits_get_conflict_markers(tmp_path: Path, files: dict[str, st
     text = main.read_text()
     assert "<<<<<<< your edit" in text and "mine@example.com" in text and "b@example.com" in text
     assert ">>>>>>> aisec render" in text
+
+
+def test_updated_files_keep_ordinary_permissions(tmp_path: Path, files: dict[str, str]) -> None:
+    write(tmp_path, files)
+    write(tmp_path, respec(tags={"owner": "new"}))
+    assert (tmp_path / "providers.tf").stat().st_mode & 0o777 == (tmp_path / "main.tf").stat().st_mode & 0o777
 
 
 def test_force_overwrites_edits(tmp_path: Path, files: dict[str, str]) -> None:
