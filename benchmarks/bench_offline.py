@@ -61,6 +61,7 @@ def main() -> None:
     tf = PythonTerraformRunner(find_binary(plain_env()))
     env = workspace.prepare(tf.binary.platform).env(plain_env())
     steps: dict[str, list[float]] = {}
+    aisec_steps: dict[str, list[float]] = {}
     resources = 0
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / args.blueprint
@@ -81,12 +82,28 @@ def main() -> None:
                 steps.setdefault(name, []).append(result.seconds)
                 if name == "show -json":
                     resources = len(json.loads(result.stdout)["resource_changes"])
+        # the same cycle through aisec: fingerprints, scrypt, show -json and the review included
+        from generator import orchestrate
+
+        for _ in range(args.runs):
+            work = workspace.working_copy(out, "offline")
+            for f in ("terraform.tfstate", "terraform.tfstate.backup"):
+                (work / f).unlink(missing_ok=True)
+            for name, step in (
+                ("aisec plan", lambda: orchestrate.plan(out, offline=True)),
+                ("aisec apply", lambda: orchestrate.apply(orchestrate.saved_plan(out, offline=True))),
+                ("aisec drift", lambda: orchestrate.drift(out, offline=True)),
+            ):
+                started = time.perf_counter()
+                step()
+                aisec_steps.setdefault(name, []).append(time.perf_counter() - started)
     figures = {
         "blueprint": args.blueprint,
         "resources_planned": resources,
         "runs": args.runs,
         "provider_startup_s": statistics.median(startup),
         "steps_s": {k: statistics.median(v) for k, v in steps.items()},
+        "aisec_s": {k: statistics.median(v) for k, v in aisec_steps.items()},
     }
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -95,6 +112,8 @@ def main() -> None:
     print(f"  stand-in start-up (to handshake)  {figures['provider_startup_s'] * 1000:8.0f} ms")
     for name, seconds in figures["steps_s"].items():
         print(f"  terraform {name:<22} {seconds * 1000:8.0f} ms")
+    for name, seconds in figures["aisec_s"].items():
+        print(f"  {name:<32} {seconds * 1000:8.0f} ms  (init, plan/apply, show -json, review)")
 
 
 if __name__ == "__main__":

@@ -17,9 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from generator import __version__, core, verify
+from generator import __version__, core, orchestrate, runview, verify
 from generator.blueprints import all_blueprints, get_blueprint
 from generator.errors import AisecError, RenderNeedsAttention, UserInputError
+from generator.planreview import Review
 from generator.spec import json_schema
 from generator.writer import write_spec_file
 
@@ -36,6 +37,11 @@ catalog_app = typer.Typer(
 blueprints_app = typer.Typer(
     help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True
 )
+ci_app = typer.Typer(
+    help="Pipelines for a spec: GitHub Actions or GitLab CI, with OIDC roles instead of stored keys.",
+    no_args_is_help=True,
+)
+app.add_typer(ci_app, name="ci")
 app.add_typer(blueprints_app, name="blueprints")
 app.add_typer(catalog_app, name="catalog")
 
@@ -87,12 +93,34 @@ def _root(
 
 
 @app.command("check-spec")
-def check_spec(spec: SpecArg, as_json: JsonOpt = False) -> None:
-    """Validate a spec (fields, contradictions, AWS name limits) without rendering anything."""
-    result = core.check_spec(spec)
+def check_spec(
+    specs: Annotated[
+        list[Path], typer.Argument(help="Spec files (YAML, apiVersion aisec/v1).", show_default=False)
+    ],
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate specs (fields, contradictions, AWS name limits) without rendering anything."""
+    results, failed = [], False
+    for spec in specs:
+        try:
+            results.append(core.check_spec(spec))
+        except UserInputError as exc:
+            if len(specs) == 1:
+                raise
+            failed = True
+            err.print(f"[bold red]error:[/] {exc.message}")
+            for line in exc.details:
+                err.print(f"  {line}", markup=False)
+            continue
+        if not as_json:
+            _print_check(spec, results[-1])
     if as_json:
-        _print_json(result)
-        return
+        _print_json(results[0] if len(specs) == 1 else results)
+    if failed:
+        raise SystemExit(2)
+
+
+def _print_check(spec: Path, result: dict[str, Any]) -> None:
     out.print(
         f"{spec}: valid spec [bold]{result['name']}[/] ({result['region']}, account {result['account_id']})"
     )
@@ -154,7 +182,7 @@ def render(
     if result.needs_attention:
         raise RenderNeedsAttention(str(output), result.conflicts, result.unmerged)
     if not as_json:
-        out.print(f"Next: cd {output} && terraform init && terraform plan", markup=False)
+        out.print(f"Next: aisec plan {output}  (add --offline for a rehearsal without AWS)", markup=False)
 
 
 def _render_check(spec: Path, output: Path, as_json: bool) -> None:
@@ -239,6 +267,25 @@ def init(
     out.print(f"  aisec validate {out_dir}", markup=False)
     out.print(f"  aisec plan {out_dir} --offline", markup=False)
     out.print(f"  in CI: aisec render {spec_file} -o {out_dir} --check", markup=False)
+
+
+@app.command("bootstrap-state")
+def bootstrap_state(
+    spec: SpecArg,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Folder of the state root module (default NAME-state).", show_default=False
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite generated files edited since.")] = False,
+) -> None:
+    """Render the root module that creates the spec's S3 state backend: versioned bucket, KMS key, locking."""
+    folder, result = core.bootstrap_state(spec, output, force=force)
+    if result.needs_attention:
+        raise RenderNeedsAttention(str(folder), result.conflicts, result.unmerged)
+    out.print(f"Rendered the state backend of {spec} into {folder}.", markup=False)
+    out.print(f"Next: aisec plan {folder}, aisec apply {folder}; then plan the landing.", markup=False)
 
 
 @app.command("compliance")
@@ -338,27 +385,165 @@ def validate(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = 
         raise SystemExit(1)
 
 
+AllowOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allow-destroy-protected",
+        help="Allow deleting protected resources of this kind (kms, cloudtrail, log-groups, buckets, macie) "
+        "or at this address. Repeatable.",
+        show_default=False,
+    ),
+]
+ApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")]
+
+
+def _confirm(question: str, auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise UserInputError("no terminal to confirm at; review the plan and pass --auto-approve")
+    answer = err.input(f"{question} Only 'yes' is accepted: ")
+    if answer.strip() != "yes":
+        err.print("Cancelled; nothing was changed. The saved plan is kept.")
+        raise SystemExit(1)
+
+
 @app.command()
-def plan(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
-    """Plan a root module. With --offline: a rehearsal against the stand-in provider."""
-    if not offline:
-        raise UserInputError(
-            "planning against AWS is not available in this version; "
-            "use `aisec plan DIR --offline` for an offline rehearsal"
-        )
-    report = verify.plan_offline(directory)
+def plan(
+    directory: DirArg,
+    offline: OfflineOpt = False,
+    destroy: Annotated[bool, typer.Option("--destroy", help="Plan to destroy everything.")] = False,
+    allow: AllowOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """init, plan and a security review of the plan; the plan is saved for `aisec apply`."""
+    outcome = orchestrate.plan(directory, offline=offline, destroy=destroy, allow=allow or ())
     if as_json:
-        _print_json(report.as_dict())
+        _print_json(outcome.as_dict())
+        return
+    runview.print_review(out, outcome.review, str(directory), outcome.workspace.rehearsal)
+    if outcome.review.has_changes:
+        again = " --offline" if offline else ""
+        out.print(f"  Saved; apply exactly this plan with `aisec apply {directory}{again}`.", markup=False)
+
+
+@app.command()
+def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveOpt = False,
+          as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Apply the plan saved by `aisec plan`, if the files and variables are still those it was made from."""
+    saved = orchestrate.saved_plan(directory, offline=offline)
+    review = Review.from_dict(saved.review)
+    runview.print_review(err, review, str(directory), saved.workspace.rehearsal)
+    _confirm(f"Apply these {review.operations} change(s) to {saved.workspace.label}?", auto_approve)
+    with runview.ApplyProgress(err, review.operations) as progress:
+        outcome = orchestrate.apply(saved, on_event=progress)
+    if as_json:
+        _print_json(outcome.as_dict())
+        return
+    out.print(f"{directory}: applied {outcome.applied} change(s) in {outcome.seconds:.1f}s.", markup=False)
+
+
+@app.command()
+def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
+    """Does the infrastructure still match the code? Exit 0 no drift, 2 drift, 1 error. Changes nothing."""
+    outcome = orchestrate.drift(directory, offline=offline)
+    if as_json:
+        _print_json(outcome.as_dict())
+    else:
+        runview.print_review(out, outcome.review, str(directory), outcome.rehearsal)
+        out.print(f"{directory}: {'[red]drift[/]' if outcome.drifted else '[green]no drift[/]'}")
+    raise SystemExit(2 if outcome.drifted else 0)
+
+
+@app.command()
+def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = None,
+            auto_approve: ApproveOpt = False, as_json: JsonOpt = False) -> None:  # fmt: skip
+    """Plan the destruction of everything, review it, confirm, apply. Protected resources need naming."""
+    outcome = orchestrate.plan(directory, offline=offline, destroy=True, allow=allow or ())
+    runview.print_review(err, outcome.review, str(directory), outcome.workspace.rehearsal)
+    if not outcome.review.has_changes:
+        return
+    saved = orchestrate.saved_plan(directory, offline=offline)
+    _confirm(f"Destroy {outcome.review.destroy} resource(s) of {saved.workspace.label}?", auto_approve)
+    with runview.ApplyProgress(err, outcome.review.operations) as progress:
+        applied = orchestrate.apply(saved, on_event=progress)
+    if as_json:
+        _print_json(applied.as_dict())
         return
     out.print(
-        f"Offline rehearsal of {directory}: the real terraform binary planned against the stand-in provider; "
-        "computed values (ids, ARNs) are placeholders and AWS was not asked."
+        f"{directory}: destroyed {applied.applied} resource(s) in {applied.seconds:.1f}s.", markup=False
     )
-    replace = f" ({report.replace} of them replacements)" if report.replace else ""
+
+
+RepoOpt = Annotated[
+    str,
+    typer.Option(
+        "--repo", help="The repository: owner/name (GitHub), group/project (GitLab).", show_default=False
+    ),
+]
+RootOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--root", help="The rendered root module's folder (default infra/NAME).", show_default=False
+    ),
+]
+PipelineOpt = Annotated[
+    Path | None, typer.Option("-o", "--output", help="The pipeline file to write.", show_default=False)
+]
+RolesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--roles-dir",
+        help="Folder of the OIDC roles' root module (default ROOT-ci-roles).",
+        show_default=False,
+    ),
+]
+BranchOpt = Annotated[str, typer.Option("--branch", help="The branch that applies.")]
+EnvOpt = Annotated[str, typer.Option("--environment", help="The protected environment that applies.")]
+TfOpt = Annotated[str, typer.Option("--terraform-version", help="Terraform version the pipeline installs.")]
+InstallOpt = Annotated[
+    str | None,
+    typer.Option("--install", help="How the pipeline installs aisec (a pip command).", show_default=False),
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a pipeline file that differs.")]
+
+
+def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | None, roles: Path | None,
+        branch: str, environment: str, terraform_version: str, install: str | None, force: bool) -> None:  # fmt: skip
+    settings: dict[str, Any] = {
+        "repo": repo,
+        "root": root or f"infra/{core.spec_name(spec)}",
+        "branch": branch,
+        "environment": environment,
+        "terraform_version": terraform_version,
+    }
+    if install:
+        settings["install"] = install
+    outcome = core.ci_files(platform, spec, settings, output, roles, force)  # type: ignore[arg-type]
+    verb = "wrote" if outcome.written else "unchanged:"
+    out.print(f"{verb} {outcome.pipeline}; OIDC roles in {outcome.roles}", markup=False)
     out.print(
-        f"  Plan: {report.add} to add, {report.change} to change, {report.destroy} to destroy{replace}."
+        f"Next: aisec plan {outcome.roles} and aisec apply {outcome.roles} (once, by an administrator)",
+        markup=False,
     )
-    out.print(f"  plan JSON: {report.plan_json}", markup=False)
+    for note in outcome.notes:
+        err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+
+
+@ci_app.command("github")
+def ci_github(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
+              branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",
+              install: InstallOpt = None, force: ForceOpt = False) -> None:  # fmt: skip
+    """A GitHub Actions workflow: checks and plan comments on pull requests, apply behind an environment, drift."""
+    _ci("github", spec, repo, root, output, roles, branch, environment, terraform_version, install, force)
+
+
+@ci_app.command("gitlab")
+def ci_gitlab(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
+              branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",
+              install: InstallOpt = None, force: ForceOpt = False) -> None:  # fmt: skip
+    """A GitLab CI pipeline with the same stages: check, plan, manual apply in an environment, drift."""
+    _ci("gitlab", spec, repo, root, output, roles, branch, environment, terraform_version, install, force)
 
 
 @catalog_app.command("list")

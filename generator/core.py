@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator import ci
+from generator.cache import atomic_write
 from generator.catalog import load_catalog
+from generator.errors import RenderNeedsAttention, UserInputError, WorkError
 from generator.policy import Controls, decide
-from generator.render import render, resolve_modules
+from generator.render import render, render_state, resolve_modules
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
@@ -85,6 +89,54 @@ def render_parsed(spec: Spec, out: str | Path, force: bool = False) -> tuple[dic
     controls = decide(spec)
     result = write(out, render(spec, controls), force=force)
     return summarize(spec, controls), result
+
+
+def bootstrap_state(
+    path: str | Path, out: str | Path | None, force: bool = False
+) -> tuple[Path, WriteResult]:
+    """Render the root module that creates the spec's S3 backend (bucket and key) into ``out``."""
+    spec = load_spec(path)
+    resolve_modules(spec, load_catalog(), str(path))
+    folder = Path(out) if out is not None else Path(f"{spec.name}-state")
+    try:
+        files = render_state(spec, str(folder))
+    except UserInputError as exc:
+        raise UserInputError(f"{path}: {exc.message}") from None
+    return folder, write(folder, files, force=force)
+
+
+def spec_name(path: str | Path) -> str:
+    return load_spec(path).name
+
+
+@dataclass
+class CiOutcome:
+    pipeline: Path
+    roles: Path
+    notes: list[str]
+    written: bool
+
+
+def ci_files(
+    platform: ci.Platform, path: str | Path, settings: dict[str, Any], pipeline: Path | None, roles: Path | None,
+    force: bool = False,
+) -> CiOutcome:  # fmt: skip
+    """Write the pipeline file and render the roles' root module for a spec."""
+    spec = load_spec(path)
+    s = ci.CiSettings(platform=platform, spec_path=Path(path).as_posix(), **settings)
+    s.check()
+    text = ci.github_workflow(spec, s) if platform == "github" else ci.gitlab_pipeline(spec, s)
+    target = pipeline or Path(".github/workflows/aisec.yml" if platform == "github" else ".gitlab-ci.yml")
+    roles_dir = roles or Path(f"{s.root}-ci-roles")
+    if target.exists() and target.read_text(encoding="utf-8", errors="replace") != text and not force:
+        raise WorkError(f"{target}: exists and differs from what aisec generates; --force overwrites it")
+    result = write(roles_dir, ci.ci_roles(spec, s), force=force)
+    if result.needs_attention:
+        raise RenderNeedsAttention(str(roles_dir), result.conflicts, result.unmerged)
+    written = not (target.exists() and target.read_text(encoding="utf-8", errors="replace") == text)
+    if written:
+        atomic_write(target, text.encode(), 0o644)
+    return CiOutcome(target, roles_dir, ci.notes(spec, s), written)
 
 
 def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:

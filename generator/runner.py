@@ -11,8 +11,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import signal
 import subprocess
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -31,10 +34,14 @@ class Result:
     stdout: str
     stderr: str
     seconds: float
+    interrupted: bool = False  # the user pressed Ctrl-C; Terraform was asked to stop gracefully
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0
+        return self.returncode == 0 and not self.interrupted
+
+
+Event = dict[str, Any]  # one line of Terraform's machine-readable UI (`-json`)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,9 @@ class Terraform(Protocol):
     def run(self, command: str, *args: str, cwd: Path, env: dict[str, str], timeout: float = 1800,
             **options: Any) -> Result: ...  # fmt: skip
 
+    def stream(self, command: str, *args: str, cwd: Path, env: dict[str, str],
+               on_event: Callable[[Event], None], **options: Any) -> Result: ...  # fmt: skip
+
 
 def _parse_version(text: str) -> tuple[int, int, int]:
     m = re.match(r"v?(\d+)\.(\d+)\.(\d+)", text)
@@ -98,6 +108,39 @@ def find_binary(env: dict[str, str]) -> Binary:
     raise UserInputError("neither terraform nor tofu is on PATH; install Terraform 1.5 or newer")
 
 
+_REQUIRED_VERSION_RE = re.compile(r'^\s*required_version\s*=\s*"([^"]*)"', re.M)
+
+
+def check_version(binary: Binary, directory: Path) -> None:
+    """The binary against the root module's ``required_version`` and a ``.terraform-version`` file
+    (tfenv's, looked up from the folder upwards; only exact versions are compared)."""
+    from generator.catalog import satisfies  # the catalog's constraint grammar is Terraform's
+
+    for tf in sorted(directory.glob("*.tf")):
+        for m in _REQUIRED_VERSION_RE.finditer(tf.read_text(encoding="utf-8", errors="replace")):
+            try:
+                ok = satisfies(binary.version, m.group(1))
+            except ValueError:
+                raise UserInputError(
+                    f"{tf}: required_version {m.group(1)!r} is not a version constraint"
+                ) from None
+            if not ok:
+                raise UserInputError(
+                    f"{tf}: required_version {m.group(1)!r} is not met by {binary.name} "
+                    f"{binary.version_text} ({binary.path}); install a matching version"
+                )
+    for folder in (directory.resolve(), *directory.resolve().parents):
+        pinned = folder / ".terraform-version"
+        if pinned.is_file():
+            wanted = pinned.read_text(encoding="utf-8", errors="replace").strip()
+            if re.fullmatch(r"\d+\.\d+\.\d+", wanted) and wanted != binary.version_text:
+                raise UserInputError(
+                    f"{pinned}: pins terraform {wanted}, but {binary.path} is {binary.version_text}; "
+                    "install that version (tfenv install) or update the file"
+                )
+            return
+
+
 class PythonTerraformRunner:
     """The python-terraform adapter."""
 
@@ -105,17 +148,76 @@ class PythonTerraformRunner:
         self.binary = binary
         self._tf = python_terraform.Terraform(terraform_bin_path=binary.path, is_env_vars_included=False)
 
-    def run(self, command: str, *args: str, cwd: Path, env: dict[str, str], timeout: float = 1800,
-            **options: Any) -> Result:  # fmt: skip
+    def _command(self, command: str, args: tuple[str, ...], options: dict[str, Any]) -> list[str]:
+        # python-terraform writes dict options (variables) to temporary var files: never on disk.
         if any(isinstance(v, dict) for v in options.values()):
             raise ValueError("pass variables through TF_VAR_ environment entries, never as files")
-        cmd = [str(c) for c in self._tf.generate_cmd_string(command, *args, **options)]
+        # Applying a saved plan: Terraform refuses -var and -var-file (the values are in the plan;
+        # ephemeral ones come from TF_VAR_ in the environment), which python-terraform would add.
+        saved_plan = command == "apply" and any(not a.startswith("-") for a in args)
+        if saved_plan and any(k in ("var", "var_file") for k in options):
+            raise ValueError("a saved plan carries its variables; do not pass var or var_file")
+        return [str(c) for c in self._tf.generate_cmd_string(command, *args, **options)]
+
+    def run(self, command: str, *args: str, cwd: Path, env: dict[str, str], timeout: float = 1800,
+            **options: Any) -> Result:  # fmt: skip
+        cmd = self._command(command, args, options)
         started = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             raise WorkError(f"`{' '.join(cmd[1:3])}` did not finish within {int(timeout)} s") from None
         return Result(cmd, proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - started)
+
+    def stream(self, command: str, *args: str, cwd: Path, env: dict[str, str],
+               on_event: Callable[[Event], None], **options: Any) -> Result:  # fmt: skip
+        """Run a ``-json`` command, calling ``on_event`` for each UI event as Terraform emits it.
+
+        Terraform runs in its own session, so a Ctrl-C at the terminal reaches aisec only: aisec
+        passes exactly one interrupt on (Terraform then finishes the operations in flight, writes
+        its state and exits) and absorbs any further ones, which would make Terraform exit
+        immediately and lose track of what it was doing.
+        """
+        cmd = self._command(command, args, options)
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True, bufsize=1,
+        )  # fmt: skip
+        errors: list[str] = []
+        drain = threading.Thread(target=lambda: errors.extend(proc.stderr or []), daemon=True)
+        drain.start()
+        lines: list[str] = []
+        interrupted = False
+        assert proc.stdout is not None
+        stdout = iter(proc.stdout)
+        while True:
+            try:
+                line = next(stdout, None)
+                if line is None:
+                    break
+                lines.append(line)
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    on_event(event)
+            except KeyboardInterrupt:
+                on_event({"type": "aisec_interrupt", "repeat": interrupted})
+                if not interrupted:
+                    interrupted = True
+                    proc.send_signal(signal.SIGINT)
+        while True:
+            try:
+                proc.wait()
+                break
+            except KeyboardInterrupt:
+                on_event({"type": "aisec_interrupt", "repeat": True})
+        drain.join(timeout=10)
+        return Result(
+            cmd, proc.returncode, "".join(lines), "".join(errors), time.perf_counter() - started, interrupted
+        )
 
 
 @dataclass
@@ -127,6 +229,18 @@ class DiagnosticsReport:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+def diagnostic(d: dict[str, Any]) -> Diagnostic:
+    """One diagnostic object of Terraform's JSON output (validate -json, or a UI event's)."""
+    rng = d.get("range") or {}
+    return Diagnostic(
+        severity=d.get("severity", "error"),
+        summary=d.get("summary", ""),
+        detail=" ".join(str(d.get("detail", "")).split()),
+        filename=rng.get("filename"),
+        line=(rng.get("start") or {}).get("line"),
+    )
+
+
 def parse_validate_json(stdout: str) -> DiagnosticsReport:
     """Diagnostics of `terraform validate -json`."""
     report = DiagnosticsReport()
@@ -134,18 +248,25 @@ def parse_validate_json(stdout: str) -> DiagnosticsReport:
         data = json.loads(stdout)
     except ValueError:
         return report
-    for d in data.get("diagnostics", []):
-        rng = d.get("range") or {}
-        report.diagnostics.append(
-            Diagnostic(
-                severity=d.get("severity", "error"),
-                summary=d.get("summary", ""),
-                detail=" ".join(str(d.get("detail", "")).split()),
-                filename=rng.get("filename"),
-                line=(rng.get("start") or {}).get("line"),
-            )
-        )
+    report.diagnostics = [diagnostic(d) for d in data.get("diagnostics", [])]
     return report
+
+
+def event_diagnostics(result: Result) -> list[Diagnostic]:
+    """Diagnostics of a streamed ``-json`` run; Terraform's plain stderr when it printed none."""
+    found = []
+    for line in result.stdout.splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("type") == "diagnostic":
+            found.append(diagnostic(event.get("diagnostic") or {}))
+    if not any(d.severity == "error" for d in found) and not result.ok:
+        found += parse_text_diagnostics(result.stderr) or [
+            Diagnostic("error", line.strip()) for line in result.stderr.splitlines()[:5] if line.strip()
+        ]
+    return found
 
 
 _TEXT_DIAG_RE = re.compile(r"^(Error|Warning): (.+?)\n\n\s*on (\S+) line (\d+)", re.M)

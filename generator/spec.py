@@ -363,7 +363,18 @@ class State(Strict):
     bucket: BucketName | None = None
     key: Annotated[str, _regex(STATE_KEY_RE, "an S3 object key")] | None = None
     region: RegionName | None = None
-    kms_key_id: Annotated[str, _regex(KMS_KEY_REF_RE, "a KMS key ARN or alias/NAME")] | None = None
+    kms_key_id: Annotated[str, _regex(KMS_KEY_REF_RE, "a KMS key ARN or alias/NAME")] | None = Field(
+        default=None,
+        description="The state's KMS key: alias/NAME (aisec bootstrap-state creates it) or an existing key's ARN; "
+        "default alias/<name>-tfstate.",
+    )
+    users: list[RoleArn] = Field(
+        default_factory=list,
+        description="Roles that run Terraform against this state (CI roles), besides the admin principals.",
+    )
+
+    def kms_key(self, landing: str) -> str:
+        return self.kms_key_id or f"alias/{landing}-tfstate"
 
 
 class CostAssumptions(Strict):
@@ -494,11 +505,15 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         for field in ("bucket", "key"):
             if getattr(spec.state, field) is None:
                 problems.append(Problem(("state", field), "required when state.backend is s3"))
-    elif any(
-        v is not None for v in (spec.state.bucket, spec.state.key, spec.state.region, spec.state.kms_key_id)
+    elif (
+        any(
+            v is not None
+            for v in (spec.state.bucket, spec.state.key, spec.state.region, spec.state.kms_key_id)
+        )
+        or spec.state.users
     ):
         problems.append(
-            Problem(("state",), "bucket, key, region and kms_key_id are only allowed with backend: s3")
+            Problem(("state",), "bucket, key, region, kms_key_id and users are only allowed with backend: s3")
         )
 
     reserved = next((p for p in RESERVED_BUCKET_PREFIXES if spec.name.startswith(p)), None)

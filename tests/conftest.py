@@ -33,8 +33,12 @@ def terraform_env(tmp: Path) -> dict[str, str]:
     return {**os.environ, "TF_CLI_CONFIG_FILE": str(cfg), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
 
 
+def aisec_env(**extra: str) -> dict[str, str]:
+    return {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **extra}
+
+
 def run_aisec(
-    *args: str, cwd: Path | None = None, input: str | None = None
+    *args: str, cwd: Path | None = None, input: str | None = None, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The CLI as a user runs it: a real process."""
     return subprocess.run(
@@ -43,8 +47,8 @@ def run_aisec(
         capture_output=True,
         text=True,
         input=input,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
-        timeout=120,
+        env=env or aisec_env(),
+        timeout=180,
     )
 
 

@@ -145,7 +145,7 @@ def test_bad_arguments(tmp_path: Path) -> None:
     assert run_aisec("validate", str(tmp_path / "missing")).returncode == 2
     assert run_aisec("validate", str(tmp_path)).returncode == 2  # no .tf files
     proc = run_aisec("plan", str(tmp_path))
-    assert proc.returncode == 2 and "--offline" in proc.stderr
+    assert proc.returncode == 2 and "no Terraform files" in proc.stderr
 
 
 def test_module_examples_validate_offline() -> None:

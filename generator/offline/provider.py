@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import string
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -258,6 +259,8 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
         }
         self.default_tags: dict[str, Any] = {}
         self._seeds: set[str] = set()
+        # Seconds each create/update/delete takes: lets tests interrupt an apply half-way.
+        self.apply_seconds = float(os.environ.get("AISEC_OFFLINE_APPLY_SECONDS", "0") or 0)
 
     # ---- schema and configuration
     def GetProviderSchema(self, request: Any, context: Any) -> pb.GetProviderSchema.Response:
@@ -356,6 +359,8 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
 
     def ApplyResourceChange(self, request: Any, context: Any) -> pb.ApplyResourceChange.Response:
         type_name = request.type_name
+        if self.apply_seconds:
+            time.sleep(self.apply_seconds)
         planned = decode(request.planned_state.msgpack, request.planned_state.json)
         if planned is None:  # destroyed
             return pb.ApplyResourceChange.Response(new_state=request.planned_state, legacy_type_system=True)

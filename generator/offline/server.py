@@ -13,6 +13,7 @@ import base64
 import datetime
 import logging
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -127,6 +128,8 @@ class _Logged:
 
 
 def serve() -> None:
+    # Like go-plugin providers: an interrupt is Terraform's to handle (it asks providers to stop).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_file = os.environ.get("AISEC_OFFLINE_LOG")
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO, format="%(asctime)s %(message)s")

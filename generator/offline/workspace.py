@@ -18,7 +18,9 @@ from generator.offline.schema import PROVIDER_ADDRESS, load
 
 # Files of a user's root module that a working copy never takes: Terraform's own working data,
 # the lock file (it pins the real provider's hashes) and real state or plans.
+PLAN_DIR = ".aisec-plan"  # a saved plan and its record (orchestrate.py); never copied between folders
 _EXCLUDE_NAMES = {
+    PLAN_DIR,
     ".terraform",
     ".terraform.lock.hcl",
     "terraform.tfstate",
@@ -26,9 +28,17 @@ _EXCLUDE_NAMES = {
     ".git",
 }
 _EXCLUDE_SUFFIXES = (".tfplan",)
-# What a working copy keeps between runs: Terraform's data and the rehearsal's state. Not its lock
-# file: the launcher's checksum depends on the Python running aisec, so each init records it anew.
-_KEEP = {".terraform", "terraform.tfstate", "terraform.tfstate.backup", "tfplan", "plan.json"}
+# What a working copy keeps between runs: Terraform's data, the rehearsal's state and saved plan, and
+# its own lock file (a saved plan must meet the lock it was made with; init -upgrade records it anew).
+_KEEP = {
+    ".terraform",
+    ".terraform.lock.hcl",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+    "tfplan",
+    "plan.json",
+    PLAN_DIR,
+}
 OVERRIDE_FILE = "zz_aisec_offline_override.tf"
 _OVERRIDE = """# Written by aisec for offline runs only: a local backend inside this working copy.
 terraform {

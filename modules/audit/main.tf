@@ -104,6 +104,11 @@ resource "aws_cloudwatch_log_group" "trail" {
   kms_key_id        = var.trail.kms_key_arn
   retention_in_days = var.trail.log_retention_days
   tags              = var.tags
+
+  # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 data "aws_iam_policy_document" "trail_assume" {
@@ -202,6 +207,11 @@ resource "aws_cloudtrail" "this" {
   }
 
   depends_on = [aws_iam_role_policy.trail_to_logs]
+
+  # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_cloudwatch_log_metric_filter" "this" {
@@ -244,4 +254,9 @@ resource "aws_cloudwatch_log_group" "workload" {
   kms_key_id        = each.value.kms_key_arn
   retention_in_days = each.value.retention_in_days
   tags              = var.tags
+
+  # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
+  lifecycle {
+    prevent_destroy = true
+  }
 }

@@ -143,6 +143,11 @@ resource "aws_kms_key" "this" {
   bypass_policy_lockout_safety_check = false
   policy                             = data.aws_iam_policy_document.this[each.key].json
   tags                               = merge(var.tags, { Name = each.value.alias })
+
+  # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "this" {

@@ -5,6 +5,11 @@ resource "aws_macie2_account" "this" {
 
   finding_publishing_frequency = var.finding_publishing_frequency
   status                       = "ENABLED"
+
+  # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_macie2_classification_export_configuration" "this" {

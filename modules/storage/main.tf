@@ -14,6 +14,11 @@ resource "aws_s3_bucket" "this" {
   bucket        = each.value.name
   force_destroy = each.value.force_destroy
   tags          = merge(var.tags, { Name = each.value.name })
+
+  # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "this" {

@@ -5,6 +5,7 @@ terraform {
     key          = "aisec/agency-docs.tfstate"
     region       = "us-west-2"
     encrypt      = true
+    kms_key_id   = "alias/agency-docs-tfstate"
     use_lockfile = true
   }
 }

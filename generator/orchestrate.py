@@ -1,0 +1,515 @@
+"""`aisec plan`, `apply`, `drift` and `destroy`: Terraform run the way a careful operator would.
+
+- A plan is saved with a fingerprint of the files and the TF_VAR_ variables it was made from;
+  `apply` applies that saved plan only, and refuses it when anything changed since.
+- Deletions of protected resources (keys, trails, log groups, buckets, the Macie account) need
+  the user to name them; the modules also carry ``prevent_destroy``, lifted for one plan by
+  override files when the user names the kind.
+- Variables reach Terraform through the environment only; a sensitive variable that is not
+  ephemeral would be written into the saved plan, so such a plan is refused and deleted.
+- Ctrl-C: Terraform gets one interrupt, finishes what is in flight and writes its state.
+
+Against AWS, Terraform works in the user's folder (its backend, its ``.terraform``); in an
+offline rehearsal it works on a copy in aisec's cache with the stand-in provider and local state,
+and the user's folder is never written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import planreview
+from generator.cache import atomic_write
+from generator.errors import UserInputError, WorkError
+from generator.offline import workspace
+from generator.planreview import Review
+from generator.runner import (
+    Diagnostic,
+    Event,
+    PythonTerraformRunner,
+    Result,
+    check_version,
+    event_diagnostics,
+    find_binary,
+    parse_text_diagnostics,
+)
+from generator.verify import plain_env, root_module
+
+PLAN_DIR = workspace.PLAN_DIR  # ".aisec-plan": the saved plan and its record, 0700
+PLAN_FILE = "tfplan"
+RECORD_FILE = "plan-record.json"
+ALLOW_OVERRIDE = "zz_aisec_allow_destroy_override.tf"
+# What the fingerprint leaves out: Terraform's data, state, saved plans, aisec's own records, docs.
+_SKIP_DIRS = {".terraform", ".git", PLAN_DIR, ".aisec"}
+_SKIP_FILE_RE = re.compile(r"(^terraform\.tfstate(\.backup)?$|\.md$|^zz_aisec_)")
+_RESOURCE_RE = re.compile(r'^resource\s+"([a-z0-9_]+)"\s+"([A-Za-z0-9_-]+)"', re.M)
+
+OnEvent = Callable[[Event], None]
+
+
+def _quiet(event: Event) -> None:
+    return None
+
+
+@dataclass
+class Workspace:
+    """Where Terraform runs for one root module, and how."""
+
+    source: Path  # the user's folder
+    work: Path  # where terraform runs: the folder itself, or the rehearsal copy
+    env: dict[str, str]
+    rehearsal: bool
+    tf: PythonTerraformRunner
+
+    @property
+    def plan_dir(self) -> Path:
+        return self.work / PLAN_DIR
+
+    @property
+    def label(self) -> str:
+        return f"offline rehearsal of {self.source}" if self.rehearsal else str(self.source)
+
+    def diagnostics_error(self, what: str, diagnostics: list[Diagnostic]) -> WorkError:
+        return WorkError(f"{self.source}: {what}", [d.render(str(self.source)) for d in diagnostics])
+
+
+def open_workspace(directory: str | Path, offline: bool) -> Workspace:
+    source = root_module(directory)
+    env = plain_env()
+    tf = PythonTerraformRunner(find_binary(env))
+    check_version(tf.binary, source)
+    if offline:
+        env = workspace.prepare(tf.binary.platform).env(env)
+        return Workspace(source, workspace.working_copy(source, "offline"), env, True, tf)
+    _remove_overrides(source)  # left by a run that was killed; they must never outlive it
+    return Workspace(source, source, env, False, tf)
+
+
+def init(ws: Workspace) -> None:
+    args = ["-input=false", "-no-color", *(["-upgrade"] if ws.rehearsal else [])]
+    result = ws.tf.run("init", *args, cwd=ws.work, env=ws.env)
+    if not result.ok:
+        raise ws.diagnostics_error(
+            "terraform init failed", parse_text_diagnostics(result.stdout + result.stderr)
+        )
+
+
+# --- fingerprints ----------------------------------------------------------------------------
+
+
+def _fingerprint_files(source: Path) -> dict[str, str]:
+    found = {}
+    for folder, dirs, files in os.walk(source):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+        for name in files:
+            if _SKIP_FILE_RE.search(name):
+                continue
+            path = Path(folder, name)
+            found[path.relative_to(source).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(found.items()))
+
+
+def _variables(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in sorted(env.items()) if k.startswith("TF_VAR_")}
+
+
+def _variables_digest(variables: dict[str, str], salt: bytes) -> str:
+    """A slow salted hash: equal values are recognised, values are not recoverable by guessing fast."""
+    text = "\0".join(f"{k}={v}" for k, v in variables.items()).encode()
+    return hashlib.scrypt(text, salt=salt, n=2**14, r=8, p=1, dklen=32).hex()
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    files: dict[str, str]
+    variable_names: list[str]
+    variables_salt: str
+    variables_digest: str
+    terraform: str
+
+    @classmethod
+    def of(cls, ws: Workspace, salt: bytes | None = None) -> Fingerprint:
+        salt = salt or secrets.token_bytes(16)
+        variables = _variables(ws.env)
+        return cls(
+            files=_fingerprint_files(ws.source),
+            variable_names=[k.removeprefix("TF_VAR_") for k in variables],
+            variables_salt=salt.hex(),
+            variables_digest=_variables_digest(variables, salt),
+            terraform=f"{ws.tf.binary.name} {ws.tf.binary.version_text}",
+        )
+
+    def differences(self, now: Fingerprint) -> list[str]:
+        found = []
+        for name in sorted(set(self.files) | set(now.files)):
+            if name not in now.files:
+                found.append(f"{name}: removed since the plan")
+            elif name not in self.files:
+                found.append(f"{name}: added since the plan")
+            elif self.files[name] != now.files[name]:
+                found.append(f"{name}: changed since the plan")
+        if self.variable_names != now.variable_names:
+            found.append(
+                f"TF_VAR_ variables were {', '.join(self.variable_names) or 'none'}, "
+                f"now {', '.join(now.variable_names) or 'none'}"
+            )
+        elif self.variables_digest != now.variables_digest:
+            found.append("a TF_VAR_ variable has another value than when the plan was made")
+        if self.terraform != now.terraform:
+            found.append(f"the plan was made with {self.terraform}, this is {now.terraform}")
+        return found
+
+
+# --- plans ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanOutcome:
+    workspace: Workspace
+    review: Review
+    destroy: bool
+    allowed: list[str]
+    plan_json: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.workspace.source),
+            "rehearsal": self.workspace.rehearsal,
+            "destroy": self.destroy,
+            "allowed_protected": self.allowed,
+            "plan_file": str(self.workspace.plan_dir / PLAN_FILE) if self.review.has_changes else None,
+            "plan_json": self.plan_json,
+            **self.review.as_dict(),
+        }
+
+
+class PlanBlocked(WorkError):
+    """The plan deletes protected resources the user did not name."""
+
+
+def _check_allowed(allowed: Iterable[str]) -> list[str]:
+    names = sorted(set(allowed))
+    for name in names:
+        if name not in planreview.PROTECTED and not re.fullmatch(r"[A-Za-z0-9_.\[\]\"-]+", name):
+            raise UserInputError(
+                f"--allow-destroy-protected {name!r}: give a kind ({', '.join(planreview.PROTECTED)}) "
+                "or a resource address"
+            )
+    return names
+
+
+def _remove_overrides(root: Path) -> None:
+    for path in root.rglob(ALLOW_OVERRIDE):
+        if ".terraform" not in path.parts:
+            path.unlink()
+
+
+@contextmanager
+def _lifted_guards(ws: Workspace, allowed: list[str]) -> Iterator[None]:
+    """``prevent_destroy = false`` for the resources of the named kinds, through Terraform override
+    files next to them (the root module and local module folders), for the time of one plan. The
+    saved plan carries its own copy of the configuration, so applying it needs no override."""
+    types = {planreview.PROTECTED[k][0] for k in allowed if k in planreview.PROTECTED}
+    types |= {t for a in allowed if a not in planreview.PROTECTED and (t := _address_type(a))}
+    written = []
+    try:
+        for tf in sorted(ws.work.rglob("*.tf")):
+            if ".terraform" in tf.parts or tf.name == ALLOW_OVERRIDE:
+                continue
+            blocks = [
+                f'resource "{t}" "{n}" {{\n  lifecycle {{\n    prevent_destroy = false\n  }}\n}}\n'
+                for t, n in _RESOURCE_RE.findall(tf.read_text(encoding="utf-8", errors="replace"))
+                if t in types
+            ]
+            if blocks:
+                override = tf.parent / ALLOW_OVERRIDE
+                previous = override.read_text() if override.exists() else "# Written by aisec for one plan.\n"
+                override.write_text(previous + "".join(blocks))
+                written.append(override)
+        yield
+    finally:
+        for path in written:
+            path.unlink(missing_ok=True)
+
+
+def _sensitive_variables_in_plan(plan: dict[str, Any]) -> list[str]:
+    """Sensitive input variables whose values the saved plan holds (ephemeral ones it does not)."""
+    declared = plan.get("configuration", {}).get("root_module", {}).get("variables", {})
+    values = plan.get("variables", {})
+    return sorted(
+        name
+        for name, decl in declared.items()
+        if decl.get("sensitive")
+        and not decl.get("ephemeral")
+        and values.get(name, {}).get("value") not in (None, "")
+    )
+
+
+_GUARDED_RE = re.compile(r"Resource (\S+) has lifecycle\.prevent_destroy set")
+_ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z_][A-Za-z0-9_-]*(?:\[[^\]]*\])?$")
+
+
+def _address_type(address: str) -> str | None:
+    m = _ADDRESS_TYPE_RE.search(address)
+    return m.group(1) if m else None
+
+
+def _protected_failure(diagnostics: list[Diagnostic]) -> list[str]:
+    """Terraform's prevent_destroy refusals, as `address (kind)`."""
+    found = []
+    for d in diagnostics:
+        m = _GUARDED_RE.search(d.detail) if d.summary == "Instance cannot be destroyed" else None
+        if m:
+            kind = planreview.PROTECTED_TYPES.get(_address_type(m.group(1)) or "", "prevent_destroy")
+            found.append(f"{m.group(1)} ({kind})")
+    return sorted(found)
+
+
+def _blocked_in_full(ws: Workspace, args: list[str], allowed: list[str]) -> list[str]:
+    """Every protected deletion of the plan, found with all guards lifted; nothing is kept."""
+    with _lifted_guards(ws, list(planreview.PROTECTED)):
+        result = ws.tf.stream("plan", *args, cwd=ws.work, env=ws.env, on_event=_quiet)
+    if not result.ok:
+        return []
+    blocked = planreview.review(_show(ws, ws.plan_dir / PLAN_FILE)).blocked(allowed)
+    return [f"{d['address']} ({d['kind']})" for d in blocked]
+
+
+def _discard(ws: Workspace) -> None:
+    shutil.rmtree(ws.plan_dir, ignore_errors=True)
+
+
+def _show(ws: Workspace, plan_file: Path) -> dict[str, Any]:
+    show = ws.tf.run("show", "-json", str(plan_file), cwd=ws.work, env=ws.env)
+    if not show.ok:
+        raise WorkError(f"{ws.source}: terraform show failed", [show.stderr.strip()[:500]])
+    data: dict[str, Any] = json.loads(show.stdout)
+    return data
+
+
+def plan(
+    directory: str | Path,
+    offline: bool = False,
+    destroy: bool = False,
+    allow: Iterable[str] = (),
+    on_event: OnEvent = _quiet,
+) -> PlanOutcome:
+    """init, plan -out, show -json; the plan saved with its fingerprint unless it is refused."""
+    allowed = _check_allowed(allow)
+    ws = open_workspace(directory, offline)
+    _discard(ws)
+    init(ws)
+    ws.plan_dir.mkdir(mode=0o700)
+    plan_file = ws.plan_dir / PLAN_FILE
+    fingerprint = Fingerprint.of(ws)  # before planning: a file changed meanwhile makes it stale
+    args = ["-input=false", "-json", f"-out={plan_file}"] + (["-destroy"] if destroy else [])
+    try:
+        with _lifted_guards(ws, allowed):
+            result = ws.tf.stream("plan", *args, cwd=ws.work, env=ws.env, on_event=on_event)
+        if result.interrupted:
+            raise Interrupted("terraform plan was interrupted; nothing was saved or changed")
+        if not result.ok:
+            diagnostics = event_diagnostics(result)
+            guarded = _protected_failure(diagnostics)
+            if guarded:
+                # Terraform stops at the first refusals; list them all from a throwaway plan.
+                listed = _blocked_in_full(ws, args, allowed) or guarded
+                raise PlanBlocked(
+                    f"{ws.source}: the plan deletes {len(listed)} protected resource(s) (prevent_destroy)",
+                    [*listed, _allow_hint()],
+                )
+            raise ws.diagnostics_error("terraform plan failed", diagnostics)
+        data = _show(ws, plan_file)
+        leaked = _sensitive_variables_in_plan(data)
+        if leaked:
+            raise UserInputError(
+                f"{ws.source}: sensitive variable(s) {', '.join(leaked)} would be written into the saved plan",
+                ["declare them `ephemeral = true` (Terraform 1.10+) so their values stay out of plan files"],
+            )
+        review = planreview.review(data)
+        blocked = review.blocked(allowed)
+        if blocked:
+            raise PlanBlocked(
+                f"{ws.source}: the plan deletes {len(blocked)} protected resource(s)",
+                [f"{d['address']} ({d['kind']})" for d in blocked] + [_allow_hint()],
+            )
+        if not review.has_changes:
+            _discard(ws)
+        else:
+            record = {
+                "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "rehearsal": ws.rehearsal,
+                "destroy": destroy,
+                "allowed_protected": allowed,
+                "fingerprint": fingerprint.__dict__,
+                "review": review.as_dict(),
+            }
+            atomic_write(ws.plan_dir / RECORD_FILE, json.dumps(record, indent=2).encode())
+            os.chmod(plan_file, 0o600)
+    except BaseException:
+        _discard(ws)
+        raise
+    plan_json = None
+    if ws.rehearsal:  # placeholders only; against AWS the plan's values stay in memory
+        path = ws.work / "plan.json"
+        path.write_text(json.dumps(data))
+        plan_json = str(path)
+    return PlanOutcome(ws, review, destroy, allowed, plan_json)
+
+
+def _allow_hint() -> str:
+    kinds = ", ".join(planreview.PROTECTED)
+    return (
+        f"to do this on purpose, run it again with --allow-destroy-protected KIND (one of {kinds}) or ADDRESS"
+    )
+
+
+class Interrupted(WorkError):
+    exit_code = 130
+
+
+class StalePlan(WorkError):
+    pass
+
+
+@dataclass
+class SavedPlan:
+    workspace: Workspace
+    record: dict[str, Any]
+
+    @property
+    def review(self) -> dict[str, Any]:
+        review: dict[str, Any] = self.record["review"]
+        return review
+
+
+def saved_plan(directory: str | Path, offline: bool = False) -> SavedPlan:
+    """The saved plan of a root module, checked against the files and variables as they are now."""
+    ws = open_workspace(directory, offline)
+    record_path = ws.plan_dir / RECORD_FILE
+    if not record_path.is_file() or not (ws.plan_dir / PLAN_FILE).is_file():
+        raise WorkError(
+            f"{ws.source}: no saved plan{' for an offline rehearsal' if offline else ''}; "
+            f"run `aisec plan {directory}{' --offline' if offline else ''}` first"
+        )
+    record = json.loads(record_path.read_text())
+    before = Fingerprint(**record["fingerprint"])
+    now = Fingerprint.of(ws, bytes.fromhex(before.variables_salt))
+    changed = before.differences(now)
+    if changed:
+        raise StalePlan(
+            f"{ws.source}: the saved plan is stale; run `aisec plan` again and review it", changed
+        )
+    return SavedPlan(ws, record)
+
+
+@dataclass
+class ApplyOutcome:
+    directory: str
+    rehearsal: bool
+    applied: int = 0
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def apply(saved: SavedPlan, on_event: OnEvent = _quiet) -> ApplyOutcome:
+    """Apply the saved plan. It is used up either way: a second apply needs a new plan."""
+    ws = saved.workspace
+    outcome = ApplyOutcome(str(ws.source), ws.rehearsal)
+
+    def counted(event: Event) -> None:
+        _count(outcome, event)
+        on_event(event)
+
+    try:
+        if not (ws.work / ".terraform").is_dir():
+            init(ws)  # a fresh checkout (CI): the lock file the plan was made with decides the providers
+        result: Result = ws.tf.stream(
+            "apply", "-input=false", "-json", str(ws.plan_dir / PLAN_FILE), cwd=ws.work, env=ws.env,
+            on_event=counted,
+        )  # fmt: skip
+    finally:
+        _discard(ws)
+    outcome.seconds = result.seconds
+    if result.interrupted:
+        state = "the state in your backend" if not ws.rehearsal else f"the rehearsal state in {ws.work}"
+        raise Interrupted(
+            f"{ws.source}: apply interrupted after {outcome.applied} change(s); Terraform finished "
+            f"the operations in flight and recorded them in {state}",
+            [
+                f"run `aisec plan {saved.workspace.source}{' --offline' if ws.rehearsal else ''}` "
+                "to see what is left, then `aisec apply` to finish",
+            ],
+        )
+    if not result.ok:
+        diagnostics = event_diagnostics(result)
+        if any("Saved plan is stale" in d.summary for d in diagnostics):
+            raise StalePlan(f"{ws.source}: the state changed since the plan; run `aisec plan` again")
+        raise ws.diagnostics_error(
+            f"terraform apply failed after {outcome.applied} change(s); state records what was done",
+            diagnostics,
+        )
+    return outcome
+
+
+def _count(outcome: ApplyOutcome, event: Event) -> None:
+    kind = event.get("type")
+    if kind == "apply_complete" and event.get("hook", {}).get("action") != "read":
+        outcome.applied += 1
+    elif kind == "apply_errored":
+        outcome.failed.append(str(event.get("hook", {}).get("resource", {}).get("addr", "?")))
+    elif kind == "outputs":
+        outcome.outputs = {
+            k: ("(sensitive)" if v.get("sensitive") else v.get("value"))
+            for k, v in (event.get("outputs") or {}).items()
+        }
+
+
+@dataclass
+class DriftOutcome:
+    directory: str
+    rehearsal: bool
+    drifted: bool
+    review: Review
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"directory": self.directory, "rehearsal": self.rehearsal, "drifted": self.drifted,
+                **self.review.as_dict()}  # fmt: skip
+
+
+def drift(directory: str | Path, offline: bool = False, on_event: OnEvent = _quiet) -> DriftOutcome:
+    """Plan without saving: does the infrastructure match the code? Nothing is changed."""
+    ws = open_workspace(directory, offline)
+    init(ws)
+    ws.plan_dir.mkdir(mode=0o700, exist_ok=True)
+    probe = ws.plan_dir / "drift.tfplan"
+    try:
+        result = ws.tf.stream(
+            "plan", "-input=false", "-json", "-detailed-exitcode", f"-out={probe}",
+            cwd=ws.work, env=ws.env, on_event=on_event,
+        )  # fmt: skip
+        if result.interrupted:
+            raise Interrupted("terraform plan was interrupted; nothing was changed")
+        if result.returncode not in (0, 2):
+            raise ws.diagnostics_error("terraform plan failed", event_diagnostics(result))
+        review = planreview.review(_show(ws, probe))
+    finally:
+        probe.unlink(missing_ok=True)
+        if ws.plan_dir.is_dir() and not any(ws.plan_dir.iterdir()):
+            ws.plan_dir.rmdir()
+    return DriftOutcome(str(ws.source), ws.rehearsal, result.returncode == 2 or bool(review.drift), review)

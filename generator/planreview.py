@@ -1,0 +1,186 @@
+"""What a Terraform plan means for security: counts, the changes a reviewer must look at, and the
+deletions of protected resources. Pure functions over `terraform show -json` output.
+
+The rules are data (:data:`RULES`): a resource type, the actions that matter, and an optional test
+on the before/after values. A change can match several rules; each becomes one finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Values = dict[str, Any]
+
+# Resource types aisec refuses to destroy unless the user names their kind. Keys are the names the
+# --allow-destroy-protected option takes.
+PROTECTED: dict[str, tuple[str, str]] = {
+    "kms": ("aws_kms_key", "customer-managed KMS keys (data encrypted with them becomes unreadable)"),
+    "cloudtrail": ("aws_cloudtrail", "CloudTrail trails (the audit trail stops)"),
+    "log-groups": ("aws_cloudwatch_log_group", "CloudWatch log groups (retained logs are deleted)"),
+    "buckets": ("aws_s3_bucket", "S3 buckets: datasets, artifacts and the audit and access-log buckets"),
+    "macie": ("aws_macie2_account", "the Macie account (sensitive-data discovery stops, findings go)"),
+}
+PROTECTED_TYPES = {rtype: kind for kind, (rtype, _) in PROTECTED.items()}
+
+
+@dataclass(frozen=True)
+class Finding:
+    address: str
+    severity: str  # high or medium
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    types: tuple[str, ...]
+    actions: frozenset[str]  # any of: create, update, delete
+    severity: str
+    reason: str
+    when: Callable[[Values, Values], bool] | None = None
+
+
+def _turned_off(attr: str) -> Callable[[Values, Values], bool]:
+    return lambda before, after: bool(before.get(attr)) and after.get(attr) is False
+
+
+def _changed(*attrs: str) -> Callable[[Values, Values], bool]:
+    return lambda before, after: any(before.get(a) != after.get(a) for a in attrs)
+
+
+def _shorter_retention(before: Values, after: Values) -> bool:
+    """0 (or null) is "never expire" for CloudWatch Logs: the longest retention there is."""
+    old, new = before.get("retention_in_days") or 0, after.get("retention_in_days") or 0
+    return bool(new) and (old == 0 or new < old)
+
+
+def _opens_to_internet(before: Values, after: Values) -> bool:
+    cidrs = [after.get("cidr_ipv4"), after.get("cidr_ipv6")]
+    for rule in after.get("ingress") or []:
+        cidrs += list(rule.get("cidr_blocks") or []) + list(rule.get("ipv6_cidr_blocks") or [])
+    return any(c in ("0.0.0.0/0", "::/0") for c in cidrs)
+
+
+_UPD, _DEL, _ANY = frozenset({"update"}), frozenset({"delete"}), frozenset({"create", "update", "delete"})
+_POLICY_TYPES = (
+    "aws_iam_policy",
+    "aws_iam_role_policy",
+    "aws_s3_bucket_policy",
+    "aws_kms_key_policy",
+    "aws_sns_topic_policy",
+)
+
+# fmt: off
+RULES: tuple[Rule, ...] = (
+    Rule(("aws_kms_key",), _DEL, "high", "KMS key deleted: what it encrypted becomes unreadable after the waiting period"),
+    Rule(("aws_kms_key",), _UPD, "high", "KMS key rotation turned off", _turned_off("enable_key_rotation")),
+    Rule(("aws_kms_key",), _UPD, "high", "KMS key disabled", _turned_off("is_enabled")),
+    Rule(("aws_kms_key",), _UPD, "medium", "KMS key policy changed", _changed("policy")),
+    Rule(("aws_kms_key",), _UPD, "medium", "KMS rotation period or deletion window changed",
+         _changed("rotation_period_in_days", "deletion_window_in_days")),
+    Rule(("aws_kms_alias", "aws_kms_grant"), _UPD | _DEL, "medium", "KMS alias or grant changed"),
+    Rule(_POLICY_TYPES, _UPD | _DEL, "medium", "policy changed or removed"),
+    Rule(("aws_iam_role",), _UPD, "medium", "role trust policy or permission boundary changed",
+         _changed("assume_role_policy", "permissions_boundary")),
+    Rule(("aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_user_policy_attachment",
+          "aws_iam_group_policy_attachment"), _ANY, "medium", "managed policy attached or detached"),
+    Rule(("aws_iam_user", "aws_iam_access_key", "aws_iam_user_policy"), frozenset({"create", "update"}),
+         "high", "IAM user or long-lived access key: aisec grants access through roles only"),
+    Rule(("aws_vpc_endpoint",), _DEL, "high", "VPC endpoint removed: that service's traffic leaves the private network"),
+    Rule(("aws_vpc_endpoint",), _UPD, "medium", "VPC endpoint policy or access changed",
+         _changed("policy", "private_dns_enabled", "security_group_ids", "subnet_ids")),
+    Rule(("aws_security_group", "aws_vpc_security_group_ingress_rule"), frozenset({"create", "update"}),
+         "high", "ingress open to the internet", _opens_to_internet),
+    Rule(("aws_cloudtrail",), _DEL, "high", "CloudTrail trail deleted: the audit trail stops"),
+    Rule(("aws_cloudtrail",), _UPD, "high", "CloudTrail logging, validation, encryption or event selection changed",
+         _changed("enable_logging", "enable_log_file_validation", "is_multi_region_trail", "kms_key_id",
+                  "event_selector", "advanced_event_selector", "include_global_service_events",
+                  "cloud_watch_logs_group_arn", "s3_bucket_name")),
+    Rule(("aws_macie2_account",), _DEL, "high", "Macie account removed: sensitive-data discovery stops"),
+    Rule(("aws_macie2_account",), _UPD, "high", "Macie status or publishing changed", _changed("status", "finding_publishing_frequency")),
+    Rule(("aws_macie2_classification_job", "aws_macie2_classification_export_configuration"), _UPD | _DEL,
+         "medium", "Macie job or results export changed"),
+    Rule(("aws_s3_bucket",), _DEL, "high", "S3 bucket deleted"),
+    Rule(("aws_s3_bucket_public_access_block",), _UPD | _DEL, "high", "S3 public access block changed or removed"),
+    Rule(("aws_s3_bucket_server_side_encryption_configuration",), _UPD | _DEL, "high", "S3 default encryption changed or removed"),
+    Rule(("aws_s3_bucket_versioning", "aws_s3_bucket_logging"), _UPD | _DEL, "medium", "S3 versioning or access logging changed"),
+    Rule(("aws_cloudwatch_log_group",), _DEL, "high", "log group deleted with the logs it retains"),
+    Rule(("aws_cloudwatch_log_group",), _UPD, "medium", "log retention shortened", _shorter_retention),
+    Rule(("aws_cloudwatch_log_group",), _UPD, "medium", "log group encryption changed", _changed("kms_key_id")),
+)
+# fmt: on
+
+
+def _kinds(actions: list[str]) -> set[str]:
+    """create/update/delete; a replacement is both create and delete."""
+    return {a for a in actions if a in ("create", "update", "delete")}
+
+
+@dataclass
+class Review:
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+    replace: int = 0
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    protected_deletions: list[dict[str, str]] = field(default_factory=list)  # address, type, kind
+    drift: list[dict[str, Any]] = field(default_factory=list)  # changed outside Terraform
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def blocked(self, allowed: Iterable[str]) -> list[dict[str, str]]:
+        """Protected deletions not covered by ``allowed`` (kinds or exact addresses)."""
+        ok = set(allowed)
+        return [d for d in self.protected_deletions if d["kind"] not in ok and d["address"] not in ok]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["findings"] = [asdict(f) for f in self.findings]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Review:
+        return cls(**{**data, "findings": [Finding(**f) for f in data.get("findings", [])]})
+
+    @property
+    def operations(self) -> int:
+        """Create, update and delete operations an apply performs (a replacement is two)."""
+        return len(self.changes) + self.replace
+
+
+def review(plan: dict[str, Any]) -> Review:
+    result = Review()
+    for rc in plan.get("resource_changes", []):
+        change = rc.get("change", {})
+        actions = list(change.get("actions", []))
+        kinds = _kinds(actions)
+        if not kinds:
+            continue
+        if {"create", "delete"} <= kinds:
+            result.replace += 1
+        result.add += "create" in kinds
+        result.destroy += "delete" in kinds
+        result.change += "update" in kinds
+        address, rtype = rc["address"], rc["type"]
+        result.changes.append({"address": address, "type": rtype, "actions": actions})
+        before, after = change.get("before") or {}, change.get("after") or {}
+        for rule in RULES:
+            if (
+                rtype in rule.types
+                and kinds & rule.actions
+                and (rule.when is None or rule.when(before, after))
+            ):
+                result.findings.append(Finding(address, rule.severity, rule.reason))
+        if "delete" in kinds and rtype in PROTECTED_TYPES and rc.get("mode", "managed") == "managed":
+            result.protected_deletions.append(
+                {"address": address, "type": rtype, "kind": PROTECTED_TYPES[rtype]}
+            )
+    for rd in plan.get("resource_drift", []):
+        result.drift.append(
+            {"address": rd["address"], "type": rd["type"], "actions": rd.get("change", {}).get("actions", [])}
+        )
+    return result

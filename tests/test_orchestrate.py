@@ -1,0 +1,278 @@
+"""aisec plan, apply, drift and destroy with the real terraform binary and the offline stand-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from generator import core, orchestrate
+from generator.orchestrate import Fingerprint
+from generator.runner import PythonTerraformRunner, find_binary
+from generator.verify import plain_env
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, run_aisec
+
+ALL_KINDS = ["kms", "cloudtrail", "log-groups", "buckets", "macie"]
+
+
+@pytest.fixture()
+def landing(tmp_path: Path) -> Path:
+    """The batch-scoring blueprint rendered into a folder of its own, with the spec beside it."""
+    spec = tmp_path / "churn.yaml"
+    shutil.copy(BLUEPRINTS["batch-scoring"], spec)
+    out = tmp_path / "churn"
+    core.render_spec(spec, out)
+    return out
+
+
+def _ok(proc: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    return proc
+
+
+def _allow(*kinds: str) -> list[str]:
+    return [arg for k in kinds for arg in ("--allow-destroy-protected", k)]
+
+
+def test_plan_apply_drift_then_changed_spec_drifts(landing: Path) -> None:
+    before = {p: p.read_bytes() for p in landing.rglob("*") if p.is_file()}
+    plan = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    assert plan["rehearsal"] and plan["add"] == len(plan["changes"]) > 100 and plan["destroy"] == 0
+    assert Path(plan["plan_file"]).is_file() and not Path(plan["plan_file"]).is_relative_to(landing)
+    record = json.loads((Path(plan["plan_file"]).parent / orchestrate.RECORD_FILE).read_text())
+    assert "main.tf" in record["fingerprint"]["files"] and record["review"]["add"] == plan["add"]
+
+    applied = _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
+    assert f"applied {plan['add']} change(s)" in applied.stdout
+    assert f"[{plan['add']}/{plan['add']}] create " in applied.stderr  # progress, one line per resource
+    assert "Plan: " in applied.stderr  # the review is shown before applying
+    again = run_aisec("apply", str(landing), "--offline", "--auto-approve")
+    assert again.returncode == 1 and "no saved plan" in again.stderr  # a plan is applied once
+
+    drift = run_aisec("drift", str(landing), "--offline")
+    assert drift.returncode == 0, drift.stdout + drift.stderr
+    assert "no drift" in drift.stdout
+    assert {p: p.read_bytes() for p in landing.rglob("*") if p.is_file()} == before  # rehearsal: untouched
+
+    spec = landing.parent / "churn.yaml"
+    spec.write_text(spec.read_text() + "alerts:\n  email: [oncall@example.com]\n")
+    core.render_spec(spec, landing)
+    drift = run_aisec("drift", str(landing), "--offline", "--json")
+    assert drift.returncode == 2, drift.stdout + drift.stderr
+    report = json.loads(drift.stdout)
+    assert report["drifted"] and report["add"] == 1
+    assert [c["type"] for c in report["changes"]] == ["aws_sns_topic_subscription"]
+    text = run_aisec("drift", str(landing), "--offline")
+    assert text.returncode == 2 and "Plan: 1 to add" in text.stdout and ": drift" in text.stdout
+
+
+def test_stale_plans_are_refused(landing: Path) -> None:
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    extra = landing / "extra.custom.tf"
+    extra.write_text('resource "aws_sns_topic" "extra" {\n  name = "extra"\n}\n')
+    stale = run_aisec("apply", str(landing), "--offline", "--auto-approve")
+    assert stale.returncode == 1 and "saved plan is stale" in stale.stderr
+    assert "extra.custom.tf: added since the plan" in stale.stderr
+    extra.unlink()
+    # the same files, but a variable given differently
+    env = aisec_env(TF_VAR_owner="someone")
+    stale = run_aisec("apply", str(landing), "--offline", "--auto-approve", env=env)
+    assert stale.returncode == 1 and "TF_VAR_ variables were none, now owner" in stale.stderr
+    _ok(run_aisec("plan", str(landing), "--offline", env=env))
+    stale = run_aisec(
+        "apply", str(landing), "--offline", "--auto-approve", env=aisec_env(TF_VAR_owner="other")
+    )
+    assert stale.returncode == 1 and "another value than when the plan was made" in stale.stderr
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve", env=env))
+
+
+def _answer_at_terminal(landing: Path, reply: str, expected: str) -> int:
+    """`aisec apply` in a real pseudo-terminal, answering its question with ``reply``."""
+    child = pexpect.spawn(
+        sys.executable, ["-m", "generator", "apply", str(landing), "--offline"],
+        cwd=str(REPO), env=aisec_env(), encoding="utf-8", timeout=120,
+    )  # fmt: skip
+    child.expect("Only 'yes' is accepted: ")
+    child.sendline(reply)
+    child.expect(expected)
+    child.expect(pexpect.EOF)
+    child.close()
+    return int(child.exitstatus)
+
+
+def test_apply_asks_for_confirmation(landing: Path) -> None:
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    proc = run_aisec("apply", str(landing), "--offline")
+    assert proc.returncode == 2 and "--auto-approve" in proc.stderr  # no terminal: never a silent yes
+    assert _answer_at_terminal(landing, "y", "Cancelled; nothing was changed") == 1
+    assert _answer_at_terminal(landing, "yes", r"applied \d+ change\(s\)") == 0
+
+
+def test_protected_destroy_refused_then_allowed(landing: Path) -> None:
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
+    refused = run_aisec("destroy", str(landing), "--offline", "--auto-approve")
+    assert refused.returncode == 1
+    assert "19 protected resource(s) (prevent_destroy)" in refused.stderr
+    assert "--allow-destroy-protected" in refused.stderr
+    for needle in ('aws_kms_key.this["datasets"] (kms)', "aws_cloudtrail.this[0] (cloudtrail)",
+                   "aws_macie2_account.this[0] (macie)", 'aws_s3_bucket.this["trail"] (buckets)'):  # fmt: skip
+        assert needle in refused.stderr
+    # naming some kinds is not enough; the others are still refused, by name
+    partly = run_aisec("destroy", str(landing), "--offline", "--auto-approve", *_allow("kms", "buckets"))
+    assert partly.returncode == 1 and "(cloudtrail)" in partly.stderr and "(kms)" not in partly.stderr
+    assert not list(landing.rglob(orchestrate.ALLOW_OVERRIDE))
+    drift = run_aisec("drift", str(landing), "--offline")
+    assert drift.returncode == 0, drift.stdout + drift.stderr  # nothing was destroyed
+    done = _ok(run_aisec("destroy", str(landing), "--offline", "--auto-approve", *_allow(*ALL_KINDS)))
+    assert re.search(r"destroyed \d+ resource\(s\)", done.stdout)
+    plan = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    assert plan["destroy"] == 0 and plan["add"] > 100  # everything is gone from the rehearsal state
+
+
+def test_removed_workload_deletions_need_naming(landing: Path, tmp_path: Path) -> None:
+    """A spec that drops a stage deletes its keys and buckets: aisec refuses the plan unless named."""
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
+    spec = landing.parent / "churn.yaml"
+    spec.write_text(spec.read_text().replace("stages: [dev, prod]", "stages: [prod]"))
+    core.render_spec(spec, landing)
+    refused = run_aisec("plan", str(landing), "--offline")
+    assert refused.returncode == 1 and "protected resource(s)" in refused.stderr
+    assert 'module.weekly_scores_dev_kms.aws_kms_key.this["datasets"] (kms)' in refused.stderr
+    allowed = run_aisec("plan", str(landing), "--offline", "--json", *_allow("kms", "buckets", "log-groups"))
+    data = json.loads(_ok(allowed).stdout)
+    assert data["destroy"] > 0 and {d["kind"] for d in data["protected_deletions"]} == {
+        "kms",
+        "buckets",
+        "log-groups",
+    }
+    reasons = {f["reason"] for f in data["findings"]}
+    assert "S3 bucket deleted" in reasons and any(r.startswith("KMS key deleted") for r in reasons)
+
+
+def test_terraform_errors_name_file_and_line(landing: Path) -> None:
+    (landing / "broken.custom.tf").write_text('resource "aws_sns_topic" "x" {\n  name = \n}\n')
+    proc = run_aisec("plan", str(landing), "--offline")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{landing}/broken.custom.tf:2: error:" in proc.stderr
+    (landing / "broken.custom.tf").write_text('resource "aws_sns_topic" "x" {\n  nmae = "x"\n}\n')
+    proc = run_aisec("plan", str(landing), "--offline")
+    assert proc.returncode == 1
+    assert (
+        f'{landing}/broken.custom.tf:2: error: Unsupported argument (An argument named "nmae"' in proc.stderr
+    )
+
+
+def test_ctrl_c_during_apply_keeps_state_consistent(landing: Path) -> None:
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "apply", str(landing), "--offline", "--auto-approve"],
+        cwd=REPO, env=aisec_env(AISEC_OFFLINE_APPLY_SECONDS="0.15"), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if line.startswith("  [5/"):
+            proc.send_signal(signal.SIGINT)
+            break
+    stdout, rest = proc.communicate(timeout=120)
+    stderr = "".join(seen) + rest
+    assert proc.returncode == 130, stdout + stderr
+    assert "Interrupt: Terraform finishes the operations in flight" in stderr
+    assert "apply interrupted after" in stderr and "to see what is left" in stderr
+    done = int(re.search(r"apply interrupted after (\d+) change", stderr).group(1))  # type: ignore[union-attr]
+    plan = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    # what was created is in the state; the new plan creates exactly the rest
+    assert 5 <= done < plan["add"] + done and plan["change"] == plan["destroy"] == 0
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
+    assert run_aisec("drift", str(landing), "--offline").returncode == 0
+
+
+def test_no_secret_reaches_the_disk(landing: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    secret = "s3cr3t-" + os.urandom(8).hex()
+    env = aisec_env(
+        XDG_CACHE_HOME=str(cache),
+        AWS_ACCESS_KEY_ID="AKIA" + os.urandom(8).hex().upper(),
+        AWS_SECRET_ACCESS_KEY=secret + "-aws",
+        TF_VAR_api_token=secret,
+    )
+    (landing / "token.custom.tf").write_text(
+        'variable "api_token" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n'
+    )
+    _ok(run_aisec("plan", str(landing), "--offline", env=env))
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve", env=env))
+    assert _ok(run_aisec("drift", str(landing), "--offline", env=env))
+    files = [p for base in (landing, cache) for p in base.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert len(files) > 50
+    leaks = [
+        p
+        for p in files
+        if secret.encode() in p.read_bytes() or env["AWS_ACCESS_KEY_ID"].encode() in p.read_bytes()
+    ]
+    assert leaks == []
+    # a sensitive variable that is not ephemeral would be written into the plan file: refused
+    (landing / "token.custom.tf").write_text(
+        'variable "api_token" {\n  type      = string\n  sensitive = true\n}\n'
+    )
+    proc = run_aisec("plan", str(landing), "--offline", env=env)
+    assert proc.returncode == 2 and "ephemeral = true" in proc.stderr and secret not in proc.stderr
+    leaks = [
+        p
+        for base in (landing, cache)
+        for p in base.rglob("*")
+        if p.is_file() and secret.encode() in p.read_bytes()
+    ]
+    assert leaks == []
+
+
+def test_version_requirements_are_checked(landing: Path) -> None:
+    (landing / ".terraform-version").write_text("1.0.0\n")
+    proc = run_aisec("plan", str(landing), "--offline")
+    assert proc.returncode == 2 and ".terraform-version: pins terraform 1.0.0" in proc.stderr
+    (landing / ".terraform-version").unlink()
+    versions = landing / "versions.tf"
+    versions.write_text(
+        versions.read_text().replace('required_version = ">= 1.5"', 'required_version = "< 1.0"')
+    )
+    proc = run_aisec("plan", str(landing), "--offline")
+    assert proc.returncode == 2 and "required_version '< 1.0' is not met by terraform" in proc.stderr
+
+
+def test_fingerprint_names_what_changed(landing: Path) -> None:
+    ws = orchestrate.open_workspace(landing, offline=True)
+    first = Fingerprint.of(ws)
+    (landing / "main.tf").write_text((landing / "main.tf").read_text() + "\n")
+    (landing / "README.md").write_text("docs do not make a plan stale\n")
+    again = Fingerprint.of(ws, bytes.fromhex(first.variables_salt))
+    assert first.differences(again) == ["main.tf: changed since the plan"]
+    assert first.variables_digest == again.variables_digest
+
+
+def test_adapter_keeps_variables_off_disk_and_out_of_saved_plans(tmp_path: Path) -> None:
+    tf = PythonTerraformRunner(find_binary(plain_env()))
+    with pytest.raises(ValueError, match="TF_VAR_"):
+        tf.run("plan", cwd=tmp_path, env=plain_env(), var={"a": "b"})
+    with pytest.raises(ValueError, match="saved plan carries its variables"):
+        tf.run("apply", "tfplan", cwd=tmp_path, env=plain_env(), var_file="x.tfvars")
+
+
+def test_an_empty_plan_is_not_saved(landing: Path) -> None:
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
+    data = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    assert data["changes"] == [] and data["plan_file"] is None
+    nothing = run_aisec("apply", str(landing), "--offline", "--auto-approve")
+    assert nothing.returncode == 1 and "no saved plan" in nothing.stderr
