@@ -1,12 +1,17 @@
 """The module catalog: what modules exist, at which version, with which content.
 
-Modules live in ``modules/<name>/`` with a ``module.yaml``. In a source checkout that is the
+Modules live in ``modules/<name>/`` with a ``module.yaml``: the latest version, which a platform
+team edits. Every released version is also stored whole in ``modules/.releases/<name>/<version>.json``
+(its files but the changelog), written by ``aisec catalog release``; a stored version is only used
+when its content hash equals the one ``modules/catalog.lock.json`` recorded at release, so a
+released version cannot change under a consumer's feet. In a source checkout that is the
 repository's own folder; in an installed wheel the same files are bundled in the package.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,14 +82,26 @@ class Module:
     terraform: str
     providers: dict[str, str]
     controls: tuple[str, ...]
-    path: Path
+    path: Path  # the module's folder, or the release archive of a stored version
+    archived: tuple[tuple[str, bytes], ...] = ()  # a stored version's files
+    # resources this version renamed: {"from": "aws_kms_key.this", "to": "aws_kms_key.key"}
+    moved: tuple[tuple[str, str], ...] = ()
 
     def files(self) -> Iterator[tuple[str, bytes]]:
         """Every file of the module, by relative POSIX path, sorted: what gets vendored and hashed."""
+        if self.archived:
+            yield from self.archived
+            return
         for p in sorted(self.path.rglob("*")):
             rel = p.relative_to(self.path)
             if p.is_file() and not any(part.startswith(".") for part in rel.parts):
                 yield rel.as_posix(), p.read_bytes()
+
+    def text(self, rel: str) -> str:
+        for name, data in self.files():
+            if name == rel:
+                return data.decode("utf-8")
+        raise WorkError(f"{self.name} {self.version} has no file {rel}")
 
     def content_hash(self, exclude: tuple[str, ...] = ()) -> str:
         h = hashlib.sha256()
@@ -126,8 +143,12 @@ class Catalog:
         )
 
 
-def _load_module(path: Path) -> Module:
-    meta: dict[str, Any] = yaml.safe_load((path / "module.yaml").read_text(encoding="utf-8"))
+RELEASES_DIR = ".releases"
+LOCK_FILE = "catalog.lock.json"
+
+
+def _module(meta_text: str, path: Path, archived: tuple[tuple[str, bytes], ...] = ()) -> Module:
+    meta: dict[str, Any] = yaml.safe_load(meta_text)
     parse_version(str(meta["version"]))
     return Module(
         name=str(meta["name"]),
@@ -137,7 +158,39 @@ def _load_module(path: Path) -> Module:
         providers={str(k): str(v) for k, v in meta.get("providers", {}).items()},
         controls=tuple(meta.get("controls", [])),
         path=path,
+        archived=archived,
+        moved=tuple((str(m["from"]), str(m["to"])) for m in meta.get("moved", [])),
     )
+
+
+def _load_module(path: Path) -> Module:
+    return _module((path / "module.yaml").read_text(encoding="utf-8"), path)
+
+
+def archive_text(module: Module) -> str:
+    """A released version stored whole: its files but the changelog (which keeps growing)."""
+    files = {rel: data.decode("utf-8") for rel, data in module.files() if rel != "CHANGELOG.md"}
+    return (
+        json.dumps({"name": module.name, "version": module.version, "files": files}, indent=1, sort_keys=True)
+        + "\n"
+    )
+
+
+def archive_path(base: Path, name: str, version: str) -> Path:
+    return base / RELEASES_DIR / name / f"{version}.json"
+
+
+def _load_archive(path: Path, locked: dict[str, dict[str, str]]) -> Module:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    files = tuple(sorted((str(rel), str(text).encode("utf-8")) for rel, text in data["files"].items()))
+    module = _module(dict(files)["module.yaml"].decode("utf-8"), path, files)
+    recorded = locked.get(module.name, {}).get(module.version)
+    if recorded != module.release_sha256:
+        raise WorkError(
+            f"{path}: {module.name} {module.version} does not match the hash catalog.lock.json recorded "
+            "at its release; a released version must never change (restore it from version control)"
+        )
+    return module
 
 
 @cache
@@ -146,6 +199,14 @@ def load_catalog(root: Path | None = None) -> Catalog:
     found: dict[str, list[Module]] = {}
     for meta in sorted(base.glob("*/module.yaml")):
         module = _load_module(meta.parent)
+        found.setdefault(module.name, []).append(module)
+    lock_path = base / LOCK_FILE
+    locked = json.loads(lock_path.read_text(encoding="utf-8"))["modules"] if lock_path.is_file() else {}
+    for path in sorted(base.glob(f"{RELEASES_DIR}/*/*.json")):
+        live = found.get(path.parent.name, [])
+        if any(m.version == path.stem for m in live):
+            continue  # the folder holds this version: it is the latest
+        module = _load_archive(path, locked)
         found.setdefault(module.name, []).append(module)
     return Catalog(
         {

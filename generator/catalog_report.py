@@ -7,15 +7,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from generator.catalog import Module, data_dir, load_catalog
+from generator.catalog import LOCK_FILE, Module, archive_path, archive_text, data_dir, load_catalog
 from generator.errors import UserInputError
-from generator.moduledocs import items, stale_readmes, updated_readme
+from generator.moduledocs import parse_items, stale_readmes, updated_readme
 from generator.policy import CONTROLS_BY_ID
 
 
-def changelog_entries(module: Module) -> dict[str, str]:
-    """The CHANGELOG.md section of each version, by version."""
-    text = (module.path / "CHANGELOG.md").read_text(encoding="utf-8")
+def changelog_entries(module: Module, root: Path | None = None) -> dict[str, str]:
+    """The CHANGELOG.md section of each version, by version (from the module's folder: the
+    changelog of the latest version holds every entry)."""
+    text = (_root(root) / module.name / "CHANGELOG.md").read_text(encoding="utf-8")
     entries: dict[str, str] = {}
     for m in re.finditer(r"^## (\d+\.\d+\.\d+)[^\n]*\n(.*?)(?=^## |\Z)", text, re.M | re.S):
         entries[m.group(1)] = m.group(2).strip()
@@ -65,11 +66,11 @@ def show(name: str, version: str | None = None) -> dict[str, Any]:
                 "default": v.default,
                 "required": v.required,
             }
-            for v in items(module.path / "variables.tf", "variable")
+            for v in parse_items(module.text("variables.tf"), "variable")
         ],
         "outputs": [
             {"name": o.name, "description": o.description}
-            for o in items(module.path / "outputs.tf", "output")
+            for o in parse_items(module.text("outputs.tf"), "output")
         ],
         "changelog": changelog,
     }
@@ -84,7 +85,6 @@ def docs(check: bool) -> list[str]:
     return [str(p) for p in stale]
 
 
-LOCK_FILE = "catalog.lock.json"
 PLACEHOLDER = "- (describe the change)"
 
 
@@ -126,7 +126,13 @@ def check(root: Path | None = None) -> list[str]:
                 f"(hash {module.release_sha256[:12]}, locked {recorded[:12]}); release it with "
                 f"`aisec catalog release {name} --bump patch|minor|major` (files: {', '.join(changed)})"
             )
-        entry = changelog_entries(module).get(module.version)
+        if recorded == module.release_sha256:
+            stored = archive_path(_root(root), name, module.version)
+            if not stored.is_file() or stored.read_text(encoding="utf-8") != archive_text(module):
+                problems.append(
+                    f"modules/{name}: {stored.relative_to(_root(root).parent)} is missing or differs from the release"
+                )
+        entry = changelog_entries(module, root).get(module.version)
         if entry is None:
             problems.append(f"modules/{name}/CHANGELOG.md: no entry for {module.version}")
         elif PLACEHOLDER in entry:
@@ -156,7 +162,11 @@ def release(name: str, bump: str, root: Path | None = None) -> str:
     changelog = module.path / "CHANGELOG.md"
     head, sep, rest = changelog.read_text(encoding="utf-8").partition("\n## ")
     changelog.write_text(f"{head}\n## {new}\n\n{PLACEHOLDER}\n{sep}{rest}", encoding="utf-8")
+    released = load_catalog.__wrapped__(base).modules[name][0]
     lock = read_lock(base)
-    lock.setdefault(name, {})[new] = load_catalog.__wrapped__(base).modules[name][0].release_sha256
+    lock.setdefault(name, {})[new] = released.release_sha256
     write_lock(lock, base)
+    stored = archive_path(base, name, new)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(archive_text(released), encoding="utf-8")
     return new

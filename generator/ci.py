@@ -113,6 +113,14 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
+def _text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    """Multi-line strings (scripts, path lists) as literal blocks, the way people write them."""
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|" if "\n" in data else None)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def _dump(data: dict[str, Any], header: str) -> str:
     text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, width=1000, default_flow_style=False)
     for ref, tag in ACTIONS.values():  # the release each pinned SHA is, for people and Dependabot
@@ -171,6 +179,8 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
             "workflow_dispatch": {},
         },
         "permissions": {},
+        # `shell: bash` named explicitly runs steps with -eo pipefail: `aisec drift | tee` fails on drift
+        "defaults": {"run": {"shell": "bash"}},
         "concurrency": {"group": f"aisec-{spec.name}", "cancel-in-progress": False},
         "env": {"AISEC_SPEC": s.spec_path, "AISEC_ROOT": s.root, "TF_IN_AUTOMATION": "1", "NO_COLOR": "1"},
         "jobs": {
@@ -213,16 +223,20 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
                         "run": 'aisec render "$AISEC_SPEC" -o "$AISEC_ROOT" --check',
                     },
                     aws("plan"),
-                    {"name": "Plan", "run": 'aisec plan "$AISEC_ROOT" | tee -a "$GITHUB_STEP_SUMMARY"'},
+                    {
+                        "name": "Plan",
+                        "run": 'aisec plan "$AISEC_ROOT" | tee plan.txt >> "$GITHUB_STEP_SUMMARY"',
+                    },
                     {
                         "name": "Keep the saved plan for the apply job",
                         "uses": uses["upload-artifact"],
                         "with": {
                             "name": "aisec-plan",
-                            "path": f"{s.root}/.aisec-plan/\n{s.root}/.terraform.lock.hcl",
+                            # plan.txt is always there, so the artifact exists even when nothing changes
+                            "path": f"plan.txt\n{s.root}/.aisec-plan/\n{s.root}/.terraform.lock.hcl",
                             "retention-days": 1,
                             "include-hidden-files": True,
-                            "if-no-files-found": "ignore",
+                            "if-no-files-found": "error",
                         },
                     },
                 ],
@@ -237,7 +251,7 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
                 "permissions": {"contents": "read", "id-token": "write"},
                 "steps": [
                     *setup,
-                    {"uses": uses["download-artifact"], "with": {"name": "aisec-plan", "path": s.root}},
+                    {"uses": uses["download-artifact"], "with": {"name": "aisec-plan", "path": "."}},
                     aws("apply"),
                     {
                         "name": "Apply",
@@ -313,6 +327,7 @@ def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
             "rules": mr + main,
             **aws("plan"),
             "script": [
+                "set -o pipefail",  # a failed plan must fail the job, tee or not
                 token,
                 'aisec plan "$AISEC_ROOT" | tee plan.txt',
                 'aisec compliance "$AISEC_SPEC" | tee compliance.txt',
@@ -439,24 +454,10 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
 
 
 def notes(spec: Spec, s: CiSettings) -> list[str]:
-    """What the spec must grant for the pipeline to work; said when the roles are generated."""
-    arns = role_arns(spec)
-    found = []
-    if arns["apply"] not in spec.access.admin_principals:
-        found.append(
-            f"add {arns['apply']} to access.admin_principals: KMS refuses to create a key whose policy "
-            "locks its creator out, so the apply role must administer the keys it creates"
-        )
+    """What the spec must hold for the pipeline to work; said when the roles are generated."""
     if spec.state.backend == "s3":
-        missing = [a for a in arns.values() if a not in spec.state.users]
-        if missing:
-            found.append(
-                f"add {', '.join(missing)} to state.users and re-apply the state backend "
-                "(aisec bootstrap-state): the state key's policy must let the pipeline use it"
-            )
-    else:
-        found.append(
-            "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...}), "
-            "or every run starts from an empty state"
-        )
-    return found
+        return []
+    return [
+        "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
+        "aisec bootstrap-state), or every run starts from an empty state"
+    ]

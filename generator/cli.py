@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from generator import __version__, core, orchestrate, runview, verify
+from generator import __version__, core, orchestrate, runview, site, verify
 from generator.blueprints import all_blueprints, get_blueprint
 from generator.errors import AisecError, RenderNeedsAttention, UserInputError
 from generator.planreview import Review
@@ -267,6 +267,45 @@ def init(
     out.print(f"  aisec validate {out_dir}", markup=False)
     out.print(f"  aisec plan {out_dir} --offline", markup=False)
     out.print(f"  in CI: aisec render {spec_file} -o {out_dir} --check", markup=False)
+
+
+@app.command()
+def upgrade(
+    directory: DirArg,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Re-render an output with the newest module versions its constraints allow: diff, changelog, moved blocks."""
+    report = core.upgrade(directory, dry_run=dry_run)
+    if as_json:
+        _print_json(report)
+        return
+    if not report["upgrades"]:
+        out.print(f"{directory}: every module is at the newest version its constraint allows.", markup=False)
+        return
+    for name, step in report["upgrades"].items():
+        out.print(f"[bold]{name}[/] {step['from'] or '(new)'} -> {step['to']}")
+        for version, text in report["changelog"].get(name, {}).items():
+            out.print(f"  {version}:", markup=False)
+            for line in text.splitlines():
+                out.print(f"    {line}", markup=False)
+    if report["moved"]:
+        out.print(f"moved blocks for renamed resources (into {directory}/{core.MOVED_FILE}):", markup=False)
+        out.print(report["moved"], markup=False)
+    for d in report["differences"]:
+        if d["path"].startswith(".aisec/"):
+            continue  # aisec's own records; --json has them
+        if d["diff"]:
+            out.print(d["diff"], markup=False, end="")
+        else:
+            out.print(f"{d['kind']}: {d['path']}", markup=False)
+    verb = "would change" if dry_run else "changed"
+    out.print(
+        f"{directory}: {len(report['differences'])} file(s) {verb}; then `aisec plan {directory}`.",
+        markup=False,
+    )
 
 
 @app.command("bootstrap-state")
@@ -590,6 +629,15 @@ def catalog_show(
     out.print(outputs)
     for ver, entry in m["changelog"].items():
         out.print(f"[bold]{ver}[/]\n{entry}")
+
+
+@catalog_app.command("site")
+def catalog_site(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder of the site.", show_default=False)],
+) -> None:
+    """The catalog as static HTML: a page per module and version, and an index with search."""
+    files = site.build(output)
+    out.print(f"wrote {len(files)} files into {output}; open {output}/index.html", markup=False)
 
 
 @catalog_app.command("check")

@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator import ci
 from generator.cache import atomic_write
-from generator.catalog import load_catalog
+from generator.catalog import Catalog, Module, load_catalog, parse_version
+from generator.catalog_report import changelog_entries
 from generator.errors import RenderNeedsAttention, UserInputError, WorkError
 from generator.policy import Controls, decide
-from generator.render import render, render_state, resolve_modules
+from generator.render import SPEC_COPY, render, render_state, resolve_modules
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
-from generator.writer import WriteResult, read_manifest, write
+from generator.writer import WriteResult, manifest_versions, read_manifest, write
 
 
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
@@ -87,7 +89,8 @@ def render_spec(path: str | Path, out: str | Path, force: bool = False) -> tuple
 
 def render_parsed(spec: Spec, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:
     controls = decide(spec)
-    result = write(out, render(spec, controls), force=force)
+    pinned = manifest_versions(Path(out))  # module versions stay until `aisec upgrade`
+    result = write(out, render(spec, controls, pinned=pinned), force=force)
     return summarize(spec, controls), result
 
 
@@ -143,9 +146,14 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
     """How the output on disk differs from what the spec renders now (for CI): nothing is written."""
     spec = load_spec(path)
     resolve_modules(spec, load_catalog(), str(path))
-    files = render(spec, decide(spec))
     folder = Path(out)
+    files = render(spec, decide(spec), pinned=manifest_versions(folder) if folder.is_dir() else {})
+    return {"spec": str(path), "output": str(out), **_differences(folder, files, str(out))}
+
+
+def _differences(folder: Path, files: dict[str, str], label: str) -> dict[str, Any]:
     differences = []
+    out = label
     for rel, text in files.items():
         target = folder / rel
         try:
@@ -165,7 +173,87 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
     for rel in sorted(set(old) - set(files)):
         if (folder / rel).exists():
             differences.append({"path": rel, "kind": "stale", "diff": ""})
-    return {"spec": str(path), "output": str(out), "up_to_date": not differences, "differences": differences}
+    return {"up_to_date": not differences, "differences": differences}
+
+
+MOVED_FILE = "moved.custom.tf"
+_CALL_RE = re.compile(r'^module "([A-Za-z0-9_]+)" \{\n\s*source\s*=\s*"[^"]*modules/([a-z]+)[^"]*"', re.M)
+
+
+def _moved_blocks(
+    files: dict[str, str], upgrades: dict[str, tuple[Module | None, Module]], catalog: Catalog
+) -> str:
+    """`moved` blocks for the resources the new module versions renamed, for every call of them."""
+    blocks = []
+    for name, (old, new) in sorted(upgrades.items()):
+        renamed = [
+            pair
+            for m in catalog.modules[name]
+            if old is not None
+            and parse_version(old.version) < parse_version(m.version) <= parse_version(new.version)
+            for pair in m.moved
+        ]
+        calls = sorted({c for text in files.values() for c, mod in _CALL_RE.findall(text) if mod == name})
+        for call in calls:
+            for before, after in renamed:
+                blocks.append(
+                    f"moved {{\n  from = module.{call}.{before}\n  to   = module.{call}.{after}\n}}\n"
+                )
+    return "\n".join(blocks)
+
+
+def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | None = None) -> dict[str, Any]:
+    """Re-render an output with the newest module versions its spec's constraints allow."""
+    folder = Path(directory)
+    spec_copy = folder / SPEC_COPY
+    if not spec_copy.is_file():
+        raise UserInputError(f"{directory}: no {SPEC_COPY}; upgrade works on a folder aisec rendered")
+    spec = load_spec(spec_copy)
+    catalog = catalog or load_catalog()
+    before = manifest_versions(folder)
+    files = render(spec, decide(spec), catalog=catalog)
+    now = resolve_modules(spec, catalog)
+    upgrades: dict[str, tuple[Module | None, Module]] = {}
+    for name, module in now.items():
+        old_version = before.get(name)
+        if old_version != module.version:
+            old = next((m for m in catalog.modules[name] if m.version == old_version), None)
+            upgrades[name] = (old, module)
+    entries = {}
+    for name, (old, new) in upgrades.items():
+        log = changelog_entries(new)
+        entries[name] = {
+            v: text
+            for v, text in log.items()
+            if (old is None or parse_version(v) > parse_version(old.version))
+            and parse_version(v) <= parse_version(new.version)
+        }
+    moved = _moved_blocks(files, upgrades, catalog)
+    moved_file = folder / MOVED_FILE
+    existing = moved_file.read_text(encoding="utf-8") if moved_file.is_file() else ""
+    new_moved = "\n".join(b for b in moved.split("\n\n") if b.strip() and b.strip() not in existing)
+    report = {
+        "output": str(directory),
+        "upgrades": {
+            n: {"from": o.version if o else before.get(n), "to": m.version} for n, (o, m) in upgrades.items()
+        },
+        "changelog": entries,
+        "moved": new_moved,
+        **_differences(folder, files, str(directory)),
+    }
+    if not dry_run and upgrades:
+        result = write(folder, files)
+        if new_moved:
+            header = (
+                ""
+                if existing
+                else "# Written by aisec upgrade: resources the catalog's modules renamed. Yours from now on;\n# keep them until every copy of the state has been applied with them.\n\n"
+            )
+            atomic_write(moved_file, (existing + header + new_moved.rstrip("\n") + "\n").encode(), 0o644)
+        report["written"] = True
+        if result.needs_attention:
+            raise RenderNeedsAttention(str(folder), result.conflicts, result.unmerged)
+    return report
 
 
 __all__ = ["decide", "parse_spec"]

@@ -90,7 +90,10 @@ def _unquote(value: str | None) -> str:
 
 
 def items(path: Path, kind: str) -> list[Item]:
-    text = path.read_text(encoding="utf-8")
+    return parse_items(path.read_text(encoding="utf-8"), kind)
+
+
+def parse_items(text: str, kind: str) -> list[Item]:
     found = []
     for m in _BLOCK_RE.finditer(text):
         if m.group(1) != kind:

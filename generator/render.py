@@ -16,7 +16,7 @@ import jinja2
 
 from generator import __version__
 from generator.cache import cache_root
-from generator.catalog import Catalog, Module, load_catalog
+from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
 from generator.policy import Controls, KeyPlan, StagePlan, decide
@@ -225,19 +225,50 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
     return args
 
 
-def resolve_modules(spec: Spec, catalog: Catalog, source: str = "spec") -> dict[str, Module]:
-    return {name: catalog.resolve(name, spec.modules.get(name), source) for name in MODULE_NAMES}
+def resolve_modules(
+    spec: Spec, catalog: Catalog, source: str = "spec", pinned: Mapping[str, str] | None = None
+) -> dict[str, Module]:
+    """The version of each module: the newest its constraint allows, or the ``pinned`` one (what an
+    output already uses) while that still satisfies the constraint. `aisec upgrade` moves pins on."""
+    found: dict[str, Module] = {}
+    for name in MODULE_NAMES:
+        constraint = spec.modules.get(name)
+        keep = (pinned or {}).get(name)
+        candidates = [m for m in catalog.modules.get(name, ()) if m.version == keep]
+        if candidates and (constraint is None or satisfies(parse_version(keep or ""), constraint)):
+            found[name] = candidates[0]
+        else:
+            found[name] = catalog.resolve(name, constraint, source)
+    return found
+
+
+def module_source(spec: Spec, module: Module) -> Hcl:
+    """The ``source`` (and, from a registry, ``version``) arguments of a module call."""
+    src = spec.module_source
+    if src.mode == "git":
+        ref = f"modules/{module.name}/v{module.version}"
+        return Hcl(f"source = {string(f'git::{src.git_url}//modules/{module.name}?ref={ref}')}")
+    if src.mode == "registry":
+        return Hcl(
+            f"source  = {string(f'{src.registry}/{module.name}/aws')}\n  version = {string(module.version)}"
+        )
+    return Hcl(f"source = {string(f'./modules/{module.name}')}")
 
 
 def _tags(spec: Spec) -> dict[str, str]:
     return {**spec.tags, "managed-by": "aisec", "aisec-landing": spec.name}
 
 
-def render(spec: Spec, controls: Controls | None = None, catalog: Catalog | None = None) -> dict[str, str]:
+def render(
+    spec: Spec,
+    controls: Controls | None = None,
+    catalog: Catalog | None = None,
+    pinned: Mapping[str, str] | None = None,
+) -> dict[str, str]:
     """Every file of the root module, by relative path. Pure and deterministic."""
     controls = controls or decide(spec)
     catalog = catalog or load_catalog()
-    modules = resolve_modules(spec, catalog)
+    modules = resolve_modules(spec, catalog, pinned=pinned)
     report = compliance_report(controls)
     ctx: dict[str, Any] = {
         "spec": spec,
@@ -250,6 +281,7 @@ def render(spec: Spec, controls: Controls | None = None, catalog: Catalog | None
         "tags": _tags(spec),
         "modules": modules,
         "generator_version": __version__,
+        "source": lambda name: module_source(spec, modules[name]),
         "compliance": report,
         "coverage": coverage_line(report),
         "cost_line": estimate_line(estimate(controls)),
@@ -280,13 +312,13 @@ crash.log
 def _with_modules(files: dict[str, str], modules: Mapping[str, Module], spec: Spec) -> dict[str, str]:
     """The vendored modules, .gitignore, the spec copy and the manifest added to a root module's files."""
     files[".gitignore"] = GITIGNORE
-    for module in modules.values():
+    for module in modules.values() if spec.module_source.mode == "vendored" else ():
         for rel, data in module.files():
             if rel.startswith("examples/"):
                 continue
             files[f"modules/{module.name}/{rel}"] = data.decode("utf-8")
     files[SPEC_COPY] = dump_spec(spec)
-    files[MANIFEST] = manifest_text(files, modules)
+    files[MANIFEST] = manifest_text(files, modules, spec.module_source.mode)
     return dict(sorted(files.items()))
 
 
@@ -351,11 +383,13 @@ def render_small_root(
 ) -> dict[str, str]:
     """A root module beside the landing (state backend, CI roles): the shared versions.tf and
     providers.tf, and ``templates/<folder>/<name>.j2`` for each name."""
+    mods = dict(modules or {})
     ctx = {
         "spec": spec,
         "region": spec.aws.region,
         "tags": _tags(spec),
         "generator_version": __version__,
+        "source": lambda name: module_source(spec, mods[name]),
         **ctx,
     }
     files = {
@@ -367,18 +401,18 @@ def render_small_root(
             files[name] = align(_HCL_ENV.get_template(f"{folder}/{name}.j2").render(ctx))
         else:
             files[name] = _DOC_ENV.get_template(f"{folder}/{name}.j2").render(ctx)
-    return _with_modules(files, modules or {}, spec)
+    return _with_modules(files, mods, spec)
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module]) -> str:
+def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module], source: str = "vendored") -> str:
     manifest = {
         "generator": {"name": "aisec", "version": __version__},
         "modules": {
-            m.name: {"version": m.version, "sha256": m.sha256, "source": "vendored"} for m in modules.values()
+            m.name: {"version": m.version, "sha256": m.sha256, "source": source} for m in modules.values()
         },
         "files": {path: sha256(text) for path, text in sorted(files.items()) if path != MANIFEST},
     }

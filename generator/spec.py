@@ -163,6 +163,11 @@ STATE_KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,1024}$")
 KMS_KEY_REF_RE = re.compile(
     r"^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$"
 )
+GIT_URL_RE = re.compile(
+    r"^(https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+|ssh://git@[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+"
+    r"|file:///[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)$"
+)
+REGISTRY_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?/[A-Za-z0-9_-]{1,64}$")
 CONSTRAINT_RE = re.compile(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*\d+(\.\d+){0,2}\s*$")
 
 
@@ -358,6 +363,26 @@ class Workload(Strict):
         return tuple(s for s in Service if s in chosen)
 
 
+class ModuleSource(Strict):
+    """Where the rendered root module takes the catalog's modules from."""
+
+    mode: Literal["vendored", "git", "registry"] = Field(
+        default="vendored",
+        description="vendored: copied into the output (works offline); git: git::URL//modules/NAME?ref=modules/NAME/vX.Y.Z; "
+        "registry: a private module registry, NAMESPACE/NAME/aws at the exact version.",
+    )
+    git_url: (
+        Annotated[
+            str, _regex(GIT_URL_RE, "an https://, ssh://git@ or file:/// URL of the catalog's repository")
+        ]
+        | None
+    ) = None
+    registry: (
+        Annotated[str, _regex(REGISTRY_RE, "a registry host and namespace such as app.terraform.io/acme")]
+        | None
+    ) = None
+
+
 class State(Strict):
     backend: Literal["local", "s3"] = "local"
     bucket: BucketName | None = None
@@ -426,6 +451,9 @@ class Spec(Strict):
     modules: dict[
         ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]
     ] = Field(default_factory=dict, description="Version constraints per catalog module.")
+    module_source: ModuleSource = Field(
+        default_factory=ModuleSource, description="Where the root module takes the catalog's modules from."
+    )
     state: State = Field(default_factory=State)
     cost: CostAssumptions = Field(
         default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
@@ -501,6 +529,17 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         problems.append(
             Problem(("foundation_refs",), "foundation_refs is only allowed with foundation: existing")
         )
+    source = spec.module_source
+    needed = {"git": "git_url", "registry": "registry"}.get(source.mode)
+    if needed and getattr(source, needed) is None:
+        problems.append(
+            Problem(("module_source", needed), f"required when module_source.mode is {source.mode}")
+        )
+    for field in ("git_url", "registry"):
+        if field != needed and getattr(source, field) is not None:
+            problems.append(
+                Problem(("module_source", field), f"not used with module_source.mode {source.mode}")
+            )
     if spec.state.backend == "s3":
         for field in ("bucket", "key"):
             if getattr(spec.state, field) is None:

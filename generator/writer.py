@@ -69,6 +69,18 @@ def _atomic_write(path: Path, data: bytes) -> None:
     atomic_write(path, data, mode=0o644)  # generated code: readable like any file the user writes
 
 
+def manifest_versions(directory: Path) -> dict[str, str]:
+    """The module versions the last render into ``directory`` used (empty when there was none)."""
+    path = directory / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return {str(k): str(v["version"]) for k, v in data.get("modules", {}).items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise WorkError(
+            f"{path}: the manifest is damaged; re-render into an empty folder or restore it"
+        ) from None
+
+
 def read_manifest(directory: Path) -> dict[str, str] | None:
     """File hashes recorded by the last render into ``directory``, or None when there was none."""
     path = directory / MANIFEST

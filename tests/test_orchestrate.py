@@ -15,6 +15,7 @@ import pexpect
 import pytest
 
 from generator import core, orchestrate
+from generator.offline import workspace
 from generator.orchestrate import Fingerprint
 from generator.runner import PythonTerraformRunner, find_binary
 from generator.verify import plain_env
@@ -276,3 +277,25 @@ def test_an_empty_plan_is_not_saved(landing: Path) -> None:
     assert data["changes"] == [] and data["plan_file"] is None
     nothing = run_aisec("apply", str(landing), "--offline", "--auto-approve")
     assert nothing.returncode == 1 and "no saved plan" in nothing.stderr
+
+
+def test_with_a_provider_mirror_terraform_works_in_the_folder(landing: Path) -> None:
+    """Without --offline, Terraform runs in the user's folder, as against AWS. A CLI configuration
+    with a filesystem mirror (here: the stand-in's) is how such a machine installs the provider."""
+    tf = PythonTerraformRunner(find_binary(plain_env()))
+    mirror = workspace.prepare(tf.binary.platform).cli_config
+    env = aisec_env(TF_CLI_CONFIG_FILE=str(mirror))
+    plan = json.loads(_ok(run_aisec("plan", str(landing), "--json", env=env)).stdout)
+    assert not plan["rehearsal"] and plan["plan_json"] is None  # the plan's values stay in memory
+    saved = landing / ".aisec-plan"
+    assert Path(plan["plan_file"]) == saved / "tfplan"
+    assert (saved.stat().st_mode & 0o777, (saved / "tfplan").stat().st_mode & 0o777) == (0o700, 0o600)
+    assert sorted(p.name for p in saved.iterdir()) == ["plan-record.json", "tfplan"]
+    assert ".aisec-plan/" in (landing / ".gitignore").read_text()
+    _ok(run_aisec("apply", str(landing), "--auto-approve", env=env))
+    assert (landing / "terraform.tfstate").is_file() and not saved.exists()
+    assert run_aisec("drift", str(landing), env=env).returncode == 0
+    # a rehearsal plan is not this folder's plan, and the other way round
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    proc = run_aisec("apply", str(landing), "--auto-approve", env=env)
+    assert proc.returncode == 1 and "no saved plan" in proc.stderr
