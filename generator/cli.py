@@ -456,7 +456,10 @@ def plan(
     as_json: JsonOpt = False,
 ) -> None:
     """init, plan and a security review of the plan; the plan is saved for `aisec apply`."""
-    outcome = orchestrate.plan(directory, offline=offline, destroy=destroy, allow=allow or ())
+    with runview.PlanProgress(err) as progress:
+        outcome = orchestrate.plan(
+            directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress
+        )
     if as_json:
         _print_json(outcome.as_dict())
         return
@@ -485,7 +488,8 @@ def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveO
 @app.command()
 def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
     """Does the infrastructure still match the code? Exit 0 no drift, 2 drift, 1 error. Changes nothing."""
-    outcome = orchestrate.drift(directory, offline=offline)
+    with runview.PlanProgress(err) as progress:
+        outcome = orchestrate.drift(directory, offline=offline, on_event=progress)
     if as_json:
         _print_json(outcome.as_dict())
     else:
@@ -498,7 +502,10 @@ def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = Fal
 def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = None,
             auto_approve: ApproveOpt = False, as_json: JsonOpt = False) -> None:  # fmt: skip
     """Plan the destruction of everything, review it, confirm, apply. Protected resources need naming."""
-    outcome = orchestrate.plan(directory, offline=offline, destroy=True, allow=allow or ())
+    with runview.PlanProgress(err) as progress:
+        outcome = orchestrate.plan(
+            directory, offline=offline, destroy=True, allow=allow or (), on_event=progress
+        )
     runview.print_review(err, outcome.review, str(directory), outcome.workspace.rehearsal)
     if not outcome.review.has_changes:
         return

@@ -109,3 +109,40 @@ class ApplyProgress:
                     "[yellow]Interrupt: Terraform finishes the operations in flight, records them in the "
                     "state and stops.[/]"
                 )
+
+
+class PlanProgress:
+    """Event sink for a plan: at a terminal, a spinner naming what Terraform reads or plans (against
+    AWS a refresh of a landing takes minutes); elsewhere silent, the review follows."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.status = console.status("terraform plan: starting") if console.is_terminal else None
+        self.refreshed = 0
+
+    def __enter__(self) -> PlanProgress:
+        if self.status is not None:
+            self.status.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def __call__(self, event: Event) -> None:
+        kind = event.get("type")
+        address = str(((event.get("hook") or {}).get("resource") or {}).get("addr", ""))
+        if kind == "refresh_complete":
+            self.refreshed += 1
+        if self.status is None:
+            return
+        if kind == "refresh_start":
+            self.status.update(f"terraform plan: reading {address} ({self.refreshed} read)")
+        elif kind == "planned_change":
+            change = event.get("change") or {}
+            target = str((change.get("resource") or {}).get("addr", address))
+            self.status.update(f"terraform plan: {change.get('action', 'planning')} {target}")
+        elif kind == "aisec_interrupt":
+            self.console.print("[yellow]Interrupt: Terraform stops planning; nothing is saved or changed.[/]")

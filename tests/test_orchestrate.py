@@ -299,3 +299,17 @@ def test_with_a_provider_mirror_terraform_works_in_the_folder(landing: Path) -> 
     _ok(run_aisec("plan", str(landing), "--offline"))
     proc = run_aisec("apply", str(landing), "--auto-approve", env=env)
     assert proc.returncode == 1 and "no saved plan" in proc.stderr
+
+
+def test_plan_shows_progress_at_a_terminal(landing: Path) -> None:
+    child = pexpect.spawn(
+        sys.executable, ["-m", "generator", "plan", str(landing), "--offline"],
+        cwd=str(REPO), env=aisec_env(), encoding="utf-8", timeout=120,
+    )  # fmt: skip
+    child.expect("terraform plan: ")  # the spinner line, naming what Terraform works on
+    child.expect(r"Plan: \d+ to add")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    quiet = _ok(run_aisec("plan", str(landing), "--offline"))  # not a terminal: no spinner in logs
+    assert "terraform plan: " not in quiet.stderr + quiet.stdout
