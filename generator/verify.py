@@ -1,5 +1,5 @@
-"""`aisec validate` and `aisec plan --offline`: the real terraform binary on a root module,
-with the real AWS provider when it can be installed and the offline stand-in otherwise.
+"""`aisec validate`: the real terraform binary on a root module, with the real AWS provider when
+it can be installed and the offline stand-in otherwise. (Plans and applies: orchestrate.py.)
 
 Terraform always works on a copy in aisec's cache folder, so the user's directory (and its
 `.terraform.lock.hcl`) is never modified.
@@ -7,14 +7,13 @@ Terraform always works on a copy in aisec's cache folder, so the user's director
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.cache import cache_root
-from generator.errors import UserInputError, WorkError
+from generator.errors import UserInputError
 from generator.offline import workspace
 from generator.offline.schema import load as load_schema
 from generator.runner import (
@@ -63,22 +62,6 @@ class ValidateReport:
             "unformatted": self.unformatted,
             "diagnostics": [d.__dict__ for d in self.diagnostics],
         }
-
-
-@dataclass
-class PlanReport:
-    directory: str
-    rehearsal: bool
-    add: int
-    change: int
-    destroy: int
-    replace: int
-    plan_file: str
-    plan_json: str
-    changes: list[dict[str, Any]]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
 
 
 def root_module(directory: str | Path) -> Path:
@@ -165,58 +148,3 @@ def _validate_in(tf: PythonTerraformRunner, work: Path, env: dict[str, str], rep
         report.diagnostics.append(
             Diagnostic("error", "terraform validate failed", result.stderr.strip()[:500])
         )
-
-
-def summarize_plan(plan: dict[str, Any]) -> dict[str, Any]:
-    counts = {"add": 0, "change": 0, "destroy": 0, "replace": 0}
-    changes = []
-    for rc in plan.get("resource_changes", []):
-        actions = rc.get("change", {}).get("actions", [])
-        if actions == ["no-op"] or actions == ["read"]:
-            continue
-        if "create" in actions and "delete" in actions:
-            counts["replace"] += 1
-            counts["add"] += 1
-            counts["destroy"] += 1
-        elif "create" in actions:
-            counts["add"] += 1
-        elif "delete" in actions:
-            counts["destroy"] += 1
-        elif "update" in actions:
-            counts["change"] += 1
-        changes.append({"address": rc["address"], "type": rc["type"], "actions": actions})
-    return {**counts, "changes": changes}
-
-
-def plan_offline(directory: str | Path) -> PlanReport:
-    source = root_module(directory)
-    _, tf = _tool()
-    work, env, init = _init_offline(tf, source)
-    if not init.ok:
-        raise WorkError(
-            f"{directory}: terraform init failed",
-            [d.render(str(directory)) for d in parse_text_diagnostics(init.stdout + init.stderr)],
-        )
-    plan = tf.run("plan", "-input=false", "-no-color", "-out=tfplan", cwd=work, env=env)
-    if not plan.ok:
-        raise WorkError(
-            f"{directory}: terraform plan failed",
-            [d.render(str(directory)) for d in parse_text_diagnostics(plan.stdout + plan.stderr)],
-        )
-    show = tf.run("show", "-json", "tfplan", cwd=work, env=env)
-    if not show.ok:
-        raise WorkError(f"{directory}: terraform show failed", [show.stderr.strip()[:500]])
-    plan_json = work / "plan.json"
-    plan_json.write_text(show.stdout)
-    summary = summarize_plan(json.loads(show.stdout))
-    return PlanReport(
-        directory=str(directory),
-        rehearsal=True,
-        add=summary["add"],
-        change=summary["change"],
-        destroy=summary["destroy"],
-        replace=summary["replace"],
-        plan_file=str(work / "tfplan"),
-        plan_json=str(plan_json),
-        changes=summary["changes"],
-    )
