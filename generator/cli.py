@@ -476,13 +476,20 @@ def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveO
     saved = orchestrate.saved_plan(directory, offline=offline)
     review = Review.from_dict(saved.review)
     runview.print_review(err, review, str(directory), saved.workspace.rehearsal)
-    _confirm(f"Apply these {review.operations} change(s) to {saved.workspace.label}?", auto_approve)
+    question = f"Apply these {review.operations} change(s) to {saved.workspace.label}?"
+    _confirm_and_apply(directory, saved, review, question, "applied {n} change(s)", auto_approve, as_json)
+
+
+def _confirm_and_apply(directory: Path, saved: orchestrate.SavedPlan, review: Review, question: str, done: str,
+                       auto_approve: bool, as_json: bool) -> None:  # fmt: skip
+    """Ask, apply the saved plan with progress, report: the end of `apply` and `destroy`."""
+    _confirm(question, auto_approve)
     with runview.ApplyProgress(err, review.operations) as progress:
         outcome = orchestrate.apply(saved, on_event=progress)
     if as_json:
         _print_json(outcome.as_dict())
         return
-    out.print(f"{directory}: applied {outcome.applied} change(s) in {outcome.seconds:.1f}s.", markup=False)
+    out.print(f"{directory}: {done.format(n=outcome.applied)} in {outcome.seconds:.1f}s.", markup=False)
 
 
 @app.command()
@@ -510,14 +517,9 @@ def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = No
     if not outcome.review.has_changes:
         return
     saved = orchestrate.saved_plan(directory, offline=offline)
-    _confirm(f"Destroy {outcome.review.destroy} resource(s) of {saved.workspace.label}?", auto_approve)
-    with runview.ApplyProgress(err, outcome.review.operations) as progress:
-        applied = orchestrate.apply(saved, on_event=progress)
-    if as_json:
-        _print_json(applied.as_dict())
-        return
-    out.print(
-        f"{directory}: destroyed {applied.applied} resource(s) in {applied.seconds:.1f}s.", markup=False
+    question = f"Destroy {outcome.review.destroy} resource(s) of {saved.workspace.label}?"
+    _confirm_and_apply(
+        directory, saved, outcome.review, question, "destroyed {n} resource(s)", auto_approve, as_json
     )
 
 
