@@ -180,6 +180,15 @@ def archive_path(base: Path, name: str, version: str) -> Path:
     return base / RELEASES_DIR / name / f"{version}.json"
 
 
+def read_lock(base: Path) -> dict[str, dict[str, str]]:
+    """The released versions' content hashes recorded in ``base/catalog.lock.json``, by module."""
+    path = base / LOCK_FILE
+    if not path.is_file():
+        return {}
+    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))["modules"]
+    return data
+
+
 def _load_archive(path: Path, locked: dict[str, dict[str, str]]) -> Module:
     data = json.loads(path.read_text(encoding="utf-8"))
     files = tuple(sorted((str(rel), str(text).encode("utf-8")) for rel, text in data["files"].items()))
@@ -200,8 +209,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
     for meta in sorted(base.glob("*/module.yaml")):
         module = _load_module(meta.parent)
         found.setdefault(module.name, []).append(module)
-    lock_path = base / LOCK_FILE
-    locked = json.loads(lock_path.read_text(encoding="utf-8"))["modules"] if lock_path.is_file() else {}
+    locked = read_lock(base)
     for path in sorted(base.glob(f"{RELEASES_DIR}/*/*.json")):
         live = found.get(path.parent.name, [])
         if any(m.version == path.stem for m in live):

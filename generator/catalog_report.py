@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from generator import catalog
 from generator.catalog import LOCK_FILE, Module, archive_path, archive_text, data_dir, load_catalog
 from generator.errors import UserInputError
 from generator.moduledocs import parse_items, stale_readmes, updated_readme
@@ -93,11 +94,7 @@ def _root(root: Path | None) -> Path:
 
 
 def read_lock(root: Path | None = None) -> dict[str, dict[str, str]]:
-    path = _root(root) / LOCK_FILE
-    if not path.is_file():
-        return {}
-    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))["modules"]
-    return data
+    return catalog.read_lock(_root(root))
 
 
 def write_lock(lock: dict[str, dict[str, str]], root: Path | None = None) -> None:

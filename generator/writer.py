@@ -19,9 +19,10 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import merge3
 
@@ -69,31 +70,30 @@ def _atomic_write(path: Path, data: bytes) -> None:
     atomic_write(path, data, mode=0o644)  # generated code: readable like any file the user writes
 
 
-def manifest_versions(directory: Path) -> dict[str, str]:
-    """The module versions the last render into ``directory`` used (empty when there was none)."""
-    path = directory / MANIFEST
-    try:
-        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        return {str(k): str(v["version"]) for k, v in data.get("modules", {}).items()}
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise WorkError(
-            f"{path}: the manifest is damaged; re-render into an empty folder or restore it"
-        ) from None
-
-
-def read_manifest(directory: Path) -> dict[str, str] | None:
-    """File hashes recorded by the last render into ``directory``, or None when there was none."""
+def _manifest(directory: Path, read: Callable[[dict[str, Any]], dict[str, str]]) -> dict[str, str] | None:
+    """``read`` applied to the manifest of the last render into ``directory``; None when there was none."""
     path = directory / MANIFEST
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        files = data["files"]
-        return {str(k): str(v) for k, v in files.items()}
+        return read(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise WorkError(
             f"{path}: the manifest is damaged; re-render into an empty folder or restore it"
         ) from None
+
+
+def manifest_versions(directory: Path) -> dict[str, str]:
+    """The module versions the last render into ``directory`` used (empty when there was none)."""
+    versions = _manifest(
+        directory, lambda d: {str(k): str(v["version"]) for k, v in d.get("modules", {}).items()}
+    )
+    return versions or {}
+
+
+def read_manifest(directory: Path) -> dict[str, str] | None:
+    """File hashes recorded by the last render into ``directory``, or None when there was none."""
+    return _manifest(directory, lambda d: {str(k): str(v) for k, v in d["files"].items()})
 
 
 def write_spec_file(path: str | Path, text: str, overwrite: bool = False) -> None:
