@@ -560,7 +560,7 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
         branch: str, environment: str, terraform_version: str, install: str | None, force: bool) -> None:  # fmt: skip
     settings: dict[str, Any] = {
         "repo": repo,
-        "root": root or f"infra/{core.spec_name(spec)}",
+        "root": root,  # default infra/NAME
         "branch": branch,
         "environment": environment,
         "terraform_version": terraform_version,

@@ -108,10 +108,6 @@ def bootstrap_state(
     return folder, write(folder, files, force=force)
 
 
-def spec_name(path: str | Path) -> str:
-    return load_spec(path).name
-
-
 @dataclass
 class CiOutcome:
     pipeline: Path
@@ -126,17 +122,19 @@ def ci_files(
 ) -> CiOutcome:  # fmt: skip
     """Write the pipeline file and render the roles' root module for a spec."""
     spec = load_spec(path)
+    settings = {**settings, "root": settings.get("root") or f"infra/{spec.name}"}
     s = ci.CiSettings(platform=platform, spec_path=Path(path).as_posix(), **settings)
     s.check()
     text = ci.github_workflow(spec, s) if platform == "github" else ci.gitlab_pipeline(spec, s)
     target = pipeline or Path(".github/workflows/aisec.yml" if platform == "github" else ".gitlab-ci.yml")
     roles_dir = roles or Path(f"{s.root}-ci-roles")
-    if target.exists() and target.read_text(encoding="utf-8", errors="replace") != text and not force:
+    current = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
+    if current not in (None, text) and not force:
         raise WorkError(f"{target}: exists and differs from what aisec generates; --force overwrites it")
     result = write(roles_dir, ci.ci_roles(spec, s), force=force)
     if result.needs_attention:
         raise RenderNeedsAttention(str(roles_dir), result.conflicts, result.unmerged)
-    written = not (target.exists() and target.read_text(encoding="utf-8", errors="replace") == text)
+    written = current != text
     if written:
         atomic_write(target, text.encode(), 0o644)
     return CiOutcome(target, roles_dir, ci.notes(spec, s), written)
@@ -182,7 +180,7 @@ _CALL_RE = re.compile(r'^module "([A-Za-z0-9_]+)" \{\n\s*source\s*=\s*"[^"]*modu
 
 def _moved_blocks(
     files: dict[str, str], upgrades: dict[str, tuple[Module | None, Module]], catalog: Catalog
-) -> str:
+) -> list[str]:
     """`moved` blocks for the resources the new module versions renamed, for every call of them."""
     blocks = []
     for name, (old, new) in sorted(upgrades.items()):
@@ -199,7 +197,7 @@ def _moved_blocks(
                 blocks.append(
                     f"moved {{\n  from = module.{call}.{before}\n  to   = module.{call}.{after}\n}}\n"
                 )
-    return "\n".join(blocks)
+    return blocks
 
 
 def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | None = None) -> dict[str, Any]:
@@ -228,10 +226,9 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
             if (old is None or parse_version(v) > parse_version(old.version))
             and parse_version(v) <= parse_version(new.version)
         }
-    moved = _moved_blocks(files, upgrades, catalog)
     moved_file = folder / MOVED_FILE
     existing = moved_file.read_text(encoding="utf-8") if moved_file.is_file() else ""
-    new_moved = "\n".join(b for b in moved.split("\n\n") if b.strip() and b.strip() not in existing)
+    new_moved = "\n".join(b for b in _moved_blocks(files, upgrades, catalog) if b.strip() not in existing)
     report = {
         "output": str(directory),
         "upgrades": {

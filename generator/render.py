@@ -336,14 +336,15 @@ def render_state(spec: Spec, folder: str = "STATE-FOLDER", catalog: Catalog | No
         )
     controls = decide(spec)
     catalog = catalog or load_catalog()
-    needed = {"kms", "storage"} if state_key_arn(spec) is None else {"storage"}
+    existing_key = state_key_arn(spec)
+    needed = {"kms", "storage"} if existing_key is None else {"storage"}
     modules = {n: m for n, m in resolve_modules(spec, catalog).items() if n in needed}
     region = spec.state.region or spec.aws.region
     bucket = spec.state.bucket
     log_bucket = bucket[:58].rstrip(".-") + "-logs"
     key: dict[str, Any] | None = None
-    key_ref = Hcl(string(state_key_arn(spec) or ""))
-    if state_key_arn(spec) is None:
+    key_ref = Hcl(string(existing_key or ""))
+    if existing_key is None:
         admins = list(spec.access.admin_principals)
         key = {
             "alias": spec.state.kms_key(spec.name),
