@@ -339,7 +339,7 @@ def compliance_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
     for r in report["regimes"]:
         cov = r["coverage"]
         out.print(f"[bold]{r['title']}[/]: {cov['addressed']}/{cov['total']} addressed ({cov['percent']}%), "
-                  f"{cov['out_of_scope']} out of scope")  # fmt: skip
+                  f"{cov['partly']} partly, {cov['out_of_scope']} out of scope")  # fmt: skip
         table = Table("requirement", "status", "controls", "resources", box=None, pad_edge=False)
         for q in r["requirements"]:
             resources = sum(len(c["resources"]) for c in q["controls"])

@@ -37,6 +37,7 @@ class Requirement:
     title: str
     families: tuple[str, ...] = ()
     out_of_scope: str | None = None
+    rests_on: tuple[str, ...] = ()  # reports.compliance.PREREQUISITES
 
 
 def _load_requirements() -> dict[Regime, tuple[str, tuple[Requirement, ...]]]:
@@ -46,7 +47,12 @@ def _load_requirements() -> dict[Regime, tuple[str, tuple[Requirement, ...]]]:
         entry = raw["regimes"][regime.value]
         reqs = tuple(
             Requirement(
-                regime, str(r["id"]), str(r["title"]), tuple(r.get("families", ())), r.get("out_of_scope")
+                regime,
+                str(r["id"]),
+                str(r["title"]),
+                tuple(r.get("families", ())),
+                r.get("out_of_scope"),
+                tuple(r.get("rests_on", ())),
             )
             for r in entry["requirements"]
         )
@@ -179,12 +185,15 @@ class Persona:
     reads: tuple[str, ...]  # bucket domains read
     writes: tuple[str, ...]  # bucket domains written
     service: str | None = None
+    # The service runs the role from its own network, not the VPC (Bedrock knowledge-base ingestion
+    # reads S3 from Bedrock's network): the network perimeter names it as an exception.
+    outside_vpc: bool = False
 
 
 PERSONAS: Mapping[str, Persona] = MappingProxyType({
     "ds": Persona("ds", "data scientists", True, ("datasets",), ("artifacts",)),
     "pipeline": Persona("pipeline", "training and processing jobs", False, ("datasets",), ("artifacts",), "sagemaker.amazonaws.com"),
-    "ingest": Persona("pipeline", "knowledge-base ingestion", False, ("datasets",), (), "bedrock.amazonaws.com"),
+    "ingest": Persona("pipeline", "knowledge-base ingestion", False, ("datasets",), (), "bedrock.amazonaws.com", outside_vpc=True),
     "serving": Persona("serving", "model serving", False, ("artifacts",), (), "sagemaker.amazonaws.com"),
     "app": Persona("serving", "the RAG application", False, ("artifacts",), (), "lambda.amazonaws.com"),
     "notebook": Persona("notebook", "notebook instances", False, ("datasets",), ("artifacts",), "sagemaker.amazonaws.com"),
@@ -198,11 +207,36 @@ PERSONAS_BY_TYPE: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType(
         WorkloadType.NOTEBOOK: ("ds", "notebook"),
     }
 )
-# In prod, people see model artifacts only, read-only (IAM-5).
+# In prod, people see model artifacts only, read-only, and only what the pipeline promoted (IAM-5).
 PROD_HUMAN_READS: tuple[str, ...] = ("artifacts",)
+PROMOTED_PREFIX = "approved/"
 
 BUCKET_DOMAINS: tuple[str, ...] = ("datasets", "artifacts")
 KEY_DOMAINS: tuple[str, ...] = ("datasets", "artifacts", "logs")
+
+# --- the data perimeter (bar 22-27): who may touch the data, from where, through what ---
+ROLE_PATH = "/aisec/"  # the iam module's path for stage roles
+# Macie reads buckets (and decrypts through S3) with its service-linked role.
+MACIE_ROLE = "arn:aws:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+# The apply role `aisec ci` renders (generator/ci.py): the default deployer.
+CI_APPLY_ROLE = "arn:aws:iam::{account}:role/aisec-deploy/{name}-aisec-apply"
+# The root user: the last way back into a key or bucket policy when every named role is gone.
+ROOT_USER = "arn:aws:iam::{account}:root"
+# EC2 attaches encrypted volumes with this AWS-owned role from AWS's network (AWS data perimeter
+# guidance names it as a network-perimeter exception for KMS keys).
+EC2_INFRASTRUCTURE = "arn:aws:iam::*:role/aws:ec2-infrastructure"
+# kms:ViaService per service: key users use keys only through the services that need them (bar 24).
+VIA_SERVICE: Mapping[Service, str] = MappingProxyType(
+    {Service.S3: "s3", Service.SAGEMAKER: "sagemaker", Service.BEDROCK: "bedrock"}
+)
+# IAM Identity Center creates one role per permission set and account, under this path, named
+# AWSReservedSSO_<permission set>_<random>; older accounts have a region segment in the path.
+SSO_ROLE_PATTERNS = (
+    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{name}_*",
+    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{name}_*",
+)
+# Session tags people may set when they assume a role (bar 27: TagSession limited by aws:TagKeys).
+SESSION_TAG_KEYS: tuple[str, ...] = ("aisec-requester", "aisec-ticket")
 
 
 # =========================================================================== the result
@@ -222,6 +256,22 @@ class ServiceUse:
 
 
 @dataclass(frozen=True)
+class Perimeter:
+    """Who may touch a key's or a bucket's data, and from where (bar 22, 23, 30).
+
+    Each tuple is a list of aws:PrincipalArn patterns that a Deny statement excepts; AWS service
+    principals are always excepted (aws:PrincipalIsAWSService), and a principal's own requests
+    made through an AWS service pass the network perimeter (aws:ViaAWSService).
+    """
+
+    principals: tuple[str, ...] | None  # may use, read or write the data; None: no use perimeter
+    managers: tuple[str, ...]  # may change the policy: deployers, break-glass, the root user
+    lifecycle: tuple[str, ...]  # may disable or delete (keys): deployers for data, break-glass for audit
+    vpc_ids: tuple[str, ...] = ()  # network perimeter; empty: off
+    network_exempt: tuple[str, ...] = ()  # principals that reach the data from AWS's network
+
+
+@dataclass(frozen=True)
 class KeyPlan:
     domain: str
     alias: str
@@ -231,6 +281,8 @@ class KeyPlan:
     user_personas: tuple[str, ...] = ()
     macie_reads: bool = False
     service_uses: tuple[ServiceUse, ...] = ()
+    via_services: tuple[str, ...] = ()  # kms:ViaService values users and readers are held to
+    perimeter: Perimeter | None = None
 
 
 @dataclass(frozen=True)
@@ -238,6 +290,9 @@ class BucketPlan:
     domain: str
     name: str
     log_prefix: str
+    perimeter: Perimeter | None = None
+    # principal ARN -> the only key prefix it may read (people in prod: promoted artifacts only)
+    prefix_readers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +308,11 @@ class RolePlan:
     pass_roles: tuple[str, ...] = ()
     bedrock: bool = False
     ecr: bool = False
+    arn: str = ""
+    read_prefix: str = ""  # objects readable only under this prefix ("" = the whole bucket)
+    outside_vpc: bool = False
+    trusted: tuple[str, ...] = ()  # people: aws:PrincipalArn patterns allowed to assume the role
+    source_arns: tuple[str, ...] = ()  # services: aws:SourceArn patterns of the landing's resources
 
 
 @dataclass(frozen=True)
@@ -292,6 +352,22 @@ class FoundationPlan:
 
 
 @dataclass(frozen=True)
+class AccessPlan:
+    """The named exceptions of every perimeter (bar 22, 27, 30)."""
+
+    deployers: tuple[str, ...]
+    break_glass: tuple[str, ...]
+    root_user: str
+    macie_role: str
+    vpc_ids: tuple[str, ...]  # the network perimeter's VPC (empty when the spec turns it off)
+    image_accounts: tuple[str, ...]
+
+    @property
+    def managers(self) -> tuple[str, ...]:
+        return (*self.deployers, *self.break_glass, self.root_user)
+
+
+@dataclass(frozen=True)
 class Decision:
     topic: str
     value: str
@@ -304,6 +380,7 @@ class Controls:
     retention_days: int
     rotation_days: int
     interface_endpoints: tuple[str, ...]
+    access: AccessPlan
     foundation: FoundationPlan | None
     workloads: tuple[WorkloadPlan, ...]
     controls: tuple[Control, ...]
@@ -349,7 +426,44 @@ def _logs_service_use(region: str, account: str, log_group_pattern: str) -> Serv
     )
 
 
-def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
+def _access(spec: Spec) -> AccessPlan:
+    account = spec.aws.account_id
+    return AccessPlan(
+        deployers=tuple(spec.access.deployers) or (CI_APPLY_ROLE.format(account=account, name=spec.name),),
+        break_glass=tuple(spec.access.break_glass),
+        root_user=ROOT_USER.format(account=account),
+        macie_role=MACIE_ROLE.format(account=account),
+        vpc_ids=(spec.network.vpc_id,) if spec.network.perimeter else (),
+        image_accounts=tuple(spec.network.image_accounts),
+    )
+
+
+def _people(spec: Spec, stage: Stage) -> tuple[str, ...]:
+    """aws:PrincipalArn patterns of who may assume a stage's people's roles (bar 27)."""
+    account = spec.aws.account_id
+    refs = spec.access.people.get(stage) or [f"{spec.name}-{stage.value}"]
+    out: list[str] = []
+    for ref in refs:
+        if ref.startswith("arn:"):
+            out.append(ref)
+        else:
+            out += [p.format(account=account, name=ref) for p in SSO_ROLE_PATTERNS]
+    return tuple(out)
+
+
+def _source_arns(spec: Spec, service: str, prefix: str) -> tuple[str, ...]:
+    """The landing's resources a service may act for when it assumes a stage role (confused deputy)."""
+    region, account = spec.aws.region, spec.aws.account_id
+    return {
+        # Jobs, models and notebooks are named after the stage: <prefix>-...
+        "sagemaker.amazonaws.com": (f"arn:aws:sagemaker:{region}:{account}:*/{prefix}-*",),
+        "lambda.amazonaws.com": (f"arn:aws:lambda:{region}:{account}:function:{prefix}-*",),
+        # Knowledge-base ids are chosen by Bedrock, so the account's knowledge bases.
+        "bedrock.amazonaws.com": (f"arn:aws:bedrock:{region}:{account}:knowledge-base/*",),
+    }[service]
+
+
+def _foundation(spec: Spec, rotation: int, access: AccessPlan) -> FoundationPlan:
     name, account, region = spec.name, spec.aws.account_id, spec.aws.region
     trail_name = f"{name}-trail"
     trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
@@ -360,6 +474,12 @@ def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
         description=f"aisec {name}: CloudTrail, audit log groups, security alerts and Macie results",
         rotation_days=rotation,
         deletion_window_days=DELETION_WINDOW_DAYS[None],
+        # Only break-glass may disable or delete the audit key: disabling it would blind the trail.
+        perimeter=Perimeter(
+            principals=None,
+            managers=access.managers,
+            lifecycle=(*access.break_glass, access.root_user),
+        ),
         service_uses=(
             _logs_service_use(region, account, f"/aisec/{name}/*"),
             ServiceUse(
@@ -421,7 +541,7 @@ def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
     )
 
 
-def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
+def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: AccessPlan) -> StagePlan:
     name, account, region = spec.name, spec.aws.account_id, spec.aws.region
     prefix = f"{name}-{wl.name}-{stage.value}"
     services = wl.effective_services
@@ -429,13 +549,14 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
     roles: list[RolePlan] = []
     for key in PERSONAS_BY_TYPE[wl.type]:
         persona = PERSONAS[key]
-        reads, writes = persona.reads, persona.writes
+        reads, writes, read_prefix = persona.reads, persona.writes, ""
         if persona.human and stage is Stage.PROD:
-            reads, writes = PROD_HUMAN_READS, ()
+            reads, writes, read_prefix = PROD_HUMAN_READS, (), PROMOTED_PREFIX
+        role_name = f"{prefix}-{persona.key}"
         roles.append(
             RolePlan(
                 persona=persona.key,
-                name=f"{prefix}-{persona.key}",
+                name=role_name,
                 description=f"{wl.name} {stage.value}: {persona.title}",
                 human=persona.human,
                 service=persona.service,
@@ -444,6 +565,11 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
                 keys=tuple(d for d in BUCKET_DOMAINS if d in reads or d in writes),
                 bedrock=Service.BEDROCK in services and not persona.human,
                 ecr=Service.ECR in services and not persona.human,
+                arn=f"arn:aws:iam::{account}:role{ROLE_PATH}{role_name}",
+                read_prefix=read_prefix,
+                outside_vpc=persona.outside_vpc,
+                trusted=_people(spec, stage) if persona.human else (),
+                source_arns=_source_arns(spec, persona.service, prefix) if persona.service else (),
             )
         )
     services_roles = tuple(r.persona for r in roles if r.service == "sagemaker.amazonaws.com")
@@ -451,24 +577,48 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
         replace(r, pass_roles=services_roles) if r.human and stage is not Stage.PROD else r for r in roles
     ]
     sensitive = wl.data.sensitivity.rank >= Sensitivity.CONFIDENTIAL.rank
-    keys = tuple(
-        KeyPlan(
-            domain=domain,
-            alias=f"alias/aisec/{name}/{wl.name}/{stage.value}/{domain}",
-            description=f"aisec {name}: {wl.name} {stage.value} {domain}",
-            rotation_days=rotation,
-            deletion_window_days=DELETION_WINDOW_DAYS[stage],
-            user_personas=tuple(r.persona for r in roles if domain in r.keys),
-            macie_reads=sensitive and domain in BUCKET_DOMAINS,
-            service_uses=(_logs_service_use(region, account, log_group),) if domain == "logs" else (),
+    vpc_ids = access.vpc_ids if sensitive else ()
+    exempt = (*access.break_glass, access.macie_role)
+    outside = tuple(r.arn for r in roles if r.outside_vpc)
+
+    def perimeter(domain: str, users: tuple[str, ...], infrastructure: tuple[str, ...]) -> Perimeter:
+        return Perimeter(
+            principals=(*users, *exempt) if domain in BUCKET_DOMAINS else (*users, *access.break_glass),
+            managers=access.managers,
+            lifecycle=access.managers,
+            vpc_ids=vpc_ids,
+            network_exempt=(*outside, *exempt, *infrastructure),
         )
-        for domain in KEY_DOMAINS
-    )
+
+    via = tuple(f"{VIA_SERVICE[s]}.{region}.amazonaws.com" for s in services if s in VIA_SERVICE)
+    keys = []
+    for domain in KEY_DOMAINS:
+        users = tuple(r for r in roles if domain in r.keys)
+        keys.append(
+            KeyPlan(
+                domain=domain,
+                alias=f"alias/aisec/{name}/{wl.name}/{stage.value}/{domain}",
+                description=f"aisec {name}: {wl.name} {stage.value} {domain}",
+                rotation_days=rotation,
+                deletion_window_days=DELETION_WINDOW_DAYS[stage],
+                user_personas=tuple(r.persona for r in users),
+                macie_reads=sensitive and domain in BUCKET_DOMAINS,
+                service_uses=(_logs_service_use(region, account, log_group),) if domain == "logs" else (),
+                via_services=via if domain in BUCKET_DOMAINS else (),
+                perimeter=perimeter(domain, tuple(r.arn for r in users), (EC2_INFRASTRUCTURE,)),
+            )
+        )
     buckets = tuple(
         BucketPlan(
             domain,
             bucket_name(name, wl.name, stage.value, domain, account),
             f"{wl.name}/{stage.value}/{domain}/",
+            perimeter=perimeter(
+                domain, tuple(r.arn for r in roles if domain in r.reads or domain in r.writes), ()
+            ),
+            prefix_readers=tuple(
+                (r.arn, r.read_prefix) for r in roles if r.read_prefix and domain in r.reads
+            ),
         )
         for domain in BUCKET_DOMAINS
     )
@@ -480,7 +630,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
         stage=stage,
         ident=ident(wl.name, stage.value),
         prefix=prefix,
-        keys=keys,
+        keys=tuple(keys),
         buckets=buckets,
         roles=tuple(roles),
         log_group=log_group,
@@ -493,18 +643,19 @@ def decide(spec: Spec) -> Controls:
     regimes = spec.regimes
     retention = _strictest(RETENTION_DAYS, regimes, longest=True)
     rotation = _strictest(ROTATION_DAYS, regimes, longest=False)
+    access = _access(spec)
     workloads = tuple(
         WorkloadPlan(
             workload=wl,
             ident=ident(wl.name),
             services=wl.effective_services,
-            stages=tuple(_stage(spec, wl, st, rotation) for st in Stage if st in wl.stages),
+            stages=tuple(_stage(spec, wl, st, rotation, access) for st in Stage if st in wl.stages),
         )
         for wl in spec.workloads
     )
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
-    foundation = _foundation(spec, rotation) if spec.creates_foundation else None
+    foundation = _foundation(spec, rotation, access) if spec.creates_foundation else None
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
     needs = {
@@ -533,6 +684,7 @@ def decide(spec: Spec) -> Controls:
         retention_days=retention,
         rotation_days=rotation,
         interface_endpoints=endpoints,
+        access=access,
         foundation=foundation,
         workloads=workloads,
         controls=applied,

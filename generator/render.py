@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -17,9 +18,9 @@ import jinja2
 from generator import __version__
 from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
-from generator.errors import UserInputError
+from generator.errors import SpecError, UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
-from generator.policy import Controls, KeyPlan, StagePlan, decide
+from generator.policy import SESSION_TAG_KEYS, Controls, KeyPlan, Perimeter, StagePlan, decide
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
@@ -90,6 +91,22 @@ def _ref(module: str, output: str, key: str | None = None) -> Hcl:
     return Hcl(expr + (f"[{string(key)}]" if key is not None else ""))
 
 
+def _perimeter_args(
+    p: Perimeter, key: bool, prefix_readers: tuple[tuple[str, str], ...] = ()
+) -> dict[str, Any]:
+    """The storage and kms modules' `perimeter` input: the key one also names managers."""
+    args: dict[str, Any] = {}
+    if p.principals is not None:
+        args["principals"] = list(p.principals)
+    if key:
+        args.update(managers=list(p.managers), lifecycle=list(p.lifecycle))
+    if p.vpc_ids:
+        args.update(vpc_ids=list(p.vpc_ids), network_exempt=list(p.network_exempt))
+    if prefix_readers:
+        args["prefix_readers"] = dict(prefix_readers)
+    return args
+
+
 def _key_args(key: KeyPlan, stage: StagePlan | None, controls: Controls) -> dict[str, Any]:
     args: dict[str, Any] = {
         "alias": key.alias,
@@ -102,6 +119,10 @@ def _key_args(key: KeyPlan, stage: StagePlan | None, controls: Controls) -> dict
         args["users"] = [_ref(f"{stage.ident}_iam", "role_arns", p) for p in key.user_personas]
     if key.macie_reads:
         args["readers"] = [_ref("macie", "service_role_arn")]
+    if key.via_services:
+        args["via_services"] = list(key.via_services)
+    if key.perimeter is not None:
+        args["perimeter"] = _perimeter_args(key.perimeter, key=True)
     if key.service_uses:
         args["service_users"] = [
             {
@@ -132,6 +153,11 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
                 if controls.foundation is not None
                 else controls.access_log_bucket,
                 "access_log_prefix": b.log_prefix,
+                **(
+                    {"perimeter": _perimeter_args(b.perimeter, key=False, prefix_readers=b.prefix_readers)}
+                    if b.perimeter is not None
+                    else {}
+                ),
             }
             for b in stage.buckets
         },
@@ -146,12 +172,18 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
                 **({"pass_roles": list(r.pass_roles)} if r.pass_roles else {}),
                 **({"bedrock_invoke": True} if r.bedrock else {}),
                 **({"ecr_pull": True} if r.ecr else {}),
+                **({"read_prefix": r.read_prefix} if r.read_prefix else {}),
+                **({"trusted_principals": list(r.trusted)} if r.trusted else {}),
+                **({"source_arns": list(r.source_arns)} if r.source_arns else {}),
             }
             for r in stage.roles
         },
+        # The logs key goes to nobody: CloudWatch Logs uses it as itself (bar 24).
         "role_keys": {
-            r.persona: [_ref(kms_ref, "key_arns", d) for d in (*r.keys, "logs")] for r in stage.roles
+            r.persona: [_ref(kms_ref, "key_arns", d) for d in r.keys] for r in stage.roles if r.keys
         },
+        "via_services": list(next(k.via_services for k in stage.keys if k.via_services)),
+        "session_tag_keys": list(SESSION_TAG_KEYS) if any(r.human for r in stage.roles) else [],
         "key_aliases": [k.alias for k in stage.keys],
     }
 
@@ -185,7 +217,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
     args.update(
         audit_keys={"audit": _key_args(f.audit_key, None, controls)},
         buckets={
-            "access_logs": {"name": f.access_log_bucket, "access_log_target": True},
+            "access_logs": {
+                "name": f.access_log_bucket,
+                "access_log_target": True,
+                "access_log_source_arns": [f"arn:aws:s3:::{spec.name}-*"],
+            },
             "trail": {
                 "name": f.trail_bucket,
                 "kms_key_arn": audit_key,
@@ -220,25 +256,49 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "subnet_ids": list(spec.network.subnet_ids),
             "route_table_ids": list(spec.network.route_table_ids),
             "interface_services": list(controls.interface_endpoints),
+            "image_accounts": list(controls.access.image_accounts),
         },
     )
     return args
+
+
+# The oldest version of each module whose interface takes what this generator renders: older ones
+# lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
+# iam trusted_principals/kms_via_services, privatelink image_accounts). Terraform would refuse the
+# unknown arguments, or worse, drop unknown object attributes and the protection with them.
+RENDERS_WITH: Mapping[str, str] = MappingProxyType(
+    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.0.0", "privatelink": "1.1.0"}
+)
 
 
 def resolve_modules(
     spec: Spec, catalog: Catalog, source: str = "spec", pinned: Mapping[str, str] | None = None
 ) -> dict[str, Module]:
     """The version of each module: the newest its constraint allows, or the ``pinned`` one (what an
-    output already uses) while that still satisfies the constraint. `aisec upgrade` moves pins on."""
+    output already uses) while that still satisfies the constraint. `aisec upgrade` moves pins on.
+    Versions older than :data:`RENDERS_WITH` are never chosen (a pin on one moves forward)."""
     found: dict[str, Module] = {}
     for name in MODULE_NAMES:
         constraint = spec.modules.get(name)
+        floor = RENDERS_WITH.get(name, "0.0.0")
+        usable = ">= " + floor
         keep = (pinned or {}).get(name)
         candidates = [m for m in catalog.modules.get(name, ()) if m.version == keep]
-        if candidates and (constraint is None or satisfies(parse_version(keep or ""), constraint)):
+        if (
+            candidates
+            and satisfies(parse_version(keep or ""), usable)
+            and (constraint is None or satisfies(parse_version(keep or ""), constraint))
+        ):
             found[name] = candidates[0]
-        else:
-            found[name] = catalog.resolve(name, constraint, source)
+            continue
+        try:
+            found[name] = catalog.resolve(name, f"{constraint}, {usable}" if constraint else usable, source)
+        except SpecError:
+            catalog.resolve(name, constraint, source)  # no version at all: that message
+            raise SpecError(
+                f"{source}: modules.{name}: {constraint!r} allows only versions older than {floor}, which lack "
+                f"inputs this aisec renders (the data perimeter); allow {floor} or newer"
+            ) from None
     return found
 
 

@@ -138,6 +138,13 @@ DEFAULT_SERVICES: dict[WorkloadType, tuple[Service, ...]] = {
     WorkloadType.NOTEBOOK: (Service.SAGEMAKER, Service.S3),
 }
 
+# Workload types with a role people assume (policy.PERSONAS_BY_TYPE; a test keeps the two in step).
+TYPES_WITH_PEOPLE = frozenset(
+    {WorkloadType.TRAINING, WorkloadType.INFERENCE, WorkloadType.RAG, WorkloadType.NOTEBOOK}
+)
+# Data people may read outside production only when de-identified, tokenized or synthetic.
+NONPROD_GUARDED = frozenset({DataCategory.PHI, DataCategory.CARDHOLDER})
+
 # Bucket name prefixes S3 reserves (general purpose bucket naming rules).
 RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 
@@ -151,6 +158,10 @@ BUCKET_DOMAIN_MAX = 9  # "artifacts"
 SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
 ACCOUNT_RE = re.compile(r"^\d{12}$")
 ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$")
+HUMAN_ARN_RE = re.compile(
+    r"^arn:aws:iam::(\d{12}):(?:role|user)/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$"
+)
+PERMISSION_SET_RE = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,32}$")
 SNS_ARN_RE = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -237,6 +248,14 @@ RoleArn = Annotated[
     str, _regex(ROLE_ARN_RE, "an IAM role ARN such as arn:aws:iam::111122223333:role/PlatformAdmin")
 ]
 Email = Annotated[str, _regex(EMAIL_RE, "an e-mail address")]
+PersonRef = Annotated[
+    str,
+    _regex(
+        re.compile(f"{PERMISSION_SET_RE.pattern}|{HUMAN_ARN_RE.pattern}"),
+        "an IAM Identity Center permission set name (1-32 of letters, digits and + = , . @ _ -) "
+        "or an IAM role or user ARN",
+    ),
+]
 VpcId = Annotated[str, _regex(VPC_RE, "a VPC id such as vpc-0a1b2c3d4e5f60718")]
 SubnetId = Annotated[str, _regex(SUBNET_RE, "a subnet id such as subnet-0a1b2c3d4e5f60718")]
 RouteTableId = Annotated[str, _regex(RTB_RE, "a route table id such as rtb-0a1b2c3d4e5f60718")]
@@ -284,6 +303,18 @@ class Network(Strict):
     route_table_ids: list[RouteTableId] = Field(
         min_length=1, description="Route tables of those subnets, for the S3 gateway endpoint."
     )
+    perimeter: bool = Field(
+        default=True,
+        description="Network perimeter: confidential and restricted data (keys and buckets) answers only "
+        "requests from this VPC or made by AWS services on a principal's behalf. Turn off only while "
+        "people have no in-VPC tooling yet; COMPLIANCE.md then says the data is reachable from anywhere "
+        "with valid credentials.",
+    )
+    image_accounts: list[AccountId] = Field(
+        default_factory=list,
+        description="Other AWS accounts whose ECR images the workloads pull through the endpoints "
+        "(e.g. the regional account of SageMaker's prebuilt images); by default only this account's.",
+    )
 
     @field_validator("subnet_ids", "route_table_ids")
     @classmethod
@@ -310,6 +341,33 @@ class Access(Strict):
         default=HumanAccess.SSO,
         description="How people reach their roles: IAM Identity Center (sso) or IAM with MFA.",
     )
+    people: dict[Stage, list[PersonRef]] = Field(
+        default_factory=dict,
+        description="Who may assume the people's roles of each stage: IAM Identity Center permission set "
+        "names (with sso) or IAM role/user ARNs. A stage left out defaults, with sso, to the permission "
+        "set named <name>-<stage>; with iam-mfa every stage with people must be listed.",
+    )
+    deployers: list[RoleArn] = Field(
+        default_factory=list,
+        description="Roles that run terraform apply: the only ones (with break_glass) that may change key "
+        "policies, disable or delete data keys. Default: the apply role `aisec ci` creates "
+        "(role/aisec-deploy/<name>-aisec-apply); add your own role to deploy from a workstation.",
+    )
+    break_glass: list[RoleArn] = Field(
+        default_factory=list,
+        description="Emergency roles excepted from every data-perimeter Deny (their use is alarmed). "
+        "Without one, the account's root user is the only way back in.",
+    )
+
+    @field_validator("people")
+    @classmethod
+    def _unique_people(cls, value: dict[Stage, list[str]]) -> dict[Stage, list[str]]:
+        for stage, refs in value.items():
+            if not refs:
+                raise ValueError(f"{stage.value}: name at least one permission set or principal")
+            if len(set(refs)) != len(refs):
+                raise ValueError(f"{stage.value}: list entries must be unique")
+        return value
 
 
 class Alerts(Strict):
@@ -320,6 +378,11 @@ class Data(Strict):
     sensitivity: Sensitivity = Field(description="The most sensitive data the workload touches.")
     categories: list[DataCategory] = Field(
         default_factory=list, description="Kinds of regulated data present."
+    )
+    non_production: Literal["deidentified", "tokenized", "synthetic"] | None = Field(
+        default=None,
+        description="What dev and test hold of PHI or cardholder data, which people may read there: "
+        "required for such data when a non-production stage has people.",
     )
 
     @field_validator("categories")
@@ -555,6 +618,8 @@ def consistency_problems(spec: Spec) -> list[Problem]:
             Problem(("state",), "bucket, key, region, kms_key_id and users are only allowed with backend: s3")
         )
 
+    problems += _people_problems(spec)
+
     reserved = next((p for p in RESERVED_BUCKET_PREFIXES if spec.name.startswith(p)), None)
     if reserved is not None:
         problems.append(
@@ -597,6 +662,17 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                         f"{category.value} data requires {regime.value} in compliance",
                     )
                 )
+        guarded = sorted(c.value for c in wl.data.categories if c in NONPROD_GUARDED)
+        nonprod_people = wl.type in TYPES_WITH_PEOPLE and any(st is not Stage.PROD for st in wl.stages)
+        if guarded and nonprod_people and wl.data.non_production is None:
+            problems.append(
+                Problem(
+                    (*where, "data", "non_production"),
+                    f"people read the datasets of {', '.join(st.value for st in wl.stages if st is not Stage.PROD)}: "
+                    f"with {' and '.join(guarded)} data, state what those stages hold "
+                    "(deidentified, tokenized or synthetic), or keep the workload to prod",
+                )
+            )
         if Service.BEDROCK in wl.effective_services and not region.bedrock:
             problems.append(
                 Problem(
@@ -625,6 +701,36 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                     f"shorten the spec name or the workload name by {len(longest_bucket) - 63}",
                 )
             )
+    return problems
+
+
+def _people_problems(spec: Spec) -> list[Problem]:
+    """Who assumes the people's roles must be named; iam-mfa names principals, not permission sets."""
+    problems: list[Problem] = []
+    stages_with_people = {st for wl in spec.workloads if wl.type in TYPES_WITH_PEOPLE for st in wl.stages}
+    if spec.access.human_access is HumanAccess.IAM_MFA:
+        for stage, refs in spec.access.people.items():
+            for i, ref in enumerate(refs):
+                if not HUMAN_ARN_RE.fullmatch(ref):
+                    problems.append(
+                        Problem(
+                            ("access", "people", stage.value, i),
+                            f"{ref!r}: with human_access iam-mfa, name IAM role or user ARNs "
+                            "(permission sets belong to IAM Identity Center, human_access sso)",
+                        )
+                    )
+        for stage in sorted(stages_with_people - set(spec.access.people), key=list(Stage).index):
+            problems.append(
+                Problem(
+                    ("access", "people"),
+                    f"stage {stage.value} has roles for people: with human_access iam-mfa, list who may "
+                    f"assume them (access.people.{stage.value}: [IAM role or user ARNs])",
+                )
+            )
+    for stage in sorted(set(spec.access.people) - stages_with_people, key=list(Stage).index):
+        problems.append(
+            Problem(("access", "people", stage.value), f"no workload has people in stage {stage.value}")
+        )
     return problems
 
 

@@ -23,7 +23,9 @@ from generator.errors import SpecError, UserInputError
 from generator.spec import (
     CATEGORY_RULES,
     DEFAULT_SERVICES,
+    NONPROD_GUARDED,
     REGIONS,
+    TYPES_WITH_PEOPLE,
     DataCategory,
     Regime,
     Sensitivity,
@@ -115,8 +117,9 @@ class Prompter:
         return f"(why: {why})" if why and self.show_why else None
 
     def text(self, model: type[BaseModel], name: str, default: str = "", as_list: bool = False,
-             optional: bool = False, message: str | None = None) -> Any:  # fmt: skip
-        check = field_check(model, name)
+             optional: bool = False, message: str | None = None,
+             check: Callable[[Any], str | None] | None = None) -> Any:  # fmt: skip
+        check = check or field_check(model, name)
 
         def validate(answer: str) -> bool | str:
             if optional and not answer.strip():
@@ -204,6 +207,72 @@ def _workload(p: Prompter, old: dict[str, Any] | None, taken: set[str]) -> dict[
     ):
         out["services"] = [*services, "s3"]
     out["stages"] = stages
+    guarded = sorted(c for c in categories if DataCategory(c) in NONPROD_GUARDED)
+    if guarded and WorkloadType(wtype) in TYPES_WITH_PEOPLE and any(st != Stage.PROD.value for st in stages):
+        out["data"]["non_production"] = p.select(
+            spec_mod.Data, "non_production", ["deidentified", "tokenized", "synthetic"],
+            default=data.get("non_production", "deidentified"),
+            message=f"People read {', '.join(guarded)} data outside prod only de-identified, tokenized or "
+            "synthetic: what do dev and test hold",
+        )  # fmt: skip
+    return out
+
+
+def _people_check(iam_mfa: bool) -> Callable[[Any], str | None]:
+    """Each entry a permission set name or an ARN (ARNs only with iam-mfa), as the YAML path says."""
+    adapter: TypeAdapter[Any] = TypeAdapter(list[spec_mod.PersonRef])
+
+    def check(value: Any) -> str | None:
+        if not value:
+            return "name at least one permission set or principal"
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            return "; ".join(p.message for p in spec_mod._problems_from_validation(exc))
+        if iam_mfa and any(not v.startswith("arn:") for v in value):
+            return "with human_access iam-mfa, name IAM role or user ARNs"
+        return None
+
+    return check
+
+
+def _access(
+    p: Prompter, acc: dict[str, Any], name: str, account: str, workloads: list[dict[str, Any]]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "admin_principals": p.text(spec_mod.Access, "admin_principals", as_list=True,
+                                   default=", ".join(acc.get("admin_principals", [f"arn:aws:iam::{account}:role/PlatformAdmin"]))),
+        "human_access": p.select(spec_mod.Access, "human_access", ["sso", "iam-mfa"], default=acc.get("human_access", "sso")),
+    }  # fmt: skip
+    iam_mfa = out["human_access"] == "iam-mfa"
+    with_people = [st.value for st in Stage if any(
+        st.value in w["stages"] and WorkloadType(w["type"]) in TYPES_WITH_PEOPLE for w in workloads)]  # fmt: skip
+    old_people = acc.get("people", {})
+    people = {}
+    for stage in with_people:
+        default = old_people.get(stage) or ([] if iam_mfa else [f"{name}-{stage}"])
+        people[stage] = p.text(
+            spec_mod.Access,
+            "people",
+            as_list=True,
+            default=", ".join(default),
+            check=_people_check(iam_mfa),
+            message=f"Who may assume the people's roles in {stage}: "
+            + ("IAM role or user ARNs" if iam_mfa else "IAM Identity Center permission sets (or role ARNs)"),
+        )
+    if people and (iam_mfa or people != {st: [f"{name}-{st}"] for st in with_people}):
+        out["people"] = people
+    for key, message in (
+        ("deployers", "Roles that run terraform apply (empty: the apply role `aisec ci` creates)"),
+        (
+            "break_glass",
+            "Break-glass roles excepted from every data-perimeter Deny (empty: the root user only)",
+        ),
+    ):
+        value = p.text(spec_mod.Access, key, as_list=True, optional=True, default=", ".join(acc.get(key, [])),
+                       message=message)  # fmt: skip
+        if value:
+            out[key] = value
     return out
 
 
@@ -252,6 +321,14 @@ def ask(p: Prompter, start: dict[str, Any]) -> dict[str, Any]:
             as_list=True,
         ),
     }
+    sensitive = any(
+        Sensitivity(w["data"]["sensitivity"]).rank >= Sensitivity.CONFIDENTIAL.rank for w in workloads
+    )
+    if sensitive and not p.confirm(
+        "Network perimeter: confidential and restricted data answers only inside this VPC (people then "
+        "work from in-VPC tools)?", default=net.get("perimeter", True),
+    ):  # fmt: skip
+        network["perimeter"] = False
     foundation = p.select(Spec, "foundation", ["create", "existing"], default=start.get("foundation", "create"),
                           message="Account-level trail, Macie, endpoints and alert topic")  # fmt: skip
     answers: dict[str, Any] = {"apiVersion": "aisec/v1", "name": name, "aws": {"region": region, "account_id": account},
@@ -266,11 +343,7 @@ def ask(p: Prompter, start: dict[str, Any]) -> dict[str, Any]:
                 spec_mod.FoundationRefs, "alert_topic_arn", default=refs.get("alert_topic_arn", "")
             ),
         }
-    answers["access"] = {
-        "admin_principals": p.text(spec_mod.Access, "admin_principals", as_list=True,
-                                   default=", ".join(acc.get("admin_principals", [f"arn:aws:iam::{account}:role/PlatformAdmin"]))),
-        "human_access": p.select(spec_mod.Access, "human_access", ["sso", "iam-mfa"], default=acc.get("human_access", "sso")),
-    }  # fmt: skip
+    answers["access"] = _access(p, acc, name, account, workloads)
     answers["alerts"] = {
         "email": p.text(spec_mod.Alerts, "email", as_list=True, optional=True,
                         default=", ".join(start.get("alerts", {}).get("email", []))),

@@ -15,7 +15,7 @@ from generator import core
 from generator.catalog import archive_path, data_dir, load_catalog
 from generator.catalog_report import check, release
 from generator.errors import WorkError
-from generator.render import render
+from generator.render import render, resolve_modules
 from generator.spec import parse_spec
 from tests.conftest import BLUEPRINTS, run_aisec
 from tests.offline import Rehearsal
@@ -36,19 +36,33 @@ def _manifest_versions(folder: Path) -> dict[str, str]:
 
 def test_a_spec_pins_an_older_released_version(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    spec = _spec_file(tmp_path, modules={"kms": "= 1.0.0", "storage": "~> 1.0"})
+    spec = _spec_file(tmp_path, modules={"macie": "= 1.0.0", "storage": "~> 1.0"})
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
-    assert _manifest_versions(out)["kms"] == "1.0.0" and _manifest_versions(out)["storage"] == "1.1.0"
+    assert _manifest_versions(out)["macie"] == "1.0.0" and _manifest_versions(out)["storage"] == "1.2.0"
     # the exact files of 1.0.0, recovered from the stored release: no prevent_destroy yet
-    kms_1_0 = next(m for m in load_catalog().modules["kms"] if m.version == "1.0.0")
-    assert (out / "modules" / "kms" / "main.tf").read_bytes() == dict(kms_1_0.files())["main.tf"]
-    assert "prevent_destroy" not in (out / "modules" / "kms" / "main.tf").read_text()
+    macie_1_0 = next(m for m in load_catalog().modules["macie"] if m.version == "1.0.0")
+    assert (out / "modules" / "macie" / "main.tf").read_bytes() == dict(macie_1_0.files())["main.tf"]
+    assert "prevent_destroy" not in (out / "modules" / "macie" / "main.tf").read_text()
     assert run_aisec("validate", str(out), "--offline").returncode == 0
-    impossible = _spec_file(tmp_path, "bad.yaml", modules={"kms": "~> 2.0"})
+    impossible = _spec_file(tmp_path, "bad.yaml", modules={"macie": "~> 2.0"})
     proc = run_aisec("render", str(impossible), "-o", str(tmp_path / "never"))
     assert proc.returncode == 2
-    assert "modules.kms: no released version satisfies '~> 2.0'; available: 1.1.0, 1.0.0" in proc.stderr
+    assert "modules.macie: no released version satisfies '~> 2.0'; available: 1.1.0, 1.0.0" in proc.stderr
     assert not (tmp_path / "never").exists()
+    # Versions without the inputs the templates pass are refused, not rendered without the perimeter.
+    too_old = _spec_file(tmp_path, "old.yaml", modules={"kms": "= 1.1.0"})
+    proc = run_aisec("render", str(too_old), "-o", str(tmp_path / "never"))
+    assert (
+        proc.returncode == 2 and "modules.kms: '= 1.1.0' allows only versions older than 1.2.0" in proc.stderr
+    )
+    assert not (tmp_path / "never").exists()
+
+
+def test_an_output_pinned_to_a_version_without_the_perimeter_moves_forward() -> None:
+    spec = parse_spec(yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text()), "spec.yaml")
+    found = resolve_modules(spec, load_catalog(), pinned={"kms": "1.1.0", "iam": "1.0.0", "macie": "1.0.0"})
+    assert (found["kms"].version, found["iam"].version) == ("1.2.0", "2.0.0")
+    assert found["macie"].version == "1.0.0"  # still usable: kept
 
 
 def test_a_tampered_release_is_refused(tmp_path: Path) -> None:
@@ -65,17 +79,21 @@ def test_a_tampered_release_is_refused(tmp_path: Path) -> None:
 def test_release_stores_the_version_and_check_wants_it(tmp_path: Path) -> None:
     root = tmp_path / "modules"
     shutil.copytree(data_dir("modules"), root)
-    archive_path(root, "iam", "1.0.0").unlink()
+    archive_path(root, "iam", "2.0.0").unlink()
     assert check(root) == [
-        "modules/iam: modules/.releases/iam/1.0.0.json is missing or differs from the release"
+        "modules/iam: modules/.releases/iam/2.0.0.json is missing or differs from the release"
     ]
-    shutil.copy(archive_path(data_dir("modules"), "iam", "1.0.0"), archive_path(root, "iam", "1.0.0"))
+    shutil.copy(archive_path(data_dir("modules"), "iam", "2.0.0"), archive_path(root, "iam", "2.0.0"))
     main = root / "iam" / "main.tf"
     main.write_text(main.read_text() + "\n# a change\n")
-    assert release("iam", "patch", root) == "1.0.1"
-    assert archive_path(root, "iam", "1.0.1").is_file()
+    assert release("iam", "patch", root) == "2.0.1"
+    assert archive_path(root, "iam", "2.0.1").is_file()
     versions = [m.version for m in load_catalog.__wrapped__(root).modules["iam"]]
-    assert versions == ["1.0.1", "1.0.0"]  # side by side: the new one in the folder, the old one stored
+    assert versions == [
+        "2.0.1",
+        "2.0.0",
+        "1.0.0",
+    ]  # side by side: the new one in the folder, the old one stored
 
 
 def test_git_source_mode_with_a_real_git_repository(tmp_path: Path) -> None:
@@ -99,14 +117,14 @@ def test_git_source_mode_with_a_real_git_repository(tmp_path: Path) -> None:
             git("commit", "-q", "-m", f"{name} {module.version}")
             git("tag", f"modules/{name}/v{module.version}")
     spec = _spec_file(
-        tmp_path, module_source={"mode": "git", "git_url": f"file://{repo}"}, modules={"kms": "1.0.0"}
+        tmp_path, module_source={"mode": "git", "git_url": f"file://{repo}"}, modules={"macie": "1.0.0"}
     )
     out = tmp_path / "out"
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
     assert not (out / "modules").exists()
     main = (out / "main.tf").read_text()
     assert f'source = "git::file://{repo}//modules/audit?ref=modules/audit/v1.1.0"' in main
-    assert f'source = "git::file://{repo}//modules/kms?ref=modules/kms/v1.0.0"' in main
+    assert f'source = "git::file://{repo}//modules/macie?ref=modules/macie/v1.0.0"' in main
     proc = run_aisec("validate", str(out), "--offline")
     assert proc.returncode == 0, proc.stdout + proc.stderr  # terraform init fetched every tag with git
     manifest = json.loads((out / ".aisec" / "manifest.json").read_text())
@@ -120,7 +138,7 @@ def test_registry_source_mode(tmp_path: Path) -> None:
     )  # fmt: skip
     files = render(spec)
     assert not any(p.startswith("modules/") for p in files)
-    assert 'source  = "app.terraform.io/acme/kms/aws"\n  version = "1.1.0"' in files["main.tf"]
+    assert 'source  = "app.terraform.io/acme/kms/aws"\n  version = "1.2.0"' in files["main.tf"]
     out = tmp_path / "out"
     out.mkdir()
     for rel, text in files.items():
@@ -140,22 +158,22 @@ def test_registry_source_mode(tmp_path: Path) -> None:
 
 def test_render_keeps_versions_and_upgrade_moves_them(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    spec = _spec_file(tmp_path, modules={"kms": "= 1.0.0"})
+    spec = _spec_file(tmp_path, modules={"macie": "= 1.0.0"})
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
     r = Rehearsal.of(out)
     r.ok("plan", "-input=false", "-out=tfplan")
     r.ok("apply", "-input=false", "tfplan")
     # the constraint allows newer versions now; a render keeps what the output uses
-    spec.write_text(spec.read_text().replace("kms: = 1.0.0", "kms: ~> 1.0"))
+    spec.write_text(spec.read_text().replace("macie: = 1.0.0", "macie: ~> 1.0"))
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
-    assert _manifest_versions(out)["kms"] == "1.0.0"
+    assert _manifest_versions(out)["macie"] == "1.0.0"
     dry = run_aisec("upgrade", str(out), "--dry-run")
-    assert dry.returncode == 0 and "kms 1.0.0 -> 1.1.0" in dry.stdout and "prevent_destroy" in dry.stdout
+    assert dry.returncode == 0 and "macie 1.0.0 -> 1.1.0" in dry.stdout and "prevent_destroy" in dry.stdout
     assert "+  # aisec destroy lifts this for one plan" in dry.stdout  # the diff of the vendored module
-    assert _manifest_versions(out)["kms"] == "1.0.0"  # --dry-run wrote nothing
+    assert _manifest_versions(out)["macie"] == "1.0.0"  # --dry-run wrote nothing
     report = json.loads(run_aisec("upgrade", str(out), "--json").stdout)
-    assert report["upgrades"] == {"kms": {"from": "1.0.0", "to": "1.1.0"}} and report["written"]
-    assert _manifest_versions(out)["kms"] == "1.1.0"
+    assert report["upgrades"] == {"macie": {"from": "1.0.0", "to": "1.1.0"}} and report["written"]
+    assert _manifest_versions(out)["macie"] == "1.1.0"
     r = Rehearsal.of(out)
     assert r.run("plan", "-input=false", "-detailed-exitcode").returncode == 0  # lifecycle only: no changes
     assert "every module is at the newest" in run_aisec("upgrade", str(out)).stdout
@@ -167,7 +185,7 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
     r = Rehearsal.of(out)
     r.ok("plan", "-input=false", "-out=tfplan")
     r.ok("apply", "-input=false", "tfplan")
-    # a platform team renames the alias resource in kms 1.2.0 and says so in module.yaml
+    # a platform team renames the alias resource in kms 1.3.0 and says so in module.yaml
     root = tmp_path / "modules"
     shutil.copytree(data_dir("modules"), root)
     for name in ("main.tf", "outputs.tf"):
@@ -179,9 +197,9 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
         )
     meta = root / "kms" / "module.yaml"
     meta.write_text(meta.read_text() + 'moved:\n  - {from: "aws_kms_alias.this", to: "aws_kms_alias.key"}\n')
-    assert release("kms", "minor", root) == "1.2.0"
+    assert release("kms", "minor", root) == "1.3.0"
     report = core.upgrade(out, catalog=load_catalog.__wrapped__(root))
-    assert report["upgrades"] == {"kms": {"from": "1.1.0", "to": "1.2.0"}}
+    assert report["upgrades"] == {"kms": {"from": "1.2.0", "to": "1.3.0"}}
     moved = (out / core.MOVED_FILE).read_text()
     calls = ["foundation_kms", "weekly_scores_dev_kms", "weekly_scores_prod_kms"]
     for call in calls:

@@ -226,7 +226,8 @@ def valid_specs(draw: st.DrawFn) -> dict[str, Any]:
         regimes |= {r for c in categories if (r := CATEGORY_RULES[c][1]) is not None}
         workloads.append({"name": name, "type": draw(st.sampled_from(list(WorkloadType))).value,
                           "description": draw(st.text(max_size=60).filter(lambda t: t.isprintable())),
-                          "data": {"sensitivity": sensitivity.value, "categories": [c.value for c in sorted(categories)]},
+                          "data": {"sensitivity": sensitivity.value, "categories": [c.value for c in sorted(categories)],
+                                   "non_production": draw(st.sampled_from(["deidentified", "tokenized", "synthetic"]))},
                           "stages": draw(st.sets(st.sampled_from(["dev", "test", "prod"]), min_size=1).map(sorted))})  # fmt: skip
     if regimes & {Regime.HIPAA, Regime.PCI_DSS}:
         for w in workloads:
@@ -250,6 +251,11 @@ def valid_specs(draw: st.DrawFn) -> dict[str, Any]:
         "tags": draw(st.dictionaries(st.text(TAG_CHARS, min_size=1, max_size=12).filter(lambda k: not k.lower().startswith("aws:")),
                                      st.text(TAG_CHARS, max_size=12), max_size=3)),
     }  # fmt: skip
+    if spec["access"]["human_access"] == "iam-mfa":  # people are then named per stage, as ARNs
+        stages = sorted({st_ for w in workloads if w["type"] != "batch" for st_ in w["stages"]})
+        spec["access"]["people"] = {st_: [f"arn:aws:iam::111122223333:role/{st_}-people"] for st_ in stages}
+    if draw(st.booleans()):
+        spec["access"]["break_glass"] = ["arn:aws:iam::111122223333:role/BreakGlass"]
     if draw(st.booleans()):
         spec["foundation"] = "existing"
         spec["foundation_refs"] = {

@@ -31,6 +31,7 @@ ANSWERS = [
     "\r",  # services: defaults for training
     DOWN + " \r",  # stages: untick test
     CLEAR + "Clinical notes\r",  # description
+    DOWN + "\r",  # dev holds tokenized notes (PHI outside prod)
     "y",  # another workload
     CLEAR + "assistant\r",
     DOWN + DOWN + "\r",  # type: rag
@@ -42,9 +43,14 @@ ANSWERS = [
     "n",  # no more workloads
     "\r",  # compliance: hipaa pre-checked from PHI
     "\r", "\r", "\r", "\r",  # network: starter defaults
+    "\r",  # network perimeter: on
     "\r",  # foundation: create
     CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r",
     "\r",  # sso
+    CLEAR + "ClinicalDataScience\r",  # who may assume the people's roles in dev
+    "\r", "\r",  # test and prod: the default permission sets clinic-test, clinic-prod
+    "\r",  # deployers: the aisec ci apply role
+    CLEAR + "arn:aws:iam::111122223333:role/BreakGlass\r",
     CLEAR + "secops@example.com\r",
 ]  # fmt: skip
 
@@ -64,6 +70,31 @@ def test_question_flow_builds_the_spec() -> None:
     ]
     assert assistant.data.sensitivity.value == "internal"
     assert spec.alerts.email == ["secops@example.com"]
+    assert notes.data.non_production == "tokenized" and spec.network.perimeter
+    assert spec.access.people == {
+        Stage.DEV: ["ClinicalDataScience"],
+        Stage.TEST: ["clinic-test"],
+        Stage.PROD: ["clinic-prod"],
+    }
+    assert (
+        spec.access.break_glass == ["arn:aws:iam::111122223333:role/BreakGlass"]
+        and spec.access.deployers == []
+    )
+
+
+def test_people_and_break_glass_are_checked_at_their_prompt() -> None:
+    keys = list(ANSWERS)
+    at = keys.index(CLEAR + "ClinicalDataScience\r")
+    keys[at] = CLEAR + "Data Science!\r" + CLEAR + "ClinicalDataScience\r"  # refused, then corrected
+    keys[at + 4] = CLEAR + "arn:aws:iam::1:role/x\r" + CLEAR + "arn:aws:iam::111122223333:role/BreakGlass\r"
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert spec.access.people[Stage.DEV] == ["ClinicalDataScience"]
+    check = wizard._people_check(iam_mfa=True)
+    assert check(["ClinicalDataScience"]) == "with human_access iam-mfa, name IAM role or user ARNs"
+    assert "permission set name" in (wizard._people_check(iam_mfa=False)(["a b"]) or "")
+    assert "IAM role ARN" in (
+        wizard.field_check(wizard.spec_mod.Access, "break_glass")(["arn:aws:iam::1:role/x"]) or ""
+    )
 
 
 def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
@@ -81,7 +112,7 @@ def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
 
 def test_starting_from_a_blueprint_keeps_its_answers() -> None:
     start = yaml.safe_load(BLUEPRINTS["fraud-inference"].read_text())
-    keys = ["\r"] * 10 + ["n"] + ["\r"] * 9  # accept every default
+    keys = ["\r"] * 11 + ["n"] + ["\r"] * 15  # accept every default
     spec = wizard.run(wizard.Prompter(keys=keys), start, "answers")
 
     def canonical(data: dict) -> dict:  # type: ignore[type-arg]
@@ -147,15 +178,27 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
     step(child, "AWS services", "\r")
     step(child, "Lifecycle stages", "\r")
     step(child, "One line about", CLEAR + "Clinical notes\r")
+    step(child, "what do dev and test hold", "\r")
     step(child, "Add another workload", "n")
     step(child, "Compliance regimes", "\r")
-    for prompt in ("The VPC the endpoints", "CIDR", "Private subnets", "Route tables", "Account-level trail"):
+    for prompt in (
+        "The VPC the endpoints",
+        "CIDR",
+        "Private subnets",
+        "Route tables",
+        "Network perimeter",
+        "Account-level trail",
+    ):
         step(child, prompt, "\r")
     step(child, "administer the keys", CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r")
     step(child, "How people reach", "\r")
+    for stage in ("dev", "test", "prod"):
+        step(child, f"roles in {stage}", "\r")
+    step(child, "run terraform apply", "\r")
+    step(child, "Break-glass roles", "\r")
     step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
     step(child, "10 KMS keys, 9 buckets, 6 IAM roles, 3 Macie jobs, 5 alarms", "")
-    step(child, "compliance: hipaa 8/12 requirements addressed", "")
+    step(child, "compliance: hipaa 4/12 requirements addressed, 4 partly", "")
     step(child, r"cost: about \$", "")
     step(child, "Save the spec", "\r")
     child.expect("aisec render clinic.yaml -o out/clinic --check")

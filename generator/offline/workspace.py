@@ -70,12 +70,14 @@ def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
 def prepare(platform: str) -> OfflineEnv:
     """The mirror with a launcher for the stand-in, and a CLI configuration that uses it."""
     schema = load()
-    python = hashlib.sha256(sys.executable.encode()).hexdigest()[:8]
+    package_root = str(Path(__file__).resolve().parents[2])
+    # One mirror per interpreter and checkout: the launcher names both, and two checkouts sharing a
+    # mirror would rewrite each other's launcher under a running terraform (checksum mismatch).
+    python = hashlib.sha256(f"{sys.executable}\0{package_root}".encode()).hexdigest()[:8]
     folder = cache_root("offline") / f"env-{schema.version}-{schema.digest}-{python}"
     version = schema.version
     plugin_dir = folder / "mirror" / PROVIDER_ADDRESS / version / platform
     launcher = plugin_dir / f"terraform-provider-aws_v{version}"
-    package_root = str(Path(__file__).resolve().parents[2])
     script = (
         "#!/bin/sh\n"
         "# aisec offline stand-in for hashicorp/aws (serves the real schema; never reaches AWS)\n"

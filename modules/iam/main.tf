@@ -4,7 +4,6 @@ locals {
   roles     = var.create ? var.roles : {}
   partition = data.aws_partition.current.partition
   root_arn  = "arn:${local.partition}:iam::${var.account_id}:root"
-  sso_roles = "arn:${local.partition}:iam::${var.account_id}:role/aws-reserved/sso.amazonaws.com/*"
 
   all_read_buckets  = distinct(flatten([for r in values(local.roles) : concat(r.read_bucket_arns, r.write_bucket_arns)]))
   all_write_buckets = distinct(flatten([for r in values(local.roles) : r.write_bucket_arns]))
@@ -132,26 +131,30 @@ resource "aws_iam_policy" "boundary" {
 data "aws_iam_policy_document" "trust" {
   for_each = local.roles
 
+  # People: only the named principals (a permission set's roles, or listed roles), each naming
+  # themselves with a source identity that follows the session through role chaining (bar 27).
   dynamic "statement" {
     for_each = each.value.human ? [1] : []
 
     content {
       sid     = var.human_access == "sso" ? "PeopleThroughIdentityCenter" : "PeopleWithMfa"
-      actions = ["sts:AssumeRole", "sts:TagSession"]
+      actions = ["sts:AssumeRole", "sts:SetSourceIdentity"]
 
       principals {
         type        = "AWS"
         identifiers = [local.root_arn]
       }
 
-      dynamic "condition" {
-        for_each = var.human_access == "sso" ? [1] : []
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = each.value.trusted_principals
+      }
 
-        content {
-          test     = "ArnLike"
-          variable = "aws:PrincipalArn"
-          values   = [local.sso_roles]
-        }
+      condition {
+        test     = "Null"
+        variable = "sts:SourceIdentity"
+        values   = ["false"]
       }
 
       dynamic "condition" {
@@ -176,6 +179,35 @@ data "aws_iam_policy_document" "trust" {
     }
   }
 
+  # Session tags only from the allowed keys: a tag could otherwise steer tag-based conditions.
+  dynamic "statement" {
+    for_each = each.value.human && length(var.session_tag_keys) > 0 ? [1] : []
+
+    content {
+      sid     = "SessionTagsFromAllowedKeys"
+      actions = ["sts:TagSession"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [local.root_arn]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = each.value.trusted_principals
+      }
+
+      condition {
+        test     = "ForAllValues:StringEquals"
+        variable = "aws:TagKeys"
+        values   = var.session_tag_keys
+      }
+    }
+  }
+
+  # Services: only for this account's resources of this stage (confused deputy). Services set
+  # aws:SourceArn when they act for a resource; where a call carries none, aws:SourceAccount holds.
   dynamic "statement" {
     for_each = each.value.human ? [] : [each.value.service]
 
@@ -192,6 +224,16 @@ data "aws_iam_policy_document" "trust" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = [var.account_id]
+      }
+
+      dynamic "condition" {
+        for_each = length(each.value.source_arns) > 0 ? [1] : []
+
+        content {
+          test     = "ArnLikeIfExists"
+          variable = "aws:SourceArn"
+          values   = each.value.source_arns
+        }
       }
     }
   }
@@ -226,9 +268,12 @@ data "aws_iam_policy_document" "access" {
     for_each = length(concat(each.value.read_bucket_arns, each.value.write_bucket_arns)) > 0 ? [1] : []
 
     content {
-      sid       = "ReadStageObjects"
-      actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-      resources = [for b in distinct(concat(each.value.read_bucket_arns, each.value.write_bucket_arns)) : "${b}/*"]
+      sid     = "ReadStageObjects"
+      actions = ["s3:GetObject", "s3:GetObjectVersion"]
+      resources = concat(
+        [for b in each.value.read_bucket_arns : "${b}/${each.value.read_prefix}*"],
+        [for b in each.value.write_bucket_arns : "${b}/*" if !contains(each.value.read_bucket_arns, b)],
+      )
     }
   }
 
@@ -249,6 +294,23 @@ data "aws_iam_policy_document" "access" {
       sid       = "UseStageKeys"
       actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
       resources = var.kms_key_arns[each.key]
+
+      # Only through the services that need the keys, in this account (bar 24).
+      dynamic "condition" {
+        for_each = length(var.kms_via_services) > 0 ? [1] : []
+
+        content {
+          test     = "StringEquals"
+          variable = "kms:ViaService"
+          values   = var.kms_via_services
+        }
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [var.account_id]
+      }
     }
   }
 

@@ -52,21 +52,33 @@ variable "roles" {
     `write_bucket_arns`, `log_group_arns` (the only data the role reaches; keys come from
     `kms_key_arns`);
     `pass_roles` (persona names of this module the role may pass to `pass_to_service`);
-    `bedrock_invoke` and `ecr_pull` (service access, scoped to the region and account).
+    `bedrock_invoke` and `ecr_pull` (service access, scoped to the region and account);
+    `read_prefix` (objects are read only under this key prefix; "" = the whole bucket);
+    `trusted_principals` (human roles: aws:PrincipalArn patterns of who may assume the role, such as
+    one IAM Identity Center permission set's roles; required for people) and `source_arns`
+    (service roles: aws:SourceArn patterns of the resources the service may act for).
   EOT
   type = map(object({
-    description       = string
-    human             = bool
-    service           = optional(string)
-    read_bucket_arns  = optional(list(string), [])
-    write_bucket_arns = optional(list(string), [])
-    log_group_arns    = optional(list(string), [])
-    pass_roles        = optional(list(string), [])
-    pass_to_service   = optional(string, "sagemaker.amazonaws.com")
-    bedrock_invoke    = optional(bool, false)
-    ecr_pull          = optional(bool, false)
+    description        = string
+    human              = bool
+    service            = optional(string)
+    read_bucket_arns   = optional(list(string), [])
+    write_bucket_arns  = optional(list(string), [])
+    log_group_arns     = optional(list(string), [])
+    pass_roles         = optional(list(string), [])
+    pass_to_service    = optional(string, "sagemaker.amazonaws.com")
+    bedrock_invoke     = optional(bool, false)
+    ecr_pull           = optional(bool, false)
+    read_prefix        = optional(string, "")
+    trusted_principals = optional(list(string), [])
+    source_arns        = optional(list(string), [])
   }))
   nullable = false
+
+  validation {
+    condition     = alltrue([for r in values(var.roles) : !r.human || length(r.trusted_principals) > 0])
+    error_message = "A role for people needs trusted_principals: who may assume it (never every role of the account)."
+  }
 
   validation {
     condition     = alltrue([for r in values(var.roles) : r.human || r.service != null])
@@ -83,6 +95,20 @@ variable "kms_key_arns" {
   description = "Keys each role may use, by persona. Kept apart from `roles` so keys can name the roles as users without a dependency cycle."
   type        = map(list(string))
   default     = {}
+  nullable    = false
+}
+
+variable "kms_via_services" {
+  description = "kms:ViaService values (e.g. s3.us-east-1.amazonaws.com) through which the roles use their keys; empty: any."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "session_tag_keys" {
+  description = "Session tag keys people may set when they assume a role (sts:TagSession is limited to these)."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
 

@@ -38,6 +38,10 @@ locals {
     "kms:ReEncryptFrom",
     "kms:ReEncryptTo",
   ]
+  # What "using" a key means for the data perimeter: every action that yields or protects plaintext,
+  # and grants, which hand those actions on.
+  data_actions = ["kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+  perimeters   = { for k, v in local.keys : k => v.perimeter if v.perimeter != null }
 }
 
 data "aws_iam_policy_document" "this" {
@@ -85,6 +89,23 @@ data "aws_iam_policy_document" "this" {
         type        = "AWS"
         identifiers = statement.value
       }
+
+      # Users reach the key only through the services that need it, from this account (bar 24).
+      dynamic "condition" {
+        for_each = length(each.value.via_services) > 0 ? [1] : []
+
+        content {
+          test     = "StringEquals"
+          variable = "kms:ViaService"
+          values   = each.value.via_services
+        }
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [var.account_id]
+      }
     }
   }
 
@@ -100,6 +121,23 @@ data "aws_iam_policy_document" "this" {
       principals {
         type        = "AWS"
         identifiers = statement.value
+      }
+
+      # Readers (Macie) decrypt only what S3 hands them, in this account.
+      dynamic "condition" {
+        for_each = length(each.value.via_services) > 0 ? [1] : []
+
+        content {
+          test     = "StringEquals"
+          variable = "kms:ViaService"
+          values   = [for s in each.value.via_services : s if startswith(s, "s3.")]
+        }
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [var.account_id]
       }
     }
   }
@@ -131,6 +169,157 @@ data "aws_iam_policy_document" "this" {
   }
 }
 
+# The data perimeter (bar 22, 23, 30): Deny statements that hold whatever IAM policies say, since the
+# root statement above delegates to IAM. AWS services acting as themselves (aws:PrincipalIsAWSService)
+# are excepted everywhere; a principal's own requests made through a service (S3 decrypting for a
+# role) carry that principal's ARN and so meet the same lists.
+data "aws_iam_policy_document" "perimeter" {
+  for_each = local.perimeters
+
+  source_policy_documents = [data.aws_iam_policy_document.this[each.key].json]
+
+  # Only the named principals use the key: administrators, deployers and every other IAM principal
+  # of the account are refused, whatever their IAM policies allow.
+  dynamic "statement" {
+    for_each = each.value.principals != null ? [each.value.principals] : []
+
+    content {
+      sid       = "DenyUseOutsideNamedPrincipals"
+      effect    = "Deny"
+      actions   = local.data_actions
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      # An empty list means no principal at all: only AWS services (the logs key without break-glass).
+      dynamic "condition" {
+        for_each = length(statement.value) > 0 ? [1] : []
+
+        content {
+          test     = "ArnNotLike"
+          variable = "aws:PrincipalArn"
+          values   = statement.value
+        }
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+    }
+  }
+
+  # Nobody makes themselves a user: only the deployers, break-glass and the root user change the
+  # policy (an administrator could otherwise write itself into KeyUsers).
+  statement {
+    sid       = "DenyPolicyChangesOutsideManagers"
+    effect    = "Deny"
+    actions   = ["kms:PutKeyPolicy"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotLike"
+      variable = "aws:PrincipalArn"
+      values   = each.value.managers
+    }
+  }
+
+  # Grants hand out use without a policy change: only for AWS resources (a SageMaker volume, an
+  # S3 bucket key), unless a manager creates it.
+  statement {
+    sid       = "DenyGrantsNotForAwsResources"
+    effect    = "Deny"
+    actions   = ["kms:CreateGrant"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "BoolIfExists"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["false"]
+    }
+
+    condition {
+      test     = "ArnNotLike"
+      variable = "aws:PrincipalArn"
+      values   = each.value.managers
+    }
+  }
+
+  # Disabling or deleting the key destroys the data (or, for audit keys, blinds the trail).
+  statement {
+    sid       = "DenyDisableOrDeleteOutsideLifecycleManagers"
+    effect    = "Deny"
+    actions   = ["kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotLike"
+      variable = "aws:PrincipalArn"
+      values   = each.value.lifecycle
+    }
+  }
+
+  # Network perimeter: use only from the VPC, or through an AWS service acting for the caller.
+  dynamic "statement" {
+    for_each = length(each.value.vpc_ids) > 0 ? [each.value] : []
+
+    content {
+      sid       = "DenyUseFromOutsideTheVpc"
+      effect    = "Deny"
+      actions   = local.data_actions
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "StringNotEqualsIfExists"
+        variable = "aws:SourceVpc"
+        values   = statement.value.vpc_ids
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:ViaAWSService"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "ArnNotLikeIfExists"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.network_exempt
+      }
+    }
+  }
+}
+
 resource "aws_kms_key" "this" {
   for_each = local.keys
 
@@ -141,7 +330,7 @@ resource "aws_kms_key" "this" {
   rotation_period_in_days            = each.value.rotation_period_in_days
   deletion_window_in_days            = each.value.deletion_window_in_days
   bypass_policy_lockout_safety_check = false
-  policy                             = data.aws_iam_policy_document.this[each.key].json
+  policy                             = try(data.aws_iam_policy_document.perimeter[each.key].json, data.aws_iam_policy_document.this[each.key].json)
   tags                               = merge(var.tags, { Name = each.value.alias })
 
   # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).

@@ -21,8 +21,15 @@ variable "keys" {
     Customer-managed symmetric keys by logical name. Per key: `alias` (alias/...), `description`,
     `rotation_period_in_days` (90-365, default 365), `deletion_window_in_days` (7-30, default 30),
     `administrators` (IAM ARNs that manage but never use the key), `users` (IAM ARNs that use it),
-    `readers` (IAM ARNs that may only decrypt, such as Macie's service-linked role), and
-    `service_users`: service principals, each limited by at least one condition.
+    `readers` (IAM ARNs that may only decrypt, such as Macie's service-linked role),
+    `service_users`: service principals, each limited by at least one condition; `via_services`
+    (kms:ViaService values users and readers are held to, e.g. s3.us-east-1.amazonaws.com; readers
+    keep the s3 ones); and `perimeter`, Deny statements that hold whatever IAM allows:
+    `principals` (aws:PrincipalArn patterns, the only ones that may use the key; null: no such
+    Deny), `managers` (the only ones that may change the policy or create grants not for AWS
+    resources), `lifecycle` (the only ones that may disable, stop rotating or delete it), `vpc_ids`
+    (use only from these VPCs or through AWS services; empty: no network perimeter) and
+    `network_exempt` (principals that reach the key from AWS's network).
   EOT
   type = map(object({
     alias                   = string
@@ -42,6 +49,14 @@ variable "keys" {
         values   = list(string)
       }))
     })), [])
+    via_services = optional(list(string), [])
+    perimeter = optional(object({
+      principals     = optional(list(string))
+      managers       = list(string)
+      lifecycle      = list(string)
+      vpc_ids        = optional(list(string), [])
+      network_exempt = optional(list(string), [])
+    }))
   }))
   nullable = false
 
@@ -58,6 +73,11 @@ variable "keys" {
   validation {
     condition     = alltrue([for k in values(var.keys) : can(regex("^alias/[A-Za-z0-9/_-]+$", k.alias)) && !startswith(k.alias, "alias/aws/")])
     error_message = "Each alias must look like alias/NAME (letters, digits, /, _ and -) and must not start with alias/aws/."
+  }
+
+  validation {
+    condition     = alltrue([for k in values(var.keys) : k.perimeter == null ? true : length(k.perimeter.managers) > 0 && length(k.perimeter.lifecycle) > 0])
+    error_message = "A perimeter needs at least one manager and one lifecycle principal, or the key can never be managed again."
   }
 
   validation {

@@ -1,6 +1,7 @@
 data "aws_partition" "current" {}
 
 locals {
+  partition = data.aws_partition.current.partition
   interface = var.create ? var.interface_services : toset([])
   # IAM action prefix of each endpoint service: the endpoint policy allows nothing else.
   action_prefix = {
@@ -33,24 +34,86 @@ resource "aws_vpc_security_group_ingress_rule" "https_from_vpc" {
   tags              = var.tags
 }
 
+# Resource perimeter (bar 25): principals of this account reach only this account's resources
+# through the endpoints, so stolen data cannot be copied to another account's bucket, key or model
+# from inside the VPC. The exceptions are AWS-owned resources a workload needs, each named.
 data "aws_iam_policy_document" "interface" {
   for_each = local.interface
 
   statement {
-    sid       = "OnlyThisAccount"
+    sid       = "OwnAccountPrincipalsToOwnAccountResources"
     effect    = "Allow"
     actions   = ["${local.action_prefix[each.key]}:*"]
     resources = ["*"]
 
     principals {
       type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${var.account_id}:root"]
+      identifiers = ["arn:${local.partition}:iam::${var.account_id}:root"]
     }
 
     condition {
       test     = "StringEquals"
       variable = "aws:PrincipalAccount"
       values   = [var.account_id]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceAccount"
+      values   = [var.account_id]
+    }
+  }
+
+  # Bedrock's foundation models belong to AWS (their ARNs name no account).
+  dynamic "statement" {
+    for_each = local.action_prefix[each.key] == "bedrock" ? [1] : []
+
+    content {
+      sid       = "OwnAccountPrincipalsToFoundationModels"
+      effect    = "Allow"
+      actions   = ["bedrock:GetFoundationModel", "bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+      resources = ["arn:${local.partition}:bedrock:${var.region}::foundation-model/*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${var.account_id}:root"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:PrincipalAccount"
+        values   = [var.account_id]
+      }
+    }
+  }
+
+  # Images from other registries only where the spec names their accounts (SageMaker's prebuilt
+  # images live in AWS accounts that vary by region).
+  dynamic "statement" {
+    for_each = local.action_prefix[each.key] == "ecr" && length(var.image_accounts) > 0 ? [1] : []
+
+    content {
+      sid       = "OwnAccountPrincipalsPullNamedRegistries"
+      effect    = "Allow"
+      actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetAuthorizationToken", "ecr:GetDownloadUrlForLayer"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${var.account_id}:root"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:PrincipalAccount"
+        values   = [var.account_id]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:ResourceAccount"
+        values   = var.image_accounts
+      }
     }
   }
 }
@@ -72,7 +135,7 @@ data "aws_iam_policy_document" "s3" {
   count = var.create ? 1 : 0
 
   statement {
-    sid       = "OnlyThisAccount"
+    sid       = "OwnAccountPrincipalsToOwnAccountBuckets"
     effect    = "Allow"
     actions   = ["s3:*"]
     resources = ["*"]
@@ -86,6 +149,35 @@ data "aws_iam_policy_document" "s3" {
       test     = "StringEquals"
       variable = "aws:PrincipalAccount"
       values   = [var.account_id]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceAccount"
+      values   = [var.account_id]
+    }
+  }
+
+  # ECR serves image layers from an AWS-owned bucket; pulls through ecr.dkr fetch them over S3.
+  dynamic "statement" {
+    for_each = contains(tolist(local.interface), "ecr.dkr") ? [1] : []
+
+    content {
+      sid       = "EcrImageLayers"
+      effect    = "Allow"
+      actions   = ["s3:GetObject"]
+      resources = ["arn:${local.partition}:s3:::prod-${var.region}-starport-layer-bucket/*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:PrincipalAccount"
+        values   = [var.account_id]
+      }
     }
   }
 }

@@ -73,6 +73,18 @@ variable "interface_services" {
   }
 }
 
+variable "image_accounts" {
+  description = "Other AWS accounts whose ECR images principals of this account may pull through the endpoints (resource perimeter exception)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.image_accounts : can(regex("^[0-9]{12}$", a))])
+    error_message = "Each image account is a 12-digit account id."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

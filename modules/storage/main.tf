@@ -4,6 +4,17 @@ locals {
   buckets   = var.create ? var.buckets : {}
   partition = data.aws_partition.current.partition
   logged    = { for k, b in local.buckets : k => b if !b.access_log_target }
+  # Object-level reads, writes and listings: what the data perimeter guards (bar 22, 23).
+  object_actions = [
+    "s3:AbortMultipartUpload",
+    "s3:DeleteObject*",
+    "s3:GetObject*",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject*",
+    "s3:ReplicateObject",
+    "s3:RestoreObject",
+  ]
+  bucket_actions = ["s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"]
 }
 
 resource "aws_s3_bucket" "this" {
@@ -119,6 +130,177 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # SSE-C keys are held by the client, outside KMS and its audit trail (bar 26).
+  statement {
+    sid       = "DenySseC"
+    effect    = "Deny"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-customer-algorithm"
+      values   = ["false"]
+    }
+  }
+
+  # Writes are SSE-KMS with this bucket's own key: a request naming another algorithm or key is
+  # refused; one naming none gets the bucket's default (its key, with a bucket key).
+  dynamic "statement" {
+    for_each = each.value.kms_key_arn != null ? [1] : []
+
+    content {
+      sid       = "DenyOtherEncryption"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "Null"
+        variable = "s3:x-amz-server-side-encryption"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "StringNotEquals"
+        variable = "s3:x-amz-server-side-encryption"
+        values   = ["aws:kms"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.kms_key_arn != null ? [each.value.kms_key_arn] : []
+
+    content {
+      sid       = "DenyOtherKeys"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "Null"
+        variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "ArnNotEquals"
+        variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+        values   = [statement.value]
+      }
+    }
+  }
+
+  # Only the named principals read, write or list objects, whatever IAM allows (bar 22). AWS
+  # services acting as themselves (CloudTrail, Macie export) are excepted by aws:PrincipalIsAWSService.
+  dynamic "statement" {
+    for_each = each.value.perimeter != null ? [each.value.perimeter] : []
+
+    content {
+      sid       = "DenyDataAccessOutsideNamedPrincipals"
+      effect    = "Deny"
+      actions   = concat(local.object_actions, local.bucket_actions)
+      resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principals
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+    }
+  }
+
+  # Network perimeter (bar 23): only from the VPC, or through an AWS service acting for the caller.
+  dynamic "statement" {
+    for_each = try(length(each.value.perimeter.vpc_ids), 0) > 0 ? [each.value.perimeter] : []
+
+    content {
+      sid       = "DenyDataAccessFromOutsideTheVpc"
+      effect    = "Deny"
+      actions   = concat(local.object_actions, local.bucket_actions)
+      resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "StringNotEqualsIfExists"
+        variable = "aws:SourceVpc"
+        values   = statement.value.vpc_ids
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:ViaAWSService"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "ArnNotLikeIfExists"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.network_exempt
+      }
+    }
+  }
+
+  # Principals limited to one prefix (people in production: promoted artifacts only).
+  dynamic "statement" {
+    for_each = try(each.value.perimeter.prefix_readers, {})
+
+    content {
+      sid           = "DenyReadsOutsidePrefix${index(keys(each.value.perimeter.prefix_readers), statement.key)}"
+      effect        = "Deny"
+      actions       = ["s3:GetObject*"]
+      not_resources = ["${aws_s3_bucket.this[each.key].arn}/${statement.value}*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = [statement.key]
+      }
+    }
+  }
+
   dynamic "statement" {
     for_each = each.value.access_log_target ? [1] : []
 
@@ -137,6 +319,13 @@ data "aws_iam_policy_document" "this" {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
         values   = [var.account_id]
+      }
+
+      # Only the landing's buckets deliver here (bar 27: service statements name their sources).
+      condition {
+        test     = "ArnLike"
+        variable = "aws:SourceArn"
+        values   = each.value.access_log_source_arns
       }
     }
   }

@@ -23,7 +23,14 @@ variable "buckets" {
     buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
     for an access-log target); `access_log_target` (accept S3 server access logs from this account);
     `cloudtrail_trail_arns` (trails allowed to deliver logs here); `macie_export` (accept Macie
-    findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`.
+    findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`;
+    `access_log_source_arns` (for an access-log target: the buckets allowed to deliver, ArnLike
+    patterns; default every bucket of the account); and `perimeter`, Deny statements over object
+    reads, writes and listings that hold whatever IAM allows: `principals` (aws:PrincipalArn
+    patterns, the only ones allowed), `vpc_ids` (only from these VPCs or through AWS services; empty:
+    no network perimeter), `network_exempt` (principals reaching the bucket from AWS's network) and
+    `prefix_readers` (principal ARN -> the only key prefix it may read).
+    Every bucket denies SSE-C writes; a bucket with a key denies writes naming another algorithm or key.
   EOT
   type = map(object({
     name                               = string
@@ -35,12 +42,24 @@ variable "buckets" {
     macie_export                       = optional(bool, false)
     noncurrent_version_expiration_days = optional(number, 365)
     force_destroy                      = optional(bool, false)
+    access_log_source_arns             = optional(list(string), ["arn:aws:s3:::*"])
+    perimeter = optional(object({
+      principals     = list(string)
+      vpc_ids        = optional(list(string), [])
+      network_exempt = optional(list(string), [])
+      prefix_readers = optional(map(string), {})
+    }))
   }))
   nullable = false
 
   validation {
     condition     = alltrue([for b in values(var.buckets) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b.name))])
     error_message = "Bucket names must be 3-63 lowercase letters, digits, dots and dashes."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.perimeter == null ? true : length(b.perimeter.principals) > 0])
+    error_message = "A perimeter needs at least one principal allowed to use the data."
   }
 
   validation {

@@ -17,6 +17,13 @@ module "foundation_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = ["arn:aws:iam::444455556666:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -116,8 +123,9 @@ module "foundation_storage" {
   account_id = "444455556666"
   buckets = {
     access_logs = {
-      name              = "churn-access-logs-444455556666"
-      access_log_target = true
+      name                   = "churn-access-logs-444455556666"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::churn-*"]
     }
     trail = {
       name                  = "churn-trail-444455556666"

@@ -18,6 +18,21 @@ module "weekly_scores_dev_kms" {
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
       users                   = [module.weekly_scores_dev_iam.role_arns["pipeline"]]
+      via_services            = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-dev-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/churn/weekly-scores/dev/artifacts"
@@ -26,6 +41,21 @@ module "weekly_scores_dev_kms" {
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
       users                   = [module.weekly_scores_dev_iam.role_arns["pipeline"]]
+      via_services            = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-dev-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/churn/weekly-scores/dev/logs"
@@ -33,6 +63,17 @@ module "weekly_scores_dev_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -62,12 +103,24 @@ module "weekly_scores_dev_storage" {
       kms_key_arn       = module.weekly_scores_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "weekly-scores/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-dev-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "churn-weekly-scores-dev-artifacts-444455556666"
       kms_key_arn       = module.weekly_scores_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "weekly-scores/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-dev-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -89,15 +142,16 @@ module "weekly_scores_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::churn-weekly-scores-dev-artifacts-444455556666"]
       log_group_arns    = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/dev"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-west-2:444455556666:*/churn-weekly-scores-dev-*"]
     }
   }
   kms_key_arns = {
     pipeline = [
       module.weekly_scores_dev_kms.key_arns["datasets"],
       module.weekly_scores_dev_kms.key_arns["artifacts"],
-      module.weekly_scores_dev_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/churn/weekly-scores/dev/datasets",
     "alias/aisec/churn/weekly-scores/dev/artifacts",
@@ -120,6 +174,21 @@ module "weekly_scores_prod_kms" {
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
       users                   = [module.weekly_scores_prod_iam.role_arns["pipeline"]]
+      via_services            = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-prod-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/churn/weekly-scores/prod/artifacts"
@@ -128,6 +197,21 @@ module "weekly_scores_prod_kms" {
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
       users                   = [module.weekly_scores_prod_iam.role_arns["pipeline"]]
+      via_services            = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-prod-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/churn/weekly-scores/prod/logs"
@@ -135,6 +219,17 @@ module "weekly_scores_prod_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -164,12 +259,24 @@ module "weekly_scores_prod_storage" {
       kms_key_arn       = module.weekly_scores_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "weekly-scores/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-prod-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "churn-weekly-scores-prod-artifacts-444455556666"
       kms_key_arn       = module.weekly_scores_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "weekly-scores/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-prod-pipeline",
+          "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -191,15 +298,16 @@ module "weekly_scores_prod_iam" {
       write_bucket_arns = ["arn:aws:s3:::churn-weekly-scores-prod-artifacts-444455556666"]
       log_group_arns    = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-west-2:444455556666:*/churn-weekly-scores-prod-*"]
     }
   }
   kms_key_arns = {
     pipeline = [
       module.weekly_scores_prod_kms.key_arns["datasets"],
       module.weekly_scores_prod_kms.key_arns["artifacts"],
-      module.weekly_scores_prod_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/churn/weekly-scores/prod/datasets",
     "alias/aisec/churn/weekly-scores/prod/artifacts",

@@ -19,6 +19,26 @@ module "claims_triage_dev_kms" {
       administrators          = ["arn:aws:iam::888899990000:role/PlatformAdmin"]
       users                   = [module.claims_triage_dev_iam.role_arns["ds"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-ds",
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/claims-ai/claims-triage/dev/artifacts"
@@ -30,7 +50,28 @@ module "claims_triage_dev_kms" {
         module.claims_triage_dev_iam.role_arns["ds"],
         module.claims_triage_dev_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-ds",
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-serving",
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/claims-ai/claims-triage/dev/logs"
@@ -38,6 +79,22 @@ module "claims_triage_dev_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::888899990000:role/PlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -67,12 +124,33 @@ module "claims_triage_dev_storage" {
       kms_key_arn       = module.claims_triage_dev_kms.key_arns["datasets"]
       access_log_bucket = "central-s3-access-logs-888899990000"
       access_log_prefix = "claims-triage/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-ds",
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "claims-ai-claims-triage-dev-artifacts-888899990000"
       kms_key_arn       = module.claims_triage_dev_kms.key_arns["artifacts"]
       access_log_bucket = "central-s3-access-logs-888899990000"
       access_log_prefix = "claims-triage/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-ds",
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-serving",
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -93,6 +171,10 @@ module "claims_triage_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::claims-ai-claims-triage-dev-artifacts-888899990000"]
       log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
       pass_roles        = ["serving"]
+      trusted_principals = [
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-dev_*",
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-dev_*",
+      ]
     }
     serving = {
       description       = "claims-triage dev: model serving"
@@ -102,24 +184,23 @@ module "claims_triage_dev_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-1:888899990000:*/claims-ai-claims-triage-dev-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.claims_triage_dev_kms.key_arns["datasets"],
       module.claims_triage_dev_kms.key_arns["artifacts"],
-      module.claims_triage_dev_kms.key_arns["logs"],
     ]
-    serving = [
-      module.claims_triage_dev_kms.key_arns["artifacts"],
-      module.claims_triage_dev_kms.key_arns["logs"],
-    ]
+    serving = [module.claims_triage_dev_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/claims-ai/claims-triage/dev/datasets",
     "alias/aisec/claims-ai/claims-triage/dev/artifacts",
     "alias/aisec/claims-ai/claims-triage/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -137,6 +218,25 @@ module "claims_triage_prod_kms" {
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::888899990000:role/PlatformAdmin"]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/claims-ai/claims-triage/prod/artifacts"
@@ -148,7 +248,28 @@ module "claims_triage_prod_kms" {
         module.claims_triage_prod_iam.role_arns["ds"],
         module.claims_triage_prod_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-ds",
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-serving",
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/claims-ai/claims-triage/prod/logs"
@@ -156,6 +277,22 @@ module "claims_triage_prod_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::888899990000:role/PlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -185,12 +322,35 @@ module "claims_triage_prod_storage" {
       kms_key_arn       = module.claims_triage_prod_kms.key_arns["datasets"]
       access_log_bucket = "central-s3-access-logs-888899990000"
       access_log_prefix = "claims-triage/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "claims-ai-claims-triage-prod-artifacts-888899990000"
       kms_key_arn       = module.claims_triage_prod_kms.key_arns["artifacts"]
       access_log_bucket = "central-s3-access-logs-888899990000"
       access_log_prefix = "claims-triage/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-ds",
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-serving",
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-7081920a1b2c3d4e5"]
+        network_exempt = [
+          "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -210,6 +370,11 @@ module "claims_triage_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-prod-artifacts-888899990000"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-prod_*",
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-prod_*",
+      ]
     }
     serving = {
       description       = "claims-triage prod: model serving"
@@ -219,21 +384,18 @@ module "claims_triage_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-1:888899990000:*/claims-ai-claims-triage-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.claims_triage_prod_kms.key_arns["artifacts"],
-      module.claims_triage_prod_kms.key_arns["logs"],
-    ]
-    serving = [
-      module.claims_triage_prod_kms.key_arns["artifacts"],
-      module.claims_triage_prod_kms.key_arns["logs"],
-    ]
+    ds      = [module.claims_triage_prod_kms.key_arns["artifacts"]]
+    serving = [module.claims_triage_prod_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/claims-ai/claims-triage/prod/datasets",
     "alias/aisec/claims-ai/claims-triage/prod/artifacts",
     "alias/aisec/claims-ai/claims-triage/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -17,6 +17,13 @@ module "foundation_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = ["arn:aws:iam::666677778888:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -116,8 +123,9 @@ module "foundation_storage" {
   account_id = "666677778888"
   buckets = {
     access_logs = {
-      name              = "agency-docs-access-logs-666677778888"
-      access_log_target = true
+      name                   = "agency-docs-access-logs-666677778888"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::agency-docs-*"]
     }
     trail = {
       name                  = "agency-docs-trail-666677778888"

@@ -21,7 +21,28 @@ module "doc_classifier_dev_kms" {
         module.doc_classifier_dev_iam.role_arns["ds"],
         module.doc_classifier_dev_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/agency-docs/doc-classifier/dev/artifacts"
@@ -33,7 +54,28 @@ module "doc_classifier_dev_kms" {
         module.doc_classifier_dev_iam.role_arns["ds"],
         module.doc_classifier_dev_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/agency-docs/doc-classifier/dev/logs"
@@ -41,6 +83,22 @@ module "doc_classifier_dev_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -72,12 +130,34 @@ module "doc_classifier_dev_storage" {
       kms_key_arn       = module.doc_classifier_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "doc-classifier/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "agency-docs-doc-classifier-dev-artifacts-666677778888"
       kms_key_arn       = module.doc_classifier_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "doc-classifier/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -98,6 +178,10 @@ module "doc_classifier_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-dev-artifacts-666677778888"]
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev"]
       pass_roles        = ["pipeline"]
+      trusted_principals = [
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-dev_*",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-dev_*",
+      ]
     }
     pipeline = {
       description       = "doc-classifier dev: training and processing jobs"
@@ -107,25 +191,26 @@ module "doc_classifier_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-dev-artifacts-666677778888"]
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-dev-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.doc_classifier_dev_kms.key_arns["datasets"],
       module.doc_classifier_dev_kms.key_arns["artifacts"],
-      module.doc_classifier_dev_kms.key_arns["logs"],
     ]
     pipeline = [
       module.doc_classifier_dev_kms.key_arns["datasets"],
       module.doc_classifier_dev_kms.key_arns["artifacts"],
-      module.doc_classifier_dev_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/agency-docs/doc-classifier/dev/datasets",
     "alias/aisec/agency-docs/doc-classifier/dev/artifacts",
     "alias/aisec/agency-docs/doc-classifier/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- test
@@ -146,7 +231,28 @@ module "doc_classifier_test_kms" {
         module.doc_classifier_test_iam.role_arns["ds"],
         module.doc_classifier_test_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/agency-docs/doc-classifier/test/artifacts"
@@ -158,7 +264,28 @@ module "doc_classifier_test_kms" {
         module.doc_classifier_test_iam.role_arns["ds"],
         module.doc_classifier_test_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/agency-docs/doc-classifier/test/logs"
@@ -166,6 +293,22 @@ module "doc_classifier_test_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -197,12 +340,34 @@ module "doc_classifier_test_storage" {
       kms_key_arn       = module.doc_classifier_test_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "doc-classifier/test/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "agency-docs-doc-classifier-test-artifacts-666677778888"
       kms_key_arn       = module.doc_classifier_test_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "doc-classifier/test/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -223,6 +388,10 @@ module "doc_classifier_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-test-artifacts-666677778888"]
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test"]
       pass_roles        = ["pipeline"]
+      trusted_principals = [
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-test_*",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-test_*",
+      ]
     }
     pipeline = {
       description       = "doc-classifier test: training and processing jobs"
@@ -232,25 +401,26 @@ module "doc_classifier_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-test-artifacts-666677778888"]
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-test-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.doc_classifier_test_kms.key_arns["datasets"],
       module.doc_classifier_test_kms.key_arns["artifacts"],
-      module.doc_classifier_test_kms.key_arns["logs"],
     ]
     pipeline = [
       module.doc_classifier_test_kms.key_arns["datasets"],
       module.doc_classifier_test_kms.key_arns["artifacts"],
-      module.doc_classifier_test_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/agency-docs/doc-classifier/test/datasets",
     "alias/aisec/agency-docs/doc-classifier/test/artifacts",
     "alias/aisec/agency-docs/doc-classifier/test/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -269,6 +439,26 @@ module "doc_classifier_prod_kms" {
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
       users                   = [module.doc_classifier_prod_iam.role_arns["pipeline"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/agency-docs/doc-classifier/prod/artifacts"
@@ -280,7 +470,28 @@ module "doc_classifier_prod_kms" {
         module.doc_classifier_prod_iam.role_arns["ds"],
         module.doc_classifier_prod_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/agency-docs/doc-classifier/prod/logs"
@@ -288,6 +499,22 @@ module "doc_classifier_prod_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -319,12 +546,36 @@ module "doc_classifier_prod_storage" {
       kms_key_arn       = module.doc_classifier_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "doc-classifier/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "agency-docs-doc-classifier-prod-artifacts-666677778888"
       kms_key_arn       = module.doc_classifier_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "doc-classifier/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-ds",
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-5e6f7081920a1b2c3"]
+        network_exempt = [
+          "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -344,6 +595,11 @@ module "doc_classifier_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-prod-artifacts-666677778888"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-prod_*",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-prod_*",
+      ]
     }
     pipeline = {
       description       = "doc-classifier prod: training and processing jobs"
@@ -353,22 +609,21 @@ module "doc_classifier_prod_iam" {
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-prod-artifacts-666677778888"]
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.doc_classifier_prod_kms.key_arns["artifacts"],
-      module.doc_classifier_prod_kms.key_arns["logs"],
-    ]
+    ds = [module.doc_classifier_prod_kms.key_arns["artifacts"]]
     pipeline = [
       module.doc_classifier_prod_kms.key_arns["datasets"],
       module.doc_classifier_prod_kms.key_arns["artifacts"],
-      module.doc_classifier_prod_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-west-2.amazonaws.com", "s3.us-west-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/agency-docs/doc-classifier/prod/datasets",
     "alias/aisec/agency-docs/doc-classifier/prod/artifacts",
     "alias/aisec/agency-docs/doc-classifier/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -17,6 +17,14 @@ module "foundation_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = ["arn:aws:iam::222233334444:role/BreakGlass", "arn:aws:iam::222233334444:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -116,8 +124,9 @@ module "foundation_storage" {
   account_id = "222233334444"
   buckets = {
     access_logs = {
-      name              = "payments-ml-access-logs-222233334444"
-      access_log_target = true
+      name                   = "payments-ml-access-logs-222233334444"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::payments-ml-*"]
     }
     trail = {
       name                  = "payments-ml-trail-222233334444"

@@ -19,6 +19,30 @@ module "fraud_scoring_dev_kms" {
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
       users                   = [module.fraud_scoring_dev_iam.role_arns["ds"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-ds",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/payments-ml/fraud-scoring/dev/artifacts"
@@ -30,7 +54,32 @@ module "fraud_scoring_dev_kms" {
         module.fraud_scoring_dev_iam.role_arns["ds"],
         module.fraud_scoring_dev_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-ds",
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-serving",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/payments-ml/fraud-scoring/dev/logs"
@@ -38,6 +87,25 @@ module "fraud_scoring_dev_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -67,12 +135,37 @@ module "fraud_scoring_dev_storage" {
       kms_key_arn       = module.fraud_scoring_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "fraud-scoring/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-ds",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "payments-ml-fraud-scoring-dev-artifacts-222233334444"
       kms_key_arn       = module.fraud_scoring_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "fraud-scoring/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-ds",
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-serving",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -93,6 +186,10 @@ module "fraud_scoring_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-artifacts-222233334444"]
       log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
       pass_roles        = ["serving"]
+      trusted_principals = [
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-dev_*",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-dev_*",
+      ]
     }
     serving = {
       description       = "fraud-scoring dev: model serving"
@@ -102,24 +199,23 @@ module "fraud_scoring_dev_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-dev-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.fraud_scoring_dev_kms.key_arns["datasets"],
       module.fraud_scoring_dev_kms.key_arns["artifacts"],
-      module.fraud_scoring_dev_kms.key_arns["logs"],
     ]
-    serving = [
-      module.fraud_scoring_dev_kms.key_arns["artifacts"],
-      module.fraud_scoring_dev_kms.key_arns["logs"],
-    ]
+    serving = [module.fraud_scoring_dev_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/payments-ml/fraud-scoring/dev/datasets",
     "alias/aisec/payments-ml/fraud-scoring/dev/artifacts",
     "alias/aisec/payments-ml/fraud-scoring/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- test
@@ -138,6 +234,30 @@ module "fraud_scoring_test_kms" {
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
       users                   = [module.fraud_scoring_test_iam.role_arns["ds"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-ds",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/payments-ml/fraud-scoring/test/artifacts"
@@ -149,7 +269,32 @@ module "fraud_scoring_test_kms" {
         module.fraud_scoring_test_iam.role_arns["ds"],
         module.fraud_scoring_test_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-ds",
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-serving",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/payments-ml/fraud-scoring/test/logs"
@@ -157,6 +302,25 @@ module "fraud_scoring_test_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -188,12 +352,37 @@ module "fraud_scoring_test_storage" {
       kms_key_arn       = module.fraud_scoring_test_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "fraud-scoring/test/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-ds",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "payments-ml-fraud-scoring-test-artifacts-222233334444"
       kms_key_arn       = module.fraud_scoring_test_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "fraud-scoring/test/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-ds",
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-serving",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -214,6 +403,10 @@ module "fraud_scoring_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::payments-ml-fraud-scoring-test-artifacts-222233334444"]
       log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test"]
       pass_roles        = ["serving"]
+      trusted_principals = [
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-test_*",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-test_*",
+      ]
     }
     serving = {
       description       = "fraud-scoring test: model serving"
@@ -223,24 +416,23 @@ module "fraud_scoring_test_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-test-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.fraud_scoring_test_kms.key_arns["datasets"],
       module.fraud_scoring_test_kms.key_arns["artifacts"],
-      module.fraud_scoring_test_kms.key_arns["logs"],
     ]
-    serving = [
-      module.fraud_scoring_test_kms.key_arns["artifacts"],
-      module.fraud_scoring_test_kms.key_arns["logs"],
-    ]
+    serving = [module.fraud_scoring_test_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/payments-ml/fraud-scoring/test/datasets",
     "alias/aisec/payments-ml/fraud-scoring/test/artifacts",
     "alias/aisec/payments-ml/fraud-scoring/test/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -258,6 +450,29 @@ module "fraud_scoring_prod_kms" {
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/payments-ml/fraud-scoring/prod/artifacts"
@@ -269,7 +484,32 @@ module "fraud_scoring_prod_kms" {
         module.fraud_scoring_prod_iam.role_arns["ds"],
         module.fraud_scoring_prod_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-ds",
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-serving",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/payments-ml/fraud-scoring/prod/logs"
@@ -277,6 +517,25 @@ module "fraud_scoring_prod_kms" {
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -308,12 +567,39 @@ module "fraud_scoring_prod_storage" {
       kms_key_arn       = module.fraud_scoring_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "fraud-scoring/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "payments-ml-fraud-scoring-prod-artifacts-222233334444"
       kms_key_arn       = module.fraud_scoring_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "fraud-scoring/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-ds",
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-serving",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
+        network_exempt = [
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -333,6 +619,11 @@ module "fraud_scoring_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-prod-artifacts-222233334444"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-prod_*",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-prod_*",
+      ]
     }
     serving = {
       description       = "fraud-scoring prod: model serving"
@@ -342,21 +633,18 @@ module "fraud_scoring_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.fraud_scoring_prod_kms.key_arns["artifacts"],
-      module.fraud_scoring_prod_kms.key_arns["logs"],
-    ]
-    serving = [
-      module.fraud_scoring_prod_kms.key_arns["artifacts"],
-      module.fraud_scoring_prod_kms.key_arns["logs"],
-    ]
+    ds      = [module.fraud_scoring_prod_kms.key_arns["artifacts"]]
+    serving = [module.fraud_scoring_prod_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.us-east-2.amazonaws.com", "s3.us-east-2.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/payments-ml/fraud-scoring/prod/datasets",
     "alias/aisec/payments-ml/fraud-scoring/prod/artifacts",
     "alias/aisec/payments-ml/fraud-scoring/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -17,6 +17,13 @@ module "foundation_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = ["arn:aws:iam::333344445555:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -116,8 +123,9 @@ module "foundation_storage" {
   account_id = "333344445555"
   buckets = {
     access_logs = {
-      name              = "support-rag-access-logs-333344445555"
-      access_log_target = true
+      name                   = "support-rag-access-logs-333344445555"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::support-rag-*"]
     }
     trail = {
       name                  = "support-rag-trail-333344445555"

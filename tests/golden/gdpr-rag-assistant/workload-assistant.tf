@@ -19,6 +19,28 @@ module "assistant_dev_kms" {
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
       users                   = [module.assistant_dev_iam.role_arns["ds"], module.assistant_dev_iam.role_arns["pipeline"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["bedrock.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-ds",
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/support-rag/assistant/dev/artifacts"
@@ -28,6 +50,28 @@ module "assistant_dev_kms" {
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
       users                   = [module.assistant_dev_iam.role_arns["ds"], module.assistant_dev_iam.role_arns["serving"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["bedrock.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-ds",
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-serving",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/support-rag/assistant/dev/logs"
@@ -35,6 +79,23 @@ module "assistant_dev_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -64,12 +125,36 @@ module "assistant_dev_storage" {
       kms_key_arn       = module.assistant_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "assistant/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-ds",
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "support-rag-assistant-dev-artifacts-333344445555"
       kms_key_arn       = module.assistant_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "assistant/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-ds",
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-serving",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -89,6 +174,10 @@ module "assistant_dev_iam" {
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-datasets-333344445555"]
       write_bucket_arns = ["arn:aws:s3:::support-rag-assistant-dev-artifacts-333344445555"]
       log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
+      trusted_principals = [
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-dev_*",
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-dev_*",
+      ]
     }
     pipeline = {
       description       = "assistant dev: knowledge-base ingestion"
@@ -98,6 +187,7 @@ module "assistant_dev_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
     }
     serving = {
       description       = "assistant dev: the RAG application"
@@ -107,22 +197,21 @@ module "assistant_dev_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:lambda:eu-central-1:333344445555:function:support-rag-assistant-dev-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.assistant_dev_kms.key_arns["datasets"],
-      module.assistant_dev_kms.key_arns["artifacts"],
-      module.assistant_dev_kms.key_arns["logs"],
-    ]
-    pipeline = [module.assistant_dev_kms.key_arns["datasets"], module.assistant_dev_kms.key_arns["logs"]]
-    serving  = [module.assistant_dev_kms.key_arns["artifacts"], module.assistant_dev_kms.key_arns["logs"]]
+    ds       = [module.assistant_dev_kms.key_arns["datasets"], module.assistant_dev_kms.key_arns["artifacts"]]
+    pipeline = [module.assistant_dev_kms.key_arns["datasets"]]
+    serving  = [module.assistant_dev_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["bedrock.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/support-rag/assistant/dev/datasets",
     "alias/aisec/support-rag/assistant/dev/artifacts",
     "alias/aisec/support-rag/assistant/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -141,6 +230,27 @@ module "assistant_prod_kms" {
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
       users                   = [module.assistant_prod_iam.role_arns["pipeline"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["bedrock.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/support-rag/assistant/prod/artifacts"
@@ -150,6 +260,28 @@ module "assistant_prod_kms" {
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
       users                   = [module.assistant_prod_iam.role_arns["ds"], module.assistant_prod_iam.role_arns["serving"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["bedrock.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-ds",
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-serving",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/support-rag/assistant/prod/logs"
@@ -157,6 +289,23 @@ module "assistant_prod_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -186,12 +335,38 @@ module "assistant_prod_storage" {
       kms_key_arn       = module.assistant_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "assistant/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "support-rag-assistant-prod-artifacts-333344445555"
       kms_key_arn       = module.assistant_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "assistant/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-ds",
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-serving",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-2b3c4d5e6f7081920"]
+        network_exempt = [
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
+          "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -211,6 +386,11 @@ module "assistant_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-artifacts-333344445555"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-prod_*",
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-prod_*",
+      ]
     }
     pipeline = {
       description       = "assistant prod: knowledge-base ingestion"
@@ -220,6 +400,7 @@ module "assistant_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
     }
     serving = {
       description       = "assistant prod: the RAG application"
@@ -229,16 +410,19 @@ module "assistant_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:lambda:eu-central-1:333344445555:function:support-rag-assistant-prod-*"]
     }
   }
   kms_key_arns = {
-    ds       = [module.assistant_prod_kms.key_arns["artifacts"], module.assistant_prod_kms.key_arns["logs"]]
-    pipeline = [module.assistant_prod_kms.key_arns["datasets"], module.assistant_prod_kms.key_arns["logs"]]
-    serving  = [module.assistant_prod_kms.key_arns["artifacts"], module.assistant_prod_kms.key_arns["logs"]]
+    ds       = [module.assistant_prod_kms.key_arns["artifacts"]]
+    pipeline = [module.assistant_prod_kms.key_arns["datasets"]]
+    serving  = [module.assistant_prod_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["bedrock.eu-central-1.amazonaws.com", "s3.eu-central-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/support-rag/assistant/prod/datasets",
     "alias/aisec/support-rag/assistant/prod/artifacts",
     "alias/aisec/support-rag/assistant/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -17,6 +17,14 @@ module "foundation_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -116,8 +124,9 @@ module "foundation_storage" {
   account_id = "111122223333"
   buckets = {
     access_logs = {
-      name              = "clinical-ai-access-logs-111122223333"
-      access_log_target = true
+      name                   = "clinical-ai-access-logs-111122223333"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::clinical-ai-*"]
     }
     trail = {
       name                  = "clinical-ai-trail-111122223333"

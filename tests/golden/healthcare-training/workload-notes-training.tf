@@ -21,7 +21,32 @@ module "notes_training_dev_kms" {
         module.notes_training_dev_iam.role_arns["ds"],
         module.notes_training_dev_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/clinical-ai/notes-training/dev/artifacts"
@@ -33,7 +58,32 @@ module "notes_training_dev_kms" {
         module.notes_training_dev_iam.role_arns["ds"],
         module.notes_training_dev_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/clinical-ai/notes-training/dev/logs"
@@ -41,6 +91,25 @@ module "notes_training_dev_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::111122223333:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -72,12 +141,38 @@ module "notes_training_dev_storage" {
       kms_key_arn       = module.notes_training_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notes-training/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "clinical-ai-notes-training-dev-artifacts-111122223333"
       kms_key_arn       = module.notes_training_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notes-training/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -98,6 +193,10 @@ module "notes_training_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-dev-artifacts-111122223333"]
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev"]
       pass_roles        = ["pipeline"]
+      trusted_principals = [
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalDataScience_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalDataScience_*",
+      ]
     }
     pipeline = {
       description       = "notes-training dev: training and processing jobs"
@@ -107,25 +206,26 @@ module "notes_training_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-dev-artifacts-111122223333"]
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-dev-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.notes_training_dev_kms.key_arns["datasets"],
       module.notes_training_dev_kms.key_arns["artifacts"],
-      module.notes_training_dev_kms.key_arns["logs"],
     ]
     pipeline = [
       module.notes_training_dev_kms.key_arns["datasets"],
       module.notes_training_dev_kms.key_arns["artifacts"],
-      module.notes_training_dev_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/clinical-ai/notes-training/dev/datasets",
     "alias/aisec/clinical-ai/notes-training/dev/artifacts",
     "alias/aisec/clinical-ai/notes-training/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- test
@@ -146,7 +246,32 @@ module "notes_training_test_kms" {
         module.notes_training_test_iam.role_arns["ds"],
         module.notes_training_test_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/clinical-ai/notes-training/test/artifacts"
@@ -158,7 +283,32 @@ module "notes_training_test_kms" {
         module.notes_training_test_iam.role_arns["ds"],
         module.notes_training_test_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/clinical-ai/notes-training/test/logs"
@@ -166,6 +316,25 @@ module "notes_training_test_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::111122223333:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -197,12 +366,38 @@ module "notes_training_test_storage" {
       kms_key_arn       = module.notes_training_test_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notes-training/test/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "clinical-ai-notes-training-test-artifacts-111122223333"
       kms_key_arn       = module.notes_training_test_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notes-training/test/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -223,6 +418,10 @@ module "notes_training_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-test-artifacts-111122223333"]
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test"]
       pass_roles        = ["pipeline"]
+      trusted_principals = [
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalDataScience_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalDataScience_*",
+      ]
     }
     pipeline = {
       description       = "notes-training test: training and processing jobs"
@@ -232,25 +431,26 @@ module "notes_training_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-test-artifacts-111122223333"]
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-test-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.notes_training_test_kms.key_arns["datasets"],
       module.notes_training_test_kms.key_arns["artifacts"],
-      module.notes_training_test_kms.key_arns["logs"],
     ]
     pipeline = [
       module.notes_training_test_kms.key_arns["datasets"],
       module.notes_training_test_kms.key_arns["artifacts"],
-      module.notes_training_test_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/clinical-ai/notes-training/test/datasets",
     "alias/aisec/clinical-ai/notes-training/test/artifacts",
     "alias/aisec/clinical-ai/notes-training/test/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -269,6 +469,30 @@ module "notes_training_prod_kms" {
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
       users                   = [module.notes_training_prod_iam.role_arns["pipeline"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/clinical-ai/notes-training/prod/artifacts"
@@ -280,7 +504,32 @@ module "notes_training_prod_kms" {
         module.notes_training_prod_iam.role_arns["ds"],
         module.notes_training_prod_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/clinical-ai/notes-training/prod/logs"
@@ -288,6 +537,25 @@ module "notes_training_prod_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::111122223333:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -319,12 +587,40 @@ module "notes_training_prod_storage" {
       kms_key_arn       = module.notes_training_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notes-training/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "clinical-ai-notes-training-prod-artifacts-111122223333"
       kms_key_arn       = module.notes_training_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notes-training/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-ds",
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-pipeline",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
+        network_exempt = [
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -344,6 +640,11 @@ module "notes_training_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-prod-artifacts-111122223333"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalModelReview_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalModelReview_*",
+      ]
     }
     pipeline = {
       description       = "notes-training prod: training and processing jobs"
@@ -353,22 +654,21 @@ module "notes_training_prod_iam" {
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-prod-artifacts-111122223333"]
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.notes_training_prod_kms.key_arns["artifacts"],
-      module.notes_training_prod_kms.key_arns["logs"],
-    ]
+    ds = [module.notes_training_prod_kms.key_arns["artifacts"]]
     pipeline = [
       module.notes_training_prod_kms.key_arns["datasets"],
       module.notes_training_prod_kms.key_arns["artifacts"],
-      module.notes_training_prod_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/clinical-ai/notes-training/prod/datasets",
     "alias/aisec/clinical-ai/notes-training/prod/artifacts",
     "alias/aisec/clinical-ai/notes-training/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

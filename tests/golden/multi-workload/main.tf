@@ -20,6 +20,13 @@ module "foundation_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = ["arn:aws:iam::777788889999:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -119,8 +126,9 @@ module "foundation_storage" {
   account_id = "777788889999"
   buckets = {
     access_logs = {
-      name              = "ml-platform-access-logs-777788889999"
-      access_log_target = true
+      name                   = "ml-platform-access-logs-777788889999"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::ml-platform-*"]
     }
     trail = {
       name                  = "ml-platform-trail-777788889999"

@@ -20,7 +20,23 @@ module "helpdesk_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users = [module.helpdesk_dev_iam.role_arns["ds"], module.helpdesk_dev_iam.role_arns["pipeline"]]
+      users        = [module.helpdesk_dev_iam.role_arns["ds"], module.helpdesk_dev_iam.role_arns["pipeline"]]
+      via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/helpdesk/dev/artifacts"
@@ -31,7 +47,23 @@ module "helpdesk_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users = [module.helpdesk_dev_iam.role_arns["ds"], module.helpdesk_dev_iam.role_arns["serving"]]
+      users        = [module.helpdesk_dev_iam.role_arns["ds"], module.helpdesk_dev_iam.role_arns["serving"]]
+      via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/helpdesk/dev/logs"
@@ -42,6 +74,17 @@ module "helpdesk_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -71,12 +114,26 @@ module "helpdesk_dev_storage" {
       kms_key_arn       = module.helpdesk_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "helpdesk/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-helpdesk-dev-artifacts-777788889999"
       kms_key_arn       = module.helpdesk_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "helpdesk/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -96,6 +153,10 @@ module "helpdesk_dev_iam" {
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-helpdesk-dev-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
+      ]
     }
     pipeline = {
       description       = "helpdesk dev: knowledge-base ingestion"
@@ -105,6 +166,7 @@ module "helpdesk_dev_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:bedrock:eu-west-1:777788889999:knowledge-base/*"]
     }
     serving = {
       description       = "helpdesk dev: the RAG application"
@@ -114,22 +176,21 @@ module "helpdesk_dev_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:lambda:eu-west-1:777788889999:function:ml-platform-helpdesk-dev-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.helpdesk_dev_kms.key_arns["datasets"],
-      module.helpdesk_dev_kms.key_arns["artifacts"],
-      module.helpdesk_dev_kms.key_arns["logs"],
-    ]
-    pipeline = [module.helpdesk_dev_kms.key_arns["datasets"], module.helpdesk_dev_kms.key_arns["logs"]]
-    serving  = [module.helpdesk_dev_kms.key_arns["artifacts"], module.helpdesk_dev_kms.key_arns["logs"]]
+    ds       = [module.helpdesk_dev_kms.key_arns["datasets"], module.helpdesk_dev_kms.key_arns["artifacts"]]
+    pipeline = [module.helpdesk_dev_kms.key_arns["datasets"]]
+    serving  = [module.helpdesk_dev_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/helpdesk/dev/datasets",
     "alias/aisec/ml-platform/helpdesk/dev/artifacts",
     "alias/aisec/ml-platform/helpdesk/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -149,7 +210,22 @@ module "helpdesk_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users = [module.helpdesk_prod_iam.role_arns["pipeline"]]
+      users        = [module.helpdesk_prod_iam.role_arns["pipeline"]]
+      via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/helpdesk/prod/artifacts"
@@ -160,7 +236,23 @@ module "helpdesk_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users = [module.helpdesk_prod_iam.role_arns["ds"], module.helpdesk_prod_iam.role_arns["serving"]]
+      users        = [module.helpdesk_prod_iam.role_arns["ds"], module.helpdesk_prod_iam.role_arns["serving"]]
+      via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/helpdesk/prod/logs"
@@ -171,6 +263,17 @@ module "helpdesk_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -200,12 +303,28 @@ module "helpdesk_prod_storage" {
       kms_key_arn       = module.helpdesk_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "helpdesk/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-helpdesk-prod-artifacts-777788889999"
       kms_key_arn       = module.helpdesk_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "helpdesk/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -225,6 +344,11 @@ module "helpdesk_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-artifacts-777788889999"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
+      ]
     }
     pipeline = {
       description       = "helpdesk prod: knowledge-base ingestion"
@@ -234,6 +358,7 @@ module "helpdesk_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:bedrock:eu-west-1:777788889999:knowledge-base/*"]
     }
     serving = {
       description       = "helpdesk prod: the RAG application"
@@ -243,16 +368,19 @@ module "helpdesk_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
       bedrock_invoke    = true
+      source_arns       = ["arn:aws:lambda:eu-west-1:777788889999:function:ml-platform-helpdesk-prod-*"]
     }
   }
   kms_key_arns = {
-    ds       = [module.helpdesk_prod_kms.key_arns["artifacts"], module.helpdesk_prod_kms.key_arns["logs"]]
-    pipeline = [module.helpdesk_prod_kms.key_arns["datasets"], module.helpdesk_prod_kms.key_arns["logs"]]
-    serving  = [module.helpdesk_prod_kms.key_arns["artifacts"], module.helpdesk_prod_kms.key_arns["logs"]]
+    ds       = [module.helpdesk_prod_kms.key_arns["artifacts"]]
+    pipeline = [module.helpdesk_prod_kms.key_arns["datasets"]]
+    serving  = [module.helpdesk_prod_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/helpdesk/prod/datasets",
     "alias/aisec/ml-platform/helpdesk/prod/artifacts",
     "alias/aisec/ml-platform/helpdesk/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

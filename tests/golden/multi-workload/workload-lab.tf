@@ -20,7 +20,23 @@ module "lab_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users = [module.lab_dev_iam.role_arns["ds"], module.lab_dev_iam.role_arns["notebook"]]
+      users        = [module.lab_dev_iam.role_arns["ds"], module.lab_dev_iam.role_arns["notebook"]]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-notebook",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/lab/dev/artifacts"
@@ -31,7 +47,23 @@ module "lab_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users = [module.lab_dev_iam.role_arns["ds"], module.lab_dev_iam.role_arns["notebook"]]
+      users        = [module.lab_dev_iam.role_arns["ds"], module.lab_dev_iam.role_arns["notebook"]]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-notebook",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/lab/dev/logs"
@@ -42,6 +74,17 @@ module "lab_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -71,12 +114,26 @@ module "lab_dev_storage" {
       kms_key_arn       = module.lab_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "lab/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-notebook",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-lab-dev-artifacts-777788889999"
       kms_key_arn       = module.lab_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "lab/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-notebook",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -97,6 +154,10 @@ module "lab_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-lab-dev-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/lab/dev"]
       pass_roles        = ["notebook"]
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
+      ]
     }
     notebook = {
       description       = "lab dev: notebook instances"
@@ -105,23 +166,18 @@ module "lab_dev_iam" {
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-lab-dev-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-lab-dev-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/lab/dev"]
+      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-lab-dev-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.lab_dev_kms.key_arns["datasets"],
-      module.lab_dev_kms.key_arns["artifacts"],
-      module.lab_dev_kms.key_arns["logs"],
-    ]
-    notebook = [
-      module.lab_dev_kms.key_arns["datasets"],
-      module.lab_dev_kms.key_arns["artifacts"],
-      module.lab_dev_kms.key_arns["logs"],
-    ]
+    ds       = [module.lab_dev_kms.key_arns["datasets"], module.lab_dev_kms.key_arns["artifacts"]]
+    notebook = [module.lab_dev_kms.key_arns["datasets"], module.lab_dev_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/lab/dev/datasets",
     "alias/aisec/ml-platform/lab/dev/artifacts",
     "alias/aisec/ml-platform/lab/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -20,8 +20,28 @@ module "recsys_serve_test_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users   = [module.recsys_serve_test_iam.role_arns["ds"]]
-      readers = [module.macie.service_role_arn]
+      users        = [module.recsys_serve_test_iam.role_arns["ds"]]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-ds",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/recsys-serve/test/artifacts"
@@ -36,7 +56,28 @@ module "recsys_serve_test_kms" {
         module.recsys_serve_test_iam.role_arns["ds"],
         module.recsys_serve_test_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/recsys-serve/test/logs"
@@ -47,6 +88,22 @@ module "recsys_serve_test_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -76,12 +133,33 @@ module "recsys_serve_test_storage" {
       kms_key_arn       = module.recsys_serve_test_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-serve/test/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-ds",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-recsys-serve-test-artifacts-777788889999"
       kms_key_arn       = module.recsys_serve_test_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-serve/test/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -102,6 +180,10 @@ module "recsys_serve_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-serve-test-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
       pass_roles        = ["serving"]
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_*",
+      ]
     }
     serving = {
       description       = "recsys-serve test: model serving"
@@ -111,24 +193,23 @@ module "recsys_serve_test_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-serve-test-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.recsys_serve_test_kms.key_arns["datasets"],
       module.recsys_serve_test_kms.key_arns["artifacts"],
-      module.recsys_serve_test_kms.key_arns["logs"],
     ]
-    serving = [
-      module.recsys_serve_test_kms.key_arns["artifacts"],
-      module.recsys_serve_test_kms.key_arns["logs"],
-    ]
+    serving = [module.recsys_serve_test_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/recsys-serve/test/datasets",
     "alias/aisec/ml-platform/recsys-serve/test/artifacts",
     "alias/aisec/ml-platform/recsys-serve/test/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -148,7 +229,26 @@ module "recsys_serve_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/recsys-serve/prod/artifacts"
@@ -163,7 +263,28 @@ module "recsys_serve_prod_kms" {
         module.recsys_serve_prod_iam.role_arns["ds"],
         module.recsys_serve_prod_iam.role_arns["serving"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/recsys-serve/prod/logs"
@@ -174,6 +295,22 @@ module "recsys_serve_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -203,12 +340,35 @@ module "recsys_serve_prod_storage" {
       kms_key_arn       = module.recsys_serve_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-serve/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-recsys-serve-prod-artifacts-777788889999"
       kms_key_arn       = module.recsys_serve_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-serve/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-serving",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -228,6 +388,11 @@ module "recsys_serve_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-prod-artifacts-777788889999"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
+      ]
     }
     serving = {
       description       = "recsys-serve prod: model serving"
@@ -237,21 +402,18 @@ module "recsys_serve_prod_iam" {
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-serve-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.recsys_serve_prod_kms.key_arns["artifacts"],
-      module.recsys_serve_prod_kms.key_arns["logs"],
-    ]
-    serving = [
-      module.recsys_serve_prod_kms.key_arns["artifacts"],
-      module.recsys_serve_prod_kms.key_arns["logs"],
-    ]
+    ds      = [module.recsys_serve_prod_kms.key_arns["artifacts"]]
+    serving = [module.recsys_serve_prod_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/recsys-serve/prod/datasets",
     "alias/aisec/ml-platform/recsys-serve/prod/artifacts",
     "alias/aisec/ml-platform/recsys-serve/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -24,7 +24,28 @@ module "recsys_train_dev_kms" {
         module.recsys_train_dev_iam.role_arns["ds"],
         module.recsys_train_dev_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/recsys-train/dev/artifacts"
@@ -39,7 +60,28 @@ module "recsys_train_dev_kms" {
         module.recsys_train_dev_iam.role_arns["ds"],
         module.recsys_train_dev_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/recsys-train/dev/logs"
@@ -50,6 +92,22 @@ module "recsys_train_dev_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -79,12 +137,34 @@ module "recsys_train_dev_storage" {
       kms_key_arn       = module.recsys_train_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-train/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-recsys-train-dev-artifacts-777788889999"
       kms_key_arn       = module.recsys_train_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-train/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -105,6 +185,10 @@ module "recsys_train_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-dev-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev"]
       pass_roles        = ["pipeline"]
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
+      ]
     }
     pipeline = {
       description       = "recsys-train dev: training and processing jobs"
@@ -114,25 +198,26 @@ module "recsys_train_dev_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-dev-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-dev-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.recsys_train_dev_kms.key_arns["datasets"],
       module.recsys_train_dev_kms.key_arns["artifacts"],
-      module.recsys_train_dev_kms.key_arns["logs"],
     ]
     pipeline = [
       module.recsys_train_dev_kms.key_arns["datasets"],
       module.recsys_train_dev_kms.key_arns["artifacts"],
-      module.recsys_train_dev_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/recsys-train/dev/datasets",
     "alias/aisec/ml-platform/recsys-train/dev/artifacts",
     "alias/aisec/ml-platform/recsys-train/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- test
@@ -156,7 +241,28 @@ module "recsys_train_test_kms" {
         module.recsys_train_test_iam.role_arns["ds"],
         module.recsys_train_test_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/recsys-train/test/artifacts"
@@ -171,7 +277,28 @@ module "recsys_train_test_kms" {
         module.recsys_train_test_iam.role_arns["ds"],
         module.recsys_train_test_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/recsys-train/test/logs"
@@ -182,6 +309,22 @@ module "recsys_train_test_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -211,12 +354,34 @@ module "recsys_train_test_storage" {
       kms_key_arn       = module.recsys_train_test_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-train/test/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-recsys-train-test-artifacts-777788889999"
       kms_key_arn       = module.recsys_train_test_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-train/test/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -237,6 +402,10 @@ module "recsys_train_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-test-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test"]
       pass_roles        = ["pipeline"]
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_*",
+      ]
     }
     pipeline = {
       description       = "recsys-train test: training and processing jobs"
@@ -246,25 +415,26 @@ module "recsys_train_test_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-test-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-test-*"]
     }
   }
   kms_key_arns = {
     ds = [
       module.recsys_train_test_kms.key_arns["datasets"],
       module.recsys_train_test_kms.key_arns["artifacts"],
-      module.recsys_train_test_kms.key_arns["logs"],
     ]
     pipeline = [
       module.recsys_train_test_kms.key_arns["datasets"],
       module.recsys_train_test_kms.key_arns["artifacts"],
-      module.recsys_train_test_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/recsys-train/test/datasets",
     "alias/aisec/ml-platform/recsys-train/test/artifacts",
     "alias/aisec/ml-platform/recsys-train/test/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -284,8 +454,28 @@ module "recsys_train_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
-      users   = [module.recsys_train_prod_iam.role_arns["pipeline"]]
-      readers = [module.macie.service_role_arn]
+      users        = [module.recsys_train_prod_iam.role_arns["pipeline"]]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/ml-platform/recsys-train/prod/artifacts"
@@ -300,7 +490,28 @@ module "recsys_train_prod_kms" {
         module.recsys_train_prod_iam.role_arns["ds"],
         module.recsys_train_prod_iam.role_arns["pipeline"],
       ]
-      readers = [module.macie.service_role_arn]
+      readers      = [module.macie.service_role_arn]
+      via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/ml-platform/recsys-train/prod/logs"
@@ -311,6 +522,22 @@ module "recsys_train_prod_kms" {
         "arn:aws:iam::777788889999:role/PlatformAdmin",
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
+      perimeter = {
+        principals = []
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -340,12 +567,36 @@ module "recsys_train_prod_storage" {
       kms_key_arn       = module.recsys_train_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-train/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "ml-platform-recsys-train-prod-artifacts-777788889999"
       kms_key_arn       = module.recsys_train_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "recsys-train/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-ds",
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-pipeline",
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-6f7081920a1b2c3d4"]
+        network_exempt = [
+          "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -365,6 +616,11 @@ module "recsys_train_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-prod-artifacts-777788889999"]
       write_bucket_arns = []
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod"]
+      read_prefix       = "approved/"
+      trusted_principals = [
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
+      ]
     }
     pipeline = {
       description       = "recsys-train prod: training and processing jobs"
@@ -374,22 +630,21 @@ module "recsys_train_prod_iam" {
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-prod-artifacts-777788889999"]
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod"]
       ecr_pull          = true
+      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.recsys_train_prod_kms.key_arns["artifacts"],
-      module.recsys_train_prod_kms.key_arns["logs"],
-    ]
+    ds = [module.recsys_train_prod_kms.key_arns["artifacts"]]
     pipeline = [
       module.recsys_train_prod_kms.key_arns["datasets"],
       module.recsys_train_prod_kms.key_arns["artifacts"],
-      module.recsys_train_prod_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/ml-platform/recsys-train/prod/datasets",
     "alias/aisec/ml-platform/recsys-train/prod/artifacts",
     "alias/aisec/ml-platform/recsys-train/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }

@@ -17,6 +17,14 @@ module "foundation_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = ["arn:aws:iam::555566667777:role/BreakGlass", "arn:aws:iam::555566667777:root"]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -116,8 +124,9 @@ module "foundation_storage" {
   account_id = "555566667777"
   buckets = {
     access_logs = {
-      name              = "research-access-logs-555566667777"
-      access_log_target = true
+      name                   = "research-access-logs-555566667777"
+      access_log_target      = true
+      access_log_source_arns = ["arn:aws:s3:::research-*"]
     }
     trail = {
       name                  = "research-trail-555566667777"

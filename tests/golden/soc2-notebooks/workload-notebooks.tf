@@ -19,6 +19,31 @@ module "notebooks_dev_kms" {
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
       users                   = [module.notebooks_dev_iam.role_arns["ds"], module.notebooks_dev_iam.role_arns["notebook"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-ds",
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/research/notebooks/dev/artifacts"
@@ -28,6 +53,31 @@ module "notebooks_dev_kms" {
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
       users                   = [module.notebooks_dev_iam.role_arns["ds"], module.notebooks_dev_iam.role_arns["notebook"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-ds",
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/research/notebooks/dev/logs"
@@ -35,6 +85,25 @@ module "notebooks_dev_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::555566667777:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -64,12 +133,38 @@ module "notebooks_dev_storage" {
       kms_key_arn       = module.notebooks_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notebooks/dev/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-ds",
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "research-notebooks-dev-artifacts-555566667777"
       kms_key_arn       = module.notebooks_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notebooks/dev/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-ds",
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
   }
 }
@@ -84,12 +179,13 @@ module "notebooks_dev_iam" {
   human_access = "iam-mfa"
   roles = {
     ds = {
-      description       = "notebooks dev: data scientists"
-      human             = true
-      read_bucket_arns  = ["arn:aws:s3:::research-notebooks-dev-datasets-555566667777"]
-      write_bucket_arns = ["arn:aws:s3:::research-notebooks-dev-artifacts-555566667777"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev"]
-      pass_roles        = ["notebook"]
+      description        = "notebooks dev: data scientists"
+      human              = true
+      read_bucket_arns   = ["arn:aws:s3:::research-notebooks-dev-datasets-555566667777"]
+      write_bucket_arns  = ["arn:aws:s3:::research-notebooks-dev-artifacts-555566667777"]
+      log_group_arns     = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev"]
+      pass_roles         = ["notebook"]
+      trusted_principals = ["arn:aws:iam::555566667777:role/Researchers"]
     }
     notebook = {
       description       = "notebooks dev: notebook instances"
@@ -98,25 +194,20 @@ module "notebooks_dev_iam" {
       read_bucket_arns  = ["arn:aws:s3:::research-notebooks-dev-datasets-555566667777"]
       write_bucket_arns = ["arn:aws:s3:::research-notebooks-dev-artifacts-555566667777"]
       log_group_arns    = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev"]
+      source_arns       = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-dev-*"]
     }
   }
   kms_key_arns = {
-    ds = [
-      module.notebooks_dev_kms.key_arns["datasets"],
-      module.notebooks_dev_kms.key_arns["artifacts"],
-      module.notebooks_dev_kms.key_arns["logs"],
-    ]
-    notebook = [
-      module.notebooks_dev_kms.key_arns["datasets"],
-      module.notebooks_dev_kms.key_arns["artifacts"],
-      module.notebooks_dev_kms.key_arns["logs"],
-    ]
+    ds       = [module.notebooks_dev_kms.key_arns["datasets"], module.notebooks_dev_kms.key_arns["artifacts"]]
+    notebook = [module.notebooks_dev_kms.key_arns["datasets"], module.notebooks_dev_kms.key_arns["artifacts"]]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/research/notebooks/dev/datasets",
     "alias/aisec/research/notebooks/dev/artifacts",
     "alias/aisec/research/notebooks/dev/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -135,6 +226,30 @@ module "notebooks_prod_kms" {
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
       users                   = [module.notebooks_prod_iam.role_arns["notebook"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     artifacts = {
       alias                   = "alias/aisec/research/notebooks/prod/artifacts"
@@ -144,6 +259,31 @@ module "notebooks_prod_kms" {
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
       users                   = [module.notebooks_prod_iam.role_arns["ds"], module.notebooks_prod_iam.role_arns["notebook"]]
       readers                 = [module.macie.service_role_arn]
+      via_services            = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-ds",
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
     }
     logs = {
       alias                   = "alias/aisec/research/notebooks/prod/logs"
@@ -151,6 +291,25 @@ module "notebooks_prod_kms" {
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::555566667777:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+          "arn:aws:iam::*:role/aws:ec2-infrastructure",
+        ]
+      }
       service_users = [
         {
           sid       = "CloudWatchLogs"
@@ -180,12 +339,40 @@ module "notebooks_prod_storage" {
       kms_key_arn       = module.notebooks_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notebooks/prod/datasets/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+      }
     }
     artifacts = {
       name              = "research-notebooks-prod-artifacts-555566667777"
       kms_key_arn       = module.notebooks_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
       access_log_prefix = "notebooks/prod/artifacts/"
+      perimeter = {
+        principals = [
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-ds",
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-notebook",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        vpc_ids = ["vpc-4d5e6f7081920a1b2"]
+        network_exempt = [
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        prefix_readers = {
+          "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-ds" = "approved/"
+        }
+      }
     }
   }
 }
@@ -200,11 +387,13 @@ module "notebooks_prod_iam" {
   human_access = "iam-mfa"
   roles = {
     ds = {
-      description       = "notebooks prod: data scientists"
-      human             = true
-      read_bucket_arns  = ["arn:aws:s3:::research-notebooks-prod-artifacts-555566667777"]
-      write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod"]
+      description        = "notebooks prod: data scientists"
+      human              = true
+      read_bucket_arns   = ["arn:aws:s3:::research-notebooks-prod-artifacts-555566667777"]
+      write_bucket_arns  = []
+      log_group_arns     = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod"]
+      read_prefix        = "approved/"
+      trusted_principals = ["arn:aws:iam::555566667777:role/ResearchLeads"]
     }
     notebook = {
       description       = "notebooks prod: notebook instances"
@@ -213,19 +402,21 @@ module "notebooks_prod_iam" {
       read_bucket_arns  = ["arn:aws:s3:::research-notebooks-prod-datasets-555566667777"]
       write_bucket_arns = ["arn:aws:s3:::research-notebooks-prod-artifacts-555566667777"]
       log_group_arns    = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod"]
+      source_arns       = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-prod-*"]
     }
   }
   kms_key_arns = {
-    ds = [module.notebooks_prod_kms.key_arns["artifacts"], module.notebooks_prod_kms.key_arns["logs"]]
+    ds = [module.notebooks_prod_kms.key_arns["artifacts"]]
     notebook = [
       module.notebooks_prod_kms.key_arns["datasets"],
       module.notebooks_prod_kms.key_arns["artifacts"],
-      module.notebooks_prod_kms.key_arns["logs"],
     ]
   }
+  kms_via_services = ["sagemaker.us-east-1.amazonaws.com", "s3.us-east-1.amazonaws.com"]
   kms_key_aliases = [
     "alias/aisec/research/notebooks/prod/datasets",
     "alias/aisec/research/notebooks/prod/artifacts",
     "alias/aisec/research/notebooks/prod/logs",
   ]
+  session_tag_keys = ["aisec-requester", "aisec-ticket"]
 }
