@@ -303,6 +303,11 @@ ESCALATIONS = {
         f"arn:aws:ec2:{R}:{A}:security-group/sg-1",
         {"ec2:Vpc": LANDING_VPC},
     ),
+    "subscribe an outsider to the alerts": Request(
+        "sns:Subscribe",
+        f"arn:aws:sns:{R}:{A}:{N}-security-alerts",
+        {"sns:Protocol": "https", "sns:Endpoint": "https://collector.example.net/"},
+    ),
     "remove the landing tag from a stage role": Request(
         "iam:UntagRole", STAGE_ROLE, {**TAGGED, "aws:TagKeys": [ci.LANDING_TAG]}
     ),
@@ -349,6 +354,11 @@ DEPLOYS = {
         {**TAGGED, "ec2:Vpc": LANDING_VPC},
     ),
     "create the trail": Request("cloudtrail:CreateTrail", f"arn:aws:cloudtrail:{R}:{A}:trail/{N}-trail"),
+    "subscribe the spec's addresses": Request(
+        "sns:Subscribe",
+        f"arn:aws:sns:{R}:{A}:{N}-security-alerts",
+        {"sns:Protocol": "email", "sns:Endpoint": "pci-oncall@example.com"},
+    ),
     "write the state": Request("s3:PutObject", f"arn:aws:s3:::{N}-tfstate-{A}/aisec/{N}.tfstate"),
 }
 
@@ -367,7 +377,8 @@ def test_the_deployer_is_protected_by_explicit_denies(policies: dict[str, dict[s
     """Not only missing Allows: an administrator's later Allow in the boundary would not reopen these."""
     for name in ("update its own trust policy", "attach AdministratorAccess to itself",
                  "create a role without the boundary", "drop its own boundary", "change the state bucket's policy",
-                 "bypass the key policy lockout check", "read a dataset", "decrypt with a landing key"):  # fmt: skip
+                 "bypass the key policy lockout check", "read a dataset", "decrypt with a landing key",
+                 "assume a stage role"):  # fmt: skip
         assert evaluate([{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}], ESCALATIONS[name],
                         boundary=policies["boundary"]) == "Deny", name  # fmt: skip
 
@@ -388,6 +399,16 @@ def test_the_plan_role_reads_configuration_and_the_state_only(policies: dict[str
     denied = {
         "read a dataset": ESCALATIONS["read a dataset"],
         "decrypt with a landing key": Request("kms:Decrypt", LANDING_KEY),
+        "send findings to the alert topic": Request(
+            "events:PutTargets",
+            f"arn:aws:events:{R}:{A}:rule/{N}-macie-findings",
+            {"events:TargetArn": f"arn:aws:sns:{R}:{A}:{N}-security-alerts"},
+        ),
+        "subscribe the spec's addresses": Request(
+            "sns:Subscribe",
+            f"arn:aws:sns:{R}:{A}:{N}-security-alerts",
+            {"sns:Protocol": "email", "sns:Endpoint": "pci-oncall@example.com"},
+        ),
         "write the state": Request("s3:PutObject", state),
         "change a key policy": DEPLOYS["change a landing key's policy"],
         "create a stage role": DEPLOYS["create a stage role with the boundary"],
