@@ -40,16 +40,19 @@ def spec() -> Spec:
 
 @pytest.fixture(scope="module")
 def roles_dir(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ci-roles")
     settings = ci.CiSettings("github", "acme/payments", "specs/fraud.yaml", "infra/payments")
-    for name, text in ci.ci_roles(spec, settings).items():
+    return _write(tmp_path_factory.mktemp("ci-roles"), ci.ci_roles(spec, settings))
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     return folder
 
 
 @pytest.fixture(scope="module")
-def applied(roles_dir: Path) -> dict[str, dict[str, Any]]:
+def roles_state(roles_dir: Path) -> dict[str, dict[str, Any]]:
     """Every resource of the roles module by address, after an offline validate, plan and apply."""
     r = Rehearsal.of(roles_dir)
     r.ok("validate")
@@ -59,12 +62,12 @@ def applied(roles_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def policies(applied: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def policies(roles_state: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The three policy documents the CI roles get: plan, apply and their boundary."""
     return {
-        "plan": json.loads(applied['aws_iam_role_policy.ci["plan"]']["policy"]),
-        "apply": json.loads(applied['aws_iam_role_policy.ci["apply"]']["policy"]),
-        "boundary": json.loads(applied["aws_iam_policy.boundary"]["policy"]),
+        "plan": json.loads(roles_state['aws_iam_role_policy.ci["plan"]']["policy"]),
+        "apply": json.loads(roles_state['aws_iam_role_policy.ci["apply"]']["policy"]),
+        "boundary": json.loads(roles_state["aws_iam_policy.boundary"]["policy"]),
     }
 
 
@@ -81,13 +84,13 @@ def _as(role: str, policies: dict[str, dict[str, Any]], request: Request) -> Dec
 
 
 def test_the_roles_live_where_their_own_permissions_do_not_reach(
-    spec: Spec, applied: dict[str, dict[str, Any]], policies: dict[str, dict[str, Any]]
+    spec: Spec, roles_state: dict[str, dict[str, Any]], policies: dict[str, dict[str, Any]]
 ) -> None:
-    arns = {k: applied[f'aws_iam_role.ci["{k}"]']["arn"] for k in ("plan", "apply")}
+    arns = {k: roles_state[f'aws_iam_role.ci["{k}"]']["arn"] for k in ("plan", "apply")}
     assert arns == ci.role_arns(spec) and arns["apply"] == APPLY_ROLE
-    boundary = applied["aws_iam_policy.boundary"]
+    boundary = roles_state["aws_iam_policy.boundary"]
     assert boundary["arn"] == f"{IAM}policy/aisec-deploy/{N}-aisec-deploy-boundary"
-    assert {applied[f'aws_iam_role.ci["{k}"]']["permissions_boundary"] for k in arns} == {boundary["arn"]}
+    assert {roles_state[f'aws_iam_role.ci["{k}"]']["permissions_boundary"] for k in arns} == {boundary["arn"]}
     # no IAM Allow of the apply role names a resource on the deployer's path
     for statement in policies["apply"]["Statement"]:
         if statement["Effect"] == "Allow" and any(a.startswith("iam:") for a in _list(statement["Action"])):
@@ -247,7 +250,7 @@ def test_checkov_passes_on_the_roles_module(roles_dir: Path) -> None:
     assert report["summary"]["passed"] >= 40 and report["summary"]["skipped"] == 0
 
 
-# The apply role, as an attacker holding its credentials would use it (boundary applied).
+# The apply role, as an attacker holding its credentials would use it (boundary roles_state).
 ESCALATIONS = {
     "update its own trust policy": Request("iam:UpdateAssumeRolePolicy", APPLY_ROLE, TAGGED),
     "attach AdministratorAccess to itself": Request(
@@ -425,3 +428,50 @@ def test_the_plan_role_reads_configuration_and_the_state_only(policies: dict[str
             data = get_service_prefix_data(service)
             level = data["privileges"][data["privileges_lower_name"][name.lower()]]["access_level"]
             assert level in ("Read", "List"), (statement["Sid"], action, level)
+
+
+def test_without_an_s3_backend_no_object_and_no_key_is_reachable(tmp_path: Path) -> None:
+    """A landing with local state (batch-scoring, no alert e-mails either): the data denies cover
+    every object and key, and the roles still pass the scanners."""
+    spec = load_spec(BLUEPRINTS["batch-scoring"])
+    settings = ci.CiSettings("gitlab", "acme/ml/churn", "specs/churn.yaml", "infra/churn")
+    r = Rehearsal.of(_write(tmp_path, ci.ci_roles(spec, settings)))
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    values = {x["address"]: x["values"] for x in all_resources(r.show_json()["values"]["root_module"])}
+    plan = json.loads(values['aws_iam_role_policy.ci["plan"]']["policy"])
+    boundary = json.loads(values["aws_iam_policy.boundary"]["policy"])
+    assert not [s for s in plan["Statement"] if s["Sid"].startswith("State")]
+    for request in (
+        Request("s3:GetObject", f"arn:aws:s3:::churn-scoring-prod-datasets-{spec.aws.account_id}/x"),
+        Request("s3:PutObject", "arn:aws:s3:::any-bucket/x"),
+        Request("kms:Decrypt", f"arn:aws:kms:{spec.aws.region}:{spec.aws.account_id}:key/any"),
+    ):
+        assert evaluate([plan], request, boundary=boundary) == "Deny", request
+    assert "AlertSubscriptions" not in {s["Sid"] for s in boundary["Statement"]}
+    for policy in (plan, boundary, _without_denies(boundary)):
+        document = PolicyDocument(policy)
+        assert document.allows_privilege_escalation == []
+        assert document.permissions_management_without_constraints == []
+    for policy in (plan, boundary):
+        findings = analyze_policy_string(json.dumps(policy)).findings
+        assert not [f for f in findings if f.issue not in PARLIAMENT_ACCEPTED], findings
+        assert all(PARLIAMENT_ACCEPTED[f.issue](policy, f.detail) for f in findings), findings
+
+
+# Resource types whose ARNs carry random ids, so the apply role reaches them by the landing tag.
+TAG_SCOPED_TYPES = {
+    "aws_kms_key", "aws_iam_role", "aws_iam_policy", "aws_security_group", "aws_vpc_endpoint",
+    "aws_vpc_security_group_ingress_rule", "aws_macie2_classification_job",
+}  # fmt: skip
+
+
+def test_the_landing_tags_what_the_apply_role_reaches_by_tag(rendered: dict[str, Path]) -> None:
+    """The tag the CI roles rely on is the one the rendered root module puts on those resources."""
+    r = Rehearsal.of(rendered["fraud-inference"])
+    r.ok("plan", "-input=false", "-out=tfplan")
+    planned = all_resources(r.show_json("tfplan")["planned_values"]["root_module"])
+    scoped = [x for x in planned if x["type"] in TAG_SCOPED_TYPES]
+    assert {x["type"] for x in scoped} == TAG_SCOPED_TYPES
+    untagged = [x["address"] for x in scoped if (x["values"].get("tags_all") or {}).get(ci.LANDING_TAG) != N]
+    assert not untagged
