@@ -17,7 +17,7 @@ import yaml
 from generator import __version__
 from generator.errors import UserInputError
 from generator.hcl import Hcl
-from generator.render import render_small_root
+from generator.render import LANDING_TAG, render_small_root
 from generator.spec import Spec
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
@@ -86,9 +86,6 @@ class CiSettings:
 # apply role manages roles and policies under LANDING_PATH only, so it cannot change itself.
 DEPLOY_PATH = "/aisec-deploy/"
 LANDING_PATH = "/aisec/"  # stage roles, the trail delivery role and their boundaries (modules/iam, audit)
-# Every resource of a rendered root module carries this tag (provider default_tags, render._tags);
-# it scopes the writes to resources whose ARNs carry random ids (keys, endpoints, groups, jobs).
-LANDING_TAG = "aisec-landing"
 
 
 def role_names(spec: Spec) -> dict[str, str]:
@@ -462,6 +459,9 @@ PASS_TO_SERVICES = (
     "logs.amazonaws.com",
     "sagemaker.amazonaws.com",
 )
+# Statement ids name what a service statement covers: ReadKeys, ManageBuckets...
+SID_NOUNS = {"cloudtrail": "Trails", "cloudwatch": "Alarms", "events": "Rules", "iam": "Iam", "kms": "Keys",
+             "logs": "LogGroups", "macie2": "MacieJobs", "s3": "Buckets", "sns": "Topics"}  # fmt: skip
 MACIE_SERVICE_ROLE = "role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
 
 
@@ -508,7 +508,7 @@ def plan_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]
             "ReadUnscopable", "Describe/List calls AWS cannot scope to a resource", UNSCOPED_READS, ("*",)
         ),
         *(
-            Statement(f"Read{_title(svc)}", f"{svc} configuration of the landing", actions, scoped[svc])
+            Statement(f"Read{SID_NOUNS[svc]}", f"{svc} configuration of the landing", actions, scoped[svc])
             for svc, actions in SCOPED_READS.items()
         ),
     ]
@@ -537,7 +537,7 @@ def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement
     keep_tag: Condition = ("ForAllValues:StringNotEquals", "aws:TagKeys", (LANDING_TAG,))
     found = [
         *(
-            Statement(f"Manage{_title(svc)}", f"{svc}: the landing's own names only", actions, scoped[svc])
+            Statement(f"Manage{SID_NOUNS[svc]}", f"{svc}: the landing's own names only", actions, scoped[svc])
             for svc, actions in NAMED_WRITES.items()
         ),
         *(
@@ -653,11 +653,6 @@ def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement
                        "kms:UpdateKeyDescription"), (state["key_arn"],), effect="Deny"),
         ]  # fmt: skip
     return found
-
-
-def _title(service: str) -> str:
-    return {"cloudwatch": "Alarms", "events": "Rules", "logs": "LogGroups", "macie2": "MacieJobs",
-            "s3": "Buckets", "sns": "Topics", "iam": "Iam", "kms": "Keys", "cloudtrail": "Trails"}[service]  # fmt: skip
 
 
 def _state(spec: Spec) -> dict[str, Any] | None:
