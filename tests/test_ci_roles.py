@@ -466,12 +466,53 @@ TAG_SCOPED_TYPES = {
 }  # fmt: skip
 
 
-def test_the_landing_tags_what_the_apply_role_reaches_by_tag(rendered: dict[str, Path]) -> None:
-    """The tag the CI roles rely on is the one the rendered root module puts on those resources."""
+@pytest.fixture(scope="module")
+def landing(rendered: dict[str, Path]) -> list[dict[str, Any]]:
+    """The fraud-inference landing's resources after an offline plan and apply (ARNs known)."""
     r = Rehearsal.of(rendered["fraud-inference"])
     r.ok("plan", "-input=false", "-out=tfplan")
-    planned = all_resources(r.show_json("tfplan")["planned_values"]["root_module"])
-    scoped = [x for x in planned if x["type"] in TAG_SCOPED_TYPES]
+    r.ok("apply", "-input=false", "tfplan")
+    return all_resources(r.show_json()["values"]["root_module"])
+
+
+def test_the_landing_tags_what_the_apply_role_reaches_by_tag(landing: list[dict[str, Any]]) -> None:
+    """The tag the CI roles rely on is the one the rendered root module puts on those resources."""
+    scoped = [x for x in landing if x["type"] in TAG_SCOPED_TYPES]
     assert {x["type"] for x in scoped} == TAG_SCOPED_TYPES
     untagged = [x["address"] for x in scoped if (x["values"].get("tags_all") or {}).get(ci.LANDING_TAG) != N]
     assert not untagged
+
+
+# Resource types the apply role reaches by name -> the service whose landing patterns must match.
+NAME_SCOPED_TYPES = {
+    "aws_cloudtrail": "cloudtrail", "aws_cloudwatch_metric_alarm": "cloudwatch",
+    "aws_cloudwatch_event_rule": "events", "aws_cloudwatch_log_group": "logs", "aws_s3_bucket": "s3",
+    "aws_sns_topic": "sns", "aws_iam_role": "iam", "aws_iam_policy": "iam",
+}  # fmt: skip
+
+
+def test_the_apply_role_reaches_everything_the_landing_creates(
+    spec: Spec, landing: list[dict[str, Any]]
+) -> None:
+    """Every name-scoped resource of the landing falls under the CI patterns; every role but one
+    carries a landing boundary (the audit module's trail delivery role has none: README)."""
+    patterns = ci.landing_resources(spec)
+    arns = {
+        x["address"]: (NAME_SCOPED_TYPES[x["type"]], x["values"]["arn"])
+        for x in landing
+        if x["type"] in NAME_SCOPED_TYPES
+    }
+    assert {service for service, _ in arns.values()} == set(NAME_SCOPED_TYPES.values())
+    outside = [
+        a for a, (service, arn) in arns.items() if not any(wildcard_match(p, arn) for p in patterns[service])
+    ]
+    assert not outside
+    aliases = [x["values"]["name"] for x in landing if x["type"] == "aws_kms_alias"]
+    assert aliases and all(a.startswith(f"alias/aisec/{N}/") for a in aliases)
+    roles = [x["values"] for x in landing if x["type"] == "aws_iam_role"]
+    boundary = ci.landing_arns(spec)["boundaries"]
+    unbounded = {r["name"] for r in roles if not r.get("permissions_boundary")}
+    assert unbounded == {f"{N}-trail-to-logs"}
+    assert all(
+        wildcard_match(boundary, r["permissions_boundary"]) for r in roles if r["name"] not in unbounded
+    )
