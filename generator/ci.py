@@ -524,105 +524,157 @@ def plan_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]
     return found
 
 
-def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
-    """What applying adds to planning: writes scoped to the landing's names, tag or VPC; IAM only
-    under the landing's path and boundary; explicit denies that hold even if an Allow grows."""
-    arns, scoped = landing_arns(spec), landing_resources(spec)
-    a, r = spec.aws.account_id, spec.aws.region
-    boundary: Condition = ("ArnLike", "iam:PermissionsBoundary", (arns["boundaries"],))
-    policy_arn: Condition = ("ArnLike", "iam:PolicyARN", (arns["policies"],))
-    vpc: Condition = ("ArnEquals", "ec2:Vpc", (f"arn:aws:ec2:{r}:{a}:vpc/{spec.network.vpc_id}",))
-    keys, ec2 = f"arn:aws:kms:{r}:{a}:key/*", f"arn:aws:ec2:{r}:{a}:"
-    endpoints, groups, rules = f"{ec2}vpc-endpoint/*", f"{ec2}security-group/*", f"{ec2}security-group-rule/*"
-    keep_tag: Condition = ("ForAllValues:StringNotEquals", "aws:TagKeys", (LANDING_TAG,))
+class _Landing:
+    """The values the statements are built from, computed once per spec."""
+
+    def __init__(self, spec: Spec, state: dict[str, Any] | None) -> None:
+        a, r = spec.aws.account_id, spec.aws.region
+        self.spec, self.state = spec, state
+        self.arns, self.scoped = landing_arns(spec), landing_resources(spec)
+        self.keys, self.alias = f"arn:aws:kms:{r}:{a}:key/*", f"arn:aws:kms:{r}:{a}:alias/aisec/{spec.name}/*"
+        self.ec2 = f"arn:aws:ec2:{r}:{a}:"
+        self.vpc_arn = f"{self.ec2}vpc/{spec.network.vpc_id}"
+        self.endpoints = f"{self.ec2}vpc-endpoint/*"
+        self.groups, self.rules = f"{self.ec2}security-group/*", f"{self.ec2}security-group-rule/*"
+        self.vpc: Condition = ("ArnEquals", "ec2:Vpc", (self.vpc_arn,))
+        self.boundary: Condition = ("ArnLike", "iam:PermissionsBoundary", (self.arns["boundaries"],))
+        self.requested, self.tagged = _tag("Request", spec), _tag("Resource", spec)
+
+
+# Writes AWS cannot scope to a resource (the Service Authorization Reference lists none for them).
+UNSCOPABLE_WRITES = (
+    Statement("MacieAccount", "AWS cannot scope these: they act on the account's Macie session",
+              ("macie2:EnableMacie", "macie2:PutClassificationExportConfiguration", "macie2:UpdateMacieSession"),
+              ("*",)),
+    Statement("AlertUnsubscribe", "AWS cannot scope sns:Unsubscribe (it names a subscription, not a topic)",
+              ("sns:Unsubscribe",), ("*",)),
+)  # fmt: skip
+
+
+def deploy_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """What applying changes in services whose ARNs carry the landing's names, the writes AWS cannot
+    scope, and the state."""
+    x = _Landing(spec, state)
     found = [
         *(
-            Statement(f"Manage{SID_NOUNS[svc]}", f"{svc}: the landing's own names only", actions, scoped[svc])
+            Statement(f"Manage{SID_NOUNS[svc]}", f"{svc}: the landing's own names only", actions, x.scoped[svc])
             for svc, actions in NAMED_WRITES.items()
         ),
         *(
             [Statement("AlertSubscriptions", "alerts reach the spec's addresses only", ("sns:Subscribe",),
-                       scoped["sns"], (("StringEquals", "sns:Protocol", ("email",)),
-                                       ("StringEquals", "sns:Endpoint", tuple(spec.alerts.email))))]
+                       x.scoped["sns"], (("StringEquals", "sns:Protocol", ("email",)),
+                                         ("StringEquals", "sns:Endpoint", tuple(spec.alerts.email))))]
             if spec.alerts.email else []
         ),
-        # IAM: roles and policies under the landing's path, always under a landing boundary.
-        Statement("CreateLandingRoles", "new roles carry a landing boundary and the landing tag",
-                  ("iam:CreateRole",), (arns["roles"],), (boundary, _tag("Request", spec))),
-        Statement("ChangeLandingRolePolicies", "inline policies and boundaries only under a landing boundary",
-                  ("iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"),
-                  (arns["roles"],), (boundary,)),
-        Statement("AttachLandingPolicies", "only the landing's own managed policies, under a landing boundary",
-                  ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), (arns["roles"],), (boundary, policy_arn)),
-        Statement("UpdateLandingRoles", "trust, description and tags of the landing's tagged roles",
-                  ("iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"),
-                  (arns["roles"],), (_tag("Resource", spec),)),
-        Statement("UntagLandingRoles", "tags may go, the landing tag stays",
-                  ("iam:UntagRole",), (arns["roles"],), (_tag("Resource", spec), keep_tag)),
-        Statement("CreateLandingPolicies", "boundaries and policies under the landing's path, tagged",
-                  ("iam:CreatePolicy",), (arns["policies"],), (_tag("Request", spec),)),
-        Statement("ChangeLandingPolicies", "new versions of the landing's tagged policies",
-                  ("iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"),
-                  (arns["policies"],), (_tag("Resource", spec),)),
-        Statement("PassLandingRoles", "the landing's roles, to the services that use them",
-                  ("iam:PassRole",), (arns["roles"],),
-                  (("StringEquals", "iam:PassedToService", PASS_TO_SERVICES),)),
-        Statement("MacieServiceLinkedRole", "enabling Macie creates its service-linked role",
-                  ("iam:CreateServiceLinkedRole",), (arns["macie_role"],),
-                  (("StringEquals", "iam:AWSServiceName", ("macie.amazonaws.com",)),)),
-        # KMS: key ids are random, so the landing tag scopes keys; aliases carry the landing's name.
+        *UNSCOPABLE_WRITES,
+    ]  # fmt: skip
+    if state:
+        found.append(
+            Statement(
+                "WriteState", "the state object, and no other", ("s3:PutObject",), (state["object_arn"],)
+            )
+        )
+    return found
+
+
+def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """KMS keys and Macie jobs: their ids are random, so the landing tag scopes them; aliases carry
+    the landing's name."""
+    x = _Landing(spec, state)
+    return [
         Statement("CreateLandingKeys", "CreateKey has no resource; the new key must carry the landing tag",
-                  ("kms:CreateKey",), ("*",), (_tag("Request", spec),)),
+                  ("kms:CreateKey",), ("*",), (x.requested,)),
         Statement("ManageLandingKeys", "keys that carry the landing tag",
                   ("kms:CreateAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
-                   "kms:UpdateAlias", "kms:UpdateKeyDescription"), (keys,), (_tag("Resource", spec),)),
+                   "kms:UpdateAlias", "kms:UpdateKeyDescription"), (x.keys,), (x.tagged,)),
         Statement("LandingAliases", "aliases under alias/aisec/<name>/",
-                  ("kms:CreateAlias", "kms:UpdateAlias"), (f"arn:aws:kms:{r}:{a}:alias/aisec/{spec.name}/*",)),
-        # EC2: the spec's VPC, and endpoints and groups that carry the landing tag.
+                  ("kms:CreateAlias", "kms:UpdateAlias"), (x.alias,)),
+        Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
+                  ("macie2:CreateClassificationJob",), x.scoped["macie2"], (x.requested,)),
+        Statement("ChangeLandingMacieJobs", "classification jobs that carry the landing tag",
+                  ("macie2:TagResource", "macie2:UpdateClassificationJob"), x.scoped["macie2"], (x.tagged,)),
+    ]  # fmt: skip
+
+
+def network_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """EC2: the spec's VPC, and endpoints and security groups that carry the landing tag."""
+    x = _Landing(spec, state)
+    return [
         Statement("EndpointsInLandingVpc", "endpoints and groups go into the spec's VPC only",
-                  ("ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint"),
-                  (f"{ec2}vpc/{spec.network.vpc_id}",)),
+                  ("ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint"), (x.vpc_arn,)),
         Statement("EndpointNetworkInLandingVpc", "subnets, route tables and groups an endpoint uses: the spec's VPC",
                   ("ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"),
-                  (f"{ec2}subnet/*", f"{ec2}route-table/*", groups), (vpc,)),
+                  (f"{x.ec2}subnet/*", f"{x.ec2}route-table/*", x.groups), (x.vpc,)),
         *(
-            Statement(f"CreateTagged{kind}", f"new {kind.lower()} carry the landing tag", (action,), (arn,),
-                      (_tag("Request", spec),))
-            for kind, action, arn in (("Endpoints", "ec2:CreateVpcEndpoint", endpoints),
-                                      ("Groups", "ec2:CreateSecurityGroup", groups),
-                                      ("GroupRules", "ec2:AuthorizeSecurityGroupIngress", rules))
+            Statement(f"CreateTagged{kind}", f"new {noun} carry the landing tag", (action,), (arn,), (x.requested,))
+            for kind, noun, action, arn in (
+                ("Endpoints", "endpoints", "ec2:CreateVpcEndpoint", x.endpoints),
+                ("Groups", "security groups", "ec2:CreateSecurityGroup", x.groups),
+                ("GroupRules", "security group rules", "ec2:AuthorizeSecurityGroupIngress", x.rules),
+            )
         ),
         Statement("TagOnCreate", "tags written by the calls that create the landing's network",
-                  ("ec2:CreateTags",), (endpoints, groups, rules),
+                  ("ec2:CreateTags",), (x.endpoints, x.groups, x.rules),
                   (("StringEquals", "ec2:CreateAction",
                     ("AuthorizeSecurityGroupIngress", "CreateSecurityGroup", "CreateVpcEndpoint")),)),
         Statement("ChangeLandingEndpoints", "endpoints that carry the landing tag",
-                  ("ec2:CreateTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"), (endpoints,),
-                  (_tag("Resource", spec),)),
+                  ("ec2:CreateTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"), (x.endpoints,),
+                  (x.tagged,)),
         Statement("ChangeLandingGroups", "groups that carry the landing tag, in the spec's VPC",
                   ("ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags", "ec2:DeleteSecurityGroup",
-                   "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"), (groups,),
-                  (_tag("Resource", spec), vpc)),
-        # Macie: jobs have random ids (tag); the account-level calls have no resource at all.
-        Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
-                  ("macie2:CreateClassificationJob",), (scoped["macie2"][0],), (_tag("Request", spec),)),
-        Statement("ChangeLandingMacieJobs", "classification jobs that carry the landing tag",
-                  ("macie2:TagResource", "macie2:UpdateClassificationJob"), (scoped["macie2"][0],),
-                  (_tag("Resource", spec),)),
-        Statement("MacieAccount", "AWS cannot scope these: they act on the account's Macie session",
-                  ("macie2:EnableMacie", "macie2:PutClassificationExportConfiguration",
-                   "macie2:UpdateMacieSession"), ("*",)),
-        Statement("AlertUnsubscribe", "AWS cannot scope sns:Unsubscribe (it names a subscription, not a topic)",
-                  ("sns:Unsubscribe",), ("*",)),
-        # Denies: they hold whatever an Allow above (or a later edit) grants.
+                   "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"), (x.groups,),
+                  (x.tagged, x.vpc)),
+    ]  # fmt: skip
+
+
+def iam_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """IAM for the apply role: roles and policies under the landing's path, always under a landing
+    boundary, tagged, and passed only to the services that use them."""
+    x = _Landing(spec, state)
+    keep_tag: Condition = ("ForAllValues:StringNotEquals", "aws:TagKeys", (LANDING_TAG,))
+    policy_arn: Condition = ("ArnLike", "iam:PolicyARN", (x.arns["policies"],))
+    roles, policies = (x.arns["roles"],), (x.arns["policies"],)
+    return [
+        Statement("CreateLandingRoles", "new roles carry a landing boundary and the landing tag",
+                  ("iam:CreateRole",), roles, (x.boundary, x.requested)),
+        Statement("ChangeLandingRolePolicies", "inline policies and boundaries only under a landing boundary",
+                  ("iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"), roles,
+                  (x.boundary,)),
+        Statement("AttachLandingPolicies", "only the landing's own managed policies, under a landing boundary",
+                  ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), roles, (x.boundary, policy_arn)),
+        Statement("UpdateLandingRoles", "trust, description and tags of the landing's tagged roles",
+                  ("iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"),
+                  roles, (x.tagged,)),
+        Statement("UntagLandingRoles", "tags may go, the landing tag stays", ("iam:UntagRole",), roles,
+                  (x.tagged, keep_tag)),
+        Statement("CreateLandingPolicies", "boundaries and policies under the landing's path, tagged",
+                  ("iam:CreatePolicy",), policies, (x.requested,)),
+        Statement("ChangeLandingPolicies", "new versions of the landing's tagged policies",
+                  ("iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"), policies, (x.tagged,)),
+        Statement("PassLandingRoles", "the landing's roles, to the services that use them", ("iam:PassRole",),
+                  roles, (("StringEquals", "iam:PassedToService", PASS_TO_SERVICES),)),
+        Statement("MacieServiceLinkedRole", "enabling Macie creates its service-linked role",
+                  ("iam:CreateServiceLinkedRole",), (x.arns["macie_role"],),
+                  (("StringEquals", "iam:AWSServiceName", ("macie.amazonaws.com",)),)),
+    ]  # fmt: skip
+
+
+def guardrail_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """Explicit denies on both CI roles, in a policy of their own and in their boundary: they hold
+    whatever an Allow grants, now or after a later edit."""
+    x = _Landing(spec, state)
+    # Bucket and key policies are the deployer's to write, so a deployer could grant itself the data
+    # in them; these denies beat any resource policy: no object but the state, no key but its key.
+    own_objects = (state["object_arn"], state["lock_arn"]) if state else ()
+    found = [
         Statement("DenyChangingTheDeployer", "the CI roles, their policies and boundary are an administrator's",
-                  IAM_ROLE_AND_POLICY_CHANGES, (arns["deployer_roles"], arns["deployer_policies"]),
+                  IAM_ROLE_AND_POLICY_CHANGES, (x.arns["deployer_roles"], x.arns["deployer_policies"]),
                   effect="Deny"),
         Statement("DenyRolesWithoutLandingBoundary", "no role gets or keeps rights outside a landing boundary",
                   ("iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"),
-                  ("*",), (("ArnNotLike", "iam:PermissionsBoundary", (arns["boundaries"],)),), effect="Deny"),
+                  ("*",), (("ArnNotLike", "iam:PermissionsBoundary", (x.arns["boundaries"],)),), effect="Deny"),
         Statement("DenyOtherManagedPolicies", "AdministratorAccess and every policy but the landing's own",
-                  ("iam:AttachRolePolicy",), ("*",), (("ArnNotLike", "iam:PolicyARN", (arns["policies"],)),),
+                  ("iam:AttachRolePolicy",), ("*",), (("ArnNotLike", "iam:PolicyARN", (x.arns["policies"],)),),
                   effect="Deny"),
         Statement("DenyAssumingRoles", "a trust policy naming a CI role must not hand it another role's rights",
                   ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"), ("*",), effect="Deny"),
@@ -631,11 +683,6 @@ def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement
         Statement("DenyKeyPolicyLockoutBypass", "key policies keep AWS's lockout safety check",
                   ("kms:CreateKey", "kms:PutKeyPolicy"), ("*",),
                   (("Bool", "kms:BypassPolicyLockoutSafetyCheck", ("true",)),), effect="Deny"),
-    ]  # fmt: skip
-    # Bucket and key policies are the deployer's to write, so a deployer could grant itself the data
-    # in them; these denies beat any resource policy: no object but the state, no key but its key.
-    own_objects = (state["object_arn"], state["lock_arn"]) if state else ()
-    found += [
         Statement("DenyDataObjects", "no object but the state and its lock file, whatever a bucket policy says",
                   DATA_OBJECT_ACTIONS, ("*",), effect="Deny", not_resources=own_objects),
         Statement("DenyDataKeys", "no key material but the state key's, whatever a key policy says",
@@ -643,7 +690,6 @@ def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement
     ]  # fmt: skip
     if state:
         found += [
-            Statement("WriteState", "the state object, and no other", ("s3:PutObject",), (state["object_arn"],)),
             Statement("DenyStateBucketChanges", "the state bucket is bootstrap-state's, not the landing's",
                       ("s3:DeleteBucket*", "s3:PutBucket*", "s3:PutEncryptionConfiguration",
                        "s3:PutLifecycleConfiguration"), (state["bucket_arn"],), effect="Deny"),
@@ -653,6 +699,48 @@ def apply_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement
                        "kms:UpdateKeyDescription"), (state["key_arn"],), effect="Deny"),
         ]  # fmt: skip
     return found
+
+
+def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """The Allow half of the CI roles' boundary: whole services, but only on the landing's resources
+    (and the state), so the boundary fits AWS's 6,144-character limit on a managed policy. The
+    roles' own policies grant far less; the guardrails complete the boundary."""
+    x = _Landing(spec, state)
+    state_arns = (state["bucket_arn"], state["object_arn"], state["lock_arn"]) if state else ()
+    resources = {**x.scoped, "kms": (x.keys, x.alias), "s3": (*x.scoped["s3"], *state_arns)}
+    ec2 = (x.vpc_arn, f"{x.ec2}subnet/*", f"{x.ec2}route-table/*", x.groups, x.rules, x.endpoints)
+    return [
+        Statement("CeilingUnscopedReads", "Describe/List calls AWS cannot scope to a resource", UNSCOPED_READS,
+                  ("*",)),
+        Statement("CeilingLandingResources", "whole services, on the landing's own resources only",
+                  tuple(f"{svc}:*" for svc in sorted(resources)), tuple(r for svc in sorted(resources)
+                                                                        for r in resources[svc])),
+        Statement("CeilingNetwork", "EC2, in the spec's VPC only", ("ec2:*",), ec2),
+        Statement("CeilingKeys", "CreateKey has no resource; the new key must carry the landing tag",
+                  ("kms:CreateKey",), ("*",), (x.requested,)),
+        *UNSCOPABLE_WRITES,
+    ]  # fmt: skip
+
+
+# The managed policies of the CI roles (under DEPLOY_PATH) and which role gets which. Split so that
+# each stays under AWS's 6,144-character limit for a managed policy.
+POLICIES = {
+    "read": plan_statements,
+    "deploy": deploy_statements,
+    "deploy_keys": key_statements,
+    "deploy_network": network_statements,
+    "deploy_iam": iam_statements,
+    "guardrails": guardrail_statements,
+}
+ROLE_POLICIES = {
+    "plan": ("read", "guardrails"),
+    "apply": ("read", "deploy", "deploy_keys", "deploy_network", "deploy_iam", "guardrails"),
+}
+BOUNDARY_PARTS = ("ceiling", "guardrails")
+
+
+def policy_name(spec: Spec, part: str) -> str:
+    return f"{spec.name}-aisec-{part.replace('_', '-')}"
 
 
 def _state(spec: Spec) -> dict[str, Any] | None:
@@ -685,8 +773,15 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
         "role_names": role_names(spec),
         "role_path": DEPLOY_PATH,
         "boundary_name": boundary_name(spec),
-        "plan_statements": plan_statements(spec, state),
-        "apply_statements": apply_statements(spec, state),
+        "documents": {
+            **{part: build(spec, state) for part, build in POLICIES.items()},
+            "ceiling": ceiling_statements(spec, state),
+        },
+        "policy_names": {part: policy_name(spec, part) for part in POLICIES},
+        "attachments": {
+            f"{role}/{part}": [role, part] for role, parts in ROLE_POLICIES.items() for part in parts
+        },
+        "boundary_parts": BOUNDARY_PARTS,
         "state": state,
     }
     return render_small_root(spec, "ci", ("main.tf", "variables.tf", "outputs.tf"), ctx)

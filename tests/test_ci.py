@@ -171,25 +171,24 @@ def test_roles_trust_only_this_repository(repo: Path) -> None:
         assert p["Statement"][0]["Condition"]["StringEquals"] == {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
         }
-    policies = {
-        k: json.loads(v["policy"]) for k, v in values.items() if k.startswith("aws_iam_role_policy.ci")
+    docs = {
+        v["arn"]: json.loads(v["policy"]) for k, v in values.items() if k.startswith("aws_iam_policy.ci[")
     }
-    plan_actions = [
-        a for s in policies['aws_iam_role_policy.ci["plan"]']["Statement"] for a in _list(s["Action"])
-    ]
+
+    def allows(role: str) -> list[dict[str, object]]:  # the Allow statements of a role's attached policies
+        return [
+            s
+            for k, v in values.items()
+            if k.startswith("aws_iam_role_policy_attachment.ci[") and v["role"].endswith(f"-aisec-{role}")
+            for s in docs[v["policy_arn"]]["Statement"]
+            if s["Effect"] == "Allow"
+        ]
+
+    plan_actions = [a for s in allows("plan") for a in _list(s["Action"])]
     assert "s3:GetObject" in plan_actions  # the state only:
-    reads = [
-        s
-        for s in policies['aws_iam_role_policy.ci["plan"]']["Statement"]
-        if "s3:GetObject" in _list(s["Action"])
-    ]
+    reads = [s for s in allows("plan") if "s3:GetObject" in _list(s["Action"])]
     assert all(str(s["Resource"]).startswith("arn:aws:s3:::payments-ml-tfstate-222233334444/") for s in reads)
-    apply_actions = [
-        a
-        for s in policies['aws_iam_role_policy.ci["apply"]']["Statement"]
-        if s["Effect"] == "Allow"
-        for a in _list(s["Action"])
-    ]
+    apply_actions = [a for s in allows("apply") for a in _list(s["Action"])]
     assert not [
         a
         for a in apply_actions
