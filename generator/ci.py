@@ -391,6 +391,10 @@ class Statement:
     effect: Literal["Allow", "Deny"] = "Allow"
     not_resources: tuple[str | Hcl, ...] = ()  # Deny only: every resource but these (`resources` unused)
 
+    def __post_init__(self) -> None:
+        if self.not_resources and self.effect != "Deny":  # an Allow on "all but" is never least privilege
+            raise ValueError(f"{self.sid}: not_resources is for Deny statements only")
+
 
 # What planning reads: configuration, never object contents or key material. Actions that AWS can
 # scope are limited to the landing's resources (landing_resources); these cannot be scoped at all.
@@ -789,9 +793,17 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
 
 def notes(spec: Spec, s: CiSettings) -> list[str]:
     """What the spec must hold for the pipeline to work; said when the roles are generated."""
-    if spec.state.backend == "s3":
-        return []
-    return [
-        "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
-        "aisec bootstrap-state), or every run starts from an empty state"
-    ]
+    found = []
+    if spec.state.backend != "s3":
+        found.append(
+            "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
+            "aisec bootstrap-state), or every run starts from an empty state"
+        )
+    if spec.foundation == "create":
+        # The audit module's trail delivery role has no permission boundary, and the apply role
+        # creates roles only under one (tests/test_ci_roles.py pins this).
+        found.append(
+            f"foundation: create: the apply role cannot create {spec.name}-trail-to-logs, the trail's "
+            "delivery role, which has no permission boundary: an administrator runs the landing's first apply"
+        )
+    return found
