@@ -309,6 +309,7 @@ def test_cloudsplaining_would_flag_the_old_apply_role() -> None:
     assert "kms:PutKeyPolicy" in document.permissions_management_without_constraints
 
 
+@pytest.mark.checkov
 def test_checkov_passes_on_the_roles_module(roles_dir: Path) -> None:
     report = run_checkov(roles_dir)
     failed = report["results"]["failed_checks"]
