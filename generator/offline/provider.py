@@ -442,6 +442,16 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
                 id=str(int(hashlib.sha256(minified.encode()).hexdigest()[:8], 16)),
             )
         tokens = _Tokens(type_name + _canonical(cfg), cfg, {**c, "service": _service(type_name)})
+        if type_name == "aws_kms_alias" and cfg.get("name"):
+            # ARNs shaped like AWS's: policies that name the key pass IAM-reference checks.
+            key_id = tokens["uuid"]
+            prefix = f"arn:{c['partition']}:kms:{c['region']}:{c['account']}:"
+            cfg.update(
+                id=cfg["name"],
+                arn=prefix + cfg["name"],
+                target_key_id=key_id,
+                target_key_arn=f"{prefix}key/{key_id}",
+            )
         for name, a in block.get("attributes", {}).items():
             if a.get("computed") and cfg.get(name) is None:
                 cfg[name] = placeholder(a["type"], name, tokens, type_name)

