@@ -17,8 +17,9 @@ import yaml
 from generator import __version__
 from generator.errors import UserInputError
 from generator.hcl import Hcl
+from generator.policy import ROLE_PATH
 from generator.render import LANDING_TAG, render_small_root
-from generator.spec import Spec
+from generator.spec import DEPLOY_PATH, Spec, ci_role_arn, ci_role_name
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
 ACTIONS = {
@@ -84,18 +85,19 @@ class CiSettings:
 
 # The CI roles live under their own IAM path, which none of the landing patterns below reach: the
 # apply role manages roles and policies under LANDING_PATH only, so it cannot change itself.
-DEPLOY_PATH = "/aisec-deploy/"
-LANDING_PATH = "/aisec/"  # stage roles, the trail delivery role and their boundaries (modules/iam, audit)
+LANDING_PATH = ROLE_PATH  # stage roles, the trail delivery role and their boundaries (modules/iam, audit)
 
 
 def role_names(spec: Spec) -> dict[str, str]:
-    return {"plan": f"{spec.name}-aisec-plan", "apply": f"{spec.name}-aisec-apply"}
+    return {"plan": ci_role_name(spec.name, "plan"), "apply": ci_role_name(spec.name, "apply")}
 
 
 def role_arns(spec: Spec) -> dict[str, str]:
-    """The ARNs the pipelines assume; other code names the apply role as the landing's deployer."""
-    account = spec.aws.account_id
-    return {k: f"arn:aws:iam::{account}:role{DEPLOY_PATH}{v}" for k, v in role_names(spec).items()}
+    """The ARNs the pipelines assume; policy.decide names the apply role as the default deployer."""
+    return {
+        "plan": ci_role_arn(spec.aws.account_id, spec.name, "plan"),
+        "apply": ci_role_arn(spec.aws.account_id, spec.name, "apply"),
+    }
 
 
 def boundary_name(spec: Spec) -> str:

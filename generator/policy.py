@@ -23,6 +23,7 @@ from generator.spec import (
     Workload,
     WorkloadType,
     bucket_name,
+    ci_role_arn,
 )
 
 
@@ -218,8 +219,6 @@ KEY_DOMAINS: tuple[str, ...] = ("datasets", "artifacts", "logs")
 ROLE_PATH = "/aisec/"  # the iam module's path for stage roles
 # Macie reads buckets (and decrypts through S3) with its service-linked role.
 MACIE_ROLE = "arn:aws:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
-# The apply role `aisec ci` renders (generator/ci.py): the default deployer.
-CI_APPLY_ROLE = "arn:aws:iam::{account}:role/aisec-deploy/{name}-aisec-apply"
 # The root user: the last way back into a key or bucket policy when every named role is gone.
 ROOT_USER = "arn:aws:iam::{account}:root"
 # EC2 attaches encrypted volumes with this AWS-owned role from AWS's network (AWS data perimeter
@@ -429,7 +428,7 @@ def _logs_service_use(region: str, account: str, log_group_pattern: str) -> Serv
 def _access(spec: Spec) -> AccessPlan:
     account = spec.aws.account_id
     return AccessPlan(
-        deployers=tuple(spec.access.deployers) or (CI_APPLY_ROLE.format(account=account, name=spec.name),),
+        deployers=tuple(spec.access.deployers) or (ci_role_arn(account, spec.name, "apply"),),
         break_glass=tuple(spec.access.break_glass),
         root_user=ROOT_USER.format(account=account),
         macie_role=MACIE_ROLE.format(account=account),

@@ -563,6 +563,19 @@ def role_name(spec_name: str, workload: str, stage: str, persona: str) -> str:
     return f"{spec_name}-{workload}-{stage}-{persona}"
 
 
+# The roles `aisec ci` renders live under their own path, out of reach of the IAM rights they hold
+# over the landing's roles (/aisec/); the apply role is the landing's default deployer.
+DEPLOY_PATH = "/aisec-deploy/"
+
+
+def ci_role_name(spec_name: str, kind: Literal["plan", "apply"]) -> str:
+    return f"{spec_name}-aisec-{kind}"
+
+
+def ci_role_arn(account_id: str, spec_name: str, kind: Literal["plan", "apply"]) -> str:
+    return f"arn:aws:iam::{account_id}:role{DEPLOY_PATH}{ci_role_name(spec_name, kind)}"
+
+
 def bucket_name(spec_name: str, workload: str, stage: str, domain: str, account_id: str) -> str:
     return f"{spec_name}-{workload}-{stage}-{domain}-{account_id}"
 

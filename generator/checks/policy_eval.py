@@ -141,7 +141,11 @@ def _condition(operator: str, key: str, wanted: list[Any], context: Mapping[str,
         if qualifier == "ForAnyValue":
             return False
         return if_exists or operator in _NEGATED
-    values = _listify(context[key.lower()])
+    raw = context[key.lower()]
+    if isinstance(raw, (list, tuple)) and not qualifier:
+        # A multi-valued key (aws:TagKeys, kms:ResourceAliases) needs a set qualifier to mean anything.
+        raise ValueError(f"{operator} on the multi-valued key {key} needs ForAnyValue: or ForAllValues:")
+    values = _listify(raw)
     negated = operator in _NEGATED
     base = _OPS.get(_NEGATED.get(operator, operator))
     if base is None:
@@ -281,6 +285,6 @@ def evaluate(
     return Decision("implicit-deny")
 
 
-def glob(pattern: str, value: str) -> bool:
-    """IAM wildcard matching, case-sensitive (as for resources and string conditions)."""
-    return _glob(pattern, value, case=True)
+def glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    """IAM wildcard matching: case-sensitive as for resources and string conditions, or not (actions)."""
+    return _glob(pattern, value, case=not ignore_case)
