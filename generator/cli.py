@@ -453,20 +453,43 @@ def plan(
     offline: OfflineOpt = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Plan to destroy everything.")] = False,
     allow: AllowOpt = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            help="Acknowledge a finding by its id (RULE@ADDRESS) so `aisec apply` lets it through. Repeatable; "
+            "recorded with this plan only.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rules",
+            help="A folder of the team's checkov custom policies (YAML or Python) run on the plan. Repeatable; "
+            "DIR/.aisec/rules is used when it exists.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """init, plan and a security review of the plan; the plan is saved for `aisec apply`."""
+    """init, plan and a security review of the plan (the plan gate); the plan is saved for `aisec apply`."""
     with runview.PlanProgress(err) as progress:
         outcome = orchestrate.plan(
-            directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress
-        )
+            directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress,
+            accept=accept or (), rules=rules or (),
+        )  # fmt: skip
     if as_json:
         _print_json(outcome.as_dict())
         return
+    for note in outcome.notes:
+        err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
     runview.print_review(out, outcome.review, str(directory), outcome.workspace.rehearsal)
     if outcome.review.has_changes:
         again = " --offline" if offline else ""
         out.print(f"  Saved; apply exactly this plan with `aisec apply {directory}{again}`.", markup=False)
+        hint = " ".join(f"--accept '{f.id}'" for f in outcome.blocking)
+        runview.print_blocking(out, outcome.blocking, f"`aisec plan {directory}{again} {hint}`")
 
 
 @app.command()
