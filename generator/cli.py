@@ -577,10 +577,20 @@ InstallOpt = Annotated[
     typer.Option("--install", help="How the pipeline installs aisec (a pip command).", show_default=False),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a pipeline file that differs.")]
+CiRulesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        help="The team's plan-gate rules in the repository (checkov custom policies); the pipeline's "
+        "`aisec plan` runs them.",
+        show_default=False,
+    ),
+]
 
 
 def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | None, roles: Path | None,
-        branch: str, environment: str, terraform_version: str, install: str | None, force: bool) -> None:  # fmt: skip
+        branch: str, environment: str, terraform_version: str, install: str | None, force: bool,
+        rules: str | None = None) -> None:  # fmt: skip
     settings: dict[str, Any] = {
         "repo": repo,
         "root": root,  # default infra/NAME
@@ -590,6 +600,8 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
     }
     if install:
         settings["install"] = install
+    if rules:
+        settings["rules"] = rules
     outcome = core.ci_files(platform, spec, settings, output, roles, force)  # type: ignore[arg-type]
     verb = "wrote" if outcome.written else "unchanged:"
     out.print(f"{verb} {outcome.pipeline}; OIDC roles in {outcome.roles}", markup=False)
@@ -604,17 +616,45 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
 @ci_app.command("github")
 def ci_github(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
               branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",
-              install: InstallOpt = None, force: ForceOpt = False) -> None:  # fmt: skip
+              install: InstallOpt = None, force: ForceOpt = False,
+              rules: CiRulesOpt = None) -> None:  # fmt: skip
     """A GitHub Actions workflow: checks and plan comments on pull requests, apply behind an environment, drift."""
-    _ci("github", spec, repo, root, output, roles, branch, environment, terraform_version, install, force)
+    _ci(
+        "github",
+        spec,
+        repo,
+        root,
+        output,
+        roles,
+        branch,
+        environment,
+        terraform_version,
+        install,
+        force,
+        rules,
+    )
 
 
 @ci_app.command("gitlab")
 def ci_gitlab(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
               branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",
-              install: InstallOpt = None, force: ForceOpt = False) -> None:  # fmt: skip
+              install: InstallOpt = None, force: ForceOpt = False,
+              rules: CiRulesOpt = None) -> None:  # fmt: skip
     """A GitLab CI pipeline with the same stages: check, plan, manual apply in an environment, drift."""
-    _ci("gitlab", spec, repo, root, output, roles, branch, environment, terraform_version, install, force)
+    _ci(
+        "gitlab",
+        spec,
+        repo,
+        root,
+        output,
+        roles,
+        branch,
+        environment,
+        terraform_version,
+        install,
+        force,
+        rules,
+    )
 
 
 @catalog_app.command("list")

@@ -191,7 +191,9 @@ def scan(plan_file: Path, rules: list[Path], config: Path | None = None) -> list
         "--config-file", str(config or checkov_config()), "-o", "json", "--quiet", "--compact",
         "--skip-download", *[arg for d in rules for arg in ("--external-checks-dir", str(d))],
     ]  # fmt: skip
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    # run beside the plan file: checkov also reads a `.checkov.yaml` in its working directory, and
+    # only the reviewed list may decide what is left out
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=plan_file.parent)
     if proc.returncode not in (0, 1) or not proc.stdout.strip():
         raise WorkError("checkov failed on the plan", proc.stderr.strip().splitlines()[-6:])
     report = json.loads(proc.stdout)
