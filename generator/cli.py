@@ -619,20 +619,8 @@ def ci_github(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: Pipeli
               install: InstallOpt = None, force: ForceOpt = False,
               rules: CiRulesOpt = None) -> None:  # fmt: skip
     """A GitHub Actions workflow: checks and plan comments on pull requests, apply behind an environment, drift."""
-    _ci(
-        "github",
-        spec,
-        repo,
-        root,
-        output,
-        roles,
-        branch,
-        environment,
-        terraform_version,
-        install,
-        force,
-        rules,
-    )
+    _ci("github", spec, repo, root, output, roles, branch, environment, terraform_version, install, force,
+        rules)  # fmt: skip
 
 
 @ci_app.command("gitlab")
@@ -641,20 +629,8 @@ def ci_gitlab(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: Pipeli
               install: InstallOpt = None, force: ForceOpt = False,
               rules: CiRulesOpt = None) -> None:  # fmt: skip
     """A GitLab CI pipeline with the same stages: check, plan, manual apply in an environment, drift."""
-    _ci(
-        "gitlab",
-        spec,
-        repo,
-        root,
-        output,
-        roles,
-        branch,
-        environment,
-        terraform_version,
-        install,
-        force,
-        rules,
-    )
+    _ci("gitlab", spec, repo, root, output, roles, branch, environment, terraform_version, install, force,
+        rules)  # fmt: skip
 
 
 @catalog_app.command("list")

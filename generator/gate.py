@@ -100,11 +100,14 @@ def _walk(module: Values) -> Iterator[Values]:
         yield from _walk(child)
 
 
+def state_values(state: Values) -> dict[str, Values]:
+    """address -> attribute values of every resource in `terraform show -json` of a state."""
+    return {r["address"]: r.get("values", {}) for r in _walk(state.get("values", {}).get("root_module", {}))}
+
+
 def resolved_plan(plan: Values, state: Values) -> Values:
     """The plan with what apply learned filled in: planned values and every change's `after`."""
-    values = {
-        r["address"]: r.get("values", {}) for r in _walk(state.get("values", {}).get("root_module", {}))
-    }
+    values = state_values(state)
     out = copy.deepcopy(plan)
     out["planned_values"] = state.get("values", {})
     for rc in out.get("resource_changes", []):
@@ -138,10 +141,7 @@ def rehearse(source: Path, tf: PythonTerraformRunner, env: dict[str, str]) -> Re
     full = resolved_plan(plan, state)
     plan_file = work / "gate-plan.json"
     plan_file.write_text(json.dumps(full))
-    values = {
-        r["address"]: r.get("values", {}) for r in _walk(state.get("values", {}).get("root_module", {}))
-    }
-    return Rehearsal(values, plan_file)
+    return Rehearsal(state_values(state), plan_file)
 
 
 # --- checkov and the team's rules ------------------------------------------------------------

@@ -16,7 +16,6 @@ import yaml
 
 from generator import gate, planreview
 from tests.conftest import BLUEPRINTS, REPO, run_aisec
-from tests.offline import all_resources
 
 HOSTILE = REPO / "tests" / "fixtures" / "gate" / "hostile.custom.tf"
 # what each hostile resource must raise (rule, resource declared in the hostile file)
@@ -129,9 +128,8 @@ def test_hostile_custom_files_block_apply_until_accepted_at_plan_time(hostile: P
 def test_clean_blueprints_raise_no_high_finding(applied: dict[str, dict[str, Any]]) -> None:
     """Every blueprint's plan, its unknown documents read back from the offline apply."""
     for name, run in applied.items():
-        values = {r["address"]: r["values"] for r in all_resources(run["state"]["values"]["root_module"])}
         locations = gate.declarations(run["rehearsal"].work)
-        review = planreview.review(run["plan"], locations, values)
+        review = planreview.review(run["plan"], locations, gate.state_values(run["state"]))
         high = [f.id for f in review.findings if f.severity == "high"]
         assert high == [], (name, high)
         assert review.policies and all(p["source"] in ("plan", "rehearsal") for p in review.policies), name
