@@ -58,13 +58,17 @@ class CiSettings:
     terraform_version: str = "1.11.4"
     install: str = f"pip install 'aisec=={__version__}'"
     drift_cron: str = "17 6 * * *"
+    rules: str | None = None  # the team's plan-gate rules in the repository (`aisec plan --rules`)
 
     def check(self) -> None:
         problems = []
         if not _REPO_RE[self.platform].fullmatch(self.repo):
             allowed = "owner/name" if self.platform == "github" else "group/project"
             problems.append(f"--repo {self.repo!r}: expected {allowed} (letters, digits, _ . -)")
-        for option, value in (("spec", self.spec_path), ("--root", self.root)):
+        paths = [("spec", self.spec_path), ("--root", self.root)] + (
+            [("--rules", self.rules)] if self.rules else []
+        )
+        for option, value in paths:
             path = PurePosixPath(value)
             if not _PATH_RE.fullmatch(value) or path.is_absolute() or ".." in path.parts:
                 problems.append(
@@ -150,6 +154,15 @@ def _header(spec: Spec, s: CiSettings) -> str:
     )
 
 
+def _plan(s: CiSettings) -> str:
+    """The plan command: the gate runs inside it, with the team's rules when the settings name them."""
+    return 'aisec plan "$AISEC_ROOT"' + (' --rules "$AISEC_RULES"' if s.rules else "")
+
+
+def _rules_env(s: CiSettings) -> dict[str, str]:
+    return {"AISEC_RULES": s.rules} if s.rules else {}
+
+
 def github_workflow(spec: Spec, s: CiSettings) -> str:
     s.check()
     arns = role_arns(spec)
@@ -184,7 +197,7 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
         "  '\\n```\\n</details>\\n';\n"
         "await github.rest.issues.createComment({...context.repo, issue_number: context.issue.number, body});\n"
     )
-    paths = [s.spec_path, f"{s.root}/**"]
+    paths = [s.spec_path, f"{s.root}/**", *([f"{s.rules}/**"] if s.rules else [])]
     workflow: dict[str, Any] = {
         "name": f"aisec {spec.name}",
         "on": {
@@ -197,7 +210,13 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
         # `shell: bash` named explicitly runs steps with -eo pipefail: `aisec drift | tee` fails on drift
         "defaults": {"run": {"shell": "bash"}},
         "concurrency": {"group": f"aisec-{spec.name}", "cancel-in-progress": False},
-        "env": {"AISEC_SPEC": s.spec_path, "AISEC_ROOT": s.root, "TF_IN_AUTOMATION": "1", "NO_COLOR": "1"},
+        "env": {
+            "AISEC_SPEC": s.spec_path,
+            "AISEC_ROOT": s.root,
+            **_rules_env(s),
+            "TF_IN_AUTOMATION": "1",
+            "NO_COLOR": "1",
+        },
         "jobs": {
             "check": {
                 "name": "Check and plan",
@@ -216,7 +235,7 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
                     aws("plan"),
                     {
                         "name": "Plan",
-                        "run": 'aisec plan "$AISEC_ROOT" | tee plan.txt\naisec compliance "$AISEC_SPEC" > compliance.txt',
+                        "run": f'{_plan(s)} | tee plan.txt\naisec compliance "$AISEC_SPEC" > compliance.txt',
                     },
                     {
                         "name": "Comment on the pull request",
@@ -240,7 +259,7 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
                     aws("plan"),
                     {
                         "name": "Plan",
-                        "run": 'aisec plan "$AISEC_ROOT" | tee plan.txt >> "$GITHUB_STEP_SUMMARY"',
+                        "run": f'{_plan(s)} | tee plan.txt >> "$GITHUB_STEP_SUMMARY"',
                     },
                     {
                         "name": "Keep the saved plan for the apply job",
@@ -324,6 +343,7 @@ def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
         "variables": {
             "AISEC_SPEC": s.spec_path,
             "AISEC_ROOT": s.root,
+            **_rules_env(s),
             "TF_IN_AUTOMATION": "1",
             "NO_COLOR": "1",
         },
@@ -344,7 +364,7 @@ def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
             "script": [
                 "set -o pipefail",  # a failed plan must fail the job, tee or not
                 token,
-                'aisec plan "$AISEC_ROOT" | tee plan.txt',
+                f"{_plan(s)} | tee plan.txt",
                 'aisec compliance "$AISEC_SPEC" | tee compliance.txt',
             ],
             "artifacts": {

@@ -453,20 +453,43 @@ def plan(
     offline: OfflineOpt = False,
     destroy: Annotated[bool, typer.Option("--destroy", help="Plan to destroy everything.")] = False,
     allow: AllowOpt = None,
+    accept: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--accept",
+            help="Acknowledge a finding by its id (RULE@ADDRESS) so `aisec apply` lets it through. Repeatable; "
+            "recorded with this plan only.",
+            show_default=False,
+        ),
+    ] = None,
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rules",
+            help="A folder of the team's checkov custom policies (YAML or Python) run on the plan. Repeatable; "
+            "DIR/.aisec/rules is used when it exists.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """init, plan and a security review of the plan; the plan is saved for `aisec apply`."""
+    """init, plan and a security review of the plan (the plan gate); the plan is saved for `aisec apply`."""
     with runview.PlanProgress(err) as progress:
         outcome = orchestrate.plan(
-            directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress
-        )
+            directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress,
+            accept=accept or (), rules=rules or (),
+        )  # fmt: skip
     if as_json:
         _print_json(outcome.as_dict())
         return
+    for note in outcome.notes:
+        err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
     runview.print_review(out, outcome.review, str(directory), outcome.workspace.rehearsal)
     if outcome.review.has_changes:
         again = " --offline" if offline else ""
         out.print(f"  Saved; apply exactly this plan with `aisec apply {directory}{again}`.", markup=False)
+        hint = " ".join(f"--accept '{f.id}'" for f in outcome.blocking)
+        runview.print_blocking(out, outcome.blocking, f"`aisec plan {directory}{again} {hint}`")
 
 
 @app.command()
@@ -554,10 +577,20 @@ InstallOpt = Annotated[
     typer.Option("--install", help="How the pipeline installs aisec (a pip command).", show_default=False),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a pipeline file that differs.")]
+CiRulesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--rules",
+        help="The team's plan-gate rules in the repository (checkov custom policies); the pipeline's "
+        "`aisec plan` runs them.",
+        show_default=False,
+    ),
+]
 
 
 def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | None, roles: Path | None,
-        branch: str, environment: str, terraform_version: str, install: str | None, force: bool) -> None:  # fmt: skip
+        branch: str, environment: str, terraform_version: str, install: str | None, force: bool,
+        rules: str | None = None) -> None:  # fmt: skip
     settings: dict[str, Any] = {
         "repo": repo,
         "root": root,  # default infra/NAME
@@ -567,6 +600,8 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
     }
     if install:
         settings["install"] = install
+    if rules:
+        settings["rules"] = rules
     outcome = core.ci_files(platform, spec, settings, output, roles, force)  # type: ignore[arg-type]
     verb = "wrote" if outcome.written else "unchanged:"
     out.print(f"{verb} {outcome.pipeline}; OIDC roles in {outcome.roles}", markup=False)
@@ -581,17 +616,21 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
 @ci_app.command("github")
 def ci_github(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
               branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",
-              install: InstallOpt = None, force: ForceOpt = False) -> None:  # fmt: skip
+              install: InstallOpt = None, force: ForceOpt = False,
+              rules: CiRulesOpt = None) -> None:  # fmt: skip
     """A GitHub Actions workflow: checks and plan comments on pull requests, apply behind an environment, drift."""
-    _ci("github", spec, repo, root, output, roles, branch, environment, terraform_version, install, force)
+    _ci("github", spec, repo, root, output, roles, branch, environment, terraform_version, install, force,
+        rules)  # fmt: skip
 
 
 @ci_app.command("gitlab")
 def ci_gitlab(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
               branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",
-              install: InstallOpt = None, force: ForceOpt = False) -> None:  # fmt: skip
+              install: InstallOpt = None, force: ForceOpt = False,
+              rules: CiRulesOpt = None) -> None:  # fmt: skip
     """A GitLab CI pipeline with the same stages: check, plan, manual apply in an environment, drift."""
-    _ci("gitlab", spec, repo, root, output, roles, branch, environment, terraform_version, install, force)
+    _ci("gitlab", spec, repo, root, output, roles, branch, environment, terraform_version, install, force,
+        rules)  # fmt: skip
 
 
 @catalog_app.command("list")

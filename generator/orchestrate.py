@@ -8,6 +8,9 @@
 - Variables reach Terraform through the environment only; a sensitive variable that is not
   ephemeral would be written into the saved plan, so such a plan is refused and deleted.
 - Ctrl-C: Terraform gets one interrupt, finishes what is in flight and writes its state.
+- The plan gate (policygate.py, gate.py) reviews every policy the plan creates or changes and
+  checkov with the team's rules; high findings block `apply` unless accepted by id at plan time
+  (`--accept`), recorded with the plan and a hash of the plan file.
 
 Against AWS, Terraform works in the user's folder (its backend, its ``.terraform``); in an
 offline rehearsal it works on a copy in aisec's cache with the stand-in provider and local state,
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import planreview
+from generator import gate, planreview
 from generator.cache import atomic_write
 from generator.errors import UserInputError, WorkError
 from generator.offline import workspace
@@ -181,6 +184,11 @@ class PlanOutcome:
     destroy: bool
     allowed: list[str]
     plan_json: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[planreview.Finding]:
+        return self.review.unaccepted(self.destroy)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -190,6 +198,8 @@ class PlanOutcome:
             "allowed_protected": self.allowed,
             "plan_file": str(self.workspace.plan_dir / PLAN_FILE) if self.review.has_changes else None,
             "plan_json": self.plan_json,
+            "blocking": [f.id for f in self.blocking],
+            "notes": self.notes,
             **self.review.as_dict(),
         }
 
@@ -256,6 +266,7 @@ def _sensitive_variables_in_plan(plan: dict[str, Any]) -> list[str]:
     )
 
 
+_FINDING_ID_RE = re.compile(r"[A-Za-z0-9_-]+@[A-Za-z0-9_.\[\]\"/:-]+")
 _GUARDED_RE = re.compile(r"Resource (\S+) has lifecycle\.prevent_destroy set")
 _ADDRESS_TYPE_RE = re.compile(r"(?:^|\.)([a-z][a-z0-9_]*)\.[A-Za-z_][A-Za-z0-9_-]*(?:\[[^\]]*\])?$")
 
@@ -304,10 +315,18 @@ def plan(
     destroy: bool = False,
     allow: Iterable[str] = (),
     on_event: OnEvent = _quiet,
+    accept: Iterable[str] = (),
+    rules: Iterable[str | Path] = (),
 ) -> PlanOutcome:
-    """init, plan -out, show -json; the plan saved with its fingerprint unless it is refused."""
+    """init, plan -out, show -json, the gate; the plan saved with its fingerprint unless refused."""
     allowed = _check_allowed(allow)
+    for finding in accept:
+        if not _FINDING_ID_RE.fullmatch(finding):
+            raise UserInputError(
+                f"--accept {finding!r}: give a finding id as `aisec plan` prints it, RULE@ADDRESS"
+            )
     ws = open_workspace(directory, offline)
+    rule_dirs = gate.rules_dirs(ws.source, rules)
     _discard(ws)
     init(ws)
     ws.plan_dir.mkdir(mode=0o700)
@@ -337,7 +356,8 @@ def plan(
                 f"{ws.source}: sensitive variable(s) {', '.join(leaked)} would be written into the saved plan",
                 ["declare them `ephemeral = true` (Terraform 1.10+) so their values stay out of plan files"],
             )
-        review = planreview.review(data)
+        review, notes = _gate_review(ws, data, destroy, rule_dirs)
+        review.accepted = _check_accepted(ws, review, accept)
         blocked = review.blocked(allowed)
         if blocked:
             raise PlanBlocked(
@@ -353,6 +373,7 @@ def plan(
                 "destroy": destroy,
                 "allowed_protected": allowed,
                 "fingerprint": fingerprint.__dict__,
+                "plan_sha256": hashlib.sha256(plan_file.read_bytes()).hexdigest(),
                 "review": review.as_dict(),
             }
             atomic_write(ws.plan_dir / RECORD_FILE, json.dumps(record, indent=2).encode())
@@ -365,7 +386,71 @@ def plan(
         path = ws.work / "plan.json"
         path.write_text(json.dumps(data))
         plan_json = str(path)
-    return PlanOutcome(ws, review, destroy, allowed, plan_json)
+    return PlanOutcome(ws, review, destroy, allowed, plan_json, notes)
+
+
+def _gate_review(
+    ws: Workspace, data: dict[str, Any], destroy: bool, rule_dirs: list[Path]
+) -> tuple[Review, list[str]]:
+    """The review with the gate: documents unknown in the plan read from an offline rehearsal, and
+    checkov with the team's rules on that rehearsal's plan, limited to what this plan changes."""
+    locations = gate.declarations(ws.work)
+    changing = {
+        rc["address"]
+        for rc in data.get("resource_changes", [])
+        if {"create", "update"} & set(rc.get("change", {}).get("actions", []))
+    }
+    if destroy or not changing:
+        return planreview.review(data, locations), []
+    notes: list[str] = []
+    try:
+        rehearsal = gate.rehearse(ws.source, ws.tf, ws.env)
+    except gate.Unavailable as exc:
+        if rule_dirs:
+            raise WorkError(
+                f"{ws.source}: the team's rules need the offline rehearsal; {exc.message}", exc.details
+            ) from None
+        notes.append(f"policy documents known only after apply were not reviewed: {exc.message}")
+        return planreview.review(data, locations), notes
+    review = planreview.review(data, locations, rehearsal.values)
+    for failed in gate.scan(rehearsal.plan_file, rule_dirs):
+        if failed.address not in changing:
+            continue
+        # checkov's own checks advise (aisec's rules above decide what blocks); a team's rule blocks
+        # unless its metadata gives a lower severity
+        severity = _SEVERITY.get((failed.severity or "HIGH").upper(), "high") if failed.team else "medium"
+        review.findings.append(
+            planreview.Finding(
+                failed.address, severity, f"{failed.name} (checkov)", failed.check_id,
+                locations.get(planreview.declared(failed.address)), "team" if failed.team else "checkov",
+            )
+        )  # fmt: skip
+    return review, notes
+
+
+def _check_accepted(ws: Workspace, review: Review, accept: Iterable[str]) -> list[str]:
+    """--accept ids must name findings of this plan: a typo must not look like an acknowledgement."""
+    ids = sorted(set(accept))
+    known = {f.id for f in review.findings}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise UserInputError(
+            f"--accept: {', '.join(unknown)} is not a finding of this plan",
+            [f"findings of this plan: {', '.join(sorted(known)) or 'none'}"],
+        )
+    return ids
+
+
+_SEVERITY = {"CRITICAL": "high", "HIGH": "high", "MEDIUM": "medium", "LOW": "low", "INFO": "low"}
+
+
+class GateBlocked(WorkError):
+    """High findings of the gate that nobody accepted when the plan was made."""
+
+
+def _gate_hint(source: Path, ids: list[str], rehearsal: bool) -> str:
+    accept = " ".join(f"--accept '{i}'" for i in ids)
+    return f"after review, accept them by name when planning: aisec plan {source}{' --offline' if rehearsal else ''} {accept}"
 
 
 def _allow_hint() -> str:
@@ -411,6 +496,16 @@ def saved_plan(directory: str | Path, offline: bool = False) -> SavedPlan:
         raise StalePlan(
             f"{ws.source}: the saved plan is stale; run `aisec plan` again and review it", changed
         )
+    if hashlib.sha256((ws.plan_dir / PLAN_FILE).read_bytes()).hexdigest() != record.get("plan_sha256"):
+        raise StalePlan(f"{ws.source}: the saved plan file is not the one reviewed; run `aisec plan` again")
+    blocking = Review.from_dict(record["review"]).unaccepted(bool(record.get("destroy")))
+    if blocking:
+        ids = [f.id for f in blocking]
+        raise GateBlocked(
+            f"{ws.source}: the plan has {len(ids)} high finding(s) nobody accepted; apply refused",
+            [*(f"{f.id}: {f.reason}" + (f" ({f.location})" if f.location else "") for f in blocking),
+             _gate_hint(ws.source, ids, ws.rehearsal)],
+        )  # fmt: skip
     return SavedPlan(ws, record)
 
 

