@@ -96,7 +96,9 @@ def _tokens(text: str) -> list[Token]:
     while pos < end:
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise PatternError(f"filter pattern: cannot read {text[pos:pos + 20].strip()!r} at character {pos + 1}")
+            raise PatternError(
+                f"filter pattern: cannot read {text[pos : pos + 20].strip()!r} at character {pos + 1}"
+            )
         kind = m.lastgroup or "word"
         out.append(Token(kind, m.group(kind), m.start(kind)))
         pos = m.end()
@@ -174,7 +176,12 @@ class _Parser:
         if tok.kind == "word" and tok.text in ("IS", "NOT"):
             nxt = self.peek(1)
             word = f"{tok.text} {nxt.text if nxt else ''}"
-            ops = {"IS NULL": "IS_NULL", "NOT EXISTS": "NOT_EXISTS", "IS TRUE": "IS_TRUE", "IS FALSE": "IS_FALSE"}
+            ops = {
+                "IS NULL": "IS_NULL",
+                "NOT EXISTS": "NOT_EXISTS",
+                "IS TRUE": "IS_TRUE",
+                "IS FALSE": "IS_FALSE",
+            }
             if word not in ops:
                 raise self.fail("expected IS NULL, NOT EXISTS, IS TRUE or IS FALSE")
             self.i += 2

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 import yaml
 
+from generator.catalog import data_dir
 from generator.spec import (
     Regime,
     Sensitivity,
@@ -100,11 +101,14 @@ CONTROLS: tuple[Control, ...] = (
     Control("IAM-4", "least-privilege", (20,), "No IAM users, access keys or administrator policies", "workload"),
     Control("IAM-5", "least-privilege", (17,), "People do not read production datasets; pipelines do", "workload"),
     Control("LOG-1", "audit-logging", (10,), "Workload log groups are encrypted with the stage's logs key and kept per regime", "workload"),
+    Control("LOG-2", "audit-logging", (10,), "The log groups SageMaker and Lambda write to are created beforehand, encrypted and kept per regime, and only the roles whose jobs write there may", "workload"),
     Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data", "workload"),
     Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation"),
     Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation"),
     Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation"),
-    Control("MON-1", "audit-logging", (11,), "Alarms on unauthorized calls, root use, IAM policy changes, key disable/deletion and trail changes notify an encrypted topic", "foundation"),
+    Control("MON-1", "audit-logging", (11, 31), "Alarms on all 15 CIS AWS Foundations v3 monitoring items (4.1-4.15) notify an encrypted topic", "foundation"),
+    Control("MON-2", "audit-logging", (31,), "Alarms on the calls that switch off the landing's own controls: key policies, grants, rotation, boundaries, trust, trail selectors, Macie, endpoints, public access blocks, bucket policies, log groups", "foundation"),
+    Control("MON-3", "audit-logging", (30,), "The alert topic has its own key and hears of key switch-off through EventBridge, so disabling the audit key cannot silence the alarm; only named principals may subscribe or change the topic", "foundation"),
     Control("MAC-1", "data-discovery", (12,), "Macie is enabled and publishes findings every 15 minutes", "foundation"),
     Control("MAC-3", "data-discovery", (13,), "Macie results are exported encrypted and findings reach the alert topic through EventBridge", "foundation"),
     Control("NET-1", "private-paths", (14,), "Interface endpoints with private DNS for every service the workloads use, policies limited to the account", "foundation"),
@@ -158,6 +162,51 @@ MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType(
         Sensitivity.RESTRICTED: "DAILY",
     }
 )
+
+
+# --- Monitoring: the metric filters and alarms on the trail's log group (MON-1, MON-2). The table
+# lives with the audit module (modules/audit/metric-filters.yaml, read there with yamldecode) so
+# the module stays a product of its own; aisec reads the same file, never a copy. ---
+@dataclass(frozen=True)
+class MetricFilter:
+    key: str  # metric and alarm name
+    cis: str | None  # CIS AWS Foundations Benchmark v3.0.0 item (4.1-4.15), None for our own
+    description: str
+    pattern: str
+
+
+def _load_filters() -> tuple[MetricFilter, ...]:
+    raw = yaml.safe_load((data_dir("modules") / "audit" / "metric-filters.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        MetricFilter(key, str(f["cis"]) if f.get("cis") else None, str(f["description"]), str(f["pattern"]))
+        for key, f in raw.items()
+    )
+
+
+MONITORING: tuple[MetricFilter, ...] = _load_filters()
+
+# --- Workload logs where the services write them (LOG-2). SageMaker writes jobs and notebooks to
+# account-wide groups every stage shares, endpoints and Lambda functions to a group per resource
+# (named here after the stage, so the stage's endpoint and function must carry that name). A
+# per-stage key cannot encrypt a group all stages write to, so the shared groups get one
+# landing-level key whose only user is CloudWatch Logs for those names; the per-resource groups
+# get their stage's logs key. Pre-created, none is left for the service to create unencrypted
+# with no retention. ---
+SHARED_SERVICE_LOGS: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
+    WorkloadType.TRAINING: ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs"),
+    WorkloadType.BATCH: ("/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs"),
+    WorkloadType.NOTEBOOK: ("/aws/sagemaker/NotebookInstances",),
+    WorkloadType.INFERENCE: (),
+    WorkloadType.RAG: (),
+})  # fmt: skip
+STAGE_SERVICE_LOGS: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
+    WorkloadType.INFERENCE: ("/aws/sagemaker/Endpoints/{prefix}",),
+    WorkloadType.RAG: ("/aws/lambda/{prefix}-app",),
+    WorkloadType.TRAINING: (),
+    WorkloadType.BATCH: (),
+    WorkloadType.NOTEBOOK: (),
+})  # fmt: skip
+
 # --- PrivateLink: interface endpoints per service; kms, sts and logs are always needed ---
 ALWAYS_ENDPOINTS: tuple[str, ...] = ("kms", "logs", "sts")
 ENDPOINTS: Mapping[Service, tuple[str, ...]] = MappingProxyType(
@@ -271,6 +320,8 @@ class StagePlan:
     roles: tuple[RolePlan, ...]
     log_group: str
     macie_job: MacieJobPlan | None
+    service_log_groups: tuple[str, ...] = ()  # this stage's own service groups (its logs key)
+    shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
 
 
 @dataclass(frozen=True)
@@ -284,11 +335,19 @@ class WorkloadPlan:
 @dataclass(frozen=True)
 class FoundationPlan:
     audit_key: KeyPlan
+    alerts_key: KeyPlan
+    service_logs_key: KeyPlan | None
+    shared_log_groups: tuple[str, ...]
+    alert_topic_admins: tuple[str, ...]
     access_log_bucket: str
     trail_bucket: str
     findings_bucket: str
     trail_name: str
     trail_arn: str
+
+    @property
+    def keys(self) -> tuple[KeyPlan, ...]:
+        return tuple(k for k in (self.audit_key, self.alerts_key, self.service_logs_key) if k is not None)
 
 
 @dataclass(frozen=True)
@@ -308,6 +367,7 @@ class Controls:
     workloads: tuple[WorkloadPlan, ...]
     controls: tuple[Control, ...]
     decisions: tuple[Decision, ...] = field(default=())
+    alarms: tuple[MetricFilter, ...] = ()
 
     @property
     def access_log_bucket(self) -> str:
@@ -328,12 +388,22 @@ def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], l
     return max(values) if longest else min(values)
 
 
+def log_group_key(stage: StagePlan | None, name: str) -> str:
+    """The audit module's map key of a log group: the stage's ident for its own group, else the
+    service and kind (``sagemaker_trainingjobs``, ``<stage>_sagemaker_endpoints``, ``<stage>_lambda``)."""
+    if stage is not None and name == stage.log_group:
+        return stage.ident
+    service, kind = name.split("/")[2:4]
+    key = f"{service}_{kind.lower()}" if service == "sagemaker" else service
+    return f"{stage.ident}_{key}" if stage is not None else key
+
+
 def ident(*parts: str) -> str:
     """An HCL identifier from slugs (slugs hold only [a-z0-9-], so this is injective)."""
     return "_".join(p.replace("-", "_") for p in parts)
 
 
-def _logs_service_use(region: str, account: str, log_group_pattern: str) -> ServiceUse:
+def _logs_service_use(region: str, account: str, *log_group_patterns: str) -> ServiceUse:
     return ServiceUse(
         sid="CloudWatchLogs",
         principal=f"logs.{region}.amazonaws.com",
@@ -343,13 +413,13 @@ def _logs_service_use(region: str, account: str, log_group_pattern: str) -> Serv
             Condition(
                 "StringLike",  # encryption-context keys are strings (an ArnLike here is a type mismatch)
                 "kms:EncryptionContext:aws:logs:arn",
-                (f"arn:aws:logs:{region}:{account}:log-group:{log_group_pattern}",),
+                tuple(f"arn:aws:logs:{region}:{account}:log-group:{p}" for p in log_group_patterns),
             ),
         ),
     )
 
 
-def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
+def _foundation(spec: Spec, rotation: int, shared_log_groups: tuple[str, ...]) -> FoundationPlan:
     name, account, region = spec.name, spec.aws.account_id, spec.aws.region
     trail_name = f"{name}-trail"
     trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
@@ -357,7 +427,7 @@ def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
     audit_key = KeyPlan(
         domain="audit",
         alias=f"alias/aisec/{name}/audit",
-        description=f"aisec {name}: CloudTrail, audit log groups, security alerts and Macie results",
+        description=f"aisec {name}: CloudTrail, audit log groups and Macie results",
         rotation_days=rotation,
         deletion_window_days=DELETION_WINDOW_DAYS[None],
         service_uses=(
@@ -382,18 +452,6 @@ def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
                 (Condition("StringEquals", "aws:SourceArn", (trail_arn,)),),
             ),
             ServiceUse(
-                "AlarmsAndEventsPublishToAlertTopic",
-                "cloudwatch.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                (source_account,),
-            ),
-            ServiceUse(
-                "EventBridgePublishesToAlertTopic",
-                "events.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                (source_account,),
-            ),
-            ServiceUse(
                 "MacieExportsResults",
                 "macie.amazonaws.com",
                 ("kms:Encrypt", "kms:GenerateDataKey"),
@@ -411,8 +469,47 @@ def _foundation(spec: Spec, rotation: int) -> FoundationPlan:
             ),
         ),
     )
+    # The alert topic's own key (MON-3): alarms and EventBridge publish with it, nothing else uses
+    # it, so disabling the audit key (which blinds the trail) cannot also silence the alert.
+    alerts_key = KeyPlan(
+        domain="alerts",
+        alias=f"alias/aisec/{name}/alerts",
+        description=f"aisec {name}: security alert topic only (kept apart from the audit key)",
+        rotation_days=rotation,
+        deletion_window_days=DELETION_WINDOW_DAYS[None],
+        service_uses=(
+            ServiceUse(
+                "AlarmsPublishToAlertTopic",
+                "cloudwatch.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                (source_account,),
+            ),
+            ServiceUse(
+                "EventBridgePublishesToAlertTopic",
+                "events.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey*"),
+                (source_account,),
+            ),
+        ),
+    )
+    service_logs_key = None
+    if shared_log_groups:
+        service_logs_key = KeyPlan(
+            domain="service-logs",
+            alias=f"alias/aisec/{name}/service-logs",
+            description=f"aisec {name}: SageMaker log groups shared by every stage",
+            rotation_days=rotation,
+            deletion_window_days=DELETION_WINDOW_DAYS[None],
+            service_uses=(_logs_service_use(region, account, *shared_log_groups),),
+        )
     return FoundationPlan(
         audit_key=audit_key,
+        alerts_key=alerts_key,
+        service_logs_key=service_logs_key,
+        shared_log_groups=shared_log_groups,
+        # Who may subscribe to the alert topic or change it: the key administrators and the CI
+        # apply role `aisec ci` creates (generator/ci.py role_names), which runs the applies.
+        alert_topic_admins=(*spec.access.admin_principals, f"arn:aws:iam::{account}:role/{name}-aisec-apply"),
         access_log_bucket=f"{name}-access-logs-{account}",
         trail_bucket=f"{name}-trail-{account}",
         findings_bucket=f"{name}-findings-{account}",
@@ -426,6 +523,13 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
     prefix = f"{name}-{wl.name}-{stage.value}"
     services = wl.effective_services
     log_group = f"/aisec/{name}/{wl.name}/{stage.value}"
+    uses_sagemaker = Service.SAGEMAKER in services
+    service_groups = tuple(
+        g.format(prefix=prefix)
+        for g in STAGE_SERVICE_LOGS[wl.type]
+        if uses_sagemaker or not g.startswith("/aws/sagemaker/")
+    )
+    shared_groups = SHARED_SERVICE_LOGS[wl.type] if uses_sagemaker else ()
     roles: list[RolePlan] = []
     for key in PERSONAS_BY_TYPE[wl.type]:
         persona = PERSONAS[key]
@@ -460,7 +564,9 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
             deletion_window_days=DELETION_WINDOW_DAYS[stage],
             user_personas=tuple(r.persona for r in roles if domain in r.keys),
             macie_reads=sensitive and domain in BUCKET_DOMAINS,
-            service_uses=(_logs_service_use(region, account, log_group),) if domain == "logs" else (),
+            service_uses=(_logs_service_use(region, account, log_group, *service_groups),)
+            if domain == "logs"
+            else (),
         )
         for domain in KEY_DOMAINS
     )
@@ -485,6 +591,8 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int) -> StagePlan:
         roles=tuple(roles),
         log_group=log_group,
         macie_job=job,
+        service_log_groups=service_groups,
+        shared_log_groups=shared_groups,
     )
 
 
@@ -504,10 +612,13 @@ def decide(spec: Spec) -> Controls:
     )
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
-    foundation = _foundation(spec, rotation) if spec.creates_foundation else None
+    shared_logs = tuple(sorted({g for w in workloads for s in w.stages for g in s.shared_log_groups}))
+    foundation = _foundation(spec, rotation, shared_logs) if spec.creates_foundation else None
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
+    has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
     needs = {
+        "LOG-2": has_service_logs,
         "MAC-2": has_macie_jobs,
         "IAM-3": has_people,
         "IAM-5": has_people,
@@ -537,4 +648,5 @@ def decide(spec: Spec) -> Controls:
         workloads=workloads,
         controls=applied,
         decisions=decisions,
+        alarms=MONITORING if foundation is not None else (),
     )

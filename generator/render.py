@@ -19,7 +19,7 @@ from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
-from generator.policy import Controls, KeyPlan, StagePlan, decide
+from generator.policy import Controls, KeyPlan, StagePlan, decide, log_group_key
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
@@ -117,10 +117,17 @@ def _key_args(key: KeyPlan, stage: StagePlan | None, controls: Controls) -> dict
     return args
 
 
+def _log_group_arn(spec: Spec, name: str) -> str:
+    return f"arn:aws:logs:{spec.aws.region}:{spec.aws.account_id}:log-group:{name}"
+
+
 def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     bucket_arn = {b.domain: f"arn:aws:s3:::{b.name}" for b in stage.buckets}
-    log_group_arn = f"arn:aws:logs:{spec.aws.region}:{spec.aws.account_id}:log-group:{stage.log_group}"
+    # The stage's own groups for everyone; the account-wide SageMaker groups only for the roles
+    # whose jobs write there (people read their stage's groups, not every stage's job logs).
+    own_groups = [_log_group_arn(spec, g) for g in (stage.log_group, *stage.service_log_groups)]
+    shared_groups = [_log_group_arn(spec, g) for g in stage.shared_log_groups]
     kms_ref = f"{stage.ident}_kms"
     return {
         "keys": {k.domain: _key_args(k, stage, controls) for k in stage.keys},
@@ -142,7 +149,7 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
                 **({"service": r.service} if r.service else {}),
                 "read_bucket_arns": [bucket_arn[d] for d in r.reads],
                 "write_bucket_arns": [bucket_arn[d] for d in r.writes],
-                "log_group_arns": [log_group_arn],
+                "log_group_arns": own_groups + ([] if r.human else shared_groups),
                 **({"pass_roles": list(r.pass_roles)} if r.pass_roles else {}),
                 **({"bedrock_invoke": True} if r.bedrock else {}),
                 **({"ecr_pull": True} if r.ecr else {}),
@@ -160,12 +167,13 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     stages = controls.stages
     log_groups = {
-        s.ident: {
-            "name": s.log_group,
+        log_group_key(s, name): {
+            "name": name,
             "kms_key_arn": _ref(f"{s.ident}_kms", "key_arns", "logs"),
             "retention_in_days": controls.retention_days,
         }
         for s in stages
+        for name in (s.log_group, *s.service_log_groups)
     }
     jobs = {
         s.macie_job.key: {
@@ -182,8 +190,14 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
         args["alert_topic_arn"] = spec.foundation_refs.alert_topic_arn
         return args
     audit_key = _ref("foundation_kms", "key_arns", "audit")
+    for name in f.shared_log_groups:
+        log_groups[log_group_key(None, name)] = {
+            "name": name,
+            "kms_key_arn": _ref("foundation_kms", "key_arns", "service-logs"),
+            "retention_in_days": controls.retention_days,
+        }
     args.update(
-        audit_keys={"audit": _key_args(f.audit_key, None, controls)},
+        audit_keys={k.domain: _key_args(k, None, controls) for k in f.keys},
         buckets={
             "access_logs": {"name": f.access_log_bucket, "access_log_target": True},
             "trail": {
@@ -209,7 +223,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 _ref(f"{s.ident}_storage", "bucket_arns", b.domain) for s in stages for b in s.buckets
             ],
         },
-        alerts={"kms_key_arn": audit_key, "emails": list(spec.alerts.email)},
+        alerts={
+            "kms_key_arn": _ref("foundation_kms", "key_arns", "alerts"),
+            "emails": list(spec.alerts.email),
+            "admin_principals": list(f.alert_topic_admins),
+        },
         export={
             "bucket_name": _ref("foundation_storage", "bucket_names", "findings"),
             "kms_key_arn": audit_key,

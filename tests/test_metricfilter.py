@@ -53,8 +53,14 @@ EVENT = {
         ("{ $.requestParameters.bucketName > 1 }", False),  # text is no number
         ("{ ($.eventName = A) || ($.eventName = PutBucketPolicy) }", True),
         ("{ ($.eventName = A) || ($.eventName = B) }", False),
-        ("{ ($.eventSource = s3.amazonaws.com) && (($.eventName = A) || ($.eventName = PutBucketPolicy)) }", True),
-        ("{ ($.eventSource = kms.amazonaws.com) && (($.eventName = A) || ($.eventName = PutBucketPolicy)) }", False),
+        (
+            "{ ($.eventSource = s3.amazonaws.com) && (($.eventName = A) || ($.eventName = PutBucketPolicy)) }",
+            True,
+        ),
+        (
+            "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = A) || ($.eventName = PutBucketPolicy)) }",
+            False,
+        ),
         ("{($.eventName=PutBucketPolicy)&&($.readOnly IS FALSE)}", True),  # no spaces needed
         ('{ $.eventName = "Put Bucket" }', False),
     ],
