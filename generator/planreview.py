@@ -39,6 +39,7 @@ class Rule:
     severity: str
     reason: str
     when: Callable[[Values, Values], bool] | None = None
+    detail: Callable[[Values], str] | None = None  # what exactly, from the planned values
 
 
 def _turned_off(attr: str) -> Callable[[Values, Values], bool]:
@@ -53,6 +54,27 @@ def _shorter_retention(before: Values, after: Values) -> bool:
     """0 (or null) is "never expire" for CloudWatch Logs: the longest retention there is."""
     old, new = before.get("retention_in_days") or 0, after.get("retention_in_days") or 0
     return bool(new) and (old == 0 or new < old)
+
+
+def _lock_terms(after: Values) -> str:
+    """What an Object Lock configuration will lock, in words (Object Lock is hard to undo)."""
+    terms = []
+    for rule in after.get("rule") or []:
+        for retention in rule.get("default_retention") or []:
+            span = (
+                f"{retention.get('days')} days"
+                if retention.get("days")
+                else f"{retention.get('years')} years"
+            )
+            who = (
+                "nobody, not even the account root"
+                if retention.get("mode") == "COMPLIANCE"
+                else ("only principals allowed s3:BypassGovernanceRetention")
+            )
+            terms.append(
+                f"every new object version kept {span} in {retention.get('mode')} mode; {who} can delete it sooner"
+            )
+    return "; ".join(terms) or "no default retention"
 
 
 def _opens_to_internet(before: Values, after: Values) -> bool:
@@ -102,6 +124,9 @@ RULES: tuple[Rule, ...] = (
     Rule(("aws_macie2_classification_job", "aws_macie2_classification_export_configuration"), _UPD | _DEL,
          "medium", "Macie job or results export changed"),
     Rule(("aws_s3_bucket",), _DEL, "high", "S3 bucket deleted"),
+    Rule(("aws_s3_bucket_object_lock_configuration",), frozenset({"create", "update"}), "medium",
+         "S3 Object Lock", detail=_lock_terms),
+    Rule(("aws_s3_bucket_object_lock_configuration",), _DEL, "high", "S3 Object Lock default retention removed"),
     Rule(("aws_s3_bucket_public_access_block",), _UPD | _DEL, "high", "S3 public access block changed or removed"),
     Rule(("aws_s3_bucket_server_side_encryption_configuration",), _UPD | _DEL, "high", "S3 default encryption changed or removed"),
     Rule(("aws_s3_bucket_versioning", "aws_s3_bucket_logging"), _UPD | _DEL, "medium", "S3 versioning or access logging changed"),
@@ -174,7 +199,8 @@ def review(plan: dict[str, Any]) -> Review:
                 and kinds & rule.actions
                 and (rule.when is None or rule.when(before, after))
             ):
-                result.findings.append(Finding(address, rule.severity, rule.reason))
+                reason = rule.reason if rule.detail is None else f"{rule.reason}: {rule.detail(after)}"
+                result.findings.append(Finding(address, rule.severity, reason))
         if "delete" in kinds and rtype in PROTECTED_TYPES and rc.get("mode", "managed") == "managed":
             result.protected_deletions.append(
                 {"address": address, "type": rtype, "kind": PROTECTED_TYPES[rtype]}

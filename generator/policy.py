@@ -106,6 +106,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation"),
     Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation"),
     Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation"),
+    Control("TRL-4", "audit-logging", (28,), "Trail and findings buckets lock every log version for the regime's retention (S3 Object Lock); audit buckets keep noncurrent versions as long and deny deletion, lifecycle and policy changes to all but break-glass", "foundation"),
     Control("MON-1", "audit-logging", (11, 31), "Alarms on all 15 CIS AWS Foundations v3 monitoring items (4.1-4.15) notify an encrypted topic", "foundation"),
     Control("MON-2", "audit-logging", (31,), "Alarms on the calls that switch off the landing's own controls: key policies, grants, rotation, boundaries, trust, trail selectors, Macie, endpoints, public access blocks, bucket policies, log groups", "foundation"),
     Control("MON-3", "audit-logging", (30,), "The alert topic has its own key and hears of key switch-off through EventBridge, so disabling the audit key cannot silence the alarm; only named principals may subscribe or change the topic", "foundation"),
@@ -184,6 +185,17 @@ def _load_filters() -> tuple[MetricFilter, ...]:
 
 
 MONITORING: tuple[MetricFilter, ...] = _load_filters()
+
+# --- Tamper-proof audit evidence (TRL-4). The trail and Macie-results buckets lock every object
+# version for the landing's log retention with S3 Object Lock in GOVERNANCE mode: nobody can
+# delete or overwrite a locked version unless allowed s3:BypassGovernanceRetention, and the bucket
+# policy denies that (and deletion, and policy, lifecycle and lock changes) to all but break-glass.
+# COMPLIANCE mode would bind even the account root for six years (HIPAA) with no way back from a
+# wrong setting, and would keep personal data past a GDPR erasure order; GOVERNANCE plus the deny
+# gives the same protection against everyone but named break-glass roles, and stays correctable.
+# The access-log bucket gets the deny and long noncurrent retention but no Object Lock: S3 server
+# access logging refuses target buckets with a default retention. ---
+OBJECT_LOCK_MODE = "GOVERNANCE"
 
 # --- Workload logs where the services write them (LOG-2). SageMaker writes jobs and notebooks to
 # account-wide groups every stage shares, endpoints and Lambda functions to a group per resource
@@ -339,6 +351,7 @@ class FoundationPlan:
     service_logs_key: KeyPlan | None
     shared_log_groups: tuple[str, ...]
     alert_topic_admins: tuple[str, ...]
+    object_lock_days: int  # default retention of the trail and findings buckets (the log retention)
     access_log_bucket: str
     trail_bucket: str
     findings_bucket: str
@@ -419,7 +432,9 @@ def _logs_service_use(region: str, account: str, *log_group_patterns: str) -> Se
     )
 
 
-def _foundation(spec: Spec, rotation: int, shared_log_groups: tuple[str, ...]) -> FoundationPlan:
+def _foundation(
+    spec: Spec, rotation: int, retention: int, shared_log_groups: tuple[str, ...]
+) -> FoundationPlan:
     name, account, region = spec.name, spec.aws.account_id, spec.aws.region
     trail_name = f"{name}-trail"
     trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
@@ -510,6 +525,7 @@ def _foundation(spec: Spec, rotation: int, shared_log_groups: tuple[str, ...]) -
         # Who may subscribe to the alert topic or change it: the key administrators and the CI
         # apply role `aisec ci` creates (generator/ci.py role_names), which runs the applies.
         alert_topic_admins=(*spec.access.admin_principals, f"arn:aws:iam::{account}:role/{name}-aisec-apply"),
+        object_lock_days=retention,
         access_log_bucket=f"{name}-access-logs-{account}",
         trail_bucket=f"{name}-trail-{account}",
         findings_bucket=f"{name}-findings-{account}",
@@ -613,7 +629,7 @@ def decide(spec: Spec) -> Controls:
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
     shared_logs = tuple(sorted({g for w in workloads for s in w.stages for g in s.shared_log_groups}))
-    foundation = _foundation(spec, rotation, shared_logs) if spec.creates_foundation else None
+    foundation = _foundation(spec, rotation, retention, shared_logs) if spec.creates_foundation else None
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
     has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
@@ -639,6 +655,15 @@ def decide(spec: Spec) -> Controls:
         ),
         Decision("human access", spec.access.human_access.value, "people never hold long-lived keys"),
     )
+    if foundation is not None:
+        decisions += (
+            Decision(
+                "audit log lock",
+                f"S3 Object Lock {OBJECT_LOCK_MODE}, {retention} days on {foundation.trail_bucket} and "
+                f"{foundation.findings_bucket}",
+                "every log version is kept for the log retention; only break-glass may delete or shorten it",
+            ),
+        )
     return Controls(
         spec=spec,
         retention_days=retention,

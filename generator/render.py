@@ -19,7 +19,7 @@ from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
-from generator.policy import Controls, KeyPlan, StagePlan, decide, log_group_key
+from generator.policy import OBJECT_LOCK_MODE, Controls, KeyPlan, StagePlan, decide, log_group_key
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
@@ -190,6 +190,9 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
         args["alert_topic_arn"] = spec.foundation_refs.alert_topic_arn
         return args
     audit_key = _ref("foundation_kms", "key_arns", "audit")
+    # Audit evidence: old versions kept as long as the logs, deletion and weakening denied (TRL-4).
+    evidence = {"noncurrent_version_expiration_days": f.object_lock_days, "protect_logs": True}
+    locked = {"object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days}}
     for name in f.shared_log_groups:
         log_groups[log_group_key(None, name)] = {
             "name": name,
@@ -199,13 +202,15 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
     args.update(
         audit_keys={k.domain: _key_args(k, None, controls) for k in f.keys},
         buckets={
-            "access_logs": {"name": f.access_log_bucket, "access_log_target": True},
+            "access_logs": {"name": f.access_log_bucket, "access_log_target": True, **evidence},
             "trail": {
                 "name": f.trail_bucket,
                 "kms_key_arn": audit_key,
                 "access_log_bucket": f.access_log_bucket,
                 "access_log_prefix": "trail/",
                 "cloudtrail_trail_arns": [f.trail_arn],
+                **evidence,
+                **locked,
             },
             "findings": {
                 "name": f.findings_bucket,
@@ -213,8 +218,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 "access_log_bucket": f.access_log_bucket,
                 "access_log_prefix": "findings/",
                 "macie_export": True,
+                **evidence,
+                **locked,
             },
         },
+        deployer_principals=list(f.alert_topic_admins),
         trail={
             "bucket_name": _ref("foundation_storage", "bucket_names", "trail"),
             "kms_key_arn": audit_key,

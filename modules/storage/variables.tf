@@ -23,7 +23,11 @@ variable "buckets" {
     buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
     for an access-log target); `access_log_target` (accept S3 server access logs from this account);
     `cloudtrail_trail_arns` (trails allowed to deliver logs here); `macie_export` (accept Macie
-    findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`.
+    findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`;
+    `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
+    not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
+    policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
+    versioning and Object Lock changes to all but those and `deployer_principals`).
   EOT
   type = map(object({
     name                               = string
@@ -35,8 +39,20 @@ variable "buckets" {
     macie_export                       = optional(bool, false)
     noncurrent_version_expiration_days = optional(number, 365)
     force_destroy                      = optional(bool, false)
+    object_lock = optional(object({
+      mode = string
+      days = number
+    }))
+    protect_logs = optional(bool, false)
   }))
   nullable = false
+
+  validation {
+    condition = alltrue([for b in values(var.buckets) : b.object_lock == null || (
+      contains(["GOVERNANCE", "COMPLIANCE"], try(b.object_lock.mode, "")) && try(b.object_lock.days, 0) >= 1 && !b.access_log_target
+    )])
+    error_message = "An object_lock has mode GOVERNANCE or COMPLIANCE and days >= 1, and is not set on an access-log target (S3 log delivery refuses buckets with a default retention)."
+  }
 
   validation {
     condition     = alltrue([for b in values(var.buckets) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b.name))])
@@ -58,5 +74,19 @@ variable "tags" {
   description = "Tags added to every bucket."
   type        = map(string)
   default     = {}
+  nullable    = false
+}
+
+variable "break_glass_principals" {
+  description = "ARNs (patterns allowed) of the break-glass roles: the only principals that may delete objects of `protect_logs` buckets or bypass their governance retention. Empty: nobody (the account root can still remove the bucket policy)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "deployer_principals" {
+  description = "ARNs (patterns allowed) that may change the policy, lifecycle, versioning and Object Lock settings of `protect_logs` buckets besides the break-glass roles: the roles that apply this configuration, or the next apply locks itself out."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
