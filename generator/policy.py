@@ -7,7 +7,7 @@ applies them to a spec. Templates read the result and decide nothing themselves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -393,8 +393,17 @@ class Controls:
     def stages(self) -> tuple[StagePlan, ...]:
         return tuple(s for w in self.workloads for s in w.stages)
 
+    @property
+    def shared_log_groups(self) -> tuple[str, ...]:
+        """The account-wide service log groups the stages' jobs write to (LOG-2)."""
+        return _shared_log_groups(self.stages)
+
 
 # =========================================================================== the function
+def _shared_log_groups(stages: Iterable[StagePlan]) -> tuple[str, ...]:
+    return tuple(sorted({g for s in stages for g in s.shared_log_groups}))
+
+
 def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], longest: bool) -> int:
     """The value of the strictest applicable regime: the longest retention, the shortest period."""
     values = [table[None], *(table[r] for r in regimes)]
@@ -628,7 +637,7 @@ def decide(spec: Spec) -> Controls:
     )
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
-    shared_logs = tuple(sorted({g for w in workloads for s in w.stages for g in s.shared_log_groups}))
+    shared_logs = _shared_log_groups([s for w in workloads for s in w.stages])
     foundation = _foundation(spec, rotation, retention, shared_logs) if spec.creates_foundation else None
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
@@ -643,7 +652,7 @@ def decide(spec: Spec) -> Controls:
         c for c in CONTROLS if (c.scope == "workload" or foundation is not None) and needs.get(c.id, True)
     )
     regime_names = ", ".join(sorted(r.value for r in regimes)) or "none"
-    decisions = (
+    decisions: tuple[Decision, ...] = (
         Decision(
             "log retention", f"{retention} days", f"strictest of the regimes ({regime_names}); floor 365 days"
         ),
