@@ -197,6 +197,16 @@ MONITORING: tuple[MetricFilter, ...] = _load_filters()
 # access logging refuses target buckets with a default retention. ---
 OBJECT_LOCK_MODE = "GOVERNANCE"
 
+# --- Account-level detective controls this root module does not create (issue 14 item 6): listed
+# in COMPLIANCE.md as prerequisites, so the evidence says plainly what it rests on. ---
+DETECTIVE_PREREQUISITES: tuple[tuple[str, str], ...] = (
+    ("Amazon GuardDuty", "enabled with S3 protection, findings to the security team"),
+    ("AWS Security Hub", "enabled with the CIS AWS Foundations, AWS Foundational Security Best Practices and (for PCI DSS) PCI DSS standards"),
+    ("AWS Config", "a recorder of all resources and the conformance pack of each regime (HIPAA, PCI DSS, NIST 800-53)"),
+    ("IAM Access Analyzer", "external-access and unused-access analyzers for the account"),
+    ("VPC flow logs", "for the spec's VPC, to an encrypted log group kept per regime"),
+)  # fmt: skip
+
 # --- Workload logs where the services write them (LOG-2). SageMaker writes jobs and notebooks to
 # account-wide groups every stage shares, endpoints and Lambda functions to a group per resource
 # (named here after the stage, so the stage's endpoint and function must carry that name). A

@@ -19,7 +19,15 @@ from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
-from generator.policy import OBJECT_LOCK_MODE, Controls, KeyPlan, StagePlan, decide, log_group_key
+from generator.policy import (
+    DETECTIVE_PREREQUISITES,
+    OBJECT_LOCK_MODE,
+    Controls,
+    KeyPlan,
+    StagePlan,
+    decide,
+    log_group_key,
+)
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
@@ -313,6 +321,7 @@ def render(
         "cost_line": estimate_line(estimate(controls)),
         "mermaid": mermaid(build_diagram(controls)),
         "addresses": control_addresses(controls),
+        "detective_prerequisites": DETECTIVE_PREREQUISITES,
     }
     files: dict[str, str] = {}
     for name in ("versions.tf", "providers.tf", "backend.tf", "main.tf", "outputs.tf"):

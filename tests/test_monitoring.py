@@ -5,15 +5,21 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from generator.catalog import data_dir
 from generator.metricfilter import parse
-from generator.policy import MONITORING, decide
-from generator.spec import load_spec
+from generator.policy import DETECTIVE_PREREQUISITES, MONITORING, decide
+from generator.render import render
+from generator.spec import load_spec, parse_spec
 from tests.conftest import BLUEPRINTS
-from tests.offline import all_resources
+from tests.offline import Rehearsal, all_resources
 
 FILTERS = {f.key: f for f in MONITORING}
 TAMPER = ("landing-tamper-keys-and-identity", "landing-tamper-logging-and-network")
@@ -374,3 +380,41 @@ def test_blueprint_service_log_groups(name: str, applied: dict[str, dict[str, An
             assert {f"{arn}{g}:*" for g in (stage.log_group, *stage.service_log_groups)} <= resources
             shared = {f"{arn}{g}:*" for g in stage.shared_log_groups}
             assert (shared & resources) == (set() if role.human else shared), role.name
+
+
+@pytest.mark.terraform
+def test_audit_module_refuses_the_trail_key_for_the_alert_topic(tmp_path: Path) -> None:
+    """The module's own guard (SECURITY-BAR 30), for teams that call it directly."""
+    module = tmp_path / "audit"
+    shutil.copytree(data_dir("modules") / "audit", module)
+    example = module / "examples" / "basic"
+    assert Rehearsal.of(example).run("plan", "-input=false").ok
+    main = example / "main.tf"
+    text = main.read_text()
+    trail_key = re.search(r'kms_key_arn\s*=\s*"([^"]+)"', text)
+    assert trail_key
+    main.write_text(re.sub(r'(#[^\n]*\n\s*kms_key_arn\s*=\s*)"[^"]+"', rf'\1"{trail_key.group(1)}"', text))
+    result = Rehearsal.of(example).run("plan", "-input=false")
+    assert not result.ok and "The alert topic needs its own key" in result.stdout + result.stderr
+
+
+def test_compliance_md_says_where_logs_are_and_what_is_assumed(
+    rendered_files: dict[str, dict[str, str]],
+) -> None:
+    """What a reader of COMPLIANCE.md sees: logs in this account (no log archive), the lock, and the
+    prerequisites; with `foundation: existing`, the shared log groups the owner must create."""
+    own = rendered_files["healthcare-training"]["COMPLIANCE.md"]
+    assert "stay in this workload account\n(111122223333): no separate log-archive account" in own
+    assert "(2192 days, GOVERNANCE mode, trail and results)" in own
+    for name, _ in DETECTIVE_PREREQUISITES:
+        assert f"- **{name}**:" in own
+    data = yaml.safe_load(BLUEPRINTS["existing-foundation"].read_text())
+    data["workloads"][0]["type"] = "training"
+    spec = parse_spec(data, "spec.yaml")
+    text = render(spec)["COMPLIANCE.md"]
+    assert "belong to the foundation owner" in text
+    prerequisites = text.split("Prerequisites the foundation owner creates", 1)[1].split("##", 1)[0]
+    assert (
+        "`/aws/sagemaker/ProcessingJobs`" in prerequisites
+        and "`/aws/sagemaker/TrainingJobs`" in prerequisites
+    )
