@@ -451,6 +451,20 @@ def _logs_service_use(region: str, account: str, *log_group_patterns: str) -> Se
     )
 
 
+def _landing_key(
+    spec: Spec, domain: str, purpose: str, rotation: int, uses: tuple[ServiceUse, ...]
+) -> KeyPlan:
+    """A key of the landing (not of a stage): audit data gets the longest deletion window."""
+    return KeyPlan(
+        domain=domain,
+        alias=f"alias/aisec/{spec.name}/{domain}",
+        description=f"aisec {spec.name}: {purpose}",
+        rotation_days=rotation,
+        deletion_window_days=DELETION_WINDOW_DAYS[None],
+        service_uses=uses,
+    )
+
+
 def _foundation(
     spec: Spec, rotation: int, retention: int, shared_log_groups: tuple[str, ...]
 ) -> FoundationPlan:
@@ -458,13 +472,12 @@ def _foundation(
     trail_name = f"{name}-trail"
     trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
     source_account = Condition("StringEquals", "aws:SourceAccount", (account,))
-    audit_key = KeyPlan(
-        domain="audit",
-        alias=f"alias/aisec/{name}/audit",
-        description=f"aisec {name}: CloudTrail, audit log groups and Macie results",
-        rotation_days=rotation,
-        deletion_window_days=DELETION_WINDOW_DAYS[None],
-        service_uses=(
+    audit_key = _landing_key(
+        spec,
+        "audit",
+        "CloudTrail, audit log groups and Macie results",
+        rotation,
+        (
             _logs_service_use(region, account, f"/aisec/{name}/*"),
             ServiceUse(
                 "CloudTrailEncryptLogs",
@@ -505,36 +518,27 @@ def _foundation(
     )
     # The alert topic's own key (MON-3): alarms and EventBridge publish with it, nothing else uses
     # it, so disabling the audit key (which blinds the trail) cannot also silence the alert.
-    alerts_key = KeyPlan(
-        domain="alerts",
-        alias=f"alias/aisec/{name}/alerts",
-        description=f"aisec {name}: security alert topic only (kept apart from the audit key)",
-        rotation_days=rotation,
-        deletion_window_days=DELETION_WINDOW_DAYS[None],
-        service_uses=(
-            ServiceUse(
-                "AlarmsPublishToAlertTopic",
-                "cloudwatch.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                (source_account,),
-            ),
-            ServiceUse(
-                "EventBridgePublishesToAlertTopic",
-                "events.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                (source_account,),
-            ),
+    alerts_key = _landing_key(
+        spec,
+        "alerts",
+        "security alert topic only (kept apart from the audit key)",
+        rotation,
+        tuple(
+            ServiceUse(sid, principal, ("kms:Decrypt", "kms:GenerateDataKey*"), (source_account,))
+            for sid, principal in (
+                ("AlarmsPublishToAlertTopic", "cloudwatch.amazonaws.com"),
+                ("EventBridgePublishesToAlertTopic", "events.amazonaws.com"),
+            )
         ),
     )
     service_logs_key = None
     if shared_log_groups:
-        service_logs_key = KeyPlan(
-            domain="service-logs",
-            alias=f"alias/aisec/{name}/service-logs",
-            description=f"aisec {name}: SageMaker log groups shared by every stage",
-            rotation_days=rotation,
-            deletion_window_days=DELETION_WINDOW_DAYS[None],
-            service_uses=(_logs_service_use(region, account, *shared_log_groups),),
+        service_logs_key = _landing_key(
+            spec,
+            "service-logs",
+            "SageMaker log groups shared by every stage",
+            rotation,
+            (_logs_service_use(region, account, *shared_log_groups),),
         )
     return FoundationPlan(
         audit_key=audit_key,
