@@ -62,6 +62,10 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             "module.audit.aws_iam_role.trail_to_logs[0]")  # fmt: skip
         add("TRL-2", "module.audit.aws_cloudtrail.this[0]")
         add("TRL-3", "module.audit.aws_cloudwatch_log_group.trail[0]")
+        add("TRL-4", *(f"module.foundation_storage.aws_s3_bucket_object_lock_configuration.this{_q(d)}"
+                       for d in ("trail", "findings")),
+            *(f"module.foundation_storage.{t}.this{_q(d)}" for d in ("access_logs", "trail", "findings")
+              for t in ("aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration")))  # fmt: skip
         add("MON-1", *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a.key)}" for a in c.alarms if a.cis),
             "module.audit.aws_sns_topic.alerts[0]")  # fmt: skip
         add(
