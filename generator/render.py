@@ -316,6 +316,9 @@ def render(
         "modules": modules,
         "generator_version": __version__,
         "source": lambda name: module_source(spec, modules[name]),
+        # An output keeps its module versions until `aisec upgrade`: inputs a newer version added
+        # are passed only to versions that have them (object attributes are dropped by older ones).
+        "supports": lambda name, version: parse_version(modules[name].version) >= parse_version(version),
         "compliance": report,
         "coverage": coverage_line(report),
         "cost_line": estimate_line(estimate(controls)),
