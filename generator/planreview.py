@@ -67,9 +67,9 @@ def _lock_terms(after: Values) -> str:
                 else f"{retention.get('years')} years"
             )
             who = (
-                "nobody, not even the account root"
+                "nobody, not even the account root,"
                 if retention.get("mode") == "COMPLIANCE"
-                else ("only principals allowed s3:BypassGovernanceRetention")
+                else "only principals allowed s3:BypassGovernanceRetention"
             )
             terms.append(
                 f"every new object version kept {span} in {retention.get('mode')} mode; {who} can delete it sooner"

@@ -93,3 +93,22 @@ def test_plan_says_what_it_will_lock(name: str, applied: dict[str, dict[str, Any
     ]
     for f in findings:
         assert f"kept {days} days in GOVERNANCE mode" in f.reason
+
+
+def test_plan_review_words_a_compliance_lock_and_its_removal() -> None:
+    """The plan review reads the planned lock as Terraform shows it, in COMPLIANCE mode too."""
+    lock = "aws_s3_bucket_object_lock_configuration"
+    plan = {
+        "resource_changes": [
+            {"address": f"{lock}.years", "type": lock, "change": {"actions": ["create"], "before": None,
+             "after": {"rule": [{"default_retention": [{"mode": "COMPLIANCE", "days": None, "years": 7}]}]}}},
+            {"address": f"{lock}.gone", "type": lock, "change": {"actions": ["delete"], "before": {}, "after": None}},
+        ]
+    }  # fmt: skip
+    reasons = {f.address: (f.severity, f.reason) for f in review(plan).findings}
+    assert reasons[f"{lock}.years"] == (
+        "medium",
+        "S3 Object Lock: every new object version kept 7 years in COMPLIANCE mode; "
+        "nobody, not even the account root, can delete it sooner",
+    )
+    assert reasons[f"{lock}.gone"] == ("high", "S3 Object Lock default retention removed")
