@@ -47,7 +47,10 @@ module "claims_triage_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
+              values = [
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev",
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev",
+              ]
             },
           ]
         },
@@ -91,8 +94,11 @@ module "claims_triage_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-dev-datasets-888899990000"]
       write_bucket_arns = ["arn:aws:s3:::claims-ai-claims-triage-dev-artifacts-888899990000"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev",
+      ]
+      pass_roles = ["serving"]
     }
     serving = {
       description       = "claims-triage dev: model serving"
@@ -100,8 +106,11 @@ module "claims_triage_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-dev-artifacts-888899990000"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {
@@ -165,7 +174,10 @@ module "claims_triage_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
+              values = [
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod",
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod",
+              ]
             },
           ]
         },
@@ -209,7 +221,10 @@ module "claims_triage_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-prod-artifacts-888899990000"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod",
+      ]
     }
     serving = {
       description       = "claims-triage prod: model serving"
@@ -217,8 +232,11 @@ module "claims_triage_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-prod-artifacts-888899990000"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {

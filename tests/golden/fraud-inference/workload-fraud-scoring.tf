@@ -47,7 +47,10 @@ module "fraud_scoring_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
+              values = [
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev",
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev",
+              ]
             },
           ]
         },
@@ -91,8 +94,11 @@ module "fraud_scoring_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-datasets-222233334444"]
       write_bucket_arns = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-artifacts-222233334444"]
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev",
+      ]
+      pass_roles = ["serving"]
     }
     serving = {
       description       = "fraud-scoring dev: model serving"
@@ -100,8 +106,11 @@ module "fraud_scoring_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {
@@ -168,6 +177,7 @@ module "fraud_scoring_test_kms" {
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test",
               ]
             },
           ]
@@ -212,8 +222,11 @@ module "fraud_scoring_test_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-test-datasets-222233334444"]
       write_bucket_arns = ["arn:aws:s3:::payments-ml-fraud-scoring-test-artifacts-222233334444"]
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test",
+      ]
+      pass_roles = ["serving"]
     }
     serving = {
       description       = "fraud-scoring test: model serving"
@@ -221,8 +234,11 @@ module "fraud_scoring_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-test-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {
@@ -288,6 +304,7 @@ module "fraud_scoring_prod_kms" {
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod",
               ]
             },
           ]
@@ -332,7 +349,10 @@ module "fraud_scoring_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-prod-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod",
+      ]
     }
     serving = {
       description       = "fraud-scoring prod: model serving"
@@ -340,8 +360,11 @@ module "fraud_scoring_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-prod-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {

@@ -44,7 +44,10 @@ module "assistant_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
+              values = [
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+              ]
             },
           ]
         },
@@ -88,7 +91,10 @@ module "assistant_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-datasets-333344445555"]
       write_bucket_arns = ["arn:aws:s3:::support-rag-assistant-dev-artifacts-333344445555"]
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+      ]
     }
     pipeline = {
       description       = "assistant dev: knowledge-base ingestion"
@@ -96,8 +102,11 @@ module "assistant_dev_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-datasets-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+      ]
+      bedrock_invoke = true
     }
     serving = {
       description       = "assistant dev: the RAG application"
@@ -105,8 +114,11 @@ module "assistant_dev_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-artifacts-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+      ]
+      bedrock_invoke = true
     }
   }
   kms_key_arns = {
@@ -166,7 +178,10 @@ module "assistant_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
+              values = [
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+              ]
             },
           ]
         },
@@ -210,7 +225,10 @@ module "assistant_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-artifacts-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+      ]
     }
     pipeline = {
       description       = "assistant prod: knowledge-base ingestion"
@@ -218,8 +236,11 @@ module "assistant_prod_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-datasets-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+      ]
+      bedrock_invoke = true
     }
     serving = {
       description       = "assistant prod: the RAG application"
@@ -227,8 +248,11 @@ module "assistant_prod_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-artifacts-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+      ]
+      bedrock_invoke = true
     }
   }
   kms_key_arns = {

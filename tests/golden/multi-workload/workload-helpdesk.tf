@@ -51,7 +51,10 @@ module "helpdesk_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+              ]
             },
           ]
         },
@@ -95,7 +98,10 @@ module "helpdesk_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-helpdesk-dev-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+      ]
     }
     pipeline = {
       description       = "helpdesk dev: knowledge-base ingestion"
@@ -103,8 +109,11 @@ module "helpdesk_dev_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-datasets-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+      ]
+      bedrock_invoke = true
     }
     serving = {
       description       = "helpdesk dev: the RAG application"
@@ -112,8 +121,11 @@ module "helpdesk_dev_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+      ]
+      bedrock_invoke = true
     }
   }
   kms_key_arns = {
@@ -180,7 +192,10 @@ module "helpdesk_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+              ]
             },
           ]
         },
@@ -224,7 +239,10 @@ module "helpdesk_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+      ]
     }
     pipeline = {
       description       = "helpdesk prod: knowledge-base ingestion"
@@ -232,8 +250,11 @@ module "helpdesk_prod_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-datasets-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+      ]
+      bedrock_invoke = true
     }
     serving = {
       description       = "helpdesk prod: the RAG application"
@@ -241,8 +262,11 @@ module "helpdesk_prod_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
-      bedrock_invoke    = true
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+      ]
+      bedrock_invoke = true
     }
   }
   kms_key_arns = {

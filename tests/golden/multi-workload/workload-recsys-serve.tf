@@ -56,7 +56,10 @@ module "recsys_serve_test_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test",
+              ]
             },
           ]
         },
@@ -100,8 +103,11 @@ module "recsys_serve_test_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-test-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-serve-test-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test",
+      ]
+      pass_roles = ["serving"]
     }
     serving = {
       description       = "recsys-serve test: model serving"
@@ -109,8 +115,11 @@ module "recsys_serve_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-test-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {
@@ -183,7 +192,10 @@ module "recsys_serve_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod",
+              ]
             },
           ]
         },
@@ -227,7 +239,10 @@ module "recsys_serve_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod",
+      ]
     }
     serving = {
       description       = "recsys-serve prod: model serving"
@@ -235,8 +250,11 @@ module "recsys_serve_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
-      ecr_pull          = true
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod",
+      ]
+      ecr_pull = true
     }
   }
   kms_key_arns = {
