@@ -43,12 +43,13 @@ def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
             }
             for w in controls.workloads
         ],
-        "keys": sum(len(s.keys) for s in stages) + (1 if controls.foundation else 0),
+        "keys": sum(len(s.keys) for s in stages)
+        + (len(controls.foundation.keys) if controls.foundation else 0),
         "buckets": sum(len(s.buckets) for s in stages) + (3 if controls.foundation else 0),
         "roles": sum(len(s.roles) for s in stages),
         "macie_jobs": sum(1 for s in stages if s.macie_job),
         "interface_endpoints": list(controls.interface_endpoints) if controls.foundation else [],
-        "alarms": 5 if controls.foundation else 0,
+        "alarms": len(controls.alarms),
         "log_retention_days": controls.retention_days,
         "key_rotation_days": controls.rotation_days,
         "controls": [c.id for c in controls.controls],

@@ -53,6 +53,7 @@ class Rule:
     severity: str
     reason: str
     when: Callable[[Values, Values], bool] | None = None
+    detail: Callable[[Values], str] | None = None  # what exactly, from the planned values
 
 
 def _turned_off(attr: str) -> Callable[[Values, Values], bool]:
@@ -67,6 +68,27 @@ def _shorter_retention(before: Values, after: Values) -> bool:
     """0 (or null) is "never expire" for CloudWatch Logs: the longest retention there is."""
     old, new = before.get("retention_in_days") or 0, after.get("retention_in_days") or 0
     return bool(new) and (old == 0 or new < old)
+
+
+def _lock_terms(after: Values) -> str:
+    """What an Object Lock configuration will lock, in words (Object Lock is hard to undo)."""
+    terms = []
+    for rule in after.get("rule") or []:
+        for retention in rule.get("default_retention") or []:
+            span = (
+                f"{retention.get('days')} days"
+                if retention.get("days")
+                else f"{retention.get('years')} years"
+            )
+            who = (
+                "nobody, not even the account root,"
+                if retention.get("mode") == "COMPLIANCE"
+                else "only principals allowed s3:BypassGovernanceRetention"
+            )
+            terms.append(
+                f"every new object version kept {span} in {retention.get('mode')} mode; {who} can delete it sooner"
+            )
+    return "; ".join(terms) or "no default retention"
 
 
 _UPD, _DEL, _ANY = frozenset({"update"}), frozenset({"delete"}), frozenset({"create", "update", "delete"})
@@ -106,6 +128,9 @@ RULES: tuple[Rule, ...] = (
     Rule("AISEC-CHG-018", ("aws_macie2_classification_job", "aws_macie2_classification_export_configuration"), _UPD | _DEL,
          "medium", "Macie job or results export changed"),
     Rule("AISEC-CHG-019", ("aws_s3_bucket",), _DEL, "high", "S3 bucket deleted"),
+    Rule("AISEC-CHG-026", ("aws_s3_bucket_object_lock_configuration",), frozenset({"create", "update"}), "medium",
+         "S3 Object Lock", detail=_lock_terms),
+    Rule("AISEC-CHG-027", ("aws_s3_bucket_object_lock_configuration",), _DEL, "high", "S3 Object Lock default retention removed"),
     Rule("AISEC-CHG-021", ("aws_s3_bucket_server_side_encryption_configuration",), _UPD, "medium", "S3 default encryption changed"),
     Rule("AISEC-CHG-022", ("aws_s3_bucket_versioning", "aws_s3_bucket_logging"), _UPD | _DEL, "medium", "S3 versioning or access logging changed"),
     Rule("AISEC-CHG-023", ("aws_cloudwatch_log_group",), _DEL, "high", "log group deleted with the logs it retains"),
@@ -203,8 +228,9 @@ def review(
                 and kinds & rule.actions
                 and (rule.when is None or rule.when(before, after))
             ):
+                reason = rule.reason if rule.detail is None else f"{rule.reason}: {rule.detail(after)}"
                 result.findings.append(
-                    Finding(address, rule.severity, rule.reason, rule.id, locations.get(declared(address)))
+                    Finding(address, rule.severity, reason, rule.id, locations.get(declared(address)))
                 )
         if "delete" in kinds and rtype in PROTECTED_TYPES and rc.get("mode", "managed") == "managed":
             result.protected_deletions.append(

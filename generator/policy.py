@@ -7,13 +7,14 @@ applies them to a spec. Templates read the result and decide nothing themselves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
 import yaml
 
+from generator.catalog import data_dir
 from generator.spec import (
     Regime,
     Sensitivity,
@@ -107,11 +108,15 @@ CONTROLS: tuple[Control, ...] = (
     Control("IAM-4", "least-privilege", (20,), "No IAM users, access keys or administrator policies", "workload"),
     Control("IAM-5", "least-privilege", (17,), "People do not read production datasets; pipelines do", "workload"),
     Control("LOG-1", "audit-logging", (10,), "Workload log groups are encrypted with the stage's logs key and kept per regime", "workload"),
+    Control("LOG-2", "audit-logging", (10,), "The log groups SageMaker and Lambda write to are created beforehand, encrypted and kept per regime, and only the roles whose jobs write there may", "workload"),
     Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data", "workload"),
     Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation"),
     Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation"),
     Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation"),
-    Control("MON-1", "audit-logging", (11,), "Alarms on unauthorized calls, root use, IAM policy changes, key disable/deletion and trail changes notify an encrypted topic", "foundation"),
+    Control("TRL-4", "audit-logging", (28,), "Trail and findings buckets lock every log version for the regime's retention (S3 Object Lock); audit buckets keep noncurrent versions as long and deny deletion, lifecycle and policy changes to all but break-glass", "foundation"),
+    Control("MON-1", "audit-logging", (11, 31), "Alarms on all 15 CIS AWS Foundations v3 monitoring items (4.1-4.15) notify an encrypted topic", "foundation"),
+    Control("MON-2", "audit-logging", (31,), "Alarms on the calls that switch off the landing's own controls: key policies, grants, rotation, boundaries, trust, trail selectors, Macie, endpoints, public access blocks, bucket policies, log groups", "foundation"),
+    Control("MON-3", "audit-logging", (30,), "The alert topic has its own key and hears of key switch-off through EventBridge, so disabling the audit key cannot silence the alarm; only named principals may subscribe or change the topic", "foundation"),
     Control("MAC-1", "data-discovery", (12,), "Macie is enabled and publishes findings every 15 minutes", "foundation"),
     Control("MAC-3", "data-discovery", (13,), "Macie results are exported encrypted and findings reach the alert topic through EventBridge", "foundation"),
     Control("NET-1", "private-paths", (14,), "Interface endpoints with private DNS for every service the workloads use, policies limited to the account", "foundation"),
@@ -165,6 +170,72 @@ MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType(
         Sensitivity.RESTRICTED: "DAILY",
     }
 )
+
+
+# --- Monitoring: the metric filters and alarms on the trail's log group (MON-1, MON-2). The table
+# lives with the audit module (modules/audit/metric-filters.yaml, read there with yamldecode) so
+# the module stays a product of its own; aisec reads the same file, never a copy. ---
+@dataclass(frozen=True)
+class MetricFilter:
+    key: str  # metric and alarm name
+    cis: str | None  # CIS AWS Foundations Benchmark v3.0.0 item (4.1-4.15), None for our own
+    description: str
+    pattern: str
+
+
+def _load_filters() -> tuple[MetricFilter, ...]:
+    raw = yaml.safe_load((data_dir("modules") / "audit" / "metric-filters.yaml").read_text(encoding="utf-8"))
+    return tuple(
+        MetricFilter(key, str(f["cis"]) if f.get("cis") else None, str(f["description"]), str(f["pattern"]))
+        for key, f in raw.items()
+    )
+
+
+MONITORING: tuple[MetricFilter, ...] = _load_filters()
+
+# --- Tamper-proof audit evidence (TRL-4). The trail and Macie-results buckets lock every object
+# version for the landing's log retention with S3 Object Lock in GOVERNANCE mode: nobody can
+# delete or overwrite a locked version unless allowed s3:BypassGovernanceRetention, and the bucket
+# policy denies that (and deletion, and policy, lifecycle and lock changes) to all but break-glass.
+# COMPLIANCE mode would bind even the account root for six years (HIPAA) with no way back from a
+# wrong setting, and would keep personal data past a GDPR erasure order; GOVERNANCE plus the deny
+# gives the same protection against everyone but named break-glass roles, and stays correctable.
+# The access-log bucket gets the deny and long noncurrent retention but no Object Lock: S3 server
+# access logging refuses target buckets with a default retention. ---
+OBJECT_LOCK_MODE = "GOVERNANCE"
+
+# --- Account-level detective controls this root module does not create (issue 14 item 6): listed
+# in COMPLIANCE.md as prerequisites, so the evidence says plainly what it rests on. ---
+DETECTIVE_PREREQUISITES: tuple[tuple[str, str], ...] = (
+    ("Amazon GuardDuty", "enabled with S3 protection, findings to the security team"),
+    ("AWS Security Hub", "enabled with the CIS AWS Foundations, AWS Foundational Security Best Practices and (for PCI DSS) PCI DSS standards"),
+    ("AWS Config", "a recorder of all resources and the conformance pack of each regime (HIPAA, PCI DSS, NIST 800-53)"),
+    ("IAM Access Analyzer", "external-access and unused-access analyzers for the account"),
+    ("VPC flow logs", "for the spec's VPC, to an encrypted log group kept per regime"),
+)  # fmt: skip
+
+# --- Workload logs where the services write them (LOG-2). SageMaker writes jobs and notebooks to
+# account-wide groups every stage shares, endpoints and Lambda functions to a group per resource
+# (named here after the stage, so the stage's endpoint and function must carry that name). A
+# per-stage key cannot encrypt a group all stages write to, so the shared groups get one
+# landing-level key whose only user is CloudWatch Logs for those names; the per-resource groups
+# get their stage's logs key. Pre-created, none is left for the service to create unencrypted
+# with no retention. ---
+SHARED_SERVICE_LOGS: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
+    WorkloadType.TRAINING: ("/aws/sagemaker/TrainingJobs", "/aws/sagemaker/ProcessingJobs"),
+    WorkloadType.BATCH: ("/aws/sagemaker/ProcessingJobs", "/aws/sagemaker/TransformJobs"),
+    WorkloadType.NOTEBOOK: ("/aws/sagemaker/NotebookInstances",),
+    WorkloadType.INFERENCE: (),
+    WorkloadType.RAG: (),
+})  # fmt: skip
+STAGE_SERVICE_LOGS: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
+    WorkloadType.INFERENCE: ("/aws/sagemaker/Endpoints/{prefix}",),
+    WorkloadType.RAG: ("/aws/lambda/{prefix}-app",),
+    WorkloadType.TRAINING: (),
+    WorkloadType.BATCH: (),
+    WorkloadType.NOTEBOOK: (),
+})  # fmt: skip
+
 # --- PrivateLink: interface endpoints per service; kms, sts and logs are always needed ---
 ALWAYS_ENDPOINTS: tuple[str, ...] = ("kms", "logs", "sts")
 ENDPOINTS: Mapping[Service, tuple[str, ...]] = MappingProxyType(
@@ -330,6 +401,8 @@ class StagePlan:
     roles: tuple[RolePlan, ...]
     log_group: str
     macie_job: MacieJobPlan | None
+    service_log_groups: tuple[str, ...] = ()  # this stage's own service groups (its logs key)
+    shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
 
 
 @dataclass(frozen=True)
@@ -343,11 +416,20 @@ class WorkloadPlan:
 @dataclass(frozen=True)
 class FoundationPlan:
     audit_key: KeyPlan
+    alerts_key: KeyPlan
+    service_logs_key: KeyPlan | None
+    shared_log_groups: tuple[str, ...]
+    alert_topic_admins: tuple[str, ...]
+    object_lock_days: int  # default retention of the trail and findings buckets (the log retention)
     access_log_bucket: str
     trail_bucket: str
     findings_bucket: str
     trail_name: str
     trail_arn: str
+
+    @property
+    def keys(self) -> tuple[KeyPlan, ...]:
+        return tuple(k for k in (self.audit_key, self.alerts_key, self.service_logs_key) if k is not None)
 
 
 @dataclass(frozen=True)
@@ -384,6 +466,7 @@ class Controls:
     workloads: tuple[WorkloadPlan, ...]
     controls: tuple[Control, ...]
     decisions: tuple[Decision, ...] = field(default=())
+    alarms: tuple[MetricFilter, ...] = ()
 
     @property
     def access_log_bucket(self) -> str:
@@ -396,12 +479,31 @@ class Controls:
     def stages(self) -> tuple[StagePlan, ...]:
         return tuple(s for w in self.workloads for s in w.stages)
 
+    @property
+    def shared_log_groups(self) -> tuple[str, ...]:
+        """The account-wide service log groups the stages' jobs write to (LOG-2)."""
+        return _shared_log_groups(self.stages)
+
 
 # =========================================================================== the function
+def _shared_log_groups(stages: Iterable[StagePlan]) -> tuple[str, ...]:
+    return tuple(sorted({g for s in stages for g in s.shared_log_groups}))
+
+
 def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], longest: bool) -> int:
     """The value of the strictest applicable regime: the longest retention, the shortest period."""
     values = [table[None], *(table[r] for r in regimes)]
     return max(values) if longest else min(values)
+
+
+def log_group_key(stage: StagePlan | None, name: str) -> str:
+    """The audit module's map key of a log group: the stage's ident for its own group, else the
+    service and kind (``sagemaker_trainingjobs``, ``<stage>_sagemaker_endpoints``, ``<stage>_lambda``)."""
+    if stage is not None and name == stage.log_group:
+        return stage.ident
+    service, kind = name.split("/")[2:4]
+    key = f"{service}_{kind.lower()}" if service == "sagemaker" else service
+    return f"{stage.ident}_{key}" if stage is not None else key
 
 
 def ident(*parts: str) -> str:
@@ -409,7 +511,7 @@ def ident(*parts: str) -> str:
     return "_".join(p.replace("-", "_") for p in parts)
 
 
-def _logs_service_use(region: str, account: str, log_group_pattern: str) -> ServiceUse:
+def _logs_service_use(region: str, account: str, *log_group_patterns: str) -> ServiceUse:
     return ServiceUse(
         sid="CloudWatchLogs",
         principal=f"logs.{region}.amazonaws.com",
@@ -419,7 +521,7 @@ def _logs_service_use(region: str, account: str, log_group_pattern: str) -> Serv
             Condition(
                 "StringLike",  # encryption-context keys are strings (an ArnLike here is a type mismatch)
                 "kms:EncryptionContext:aws:logs:arn",
-                (f"arn:aws:logs:{region}:{account}:log-group:{log_group_pattern}",),
+                tuple(f"arn:aws:logs:{region}:{account}:log-group:{p}" for p in log_group_patterns),
             ),
         ),
     )
@@ -462,24 +564,37 @@ def _source_arns(spec: Spec, service: str, prefix: str) -> tuple[str, ...]:
     }[service]
 
 
-def _foundation(spec: Spec, rotation: int, access: AccessPlan) -> FoundationPlan:
+def _landing_key(
+    spec: Spec, domain: str, purpose: str, rotation: int, uses: tuple[ServiceUse, ...], access: AccessPlan
+) -> KeyPlan:
+    """A key of the landing (not of a stage): audit data gets the longest deletion window, and only
+    break-glass (or the root user) may disable or delete it: that would blind the trail (bar 30)."""
+    return KeyPlan(
+        domain=domain,
+        alias=f"alias/aisec/{spec.name}/{domain}",
+        description=f"aisec {spec.name}: {purpose}",
+        rotation_days=rotation,
+        deletion_window_days=DELETION_WINDOW_DAYS[None],
+        service_uses=uses,
+        perimeter=Perimeter(
+            principals=None, managers=access.managers, lifecycle=(*access.break_glass, access.root_user)
+        ),
+    )
+
+
+def _foundation(
+    spec: Spec, rotation: int, retention: int, shared_log_groups: tuple[str, ...], access: AccessPlan
+) -> FoundationPlan:
     name, account, region = spec.name, spec.aws.account_id, spec.aws.region
     trail_name = f"{name}-trail"
     trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
     source_account = Condition("StringEquals", "aws:SourceAccount", (account,))
-    audit_key = KeyPlan(
-        domain="audit",
-        alias=f"alias/aisec/{name}/audit",
-        description=f"aisec {name}: CloudTrail, audit log groups, security alerts and Macie results",
-        rotation_days=rotation,
-        deletion_window_days=DELETION_WINDOW_DAYS[None],
-        # Only break-glass may disable or delete the audit key: disabling it would blind the trail.
-        perimeter=Perimeter(
-            principals=None,
-            managers=access.managers,
-            lifecycle=(*access.break_glass, access.root_user),
-        ),
-        service_uses=(
+    audit_key = _landing_key(
+        spec,
+        "audit",
+        "CloudTrail, audit log groups and Macie results",
+        rotation,
+        (
             _logs_service_use(region, account, f"/aisec/{name}/*"),
             ServiceUse(
                 "CloudTrailEncryptLogs",
@@ -501,18 +616,6 @@ def _foundation(spec: Spec, rotation: int, access: AccessPlan) -> FoundationPlan
                 (Condition("StringEquals", "aws:SourceArn", (trail_arn,)),),
             ),
             ServiceUse(
-                "AlarmsAndEventsPublishToAlertTopic",
-                "cloudwatch.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                (source_account,),
-            ),
-            ServiceUse(
-                "EventBridgePublishesToAlertTopic",
-                "events.amazonaws.com",
-                ("kms:Decrypt", "kms:GenerateDataKey*"),
-                (source_account,),
-            ),
-            ServiceUse(
                 "MacieExportsResults",
                 "macie.amazonaws.com",
                 ("kms:Encrypt", "kms:GenerateDataKey"),
@@ -529,9 +632,43 @@ def _foundation(spec: Spec, rotation: int, access: AccessPlan) -> FoundationPlan
                 ),
             ),
         ),
+        access,
     )
+    # The alert topic's own key (MON-3): alarms and EventBridge publish with it, nothing else uses
+    # it, so disabling the audit key (which blinds the trail) cannot also silence the alert.
+    alerts_key = _landing_key(
+        spec,
+        "alerts",
+        "security alert topic only (kept apart from the audit key)",
+        rotation,
+        tuple(
+            ServiceUse(sid, principal, ("kms:Decrypt", "kms:GenerateDataKey*"), (source_account,))
+            for sid, principal in (
+                ("AlarmsPublishToAlertTopic", "cloudwatch.amazonaws.com"),
+                ("EventBridgePublishesToAlertTopic", "events.amazonaws.com"),
+            )
+        ),
+        access,
+    )
+    service_logs_key = None
+    if shared_log_groups:
+        service_logs_key = _landing_key(
+            spec,
+            "service-logs",
+            "SageMaker log groups shared by every stage",
+            rotation,
+            (_logs_service_use(region, account, *shared_log_groups),),
+            access,
+        )
     return FoundationPlan(
         audit_key=audit_key,
+        alerts_key=alerts_key,
+        service_logs_key=service_logs_key,
+        shared_log_groups=shared_log_groups,
+        # Who may subscribe to the alert topic or change it: the key administrators, the deployers
+        # (the CI apply role `aisec ci` creates, by default) and break-glass.
+        alert_topic_admins=(*spec.access.admin_principals, *access.deployers, *access.break_glass),
+        object_lock_days=retention,
         access_log_bucket=f"{name}-access-logs-{account}",
         trail_bucket=f"{name}-trail-{account}",
         findings_bucket=f"{name}-findings-{account}",
@@ -545,6 +682,13 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
     prefix = f"{name}-{wl.name}-{stage.value}"
     services = wl.effective_services
     log_group = f"/aisec/{name}/{wl.name}/{stage.value}"
+    uses_sagemaker = Service.SAGEMAKER in services
+    service_groups = tuple(
+        g.format(prefix=prefix)
+        for g in STAGE_SERVICE_LOGS[wl.type]
+        if uses_sagemaker or not g.startswith("/aws/sagemaker/")
+    )
+    shared_groups = SHARED_SERVICE_LOGS[wl.type] if uses_sagemaker else ()
     roles: list[RolePlan] = []
     for key in PERSONAS_BY_TYPE[wl.type]:
         persona = PERSONAS[key]
@@ -602,7 +746,9 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
                 deletion_window_days=DELETION_WINDOW_DAYS[stage],
                 user_personas=tuple(r.persona for r in users),
                 macie_reads=sensitive and domain in BUCKET_DOMAINS,
-                service_uses=(_logs_service_use(region, account, log_group),) if domain == "logs" else (),
+                service_uses=(_logs_service_use(region, account, log_group, *service_groups),)
+                if domain == "logs"
+                else (),
                 via_services=via if domain in BUCKET_DOMAINS else (),
                 perimeter=perimeter(domain, tuple(r.arn for r in users), (EC2_INFRASTRUCTURE,)),
             )
@@ -634,6 +780,8 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         roles=tuple(roles),
         log_group=log_group,
         macie_job=job,
+        service_log_groups=service_groups,
+        shared_log_groups=shared_groups,
     )
 
 
@@ -654,10 +802,15 @@ def decide(spec: Spec) -> Controls:
     )
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
-    foundation = _foundation(spec, rotation, access) if spec.creates_foundation else None
+    shared_logs = _shared_log_groups([s for w in workloads for s in w.stages])
+    foundation = (
+        _foundation(spec, rotation, retention, shared_logs, access) if spec.creates_foundation else None
+    )
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
+    has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
     needs = {
+        "LOG-2": has_service_logs,
         "MAC-2": has_macie_jobs,
         "IAM-3": has_people,
         "IAM-5": has_people,
@@ -666,7 +819,7 @@ def decide(spec: Spec) -> Controls:
         c for c in CONTROLS if (c.scope == "workload" or foundation is not None) and needs.get(c.id, True)
     )
     regime_names = ", ".join(sorted(r.value for r in regimes)) or "none"
-    decisions = (
+    decisions: tuple[Decision, ...] = (
         Decision(
             "log retention", f"{retention} days", f"strictest of the regimes ({regime_names}); floor 365 days"
         ),
@@ -678,6 +831,15 @@ def decide(spec: Spec) -> Controls:
         ),
         Decision("human access", spec.access.human_access.value, "people never hold long-lived keys"),
     )
+    if foundation is not None:
+        decisions += (
+            Decision(
+                "audit log lock",
+                f"S3 Object Lock {OBJECT_LOCK_MODE}, {retention} days on {foundation.trail_bucket} and "
+                f"{foundation.findings_bucket}",
+                "every log version is kept for the log retention; only break-glass may delete or shorten it",
+            ),
+        )
     return Controls(
         spec=spec,
         retention_days=retention,
@@ -688,4 +850,5 @@ def decide(spec: Spec) -> Controls:
         workloads=workloads,
         controls=applied,
         decisions=decisions,
+        alarms=MONITORING if foundation is not None else (),
     )

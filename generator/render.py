@@ -20,7 +20,17 @@ from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import SpecError, UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
-from generator.policy import SESSION_TAG_KEYS, Controls, KeyPlan, Perimeter, StagePlan, decide
+from generator.policy import (
+    DETECTIVE_PREREQUISITES,
+    OBJECT_LOCK_MODE,
+    SESSION_TAG_KEYS,
+    Controls,
+    KeyPlan,
+    Perimeter,
+    StagePlan,
+    decide,
+    log_group_key,
+)
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
@@ -138,10 +148,17 @@ def _key_args(key: KeyPlan, stage: StagePlan | None, controls: Controls) -> dict
     return args
 
 
+def _log_group_arn(spec: Spec, name: str) -> str:
+    return f"arn:aws:logs:{spec.aws.region}:{spec.aws.account_id}:log-group:{name}"
+
+
 def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     bucket_arn = {b.domain: f"arn:aws:s3:::{b.name}" for b in stage.buckets}
-    log_group_arn = f"arn:aws:logs:{spec.aws.region}:{spec.aws.account_id}:log-group:{stage.log_group}"
+    # The stage's own groups for everyone; the account-wide SageMaker groups only for the roles
+    # whose jobs write there (people read their stage's groups, not every stage's job logs).
+    own_groups = [_log_group_arn(spec, g) for g in (stage.log_group, *stage.service_log_groups)]
+    shared_groups = [_log_group_arn(spec, g) for g in stage.shared_log_groups]
     kms_ref = f"{stage.ident}_kms"
     return {
         "keys": {k.domain: _key_args(k, stage, controls) for k in stage.keys},
@@ -168,7 +185,7 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
                 **({"service": r.service} if r.service else {}),
                 "read_bucket_arns": [bucket_arn[d] for d in r.reads],
                 "write_bucket_arns": [bucket_arn[d] for d in r.writes],
-                "log_group_arns": [log_group_arn],
+                "log_group_arns": own_groups + ([] if r.human else shared_groups),
                 **({"pass_roles": list(r.pass_roles)} if r.pass_roles else {}),
                 **({"bedrock_invoke": True} if r.bedrock else {}),
                 **({"ecr_pull": True} if r.ecr else {}),
@@ -192,12 +209,13 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     stages = controls.stages
     log_groups = {
-        s.ident: {
-            "name": s.log_group,
+        log_group_key(s, name): {
+            "name": name,
             "kms_key_arn": _ref(f"{s.ident}_kms", "key_arns", "logs"),
             "retention_in_days": controls.retention_days,
         }
         for s in stages
+        for name in (s.log_group, *s.service_log_groups)
     }
     jobs = {
         s.macie_job.key: {
@@ -214,13 +232,23 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
         args["alert_topic_arn"] = spec.foundation_refs.alert_topic_arn
         return args
     audit_key = _ref("foundation_kms", "key_arns", "audit")
+    # Audit evidence: old versions kept as long as the logs, deletion and weakening denied (TRL-4).
+    evidence = {"noncurrent_version_expiration_days": f.object_lock_days, "protect_logs": True}
+    locked = {"object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days}}
+    for name in f.shared_log_groups:
+        log_groups[log_group_key(None, name)] = {
+            "name": name,
+            "kms_key_arn": _ref("foundation_kms", "key_arns", "service-logs"),
+            "retention_in_days": controls.retention_days,
+        }
     args.update(
-        audit_keys={"audit": _key_args(f.audit_key, None, controls)},
+        audit_keys={k.domain: _key_args(k, None, controls) for k in f.keys},
         buckets={
             "access_logs": {
                 "name": f.access_log_bucket,
                 "access_log_target": True,
                 "access_log_source_arns": [f"arn:aws:s3:::{spec.name}-*"],
+                **evidence,
             },
             "trail": {
                 "name": f.trail_bucket,
@@ -228,6 +256,8 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 "access_log_bucket": f.access_log_bucket,
                 "access_log_prefix": "trail/",
                 "cloudtrail_trail_arns": [f.trail_arn],
+                **evidence,
+                **locked,
             },
             "findings": {
                 "name": f.findings_bucket,
@@ -235,8 +265,14 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 "access_log_bucket": f.access_log_bucket,
                 "access_log_prefix": "findings/",
                 "macie_export": True,
+                **evidence,
+                **locked,
             },
         },
+        # Policy, lifecycle and lock changes of the audit buckets: the deployers and the root user (the
+        # managers of every perimeter), besides break-glass; deleting evidence: break-glass alone.
+        deployer_principals=[*controls.access.deployers, controls.access.root_user],
+        break_glass_principals=list(controls.access.break_glass),
         trail={
             "bucket_name": _ref("foundation_storage", "bucket_names", "trail"),
             "kms_key_arn": audit_key,
@@ -245,7 +281,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 _ref(f"{s.ident}_storage", "bucket_arns", b.domain) for s in stages for b in s.buckets
             ],
         },
-        alerts={"kms_key_arn": audit_key, "emails": list(spec.alerts.email)},
+        alerts={
+            "kms_key_arn": _ref("foundation_kms", "key_arns", "alerts"),
+            "emails": list(spec.alerts.email),
+            "admin_principals": list(f.alert_topic_admins),
+        },
         export={
             "bucket_name": _ref("foundation_storage", "bucket_names", "findings"),
             "kms_key_arn": audit_key,
@@ -264,10 +304,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
 
 # The oldest version of each module whose interface takes what this generator renders: older ones
 # lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
-# iam trusted_principals/kms_via_services, privatelink image_accounts). Terraform would refuse the
+# iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
+# object_lock/protect_logs, audit alert keys and filters). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
-    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.0.0", "privatelink": "1.1.0"}
+    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.0.0", "privatelink": "1.1.0", "audit": "1.2.0"}
 )
 
 
@@ -297,7 +338,7 @@ def resolve_modules(
             catalog.resolve(name, constraint, source)  # no version at all: that message
             raise SpecError(
                 f"{source}: modules.{name}: {constraint!r} allows only versions older than {floor}, which lack "
-                f"inputs this aisec renders (the data perimeter); allow {floor} or newer"
+                f"inputs this aisec renders (the data perimeter, tamper-proof audit); allow {floor} or newer"
             ) from None
     return found
 
@@ -352,6 +393,7 @@ def render(
         "cost_line": estimate_line(estimate(controls)),
         "mermaid": mermaid(build_diagram(controls)),
         "addresses": control_addresses(controls),
+        "detective_prerequisites": DETECTIVE_PREREQUISITES,
     }
     files: dict[str, str] = {}
     for name in ("versions.tf", "providers.tf", "backend.tf", "main.tf", "outputs.tf"):

@@ -18,7 +18,7 @@ def test_render_then_check(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "main.tf").is_file()
     again = run_aisec("render", str(BLUEPRINTS["healthcare-training"]), "-o", str(tmp_path / "out"), "--json")
     data = json.loads(again.stdout)
-    assert data["created"] == [] and data["updated"] == [] and data["summary"]["keys"] == 10
+    assert data["created"] == [] and data["updated"] == [] and data["summary"]["keys"] == 12
 
 
 def test_clashing_edit_exits_1_and_lists_files(tmp_path: Path) -> None:

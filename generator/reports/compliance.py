@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.policy import CONTROLS_BY_ID, REQUIREMENTS, Controls
+from generator.policy import CONTROLS_BY_ID, REQUIREMENTS, Controls, log_group_key
 from generator.spec import HumanAccess, Regime, Sensitivity
 
 
@@ -62,7 +62,7 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
         (f"module.{s.ident}_storage", b.domain) for s in c.stages for b in s.buckets
     ]
     if f is not None:
-        keys.insert(0, 'module.foundation_kms.aws_kms_key.this["audit"]')
+        keys[:0] = [f"module.foundation_kms.aws_kms_key.this{_q(k.domain)}" for k in f.keys]
         buckets = [("module.foundation_storage", d) for d in ("access_logs", "trail", "findings")] + buckets
     for control in ("KMS-1", "KMS-2", "KMS-3", "KMS-4", "KMS-5"):
         add(control, *keys)
@@ -88,6 +88,8 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
                     add("IAM-5", policy)
         add("IAM-2", f"{iam}.aws_iam_policy.boundary[0]")
         add("LOG-1", f"module.audit.aws_cloudwatch_log_group.workload{_q(s.ident)}")
+        for name in s.service_log_groups:
+            add("LOG-2", f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(s, name))}")
         if s.macie_job is not None:
             add("MAC-2", f"module.macie.aws_macie2_classification_job.this{_q(s.macie_job.key)}")
     if f is not None:
@@ -95,10 +97,22 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             "module.audit.aws_iam_role.trail_to_logs[0]")  # fmt: skip
         add("TRL-2", "module.audit.aws_cloudtrail.this[0]")
         add("TRL-3", "module.audit.aws_cloudwatch_log_group.trail[0]")
-        alarms = ("unauthorized-api-calls", "root-account-usage", "iam-policy-changes", "kms-key-disable-or-deletion",
-                  "cloudtrail-changes")  # fmt: skip
-        add("MON-1", *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a)}" for a in alarms),
+        add("TRL-4", *(f"module.foundation_storage.aws_s3_bucket_object_lock_configuration.this{_q(d)}"
+                       for d in ("trail", "findings")),
+            *(f"module.foundation_storage.{t}.this{_q(d)}" for d in ("access_logs", "trail", "findings")
+              for t in ("aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration")))  # fmt: skip
+        add("MON-1", *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a.key)}" for a in c.alarms if a.cis),
             "module.audit.aws_sns_topic.alerts[0]")  # fmt: skip
+        add(
+            "MON-2",
+            *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a.key)}" for a in c.alarms if not a.cis),
+        )
+        add("MON-3", "module.foundation_kms.aws_kms_key.this[\"alerts\"]",
+            "module.audit.aws_cloudwatch_event_rule.key_switch_off[0]",
+            "module.audit.aws_cloudwatch_event_target.key_switch_off[0]",
+            "module.audit.aws_sns_topic_policy.alerts[0]")  # fmt: skip
+        for name in f.shared_log_groups:
+            add("LOG-2", f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(None, name))}")
         add("MAC-1", "module.macie.aws_macie2_account.this[0]")
         add("MAC-3", "module.macie.aws_macie2_classification_export_configuration.this[0]",
             "module.macie.aws_cloudwatch_event_rule.findings[0]", "module.macie.aws_cloudwatch_event_target.findings[0]")  # fmt: skip

@@ -104,10 +104,10 @@ def estimate(c: Controls) -> dict[str, Any]:
             p["cloudtrail_data_events_per_100k"],
             "shared",
         )
-        add("CloudWatch alarms", 5, "alarms", p["cloudwatch_alarm_month"], "shared")
+        add("CloudWatch alarms", len(c.alarms), "alarms", p["cloudwatch_alarm_month"], "shared")
         add(
             "CloudWatch metrics from metric filters",
-            5,
+            len(c.alarms),
             "metrics",
             p["cloudwatch_custom_metric_month"],
             "shared",

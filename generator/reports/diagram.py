@@ -37,7 +37,7 @@ def build(c: Controls) -> Graph:
                       ("s3gw", "S3 gateway endpoint")]  # fmt: skip
         audit = Cluster("audit", "Audit and alerting")
         audit.nodes += [("trail", f"CloudTrail {c.foundation.trail_name}\\nmulti-region, validated, KMS"),
-                        ("alarms", "5 CloudWatch alarms"), ("topic", "SNS alert topic (KMS)"),
+                        ("alarms", f"{len(c.alarms)} CloudWatch alarms"), ("topic", "SNS alert topic (KMS)"),
                         ("macie", "Amazon Macie\\nfindings every 15 min")]  # fmt: skip
         g.clusters.append(audit)
         g.edges += [

@@ -7,29 +7,13 @@ locals {
   has_trail  = var.trail != null
   topic_arn  = var.alerts != null ? aws_sns_topic.alerts[0].arn : var.alert_topic_arn
 
-  # Metric filters of the CIS AWS Foundations benchmark (monitoring section) that the bar asks for.
-  alarms = local.has_trail ? {
-    unauthorized-api-calls = {
-      description = "API calls denied for lack of authorization"
-      pattern     = "{ ($.errorCode = \"*UnauthorizedOperation\") || ($.errorCode = \"AccessDenied*\") }"
-    }
-    root-account-usage = {
-      description = "The account's root user was used"
-      pattern     = "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != \"AwsServiceEvent\" }"
-    }
-    iam-policy-changes = {
-      description = "An IAM policy was created, changed, attached or detached"
-      pattern     = "{ ($.eventName = DeleteGroupPolicy) || ($.eventName = DeleteRolePolicy) || ($.eventName = DeleteUserPolicy) || ($.eventName = PutGroupPolicy) || ($.eventName = PutRolePolicy) || ($.eventName = PutUserPolicy) || ($.eventName = CreatePolicy) || ($.eventName = DeletePolicy) || ($.eventName = CreatePolicyVersion) || ($.eventName = DeletePolicyVersion) || ($.eventName = AttachRolePolicy) || ($.eventName = DetachRolePolicy) || ($.eventName = AttachUserPolicy) || ($.eventName = DetachUserPolicy) || ($.eventName = AttachGroupPolicy) || ($.eventName = DetachGroupPolicy) }"
-    }
-    kms-key-disable-or-deletion = {
-      description = "A KMS key was disabled or scheduled for deletion"
-      pattern     = "{ ($.eventSource = kms.amazonaws.com) && (($.eventName = DisableKey) || ($.eventName = ScheduleKeyDeletion)) }"
-    }
-    cloudtrail-changes = {
-      description = "A CloudTrail trail was created, changed, stopped or deleted"
-      pattern     = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }"
-    }
-  } : {}
+  # The one table of what the landing watches: CIS AWS Foundations v3 section 4 and the landing's
+  # own tamper filters (metric-filters.yaml cites its sources), plus any the caller adds.
+  _filters = yamldecode(file("${path.module}/metric-filters.yaml"))
+  alarms = local.has_trail ? merge(
+    { for k, f in local._filters : k => { description = f.description, pattern = f.pattern } },
+    var.extra_metric_filters,
+  ) : {}
 }
 
 # ------------------------------------------------------------------ alert topic
@@ -39,6 +23,13 @@ resource "aws_sns_topic" "alerts" {
   name              = "${var.name_prefix}-security-alerts"
   kms_master_key_id = var.alerts.kms_key_arn
   tags              = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !local.has_trail || var.alerts.kms_key_arn != try(var.trail.kms_key_arn, null)
+      error_message = "The alert topic needs its own key: with the trail's key, disabling that key would silence the alarm about it."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "alerts" {
@@ -77,6 +68,30 @@ data "aws_iam_policy_document" "alerts" {
       test     = "Bool"
       variable = "aws:SecureTransport"
       values   = ["false"]
+    }
+  }
+
+  # Nobody but the named administrators and deployers may subscribe (an attacker's endpoint would
+  # read every alert) or change the topic's policy and attributes (unsubscribe the team, swap the key).
+  dynamic "statement" {
+    for_each = length(var.alerts.admin_principals) > 0 ? [1] : []
+
+    content {
+      sid       = "OnlyNamedPrincipalsSubscribeOrChangeTopic"
+      effect    = "Deny"
+      actions   = ["sns:AddPermission", "sns:DeleteTopic", "sns:RemovePermission", "sns:SetTopicAttributes", "sns:Subscribe"]
+      resources = [aws_sns_topic.alerts[0].arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = var.alerts.admin_principals
+      }
     }
   }
 }
@@ -258,5 +273,43 @@ resource "aws_cloudwatch_log_group" "workload" {
   # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).
   lifecycle {
     prevent_destroy = true
+  }
+}
+
+# ------------------------------------------------------------------ key switch-off, straight from EventBridge
+# The trail's log group and bucket are encrypted with the audit key: once it is disabled, the
+# trail cannot deliver and the metric filter never sees the DisableKey call. EventBridge receives
+# management events from CloudTrail itself, without the log group, and publishes to the alert
+# topic, whose key (var.alerts.kms_key_arn) must not be the audit key.
+resource "aws_cloudwatch_event_rule" "key_switch_off" {
+  count = local.has_trail && (var.alerts != null || var.alert_topic_arn != null) ? 1 : 0
+
+  name        = "${var.name_prefix}-kms-key-switch-off"
+  description = "A KMS key of the account was disabled or scheduled for deletion"
+  event_pattern = jsonencode({
+    source        = ["aws.kms"]
+    "detail-type" = ["AWS API Call via CloudTrail"]
+    detail = {
+      eventSource = ["kms.amazonaws.com"]
+      eventName   = var.key_switch_off_events
+    }
+  })
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "key_switch_off" {
+  count = length(aws_cloudwatch_event_rule.key_switch_off)
+
+  rule      = aws_cloudwatch_event_rule.key_switch_off[0].name
+  target_id = "alert-topic"
+  arn       = local.topic_arn
+
+  input_transformer {
+    input_paths = {
+      event = "$.detail.eventName"
+      key   = "$.detail.requestParameters.keyId"
+      who   = "$.detail.userIdentity.arn"
+    }
+    input_template = "\"aisec ${var.name_prefix}: <who> called <event> on KMS key <key>\""
   }
 }

@@ -43,12 +43,41 @@ variable "trail" {
 }
 
 variable "alerts" {
-  description = "The encrypted SNS topic security alerts go to, or null when another team owns it: `kms_key_arn` and `emails` subscribed to it."
+  description = <<-EOT
+    The encrypted SNS topic security alerts go to, or null when another team owns it: `kms_key_arn`
+    (a key of its own, never the audit key: disabling that key must not silence the alarm about
+    it), `emails` subscribed to it, and `admin_principals`, the only principals (ARN patterns) that
+    may subscribe to the topic or change its policy and attributes; include the deployer. Empty
+    leaves subscriptions to IAM alone.
+  EOT
   type = object({
-    kms_key_arn = string
-    emails      = optional(list(string), [])
+    kms_key_arn      = string
+    emails           = optional(list(string), [])
+    admin_principals = optional(list(string), [])
   })
   default = null
+}
+
+variable "extra_metric_filters" {
+  description = "Metric filters (each with an alarm to the alert topic) added to the module's table, by metric name: `description` and a JSON `pattern` of at most 1,024 characters."
+  type = map(object({
+    description = string
+    pattern     = string
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for f in values(var.extra_metric_filters) : length(f.pattern) <= 1024 && startswith(trimspace(f.pattern), "{")])
+    error_message = "Each pattern is a JSON filter pattern ({ ... }) of at most 1,024 characters."
+  }
+}
+
+variable "key_switch_off_events" {
+  description = "KMS calls EventBridge reports to the alert topic without going through the trail's log group."
+  type        = list(string)
+  default     = ["DisableKey", "ScheduleKeyDeletion"]
+  nullable    = false
 }
 
 variable "alert_topic_arn" {

@@ -429,6 +429,63 @@ data "aws_iam_policy_document" "this" {
       }
     }
   }
+
+  # Audit evidence (protect_logs): nobody but break-glass deletes a log object or version, bypasses
+  # its governance retention or deletes the bucket; S3's own lifecycle expiry is not a request and
+  # still removes noncurrent versions once they are older than the retention.
+  dynamic "statement" {
+    for_each = each.value.protect_logs ? [1] : []
+
+    content {
+      sid       = "DenyLogDeletionExceptBreakGlass"
+      effect    = "Deny"
+      actions   = ["s3:BypassGovernanceRetention", "s3:DeleteBucket", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectLegalHold", "s3:PutObjectRetention"]
+      resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      dynamic "condition" {
+        for_each = length(var.break_glass_principals) > 0 ? [1] : []
+
+        content {
+          test     = "ArnNotLike"
+          variable = "aws:PrincipalArn"
+          values   = var.break_glass_principals
+        }
+      }
+    }
+  }
+
+  # ...and nobody but break-glass and the deployers (whose plans the plan gate reviews) weakens the
+  # bucket: its policy, lifecycle, versioning or Object Lock configuration.
+  dynamic "statement" {
+    for_each = each.value.protect_logs ? [1] : []
+
+    content {
+      sid       = "DenyLogBucketChangesExceptBreakGlassAndDeployers"
+      effect    = "Deny"
+      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"]
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      dynamic "condition" {
+        for_each = length(concat(var.break_glass_principals, var.deployer_principals)) > 0 ? [1] : []
+
+        content {
+          test     = "ArnNotLike"
+          variable = "aws:PrincipalArn"
+          values   = concat(var.break_glass_principals, var.deployer_principals)
+        }
+      }
+    }
+  }
 }
 
 resource "aws_s3_bucket_policy" "this" {
@@ -438,4 +495,21 @@ resource "aws_s3_bucket_policy" "this" {
   policy = data.aws_iam_policy_document.this[each.key].json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
+}
+
+# S3 Object Lock on buckets that ask for it, set on the existing versioned bucket (S3 allows it
+# since 2023) rather than with object_lock_enabled on aws_s3_bucket, which would replace the bucket.
+resource "aws_s3_bucket_object_lock_configuration" "this" {
+  for_each = { for k, b in local.buckets : k => b if b.object_lock != null }
+
+  bucket = aws_s3_bucket.this[each.key].id
+
+  rule {
+    default_retention {
+      mode = each.value.object_lock.mode
+      days = each.value.object_lock.days
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
 }

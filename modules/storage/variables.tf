@@ -29,7 +29,11 @@ variable "buckets" {
     reads, writes and listings that hold whatever IAM allows: `principals` (aws:PrincipalArn
     patterns, the only ones allowed), `vpc_ids` (only from these VPCs or through AWS services; empty:
     no network perimeter), `network_exempt` (principals reaching the bucket from AWS's network) and
-    `prefix_readers` (principal ARN -> the only key prefix it may read).
+    `prefix_readers` (principal ARN -> the only key prefix it may read);
+    `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
+    not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
+    policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
+    versioning and Object Lock changes to all but those and `deployer_principals`).
     Every bucket denies SSE-C writes; a bucket with a key denies writes naming another algorithm or key.
   EOT
   type = map(object({
@@ -49,8 +53,20 @@ variable "buckets" {
       network_exempt = optional(list(string), [])
       prefix_readers = optional(map(string), {})
     }))
+    object_lock = optional(object({
+      mode = string
+      days = number
+    }))
+    protect_logs = optional(bool, false)
   }))
   nullable = false
+
+  validation {
+    condition = alltrue([for b in values(var.buckets) : b.object_lock == null || (
+      contains(["GOVERNANCE", "COMPLIANCE"], try(b.object_lock.mode, "")) && try(b.object_lock.days, 0) >= 1 && !b.access_log_target
+    )])
+    error_message = "An object_lock has mode GOVERNANCE or COMPLIANCE and days >= 1, and is not set on an access-log target (S3 log delivery refuses buckets with a default retention)."
+  }
 
   validation {
     condition     = alltrue([for b in values(var.buckets) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b.name))])
@@ -77,5 +93,19 @@ variable "tags" {
   description = "Tags added to every bucket."
   type        = map(string)
   default     = {}
+  nullable    = false
+}
+
+variable "break_glass_principals" {
+  description = "ARNs (patterns allowed) of the break-glass roles: the only principals that may delete objects of `protect_logs` buckets or bypass their governance retention. Empty: nobody (the account root can still remove the bucket policy)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "deployer_principals" {
+  description = "ARNs (patterns allowed) that may change the policy, lifecycle, versioning and Object Lock settings of `protect_logs` buckets besides the break-glass roles: the roles that apply this configuration, or the next apply locks itself out."
+  type        = list(string)
+  default     = []
   nullable    = false
 }

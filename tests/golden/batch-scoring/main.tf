@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/churn/audit"
-      description             = "aisec churn: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec churn: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
@@ -67,7 +69,43 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["444455556666"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:us-west-2:444455556666:export-configuration:*",
+                "arn:aws:macie2:us-west-2:444455556666:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/churn/alerts"
+      description             = "aisec churn: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = ["arn:aws:iam::444455556666:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -90,22 +128,33 @@ module "foundation_kms" {
             },
           ]
         },
+      ]
+    }
+    "service-logs" = {
+      alias                   = "alias/aisec/churn/service-logs"
+      description             = "aisec churn: SageMaker log groups shared by every stage"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
+        lifecycle = ["arn:aws:iam::444455556666:root"]
+      }
+      service_users = [
         {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          sid       = "CloudWatchLogs"
+          principal = "logs.us-west-2.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["444455556666"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
+              test     = "StringLike"
+              variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
-                "arn:aws:macie2:us-west-2:444455556666:export-configuration:*",
-                "arn:aws:macie2:us-west-2:444455556666:classification-job/*",
+                "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/ProcessingJobs",
+                "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/TransformJobs",
               ]
             },
           ]
@@ -116,35 +165,56 @@ module "foundation_kms" {
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "444455556666"
   buckets = {
     access_logs = {
-      name                   = "churn-access-logs-444455556666"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::churn-*"]
+      name                               = "churn-access-logs-444455556666"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::churn-*"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
     }
     trail = {
-      name                  = "churn-trail-444455556666"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "churn-access-logs-444455556666"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:us-west-2:444455556666:trail/churn-trail"]
+      name                               = "churn-trail-444455556666"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "churn-access-logs-444455556666"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:us-west-2:444455556666:trail/churn-trail"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
     findings = {
-      name              = "churn-findings-444455556666"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "churn-access-logs-444455556666"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "churn-findings-444455556666"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "churn-access-logs-444455556666"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
   }
+  break_glass_principals = []
+  deployer_principals = [
+    "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+    "arn:aws:iam::444455556666:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -163,8 +233,12 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = []
+    admin_principals = [
+      "arn:aws:iam::444455556666:role/DataPlatformAdmin",
+      "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+    ]
   }
   log_groups = {
     weekly_scores_dev = {
@@ -175,6 +249,16 @@ module "audit" {
     weekly_scores_prod = {
       name              = "/aisec/churn/weekly-scores/prod"
       kms_key_arn       = module.weekly_scores_prod_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    sagemaker_processingjobs = {
+      name              = "/aws/sagemaker/ProcessingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 365
+    }
+    sagemaker_transformjobs = {
+      name              = "/aws/sagemaker/TransformJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
       retention_in_days = 365
     }
   }

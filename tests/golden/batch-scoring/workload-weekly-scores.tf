@@ -140,9 +140,13 @@ module "weekly_scores_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::churn-weekly-scores-dev-datasets-444455556666"]
       write_bucket_arns = ["arn:aws:s3:::churn-weekly-scores-dev-artifacts-444455556666"]
-      log_group_arns    = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/dev"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-west-2:444455556666:*/churn-weekly-scores-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/dev",
+        "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/ProcessingJobs",
+        "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/TransformJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-west-2:444455556666:*/churn-weekly-scores-dev-*"]
     }
   }
   kms_key_arns = {
@@ -296,9 +300,13 @@ module "weekly_scores_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::churn-weekly-scores-prod-datasets-444455556666"]
       write_bucket_arns = ["arn:aws:s3:::churn-weekly-scores-prod-artifacts-444455556666"]
-      log_group_arns    = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-west-2:444455556666:*/churn-weekly-scores-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/prod",
+        "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/ProcessingJobs",
+        "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/TransformJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-west-2:444455556666:*/churn-weekly-scores-prod-*"]
     }
   }
   kms_key_arns = {

@@ -19,8 +19,18 @@ module "audit" {
       kms_key_arn       = module.claims_triage_dev_kms.key_arns["logs"]
       retention_in_days = 2192
     }
+    claims_triage_dev_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev"
+      kms_key_arn       = module.claims_triage_dev_kms.key_arns["logs"]
+      retention_in_days = 2192
+    }
     claims_triage_prod = {
       name              = "/aisec/claims-ai/claims-triage/prod"
+      kms_key_arn       = module.claims_triage_prod_kms.key_arns["logs"]
+      retention_in_days = 2192
+    }
+    claims_triage_prod_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod"
       kms_key_arn       = module.claims_triage_prod_kms.key_arns["logs"]
       retention_in_days = 2192
     }

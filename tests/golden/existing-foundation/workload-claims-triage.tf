@@ -104,7 +104,10 @@ module "claims_triage_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
+              values = [
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev",
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev",
+              ]
             },
           ]
         },
@@ -169,8 +172,11 @@ module "claims_triage_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-dev-datasets-888899990000"]
       write_bucket_arns = ["arn:aws:s3:::claims-ai-claims-triage-dev-artifacts-888899990000"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev",
+      ]
+      pass_roles = ["serving"]
       trusted_principals = [
         "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-dev_*",
         "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-dev_*",
@@ -182,9 +188,12 @@ module "claims_triage_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-dev-artifacts-888899990000"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-1:888899990000:*/claims-ai-claims-triage-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/dev",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-dev",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-1:888899990000:*/claims-ai-claims-triage-dev-*"]
     }
   }
   kms_key_arns = {
@@ -302,7 +311,10 @@ module "claims_triage_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
+              values = [
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod",
+                "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod",
+              ]
             },
           ]
         },
@@ -369,8 +381,11 @@ module "claims_triage_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-prod-artifacts-888899990000"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
-      read_prefix       = "approved/"
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod",
+      ]
+      read_prefix = "approved/"
       trusted_principals = [
         "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-prod_*",
         "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-prod_*",
@@ -382,9 +397,12 @@ module "claims_triage_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::claims-ai-claims-triage-prod-artifacts-888899990000"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-1:888899990000:*/claims-ai-claims-triage-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aisec/claims-ai/claims-triage/prod",
+        "arn:aws:logs:us-east-1:888899990000:log-group:/aws/sagemaker/Endpoints/claims-ai-claims-triage-prod",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-1:888899990000:*/claims-ai-claims-triage-prod-*"]
     }
   }
   kms_key_arns = {

@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/agency-docs/audit"
-      description             = "aisec agency-docs: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec agency-docs: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
@@ -67,7 +69,43 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["666677778888"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:us-west-2:666677778888:export-configuration:*",
+                "arn:aws:macie2:us-west-2:666677778888:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/agency-docs/alerts"
+      description             = "aisec agency-docs: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 180
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = ["arn:aws:iam::666677778888:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -90,22 +128,33 @@ module "foundation_kms" {
             },
           ]
         },
+      ]
+    }
+    "service-logs" = {
+      alias                   = "alias/aisec/agency-docs/service-logs"
+      description             = "aisec agency-docs: SageMaker log groups shared by every stage"
+      rotation_period_in_days = 180
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
+        lifecycle = ["arn:aws:iam::666677778888:root"]
+      }
+      service_users = [
         {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          sid       = "CloudWatchLogs"
+          principal = "logs.us-west-2.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["666677778888"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
+              test     = "StringLike"
+              variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
-                "arn:aws:macie2:us-west-2:666677778888:export-configuration:*",
-                "arn:aws:macie2:us-west-2:666677778888:classification-job/*",
+                "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
+                "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
               ]
             },
           ]
@@ -116,35 +165,56 @@ module "foundation_kms" {
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "666677778888"
   buckets = {
     access_logs = {
-      name                   = "agency-docs-access-logs-666677778888"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::agency-docs-*"]
+      name                               = "agency-docs-access-logs-666677778888"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::agency-docs-*"]
+      noncurrent_version_expiration_days = 1096
+      protect_logs                       = true
     }
     trail = {
-      name                  = "agency-docs-trail-666677778888"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "agency-docs-access-logs-666677778888"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:us-west-2:666677778888:trail/agency-docs-trail"]
+      name                               = "agency-docs-trail-666677778888"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "agency-docs-access-logs-666677778888"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:us-west-2:666677778888:trail/agency-docs-trail"]
+      noncurrent_version_expiration_days = 1096
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 1096
+      }
     }
     findings = {
-      name              = "agency-docs-findings-666677778888"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "agency-docs-access-logs-666677778888"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "agency-docs-findings-666677778888"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "agency-docs-access-logs-666677778888"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 1096
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 1096
+      }
     }
   }
+  break_glass_principals = []
+  deployer_principals = [
+    "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+    "arn:aws:iam::666677778888:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -165,8 +235,12 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = ["isso@example.gov"]
+    admin_principals = [
+      "arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin",
+      "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+    ]
   }
   log_groups = {
     doc_classifier_dev = {
@@ -182,6 +256,16 @@ module "audit" {
     doc_classifier_prod = {
       name              = "/aisec/agency-docs/doc-classifier/prod"
       kms_key_arn       = module.doc_classifier_prod_kms.key_arns["logs"]
+      retention_in_days = 1096
+    }
+    sagemaker_processingjobs = {
+      name              = "/aws/sagemaker/ProcessingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 1096
+    }
+    sagemaker_trainingjobs = {
+      name              = "/aws/sagemaker/TrainingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
       retention_in_days = 1096
     }
   }

@@ -189,9 +189,13 @@ module "doc_classifier_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-dev-datasets-666677778888"]
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-dev-artifacts-666677778888"]
-      log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev",
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-dev-*"]
     }
   }
   kms_key_arns = {
@@ -399,9 +403,13 @@ module "doc_classifier_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-test-datasets-666677778888"]
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-test-artifacts-666677778888"]
-      log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-test-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test",
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-test-*"]
     }
   }
   kms_key_arns = {
@@ -607,9 +615,13 @@ module "doc_classifier_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-prod-datasets-666677778888"]
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-prod-artifacts-666677778888"]
-      log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod",
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-west-2:666677778888:*/agency-docs-doc-classifier-prod-*"]
     }
   }
   kms_key_arns = {

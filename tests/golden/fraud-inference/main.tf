@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/payments-ml/audit"
-      description             = "aisec payments-ml: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec payments-ml: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
@@ -68,7 +70,44 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["222233334444"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:us-east-2:222233334444:export-configuration:*",
+                "arn:aws:macie2:us-east-2:222233334444:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/payments-ml/alerts"
+      description             = "aisec payments-ml: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 180
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = ["arn:aws:iam::222233334444:role/BreakGlass", "arn:aws:iam::222233334444:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -91,61 +130,62 @@ module "foundation_kms" {
             },
           ]
         },
-        {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
-          conditions = [
-            {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["222233334444"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
-              values = [
-                "arn:aws:macie2:us-east-2:222233334444:export-configuration:*",
-                "arn:aws:macie2:us-east-2:222233334444:classification-job/*",
-              ]
-            },
-          ]
-        },
       ]
     }
   }
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "222233334444"
   buckets = {
     access_logs = {
-      name                   = "payments-ml-access-logs-222233334444"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::payments-ml-*"]
+      name                               = "payments-ml-access-logs-222233334444"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::payments-ml-*"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
     }
     trail = {
-      name                  = "payments-ml-trail-222233334444"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "payments-ml-access-logs-222233334444"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:us-east-2:222233334444:trail/payments-ml-trail"]
+      name                               = "payments-ml-trail-222233334444"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "payments-ml-access-logs-222233334444"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:us-east-2:222233334444:trail/payments-ml-trail"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
     findings = {
-      name              = "payments-ml-findings-222233334444"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "payments-ml-access-logs-222233334444"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "payments-ml-findings-222233334444"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "payments-ml-access-logs-222233334444"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
   }
+  break_glass_principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+  deployer_principals = [
+    "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+    "arn:aws:iam::222233334444:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -166,12 +206,22 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = ["fraud-secops@example.com", "pci-oncall@example.com"]
+    admin_principals = [
+      "arn:aws:iam::222233334444:role/SecurityPlatformAdmin",
+      "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+      "arn:aws:iam::222233334444:role/BreakGlass",
+    ]
   }
   log_groups = {
     fraud_scoring_dev = {
       name              = "/aisec/payments-ml/fraud-scoring/dev"
+      kms_key_arn       = module.fraud_scoring_dev_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    fraud_scoring_dev_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev"
       kms_key_arn       = module.fraud_scoring_dev_kms.key_arns["logs"]
       retention_in_days = 365
     }
@@ -180,8 +230,18 @@ module "audit" {
       kms_key_arn       = module.fraud_scoring_test_kms.key_arns["logs"]
       retention_in_days = 365
     }
+    fraud_scoring_test_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test"
+      kms_key_arn       = module.fraud_scoring_test_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
     fraud_scoring_prod = {
       name              = "/aisec/payments-ml/fraud-scoring/prod"
+      kms_key_arn       = module.fraud_scoring_prod_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    fraud_scoring_prod_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod"
       kms_key_arn       = module.fraud_scoring_prod_kms.key_arns["logs"]
       retention_in_days = 365
     }

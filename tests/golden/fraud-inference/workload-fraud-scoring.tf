@@ -115,7 +115,10 @@ module "fraud_scoring_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
+              values = [
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev",
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev",
+              ]
             },
           ]
         },
@@ -184,8 +187,11 @@ module "fraud_scoring_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-datasets-222233334444"]
       write_bucket_arns = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-artifacts-222233334444"]
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev",
+      ]
+      pass_roles = ["serving"]
       trusted_principals = [
         "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-dev_*",
         "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-dev_*",
@@ -197,9 +203,12 @@ module "fraud_scoring_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-dev-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/dev",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-dev",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-dev-*"]
     }
   }
   kms_key_arns = {
@@ -332,6 +341,7 @@ module "fraud_scoring_test_kms" {
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test",
               ]
             },
           ]
@@ -401,8 +411,11 @@ module "fraud_scoring_test_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-test-datasets-222233334444"]
       write_bucket_arns = ["arn:aws:s3:::payments-ml-fraud-scoring-test-artifacts-222233334444"]
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test",
+      ]
+      pass_roles = ["serving"]
       trusted_principals = [
         "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-test_*",
         "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-test_*",
@@ -414,9 +427,12 @@ module "fraud_scoring_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-test-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-test-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/test",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-test",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-test-*"]
     }
   }
   kms_key_arns = {
@@ -547,6 +563,7 @@ module "fraud_scoring_prod_kms" {
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
                 "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",
+                "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod",
               ]
             },
           ]
@@ -618,8 +635,11 @@ module "fraud_scoring_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-prod-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod"]
-      read_prefix       = "approved/"
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod",
+      ]
+      read_prefix = "approved/"
       trusted_principals = [
         "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-prod_*",
         "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-prod_*",
@@ -631,9 +651,12 @@ module "fraud_scoring_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::payments-ml-fraud-scoring-prod-artifacts-222233334444"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aisec/payments-ml/fraud-scoring/prod",
+        "arn:aws:logs:us-east-2:222233334444:log-group:/aws/sagemaker/Endpoints/payments-ml-fraud-scoring-prod",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-2:222233334444:*/payments-ml-fraud-scoring-prod-*"]
     }
   }
   kms_key_arns = {

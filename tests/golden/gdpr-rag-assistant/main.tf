@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/support-rag/audit"
-      description             = "aisec support-rag: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec support-rag: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
@@ -67,7 +69,43 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["333344445555"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:eu-central-1:333344445555:export-configuration:*",
+                "arn:aws:macie2:eu-central-1:333344445555:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/support-rag/alerts"
+      description             = "aisec support-rag: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = ["arn:aws:iam::333344445555:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -90,61 +128,62 @@ module "foundation_kms" {
             },
           ]
         },
-        {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
-          conditions = [
-            {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["333344445555"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
-              values = [
-                "arn:aws:macie2:eu-central-1:333344445555:export-configuration:*",
-                "arn:aws:macie2:eu-central-1:333344445555:classification-job/*",
-              ]
-            },
-          ]
-        },
       ]
     }
   }
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "333344445555"
   buckets = {
     access_logs = {
-      name                   = "support-rag-access-logs-333344445555"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::support-rag-*"]
+      name                               = "support-rag-access-logs-333344445555"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::support-rag-*"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
     }
     trail = {
-      name                  = "support-rag-trail-333344445555"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "support-rag-access-logs-333344445555"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:eu-central-1:333344445555:trail/support-rag-trail"]
+      name                               = "support-rag-trail-333344445555"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "support-rag-access-logs-333344445555"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:eu-central-1:333344445555:trail/support-rag-trail"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
     findings = {
-      name              = "support-rag-findings-333344445555"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "support-rag-access-logs-333344445555"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "support-rag-findings-333344445555"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "support-rag-access-logs-333344445555"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
   }
+  break_glass_principals = []
+  deployer_principals = [
+    "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+    "arn:aws:iam::333344445555:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -163,8 +202,12 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = ["dpo@example.eu"]
+    admin_principals = [
+      "arn:aws:iam::333344445555:role/PlatformAdmin",
+      "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+    ]
   }
   log_groups = {
     assistant_dev = {
@@ -172,8 +215,18 @@ module "audit" {
       kms_key_arn       = module.assistant_dev_kms.key_arns["logs"]
       retention_in_days = 365
     }
+    assistant_dev_lambda = {
+      name              = "/aws/lambda/support-rag-assistant-dev-app"
+      kms_key_arn       = module.assistant_dev_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
     assistant_prod = {
       name              = "/aisec/support-rag/assistant/prod"
+      kms_key_arn       = module.assistant_prod_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    assistant_prod_lambda = {
+      name              = "/aws/lambda/support-rag-assistant-prod-app"
       kms_key_arn       = module.assistant_prod_kms.key_arns["logs"]
       retention_in_days = 365
     }

@@ -105,7 +105,10 @@ module "assistant_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
+              values = [
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+              ]
             },
           ]
         },
@@ -173,7 +176,10 @@ module "assistant_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-datasets-333344445555"]
       write_bucket_arns = ["arn:aws:s3:::support-rag-assistant-dev-artifacts-333344445555"]
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+      ]
       trusted_principals = [
         "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-dev_*",
         "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-dev_*",
@@ -185,9 +191,12 @@ module "assistant_dev_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-datasets-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
     }
     serving = {
       description       = "assistant dev: the RAG application"
@@ -195,9 +204,12 @@ module "assistant_dev_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-dev-artifacts-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:lambda:eu-central-1:333344445555:function:support-rag-assistant-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:lambda:eu-central-1:333344445555:function:support-rag-assistant-dev-*"]
     }
   }
   kms_key_arns = {
@@ -315,7 +327,10 @@ module "assistant_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
+              values = [
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+              ]
             },
           ]
         },
@@ -385,8 +400,11 @@ module "assistant_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-artifacts-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
-      read_prefix       = "approved/"
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+      ]
+      read_prefix = "approved/"
       trusted_principals = [
         "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-prod_*",
         "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-prod_*",
@@ -398,9 +416,12 @@ module "assistant_prod_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-datasets-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
     }
     serving = {
       description       = "assistant prod: the RAG application"
@@ -408,9 +429,12 @@ module "assistant_prod_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::support-rag-assistant-prod-artifacts-333344445555"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:lambda:eu-central-1:333344445555:function:support-rag-assistant-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
+        "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:lambda:eu-central-1:333344445555:function:support-rag-assistant-prod-*"]
     }
   }
   kms_key_arns = {

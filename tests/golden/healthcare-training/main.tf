@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/clinical-ai/audit"
-      description             = "aisec clinical-ai: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec clinical-ai: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
@@ -68,7 +70,44 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["111122223333"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:us-east-1:111122223333:export-configuration:*",
+                "arn:aws:macie2:us-east-1:111122223333:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/clinical-ai/alerts"
+      description             = "aisec clinical-ai: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -91,22 +130,34 @@ module "foundation_kms" {
             },
           ]
         },
+      ]
+    }
+    "service-logs" = {
+      alias                   = "alias/aisec/clinical-ai/service-logs"
+      description             = "aisec clinical-ai: SageMaker log groups shared by every stage"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
+        lifecycle = ["arn:aws:iam::111122223333:role/BreakGlass", "arn:aws:iam::111122223333:root"]
+      }
+      service_users = [
         {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          sid       = "CloudWatchLogs"
+          principal = "logs.us-east-1.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["111122223333"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
+              test     = "StringLike"
+              variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
-                "arn:aws:macie2:us-east-1:111122223333:export-configuration:*",
-                "arn:aws:macie2:us-east-1:111122223333:classification-job/*",
+                "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
+                "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
               ]
             },
           ]
@@ -117,35 +168,56 @@ module "foundation_kms" {
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "111122223333"
   buckets = {
     access_logs = {
-      name                   = "clinical-ai-access-logs-111122223333"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::clinical-ai-*"]
+      name                               = "clinical-ai-access-logs-111122223333"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::clinical-ai-*"]
+      noncurrent_version_expiration_days = 2192
+      protect_logs                       = true
     }
     trail = {
-      name                  = "clinical-ai-trail-111122223333"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "clinical-ai-access-logs-111122223333"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:us-east-1:111122223333:trail/clinical-ai-trail"]
+      name                               = "clinical-ai-trail-111122223333"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "clinical-ai-access-logs-111122223333"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:us-east-1:111122223333:trail/clinical-ai-trail"]
+      noncurrent_version_expiration_days = 2192
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 2192
+      }
     }
     findings = {
-      name              = "clinical-ai-findings-111122223333"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "clinical-ai-access-logs-111122223333"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "clinical-ai-findings-111122223333"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "clinical-ai-access-logs-111122223333"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 2192
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 2192
+      }
     }
   }
+  break_glass_principals = ["arn:aws:iam::111122223333:role/BreakGlass"]
+  deployer_principals = [
+    "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+    "arn:aws:iam::111122223333:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -166,8 +238,13 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = ["secops@example.com"]
+    admin_principals = [
+      "arn:aws:iam::111122223333:role/PlatformAdmin",
+      "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+      "arn:aws:iam::111122223333:role/BreakGlass",
+    ]
   }
   log_groups = {
     notes_training_dev = {
@@ -183,6 +260,16 @@ module "audit" {
     notes_training_prod = {
       name              = "/aisec/clinical-ai/notes-training/prod"
       kms_key_arn       = module.notes_training_prod_kms.key_arns["logs"]
+      retention_in_days = 2192
+    }
+    sagemaker_processingjobs = {
+      name              = "/aws/sagemaker/ProcessingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 2192
+    }
+    sagemaker_trainingjobs = {
+      name              = "/aws/sagemaker/TrainingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
       retention_in_days = 2192
     }
   }

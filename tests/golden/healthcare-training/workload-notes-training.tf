@@ -204,9 +204,13 @@ module "notes_training_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-dev-datasets-111122223333"]
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-dev-artifacts-111122223333"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev",
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-dev-*"]
     }
   }
   kms_key_arns = {
@@ -429,9 +433,13 @@ module "notes_training_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-test-datasets-111122223333"]
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-test-artifacts-111122223333"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-test-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test",
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-test-*"]
     }
   }
   kms_key_arns = {
@@ -652,9 +660,13 @@ module "notes_training_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-prod-datasets-111122223333"]
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-prod-artifacts-111122223333"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod",
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:us-east-1:111122223333:*/clinical-ai-notes-training-prod-*"]
     }
   }
   kms_key_arns = {

@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/ml-platform/audit"
-      description             = "aisec ml-platform: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec ml-platform: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators = [
@@ -70,7 +72,46 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["777788889999"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:eu-west-1:777788889999:export-configuration:*",
+                "arn:aws:macie2:eu-west-1:777788889999:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/ml-platform/alerts"
+      description             = "aisec ml-platform: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators = [
+        "arn:aws:iam::777788889999:role/PlatformAdmin",
+        "arn:aws:iam::777788889999:role/SecurityAdmin",
+      ]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = ["arn:aws:iam::777788889999:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -93,22 +134,37 @@ module "foundation_kms" {
             },
           ]
         },
+      ]
+    }
+    "service-logs" = {
+      alias                   = "alias/aisec/ml-platform/service-logs"
+      description             = "aisec ml-platform: SageMaker log groups shared by every stage"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators = [
+        "arn:aws:iam::777788889999:role/PlatformAdmin",
+        "arn:aws:iam::777788889999:role/SecurityAdmin",
+      ]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
+        lifecycle = ["arn:aws:iam::777788889999:root"]
+      }
+      service_users = [
         {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          sid       = "CloudWatchLogs"
+          principal = "logs.eu-west-1.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["777788889999"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
+              test     = "StringLike"
+              variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
-                "arn:aws:macie2:eu-west-1:777788889999:export-configuration:*",
-                "arn:aws:macie2:eu-west-1:777788889999:classification-job/*",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/NotebookInstances",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
               ]
             },
           ]
@@ -119,35 +175,56 @@ module "foundation_kms" {
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "777788889999"
   buckets = {
     access_logs = {
-      name                   = "ml-platform-access-logs-777788889999"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::ml-platform-*"]
+      name                               = "ml-platform-access-logs-777788889999"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::ml-platform-*"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
     }
     trail = {
-      name                  = "ml-platform-trail-777788889999"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "ml-platform-access-logs-777788889999"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:eu-west-1:777788889999:trail/ml-platform-trail"]
+      name                               = "ml-platform-trail-777788889999"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "ml-platform-access-logs-777788889999"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:eu-west-1:777788889999:trail/ml-platform-trail"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
     findings = {
-      name              = "ml-platform-findings-777788889999"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "ml-platform-access-logs-777788889999"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "ml-platform-findings-777788889999"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "ml-platform-access-logs-777788889999"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
   }
+  break_glass_principals = []
+  deployer_principals = [
+    "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+    "arn:aws:iam::777788889999:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -178,8 +255,13 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = ["platform-security@example.com"]
+    admin_principals = [
+      "arn:aws:iam::777788889999:role/PlatformAdmin",
+      "arn:aws:iam::777788889999:role/SecurityAdmin",
+      "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+    ]
   }
   log_groups = {
     recsys_train_dev = {
@@ -202,8 +284,18 @@ module "audit" {
       kms_key_arn       = module.recsys_serve_test_kms.key_arns["logs"]
       retention_in_days = 365
     }
+    recsys_serve_test_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test"
+      kms_key_arn       = module.recsys_serve_test_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
     recsys_serve_prod = {
       name              = "/aisec/ml-platform/recsys-serve/prod"
+      kms_key_arn       = module.recsys_serve_prod_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    recsys_serve_prod_sagemaker_endpoints = {
+      name              = "/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod"
       kms_key_arn       = module.recsys_serve_prod_kms.key_arns["logs"]
       retention_in_days = 365
     }
@@ -212,14 +304,39 @@ module "audit" {
       kms_key_arn       = module.helpdesk_dev_kms.key_arns["logs"]
       retention_in_days = 365
     }
+    helpdesk_dev_lambda = {
+      name              = "/aws/lambda/ml-platform-helpdesk-dev-app"
+      kms_key_arn       = module.helpdesk_dev_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
     helpdesk_prod = {
       name              = "/aisec/ml-platform/helpdesk/prod"
+      kms_key_arn       = module.helpdesk_prod_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    helpdesk_prod_lambda = {
+      name              = "/aws/lambda/ml-platform-helpdesk-prod-app"
       kms_key_arn       = module.helpdesk_prod_kms.key_arns["logs"]
       retention_in_days = 365
     }
     lab_dev = {
       name              = "/aisec/ml-platform/lab/dev"
       kms_key_arn       = module.lab_dev_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    sagemaker_notebookinstances = {
+      name              = "/aws/sagemaker/NotebookInstances"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 365
+    }
+    sagemaker_processingjobs = {
+      name              = "/aws/sagemaker/ProcessingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 365
+    }
+    sagemaker_trainingjobs = {
+      name              = "/aws/sagemaker/TrainingJobs"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
       retention_in_days = 365
     }
   }

@@ -94,7 +94,10 @@ module "helpdesk_dev_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+              ]
             },
           ]
         },
@@ -152,7 +155,10 @@ module "helpdesk_dev_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-helpdesk-dev-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+      ]
       trusted_principals = [
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
@@ -164,9 +170,12 @@ module "helpdesk_dev_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-datasets-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:bedrock:eu-west-1:777788889999:knowledge-base/*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:bedrock:eu-west-1:777788889999:knowledge-base/*"]
     }
     serving = {
       description       = "helpdesk dev: the RAG application"
@@ -174,9 +183,12 @@ module "helpdesk_dev_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-dev-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:lambda:eu-west-1:777788889999:function:ml-platform-helpdesk-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:lambda:eu-west-1:777788889999:function:ml-platform-helpdesk-dev-*"]
     }
   }
   kms_key_arns = {
@@ -283,7 +295,10 @@ module "helpdesk_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+              ]
             },
           ]
         },
@@ -343,8 +358,11 @@ module "helpdesk_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
-      read_prefix       = "approved/"
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+      ]
+      read_prefix = "approved/"
       trusted_principals = [
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
@@ -356,9 +374,12 @@ module "helpdesk_prod_iam" {
       service           = "bedrock.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-datasets-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:bedrock:eu-west-1:777788889999:knowledge-base/*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:bedrock:eu-west-1:777788889999:knowledge-base/*"]
     }
     serving = {
       description       = "helpdesk prod: the RAG application"
@@ -366,9 +387,12 @@ module "helpdesk_prod_iam" {
       service           = "lambda.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-helpdesk-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod"]
-      bedrock_invoke    = true
-      source_arns       = ["arn:aws:lambda:eu-west-1:777788889999:function:ml-platform-helpdesk-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/helpdesk/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-prod-app",
+      ]
+      bedrock_invoke = true
+      source_arns    = ["arn:aws:lambda:eu-west-1:777788889999:function:ml-platform-helpdesk-prod-*"]
     }
   }
   kms_key_arns = {

@@ -113,7 +113,10 @@ module "recsys_serve_test_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test",
+              ]
             },
           ]
         },
@@ -178,8 +181,11 @@ module "recsys_serve_test_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-test-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-serve-test-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
-      pass_roles        = ["serving"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test",
+      ]
+      pass_roles = ["serving"]
       trusted_principals = [
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_*",
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_*",
@@ -191,9 +197,12 @@ module "recsys_serve_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-test-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-serve-test-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/test",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-test",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-serve-test-*"]
     }
   }
   kms_key_arns = {
@@ -320,7 +329,10 @@ module "recsys_serve_prod_kms" {
             {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
-              values   = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
+              values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod",
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod",
+              ]
             },
           ]
         },
@@ -387,8 +399,11 @@ module "recsys_serve_prod_iam" {
       human             = true
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
-      read_prefix       = "approved/"
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod",
+      ]
+      read_prefix = "approved/"
       trusted_principals = [
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
         "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
@@ -400,9 +415,12 @@ module "recsys_serve_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-serve-prod-artifacts-777788889999"]
       write_bucket_arns = []
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-serve-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-serve/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/Endpoints/ml-platform-recsys-serve-prod",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-serve-prod-*"]
     }
   }
   kms_key_arns = {

@@ -196,9 +196,13 @@ module "recsys_train_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-dev-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-dev-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-dev-*"]
     }
   }
   kms_key_arns = {
@@ -413,9 +417,13 @@ module "recsys_train_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-test-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-test-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-test-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-test-*"]
     }
   }
   kms_key_arns = {
@@ -628,9 +636,13 @@ module "recsys_train_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-prod-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-prod-artifacts-777788889999"]
-      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod"]
-      ecr_pull          = true
-      source_arns       = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
+        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
+      ]
+      ecr_pull    = true
+      source_arns = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-recsys-train-prod-*"]
     }
   }
   kms_key_arns = {

@@ -5,7 +5,9 @@
 # Foundation: account-level resources shared by every workload of this landing.
 # ---------------------------------------------------------------------------------------------
 
-# Key for CloudTrail, audit log groups, security alerts and Macie results (KMS-1..4).
+# Keys (KMS-1..4): audit (CloudTrail, audit log groups, Macie results); alerts (the alert topic
+# only, so disabling the audit key cannot silence the alarm about it, MON-3); service-logs (the
+# SageMaker log groups every stage shares, LOG-2) when a workload writes there.
 module "foundation_kms" {
   source = "./modules/kms"
 
@@ -13,7 +15,7 @@ module "foundation_kms" {
   keys = {
     audit = {
       alias                   = "alias/aisec/research/audit"
-      description             = "aisec research: CloudTrail, audit log groups, security alerts and Macie results"
+      description             = "aisec research: CloudTrail, audit log groups and Macie results"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
@@ -68,7 +70,44 @@ module "foundation_kms" {
           ]
         },
         {
-          sid       = "AlarmsAndEventsPublishToAlertTopic"
+          sid       = "MacieExportsResults"
+          principal = "macie.amazonaws.com"
+          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["555566667777"]
+            },
+            {
+              test     = "ArnLike"
+              variable = "aws:SourceArn"
+              values = [
+                "arn:aws:macie2:us-east-1:555566667777:export-configuration:*",
+                "arn:aws:macie2:us-east-1:555566667777:classification-job/*",
+              ]
+            },
+          ]
+        },
+      ]
+    }
+    alerts = {
+      alias                   = "alias/aisec/research/alerts"
+      description             = "aisec research: security alert topic only (kept apart from the audit key)"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = ["arn:aws:iam::555566667777:role/BreakGlass", "arn:aws:iam::555566667777:root"]
+      }
+      service_users = [
+        {
+          sid       = "AlarmsPublishToAlertTopic"
           principal = "cloudwatch.amazonaws.com"
           actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
           conditions = [
@@ -91,23 +130,32 @@ module "foundation_kms" {
             },
           ]
         },
+      ]
+    }
+    "service-logs" = {
+      alias                   = "alias/aisec/research/service-logs"
+      description             = "aisec research: SageMaker log groups shared by every stage"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
+        lifecycle = ["arn:aws:iam::555566667777:role/BreakGlass", "arn:aws:iam::555566667777:root"]
+      }
+      service_users = [
         {
-          sid       = "MacieExportsResults"
-          principal = "macie.amazonaws.com"
-          actions   = ["kms:Encrypt", "kms:GenerateDataKey"]
+          sid       = "CloudWatchLogs"
+          principal = "logs.us-east-1.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
           conditions = [
             {
-              test     = "StringEquals"
-              variable = "aws:SourceAccount"
-              values   = ["555566667777"]
-            },
-            {
-              test     = "ArnLike"
-              variable = "aws:SourceArn"
-              values = [
-                "arn:aws:macie2:us-east-1:555566667777:export-configuration:*",
-                "arn:aws:macie2:us-east-1:555566667777:classification-job/*",
-              ]
+              test     = "StringLike"
+              variable = "kms:EncryptionContext:aws:logs:arn"
+              values   = ["arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances"]
             },
           ]
         },
@@ -117,35 +165,56 @@ module "foundation_kms" {
 }
 
 # Buckets for S3 access logs (SSE-S3: the only encryption S3 log delivery supports), the trail
-# and Macie results (S3-1..3).
+# and Macie results (S3-1..3); trail and results locked with S3 Object Lock, all three keep old
+# versions for the log retention and deny deletion to all but break-glass (TRL-4).
 module "foundation_storage" {
   source = "./modules/storage"
 
   account_id = "555566667777"
   buckets = {
     access_logs = {
-      name                   = "research-access-logs-555566667777"
-      access_log_target      = true
-      access_log_source_arns = ["arn:aws:s3:::research-*"]
+      name                               = "research-access-logs-555566667777"
+      access_log_target                  = true
+      access_log_source_arns             = ["arn:aws:s3:::research-*"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
     }
     trail = {
-      name                  = "research-trail-555566667777"
-      kms_key_arn           = module.foundation_kms.key_arns["audit"]
-      access_log_bucket     = "research-access-logs-555566667777"
-      access_log_prefix     = "trail/"
-      cloudtrail_trail_arns = ["arn:aws:cloudtrail:us-east-1:555566667777:trail/research-trail"]
+      name                               = "research-trail-555566667777"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "research-access-logs-555566667777"
+      access_log_prefix                  = "trail/"
+      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:us-east-1:555566667777:trail/research-trail"]
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
     findings = {
-      name              = "research-findings-555566667777"
-      kms_key_arn       = module.foundation_kms.key_arns["audit"]
-      access_log_bucket = "research-access-logs-555566667777"
-      access_log_prefix = "findings/"
-      macie_export      = true
+      name                               = "research-findings-555566667777"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "research-access-logs-555566667777"
+      access_log_prefix                  = "findings/"
+      macie_export                       = true
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 365
+      }
     }
   }
+  break_glass_principals = ["arn:aws:iam::555566667777:role/BreakGlass"]
+  deployer_principals = [
+    "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+    "arn:aws:iam::555566667777:root",
+  ]
 }
 
-# Multi-region trail, CIS alarms to an encrypted topic, and every workload log group (TRL-*, MON-1, LOG-1).
+# Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
+# topic only named principals may subscribe to, and every workload log group (TRL-*, MON-*, LOG-*).
 module "audit" {
   source = "./modules/audit"
 
@@ -164,8 +233,13 @@ module "audit" {
     ]
   }
   alerts = {
-    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    kms_key_arn = module.foundation_kms.key_arns["alerts"]
     emails      = ["security@example.com"]
+    admin_principals = [
+      "arn:aws:iam::555566667777:role/ResearchPlatformAdmin",
+      "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+      "arn:aws:iam::555566667777:role/BreakGlass",
+    ]
   }
   log_groups = {
     notebooks_dev = {
@@ -176,6 +250,11 @@ module "audit" {
     notebooks_prod = {
       name              = "/aisec/research/notebooks/prod"
       kms_key_arn       = module.notebooks_prod_kms.key_arns["logs"]
+      retention_in_days = 365
+    }
+    sagemaker_notebookinstances = {
+      name              = "/aws/sagemaker/NotebookInstances"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
       retention_in_days = 365
     }
   }

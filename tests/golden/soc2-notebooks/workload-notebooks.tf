@@ -193,8 +193,11 @@ module "notebooks_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::research-notebooks-dev-datasets-555566667777"]
       write_bucket_arns = ["arn:aws:s3:::research-notebooks-dev-artifacts-555566667777"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev"]
-      source_arns       = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-dev-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev",
+        "arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances",
+      ]
+      source_arns = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-dev-*"]
     }
   }
   kms_key_arns = {
@@ -401,8 +404,11 @@ module "notebooks_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::research-notebooks-prod-datasets-555566667777"]
       write_bucket_arns = ["arn:aws:s3:::research-notebooks-prod-artifacts-555566667777"]
-      log_group_arns    = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod"]
-      source_arns       = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-prod-*"]
+      log_group_arns = [
+        "arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod",
+        "arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances",
+      ]
+      source_arns = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-prod-*"]
     }
   }
   kms_key_arns = {

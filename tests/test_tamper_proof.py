@@ -1,0 +1,114 @@
+"""SECURITY-BAR 28 on every blueprint's offline state: the trail and findings buckets lock each log
+version for the regime's retention, and the audit buckets keep old versions as long and refuse
+deletion and weakening to all but break-glass (and, for policy changes, the deployers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from generator.planreview import review
+from generator.policy import decide
+from generator.spec import load_spec
+from tests.conftest import BLUEPRINTS
+from tests.offline import all_resources
+
+pytestmark = pytest.mark.terraform
+AUDIT_BUCKETS = ("access_logs", "trail", "findings")
+LOCKED = ("trail", "findings")
+
+
+def _by_key(state: dict[str, Any], rtype: str, module: str) -> dict[str, dict[str, Any]]:
+    """Values of a storage module's resources of one type, by bucket key (`["trail"]`)."""
+    prefix = f"module.{module}.{rtype}.this["
+    return {
+        r["address"][len(prefix) : -1].strip('"'): r["values"]
+        for r in all_resources(state["values"]["root_module"])
+        if r["address"].startswith(prefix)
+    }
+
+
+def _statements(policy: str) -> dict[str, dict[str, Any]]:
+    return {s.get("Sid", ""): s for s in json.loads(policy)["Statement"]}
+
+
+def _list(value: Any) -> set[str]:
+    return set(value if isinstance(value, list) else [value])
+
+
+@pytest.mark.parametrize("name", sorted(BLUEPRINTS))
+def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, Any]]) -> None:
+    spec = load_spec(BLUEPRINTS[name])
+    controls = decide(spec)
+    state = applied[name]["state"]
+    if not spec.creates_foundation:
+        assert not [r for r in all_resources(state["values"]["root_module"])
+                    if r["type"] == "aws_s3_bucket_object_lock_configuration"]  # fmt: skip
+        return
+    locks = _by_key(state, "aws_s3_bucket_object_lock_configuration", "foundation_storage")
+    assert set(locks) == set(LOCKED)
+    for key in LOCKED:
+        retention = locks[key]["rule"][0]["default_retention"][0]
+        assert (retention["mode"], retention["days"]) == ("GOVERNANCE", controls.retention_days), key
+    lifecycles = _by_key(state, "aws_s3_bucket_lifecycle_configuration", "foundation_storage")
+    policies = _by_key(state, "aws_s3_bucket_policy", "foundation_storage")
+    deployers = {
+        *spec.access.admin_principals,
+        f"arn:aws:iam::{spec.aws.account_id}:role/{spec.name}-aisec-apply",
+    }
+    for key in AUDIT_BUCKETS:
+        kept = lifecycles[key]["rule"][0]["noncurrent_version_expiration"][0]["noncurrent_days"]
+        assert kept >= controls.retention_days, key
+        statements = _statements(policies[key]["policy"])
+        delete = statements["DenyLogDeletionExceptBreakGlass"]
+        assert delete["Effect"] == "Deny" and delete["Principal"] == {"AWS": "*"}
+        assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"} <= _list(
+            delete["Action"]
+        )
+        assert "Condition" not in delete  # no break-glass role named yet: nobody deletes evidence
+        change = statements["DenyLogBucketChangesExceptBreakGlassAndDeployers"]
+        assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
+                "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"} <= _list(change["Action"])  # fmt: skip
+        assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == deployers
+    for stage in controls.stages:  # data buckets are not log evidence: no lock, no such deny
+        module = f"{stage.ident}_storage"
+        assert not _by_key(state, "aws_s3_bucket_object_lock_configuration", module)
+        for policy in _by_key(state, "aws_s3_bucket_policy", module).values():
+            assert "DenyLogDeletionExceptBreakGlass" not in _statements(policy["policy"])
+
+
+@pytest.mark.parametrize("name", sorted(BLUEPRINTS))
+def test_plan_says_what_it_will_lock(name: str, applied: dict[str, dict[str, Any]]) -> None:
+    spec = load_spec(BLUEPRINTS[name])
+    findings = [f for f in review(applied[name]["plan"]).findings if "Object Lock" in f.reason]
+    if not spec.creates_foundation:
+        assert not findings
+        return
+    days = decide(spec).retention_days
+    assert sorted(f.address for f in findings) == [
+        f'module.foundation_storage.aws_s3_bucket_object_lock_configuration.this["{k}"]'
+        for k in sorted(LOCKED)
+    ]
+    for f in findings:
+        assert f"kept {days} days in GOVERNANCE mode" in f.reason
+
+
+def test_plan_review_words_a_compliance_lock_and_its_removal() -> None:
+    """The plan review reads the planned lock as Terraform shows it, in COMPLIANCE mode too."""
+    lock = "aws_s3_bucket_object_lock_configuration"
+    plan = {
+        "resource_changes": [
+            {"address": f"{lock}.years", "type": lock, "change": {"actions": ["create"], "before": None,
+             "after": {"rule": [{"default_retention": [{"mode": "COMPLIANCE", "days": None, "years": 7}]}]}}},
+            {"address": f"{lock}.gone", "type": lock, "change": {"actions": ["delete"], "before": {}, "after": None}},
+        ]
+    }  # fmt: skip
+    reasons = {f.address: (f.severity, f.reason) for f in review(plan).findings}
+    assert reasons[f"{lock}.years"] == (
+        "medium",
+        "S3 Object Lock: every new object version kept 7 years in COMPLIANCE mode; "
+        "nobody, not even the account root, can delete it sooner",
+    )
+    assert reasons[f"{lock}.gone"] == ("high", "S3 Object Lock default retention removed")
