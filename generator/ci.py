@@ -821,11 +821,4 @@ def notes(spec: Spec, s: CiSettings) -> list[str]:
             "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
             "aisec bootstrap-state), or every run starts from an empty state"
         )
-    if spec.foundation == "create":
-        # The audit module's trail delivery role has no permission boundary, and the apply role
-        # creates roles only under one (tests/test_ci_roles.py pins this).
-        found.append(
-            f"foundation: create: the apply role cannot create {spec.name}-trail-to-logs, the trail's "
-            "delivery role, which has no permission boundary: an administrator runs the landing's first apply"
-        )
     return found

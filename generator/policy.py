@@ -79,49 +79,68 @@ FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType({
 
 @dataclass(frozen=True)
 class Control:
-    """One security control: what it does, the bar items that test it, the family it serves."""
+    """One security control: what it does, the bar items that test it, the family it serves and
+    the layer of defence it belongs to (DESIGN.md 3b)."""
 
     id: str
     family: str
     bar: tuple[int, ...]
     title: str
     scope: str  # "foundation" or "workload"
+    layer: str  # one of LAYERS
 
     def requirements(self, regimes: frozenset[Regime]) -> dict[Regime, tuple[str, ...]]:
         reqs = FAMILIES[self.family]
         return {r: reqs[r] for r in Regime if r in regimes}
 
 
+# --- the layers of defence (DESIGN.md 3b): each must hold when another is bypassed ---
+LAYERS: Mapping[str, str] = MappingProxyType({
+    "identity": "who may act: stage roles, boundaries, named human trust",
+    "data": "the data's own key and bucket policies: everyone but the stage, services for it and break-glass denied",
+    "network": "private paths: data reachable only from the VPC or through AWS services, endpoints that reach only this account",
+    "compute": "the AI compute itself used only inside the guardrails",
+    "deployer": "the deployer cannot widen its own rights",
+    "evidence": "logs nobody can erase, alarms on every switch-off, discovery of sensitive data",
+})  # fmt: skip
+
 # --- the controls (DESIGN.md section 3) ---
 CONTROLS: tuple[Control, ...] = (
-    Control("KMS-1", "key-management", (1,), "Customer-managed keys rotate automatically, the period set by the strictest regime", "workload"),
-    Control("KMS-2", "key-management", (2,), "Keys wait 30 days before deletion in prod and for audit data, 14 days elsewhere; the policy lockout check is never bypassed", "workload"),
-    Control("KMS-3", "key-management", (3, 4, 5), "Each key has one explicit policy split into administrators (manage, never use) and users (use, never manage)", "workload"),
-    Control("KMS-4", "key-management", (6,), "Services use a key only through kms:ViaService, encryption context, aws:SourceArn or aws:SourceAccount conditions", "workload"),
-    Control("KMS-5", "encryption-at-rest", (7,), "Separate keys per stage for datasets, model artifacts and logs", "workload"),
-    Control("S3-1", "encryption-at-rest", (7,), "Buckets encrypt with their stage's key (SSE-KMS, bucket keys)", "workload"),
-    Control("S3-2", "private-paths", (8,), "Buckets block public access, deny requests without TLS and enforce bucket ownership", "workload"),
-    Control("S3-3", "audit-logging", (8,), "Buckets keep versions and deliver server access logs", "workload"),
-    Control("IAM-1", "least-privilege", (17, 19), "One role per stage and persona, scoped to that stage's buckets, keys and log group", "workload"),
-    Control("IAM-2", "least-privilege", (17, 18), "A permission boundary caps every role at its stage's data", "workload"),
-    Control("IAM-3", "least-privilege", (18,), "People reach their roles only through IAM Identity Center or with MFA", "workload"),
-    Control("IAM-4", "least-privilege", (20,), "No IAM users, access keys or administrator policies", "workload"),
-    Control("IAM-5", "least-privilege", (17,), "People do not read production datasets; pipelines do", "workload"),
-    Control("LOG-1", "audit-logging", (10,), "Workload log groups are encrypted with the stage's logs key and kept per regime", "workload"),
-    Control("LOG-2", "audit-logging", (10,), "The log groups SageMaker and Lambda write to are created beforehand, encrypted and kept per regime, and only the roles whose jobs write there may", "workload"),
-    Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data", "workload"),
-    Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation"),
-    Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation"),
-    Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation"),
-    Control("TRL-4", "audit-logging", (28,), "Trail and findings buckets lock every log version for the regime's retention (S3 Object Lock); audit buckets keep noncurrent versions as long and deny deletion, lifecycle and policy changes to all but break-glass", "foundation"),
-    Control("MON-1", "audit-logging", (11, 31), "Alarms on all 15 CIS AWS Foundations v3 monitoring items (4.1-4.15) notify an encrypted topic", "foundation"),
-    Control("MON-2", "audit-logging", (31,), "Alarms on the calls that switch off the landing's own controls: key policies, grants, rotation, boundaries, trust, trail selectors, Macie, endpoints, public access blocks, bucket policies, log groups", "foundation"),
-    Control("MON-3", "audit-logging", (30,), "The alert topic has its own key and hears of key switch-off through EventBridge, so disabling the audit key cannot silence the alarm; only named principals may subscribe or change the topic", "foundation"),
-    Control("MAC-1", "data-discovery", (12,), "Macie is enabled and publishes findings every 15 minutes", "foundation"),
-    Control("MAC-3", "data-discovery", (13,), "Macie results are exported encrypted and findings reach the alert topic through EventBridge", "foundation"),
-    Control("NET-1", "private-paths", (14,), "Interface endpoints with private DNS for every service the workloads use, policies limited to the account", "foundation"),
-    Control("NET-2", "private-paths", (14,), "S3 is reached through a gateway endpoint limited to the account", "foundation"),
-    Control("NET-3", "private-paths", (15,), "Endpoints accept only HTTPS from the VPC's own range", "foundation"),
+    Control("KMS-1", "key-management", (1,), "Customer-managed keys rotate automatically, the period set by the strictest regime", "workload", "data"),
+    Control("KMS-2", "key-management", (2,), "Keys wait 30 days before deletion in prod and for audit data, 14 days elsewhere; the policy lockout check is never bypassed", "workload", "data"),
+    Control("KMS-3", "key-management", (3, 4, 5), "Each key has one explicit policy split into administrators (manage, never use) and users (use, never manage)", "workload", "data"),
+    Control("KMS-4", "key-management", (6,), "Services use a key only through kms:ViaService, encryption context, aws:SourceArn or aws:SourceAccount conditions", "workload", "data"),
+    Control("KMS-5", "encryption-at-rest", (7,), "Separate keys per stage for datasets, model artifacts and logs", "workload", "data"),
+    Control("S3-1", "encryption-at-rest", (7,), "Buckets encrypt with their stage's key (SSE-KMS, bucket keys)", "workload", "data"),
+    Control("S3-2", "private-paths", (8,), "Buckets block public access, deny requests without TLS and enforce bucket ownership", "workload", "data"),
+    Control("S3-3", "audit-logging", (8,), "Buckets keep versions and deliver server access logs", "workload", "data"),
+    Control("IAM-1", "least-privilege", (17, 19), "One role per stage and persona, scoped to that stage's buckets, keys and log group", "workload", "identity"),
+    Control("IAM-2", "least-privilege", (17, 18), "A permission boundary caps every role at its stage's data", "workload", "identity"),
+    Control("IAM-3", "least-privilege", (18,), "People reach their roles only through IAM Identity Center or with MFA", "workload", "identity"),
+    Control("IAM-4", "least-privilege", (20,), "No IAM users, access keys or administrator policies", "workload", "identity"),
+    Control("IAM-5", "least-privilege", (17,), "People do not read production datasets; pipelines do", "workload", "identity"),
+    Control("LOG-1", "audit-logging", (10,), "Workload log groups are encrypted with the stage's logs key and kept per regime", "workload", "evidence"),
+    Control("LOG-2", "audit-logging", (10,), "The log groups SageMaker and Lambda write to are created beforehand, encrypted and kept per regime, and only the roles whose jobs write there may", "workload", "evidence"),
+    Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data", "workload", "evidence"),
+    Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation", "evidence"),
+    Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation", "evidence"),
+    Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation", "evidence"),
+    Control("TRL-4", "audit-logging", (28,), "Trail and findings buckets lock every log version for the regime's retention (S3 Object Lock); audit buckets keep noncurrent versions as long and deny deletion, lifecycle and policy changes to all but break-glass", "foundation", "evidence"),
+    Control("MON-1", "audit-logging", (11, 31), "Alarms on all 15 CIS AWS Foundations v3 monitoring items (4.1-4.15) notify an encrypted topic", "foundation", "evidence"),
+    Control("MON-2", "audit-logging", (31,), "Alarms on the calls that switch off the landing's own controls: key policies, grants, rotation, boundaries, trust, trail selectors, Macie, endpoints, public access blocks, bucket policies, log groups", "foundation", "evidence"),
+    Control("MON-3", "audit-logging", (30,), "The alert topic has its own key and hears of key switch-off through EventBridge, so disabling the audit key cannot silence the alarm; only named principals may subscribe or change the topic", "foundation", "evidence"),
+    Control("MAC-1", "data-discovery", (12,), "Macie is enabled and publishes findings every 15 minutes", "foundation", "evidence"),
+    Control("MAC-3", "data-discovery", (13,), "Macie results are exported encrypted and findings reach the alert topic through EventBridge", "foundation", "evidence"),
+    Control("NET-1", "private-paths", (14,), "Interface endpoints with private DNS for every service the workloads use, policies limited to the account", "foundation", "network"),
+    Control("NET-2", "private-paths", (14,), "S3 is reached through a gateway endpoint limited to the account", "foundation", "network"),
+    Control("NET-3", "private-paths", (15,), "Endpoints accept only HTTPS from the VPC's own range", "foundation", "network"),
+    Control("DP-1", "least-privilege", (22,), "Key and bucket policies deny use of the data to everyone but the stage's roles that need it, AWS services acting for them, Macie and break-glass", "workload", "data"),
+    Control("DP-2", "key-management", (22, 30), "Only the deployers, break-glass and the root user change key policies, create grants not for AWS resources, disable or delete data keys; only break-glass and the root user the landing's audit keys", "workload", "data"),
+    Control("DP-3", "private-paths", (23,), "Confidential and restricted data answers only requests from the VPC or made through AWS services", "workload", "network"),
+    Control("DP-4", "key-management", (24,), "Roles use their keys only through the services that need them (kms:ViaService) in this account; no role gets the logs key", "workload", "data"),
+    Control("DP-5", "private-paths", (25,), "Endpoints let the account's principals reach only the account's resources, with named AWS-owned exceptions", "foundation", "network"),
+    Control("DP-6", "encryption-at-rest", (26,), "Buckets refuse writes naming another key or algorithm, and SSE-C", "workload", "data"),
+    Control("IAM-6", "least-privilege", (27,), "People's roles trust only named permission sets or principals, with a source identity and limited session tags; service roles act only for the landing's resources", "workload", "identity"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
 
@@ -809,7 +828,11 @@ def decide(spec: Spec) -> Controls:
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
     has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
+    network_perimeter = any(
+        s.buckets[0].perimeter.vpc_ids for w in workloads for s in w.stages if s.buckets[0].perimeter
+    )
     needs = {
+        "DP-3": network_perimeter,
         "LOG-2": has_service_logs,
         "MAC-2": has_macie_jobs,
         "IAM-3": has_people,

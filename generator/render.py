@@ -22,6 +22,7 @@ from generator.errors import SpecError, UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
 from generator.policy import (
     DETECTIVE_PREREQUISITES,
+    LAYERS,
     OBJECT_LOCK_MODE,
     SESSION_TAG_KEYS,
     Controls,
@@ -389,6 +390,7 @@ def render(
         "generator_version": __version__,
         "source": lambda name: module_source(spec, modules[name]),
         "compliance": report,
+        "layers": LAYERS,
         "coverage": coverage_line(report),
         "cost_line": estimate_line(estimate(controls)),
         "mermaid": mermaid(build_diagram(controls)),

@@ -573,8 +573,4 @@ def test_the_apply_role_reaches_everything_the_landing_creates(
     assert aliases and all(a.startswith(f"alias/aisec/{N}/") for a in aliases)
     roles = [x["values"] for x in landing if x["type"] == "aws_iam_role"]
     boundary = ci.landing_arns(spec)["boundaries"]
-    unbounded = {r["name"] for r in roles if not r.get("permissions_boundary")}
-    assert unbounded == {f"{N}-trail-to-logs"}
-    assert all(
-        wildcard_match(boundary, r["permissions_boundary"]) for r in roles if r["name"] not in unbounded
-    )
+    assert roles and all(wildcard_match(boundary, r.get("permissions_boundary") or "") for r in roles)

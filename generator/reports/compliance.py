@@ -73,6 +73,31 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
         add("S3-3", f"{m}.aws_s3_bucket_versioning.this{_q(d)}")
         if d != "access_logs":
             add("S3-3", f"{m}.aws_s3_bucket_logging.this{_q(d)}")
+    stage_keys = [f"module.{s.ident}_kms.aws_kms_key.this{_q(k.domain)}" for s in c.stages for k in s.keys]
+    stage_policies = [
+        f"module.{s.ident}_storage.aws_s3_bucket_policy.this{_q(b.domain)}"
+        for s in c.stages
+        for b in s.buckets
+    ]
+    add("DP-1", *stage_keys, *stage_policies)
+    add("DP-2", *keys)
+    add("DP-3", *(a for s in c.stages if s.buckets[0].perimeter and s.buckets[0].perimeter.vpc_ids
+                  for a in (*(f"module.{s.ident}_kms.aws_kms_key.this{_q(k.domain)}" for k in s.keys),
+                            *(f"module.{s.ident}_storage.aws_s3_bucket_policy.this{_q(b.domain)}" for b in s.buckets))))  # fmt: skip
+    add(
+        "DP-4",
+        *stage_keys,
+        *(
+            f"module.{s.ident}_iam.aws_iam_role_policy.access{_q(r.persona)}"
+            for s in c.stages
+            for r in s.roles
+        ),
+    )
+    add("DP-6", *stage_policies)
+    add(
+        "IAM-6",
+        *(f"module.{s.ident}_iam.aws_iam_role.this{_q(r.persona)}" for s in c.stages for r in s.roles),
+    )
     for s in c.stages:
         iam = f"module.{s.ident}_iam"
         for r in s.roles:
@@ -120,6 +145,8 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             "NET-1", *(f"module.privatelink.aws_vpc_endpoint.interface{_q(e)}" for e in c.interface_endpoints)
         )
         add("NET-2", "module.privatelink.aws_vpc_endpoint.s3[0]")
+        add("DP-5", *(f"module.privatelink.aws_vpc_endpoint.interface{_q(e)}" for e in c.interface_endpoints),
+            "module.privatelink.aws_vpc_endpoint.s3[0]")  # fmt: skip
         add("NET-3", "module.privatelink.aws_security_group.endpoints[0]",
             "module.privatelink.aws_vpc_security_group_ingress_rule.https_from_vpc[0]")  # fmt: skip
     return out

@@ -156,14 +156,27 @@ data "aws_iam_policy_document" "trail_to_logs" {
   }
 }
 
+# The most the delivery role may ever do, whatever is attached later: like every role of the
+# landing it has a boundary, so a deployer that may only create bounded roles can create it.
+resource "aws_iam_policy" "trail_to_logs_boundary" {
+  count = local.has_trail ? 1 : 0
+
+  name        = "${var.name_prefix}-trail-to-logs-boundary"
+  path        = "/aisec/"
+  description = "Permission boundary: the most the ${local.trail_name} delivery role may ever do."
+  policy      = data.aws_iam_policy_document.trail_to_logs[0].json
+  tags        = var.tags
+}
+
 resource "aws_iam_role" "trail_to_logs" {
   count = local.has_trail ? 1 : 0
 
-  name               = "${var.name_prefix}-trail-to-logs"
-  path               = "/aisec/"
-  description        = "Lets CloudTrail deliver ${local.trail_name} to CloudWatch Logs"
-  assume_role_policy = data.aws_iam_policy_document.trail_assume[0].json
-  tags               = var.tags
+  name                 = "${var.name_prefix}-trail-to-logs"
+  path                 = "/aisec/"
+  description          = "Lets CloudTrail deliver ${local.trail_name} to CloudWatch Logs"
+  assume_role_policy   = data.aws_iam_policy_document.trail_assume[0].json
+  permissions_boundary = aws_iam_policy.trail_to_logs_boundary[0].arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_role_policy" "trail_to_logs" {
