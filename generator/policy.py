@@ -311,18 +311,18 @@ ROLE_PATH = "/aisec/"  # the iam module's path for stage roles
 MACIE_ROLE = "arn:aws:iam::{account}:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie"
 # The root user: the last way back into a key or bucket policy when every named role is gone.
 ROOT_USER = "arn:aws:iam::{account}:root"
-# EC2 attaches encrypted volumes with this AWS-owned role from AWS's network (AWS data perimeter
-# guidance names it as a network-perimeter exception for KMS keys).
-EC2_INFRASTRUCTURE = "arn:aws:iam::*:role/aws:ec2-infrastructure"
 # kms:ViaService per service: key users use keys only through the services that need them (bar 24).
 VIA_SERVICE: Mapping[Service, str] = MappingProxyType(
     {Service.S3: "s3", Service.SAGEMAKER: "sagemaker", Service.BEDROCK: "bedrock"}
 )
 # IAM Identity Center creates one role per permission set and account, under this path, named
-# AWSReservedSSO_<permission set>_<random>; older accounts have a region segment in the path.
+# AWSReservedSSO_<permission set>_<16 hex characters>; older accounts have a region segment in the
+# path. The suffix is matched by length: with a *, ClinicalReview_* would also match the roles of a
+# permission set named ClinicalReview_Contractors.
+SSO_SUFFIX = "?" * 16
 SSO_ROLE_PATTERNS = (
-    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{name}_*",
-    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{name}_*",
+    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{name}_" + SSO_SUFFIX,
+    "arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_{name}_" + SSO_SUFFIX,
 )
 # Session tags people may set when they assume a role (bar 27: TagSession limited by aws:TagKeys).
 SESSION_TAG_KEYS: tuple[str, ...] = ("aisec-requester", "aisec-ticket")
@@ -743,13 +743,13 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
     exempt = (*access.break_glass, access.macie_role)
     outside = tuple(r.arn for r in roles if r.outside_vpc)
 
-    def perimeter(domain: str, users: tuple[str, ...], infrastructure: tuple[str, ...]) -> Perimeter:
+    def perimeter(domain: str, users: tuple[str, ...]) -> Perimeter:
         return Perimeter(
             principals=(*users, *exempt) if domain in BUCKET_DOMAINS else (*users, *access.break_glass),
             managers=access.managers,
             lifecycle=access.managers,
             vpc_ids=vpc_ids,
-            network_exempt=(*outside, *exempt, *infrastructure),
+            network_exempt=(*outside, *exempt),
         )
 
     via = tuple(f"{VIA_SERVICE[s]}.{region}.amazonaws.com" for s in services if s in VIA_SERVICE)
@@ -769,7 +769,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
                 if domain == "logs"
                 else (),
                 via_services=via if domain in BUCKET_DOMAINS else (),
-                perimeter=perimeter(domain, tuple(r.arn for r in users), (EC2_INFRASTRUCTURE,)),
+                perimeter=perimeter(domain, tuple(r.arn for r in users)),
             )
         )
     buckets = tuple(
@@ -778,7 +778,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
             bucket_name(name, wl.name, stage.value, domain, account),
             f"{wl.name}/{stage.value}/{domain}/",
             perimeter=perimeter(
-                domain, tuple(r.arn for r in roles if domain in r.reads or domain in r.writes), ()
+                domain, tuple(r.arn for r in roles if domain in r.reads or domain in r.writes)
             ),
             prefix_readers=tuple(
                 (r.arn, r.read_prefix) for r in roles if r.read_prefix and domain in r.reads

@@ -109,8 +109,9 @@ def _perimeter_args(
     args: dict[str, Any] = {}
     if p.principals is not None:
         args["principals"] = list(p.principals)
+    args["managers"] = list(p.managers)
     if key:
-        args.update(managers=list(p.managers), lifecycle=list(p.lifecycle))
+        args["lifecycle"] = list(p.lifecycle)
     if p.vpc_ids:
         args.update(vpc_ids=list(p.vpc_ids), network_exempt=list(p.network_exempt))
     if prefix_readers:

@@ -306,12 +306,28 @@ def test_only_the_stage_reads_and_writes_its_buckets(name: str, landings: dict[s
                     bucket.name,
                     role.arn,
                 )
+            managers = landing.controls.access.managers
             for who, arn in _outsiders(landing, stage).items():
                 for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
                     d = landing.s3(arn, action, bucket.name)
                     assert d.outcome == "explicit-deny", f"{bucket.name}: {who} {arn} {action} ({d})"
-                listing = landing.s3(arn, "s3:ListBucket", bucket.name, key=None)
-                assert listing.outcome == "explicit-deny", f"{bucket.name}: {who} lists it"
+                # Terraform's refresh reads a bucket with HeadBucket (s3:ListBucket), from anywhere.
+                listing = landing.s3(arn, "s3:ListBucket", bucket.name, key=None, vpc=False)
+                if arn in managers:
+                    assert listing.allowed, f"{bucket.name}: the deployer cannot refresh it ({listing})"
+                else:
+                    assert listing.outcome == "explicit-deny", f"{bucket.name}: {who} lists it"
+                # Settings that would copy object names elsewhere, or lift these Denies.
+                for action in (
+                    "s3:PutInventoryConfiguration",
+                    "s3:PutBucketPolicy",
+                    "s3:PutReplicationConfiguration",
+                ):
+                    setting = landing.s3(arn, action, bucket.name, key=None)
+                    assert setting.allowed if arn in managers else setting.outcome == "explicit-deny", (
+                        who,
+                        action,
+                    )
             if _sensitive(landing, stage):
                 assert landing.s3(macie, "s3:GetObject", bucket.name, vpc=False).allowed
 
@@ -396,6 +412,9 @@ def test_writes_use_the_buckets_own_key(name: str, landings: dict[str, Landing])
                 ).outcome
                 == "explicit-deny"
             )
+            # aws:kms without a key would get the account's aws/s3 key, outside this key's policy.
+            aws_managed = landing.s3(writer.arn, "s3:PutObject", bucket.name, **{enc: "aws:kms"})
+            assert aws_managed.outcome == "explicit-deny" and "DenyKmsWithoutTheKey" in aws_managed.statements
             sse_c = landing.s3(
                 writer.arn, "s3:PutObject", bucket.name, **{f"{enc}-customer-algorithm": "AES256"}
             )
@@ -431,15 +450,18 @@ def test_endpoints_reach_only_this_accounts_resources(name: str, landings: dict[
         assert not through(landing.account, principal=outsider).allowed, (
             f"{service}: lets another account's principals in"
         )
-    if "ecr.dkr" in policies:  # ECR's AWS-owned layer bucket, named
+    if "ecr.dkr" in policies:  # ECR's AWS-owned layer bucket, read through URLs ECR's account presigns
         layers = f"arn:aws:s3:::prod-{landing.region}-starport-layer-bucket/sha256/abc"
-        request = Request(role, "s3:GetObject", layers, {"aws:ResourceAccount": OTHER_ACCOUNT})
-        assert evaluate(
-            request,
-            resource_policy=policies["s3"],
-            resource_must_allow=True,
-            identity_policies=[ADMINISTRATOR_ACCESS],
-        ).allowed
+        presigner = f"arn:aws:iam::{OTHER_ACCOUNT}:role/ecr-layer-presigner"
+        for who, action, allowed in ((presigner, "s3:GetObject", True), (role, "s3:PutObject", False)):
+            request = Request(who, action, layers, {"aws:ResourceAccount": OTHER_ACCOUNT})
+            decision = evaluate(
+                request,
+                resource_policy=policies["s3"],
+                resource_must_allow=True,
+                identity_policies=[ADMINISTRATOR_ACCESS],
+            )
+            assert decision.allowed is allowed, (who, action)
     if "bedrock-runtime" in policies:  # foundation models belong to AWS
         model = f"arn:aws:bedrock:{landing.region}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
         request = Request(role, "bedrock:InvokeModel", model, {"aws:ResourceAccount": OTHER_ACCOUNT})
@@ -452,8 +474,10 @@ def test_endpoints_reach_only_this_accounts_resources(name: str, landings: dict[
 
 
 # ------------------------------------------------------------------ trust (27)
-def _sso_role(account: str, permission_set: str) -> str:
-    return f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{permission_set}_0123456789abcdef"
+def _sso_role(account: str, permission_set: str, suffix: str = "0123456789abcdef") -> str:
+    return (
+        f"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_{permission_set}_{suffix}"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
@@ -477,10 +501,17 @@ def test_people_roles_trust_named_people_with_a_source_identity(
                     caller,
                 )
                 assert not landing.assume(caller, role.arn, **mfa).allowed, "no source identity"
-            # Every other permission set of the account, or the administrators, are refused.
+            # Every other permission set of the account, or the administrators, are refused; so is a
+            # permission set whose name merely starts with a named one.
+            lookalikes = [
+                _sso_role(landing.account, ref, "Contractors_0123456789abcdef")
+                for ref in refs
+                if not ref.startswith("arn:")
+            ]
             for stranger in (
                 _sso_role(landing.account, "AdministratorAccess"),
                 spec.access.admin_principals[0],
+                *lookalikes,
             ):
                 assert not landing.assume(
                     stranger, role.arn, **{"sts:SourceIdentity": "mallory", **mfa}
@@ -543,6 +574,10 @@ def test_access_log_delivery_names_the_landings_buckets(landings: dict[str, Land
 def test_policies_read_here_are_real_json(landings: dict[str, Landing]) -> None:
     """Guard against a vacuous pass: every document the tests evaluate parsed, with Deny statements."""
     landing = landings["healthcare-training"]
-    assert len(landing.key_policies) == 10 and len(landing.bucket_policies) == 9
+    foundation = landing.controls.foundation
+    assert foundation is not None
+    stage_keys = sum(len(s.keys) for s in landing.controls.stages)
+    assert len(landing.key_policies) == stage_keys + len(foundation.keys) == 12
+    assert len(landing.bucket_policies) == 9
     for policy in (*landing.key_policies.values(), *landing.bucket_policies.values()):
         assert any(s["Effect"] == "Deny" for s in json.loads(policy)["Statement"])

@@ -37,9 +37,11 @@ PREREQUISITES: dict[str, tuple[Callable[[Controls], bool], str]] = {
     ),
     "organization": (
         lambda c: True,
-        "prerequisite: organization guardrails (SCPs and RCPs that keep principals and data inside the "
-        "organization) are AWS Organizations settings outside the generated code; the generated key, bucket "
-        "and endpoint policies enforce the perimeter for this landing's data",
+        "prerequisite: organization guardrails are AWS Organizations settings outside the generated code: "
+        "SCPs and RCPs that keep principals and data inside the organization, and an SCP that keeps "
+        "administrators from rewriting, recreating or passing the landing's roles (role/aisec/*), which the "
+        "key and bucket Denies name; the generated key, bucket and endpoint policies enforce the perimeter "
+        "for this landing's data",
     ),
 }
 

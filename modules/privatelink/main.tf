@@ -158,7 +158,8 @@ data "aws_iam_policy_document" "s3" {
     }
   }
 
-  # ECR serves image layers from an AWS-owned bucket; pulls through ecr.dkr fetch them over S3.
+  # ECR serves image layers from an AWS-owned bucket through URLs presigned by an ECR service
+  # account (not ours), so the statement names the bucket and no principal account.
   dynamic "statement" {
     for_each = contains(tolist(local.interface), "ecr.dkr") ? [1] : []
 
@@ -172,12 +173,26 @@ data "aws_iam_policy_document" "s3" {
         type        = "AWS"
         identifiers = ["*"]
       }
+    }
+  }
 
-      condition {
-        test     = "StringEquals"
-        variable = "aws:PrincipalAccount"
-        values   = [var.account_id]
-      }
+  # Amazon Linux package repositories (unauthenticated reads from instances in the VPC, e.g. the
+  # hosts people reach the data from): AWS-owned, read-only.
+  statement {
+    sid     = "AmazonLinuxRepositories"
+    effect  = "Allow"
+    actions = ["s3:GetObject"]
+    resources = [
+      "arn:${local.partition}:s3:::al2023-repos-${var.region}-*/*",
+      "arn:${local.partition}:s3:::amazonlinux-2-repos-${var.region}/*",
+      "arn:${local.partition}:s3:::amazonlinux.${var.region}.amazonaws.com/*",
+      "arn:${local.partition}:s3:::packages.${var.region}.amazonaws.com/*",
+      "arn:${local.partition}:s3:::repo.${var.region}.amazonaws.com/*",
+    ]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
     }
   }
 }

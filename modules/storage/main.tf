@@ -15,6 +15,15 @@ locals {
     "s3:RestoreObject",
   ]
   bucket_actions = ["s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"]
+  # Bucket settings that send object names or data elsewhere, or remove the Denies themselves.
+  export_settings = [
+    "s3:DeleteBucketPolicy",
+    "s3:PutAnalyticsConfiguration",
+    "s3:PutBucketNotification",
+    "s3:PutBucketPolicy",
+    "s3:PutInventoryConfiguration",
+    "s3:PutReplicationConfiguration",
+  ]
 }
 
 resource "aws_s3_bucket" "this" {
@@ -215,8 +224,8 @@ data "aws_iam_policy_document" "this" {
     content {
       sid       = "DenyDataAccessOutsideNamedPrincipals"
       effect    = "Deny"
-      actions   = concat(local.object_actions, local.bucket_actions)
-      resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
+      actions   = local.object_actions
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
 
       principals {
         type        = "*"
@@ -237,6 +246,89 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # Listing object names: the same principals, and the managers, whose Terraform refresh reads
+  # the bucket with HeadBucket (authorized as s3:ListBucket); they never read an object.
+  dynamic "statement" {
+    for_each = each.value.perimeter != null ? [each.value.perimeter] : []
+
+    content {
+      sid       = "DenyListingOutsideNamedPrincipals"
+      effect    = "Deny"
+      actions   = local.bucket_actions
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = concat(statement.value.principals, statement.value.managers)
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+    }
+  }
+
+  # Settings that copy object names or data elsewhere, or lift these Denies, are the managers'.
+  dynamic "statement" {
+    for_each = try(length(each.value.perimeter.managers), 0) > 0 ? [each.value.perimeter] : []
+
+    content {
+      sid       = "DenyExportSettingsOutsideManagers"
+      effect    = "Deny"
+      actions   = local.export_settings
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.managers
+      }
+    }
+  }
+
+  # A write naming aws:kms but no key would get the account's AWS managed key (aws/s3), outside
+  # this bucket's key policy: refused for perimeter buckets, whose writers are the landing's roles.
+  dynamic "statement" {
+    for_each = each.value.perimeter != null && each.value.kms_key_arn != null ? [1] : []
+
+    content {
+      sid       = "DenyKmsWithoutTheKey"
+      effect    = "Deny"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-server-side-encryption"
+        values   = ["aws:kms"]
+      }
+
+      condition {
+        test     = "Null"
+        variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+        values   = ["true"]
+      }
+    }
+  }
+
   # Network perimeter (bar 23): only from the VPC, or through an AWS service acting for the caller.
   dynamic "statement" {
     for_each = try(length(each.value.perimeter.vpc_ids), 0) > 0 ? [each.value.perimeter] : []
@@ -244,8 +336,8 @@ data "aws_iam_policy_document" "this" {
     content {
       sid       = "DenyDataAccessFromOutsideTheVpc"
       effect    = "Deny"
-      actions   = concat(local.object_actions, local.bucket_actions)
-      resources = [aws_s3_bucket.this[each.key].arn, "${aws_s3_bucket.this[each.key].arn}/*"]
+      actions   = local.object_actions
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
 
       principals {
         type        = "*"
@@ -274,6 +366,46 @@ data "aws_iam_policy_document" "this" {
         test     = "ArnNotLikeIfExists"
         variable = "aws:PrincipalArn"
         values   = statement.value.network_exempt
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = try(length(each.value.perimeter.vpc_ids), 0) > 0 ? [each.value.perimeter] : []
+
+    content {
+      sid       = "DenyListingFromOutsideTheVpc"
+      effect    = "Deny"
+      actions   = local.bucket_actions
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "StringNotEqualsIfExists"
+        variable = "aws:SourceVpc"
+        values   = statement.value.vpc_ids
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:ViaAWSService"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "ArnNotLikeIfExists"
+        variable = "aws:PrincipalArn"
+        values   = concat(statement.value.network_exempt, statement.value.managers)
       }
     }
   }

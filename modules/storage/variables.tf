@@ -29,7 +29,9 @@ variable "buckets" {
     reads, writes and listings that hold whatever IAM allows: `principals` (aws:PrincipalArn
     patterns, the only ones allowed), `vpc_ids` (only from these VPCs or through AWS services; empty:
     no network perimeter), `network_exempt` (principals reaching the bucket from AWS's network) and
-    `prefix_readers` (principal ARN -> the only key prefix it may read);
+    `prefix_readers` (principal ARN -> the only key prefix it may read), `managers` (deployers and
+    break-glass: they list the bucket, from anywhere, and alone change its policy, notification,
+    inventory, analytics and replication settings);
     `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
     not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
     policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
@@ -52,6 +54,7 @@ variable "buckets" {
       vpc_ids        = optional(list(string), [])
       network_exempt = optional(list(string), [])
       prefix_readers = optional(map(string), {})
+      managers       = optional(list(string), [])
     }))
     object_lock = optional(object({
       mode = string

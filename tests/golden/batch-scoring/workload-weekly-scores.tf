@@ -108,6 +108,10 @@ module "weekly_scores_dev_storage" {
           "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-dev-pipeline",
           "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
       }
     }
     artifacts = {
@@ -119,6 +123,10 @@ module "weekly_scores_dev_storage" {
         principals = [
           "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-dev-pipeline",
           "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
         ]
       }
     }
@@ -268,6 +276,10 @@ module "weekly_scores_prod_storage" {
           "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-prod-pipeline",
           "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
+        ]
       }
     }
     artifacts = {
@@ -279,6 +291,10 @@ module "weekly_scores_prod_storage" {
         principals = [
           "arn:aws:iam::444455556666:role/aisec/churn-weekly-scores-prod-pipeline",
           "arn:aws:iam::444455556666:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
+          "arn:aws:iam::444455556666:root",
         ]
       }
     }

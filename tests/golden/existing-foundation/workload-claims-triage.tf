@@ -36,7 +36,6 @@ module "claims_triage_dev_kms" {
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -69,7 +68,6 @@ module "claims_triage_dev_kms" {
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -92,7 +90,6 @@ module "claims_triage_dev_kms" {
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -132,6 +129,10 @@ module "claims_triage_dev_storage" {
           "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-ds",
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -148,6 +149,10 @@ module "claims_triage_dev_storage" {
           "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-ds",
           "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-dev-serving",
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
         ]
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
@@ -178,8 +183,8 @@ module "claims_triage_dev_iam" {
       ]
       pass_roles = ["serving"]
       trusted_principals = [
-        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-dev_*",
-        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-dev_*",
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-dev_????????????????",
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-dev_????????????????",
       ]
     }
     serving = {
@@ -243,7 +248,6 @@ module "claims_triage_prod_kms" {
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -276,7 +280,6 @@ module "claims_triage_prod_kms" {
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -299,7 +302,6 @@ module "claims_triage_prod_kms" {
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -338,6 +340,10 @@ module "claims_triage_prod_storage" {
         principals = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
+        ]
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -354,6 +360,10 @@ module "claims_triage_prod_storage" {
           "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-ds",
           "arn:aws:iam::888899990000:role/aisec/claims-ai-claims-triage-prod-serving",
           "arn:aws:iam::888899990000:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::888899990000:role/aisec-deploy/claims-ai-aisec-apply",
+          "arn:aws:iam::888899990000:root",
         ]
         vpc_ids = ["vpc-7081920a1b2c3d4e5"]
         network_exempt = [
@@ -387,8 +397,8 @@ module "claims_triage_prod_iam" {
       ]
       read_prefix = "approved/"
       trusted_principals = [
-        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-prod_*",
-        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-prod_*",
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_claims-ai-prod_????????????????",
+        "arn:aws:iam::888899990000:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_claims-ai-prod_????????????????",
       ]
     }
     serving = {

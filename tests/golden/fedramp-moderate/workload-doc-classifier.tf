@@ -40,7 +40,6 @@ module "doc_classifier_dev_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -73,7 +72,6 @@ module "doc_classifier_dev_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -96,7 +94,6 @@ module "doc_classifier_dev_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -136,6 +133,10 @@ module "doc_classifier_dev_storage" {
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-pipeline",
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -152,6 +153,10 @@ module "doc_classifier_dev_storage" {
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-pipeline",
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
         ]
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
@@ -179,8 +184,8 @@ module "doc_classifier_dev_iam" {
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev"]
       pass_roles        = ["pipeline"]
       trusted_principals = [
-        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-dev_*",
-        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-dev_*",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-dev_????????????????",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-dev_????????????????",
       ]
     }
     pipeline = {
@@ -254,7 +259,6 @@ module "doc_classifier_test_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -287,7 +291,6 @@ module "doc_classifier_test_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -310,7 +313,6 @@ module "doc_classifier_test_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -350,6 +352,10 @@ module "doc_classifier_test_storage" {
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-pipeline",
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -366,6 +372,10 @@ module "doc_classifier_test_storage" {
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-pipeline",
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
         ]
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
@@ -393,8 +403,8 @@ module "doc_classifier_test_iam" {
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test"]
       pass_roles        = ["pipeline"]
       trusted_principals = [
-        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-test_*",
-        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-test_*",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-test_????????????????",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-test_????????????????",
       ]
     }
     pipeline = {
@@ -464,7 +474,6 @@ module "doc_classifier_prod_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -497,7 +506,6 @@ module "doc_classifier_prod_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -520,7 +528,6 @@ module "doc_classifier_prod_kms" {
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -559,6 +566,10 @@ module "doc_classifier_prod_storage" {
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
+        ]
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -575,6 +586,10 @@ module "doc_classifier_prod_storage" {
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-ds",
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
           "arn:aws:iam::666677778888:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
+          "arn:aws:iam::666677778888:root",
         ]
         vpc_ids = ["vpc-5e6f7081920a1b2c3"]
         network_exempt = [
@@ -605,8 +620,8 @@ module "doc_classifier_prod_iam" {
       log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod"]
       read_prefix       = "approved/"
       trusted_principals = [
-        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-prod_*",
-        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-prod_*",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_agency-docs-prod_????????????????",
+        "arn:aws:iam::666677778888:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_agency-docs-prod_????????????????",
       ]
     }
     pipeline = {

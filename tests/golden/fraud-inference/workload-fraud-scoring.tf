@@ -40,7 +40,6 @@ module "fraud_scoring_dev_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -77,7 +76,6 @@ module "fraud_scoring_dev_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -103,7 +101,6 @@ module "fraud_scoring_dev_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -144,6 +141,11 @@ module "fraud_scoring_dev_storage" {
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
         vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
@@ -162,6 +164,11 @@ module "fraud_scoring_dev_storage" {
           "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-serving",
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
         ]
         vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
         network_exempt = [
@@ -193,8 +200,8 @@ module "fraud_scoring_dev_iam" {
       ]
       pass_roles = ["serving"]
       trusted_principals = [
-        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-dev_*",
-        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-dev_*",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-dev_????????????????",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-dev_????????????????",
       ]
     }
     serving = {
@@ -264,7 +271,6 @@ module "fraud_scoring_test_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -301,7 +307,6 @@ module "fraud_scoring_test_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -327,7 +332,6 @@ module "fraud_scoring_test_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -368,6 +372,11 @@ module "fraud_scoring_test_storage" {
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
         vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
@@ -386,6 +395,11 @@ module "fraud_scoring_test_storage" {
           "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-serving",
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
         ]
         vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
         network_exempt = [
@@ -417,8 +431,8 @@ module "fraud_scoring_test_iam" {
       ]
       pass_roles = ["serving"]
       trusted_principals = [
-        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-test_*",
-        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-test_*",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-test_????????????????",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-test_????????????????",
       ]
     }
     serving = {
@@ -486,7 +500,6 @@ module "fraud_scoring_prod_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -523,7 +536,6 @@ module "fraud_scoring_prod_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -549,7 +561,6 @@ module "fraud_scoring_prod_kms" {
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -589,6 +600,11 @@ module "fraud_scoring_prod_storage" {
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
         vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
         network_exempt = [
           "arn:aws:iam::222233334444:role/BreakGlass",
@@ -607,6 +623,11 @@ module "fraud_scoring_prod_storage" {
           "arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-serving",
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
         ]
         vpc_ids = ["vpc-1a2b3c4d5e6f70819"]
         network_exempt = [
@@ -641,8 +662,8 @@ module "fraud_scoring_prod_iam" {
       ]
       read_prefix = "approved/"
       trusted_principals = [
-        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-prod_*",
-        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-prod_*",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_payments-ml-prod_????????????????",
+        "arn:aws:iam::222233334444:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_payments-ml-prod_????????????????",
       ]
     }
     serving = {

@@ -38,7 +38,6 @@ module "assistant_dev_kms" {
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -69,7 +68,6 @@ module "assistant_dev_kms" {
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -93,7 +91,6 @@ module "assistant_dev_kms" {
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -134,6 +131,10 @@ module "assistant_dev_storage" {
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
         vpc_ids = ["vpc-2b3c4d5e6f7081920"]
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-pipeline",
@@ -151,6 +152,10 @@ module "assistant_dev_storage" {
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-ds",
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-dev-serving",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
         ]
         vpc_ids = ["vpc-2b3c4d5e6f7081920"]
         network_exempt = [
@@ -181,8 +186,8 @@ module "assistant_dev_iam" {
         "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
       ]
       trusted_principals = [
-        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-dev_*",
-        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-dev_*",
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-dev_????????????????",
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-dev_????????????????",
       ]
     }
     pipeline = {
@@ -260,7 +265,6 @@ module "assistant_prod_kms" {
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -291,7 +295,6 @@ module "assistant_prod_kms" {
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -315,7 +318,6 @@ module "assistant_prod_kms" {
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -355,6 +357,10 @@ module "assistant_prod_storage" {
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
         vpc_ids = ["vpc-2b3c4d5e6f7081920"]
         network_exempt = [
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-pipeline",
@@ -372,6 +378,10 @@ module "assistant_prod_storage" {
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-ds",
           "arn:aws:iam::333344445555:role/aisec/support-rag-assistant-prod-serving",
           "arn:aws:iam::333344445555:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
         ]
         vpc_ids = ["vpc-2b3c4d5e6f7081920"]
         network_exempt = [
@@ -406,8 +416,8 @@ module "assistant_prod_iam" {
       ]
       read_prefix = "approved/"
       trusted_principals = [
-        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-prod_*",
-        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-prod_*",
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_support-rag-prod_????????????????",
+        "arn:aws:iam::333344445555:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_support-rag-prod_????????????????",
       ]
     }
     pipeline = {

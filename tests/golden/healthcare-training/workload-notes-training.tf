@@ -44,7 +44,6 @@ module "notes_training_dev_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -81,7 +80,6 @@ module "notes_training_dev_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -107,7 +105,6 @@ module "notes_training_dev_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -148,6 +145,11 @@ module "notes_training_dev_storage" {
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
         vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
@@ -166,6 +168,11 @@ module "notes_training_dev_storage" {
           "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-dev-pipeline",
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
         ]
         vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
         network_exempt = [
@@ -194,8 +201,8 @@ module "notes_training_dev_iam" {
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev"]
       pass_roles        = ["pipeline"]
       trusted_principals = [
-        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalDataScience_*",
-        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalDataScience_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalDataScience_????????????????",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalDataScience_????????????????",
       ]
     }
     pipeline = {
@@ -273,7 +280,6 @@ module "notes_training_test_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -310,7 +316,6 @@ module "notes_training_test_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -336,7 +341,6 @@ module "notes_training_test_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -377,6 +381,11 @@ module "notes_training_test_storage" {
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
         vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
@@ -395,6 +404,11 @@ module "notes_training_test_storage" {
           "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-test-pipeline",
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
         ]
         vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
         network_exempt = [
@@ -423,8 +437,8 @@ module "notes_training_test_iam" {
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test"]
       pass_roles        = ["pipeline"]
       trusted_principals = [
-        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalDataScience_*",
-        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalDataScience_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalDataScience_????????????????",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalDataScience_????????????????",
       ]
     }
     pipeline = {
@@ -498,7 +512,6 @@ module "notes_training_prod_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -535,7 +548,6 @@ module "notes_training_prod_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -561,7 +573,6 @@ module "notes_training_prod_kms" {
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -601,6 +612,11 @@ module "notes_training_prod_storage" {
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
+        ]
         vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
         network_exempt = [
           "arn:aws:iam::111122223333:role/BreakGlass",
@@ -619,6 +635,11 @@ module "notes_training_prod_storage" {
           "arn:aws:iam::111122223333:role/aisec/clinical-ai-notes-training-prod-pipeline",
           "arn:aws:iam::111122223333:role/BreakGlass",
           "arn:aws:iam::111122223333:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
+          "arn:aws:iam::111122223333:role/BreakGlass",
+          "arn:aws:iam::111122223333:root",
         ]
         vpc_ids = ["vpc-0a1b2c3d4e5f60718"]
         network_exempt = [
@@ -650,8 +671,8 @@ module "notes_training_prod_iam" {
       log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod"]
       read_prefix       = "approved/"
       trusted_principals = [
-        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalModelReview_*",
-        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalModelReview_*",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ClinicalModelReview_????????????????",
+        "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ClinicalModelReview_????????????????",
       ]
     }
     pipeline = {

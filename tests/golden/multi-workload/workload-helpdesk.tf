@@ -123,6 +123,10 @@ module "helpdesk_dev_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
       }
     }
     artifacts = {
@@ -135,6 +139,10 @@ module "helpdesk_dev_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-dev-serving",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
       }
     }
@@ -160,8 +168,8 @@ module "helpdesk_dev_iam" {
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/lambda/ml-platform-helpdesk-dev-app",
       ]
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_????????????????",
       ]
     }
     pipeline = {
@@ -323,6 +331,10 @@ module "helpdesk_prod_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
       }
     }
     artifacts = {
@@ -335,6 +347,10 @@ module "helpdesk_prod_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-serving",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
         prefix_readers = {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-helpdesk-prod-ds" = "approved/"
@@ -364,8 +380,8 @@ module "helpdesk_prod_iam" {
       ]
       read_prefix = "approved/"
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_????????????????",
       ]
     }
     pipeline = {

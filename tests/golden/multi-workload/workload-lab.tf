@@ -120,6 +120,10 @@ module "lab_dev_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-notebook",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
       }
     }
     artifacts = {
@@ -132,6 +136,10 @@ module "lab_dev_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-lab-dev-notebook",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
       }
     }
@@ -155,8 +163,8 @@ module "lab_dev_iam" {
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/lab/dev"]
       pass_roles        = ["notebook"]
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_????????????????",
       ]
     }
     notebook = {

@@ -39,7 +39,6 @@ module "recsys_serve_test_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -75,7 +74,6 @@ module "recsys_serve_test_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -101,7 +99,6 @@ module "recsys_serve_test_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -141,6 +138,10 @@ module "recsys_serve_test_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-ds",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -157,6 +158,10 @@ module "recsys_serve_test_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-test-serving",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
@@ -187,8 +192,8 @@ module "recsys_serve_test_iam" {
       ]
       pass_roles = ["serving"]
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_????????????????",
       ]
     }
     serving = {
@@ -255,7 +260,6 @@ module "recsys_serve_prod_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -291,7 +295,6 @@ module "recsys_serve_prod_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -317,7 +320,6 @@ module "recsys_serve_prod_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -356,6 +358,10 @@ module "recsys_serve_prod_storage" {
         principals = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -372,6 +378,10 @@ module "recsys_serve_prod_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-serve-prod-serving",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
@@ -405,8 +415,8 @@ module "recsys_serve_prod_iam" {
       ]
       read_prefix = "approved/"
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_????????????????",
       ]
     }
     serving = {

@@ -43,7 +43,6 @@ module "recsys_train_dev_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -79,7 +78,6 @@ module "recsys_train_dev_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -105,7 +103,6 @@ module "recsys_train_dev_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -143,6 +140,10 @@ module "recsys_train_dev_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -159,6 +160,10 @@ module "recsys_train_dev_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-dev-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
@@ -186,8 +191,8 @@ module "recsys_train_dev_iam" {
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev"]
       pass_roles        = ["pipeline"]
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-dev_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-dev_????????????????",
       ]
     }
     pipeline = {
@@ -264,7 +269,6 @@ module "recsys_train_test_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -300,7 +304,6 @@ module "recsys_train_test_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -326,7 +329,6 @@ module "recsys_train_test_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -364,6 +366,10 @@ module "recsys_train_test_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -380,6 +386,10 @@ module "recsys_train_test_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-test-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
@@ -407,8 +417,8 @@ module "recsys_train_test_iam" {
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test"]
       pass_roles        = ["pipeline"]
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-test_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-test_????????????????",
       ]
     }
     pipeline = {
@@ -481,7 +491,6 @@ module "recsys_train_prod_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -517,7 +526,6 @@ module "recsys_train_prod_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -543,7 +551,6 @@ module "recsys_train_prod_kms" {
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -580,6 +587,10 @@ module "recsys_train_prod_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
+        ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
@@ -596,6 +607,10 @@ module "recsys_train_prod_storage" {
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-ds",
           "arn:aws:iam::777788889999:role/aisec/ml-platform-recsys-train-prod-pipeline",
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
         network_exempt = [
@@ -626,8 +641,8 @@ module "recsys_train_prod_iam" {
       log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod"]
       read_prefix       = "approved/"
       trusted_principals = [
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_*",
-        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_*",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ml-platform-prod_????????????????",
+        "arn:aws:iam::777788889999:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_ml-platform-prod_????????????????",
       ]
     }
     pipeline = {

@@ -41,7 +41,6 @@ module "notebooks_dev_kms" {
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -75,7 +74,6 @@ module "notebooks_dev_kms" {
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -101,7 +99,6 @@ module "notebooks_dev_kms" {
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -140,6 +137,11 @@ module "notebooks_dev_storage" {
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
         vpc_ids = ["vpc-4d5e6f7081920a1b2"]
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
@@ -158,6 +160,11 @@ module "notebooks_dev_storage" {
           "arn:aws:iam::555566667777:role/aisec/research-notebooks-dev-notebook",
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
         ]
         vpc_ids = ["vpc-4d5e6f7081920a1b2"]
         network_exempt = [
@@ -250,7 +257,6 @@ module "notebooks_prod_kms" {
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -284,7 +290,6 @@ module "notebooks_prod_kms" {
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
     }
@@ -310,7 +315,6 @@ module "notebooks_prod_kms" {
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
-          "arn:aws:iam::*:role/aws:ec2-infrastructure",
         ]
       }
       service_users = [
@@ -348,6 +352,11 @@ module "notebooks_prod_storage" {
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
+        ]
         vpc_ids = ["vpc-4d5e6f7081920a1b2"]
         network_exempt = [
           "arn:aws:iam::555566667777:role/BreakGlass",
@@ -366,6 +375,11 @@ module "notebooks_prod_storage" {
           "arn:aws:iam::555566667777:role/aisec/research-notebooks-prod-notebook",
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
+        ]
+        managers = [
+          "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
+          "arn:aws:iam::555566667777:role/BreakGlass",
+          "arn:aws:iam::555566667777:root",
         ]
         vpc_ids = ["vpc-4d5e6f7081920a1b2"]
         network_exempt = [
