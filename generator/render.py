@@ -187,7 +187,9 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
                 **({"service": r.service} if r.service else {}),
                 "read_bucket_arns": [bucket_arn[d] for d in r.reads],
                 "write_bucket_arns": [bucket_arn[d] for d in r.writes],
-                "log_group_arns": own_groups + ([] if r.human else shared_groups),
+                "log_group_arns": own_groups,
+                # Account-wide groups every stage's jobs share: write only, never read (LOG-2).
+                **({"write_log_group_arns": shared_groups} if shared_groups and not r.human else {}),
                 **({"pass_roles": list(r.pass_roles)} if r.pass_roles else {}),
                 **({"bedrock_invoke": True} if r.bedrock else {}),
                 **({"ecr_pull": True} if r.ecr else {}),

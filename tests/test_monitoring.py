@@ -379,7 +379,13 @@ def test_blueprint_service_log_groups(name: str, applied: dict[str, dict[str, An
             arn = f"arn:aws:logs:{spec.aws.region}:{spec.aws.account_id}:log-group:"
             assert {f"{arn}{g}:*" for g in (stage.log_group, *stage.service_log_groups)} <= resources
             shared = {f"{arn}{g}:*" for g in stage.shared_log_groups}
-            assert (shared & resources) == (set() if role.human else shared), role.name
+            assert not shared & resources, role.name  # nobody reads the groups all stages share
+            writes = [s for s in policies[role.name]["Statement"] if s.get("Sid") == "WriteSharedServiceLogs"]
+            written = {r for s in writes for r in _as_list(s["Resource"])}
+            assert written == (set() if role.human else shared), role.name
+            assert all(
+                set(_as_list(s["Action"])) == {"logs:CreateLogStream", "logs:PutLogEvents"} for s in writes
+            )
 
 
 @pytest.mark.terraform

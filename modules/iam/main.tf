@@ -8,6 +8,7 @@ locals {
   all_read_buckets  = distinct(flatten([for r in values(local.roles) : concat(r.read_bucket_arns, r.write_bucket_arns)]))
   all_write_buckets = distinct(flatten([for r in values(local.roles) : r.write_bucket_arns]))
   all_log_groups    = distinct(flatten([for r in values(local.roles) : r.log_group_arns]))
+  all_write_logs    = distinct(flatten([for r in values(local.roles) : r.write_log_group_arns]))
   any_bedrock       = anytrue([for r in values(local.roles) : r.bedrock_invoke])
   any_ecr           = anytrue([for r in values(local.roles) : r.ecr_pull])
   any_pass          = anytrue([for r in values(local.roles) : length(r.pass_roles) > 0])
@@ -73,6 +74,16 @@ data "aws_iam_policy_document" "boundary" {
       sid       = "StageLogs"
       actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:FilterLogEvents", "logs:GetLogEvents", "logs:PutLogEvents"]
       resources = [for g in local.all_log_groups : "${g}:*"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(local.all_write_logs) > 0 ? [1] : []
+
+    content {
+      sid       = "SharedServiceLogsWrite"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = [for g in local.all_write_logs : "${g}:*"]
     }
   }
 
@@ -323,6 +334,16 @@ data "aws_iam_policy_document" "access" {
       resources = [for g in each.value.log_group_arns : "${g}:*"]
     }
   }
+  dynamic "statement" {
+    for_each = length(each.value.write_log_group_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "WriteSharedServiceLogs"
+      actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      resources = [for g in each.value.write_log_group_arns : "${g}:*"]
+    }
+  }
+
 
   dynamic "statement" {
     for_each = length(each.value.pass_roles) > 0 ? [1] : []

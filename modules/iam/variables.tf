@@ -54,24 +54,27 @@ variable "roles" {
     `pass_roles` (persona names of this module the role may pass to `pass_to_service`);
     `bedrock_invoke` and `ecr_pull` (service access, scoped to the region and account);
     `read_prefix` (objects are read only under this key prefix; "" = the whole bucket);
+    `write_log_group_arns` (log groups the role only writes to, such as SageMaker's account-wide
+    groups that every stage shares: creating streams and putting events, never reading);
     `trusted_principals` (human roles: aws:PrincipalArn patterns of who may assume the role, such as
     one IAM Identity Center permission set's roles; required for people) and `source_arns`
     (service roles: aws:SourceArn patterns of the resources the service may act for).
   EOT
   type = map(object({
-    description        = string
-    human              = bool
-    service            = optional(string)
-    read_bucket_arns   = optional(list(string), [])
-    write_bucket_arns  = optional(list(string), [])
-    log_group_arns     = optional(list(string), [])
-    pass_roles         = optional(list(string), [])
-    pass_to_service    = optional(string, "sagemaker.amazonaws.com")
-    bedrock_invoke     = optional(bool, false)
-    ecr_pull           = optional(bool, false)
-    read_prefix        = optional(string, "")
-    trusted_principals = optional(list(string), [])
-    source_arns        = optional(list(string), [])
+    description          = string
+    human                = bool
+    service              = optional(string)
+    read_bucket_arns     = optional(list(string), [])
+    write_bucket_arns    = optional(list(string), [])
+    log_group_arns       = optional(list(string), [])
+    pass_roles           = optional(list(string), [])
+    pass_to_service      = optional(string, "sagemaker.amazonaws.com")
+    bedrock_invoke       = optional(bool, false)
+    ecr_pull             = optional(bool, false)
+    read_prefix          = optional(string, "")
+    write_log_group_arns = optional(list(string), [])
+    trusted_principals   = optional(list(string), [])
+    source_arns          = optional(list(string), [])
   }))
   nullable = false
 

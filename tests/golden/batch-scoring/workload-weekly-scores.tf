@@ -148,8 +148,8 @@ module "weekly_scores_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::churn-weekly-scores-dev-datasets-444455556666"]
       write_bucket_arns = ["arn:aws:s3:::churn-weekly-scores-dev-artifacts-444455556666"]
-      log_group_arns = [
-        "arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/dev",
+      log_group_arns    = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/dev"]
+      write_log_group_arns = [
         "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/ProcessingJobs",
         "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/TransformJobs",
       ]
@@ -316,8 +316,8 @@ module "weekly_scores_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::churn-weekly-scores-prod-datasets-444455556666"]
       write_bucket_arns = ["arn:aws:s3:::churn-weekly-scores-prod-artifacts-444455556666"]
-      log_group_arns = [
-        "arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/prod",
+      log_group_arns    = ["arn:aws:logs:us-west-2:444455556666:log-group:/aisec/churn/weekly-scores/prod"]
+      write_log_group_arns = [
         "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/ProcessingJobs",
         "arn:aws:logs:us-west-2:444455556666:log-group:/aws/sagemaker/TransformJobs",
       ]

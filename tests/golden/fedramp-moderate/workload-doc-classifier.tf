@@ -194,8 +194,8 @@ module "doc_classifier_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-dev-datasets-666677778888"]
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-dev-artifacts-666677778888"]
-      log_group_arns = [
-        "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev",
+      log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/dev"]
+      write_log_group_arns = [
         "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
       ]
@@ -413,8 +413,8 @@ module "doc_classifier_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-test-datasets-666677778888"]
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-test-artifacts-666677778888"]
-      log_group_arns = [
-        "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test",
+      log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/test"]
+      write_log_group_arns = [
         "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
       ]
@@ -630,8 +630,8 @@ module "doc_classifier_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::agency-docs-doc-classifier-prod-datasets-666677778888"]
       write_bucket_arns = ["arn:aws:s3:::agency-docs-doc-classifier-prod-artifacts-666677778888"]
-      log_group_arns = [
-        "arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod",
+      log_group_arns    = ["arn:aws:logs:us-west-2:666677778888:log-group:/aisec/agency-docs/doc-classifier/prod"]
+      write_log_group_arns = [
         "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:us-west-2:666677778888:log-group:/aws/sagemaker/ProcessingJobs",
       ]

@@ -211,8 +211,8 @@ module "notes_training_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-dev-datasets-111122223333"]
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-dev-artifacts-111122223333"]
-      log_group_arns = [
-        "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev",
+      log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/dev"]
+      write_log_group_arns = [
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
       ]
@@ -447,8 +447,8 @@ module "notes_training_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-test-datasets-111122223333"]
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-test-artifacts-111122223333"]
-      log_group_arns = [
-        "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test",
+      log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/test"]
+      write_log_group_arns = [
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
       ]
@@ -681,8 +681,8 @@ module "notes_training_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::clinical-ai-notes-training-prod-datasets-111122223333"]
       write_bucket_arns = ["arn:aws:s3:::clinical-ai-notes-training-prod-artifacts-111122223333"]
-      log_group_arns = [
-        "arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod",
+      log_group_arns    = ["arn:aws:logs:us-east-1:111122223333:log-group:/aisec/clinical-ai/notes-training/prod"]
+      write_log_group_arns = [
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:us-east-1:111122223333:log-group:/aws/sagemaker/ProcessingJobs",
       ]

@@ -168,16 +168,14 @@ module "lab_dev_iam" {
       ]
     }
     notebook = {
-      description       = "lab dev: notebook instances"
-      human             = false
-      service           = "sagemaker.amazonaws.com"
-      read_bucket_arns  = ["arn:aws:s3:::ml-platform-lab-dev-datasets-777788889999"]
-      write_bucket_arns = ["arn:aws:s3:::ml-platform-lab-dev-artifacts-777788889999"]
-      log_group_arns = [
-        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/lab/dev",
-        "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/NotebookInstances",
-      ]
-      source_arns = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-lab-dev-*"]
+      description          = "lab dev: notebook instances"
+      human                = false
+      service              = "sagemaker.amazonaws.com"
+      read_bucket_arns     = ["arn:aws:s3:::ml-platform-lab-dev-datasets-777788889999"]
+      write_bucket_arns    = ["arn:aws:s3:::ml-platform-lab-dev-artifacts-777788889999"]
+      log_group_arns       = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/lab/dev"]
+      write_log_group_arns = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/NotebookInstances"]
+      source_arns          = ["arn:aws:sagemaker:eu-west-1:777788889999:*/ml-platform-lab-dev-*"]
     }
   }
   kms_key_arns = {

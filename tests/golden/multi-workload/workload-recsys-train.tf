@@ -201,8 +201,8 @@ module "recsys_train_dev_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-dev-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-dev-artifacts-777788889999"]
-      log_group_arns = [
-        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev",
+      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/dev"]
+      write_log_group_arns = [
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
       ]
@@ -427,8 +427,8 @@ module "recsys_train_test_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-test-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-test-artifacts-777788889999"]
-      log_group_arns = [
-        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test",
+      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/test"]
+      write_log_group_arns = [
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
       ]
@@ -651,8 +651,8 @@ module "recsys_train_prod_iam" {
       service           = "sagemaker.amazonaws.com"
       read_bucket_arns  = ["arn:aws:s3:::ml-platform-recsys-train-prod-datasets-777788889999"]
       write_bucket_arns = ["arn:aws:s3:::ml-platform-recsys-train-prod-artifacts-777788889999"]
-      log_group_arns = [
-        "arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod",
+      log_group_arns    = ["arn:aws:logs:eu-west-1:777788889999:log-group:/aisec/ml-platform/recsys-train/prod"]
+      write_log_group_arns = [
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
         "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
       ]

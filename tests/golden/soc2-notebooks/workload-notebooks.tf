@@ -195,16 +195,14 @@ module "notebooks_dev_iam" {
       trusted_principals = ["arn:aws:iam::555566667777:role/Researchers"]
     }
     notebook = {
-      description       = "notebooks dev: notebook instances"
-      human             = false
-      service           = "sagemaker.amazonaws.com"
-      read_bucket_arns  = ["arn:aws:s3:::research-notebooks-dev-datasets-555566667777"]
-      write_bucket_arns = ["arn:aws:s3:::research-notebooks-dev-artifacts-555566667777"]
-      log_group_arns = [
-        "arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev",
-        "arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances",
-      ]
-      source_arns = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-dev-*"]
+      description          = "notebooks dev: notebook instances"
+      human                = false
+      service              = "sagemaker.amazonaws.com"
+      read_bucket_arns     = ["arn:aws:s3:::research-notebooks-dev-datasets-555566667777"]
+      write_bucket_arns    = ["arn:aws:s3:::research-notebooks-dev-artifacts-555566667777"]
+      log_group_arns       = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/dev"]
+      write_log_group_arns = ["arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances"]
+      source_arns          = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-dev-*"]
     }
   }
   kms_key_arns = {
@@ -413,16 +411,14 @@ module "notebooks_prod_iam" {
       trusted_principals = ["arn:aws:iam::555566667777:role/ResearchLeads"]
     }
     notebook = {
-      description       = "notebooks prod: notebook instances"
-      human             = false
-      service           = "sagemaker.amazonaws.com"
-      read_bucket_arns  = ["arn:aws:s3:::research-notebooks-prod-datasets-555566667777"]
-      write_bucket_arns = ["arn:aws:s3:::research-notebooks-prod-artifacts-555566667777"]
-      log_group_arns = [
-        "arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod",
-        "arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances",
-      ]
-      source_arns = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-prod-*"]
+      description          = "notebooks prod: notebook instances"
+      human                = false
+      service              = "sagemaker.amazonaws.com"
+      read_bucket_arns     = ["arn:aws:s3:::research-notebooks-prod-datasets-555566667777"]
+      write_bucket_arns    = ["arn:aws:s3:::research-notebooks-prod-artifacts-555566667777"]
+      log_group_arns       = ["arn:aws:logs:us-east-1:555566667777:log-group:/aisec/research/notebooks/prod"]
+      write_log_group_arns = ["arn:aws:logs:us-east-1:555566667777:log-group:/aws/sagemaker/NotebookInstances"]
+      source_arns          = ["arn:aws:sagemaker:us-east-1:555566667777:*/research-notebooks-prod-*"]
     }
   }
   kms_key_arns = {
