@@ -515,7 +515,15 @@ def landing_resources(spec: Spec) -> dict[str, tuple[str, ...]]:
         "events": (f"arn:aws:events:{r}:{a}:rule/{n}-*",),
         "iam": (arns["roles"], arns["policies"], arns["macie_role"]),
         "kms": (f"arn:aws:kms:{r}:{a}:key/*",),
-        "logs": (f"arn:aws:logs:{r}:{a}:log-group:/aisec/{n}/*",),
+        # The landing's own groups, and those its services write to (policy.STAGE_SERVICE_LOGS per
+        # stage, SHARED_SERVICE_LOGS account-wide: SageMaker's job and notebook groups).
+        "logs": (
+            f"arn:aws:logs:{r}:{a}:log-group:/aisec/{n}/*",
+            f"arn:aws:logs:{r}:{a}:log-group:/aws/sagemaker/Endpoints/{n}-*",
+            f"arn:aws:logs:{r}:{a}:log-group:/aws/lambda/{n}-*",
+            f"arn:aws:logs:{r}:{a}:log-group:/aws/sagemaker/*Jobs",
+            f"arn:aws:logs:{r}:{a}:log-group:/aws/sagemaker/NotebookInstances",
+        ),
         "macie2": (f"arn:aws:macie2:{r}:{a}:classification-job/*",),
         "s3": (f"arn:aws:s3:::{n}-*-{a}",),  # every landing bucket is <name>-...-<account>
         "sns": (f"arn:aws:sns:{r}:{a}:{n}-*",),

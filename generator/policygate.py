@@ -12,6 +12,7 @@ Security Labs documented), not ours.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from cloudsplaining.scan.policy_document import PolicyDocument
 
 Values = dict[str, Any]
 
-IDENTITY, TRUST, RESOURCE = "identity", "trust", "resource"
+IDENTITY, TRUST, RESOURCE, ENDPOINT = "identity", "trust", "resource", "endpoint"
 
 # Where policy documents live, per resource type: (attribute, kind). `inline_policy.policy` is the
 # `policy` of each `inline_policy` block of a role.
@@ -33,8 +34,8 @@ POLICY_ATTRIBUTES: Mapping[str, tuple[tuple[str, str], ...]] = {
     "aws_kms_key": (("policy", RESOURCE),),
     "aws_kms_key_policy": (("policy", RESOURCE),),
     "aws_s3_bucket_policy": (("policy", RESOURCE),),
-    "aws_vpc_endpoint": (("policy", RESOURCE),),
-    "aws_vpc_endpoint_policy": (("policy", RESOURCE),),
+    "aws_vpc_endpoint": (("policy", ENDPOINT),),
+    "aws_vpc_endpoint_policy": (("policy", ENDPOINT),),
     "aws_sns_topic": (("policy", RESOURCE),),
     "aws_sns_topic_policy": (("policy", RESOURCE),),
     "aws_sqs_queue": (("policy", RESOURCE),),
@@ -156,9 +157,25 @@ def identity_hits(document: Values) -> list[Hit]:
     return hits
 
 
+def _named_read_only(s: Values) -> bool:
+    """An endpoint policy's read of named resources (AWS-owned buckets such as ECR's layer bucket):
+    traffic through an endpoint comes from the VPC, so what matters is which resources it reaches."""
+    resources = _list(s.get("Resource"))
+    actions = _list(s.get("Action"))
+    return (
+        bool(resources)
+        and "NotResource" not in s
+        and all(isinstance(r, str) and r != "*" and not r.startswith("arn:aws:s3:::*") for r in resources)
+        and bool(actions)
+        and all(isinstance(a, str) and re.fullmatch(r"[a-z0-9-]+:(Get|List|Describe)[A-Za-z]*", a) for a in actions)
+    )
+
+
 def resource_hits(document: Values, kind: str) -> list[Hit]:
     hits = []
     for s in filter(_allows, _statements(document)):
+        if kind == ENDPOINT and _named_read_only(s):
+            continue
         if _everyone(s) and not _restricted(s):
             hits.append(Hit("AISEC-POL-005", f"statement {s.get('Sid') or '(no Sid)'}"))
         elif kind == TRUST and _root_trust(s):

@@ -217,18 +217,3 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
     assert [c for c in changes if c["change"]["actions"] not in (["no-op"], ["read"])] == []
     again = core.upgrade(out, catalog=load_catalog.__wrapped__(root))
     assert again["upgrades"] == {} and (out / core.MOVED_FILE).read_text() == moved  # nothing twice
-
-
-@pytest.mark.terraform
-def test_older_pinned_modules_get_only_the_inputs_they_have(tmp_path: Path) -> None:
-    """A landing that keeps audit and storage 1.1.0 (until `aisec upgrade`) still plans: the inputs
-    storage 1.2.0 added (break-glass and deployer principals) are not passed to 1.1.0."""
-    out = tmp_path / "out"
-    spec = _spec_file(tmp_path, modules={"audit": "= 1.1.0", "storage": "= 1.1.0"})
-    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
-    assert _manifest_versions(out)["storage"] == "1.1.0"
-    assert "break_glass_principals" not in (out / "main.tf").read_text()
-    Rehearsal.of(out).ok("plan", "-input=false")
-    newest = tmp_path / "newest"
-    assert run_aisec("render", str(_spec_file(tmp_path, "newest.yaml")), "-o", str(newest)).returncode == 0
-    assert "break_glass_principals = []" in (newest / "main.tf").read_text()

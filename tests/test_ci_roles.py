@@ -529,12 +529,10 @@ TAG_SCOPED_TYPES = {
 
 
 @pytest.fixture(scope="module")
-def landing(rendered: dict[str, Path]) -> list[dict[str, Any]]:
-    """The fraud-inference landing's resources after an offline plan and apply (ARNs known)."""
-    r = Rehearsal.of(rendered["fraud-inference"])
-    r.ok("plan", "-input=false", "-out=tfplan")
-    r.ok("apply", "-input=false", "tfplan")
-    return all_resources(r.show_json()["values"]["root_module"])
+def landing(applied: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The fraud-inference landing's resources after the session's offline plan and apply (ARNs
+    known). Applying the shared rendered folder again here would leave state behind for others."""
+    return all_resources(applied["fraud-inference"]["state"]["values"]["root_module"])  # type: ignore[index]
 
 
 def test_the_landing_tags_what_the_apply_role_reaches_by_tag(landing: list[dict[str, Any]]) -> None:

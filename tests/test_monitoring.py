@@ -342,10 +342,8 @@ def test_blueprint_alert_topic_subscriptions_are_named(name: str, applied: dict[
         deny["Action"]
     )
     named = set(_as_list(deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"]))
-    assert named == {
-        *spec.access.admin_principals,
-        f"arn:aws:iam::{spec.aws.account_id}:role/{spec.name}-aisec-apply",
-    }
+    access = decide(spec).access
+    assert named == {*spec.access.admin_principals, *access.deployers, *access.break_glass}
 
 
 @pytest.mark.terraform

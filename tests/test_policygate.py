@@ -77,8 +77,9 @@ def test_identity_policies() -> None:
     assert "AISEC-POL-001@aws_iam_role.i" in _ids(_rc("aws_iam_role", "i", role))
 
 
-@pytest.mark.parametrize("rtype", ["aws_s3_bucket_policy", "aws_kms_key_policy", "aws_vpc_endpoint_policy",
-                                   "aws_sns_topic_policy", "aws_sqs_queue_policy"])  # fmt: skip
+# Endpoint policies: test_endpoint_policies_may_name_aws_owned_resources_read_only.
+@pytest.mark.parametrize("rtype", ["aws_s3_bucket_policy", "aws_kms_key_policy", "aws_sns_topic_policy",
+                                   "aws_sqs_queue_policy"])  # fmt: skip
 def test_resource_policies_open_to_anyone(rtype: str) -> None:
     assert _ids(_rc(rtype, "p", {"policy": _doc(ANYONE)})) == {f"AISEC-POL-005@{rtype}.p"}
     aws_star = {**ANYONE, "Principal": {"AWS": ["*"]}}
@@ -90,6 +91,26 @@ def test_resource_policies_open_to_anyone(rtype: str) -> None:
     assert _ids(_rc(rtype, "p", {"policy": _doc(account)})) == set()
     deny = {**ANYONE, "Effect": "Deny"}
     assert _ids(_rc(rtype, "p", {"policy": _doc(deny)})) == set()
+
+
+def test_endpoint_policies_may_name_aws_owned_resources_read_only() -> None:
+    """ECR's layer bucket and the Amazon Linux repositories are read through the S3 endpoint by
+    principals outside the account (presigned URLs, unauthenticated reads): a Principal "*" read of
+    named resources is the documented exception; a write, or every resource, is not."""
+    layers = {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject",
+              "Resource": "arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*"}  # fmt: skip
+    assert _ids(_rc("aws_vpc_endpoint", "s3", {"policy": _doc(layers)})) == set()
+    assert _ids(_rc("aws_s3_bucket_policy", "b", {"policy": _doc(layers)})) == {
+        "AISEC-POL-005@aws_s3_bucket_policy.b"
+    }
+    for wider in (
+        {**layers, "Action": "s3:PutObject"},
+        {**layers, "Resource": "*"},
+        {**layers, "Resource": "arn:aws:s3:::*/*"},
+    ):
+        assert _ids(_rc("aws_vpc_endpoint", "s3", {"policy": _doc(wider)})) == {
+            "AISEC-POL-005@aws_vpc_endpoint.s3"
+        }
 
 
 def test_trust_policies() -> None:

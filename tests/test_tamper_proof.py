@@ -54,10 +54,8 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
         assert (retention["mode"], retention["days"]) == ("GOVERNANCE", controls.retention_days), key
     lifecycles = _by_key(state, "aws_s3_bucket_lifecycle_configuration", "foundation_storage")
     policies = _by_key(state, "aws_s3_bucket_policy", "foundation_storage")
-    deployers = {
-        *spec.access.admin_principals,
-        f"arn:aws:iam::{spec.aws.account_id}:role/{spec.name}-aisec-apply",
-    }
+    access = controls.access
+    changers = {*access.break_glass, *access.deployers, access.root_user}
     for key in AUDIT_BUCKETS:
         kept = lifecycles[key]["rule"][0]["noncurrent_version_expiration"][0]["noncurrent_days"]
         assert kept >= controls.retention_days, key
@@ -67,11 +65,14 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
         assert {"s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"} <= _list(
             delete["Action"]
         )
-        assert "Condition" not in delete  # no break-glass role named yet: nobody deletes evidence
+        if access.break_glass:  # only break-glass deletes evidence; without one, nobody
+            assert _list(delete["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == set(access.break_glass)
+        else:
+            assert "Condition" not in delete
         change = statements["DenyLogBucketChangesExceptBreakGlassAndDeployers"]
         assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
                 "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"} <= _list(change["Action"])  # fmt: skip
-        assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == deployers
+        assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == changers
     for stage in controls.stages:  # data buckets are not log evidence: no lock, no such deny
         module = f"{stage.ident}_storage"
         assert not _by_key(state, "aws_s3_bucket_object_lock_configuration", module)
