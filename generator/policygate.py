@@ -167,7 +167,10 @@ def _named_read_only(s: Values) -> bool:
         and "NotResource" not in s
         and all(isinstance(r, str) and r != "*" and not r.startswith("arn:aws:s3:::*") for r in resources)
         and bool(actions)
-        and all(isinstance(a, str) and re.fullmatch(r"[a-z0-9-]+:(Get|List|Describe)[A-Za-z]*", a) for a in actions)
+        and all(
+            isinstance(a, str) and re.fullmatch(r"[a-z0-9-]+:(Get|List|Describe)[A-Za-z]*", a)
+            for a in actions
+        )
     )
 
 

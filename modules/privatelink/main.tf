@@ -134,6 +134,8 @@ resource "aws_vpc_endpoint" "interface" {
 data "aws_iam_policy_document" "s3" {
   count = var.create ? 1 : 0
 
+  # checkov:skip=CKV_AWS_283:An endpoint policy: only VPC traffic reaches it. Principal "*" appears only with aws:PrincipalAccount and aws:ResourceAccount (own account), or as a read (s3:GetObject) of named AWS-owned buckets: ECR's layer bucket, read through URLs an ECR account presigns, and the Amazon Linux repositories, read unauthenticated.
+
   statement {
     sid       = "OwnAccountPrincipalsToOwnAccountBuckets"
     effect    = "Allow"
