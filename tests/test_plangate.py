@@ -16,6 +16,7 @@ import yaml
 
 from generator import gate, planreview
 from tests.conftest import BLUEPRINTS, REPO, run_aisec
+from tests.offline import Rehearsal
 
 HOSTILE = REPO / "tests" / "fixtures" / "gate" / "hostile.custom.tf"
 # what each hostile resource must raise (rule, resource declared in the hostile file)
@@ -129,9 +130,9 @@ def test_clean_blueprints_raise_no_high_finding(
     applied: dict[str, dict[str, Any]], rendered: dict[str, Path]
 ) -> None:
     """Every blueprint's plan, its unknown documents read back from the offline apply. Locations
-    come from the rendered folder itself: the rehearsal's working copy is shared with other tests."""
+    come from a freshly initialised working copy: the session's one is shared with other tests."""
     for name, run in applied.items():
-        locations = gate.declarations(rendered[name])
+        locations = gate.declarations(Rehearsal.of(rendered[name]).work)
         review = planreview.review(run["plan"], locations, gate.state_values(run["state"]))
         high = [f.id for f in review.findings if f.severity == "high"]
         assert high == [], (name, high)
