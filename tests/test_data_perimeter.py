@@ -28,6 +28,12 @@ ADMINISTRATOR_ACCESS = {
     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
 }
 OTHER_ACCOUNT = "999988887777"
+# What Macie's service-linked role may do of itself (AmazonMacieServiceRolePolicy, abridged): read any
+# bucket, but no kms:Decrypt, so a key policy must name Macie for it to read SSE-KMS objects.
+MACIE_MANAGED_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": "*"}],
+}
 
 
 @dataclass
@@ -82,6 +88,8 @@ class Landing:
     def identity(self, principal: str) -> dict[str, Any]:
         """Our roles' real policies; anyone else gets administrator rights."""
         role = self.roles.get(principal)
+        if principal == MACIE_ROLE.format(account=self.account):
+            return {"identity_policies": [MACIE_MANAGED_POLICY]}
         if role is None:
             return {"identity_policies": [ADMINISTRATOR_ACCESS]}
         return {"identity_policies": role["policies"], "boundary": role["boundary"]}

@@ -99,3 +99,24 @@ def test_committed_schema_matches_the_pinned_package() -> None:
     assert fresh == extract.DEFAULT_OUT.read_bytes(), (
         "the committed schema differs from the extraction: run `python -m generator.offline.extract`"
     )
+
+
+def test_the_served_schema_is_keyed_on_the_code_that_builds_it(tmp_path: Path) -> None:
+    """The cached serialization (and the offline environments) are named by this digest: a change to
+    the sensitive marks or the protobuf conversion must change it, not only a new extraction."""
+    import inspect
+
+    from generator.offline import provider, rules, schema
+
+    builders = {Path(inspect.getsourcefile(m) or "") for m in (schema, rules, provider)}
+    assert builders == set(schema.BUILDERS)
+    raw = schema.SCHEMA_FILE.read_bytes()
+    copies = []
+    for path in schema.BUILDERS:
+        copy = tmp_path / path.name
+        copy.write_bytes(path.read_bytes())
+        copies.append(copy)
+    assert schema.digest_of(raw, tuple(copies)) == load().digest
+    copies[1].write_text(copies[1].read_text() + "\n# a new rule\n")
+    assert schema.digest_of(raw, tuple(copies)) != load().digest
+    assert schema.digest_of(raw + b"\0", schema.BUILDERS) != load().digest

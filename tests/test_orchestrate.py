@@ -141,6 +141,21 @@ def test_protected_destroy_refused_then_allowed(landing: Path) -> None:
     assert plan["destroy"] == 0 and plan["add"] > 100  # everything is gone from the rehearsal state
 
 
+def test_protected_deletions_are_refused_by_aisec_itself(landing: Path) -> None:
+    """The modules' prevent_destroy is one guard; aisec's own review of the plan is the other, and
+    holds when a module lost its lifecycle block (an edited or a third-party module)."""
+    _ok(run_aisec("plan", str(landing), "--offline"))
+    _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
+    for main in (landing / "modules").glob("*/main.tf"):
+        main.write_text(main.read_text().replace("prevent_destroy = true", "prevent_destroy = false"))
+    refused = run_aisec("destroy", str(landing), "--offline", "--auto-approve")
+    assert refused.returncode == 1 and "protected resource(s)" in refused.stderr, refused.stderr
+    assert "(prevent_destroy)" not in refused.stderr  # Terraform did not stop it; aisec did
+    assert 'aws_kms_key.this["datasets"] (kms)' in refused.stderr
+    drift = run_aisec("drift", str(landing), "--offline")
+    assert drift.returncode == 0, drift.stdout + drift.stderr  # nothing was destroyed
+
+
 def test_removed_workload_deletions_need_naming(landing: Path, tmp_path: Path) -> None:
     """A spec that drops a stage deletes its keys and buckets: aisec refuses the plan unless named."""
     _ok(run_aisec("plan", str(landing), "--offline"))
@@ -261,6 +276,12 @@ def test_fingerprint_names_what_changed(landing: Path) -> None:
     again = Fingerprint.of(ws, bytes.fromhex(first.variables_salt))
     assert first.differences(again) == ["main.tf: changed since the plan"]
     assert first.variables_digest == again.variables_digest
+    # the vendored catalog modules are part of what was planned
+    module_main = next((landing / "modules").glob("*/main.tf"))
+    module_main.write_text(module_main.read_text() + "\n")
+    third = Fingerprint.of(ws, bytes.fromhex(first.variables_salt))
+    rel = module_main.relative_to(landing).as_posix()
+    assert first.differences(third) == ["main.tf: changed since the plan", f"{rel}: changed since the plan"]
 
 
 def test_adapter_keeps_variables_off_disk_and_out_of_saved_plans(tmp_path: Path) -> None:

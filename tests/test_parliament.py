@@ -18,8 +18,9 @@ from tests.offline import all_resources
 pytestmark = pytest.mark.terraform
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
 RESOURCE_POLICIES = {"aws_kms_key", "aws_vpc_endpoint", "aws_s3_bucket_policy", "aws_sns_topic_policy"}
-# In these the resource is the policy's owner; an endpoint policy's "*" is every resource anywhere.
-OWNED_RESOURCE_POLICIES = RESOURCE_POLICIES - {"aws_vpc_endpoint"}
+# In a key policy "*" means the key itself (AWS KMS's documented form). Bucket and topic policies name
+# their bucket or topic; an endpoint policy's "*" is every resource anywhere.
+OWNED_RESOURCE_POLICIES = {"aws_kms_key"}
 
 
 def _resource_perimeter(text: str) -> bool:
@@ -82,7 +83,7 @@ ACCEPTED: dict[tuple[str, str], tuple[Callable[[str, Any, str], bool], str]] = {
         lambda t, d, text: (
             t in OWNED_RESOURCE_POLICIES or (t == "aws_vpc_endpoint" and _resource_perimeter(text))
         ),
-        "in a key, bucket or topic policy the resource is the policy's owner; an endpoint policy's * is "
+        "in a key policy * is the key itself; an endpoint policy's * is "
         "limited to this account's resources by aws:ResourceAccount (checked per document)",
     ),
     ("RESOURCE_STAR", "identity policy"): (

@@ -28,18 +28,24 @@ def golden_view(files: dict[str, str]) -> dict[str, str]:
 def test_golden(name: str, rendered_files: dict[str, dict[str, str]]) -> None:
     files = golden_view(rendered_files[name])
     folder = GOLDEN / name
-    if UPDATE:
-        for old in folder.rglob("*"):
-            if old.is_file():
-                old.unlink()
-        for rel, text in files.items():
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            (folder / rel).write_text(text, encoding="utf-8")
     on_disk = {
         p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
         for p in folder.rglob("*")
         if p.is_file()
     }
+    if UPDATE:
+        changed = sorted(rel for rel in {*on_disk, *files} if on_disk.get(rel) != files.get(rel))
+        for rel in changed:
+            if rel not in files:
+                (folder / rel).unlink()
+            else:
+                (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                (folder / rel).write_text(files[rel], encoding="utf-8")
+        if changed:  # an update never passes: what it rewrote is for a person to review
+            pytest.fail(
+                f"{name}: rewrote {len(changed)} golden file(s) ({', '.join(changed)}); review "
+                "`git diff tests/golden` and run the tests again without AISEC_UPDATE_GOLDEN"
+            )
     assert sorted(on_disk) == sorted(files), f"golden files differ in names; review and run: {REGENERATE}"
     for rel, text in files.items():
         assert on_disk[rel] == text, (

@@ -68,6 +68,8 @@ def test_defaults_follow_the_workload_type() -> None:
         ),
         ({"aws__region": "mars-1"}, "spec.yaml: aws.region: Input should be 'us-east-1'"),
         ({"aws__account_id": "12345"}, "spec.yaml: aws.account_id: '12345' is not an AWS account id"),
+        ({"aws__account_id": "1111222233334"}, "aws.account_id: '1111222233334' is not an AWS account id"),
+        ({"aws__account_id": "11112222333a"}, "aws.account_id: '11112222333a' is not an AWS account id"),
         (
             {"compliance": ["hipaa", "iso27001"]},
             "spec.yaml: compliance[1]: Input should be 'hipaa', 'pci-dss'",
@@ -108,6 +110,8 @@ def test_field_errors_name_the_field_and_what_is_allowed(changes: dict[str, Any]
             "workloads[0].data.sensitivity: public data contradicts hipaa/pci-dss",
         ),
         ({"compliance": []}, "workloads[0].data.categories: phi data requires hipaa in compliance"),
+        # another regime does not stand in for the one the data needs
+        ({"compliance": ["gdpr"]}, "workloads[0].data.categories: phi data requires hipaa in compliance"),
         (
             {"workloads__0__data__sensitivity": "confidential"},
             "phi data needs sensitivity restricted or stricter",
@@ -153,6 +157,7 @@ def test_a_spec_must_be_a_mapping(data: Any) -> None:
 def test_unquoted_account_id_is_accepted_when_nothing_is_lost() -> None:
     assert parse_spec(variant(aws__account_id=111122223333)).aws.account_id == "111122223333"
     assert any("not an AWS account id" in p for p in problems(variant(aws__account_id=11112222333)))
+    assert any("not an AWS account id" in p for p in problems(variant(aws__account_id=1111222233334)))
 
 
 def test_file_errors(tmp_path: Path) -> None:

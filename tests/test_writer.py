@@ -127,6 +127,18 @@ def test_files_no_longer_generated_are_removed(tmp_path: Path) -> None:
     assert not (tmp_path / "workload-lab.tf").exists()
 
 
+def test_file_no_longer_generated_but_edited_is_kept(tmp_path: Path) -> None:
+    multi = render(load_spec(BLUEPRINTS["multi-workload"]))
+    write(tmp_path, multi)
+    edited = (tmp_path / "workload-lab.tf").read_text() + "# our own addition\n"
+    (tmp_path / "workload-lab.tf").write_text(edited)
+    data = yaml.safe_load(BLUEPRINTS["multi-workload"].read_text())
+    data["workloads"] = [w for w in data["workloads"] if w["name"] != "lab"]
+    result = write(tmp_path, render(parse_spec(data)))
+    assert result.kept == ["workload-lab.tf"] and result.removed == []
+    assert (tmp_path / "workload-lab.tf").read_text() == edited
+
+
 def test_existing_unmanaged_file_at_a_generated_path_is_left_alone(
     tmp_path: Path, files: dict[str, str]
 ) -> None:

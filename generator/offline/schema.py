@@ -16,6 +16,18 @@ from generator.offline.values import Block
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
 SCHEMA_FILE = DEFAULT_OUT
+# The code that turns the extraction into what the stand-in serves: the sensitive marks (here and the
+# rules table) and the protobuf conversion (provider.py). The cached serialization and the offline
+# environments are keyed on these as well as on the extraction, so a change to either is served.
+_HERE = Path(__file__).parent
+BUILDERS: tuple[Path, ...] = (_HERE / "schema.py", _HERE / "rules.py", _HERE / "provider.py")
+
+
+def digest_of(raw: bytes, builders: tuple[Path, ...] = BUILDERS) -> str:
+    h = hashlib.sha256(raw)
+    for path in builders:
+        h.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -57,5 +69,5 @@ def load(path: Path = SCHEMA_FILE) -> ProviderSchema:
         provider=p["provider"],
         resources=p["resource_schemas"],
         data_sources=p["data_source_schemas"],
-        digest=hashlib.sha256(raw).hexdigest()[:16],
+        digest=digest_of(raw),
     )
