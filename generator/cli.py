@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 catalog_app = typer.Typer(
     help="The module catalog: versions, interfaces, controls, docs.", no_args_is_help=True
@@ -83,13 +84,20 @@ def _fail(error: AisecError) -> NoReturn:
     raise SystemExit(error.exit_code)
 
 
-@app.callback()
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         out.print(f"aisec {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Secure Terraform root modules for AI workloads on AWS, from a YAML spec or a questionnaire."""
 
 
 @app.command("check-spec")

@@ -133,3 +133,13 @@ def test_schema_and_blueprints() -> None:
     assert as_json["spec"]["name"] == "payments-ml"
     missing = run_aisec("blueprints", "show", "nope")
     assert missing.returncode == 2 and "available:" in missing.stderr
+
+
+def test_version_and_short_help() -> None:
+    from generator import __version__
+
+    version = run_aisec("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"aisec {__version__}"
+    for args in (["-h"], ["render", "-h"], ["catalog", "list", "-h"]):
+        proc = run_aisec(*args)
+        assert proc.returncode == 0 and "Usage: aisec" in proc.stdout, (args, proc.stderr)
