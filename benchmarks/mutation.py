@@ -143,7 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     reports = []
     for area in chosen:
         if not args.json:
-            print(f"{area.name}: mutating {', '.join(area.code)} against {', '.join(area.tests)} ...", flush=True)
+            print(
+                f"{area.name}: mutating {', '.join(area.code)} against {', '.join(area.tests)} ...",
+                flush=True,
+            )
         report = run_area(area, args.workers)
         reports.append(report)
         if not args.json:
