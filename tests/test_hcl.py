@@ -45,6 +45,10 @@ def test_interpolation_markers_are_doubled() -> None:
     assert string("${x}") == '"$${x}"'
     assert string("%{x}") == '"%%{x}"'
     assert string("$x and %x") == '"$x and %x"'
+    # at the very end of a value too (a template opened there would swallow the closing quote)
+    assert string("cost ${") == '"cost $${"'
+    assert string("%{") == '"%%{"'
+    assert string("ends with $") == '"ends with $"'
 
 
 def test_identifiers_refuse_anything_else() -> None:

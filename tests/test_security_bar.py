@@ -17,9 +17,11 @@ import pytest
 from policy_sentry.querying.actions import get_action_data
 
 from generator.checks.policy_eval import Request, evaluate
+from generator.policy import decide
 from generator.spec import Sensitivity, Service, Spec, load_spec
 from tests.conftest import BLUEPRINTS
 from tests.offline import all_resources
+from tests.test_data_perimeter import Landing
 
 pytestmark = pytest.mark.terraform
 
@@ -65,13 +67,15 @@ class StageRef:
         return f"alias/aisec/{self.spec.name}/{self.workload}/{self.stage}/{domain}"
 
 
-@dataclass
-class Applied:
-    spec: Spec
-    resources: list[dict[str, Any]]
+class Applied(Landing):
+    """An applied blueprint's resources (the documents as Landing reads them), named from the spec."""
+
+    @property
+    def spec(self) -> Spec:
+        return self.controls.spec
 
     def values(self, rtype: str) -> list[dict[str, Any]]:
-        return [r["values"] for r in self.resources if r["type"] == rtype]
+        return self._values(rtype)
 
     @cached_property
     def stages(self) -> list[StageRef]:
@@ -93,30 +97,18 @@ class Applied:
                 out.setdefault(r["values"]["bucket"], {})[r["type"]] = r["values"]
         return out
 
-    @cached_property
-    def roles(self) -> dict[str, dict[str, Any]]:  # role ARN -> trust, inline policies, boundary
-        boundaries = {v["arn"]: v["policy"] for v in self.values("aws_iam_policy")}
-        inline: dict[str, list[str]] = {}
-        for v in self.values("aws_iam_role_policy"):
-            inline.setdefault(v["role"], []).append(v["policy"])
-        return {
-            v["arn"]: {
-                "name": v["name"],
-                "trust": v["assume_role_policy"],
-                "policies": inline.get(v["name"], []),
-                "boundary": boundaries.get(v["permissions_boundary"] or ""),
-            }
-            for v in self.values("aws_iam_role")
-        }
-
     def stage_roles(self, stage: StageRef) -> dict[str, dict[str, Any]]:
-        return {arn: r for arn, r in self.roles.items() if r["name"].startswith(stage.prefix + "-")}
+        return {
+            arn: r for arn, r in self.roles.items() if arn.rsplit("/", 1)[1].startswith(stage.prefix + "-")
+        }
 
 
 @pytest.fixture(scope="module")
 def landings(applied: dict[str, dict[str, Any]]) -> dict[str, Applied]:
     return {
-        name: Applied(load_spec(BLUEPRINTS[name]), all_resources(run["state"]["values"]["root_module"]))  # type: ignore[index]
+        name: Applied(
+            decide(load_spec(BLUEPRINTS[name])), all_resources(run["state"]["values"]["root_module"])
+        )  # type: ignore[index]
         for name, run in applied.items()
     }
 
