@@ -133,7 +133,7 @@ def estimate(c: Controls) -> dict[str, Any]:
                 p["securityhub_check"], "shared")  # fmt: skip
         if d.mode("config") == "create":
             add("AWS Config configuration items", a.config_items, "items", p["config_item"], "shared")
-            add(f"AWS Config conformance pack evaluations ({len(d.conformance_packs)} packs)", a.config_evaluations,
+            add(f"AWS Config conformance pack evaluations ({len(d.conformance_packs)} pack(s))", a.config_evaluations,
                 "evaluations", p["config_pack_evaluation"], "shared")  # fmt: skip
         if d.mode("access_analyzer") == "create":
             add("IAM Access Analyzer unused access", a.iam_principals, "roles and users",

@@ -10,6 +10,7 @@ locals {
 resource "aws_guardduty_detector" "this" {
   count = var.guardduty == "create" ? 1 : 0
 
+  # checkov:skip=CKV2_AWS_3:An organization-wide GuardDuty configuration belongs to the organization's delegated administrator, not to a workload account.
   enable                       = true
   finding_publishing_frequency = "FIFTEEN_MINUTES"
   tags                         = var.tags
