@@ -19,7 +19,7 @@ from generator.errors import UserInputError
 from generator.hcl import Hcl
 from generator.policy import ROLE_PATH
 from generator.render import LANDING_TAG, render_small_root
-from generator.spec import DEPLOY_PATH, Spec, ci_role_arn, ci_role_name
+from generator.spec import DEPLOY_PATH, DETECTIVE_CONTROLS, Spec, ci_role_arn, ci_role_name
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
 ACTIONS = {
@@ -828,5 +828,14 @@ def notes(spec: Spec, s: CiSettings) -> list[str]:
         found.append(
             "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
             "aisec bootstrap-state), or every run starts from an empty state"
+        )
+    created = [name for name in DETECTIVE_CONTROLS if spec.detective_mode(name) != "prerequisite"]
+    if created:
+        found.append(
+            "detective controls are created or checked here ("
+            + ", ".join(f"detective.{n}" for n in created)
+            + "): the CI roles have no rights over GuardDuty, Security Hub, AWS Config, IAM Access Analyzer "
+            "or VPC flow logs, so an administrator plans and applies this landing (aisec plan / aisec apply "
+            "with administrator credentials); set them to prerequisite where a central team owns them"
         )
     return found

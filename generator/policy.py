@@ -70,6 +70,7 @@ FAMILY_NAMES = (
     "least-privilege",
     "audit-logging",
     "data-discovery",
+    "detection",
 )
 FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType({
     family: {regime: tuple(r.id for r in reqs if family in r.families) for regime, (_, reqs) in REQUIREMENTS.items()}
@@ -101,7 +102,7 @@ LAYERS: Mapping[str, str] = MappingProxyType({
     "network": "private paths: data reachable only from the VPC or through AWS services, endpoints that reach only this account",
     "compute": "the AI compute itself used only inside the guardrails",
     "deployer": "the deployer cannot widen its own rights",
-    "evidence": "logs nobody can erase, alarms on every switch-off, discovery of sensitive data",
+    "evidence": "logs nobody can erase, alarms on every switch-off, discovery of sensitive data, threat and configuration detection",
 })  # fmt: skip
 
 # --- the controls (DESIGN.md section 3) ---
@@ -140,6 +141,11 @@ CONTROLS: tuple[Control, ...] = (
     Control("DP-4", "key-management", (24,), "Roles use their keys only through the services that need them (kms:ViaService) in this account; no role gets the logs key", "workload", "data"),
     Control("DP-5", "private-paths", (25,), "Endpoints let the account's principals reach only the account's resources, with named AWS-owned exceptions", "foundation", "network"),
     Control("DP-6", "encryption-at-rest", (26,), "Buckets refuse writes naming another key or algorithm, and SSE-C", "workload", "data"),
+    Control("DET-1", "detection", (11, 12), "Amazon GuardDuty is enabled with S3 protection, publishing every 15 minutes; high and critical findings reach the alert topic", "account", "evidence"),
+    Control("DET-2", "detection", (11,), "AWS Security Hub runs AWS Foundational Security Best Practices, CIS AWS Foundations v3 and the regimes' standards (PCI DSS, NIST 800-53); new high and critical findings reach the alert topic", "account", "evidence"),
+    Control("DET-3", "detection", (9, 11), "AWS Config records every resource type to an encrypted, deletion-protected bucket and evaluates one conformance pack per regime", "account", "evidence"),
+    Control("DET-4", "detection", (17, 22), "IAM Access Analyzer reports external access to the account's resources and unused access of its roles", "account", "evidence"),
+    Control("DET-5", "detection", (10, 15), "VPC flow logs of the workloads' VPC go to a log group encrypted with the audit key and kept per regime, through a bounded delivery role", "account", "evidence"),
     Control("IAM-6", "least-privilege", (27,), "People's roles trust only named permission sets or principals, with a source identity and limited session tags; service roles act only for the landing's resources", "workload", "identity"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
@@ -223,15 +229,70 @@ MONITORING: tuple[MetricFilter, ...] = _load_filters()
 # access logging refuses target buckets with a default retention. ---
 OBJECT_LOCK_MODE = "GOVERNANCE"
 
-# --- Account-level detective controls this root module does not create (issue 14 item 6): listed
-# in COMPLIANCE.md as prerequisites, so the evidence says plainly what it rests on. ---
-DETECTIVE_PREREQUISITES: tuple[tuple[str, str], ...] = (
-    ("Amazon GuardDuty", "enabled with S3 protection, findings to the security team"),
-    ("AWS Security Hub", "enabled with the CIS AWS Foundations, AWS Foundational Security Best Practices and (for PCI DSS) PCI DSS standards"),
-    ("AWS Config", "a recorder of all resources and the conformance pack of each regime (HIPAA, PCI DSS, NIST 800-53)"),
-    ("IAM Access Analyzer", "external-access and unused-access analyzers for the account"),
-    ("VPC flow logs", "for the spec's VPC, to an encrypted log group kept per regime"),
+# --- Account-level detective controls (issue 14 item 6): created when the spec asks (by default
+# with foundation: create), checked at plan time where a data source can read them, otherwise
+# listed in COMPLIANCE.md as prerequisites, so the evidence says plainly what it rests on. ---
+DETECTIVE: Mapping[str, tuple[str, str, str]] = MappingProxyType({
+    # spec field: (control, name, what is expected)
+    "guardduty": ("DET-1", "Amazon GuardDuty", "enabled with S3 protection, findings to the security team"),
+    "security_hub": ("DET-2", "AWS Security Hub", "enabled with the AWS Foundational Security Best Practices, CIS AWS Foundations v3 and (for PCI DSS, FedRAMP) PCI DSS and NIST 800-53 standards"),
+    "config": ("DET-3", "AWS Config", "a recorder of all resources and the conformance pack of each regime (HIPAA, PCI DSS, NIST 800-53)"),
+    "access_analyzer": ("DET-4", "IAM Access Analyzer", "external-access and unused-access analyzers for the account"),
+    "flow_logs": ("DET-5", "VPC flow logs", "for the spec's VPC, to an encrypted log group kept per regime"),
+})  # fmt: skip
+# Kept for callers that list every detective control by name.
+DETECTIVE_PREREQUISITES: tuple[tuple[str, str], ...] = tuple((n, w) for _, n, w in DETECTIVE.values())
+# Security Hub standards (paths under arn:aws:securityhub:<region>::standards/): FSBP and CIS
+# always, PCI DSS and NIST 800-53 for the regimes that ask for them.
+SECURITY_HUB_STANDARDS: tuple[str, ...] = (
+    "aws-foundational-security-best-practices/v/1.0.0",
+    "cis-aws-foundations-benchmark/v/3.0.0",
+)
+SECURITY_HUB_REGIME_STANDARDS: Mapping[Regime, str] = MappingProxyType({
+    Regime.PCI_DSS: "pci-dss/v/4.0.1",
+    Regime.FEDRAMP_MODERATE: "nist-800-53/v/5.0.0",
+})  # fmt: skip
+# AWS Config conformance packs: per regime, the AWS managed rules (from AWS's Operational Best
+# Practices pack for that regime) that check what this landing promises; logs kept for that
+# regime's retention. AWS's full sample packs can be deployed beside them.
+CONFORMANCE_BASE: tuple[tuple[str, str], ...] = (
+    ("MULTI_REGION_CLOUD_TRAIL_ENABLED", "A multi-region CloudTrail trail records management events"),
+    ("CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED", "CloudTrail log file validation is on"),
+    ("CLOUD_TRAIL_ENCRYPTION_ENABLED", "CloudTrail logs are encrypted with KMS"),
+    ("CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED", "CloudTrail delivers to CloudWatch Logs"),
+    ("S3_BUCKET_SSL_REQUESTS_ONLY", "Buckets refuse requests without TLS"),
+    ("S3_BUCKET_PUBLIC_READ_PROHIBITED", "Buckets are not publicly readable"),
+    ("S3_BUCKET_PUBLIC_WRITE_PROHIBITED", "Buckets are not publicly writable"),
+    ("S3_BUCKET_VERSIONING_ENABLED", "Buckets keep versions"),
+    ("S3_BUCKET_LOGGING_ENABLED", "Buckets deliver server access logs"),
+    ("CMK_BACKING_KEY_ROTATION_ENABLED", "Customer-managed keys rotate"),
+    ("KMS_CMK_NOT_SCHEDULED_FOR_DELETION", "No customer-managed key is scheduled for deletion"),
+    ("CLOUDWATCH_LOG_GROUP_ENCRYPTED", "Log groups are encrypted with KMS"),
+    ("CW_LOGGROUP_RETENTION_PERIOD_CHECK", "Log groups are kept for the regime's retention"),
+    ("GUARDDUTY_ENABLED_CENTRALIZED", "GuardDuty is enabled"),
+    ("SECURITYHUB_ENABLED", "Security Hub is enabled"),
+    ("VPC_FLOW_LOGS_ENABLED", "VPCs have flow logs"),
+    ("IAM_ROOT_ACCESS_KEY_CHECK", "The root user has no access keys"),
+    ("ROOT_ACCOUNT_MFA_ENABLED", "The root user has MFA"),
+    ("IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS", "No customer policy grants *:*"),
+    ("SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS", "Notebook instances have no direct internet access"),
+    ("SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED", "Notebook instances encrypt with KMS"),
+    ("SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED", "Endpoint configurations encrypt with KMS"),
 )  # fmt: skip
+CONFORMANCE_EXTRA: Mapping[Regime | None, tuple[tuple[str, str], ...]] = MappingProxyType({
+    None: (),
+    Regime.HIPAA: (("S3_DEFAULT_ENCRYPTION_KMS", "Buckets encrypt with KMS by default"),
+                   ("MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "IAM users with a console password have MFA")),
+    Regime.PCI_DSS: (("ACCESS_KEYS_ROTATED", "Access keys rotate within 90 days"),
+                     ("MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "IAM users with a console password have MFA"),
+                     ("VPC_DEFAULT_SECURITY_GROUP_CLOSED", "Default security groups allow no traffic")),
+    Regime.GDPR: (("S3_DEFAULT_ENCRYPTION_KMS", "Buckets encrypt with KMS by default"),),
+    Regime.SOC2: (("MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "IAM users with a console password have MFA"),),
+    Regime.FEDRAMP_MODERATE: (("ACCESS_KEYS_ROTATED", "Access keys rotate within 90 days"),
+                              ("MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS", "IAM users with a console password have MFA"),
+                              ("VPC_DEFAULT_SECURITY_GROUP_CLOSED", "Default security groups allow no traffic")),
+})  # fmt: skip
+UNUSED_ACCESS_DAYS = 90  # IAM Access Analyzer: access unused this long is reported
 
 # --- Workload logs where the services write them (LOG-2). SageMaker writes jobs and notebooks to
 # account-wide groups every stage shares, endpoints and Lambda functions to a group per resource
@@ -445,10 +506,37 @@ class FoundationPlan:
     findings_bucket: str
     trail_name: str
     trail_arn: str
+    config_bucket: str | None = None  # AWS Config deliveries (DET-3), when Config is created here
 
     @property
     def keys(self) -> tuple[KeyPlan, ...]:
         return tuple(k for k in (self.audit_key, self.alerts_key, self.service_logs_key) if k is not None)
+
+    @property
+    def bucket_domains(self) -> tuple[str, ...]:
+        """The foundation storage module's buckets: access logs, trail, Macie results, AWS Config."""
+        return ("access_logs", "trail", "findings", *(("config",) if self.config_bucket else ()))
+
+
+@dataclass(frozen=True)
+class DetectivePlan:
+    """What the landing does about each account-level detective control (DET-1..5)."""
+
+    modes: Mapping[str, str]  # spec field -> create, check or prerequisite
+    standards: tuple[str, ...]  # Security Hub standards paths
+    conformance_packs: Mapping[str, tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]]
+    flow_log_retention_days: int
+
+    def mode(self, control: str) -> str:
+        return self.modes[control]
+
+    @property
+    def module_needed(self) -> bool:
+        return any(m != "prerequisite" for m in self.modes.values())
+
+    @property
+    def config_bucket(self) -> bool:
+        return self.modes["config"] == "create"
 
 
 @dataclass(frozen=True)
@@ -486,6 +574,7 @@ class Controls:
     controls: tuple[Control, ...]
     decisions: tuple[Decision, ...] = field(default=())
     alarms: tuple[MetricFilter, ...] = ()
+    detective: DetectivePlan | None = None
 
     @property
     def access_log_bucket(self) -> str:
@@ -608,6 +697,20 @@ def _foundation(
     trail_name = f"{name}-trail"
     trail_arn = f"arn:aws:cloudtrail:{region}:{account}:trail/{trail_name}"
     source_account = Condition("StringEquals", "aws:SourceAccount", (account,))
+    creates_config = spec.detective_mode("config") == "create"
+    # AWS Config encrypts its snapshots and history with the audit key (DET-3), for this account only.
+    config_uses = (
+        (
+            ServiceUse(
+                "ConfigEncryptsDeliveries",
+                "config.amazonaws.com",
+                ("kms:Decrypt", "kms:GenerateDataKey"),
+                (source_account,),
+            ),
+        )
+        if creates_config
+        else ()
+    )
     audit_key = _landing_key(
         spec,
         "audit",
@@ -650,6 +753,7 @@ def _foundation(
                     ),
                 ),
             ),
+            *config_uses,
         ),
         access,
     )
@@ -693,6 +797,7 @@ def _foundation(
         findings_bucket=f"{name}-findings-{account}",
         trail_name=trail_name,
         trail_arn=trail_arn,
+        config_bucket=f"{name}-config-{account}" if creates_config else None,
     )
 
 
@@ -804,6 +909,31 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
     )
 
 
+def _detective(spec: Spec, retention: int) -> DetectivePlan:
+    regimes = sorted(spec.regimes, key=lambda r: list(Regime).index(r))
+    packs: dict[str, tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]] = {}
+    for regime in regimes or [None]:
+        days = _strictest(RETENTION_DAYS, frozenset({regime}) if regime else frozenset(), longest=True)
+        rules = []
+        for rule, description in (*CONFORMANCE_BASE, *CONFORMANCE_EXTRA[regime]):
+            params: tuple[tuple[str, str], ...] = ()
+            if rule == "CW_LOGGROUP_RETENTION_PERIOD_CHECK":
+                params = (("MinRetentionTime", str(days)),)
+            elif rule == "ACCESS_KEYS_ROTATED":
+                params = (("maxAccessKeyAge", "90"),)
+            rules.append((rule, description, params))
+        packs[regime.value if regime else "baseline"] = tuple(rules)
+    return DetectivePlan(
+        modes=MappingProxyType({name: spec.detective_mode(name) for name in DETECTIVE}),
+        standards=(
+            *SECURITY_HUB_STANDARDS,
+            *(SECURITY_HUB_REGIME_STANDARDS[r] for r in regimes if r in SECURITY_HUB_REGIME_STANDARDS),
+        ),
+        conformance_packs=MappingProxyType(packs),
+        flow_log_retention_days=retention,
+    )
+
+
 def decide(spec: Spec) -> Controls:
     """Apply the tables to a spec. Pure: the same spec always gives the same controls."""
     regimes = spec.regimes
@@ -825,6 +955,7 @@ def decide(spec: Spec) -> Controls:
     foundation = (
         _foundation(spec, rotation, retention, shared_logs, access) if spec.creates_foundation else None
     )
+    detective = _detective(spec, retention)
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
     has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
@@ -837,9 +968,12 @@ def decide(spec: Spec) -> Controls:
         "MAC-2": has_macie_jobs,
         "IAM-3": has_people,
         "IAM-5": has_people,
+        **{control: detective.mode(name) == "create" for name, (control, _, _) in DETECTIVE.items()},
     }  # controls about what may be absent
     applied = tuple(
-        c for c in CONTROLS if (c.scope == "workload" or foundation is not None) and needs.get(c.id, True)
+        c
+        for c in CONTROLS
+        if (c.scope in ("workload", "account") or foundation is not None) and needs.get(c.id, True)
     )
     regime_names = ", ".join(sorted(r.value for r in regimes)) or "none"
     decisions: tuple[Decision, ...] = (
@@ -874,4 +1008,5 @@ def decide(spec: Spec) -> Controls:
         controls=applied,
         decisions=decisions,
         alarms=MONITORING if foundation is not None else (),
+        detective=detective,
     )

@@ -21,10 +21,11 @@ from generator.catalog import Catalog, Module, load_catalog, parse_version, sati
 from generator.errors import SpecError, UserInputError
 from generator.hcl import Hcl, align, encode, ident, string
 from generator.policy import (
-    DETECTIVE_PREREQUISITES,
+    DETECTIVE,
     LAYERS,
     OBJECT_LOCK_MODE,
     SESSION_TAG_KEYS,
+    UNUSED_ACCESS_DAYS,
     Controls,
     KeyPlan,
     Perimeter,
@@ -37,11 +38,11 @@ from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import mermaid
-from generator.spec import ModuleName, Spec, dump_spec
+from generator.spec import DETECTIVE_CONTROLS, ModuleName, Spec, dump_spec
 
 MANIFEST = ".aisec/manifest.json"
 SPEC_COPY = ".aisec/spec.yaml"
-MODULE_NAMES: tuple[ModuleName, ...] = ("kms", "storage", "audit", "macie", "privatelink", "iam")
+MODULE_NAMES: tuple[ModuleName, ...] = ("kms", "storage", "audit", "macie", "privatelink", "iam", "detective")
 
 
 def _refuse_raw(value: Any) -> Any:
@@ -303,6 +304,56 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "image_accounts": list(controls.access.image_accounts),
         },
     )
+    if f.config_bucket is not None:
+        # AWS Config refuses Object Lock buckets: deletion is denied by the policy instead (TRL-4).
+        args["buckets"]["config"] = {
+            "name": f.config_bucket,
+            "kms_key_arn": audit_key,
+            "access_log_bucket": f.access_log_bucket,
+            "access_log_prefix": "config/",
+            "config_delivery": True,
+            **evidence,
+        }
+    return args
+
+
+def _detective_args(controls: Controls) -> dict[str, Any] | None:
+    """The detective module's inputs (DET-1..5), or None when every control is a prerequisite."""
+    d, spec, f = controls.detective, controls.spec, controls.foundation
+    if d is None or not d.module_needed:
+        return None
+
+    def mode(name: str) -> str:
+        return "none" if d.mode(name) == "prerequisite" else d.mode(name)
+
+    args: dict[str, Any] = {
+        "guardduty": mode("guardduty"),
+        "security_hub": {"mode": mode("security_hub"), "standards": list(d.standards)},
+    }
+    if d.mode("config") == "create" and f is not None:
+        args["config"] = {
+            "bucket_name": _ref("foundation_storage", "bucket_names", "config"),
+            "kms_key_arn": _ref("foundation_kms", "key_arns", "audit"),
+            "conformance_packs": {
+                pack: {rule: {"description": text, **({"parameters": dict(params)} if params else {})}
+                       for rule, text, params in rules}
+                for pack, rules in d.conformance_packs.items()
+            },
+        }  # fmt: skip
+    if d.mode("access_analyzer") == "create":
+        args["access_analyzer"] = {"unused_access_age": UNUSED_ACCESS_DAYS}
+    if d.mode("flow_logs") == "create" and f is not None:
+        args["flow_logs"] = {
+            "vpc_id": spec.network.vpc_id,
+            "kms_key_arn": _ref("foundation_kms", "key_arns", "audit"),
+            "retention_in_days": d.flow_log_retention_days,
+        }
+    if d.mode("guardduty") != "prerequisite" or d.mode("security_hub") != "prerequisite":
+        args["alerts"] = {
+            "topic_arn": _ref("audit", "alert_topic_arn")
+            if f is not None
+            else (spec.foundation_refs.alert_topic_arn if spec.foundation_refs else None)
+        }
     return args
 
 
@@ -312,7 +363,14 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
 # object_lock/protect_logs, audit alert keys and filters). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
-    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.0.0", "privatelink": "1.1.0", "audit": "1.2.0"}
+    {
+        "kms": "1.2.0",
+        "storage": "1.3.0",
+        "iam": "2.0.0",
+        "privatelink": "1.1.0",
+        "audit": "1.2.0",
+        "detective": "1.0.0",
+    }
 )
 
 
@@ -324,6 +382,8 @@ def resolve_modules(
     Versions older than :data:`RENDERS_WITH` are never chosen (a pin on one moves forward)."""
     found: dict[str, Module] = {}
     for name in MODULE_NAMES:
+        if name == "detective" and not uses_detective_module(spec):
+            continue
         constraint = spec.modules.get(name)
         floor = RENDERS_WITH.get(name, "0.0.0")
         usable = ">= " + floor
@@ -345,6 +405,11 @@ def resolve_modules(
                 f"inputs this aisec renders (the data perimeter, tamper-proof audit); allow {floor} or newer"
             ) from None
     return found
+
+
+def uses_detective_module(spec: Spec) -> bool:
+    """The root module calls the detective module unless every detective control is a prerequisite."""
+    return any(spec.detective_mode(name) != "prerequisite" for name in DETECTIVE_CONTROLS)
 
 
 def module_source(spec: Spec, module: Module) -> Hcl:
@@ -398,7 +463,8 @@ def render(
         "cost_line": estimate_line(estimate(controls)),
         "mermaid": mermaid(build_diagram(controls)),
         "addresses": control_addresses(controls),
-        "detective_prerequisites": DETECTIVE_PREREQUISITES,
+        "detective": _detective_args(controls),
+        "detective_table": DETECTIVE,
     }
     files: dict[str, str] = {}
     for name in ("versions.tf", "providers.tf", "backend.tf", "main.tf", "outputs.tf"):

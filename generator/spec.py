@@ -277,7 +277,7 @@ RegionName = Literal[
     "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
     "ap-southeast-2", "ap-east-1", "me-south-1", "af-south-1",
 ]  # fmt: skip
-ModuleName = Literal["iam", "kms", "macie", "privatelink", "audit", "storage"]
+ModuleName = Literal["iam", "kms", "macie", "privatelink", "audit", "storage", "detective"]
 
 
 class Strict(BaseModel):
@@ -368,6 +368,48 @@ class Access(Strict):
             if len(set(refs)) != len(refs):
                 raise ValueError(f"{stage.value}: list entries must be unique")
         return value
+
+
+DetectiveMode = Literal["create", "check", "prerequisite"]
+# No AWS provider data source reads an AWS Config recorder, an Access Analyzer analyzer or a flow
+# log, so those can be created or named as prerequisites, not checked at plan time.
+UncheckableMode = Literal["create", "prerequisite"]
+DETECTIVE_CONTROLS = ("guardduty", "security_hub", "config", "access_analyzer", "flow_logs")
+
+
+class Detective(Strict):
+    """Account-level detective controls: create them here, check at plan time that they exist, or
+    list them in COMPLIANCE.md as prerequisites. Unset: create with foundation: create,
+    prerequisite with foundation: existing."""
+
+    guardduty: DetectiveMode | None = Field(
+        default=None, description="Amazon GuardDuty with S3 protection: create, check or prerequisite."
+    )
+    security_hub: DetectiveMode | None = Field(
+        default=None,
+        description="AWS Security Hub with AWS Foundational Security Best Practices, CIS v3 and the "
+        "regimes' standards (PCI DSS, NIST 800-53): create, check or prerequisite.",
+    )
+    config: UncheckableMode | None = Field(
+        default=None,
+        description="AWS Config recorder and one conformance pack per regime: create (needs foundation: "
+        "create, whose config bucket receives the deliveries) or prerequisite.",
+    )
+    access_analyzer: UncheckableMode | None = Field(
+        default=None,
+        description="IAM Access Analyzer analyzers for external and unused access: create or prerequisite.",
+    )
+    flow_logs: UncheckableMode | None = Field(
+        default=None,
+        description="VPC flow logs of the spec's VPC to an encrypted log group kept per regime: create "
+        "(needs foundation: create, whose audit key encrypts the group) or prerequisite.",
+    )
+
+    def mode(self, control: str, foundation: str) -> str:
+        value = getattr(self, control)
+        if value is not None:
+            return str(value)
+        return "create" if foundation == "create" else "prerequisite"
 
 
 class Alerts(Strict):
@@ -492,6 +534,20 @@ class CostAssumptions(Strict):
         ge=0,
         description="GB Macie classifies per month per sensitive workload stage (new and changed objects).",
     )
+    management_events: int = Field(
+        default=1_000_000, ge=0, description="CloudTrail management events per month GuardDuty analyses."
+    )
+    flow_log_gb: int = Field(default=5, ge=0, description="GB of VPC flow logs per month (the spec's VPC).")
+    config_items: int = Field(
+        default=5_000, ge=0, description="AWS Config configuration items recorded per month."
+    )
+    config_evaluations: int = Field(
+        default=20_000, ge=0, description="Conformance pack rule evaluations per month (all packs)."
+    )
+    security_checks: int = Field(default=20_000, ge=0, description="Security Hub security checks per month.")
+    iam_principals: int = Field(
+        default=50, ge=0, description="IAM roles and users in the account (Access Analyzer's unused access)."
+    )
 
 
 class Spec(Strict):
@@ -510,6 +566,11 @@ class Spec(Strict):
     foundation_refs: FoundationRefs | None = None
     access: Access
     alerts: Alerts = Field(default_factory=Alerts)
+    detective: Detective = Field(
+        default_factory=Detective,
+        description="Account-level detective controls (GuardDuty, Security Hub, AWS Config, IAM Access "
+        "Analyzer, VPC flow logs): create, check at plan time, or prerequisite.",
+    )
     workloads: list[Workload] = Field(min_length=1)
     modules: dict[
         ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]
@@ -537,6 +598,10 @@ class Spec(Strict):
     @property
     def creates_foundation(self) -> bool:
         return self.foundation == "create"
+
+    def detective_mode(self, control: str) -> str:
+        """create, check or prerequisite: the spec's choice, or the foundation's default."""
+        return self.detective.mode(control, self.foundation)
 
 
 # --------------------------------------------------------------------------- contradictions
@@ -605,6 +670,18 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         problems.append(
             Problem(("foundation_refs",), "foundation_refs is only allowed with foundation: existing")
         )
+    for control, needs in (
+        ("config", "its delivery bucket"),
+        ("flow_logs", "the audit key of its log group"),
+    ):
+        if spec.foundation == "existing" and getattr(spec.detective, control) == "create":
+            problems.append(
+                Problem(
+                    ("detective", control),
+                    f"create needs foundation: create ({needs} is a foundation resource); "
+                    "with foundation: existing use prerequisite",
+                )
+            )
     source = spec.module_source
     needed = {"git": "git_url", "registry": "registry"}.get(source.mode)
     if needed and getattr(source, needed) is None:
@@ -983,4 +1060,5 @@ WHY: dict[str, str] = {
     "Access.admin_principals": "These roles manage keys but can never decrypt data (separation of duties).",
     "Access.human_access": "People never hold long-lived keys: they come through SSO or with MFA.",
     "Alerts.email": "Security alarms and Macie findings are mailed here.",
+    "Spec.detective": "Threat detection, configuration history and access analysis are what an auditor asks for first.",
 }

@@ -17,17 +17,18 @@ from generator.policy import CONTROLS_BY_ID
 MODULES = sorted(p.parent.name for p in data_dir("modules").glob("*/module.yaml"))
 VERSIONS = {
     "audit": ["1.2.0", "1.1.0", "1.0.0"],
+    "detective": ["1.0.0"],
     "iam": ["2.0.0", "1.0.0"],
     "kms": ["1.2.0", "1.1.0", "1.0.0"],
     "macie": ["1.1.0", "1.0.0"],
     "privatelink": ["1.1.0", "1.0.0"],
-    "storage": ["1.2.0", "1.1.0", "1.0.0"],
+    "storage": ["1.3.0", "1.2.0", "1.1.0", "1.0.0"],
 }
 LATEST = {name: versions[0] for name, versions in VERSIONS.items()}
 
 
-def test_the_six_modules_exist() -> None:
-    assert MODULES == ["audit", "iam", "kms", "macie", "privatelink", "storage"]
+def test_the_seven_modules_exist() -> None:
+    assert MODULES == ["audit", "detective", "iam", "kms", "macie", "privatelink", "storage"]
 
 
 @pytest.mark.parametrize("name", MODULES)

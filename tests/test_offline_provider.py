@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -160,3 +161,60 @@ def test_invalid_policy_document_is_a_diagnostic(provider: StandIn) -> None:
         pb.ReadDataSource.Request(type_name="aws_iam_policy_document", config=dv(cfg)), None
     )
     assert resp.diagnostics[0].summary == "Invalid policy document"
+
+
+def test_state_with_dynamic_typed_blocks_upgrades(provider: StandIn) -> None:
+    """An Access Analyzer analyzer's `configuration` block holds a `dynamic` attribute, so its
+    value has no fixed type: Terraform's state JSON wraps it as {"value", "type"} and msgpack as
+    [type, value]. Refreshing such a state once crashed the stand-in ('str' has no 'get')."""
+    configuration = [
+        {"internal_access": [], "unused_access": [{"analysis_rule": [], "unused_access_age": 90}]}
+    ]
+    ty = [
+        "tuple",
+        [["object", {
+            "internal_access": ["list", ["object", {"analysis_rule": ["list", ["object", {"inclusion": ["list", [
+                "object", {"account_ids": ["list", "string"], "resource_arns": ["list", "string"],
+                           "resource_types": ["list", "string"]}]]}]]}]],
+            "unused_access": ["list", ["object", {"unused_access_age": "number", "analysis_rule": ["list", ["object", {
+                "exclusion": ["list", ["object", {"account_ids": ["list", "string"], "resource_tags": "dynamic"}]]}]]}]],
+        }]],
+    ]  # fmt: skip
+    raw = {"analyzer_name": "a-unused", "type": "ACCOUNT_UNUSED_ACCESS", "id": "a-unused",
+           "configuration": {"value": configuration, "type": ty}}  # fmt: skip
+    response = provider.UpgradeResourceState(
+        pb.UpgradeResourceState.Request(
+            type_name="aws_accessanalyzer_analyzer",
+            version=0,
+            raw_state=pb.RawState(json=json.dumps(raw).encode()),
+        ),
+        None,
+    )
+    assert not response.diagnostics
+    state = decode(response.upgraded_state.msgpack)
+    # msgpack carries the dynamic value as [type JSON, value], as Terraform's cty expects.
+    type_json, value = state["configuration"]
+    assert json.loads(type_json) == ty
+    assert value[0]["unused_access"][0]["unused_access_age"] == 90
+    assert state["analyzer_name"] == "a-unused"
+    # Planning from that state leaves the block as it was: no change, no crash.
+    prior = dict(state)
+    response = plan(
+        provider, "aws_accessanalyzer_analyzer", {**raw, "configuration": state["configuration"]}, prior
+    )
+    planned = decode(response.planned_state.msgpack)
+    assert planned["configuration"] == state["configuration"]
+
+
+def test_checked_prerequisites_exist_in_the_rehearsal(provider: StandIn) -> None:
+    """A landing checks GuardDuty at plan time (detective.guardduty: check): the rehearsal's
+    account has an enabled detector with S3 protection, so the postcondition holds offline."""
+    response = provider.ReadDataSource(
+        pb.ReadDataSource.Request(type_name="aws_guardduty_detector", config=dv({})), None
+    )
+    assert not response.diagnostics
+    state = decode(response.state.msgpack)
+    assert state["status"] == "ENABLED"
+    assert {"name": "S3_DATA_EVENTS", "status": "ENABLED", "additional_configuration": []} in state[
+        "features"
+    ]

@@ -440,6 +440,11 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
             names = [f"{c['region']}{s}" for s in "abc"]
             cfg.update(id=c["region"], names=names, zone_ids=[f"use1-az{i}" for i in (1, 2, 4)],
                        group_names=[c["region"]])  # fmt: skip
+        elif type_name == "aws_guardduty_detector":
+            # The rehearsal's account has the prerequisites a landing checks at plan time (its
+            # detector, enabled with S3 protection), so a plan can be rehearsed before they exist.
+            cfg.update(status="ENABLED", finding_publishing_frequency="FIFTEEN_MINUTES",
+                       features=[{"name": "S3_DATA_EVENTS", "status": "ENABLED", "additional_configuration": []}])  # fmt: skip
         elif type_name == "aws_iam_policy_document":
             try:
                 pretty, minified = policydoc.render(cfg)

@@ -29,9 +29,62 @@ class Unknown:
 UNKNOWN = Unknown()
 
 
+class Dynamic:
+    """A value of cty's dynamic pseudo-type, which carries its type: a nested block whose schema
+    holds a `dynamic` attribute has no fixed type (a list block of them is a tuple). Terraform's
+    state JSON wraps it as {"value": ..., "type": ...}, msgpack as [type JSON, value]."""
+
+    def __init__(self, type_json: bytes, value: Any) -> None:
+        self.type_json = type_json
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"Dynamic({self.value!r})"
+
+
+def _type_has_dynamic(ty: Any) -> bool:
+    if ty == "dynamic":
+        return True
+    if isinstance(ty, list) and len(ty) == 2:
+        inner = ty[1]
+        if isinstance(inner, dict):
+            return any(_type_has_dynamic(t) for t in inner.values())
+        if isinstance(inner, list) and ty[0] == "tuple":
+            return any(_type_has_dynamic(t) for t in inner)
+        return _type_has_dynamic(inner)
+    return False
+
+
+def block_has_dynamic(block: Block) -> bool:
+    return any(_type_has_dynamic(a.get("type")) for a in block.get("attributes", {}).values()) or any(
+        block_has_dynamic(bt["block"]) for bt in block.get("block_types", {}).values()
+    )
+
+
+def dynamic_block(bt: dict[str, Any]) -> bool:
+    """Whether a nested block's values are of the dynamic pseudo-type (cty: a list or map block
+    whose element type is not fixed)."""
+    return bool(bt["nesting_mode"] in ("list", "map") and block_has_dynamic(bt["block"]))
+
+
+def as_dynamic(value: Any) -> Dynamic | None:
+    """The dynamic value in either wrapping (state JSON or msgpack), or None if ``value`` is not one."""
+    if isinstance(value, Dynamic):
+        return value
+    if isinstance(value, dict) and set(value) == {"value", "type"}:
+        return Dynamic(json.dumps(value["type"]).encode(), value["value"])
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], (bytes, str)):
+        raw = value[0].encode() if isinstance(value[0], str) else value[0]
+        if raw[:1] in (b"[", b'"'):
+            return Dynamic(raw, value[1])
+    return None
+
+
 def _default(obj: Any) -> Any:
     if obj is UNKNOWN:
         return ExtType(0, b"\x00")
+    if isinstance(obj, Dynamic):
+        return [obj.type_json, obj.value]
     raise TypeError(f"cannot encode {obj!r}")
 
 
@@ -69,7 +122,15 @@ def conform(value: Any, block: Block) -> Any:
     for name, bt in block.get("block_types", {}).items():
         nested = value.get(name)
         mode = bt["nesting_mode"]
-        if mode == "single" or mode == "group":
+        dyn = as_dynamic(nested) if dynamic_block(bt) else None
+        if dyn is not None:
+            inner = dyn.value
+            if mode == "map":
+                shaped: Any = {k: conform(e, bt["block"]) for k, e in (inner or {}).items()}
+            else:
+                shaped = [conform(e, bt["block"]) for e in (inner or [])]
+            out[name] = Dynamic(dyn.type_json, shaped)
+        elif mode == "single" or mode == "group":
             out[name] = conform(nested, bt["block"]) if nested is not None else None
         elif mode == "map":
             out[name] = {k: conform(e, bt["block"]) for k, e in (nested or {}).items()}
@@ -81,6 +142,9 @@ def conform(value: Any, block: Block) -> Any:
 def nested_pairs(planned: Any, config: Any, bt: dict[str, Any]) -> list[tuple[Any, Any]]:
     """Pairs (planned element, config element) of a nested block, matched as well as the mode allows."""
     mode = bt["nesting_mode"]
+    if dynamic_block(bt):
+        planned = (as_dynamic(planned) or Dynamic(b"", planned)).value
+        config = (as_dynamic(config) or Dynamic(b"", config)).value
     if planned is None or planned is UNKNOWN:
         return []
     if mode in ("single", "group"):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.policy import CONTROLS_BY_ID, REQUIREMENTS, Controls, log_group_key
+from generator.policy import CONTROLS_BY_ID, DETECTIVE, REQUIREMENTS, Controls, log_group_key
 from generator.spec import HumanAccess, Regime, Sensitivity
 
 
@@ -34,6 +34,11 @@ PREREQUISITES: dict[str, tuple[Callable[[Controls], bool], str]] = {
         lambda c: True,
         "prerequisite: the audit logs stay in the workload account; delivering them to a separate log-archive "
         "account (AWS SRA) takes them out of reach of this account's administrators",
+    ),
+    "detective-prerequisites": (
+        lambda c: c.detective is not None and any(m != "create" for m in c.detective.modes.values()),
+        "prerequisite: account-level detective controls this root module does not create (see "
+        '"Detection" in COMPLIANCE.md; `detective` in the spec)',
     ),
     "organization": (
         lambda c: True,
@@ -65,7 +70,7 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
     ]
     if f is not None:
         keys[:0] = [f"module.foundation_kms.aws_kms_key.this{_q(k.domain)}" for k in f.keys]
-        buckets = [("module.foundation_storage", d) for d in ("access_logs", "trail", "findings")] + buckets
+        buckets = [("module.foundation_storage", d) for d in f.bucket_domains] + buckets
     for control in ("KMS-1", "KMS-2", "KMS-3", "KMS-4", "KMS-5"):
         add(control, *keys)
     add("S3-1", *(f"{m}.aws_s3_bucket_server_side_encryption_configuration.this{_q(d)}" for m, d in buckets))
@@ -126,7 +131,7 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
         add("TRL-3", "module.audit.aws_cloudwatch_log_group.trail[0]")
         add("TRL-4", *(f"module.foundation_storage.aws_s3_bucket_object_lock_configuration.this{_q(d)}"
                        for d in ("trail", "findings")),
-            *(f"module.foundation_storage.{t}.this{_q(d)}" for d in ("access_logs", "trail", "findings")
+            *(f"module.foundation_storage.{t}.this{_q(d)}" for d in f.bucket_domains
               for t in ("aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration")))  # fmt: skip
         add("MON-1", *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a.key)}" for a in c.alarms if a.cis),
             "module.audit.aws_sns_topic.alerts[0]")  # fmt: skip
@@ -151,6 +156,36 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             "module.privatelink.aws_vpc_endpoint.s3[0]")  # fmt: skip
         add("NET-3", "module.privatelink.aws_security_group.endpoints[0]",
             "module.privatelink.aws_vpc_security_group_ingress_rule.https_from_vpc[0]")  # fmt: skip
+    d = c.detective
+    m = "module.detective"
+    if d is not None:
+        add("DET-1", f"{m}.aws_guardduty_detector.this[0]", f"{m}.aws_guardduty_detector_feature.s3[0]")
+        add("DET-2", f"{m}.aws_securityhub_account.this[0]",
+            *(f"{m}.aws_securityhub_standards_subscription.this{_q(s)}" for s in d.standards))  # fmt: skip
+        add("DET-3", f"{m}.aws_config_configuration_recorder.this[0]", f"{m}.aws_config_delivery_channel.this[0]",
+            f"{m}.aws_config_configuration_recorder_status.this[0]",
+            *(f"{m}.aws_config_conformance_pack.this{_q(p)}" for p in d.conformance_packs))  # fmt: skip
+        if f is not None and f.config_bucket is not None:
+            add("DET-3", 'module.foundation_storage.aws_s3_bucket_policy.this["config"]')
+        add(
+            "DET-4",
+            f"{m}.aws_accessanalyzer_analyzer.external[0]",
+            f"{m}.aws_accessanalyzer_analyzer.unused[0]",
+        )
+        add(
+            "DET-5",
+            f"{m}.aws_flow_log.this[0]",
+            f"{m}.aws_cloudwatch_log_group.flow_logs[0]",
+            f"{m}.aws_iam_role.flow_logs[0]",
+        )
+        for name, (control, _, _) in DETECTIVE.items():
+            if d.mode(name) != "prerequisite" and name in ("guardduty", "security_hub"):
+                rule = "guardduty" if name == "guardduty" else "securityhub"
+                add(
+                    control,
+                    f"{m}.aws_cloudwatch_event_rule.{rule}[0]",
+                    f"{m}.aws_cloudwatch_event_target.{rule}[0]",
+                )
     return out
 
 

@@ -120,6 +120,29 @@ def estimate(c: Controls) -> dict[str, Any]:
             p["s3_standard_gb_month"],
             "shared",
         )
+    d = c.detective
+    if d is not None:  # account-level detective controls created here (DET-1..5)
+        if d.mode("guardduty") == "create":
+            add("GuardDuty management event analysis", a.management_events / 1e6, "1M events",
+                p["guardduty_mgmt_events_per_1m"], "shared")  # fmt: skip
+            add("GuardDuty S3 protection (data events)", a.data_events / 1e6, "1M events",
+                p["guardduty_s3_events_per_1m"], "shared")  # fmt: skip
+            add("GuardDuty VPC flow log analysis", a.flow_log_gb, "GB", p["guardduty_flow_log_gb"], "shared")
+        if d.mode("security_hub") == "create":
+            add(f"Security Hub security checks ({len(d.standards)} standards)", a.security_checks, "checks",
+                p["securityhub_check"], "shared")  # fmt: skip
+        if d.mode("config") == "create":
+            add("AWS Config configuration items", a.config_items, "items", p["config_item"], "shared")
+            add(f"AWS Config conformance pack evaluations ({len(d.conformance_packs)} pack(s))", a.config_evaluations,
+                "evaluations", p["config_pack_evaluation"], "shared")  # fmt: skip
+        if d.mode("access_analyzer") == "create":
+            add("IAM Access Analyzer unused access", a.iam_principals, "roles and users",
+                p["access_analyzer_unused_principal"], "shared")  # fmt: skip
+        if d.mode("flow_logs") == "create":
+            add("VPC flow logs ingestion (CloudWatch Logs, vended)", a.flow_log_gb, "GB",
+                p["cloudwatch_logs_ingest_gb"], "shared")  # fmt: skip
+            add(f"VPC flow logs storage (steady state after {months_kept:.0f} months)", a.flow_log_gb * months_kept,
+                "GB-month", p["cloudwatch_logs_store_gb_month"], "shared")  # fmt: skip
     shared = round(sum(line.monthly for line in lines if line.scope == "shared"), 2)
     per_workload = round(sum(line.monthly for line in lines if line.scope == "per workload"), 2)
     return {

@@ -562,6 +562,58 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # AWS Config's delivery channel checks the bucket's ACL and location, then writes snapshots and
+  # history under <prefix>/AWSLogs/<account>/Config/, for this account only.
+  dynamic "statement" {
+    for_each = each.value.config_delivery ? [1] : []
+
+    content {
+      sid       = "ConfigBucketCheck"
+      effect    = "Allow"
+      actions   = ["s3:GetBucketAcl", "s3:ListBucket"]
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["config.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.config_delivery ? [1] : []
+
+    content {
+      sid       = "ConfigDelivery"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*AWSLogs/${var.account_id}/Config/*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["config.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [var.account_id]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:x-amz-acl"
+        values   = ["bucket-owner-full-control"]
+      }
+    }
+  }
+
   # Audit evidence (protect_logs): nobody but break-glass deletes a log object or version, bypasses
   # its governance retention or deletes the bucket; S3's own lifecycle expiry is not a request and
   # still removes noncurrent versions once they are older than the retention.

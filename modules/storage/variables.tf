@@ -23,7 +23,9 @@ variable "buckets" {
     buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
     for an access-log target); `access_log_target` (accept S3 server access logs from this account);
     `cloudtrail_trail_arns` (trails allowed to deliver logs here); `macie_export` (accept Macie
-    findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`;
+    findings from this account); `config_delivery` (accept AWS Config snapshots and history from
+    this account, under AWSLogs/<account>/Config/ of any prefix; not with `object_lock`, which
+    AWS Config refuses); `noncurrent_version_expiration_days` (default 365); `force_destroy`;
     `access_log_source_arns` (for an access-log target: the buckets allowed to deliver, ArnLike
     patterns; default every bucket of the account); and `perimeter`, Deny statements over object
     reads, writes and listings that hold whatever IAM allows: `principals` (aws:PrincipalArn
@@ -46,6 +48,7 @@ variable "buckets" {
     access_log_target                  = optional(bool, false)
     cloudtrail_trail_arns              = optional(list(string), [])
     macie_export                       = optional(bool, false)
+    config_delivery                    = optional(bool, false)
     noncurrent_version_expiration_days = optional(number, 365)
     force_destroy                      = optional(bool, false)
     access_log_source_arns             = optional(list(string), ["arn:aws:s3:::*"])
@@ -63,6 +66,11 @@ variable "buckets" {
     protect_logs = optional(bool, false)
   }))
   nullable = false
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : !(b.config_delivery && b.object_lock != null)])
+    error_message = "A bucket receiving AWS Config deliveries (config_delivery) has no object_lock: AWS Config refuses Object Lock buckets."
+  }
 
   validation {
     condition = alltrue([for b in values(var.buckets) : b.object_lock == null || (

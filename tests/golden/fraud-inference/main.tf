@@ -89,6 +89,18 @@ module "foundation_kms" {
             },
           ]
         },
+        {
+          sid       = "ConfigEncryptsDeliveries"
+          principal = "config.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["222233334444"]
+            },
+          ]
+        },
       ]
     }
     alerts = {
@@ -175,6 +187,15 @@ module "foundation_storage" {
         mode = "GOVERNANCE"
         days = 365
       }
+    }
+    config = {
+      name                               = "payments-ml-config-222233334444"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "payments-ml-access-logs-222233334444"
+      access_log_prefix                  = "config/"
+      config_delivery                    = true
+      noncurrent_version_expiration_days = 365
+      protect_logs                       = true
     }
   }
   break_glass_principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
@@ -296,4 +317,123 @@ module "privatelink" {
   subnet_ids         = ["subnet-1a2b3c4d5e6f70819", "subnet-2b3c4d5e6f7081920", "subnet-3c4d5e6f708192031"]
   route_table_ids    = ["rtb-1a2b3c4d5e6f70819", "rtb-2b3c4d5e6f7081920"]
   interface_services = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+}
+
+# Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.
+# A check reads the control with a data source at every plan and fails the plan when it is missing.
+module "detective" {
+  source = "./modules/detective"
+
+  name_prefix = "payments-ml"
+  account_id  = "222233334444"
+  region      = "us-east-2"
+  guardduty   = "create"
+  security_hub = {
+    mode = "create"
+    standards = [
+      "aws-foundational-security-best-practices/v/1.0.0",
+      "cis-aws-foundations-benchmark/v/3.0.0",
+      "pci-dss/v/4.0.1",
+    ]
+  }
+  config = {
+    bucket_name = module.foundation_storage.bucket_names["config"]
+    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    conformance_packs = {
+      "pci-dss" = {
+        "MULTI_REGION_CLOUD_TRAIL_ENABLED" = {
+          description = "A multi-region CloudTrail trail records management events"
+        }
+        "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED" = {
+          description = "CloudTrail log file validation is on"
+        }
+        "CLOUD_TRAIL_ENCRYPTION_ENABLED" = {
+          description = "CloudTrail logs are encrypted with KMS"
+        }
+        "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED" = {
+          description = "CloudTrail delivers to CloudWatch Logs"
+        }
+        "S3_BUCKET_SSL_REQUESTS_ONLY" = {
+          description = "Buckets refuse requests without TLS"
+        }
+        "S3_BUCKET_PUBLIC_READ_PROHIBITED" = {
+          description = "Buckets are not publicly readable"
+        }
+        "S3_BUCKET_PUBLIC_WRITE_PROHIBITED" = {
+          description = "Buckets are not publicly writable"
+        }
+        "S3_BUCKET_VERSIONING_ENABLED" = {
+          description = "Buckets keep versions"
+        }
+        "S3_BUCKET_LOGGING_ENABLED" = {
+          description = "Buckets deliver server access logs"
+        }
+        "CMK_BACKING_KEY_ROTATION_ENABLED" = {
+          description = "Customer-managed keys rotate"
+        }
+        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION" = {
+          description = "No customer-managed key is scheduled for deletion"
+        }
+        "CLOUDWATCH_LOG_GROUP_ENCRYPTED" = {
+          description = "Log groups are encrypted with KMS"
+        }
+        "CW_LOGGROUP_RETENTION_PERIOD_CHECK" = {
+          description = "Log groups are kept for the regime's retention"
+          parameters = {
+            "MinRetentionTime" = "365"
+          }
+        }
+        "GUARDDUTY_ENABLED_CENTRALIZED" = {
+          description = "GuardDuty is enabled"
+        }
+        "SECURITYHUB_ENABLED" = {
+          description = "Security Hub is enabled"
+        }
+        "VPC_FLOW_LOGS_ENABLED" = {
+          description = "VPCs have flow logs"
+        }
+        "IAM_ROOT_ACCESS_KEY_CHECK" = {
+          description = "The root user has no access keys"
+        }
+        "ROOT_ACCOUNT_MFA_ENABLED" = {
+          description = "The root user has MFA"
+        }
+        "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS" = {
+          description = "No customer policy grants *:*"
+        }
+        "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS" = {
+          description = "Notebook instances have no direct internet access"
+        }
+        "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED" = {
+          description = "Notebook instances encrypt with KMS"
+        }
+        "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED" = {
+          description = "Endpoint configurations encrypt with KMS"
+        }
+        "ACCESS_KEYS_ROTATED" = {
+          description = "Access keys rotate within 90 days"
+          parameters = {
+            "maxAccessKeyAge" = "90"
+          }
+        }
+        "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS" = {
+          description = "IAM users with a console password have MFA"
+        }
+        "VPC_DEFAULT_SECURITY_GROUP_CLOSED" = {
+          description = "Default security groups allow no traffic"
+        }
+      }
+    }
+  }
+  access_analyzer = {
+    unused_access_age = 90
+  }
+  flow_logs = {
+    vpc_id            = "vpc-1a2b3c4d5e6f70819"
+    kms_key_arn       = module.foundation_kms.key_arns["audit"]
+    retention_in_days = 365
+  }
+  alerts = {
+    topic_arn = module.audit.alert_topic_arn
+  }
 }

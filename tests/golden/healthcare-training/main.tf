@@ -89,6 +89,18 @@ module "foundation_kms" {
             },
           ]
         },
+        {
+          sid       = "ConfigEncryptsDeliveries"
+          principal = "config.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+          conditions = [
+            {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = ["111122223333"]
+            },
+          ]
+        },
       ]
     }
     alerts = {
@@ -208,6 +220,15 @@ module "foundation_storage" {
         days = 2192
       }
     }
+    config = {
+      name                               = "clinical-ai-config-111122223333"
+      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
+      access_log_bucket                  = "clinical-ai-access-logs-111122223333"
+      access_log_prefix                  = "config/"
+      config_delivery                    = true
+      noncurrent_version_expiration_days = 2192
+      protect_logs                       = true
+    }
   }
   break_glass_principals = ["arn:aws:iam::111122223333:role/BreakGlass"]
   deployer_principals = [
@@ -323,4 +344,113 @@ module "privatelink" {
   subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]
   route_table_ids    = ["rtb-0a1b2c3d4e5f60718"]
   interface_services = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+}
+
+# Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.
+# A check reads the control with a data source at every plan and fails the plan when it is missing.
+module "detective" {
+  source = "./modules/detective"
+
+  name_prefix = "clinical-ai"
+  account_id  = "111122223333"
+  region      = "us-east-1"
+  guardduty   = "create"
+  security_hub = {
+    mode      = "create"
+    standards = ["aws-foundational-security-best-practices/v/1.0.0", "cis-aws-foundations-benchmark/v/3.0.0"]
+  }
+  config = {
+    bucket_name = module.foundation_storage.bucket_names["config"]
+    kms_key_arn = module.foundation_kms.key_arns["audit"]
+    conformance_packs = {
+      hipaa = {
+        "MULTI_REGION_CLOUD_TRAIL_ENABLED" = {
+          description = "A multi-region CloudTrail trail records management events"
+        }
+        "CLOUD_TRAIL_LOG_FILE_VALIDATION_ENABLED" = {
+          description = "CloudTrail log file validation is on"
+        }
+        "CLOUD_TRAIL_ENCRYPTION_ENABLED" = {
+          description = "CloudTrail logs are encrypted with KMS"
+        }
+        "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED" = {
+          description = "CloudTrail delivers to CloudWatch Logs"
+        }
+        "S3_BUCKET_SSL_REQUESTS_ONLY" = {
+          description = "Buckets refuse requests without TLS"
+        }
+        "S3_BUCKET_PUBLIC_READ_PROHIBITED" = {
+          description = "Buckets are not publicly readable"
+        }
+        "S3_BUCKET_PUBLIC_WRITE_PROHIBITED" = {
+          description = "Buckets are not publicly writable"
+        }
+        "S3_BUCKET_VERSIONING_ENABLED" = {
+          description = "Buckets keep versions"
+        }
+        "S3_BUCKET_LOGGING_ENABLED" = {
+          description = "Buckets deliver server access logs"
+        }
+        "CMK_BACKING_KEY_ROTATION_ENABLED" = {
+          description = "Customer-managed keys rotate"
+        }
+        "KMS_CMK_NOT_SCHEDULED_FOR_DELETION" = {
+          description = "No customer-managed key is scheduled for deletion"
+        }
+        "CLOUDWATCH_LOG_GROUP_ENCRYPTED" = {
+          description = "Log groups are encrypted with KMS"
+        }
+        "CW_LOGGROUP_RETENTION_PERIOD_CHECK" = {
+          description = "Log groups are kept for the regime's retention"
+          parameters = {
+            "MinRetentionTime" = "2192"
+          }
+        }
+        "GUARDDUTY_ENABLED_CENTRALIZED" = {
+          description = "GuardDuty is enabled"
+        }
+        "SECURITYHUB_ENABLED" = {
+          description = "Security Hub is enabled"
+        }
+        "VPC_FLOW_LOGS_ENABLED" = {
+          description = "VPCs have flow logs"
+        }
+        "IAM_ROOT_ACCESS_KEY_CHECK" = {
+          description = "The root user has no access keys"
+        }
+        "ROOT_ACCOUNT_MFA_ENABLED" = {
+          description = "The root user has MFA"
+        }
+        "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS" = {
+          description = "No customer policy grants *:*"
+        }
+        "SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS" = {
+          description = "Notebook instances have no direct internet access"
+        }
+        "SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED" = {
+          description = "Notebook instances encrypt with KMS"
+        }
+        "SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED" = {
+          description = "Endpoint configurations encrypt with KMS"
+        }
+        "S3_DEFAULT_ENCRYPTION_KMS" = {
+          description = "Buckets encrypt with KMS by default"
+        }
+        "MFA_ENABLED_FOR_IAM_CONSOLE_ACCESS" = {
+          description = "IAM users with a console password have MFA"
+        }
+      }
+    }
+  }
+  access_analyzer = {
+    unused_access_age = 90
+  }
+  flow_logs = {
+    vpc_id            = "vpc-0a1b2c3d4e5f60718"
+    kms_key_arn       = module.foundation_kms.key_arns["audit"]
+    retention_in_days = 2192
+  }
+  alerts = {
+    topic_arn = module.audit.alert_topic_arn
+  }
 }
