@@ -433,6 +433,26 @@ class WorkloadPlan:
 
 
 @dataclass(frozen=True)
+class ArchivePlan:
+    """The log-archive account's root module (log-archive/): the bucket the trail delivers to and
+    its key, both in that account, out of reach of the workload account's administrators."""
+
+    account: str
+    region: str
+    bucket: str
+    access_log_bucket: str  # the archive bucket's own S3 access logs, in the archive account
+    key_alias: str
+    key_alias_arn: str  # what the trail names: CloudTrail resolves an alias ARN of another account
+    break_glass: tuple[str, ...]
+    deployers: tuple[str, ...]
+    root_user: str
+
+    @property
+    def managers(self) -> tuple[str, ...]:
+        return (*self.deployers, *self.break_glass, self.root_user)
+
+
+@dataclass(frozen=True)
 class FoundationPlan:
     audit_key: KeyPlan
     alerts_key: KeyPlan
@@ -445,6 +465,11 @@ class FoundationPlan:
     findings_bucket: str
     trail_name: str
     trail_arn: str
+    archive: ArchivePlan | None = None
+
+    @property
+    def trail_destination(self) -> str:
+        return self.archive.bucket if self.archive is not None else self.trail_bucket
 
     @property
     def keys(self) -> tuple[KeyPlan, ...]:
@@ -693,6 +718,27 @@ def _foundation(
         findings_bucket=f"{name}-findings-{account}",
         trail_name=trail_name,
         trail_arn=trail_arn,
+        archive=_archive(spec),
+    )
+
+
+def _archive(spec: Spec) -> ArchivePlan | None:
+    a = spec.log_archive
+    if a is None:
+        return None
+    region = a.region or spec.aws.region
+    bucket = a.bucket or f"{spec.name}-log-archive-{a.account_id}"
+    alias = f"alias/aisec/{spec.name}/log-archive"
+    return ArchivePlan(
+        account=a.account_id,
+        region=region,
+        bucket=bucket,
+        access_log_bucket=f"{spec.name}-log-archive-access-{a.account_id}",
+        key_alias=alias,
+        key_alias_arn=f"arn:aws:kms:{region}:{a.account_id}:{alias}",
+        break_glass=tuple(a.break_glass),
+        deployers=tuple(a.deployers),
+        root_user=ROOT_USER.format(account=a.account_id),
     )
 
 
@@ -858,7 +904,7 @@ def decide(spec: Spec) -> Controls:
         decisions += (
             Decision(
                 "audit log lock",
-                f"S3 Object Lock {OBJECT_LOCK_MODE}, {retention} days on {foundation.trail_bucket} and "
+                f"S3 Object Lock {OBJECT_LOCK_MODE}, {retention} days on {foundation.trail_destination} and "
                 f"{foundation.findings_bucket}",
                 "every log version is kept for the log retention; only break-glass may delete or shorten it",
             ),

@@ -31,7 +31,7 @@ PREREQUISITES: dict[str, tuple[Callable[[Controls], bool], str]] = {
         "requests from anywhere with valid credentials",
     ),
     "log-archive": (
-        lambda c: True,
+        lambda c: c.foundation is None or c.foundation.archive is None,
         "prerequisite: the audit logs stay in the workload account; delivering them to a separate log-archive "
         "account (AWS SRA) takes them out of reach of this account's administrators",
     ),
@@ -50,6 +50,12 @@ def _q(key: str) -> str:
     return f'["{key}"]'
 
 
+def _audit_buckets(c: Controls) -> tuple[str, ...]:
+    """The landing's audit buckets: with a log archive the trail's bucket is in that account's root."""
+    archived = c.foundation is not None and c.foundation.archive is not None
+    return ("access_logs", "findings") if archived else ("access_logs", "trail", "findings")
+
+
 def control_addresses(c: Controls) -> dict[str, list[str]]:
     """The resource instances (plan addresses) each applied control consists of."""
     out: dict[str, list[str]] = {ctl.id: [] for ctl in c.controls}
@@ -65,7 +71,7 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
     ]
     if f is not None:
         keys[:0] = [f"module.foundation_kms.aws_kms_key.this{_q(k.domain)}" for k in f.keys]
-        buckets = [("module.foundation_storage", d) for d in ("access_logs", "trail", "findings")] + buckets
+        buckets = [("module.foundation_storage", d) for d in _audit_buckets(c)] + buckets
     for control in ("KMS-1", "KMS-2", "KMS-3", "KMS-4", "KMS-5"):
         add(control, *keys)
     add("S3-1", *(f"{m}.aws_s3_bucket_server_side_encryption_configuration.this{_q(d)}" for m, d in buckets))
@@ -125,8 +131,8 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
         add("TRL-2", "module.audit.aws_cloudtrail.this[0]")
         add("TRL-3", "module.audit.aws_cloudwatch_log_group.trail[0]")
         add("TRL-4", *(f"module.foundation_storage.aws_s3_bucket_object_lock_configuration.this{_q(d)}"
-                       for d in ("trail", "findings")),
-            *(f"module.foundation_storage.{t}.this{_q(d)}" for d in ("access_logs", "trail", "findings")
+                       for d in _audit_buckets(c) if d != "access_logs"),
+            *(f"module.foundation_storage.{t}.this{_q(d)}" for d in _audit_buckets(c)
               for t in ("aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration")))  # fmt: skip
         add("MON-1", *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a.key)}" for a in c.alarms if a.cis),
             "module.audit.aws_sns_topic.alerts[0]")  # fmt: skip

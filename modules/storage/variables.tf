@@ -22,7 +22,9 @@ variable "buckets" {
     unless `access_log_target` is true, since S3 server access logs can only be delivered to SSE-S3
     buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
     for an access-log target); `access_log_target` (accept S3 server access logs from this account);
-    `cloudtrail_trail_arns` (trails allowed to deliver logs here); `macie_export` (accept Macie
+    `cloudtrail_trail_arns` (trails allowed to deliver logs here); `cloudtrail_source_accounts` (the
+    accounts of those trails, whose AWSLogs/<account>/ prefixes they write; default this account, a
+    log archive names the workload accounts); `macie_export` (accept Macie
     findings from this account); `noncurrent_version_expiration_days` (default 365); `force_destroy`;
     `access_log_source_arns` (for an access-log target: the buckets allowed to deliver, ArnLike
     patterns; default every bucket of the account); and `perimeter`, Deny statements over object
@@ -45,6 +47,7 @@ variable "buckets" {
     access_log_prefix                  = optional(string, "")
     access_log_target                  = optional(bool, false)
     cloudtrail_trail_arns              = optional(list(string), [])
+    cloudtrail_source_accounts         = optional(list(string), [])
     macie_export                       = optional(bool, false)
     noncurrent_version_expiration_days = optional(number, 365)
     force_destroy                      = optional(bool, false)
