@@ -494,6 +494,26 @@ class WorkloadPlan:
 
 
 @dataclass(frozen=True)
+class ArchivePlan:
+    """The log-archive account's root module (log-archive/): the bucket the trail delivers to and
+    its key, both in that account, out of reach of the workload account's administrators."""
+
+    account: str
+    region: str
+    bucket: str
+    access_log_bucket: str  # the archive bucket's own S3 access logs, in the archive account
+    key_alias: str
+    key_alias_arn: str  # what the trail names: CloudTrail resolves an alias ARN of another account
+    break_glass: tuple[str, ...]
+    deployers: tuple[str, ...]
+    root_user: str
+
+    @property
+    def managers(self) -> tuple[str, ...]:
+        return (*self.deployers, *self.break_glass, self.root_user)
+
+
+@dataclass(frozen=True)
 class FoundationPlan:
     audit_key: KeyPlan
     alerts_key: KeyPlan
@@ -507,6 +527,11 @@ class FoundationPlan:
     trail_name: str
     trail_arn: str
     config_bucket: str | None = None  # AWS Config deliveries (DET-3), when Config is created here
+    archive: ArchivePlan | None = None
+
+    @property
+    def trail_destination(self) -> str:
+        return self.archive.bucket if self.archive is not None else self.trail_bucket
 
     @property
     def keys(self) -> tuple[KeyPlan, ...]:
@@ -514,8 +539,10 @@ class FoundationPlan:
 
     @property
     def bucket_domains(self) -> tuple[str, ...]:
-        """The foundation storage module's buckets: access logs, trail, Macie results, AWS Config."""
-        return ("access_logs", "trail", "findings", *(("config",) if self.config_bucket else ()))
+        """The foundation storage module's buckets: access logs, the trail (unless a log-archive account
+        holds it), Macie results, AWS Config."""
+        trail = () if self.archive is not None else ("trail",)
+        return ("access_logs", *trail, "findings", *(("config",) if self.config_bucket else ()))
 
 
 @dataclass(frozen=True)
@@ -798,6 +825,27 @@ def _foundation(
         trail_name=trail_name,
         trail_arn=trail_arn,
         config_bucket=f"{name}-config-{account}" if creates_config else None,
+        archive=_archive(spec),
+    )
+
+
+def _archive(spec: Spec) -> ArchivePlan | None:
+    a = spec.log_archive
+    if a is None:
+        return None
+    region = a.region or spec.aws.region
+    bucket = a.bucket or f"{spec.name}-log-archive-{a.account_id}"
+    alias = f"alias/aisec/{spec.name}/log-archive"
+    return ArchivePlan(
+        account=a.account_id,
+        region=region,
+        bucket=bucket,
+        access_log_bucket=f"{spec.name}-log-archive-access-{a.account_id}",
+        key_alias=alias,
+        key_alias_arn=f"arn:aws:kms:{region}:{a.account_id}:{alias}",
+        break_glass=tuple(a.break_glass),
+        deployers=tuple(a.deployers),
+        root_user=ROOT_USER.format(account=a.account_id),
     )
 
 
@@ -992,7 +1040,7 @@ def decide(spec: Spec) -> Controls:
         decisions += (
             Decision(
                 "audit log lock",
-                f"S3 Object Lock {OBJECT_LOCK_MODE}, {retention} days on {foundation.trail_bucket} and "
+                f"S3 Object Lock {OBJECT_LOCK_MODE}, {retention} days on {foundation.trail_destination} and "
                 f"{foundation.findings_bucket}",
                 "every log version is kept for the log retention; only break-glass may delete or shorten it",
             ),

@@ -255,15 +255,21 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 "access_log_source_arns": [f"arn:aws:s3:::{spec.name}-*"],
                 **evidence,
             },
-            "trail": {
-                "name": f.trail_bucket,
-                "kms_key_arn": audit_key,
-                "access_log_bucket": f.access_log_bucket,
-                "access_log_prefix": "trail/",
-                "cloudtrail_trail_arns": [f.trail_arn],
-                **evidence,
-                **locked,
-            },
+            **(
+                {}
+                if f.archive is not None
+                else {
+                    "trail": {
+                        "name": f.trail_bucket,
+                        "kms_key_arn": audit_key,
+                        "access_log_bucket": f.access_log_bucket,
+                        "access_log_prefix": "trail/",
+                        "cloudtrail_trail_arns": [f.trail_arn],
+                        **evidence,
+                        **locked,
+                    }
+                }
+            ),
             "findings": {
                 "name": f.findings_bucket,
                 "kms_key_arn": audit_key,
@@ -278,9 +284,14 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
         # managers of every perimeter), besides break-glass; deleting evidence: break-glass alone.
         deployer_principals=[*controls.access.deployers, controls.access.root_user],
         break_glass_principals=list(controls.access.break_glass),
+        # With a log archive the trail writes to that account's bucket with that account's key (named
+        # by alias ARN, which CloudTrail resolves); its CloudWatch Logs copy keeps this account's key.
         trail={
-            "bucket_name": _ref("foundation_storage", "bucket_names", "trail"),
-            "kms_key_arn": audit_key,
+            "bucket_name": f.archive.bucket
+            if f.archive
+            else _ref("foundation_storage", "bucket_names", "trail"),
+            "kms_key_arn": f.archive.key_alias_arn if f.archive else audit_key,
+            **({"log_group_kms_key_arn": audit_key} if f.archive else {}),
             "log_retention_days": controls.retention_days,
             "data_event_bucket_arns": [
                 _ref(f"{s.ident}_storage", "bucket_arns", b.domain) for s in stages for b in s.buckets
@@ -360,7 +371,8 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # The oldest version of each module whose interface takes what this generator renders: older ones
 # lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
 # iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
-# object_lock/protect_logs, audit alert keys and filters). Terraform would refuse the
+# object_lock/protect_logs, audit alert keys and filters; log archive: storage
+# cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
@@ -368,7 +380,7 @@ RENDERS_WITH: Mapping[str, str] = MappingProxyType(
         "storage": "1.3.0",
         "iam": "2.0.0",
         "privatelink": "1.1.0",
-        "audit": "1.2.0",
+        "audit": "1.3.0",
         "detective": "1.0.0",
     }
 )
@@ -474,7 +486,92 @@ def render(
         files[f"workload-{wl.workload.name}.tf"] = align(text)
     for name in ("README.md", "COMPLIANCE.md"):
         files[name] = _DOC_ENV.get_template(name + ".j2").render(ctx)
+    if controls.foundation is not None and controls.foundation.archive is not None:
+        archive = render_log_archive(controls, modules)
+        files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items()})
     return _with_modules(files, modules, spec)
+
+
+# The log-archive account's root module, beside the landing's files in the output folder.
+ARCHIVE_FOLDER = "log-archive"
+
+
+def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dict[str, str]:
+    """The root module for the log-archive account: the bucket the trail delivers to (Object Lock
+    in the regime's retention, versioning, SSE-KMS with that account's key, TLS only, public access
+    blocked, deletes and policy changes denied to all but break-glass) and its key."""
+    spec, f = controls.spec, controls.foundation
+    assert f is not None and f.archive is not None
+    a = f.archive
+    workload = spec.aws.account_id
+    key = {
+        "alias": a.key_alias,
+        "description": f"aisec {spec.name}: log archive of account {workload} (trail {f.trail_name})",
+        "rotation_period_in_days": controls.rotation_days,
+        "deletion_window_in_days": 30,
+        # The archive account's deployers (or its root user) administer the key, never use it.
+        "administrators": list(a.deployers) or [a.root_user],
+        "service_users": [
+            {
+                "sid": "CloudTrailEncryptsThisTrail",
+                "principal": "cloudtrail.amazonaws.com",
+                "actions": ["kms:GenerateDataKey*"],
+                "conditions": [
+                    {"test": "StringEquals", "variable": "aws:SourceArn", "values": [f.trail_arn]},
+                    {
+                        "test": "StringEquals",
+                        "variable": "kms:EncryptionContext:aws:cloudtrail:arn",
+                        "values": [f.trail_arn],
+                    },
+                ],
+            },
+            {
+                "sid": "CloudTrailDescribesKeyForThisTrail",
+                "principal": "cloudtrail.amazonaws.com",
+                "actions": ["kms:DescribeKey"],
+                "conditions": [
+                    {"test": "StringEquals", "variable": "aws:SourceArn", "values": [f.trail_arn]}
+                ],
+            },
+        ],
+        "perimeter": {
+            "managers": list(a.managers),
+            "lifecycle": [*a.break_glass, a.root_user],
+        },
+    }
+    key_ref = _ref("archive_kms", "key_arns", "archive")
+    evidence = {"noncurrent_version_expiration_days": f.object_lock_days, "protect_logs": True}
+    buckets = {
+        "access_logs": {
+            "name": a.access_log_bucket,
+            "access_log_target": True,
+            "access_log_source_arns": [f"arn:aws:s3:::{a.bucket}"],
+            **evidence,
+        },
+        "archive": {
+            "name": a.bucket,
+            "kms_key_arn": key_ref,
+            "access_log_bucket": a.access_log_bucket,
+            "access_log_prefix": "archive/",
+            "cloudtrail_trail_arns": [f.trail_arn],
+            "cloudtrail_source_accounts": [workload],
+            "object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days},
+            **evidence,
+        },
+    }
+    ctx: dict[str, Any] = {
+        "region": a.region,
+        "account_id": a.account,
+        "a": a,
+        "f": f,
+        "key": {"archive": key},
+        "buckets": buckets,
+        "break_glass": list(a.break_glass),
+        "retention": f.object_lock_days,
+        "lock_mode": OBJECT_LOCK_MODE,
+    }
+    mods = {n: m for n, m in modules.items() if n in ("kms", "storage")}
+    return render_small_root(spec, ARCHIVE_FOLDER, ("main.tf", "outputs.tf", "README.md"), ctx, mods)
 
 
 GITIGNORE = """# Generated by aisec. State and saved plans hold values of your infrastructure: never commit them.

@@ -333,6 +333,31 @@ class FoundationRefs(Strict):
     )
 
 
+class LogArchive(Strict):
+    """A separate AWS account that receives the trail (AWS SRA / Control Tower's log archive): aisec
+    renders its bucket and key as a second root module, log-archive/, applied there first."""
+
+    account_id: AccountId = Field(
+        description="The log-archive account's 12-digit id, quoted; not the workload's."
+    )
+    bucket: BucketName | None = Field(
+        default=None, description="The archive bucket's name; default <name>-log-archive-<account_id>."
+    )
+    region: RegionName | None = Field(
+        default=None, description="Region of the archive bucket and key; default the landing's region."
+    )
+    break_glass: list[RoleArn] = Field(
+        min_length=1,
+        description="Emergency roles of the log-archive account: the only ones that may delete archived logs "
+        "or change the archive bucket's policy, lifecycle, versioning or Object Lock after it is created.",
+    )
+    deployers: list[RoleArn] = Field(
+        default_factory=list,
+        description="Roles of the log-archive account that apply log-archive/ and administer its key "
+        "(never use it); default the account's root user only.",
+    )
+
+
 class Access(Strict):
     admin_principals: list[RoleArn] = Field(
         min_length=1, description="Roles that administer the keys (never use the data)."
@@ -564,6 +589,11 @@ class Spec(Strict):
         "or reference ones that exist (foundation_refs).",
     )
     foundation_refs: FoundationRefs | None = None
+    log_archive: LogArchive | None = Field(
+        default=None,
+        description="Deliver the trail to a bucket in a separate log-archive account (rendered as log-archive/); "
+        "without it the logs stay in the workload account.",
+    )
     access: Access
     alerts: Alerts = Field(default_factory=Alerts)
     detective: Detective = Field(
@@ -682,6 +712,26 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                     "with foundation: existing use prerequisite",
                 )
             )
+    archive = spec.log_archive
+    if archive is not None:
+        if archive.account_id == spec.aws.account_id:
+            problems.append(
+                Problem(("log_archive", "account_id"), "must be another account than aws.account_id")
+            )
+        if spec.foundation == "existing":
+            problems.append(
+                Problem(("log_archive",), "only with foundation: create (the trail is then aisec's)")
+            )
+        for field in ("break_glass", "deployers"):
+            for i, arn in enumerate(getattr(archive, field)):
+                m = ROLE_ARN_RE.match(arn)
+                if m and m.group(1) != archive.account_id:
+                    problems.append(
+                        Problem(
+                            ("log_archive", field, i),
+                            f"must be a role of the log-archive account {archive.account_id}",
+                        )
+                    )
     source = spec.module_source
     needed = {"git": "git_url", "registry": "registry"}.get(source.mode)
     if needed and getattr(source, needed) is None:
@@ -1057,6 +1107,8 @@ WHY: dict[str, str] = {
     "Network.subnet_ids": "Endpoints in two or more availability zones survive the loss of one.",
     "Network.route_table_ids": "S3 is reached through a gateway endpoint added to these route tables.",
     "Spec.foundation": "The trail, Macie account and endpoints exist once per account; a central team may own them.",
+    "LogArchive.account_id": "Logs kept in another account survive a compromise of this one (AWS SRA's log archive).",
+    "LogArchive.break_glass": "Only these roles of the archive account may delete logs or change the archive's policy.",
     "Access.admin_principals": "These roles manage keys but can never decrypt data (separation of duties).",
     "Access.human_access": "People never hold long-lived keys: they come through SSO or with MFA.",
     "Alerts.email": "Security alarms and Macie findings are mailed here.",

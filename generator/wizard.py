@@ -343,6 +343,18 @@ def ask(p: Prompter, start: dict[str, Any]) -> dict[str, Any]:
                 spec_mod.FoundationRefs, "alert_topic_arn", default=refs.get("alert_topic_arn", "")
             ),
         }
+    if foundation == "create":
+        archive = start.get("log_archive") or {}
+        if p.confirm(
+            "Deliver the trail to a separate log-archive account (its bucket is rendered as log-archive/)?",
+            default=bool(archive),
+        ):
+            answers["log_archive"] = {
+                **archive,
+                "account_id": p.text(spec_mod.LogArchive, "account_id", default=archive.get("account_id", "")),
+                "break_glass": p.text(spec_mod.LogArchive, "break_glass", as_list=True,
+                                      default=", ".join(archive.get("break_glass", []))),
+            }  # fmt: skip
     answers["access"] = _access(p, acc, name, account, workloads)
     answers["alerts"] = {
         "email": p.text(spec_mod.Alerts, "email", as_list=True, optional=True,

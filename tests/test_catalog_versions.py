@@ -38,7 +38,7 @@ def test_a_spec_pins_an_older_released_version(tmp_path: Path) -> None:
     out = tmp_path / "out"
     spec = _spec_file(tmp_path, modules={"macie": "= 1.0.0", "storage": "~> 1.0"})
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
-    assert _manifest_versions(out)["macie"] == "1.0.0" and _manifest_versions(out)["storage"] == "1.2.0"
+    assert _manifest_versions(out)["macie"] == "1.0.0" and _manifest_versions(out)["storage"] == "1.3.0"
     # the exact files of 1.0.0, recovered from the stored release: no prevent_destroy yet
     macie_1_0 = next(m for m in load_catalog().modules["macie"] if m.version == "1.0.0")
     assert (out / "modules" / "macie" / "main.tf").read_bytes() == dict(macie_1_0.files())["main.tf"]
@@ -123,7 +123,7 @@ def test_git_source_mode_with_a_real_git_repository(tmp_path: Path) -> None:
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
     assert not (out / "modules").exists()
     main = (out / "main.tf").read_text()
-    assert f'source = "git::file://{repo}//modules/audit?ref=modules/audit/v1.2.0"' in main
+    assert f'source = "git::file://{repo}//modules/audit?ref=modules/audit/v1.3.0"' in main
     assert f'source = "git::file://{repo}//modules/macie?ref=modules/macie/v1.0.0"' in main
     proc = run_aisec("validate", str(out), "--offline")
     assert proc.returncode == 0, proc.stdout + proc.stderr  # terraform init fetched every tag with git

@@ -45,6 +45,7 @@ ANSWERS = [
     "\r", "\r", "\r", "\r",  # network: starter defaults
     "\r",  # network perimeter: on
     "\r",  # foundation: create
+    "n",  # no log-archive account
     CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r",
     "\r",  # sso
     CLEAR + "ClinicalDataScience\r",  # who may assume the people's roles in dev
@@ -112,7 +113,7 @@ def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
 
 def test_starting_from_a_blueprint_keeps_its_answers() -> None:
     start = yaml.safe_load(BLUEPRINTS["fraud-inference"].read_text())
-    keys = ["\r"] * 11 + ["n"] + ["\r"] * 15  # accept every default
+    keys = ["\r"] * 11 + ["n"] + ["\r"] * 16  # accept every default
     spec = wizard.run(wizard.Prompter(keys=keys), start, "answers")
 
     def canonical(data: dict) -> dict:  # type: ignore[type-arg]
@@ -188,6 +189,7 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
         "Route tables",
         "Network perimeter",
         "Account-level trail",
+        "log-archive account",
     ):
         step(child, prompt, "\r")
     step(child, "administer the keys", CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r")

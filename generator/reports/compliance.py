@@ -31,7 +31,7 @@ PREREQUISITES: dict[str, tuple[Callable[[Controls], bool], str]] = {
         "requests from anywhere with valid credentials",
     ),
     "log-archive": (
-        lambda c: True,
+        lambda c: c.foundation is None or c.foundation.archive is None,
         "prerequisite: the audit logs stay in the workload account; delivering them to a separate log-archive "
         "account (AWS SRA) takes them out of reach of this account's administrators",
     ),
@@ -130,7 +130,7 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
         add("TRL-2", "module.audit.aws_cloudtrail.this[0]")
         add("TRL-3", "module.audit.aws_cloudwatch_log_group.trail[0]")
         add("TRL-4", *(f"module.foundation_storage.aws_s3_bucket_object_lock_configuration.this{_q(d)}"
-                       for d in ("trail", "findings")),
+                       for d in ("trail", "findings") if d in f.bucket_domains),
             *(f"module.foundation_storage.{t}.this{_q(d)}" for d in f.bucket_domains
               for t in ("aws_s3_bucket_policy", "aws_s3_bucket_lifecycle_configuration")))  # fmt: skip
         add("MON-1", *(f"module.audit.aws_cloudwatch_metric_alarm.this{_q(a.key)}" for a in c.alarms if a.cis),

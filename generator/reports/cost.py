@@ -112,9 +112,22 @@ def estimate(c: Controls) -> dict[str, Any]:
             p["cloudwatch_custom_metric_month"],
             "shared",
         )
-        add("Macie buckets monitored (audit buckets)", 3, "buckets", p["macie_bucket_month"], "shared")
+        archive = c.foundation.archive
+        add("Macie buckets monitored (audit buckets)", 2 if archive else 3, "buckets", p["macie_bucket_month"],
+            "shared")  # fmt: skip
+        if archive is not None:
+            # Billed to the log-archive account: its key (the bucket storage is counted below).
+            add(
+                f"KMS key of the log archive (account {archive.account})",
+                1,
+                "keys",
+                p["kms_key_month"],
+                "shared",
+            )
         add(
-            "S3 storage (trail, findings, access logs)",
+            "S3 storage (trail in the log archive, findings, access logs)"
+            if archive
+            else "S3 storage (trail, findings, access logs)",
             a.log_gb * months_kept,
             "GB-month",
             p["s3_standard_gb_month"],

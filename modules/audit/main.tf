@@ -26,7 +26,7 @@ resource "aws_sns_topic" "alerts" {
 
   lifecycle {
     precondition {
-      condition     = !local.has_trail || var.alerts.kms_key_arn != try(var.trail.kms_key_arn, null)
+      condition     = !local.has_trail || !contains([try(var.trail.kms_key_arn, null), try(var.trail.log_group_kms_key_arn, null)], var.alerts.kms_key_arn)
       error_message = "The alert topic needs its own key: with the trail's key, disabling that key would silence the alarm about it."
     }
   }
@@ -116,7 +116,7 @@ resource "aws_cloudwatch_log_group" "trail" {
   count = local.has_trail ? 1 : 0
 
   name              = "/aisec/${var.name_prefix}/cloudtrail"
-  kms_key_id        = var.trail.kms_key_arn
+  kms_key_id        = coalesce(var.trail.log_group_kms_key_arn, var.trail.kms_key_arn)
   retention_in_days = var.trail.log_retention_days
   tags              = var.tags
 

@@ -32,10 +32,14 @@ variable "trail" {
     (its log bucket, with a policy admitting this trail), `kms_key_arn`, `log_retention_days`
     (CloudWatch Logs copy), and `data_event_bucket_arns` (buckets whose object-level S3 events are
     recorded). The metric filters and alarms of the CIS AWS Foundations benchmark come with it.
+    External destination (a log-archive account): `bucket_name` is that account's bucket,
+    `kms_key_arn` its key (key ARN, or alias ARN, which CloudTrail resolves across accounts) and
+    `log_group_kms_key_arn` a key of this account for the CloudWatch Logs copy (default `kms_key_arn`).
   EOT
   type = object({
     bucket_name            = string
     kms_key_arn            = string
+    log_group_kms_key_arn  = optional(string)
     log_retention_days     = number
     data_event_bucket_arns = optional(list(string), [])
   })

@@ -488,10 +488,11 @@ data "aws_iam_policy_document" "this" {
     for_each = length(each.value.cloudtrail_trail_arns) > 0 ? [each.value.cloudtrail_trail_arns] : []
 
     content {
-      sid       = "CloudTrailWrite"
-      effect    = "Allow"
-      actions   = ["s3:PutObject"]
-      resources = ["${aws_s3_bucket.this[each.key].arn}/AWSLogs/${var.account_id}/*"]
+      sid     = "CloudTrailWrite"
+      effect  = "Allow"
+      actions = ["s3:PutObject"]
+      # A trail of another account (a log archive) writes under that account's AWSLogs/ prefix.
+      resources = [for a in coalescelist(each.value.cloudtrail_source_accounts, [var.account_id]) : "${aws_s3_bucket.this[each.key].arn}/AWSLogs/${a}/*"]
 
       principals {
         type        = "Service"
@@ -678,7 +679,17 @@ resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this[each.key].id
   policy = data.aws_iam_policy_document.this[each.key].json
 
-  depends_on = [aws_s3_bucket_public_access_block.this]
+  # Every setting the policy's Denies protect (versioning, lifecycle, Object Lock, encryption,
+  # logging) is put before the policy exists: once it does, only the principals it names change them.
+  depends_on = [
+    aws_s3_bucket_public_access_block.this,
+    aws_s3_bucket_versioning.this,
+    aws_s3_bucket_lifecycle_configuration.this,
+    aws_s3_bucket_object_lock_configuration.this,
+    aws_s3_bucket_server_side_encryption_configuration.this,
+    aws_s3_bucket_ownership_controls.this,
+    aws_s3_bucket_logging.this,
+  ]
 }
 
 # S3 Object Lock on buckets that ask for it, set on the existing versioned bucket (S3 allows it

@@ -22,10 +22,12 @@ variable "buckets" {
     unless `access_log_target` is true, since S3 server access logs can only be delivered to SSE-S3
     buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
     for an access-log target); `access_log_target` (accept S3 server access logs from this account);
-    `cloudtrail_trail_arns` (trails allowed to deliver logs here); `macie_export` (accept Macie
-    findings from this account); `config_delivery` (accept AWS Config snapshots and history from
-    this account, under AWSLogs/<account>/Config/ of any prefix; not with `object_lock`, which
-    AWS Config refuses); `noncurrent_version_expiration_days` (default 365); `force_destroy`;
+    `cloudtrail_trail_arns` (trails allowed to deliver logs here); `cloudtrail_source_accounts` (the
+    accounts of those trails, whose AWSLogs/<account>/ prefixes they write; default this account, a
+    log archive names the workload accounts); `macie_export` (accept Macie findings from this
+    account); `config_delivery` (accept AWS Config snapshots and history from this account, under
+    AWSLogs/<account>/Config/ of any prefix; not with `object_lock`, which AWS Config refuses);
+    `noncurrent_version_expiration_days` (default 365); `force_destroy`;
     `access_log_source_arns` (for an access-log target: the buckets allowed to deliver, ArnLike
     patterns; default every bucket of the account); and `perimeter`, Deny statements over object
     reads, writes and listings that hold whatever IAM allows: `principals` (aws:PrincipalArn
@@ -47,6 +49,7 @@ variable "buckets" {
     access_log_prefix                  = optional(string, "")
     access_log_target                  = optional(bool, false)
     cloudtrail_trail_arns              = optional(list(string), [])
+    cloudtrail_source_accounts         = optional(list(string), [])
     macie_export                       = optional(bool, false)
     config_delivery                    = optional(bool, false)
     noncurrent_version_expiration_days = optional(number, 365)

@@ -191,19 +191,6 @@ module "foundation_storage" {
       noncurrent_version_expiration_days = 1096
       protect_logs                       = true
     }
-    trail = {
-      name                               = "agency-docs-trail-666677778888"
-      kms_key_arn                        = module.foundation_kms.key_arns["audit"]
-      access_log_bucket                  = "agency-docs-access-logs-666677778888"
-      access_log_prefix                  = "trail/"
-      cloudtrail_trail_arns              = ["arn:aws:cloudtrail:us-west-2:666677778888:trail/agency-docs-trail"]
-      noncurrent_version_expiration_days = 1096
-      protect_logs                       = true
-      object_lock = {
-        mode = "GOVERNANCE"
-        days = 1096
-      }
-    }
     findings = {
       name                               = "agency-docs-findings-666677778888"
       kms_key_arn                        = module.foundation_kms.key_arns["audit"]
@@ -243,9 +230,10 @@ module "audit" {
   account_id  = "666677778888"
   region      = "us-west-2"
   trail = {
-    bucket_name        = module.foundation_storage.bucket_names["trail"]
-    kms_key_arn        = module.foundation_kms.key_arns["audit"]
-    log_retention_days = 1096
+    bucket_name           = "agency-docs-log-archive-666677779999"
+    kms_key_arn           = "arn:aws:kms:us-west-2:666677779999:alias/aisec/agency-docs/log-archive"
+    log_group_kms_key_arn = module.foundation_kms.key_arns["audit"]
+    log_retention_days    = 1096
     data_event_bucket_arns = [
       module.doc_classifier_dev_storage.bucket_arns["datasets"],
       module.doc_classifier_dev_storage.bucket_arns["artifacts"],

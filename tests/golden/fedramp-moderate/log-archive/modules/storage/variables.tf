@@ -1,0 +1,125 @@
+variable "create" {
+  description = "Whether to create the buckets."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "account_id" {
+  description = "AWS account id that owns the buckets; service principals may write only on behalf of this account."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "The account_id must be 12 digits."
+  }
+}
+
+variable "buckets" {
+  description = <<-EOT
+    Buckets by logical name. Per bucket: `name`; `kms_key_arn` (SSE-KMS with a bucket key; required
+    unless `access_log_target` is true, since S3 server access logs can only be delivered to SSE-S3
+    buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
+    for an access-log target); `access_log_target` (accept S3 server access logs from this account);
+    `cloudtrail_trail_arns` (trails allowed to deliver logs here); `cloudtrail_source_accounts` (the
+    accounts of those trails, whose AWSLogs/<account>/ prefixes they write; default this account, a
+    log archive names the workload accounts); `macie_export` (accept Macie findings from this
+    account); `config_delivery` (accept AWS Config snapshots and history from this account, under
+    AWSLogs/<account>/Config/ of any prefix; not with `object_lock`, which AWS Config refuses);
+    `noncurrent_version_expiration_days` (default 365); `force_destroy`;
+    `access_log_source_arns` (for an access-log target: the buckets allowed to deliver, ArnLike
+    patterns; default every bucket of the account); and `perimeter`, Deny statements over object
+    reads, writes and listings that hold whatever IAM allows: `principals` (aws:PrincipalArn
+    patterns, the only ones allowed), `vpc_ids` (only from these VPCs or through AWS services; empty:
+    no network perimeter), `network_exempt` (principals reaching the bucket from AWS's network) and
+    `prefix_readers` (principal ARN -> the only key prefix it may read), `managers` (deployers and
+    break-glass: they list the bucket, from anywhere, and alone change its policy, notification,
+    inventory, analytics and replication settings);
+    `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
+    not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
+    policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
+    versioning and Object Lock changes to all but those and `deployer_principals`).
+    Every bucket denies SSE-C writes; a bucket with a key denies writes naming another algorithm or key.
+  EOT
+  type = map(object({
+    name                               = string
+    kms_key_arn                        = optional(string)
+    access_log_bucket                  = optional(string)
+    access_log_prefix                  = optional(string, "")
+    access_log_target                  = optional(bool, false)
+    cloudtrail_trail_arns              = optional(list(string), [])
+    cloudtrail_source_accounts         = optional(list(string), [])
+    macie_export                       = optional(bool, false)
+    config_delivery                    = optional(bool, false)
+    noncurrent_version_expiration_days = optional(number, 365)
+    force_destroy                      = optional(bool, false)
+    access_log_source_arns             = optional(list(string), ["arn:aws:s3:::*"])
+    perimeter = optional(object({
+      principals     = list(string)
+      vpc_ids        = optional(list(string), [])
+      network_exempt = optional(list(string), [])
+      prefix_readers = optional(map(string), {})
+      managers       = optional(list(string), [])
+    }))
+    object_lock = optional(object({
+      mode = string
+      days = number
+    }))
+    protect_logs = optional(bool, false)
+  }))
+  nullable = false
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : !(b.config_delivery && b.object_lock != null)])
+    error_message = "A bucket receiving AWS Config deliveries (config_delivery) has no object_lock: AWS Config refuses Object Lock buckets."
+  }
+
+  validation {
+    condition = alltrue([for b in values(var.buckets) : b.object_lock == null || (
+      contains(["GOVERNANCE", "COMPLIANCE"], try(b.object_lock.mode, "")) && try(b.object_lock.days, 0) >= 1 && !b.access_log_target
+    )])
+    error_message = "An object_lock has mode GOVERNANCE or COMPLIANCE and days >= 1, and is not set on an access-log target (S3 log delivery refuses buckets with a default retention)."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", b.name))])
+    error_message = "Bucket names must be 3-63 lowercase letters, digits, dots and dashes."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.perimeter == null ? true : length(b.perimeter.principals) > 0])
+    error_message = "A perimeter needs at least one principal allowed to use the data."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.access_log_target || b.kms_key_arn != null])
+    error_message = "Every bucket that is not an access-log target needs a kms_key_arn."
+  }
+
+  validation {
+    condition     = alltrue([for b in values(var.buckets) : b.access_log_target || b.access_log_bucket != null])
+    error_message = "Every bucket that is not an access-log target needs an access_log_bucket."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every bucket."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "break_glass_principals" {
+  description = "ARNs (patterns allowed) of the break-glass roles: the only principals that may delete objects of `protect_logs` buckets or bypass their governance retention. Empty: nobody (the account root can still remove the bucket policy)."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "deployer_principals" {
+  description = "ARNs (patterns allowed) that may change the policy, lifecycle, versioning and Object Lock settings of `protect_logs` buckets besides the break-glass roles: the roles that apply this configuration, or the next apply locks itself out."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}

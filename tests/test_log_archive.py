@@ -1,0 +1,207 @@
+"""SECURITY-BAR 29: the optional log-archive account. Both root modules (the landing and
+log-archive/) are planned and applied offline; the archive bucket's policy and key policy, as
+applied, are evaluated with the IAM evaluator against CloudTrail and the accounts' principals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.checks import policy_eval
+from generator.checks.policy_eval import Request
+from generator.policy import decide
+from generator.render import ARCHIVE_FOLDER, render
+from generator.spec import SpecError, load_spec, parse_spec
+from generator.writer import write
+from tests.conftest import BLUEPRINTS
+from tests.offline import Rehearsal, all_resources
+
+BLUEPRINT = "fedramp-moderate"  # the blueprint with log_archive
+
+
+def _applied(folder: Path) -> dict[str, Any]:
+    r = Rehearsal.of(folder)
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    return r.show_json()
+
+
+def _values(state: dict[str, Any], address: str) -> dict[str, Any]:
+    found = [r["values"] for r in all_resources(state["values"]["root_module"]) if r["address"] == address]
+    assert found, address
+    return found[0]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    spec = load_spec(BLUEPRINTS[BLUEPRINT])
+    out = tmp_path_factory.mktemp("log-archive") / BLUEPRINT
+    write(out, render(spec))
+    return {
+        "controls": decide(spec),
+        "archive": _applied(out / ARCHIVE_FOLDER),
+        "landing": _applied(out),
+    }
+
+
+@pytest.mark.terraform
+def test_the_trail_writes_to_the_archive_account(both: dict[str, Any]) -> None:
+    c = both["controls"]
+    a = c.foundation.archive
+    trail = _values(both["landing"], "module.audit.aws_cloudtrail.this[0]")
+    assert trail["s3_bucket_name"] == a.bucket and trail["kms_key_id"] == a.key_alias_arn
+    group = _values(both["landing"], "module.audit.aws_cloudwatch_log_group.trail[0]")
+    audit_key = _values(both["landing"], 'module.foundation_kms.aws_kms_key.this["audit"]')
+    assert group["kms_key_id"] == audit_key["arn"]  # the CloudWatch copy keeps this account's key
+    landing = [r["address"] for r in all_resources(both["landing"]["values"]["root_module"])]
+    assert not [x for x in landing if '["trail"]' in x and "foundation_storage" in x]
+    archive = both["archive"]
+    lock = _values(archive, 'module.archive_storage.aws_s3_bucket_object_lock_configuration.this["archive"]')
+    retention = lock["rule"][0]["default_retention"][0]
+    assert (retention["mode"], retention["days"]) == ("GOVERNANCE", c.retention_days)
+    versioning = _values(archive, 'module.archive_storage.aws_s3_bucket_versioning.this["archive"]')
+    assert versioning["versioning_configuration"][0]["status"] == "Enabled"
+    sse = _values(
+        archive, 'module.archive_storage.aws_s3_bucket_server_side_encryption_configuration.this["archive"]'
+    )
+    key = _values(archive, 'module.archive_kms.aws_kms_key.this["archive"]')
+    rule = sse["rule"][0]["apply_server_side_encryption_by_default"][0]
+    assert (rule["sse_algorithm"], rule["kms_master_key_id"]) == ("aws:kms", key["arn"])
+    block = _values(archive, 'module.archive_storage.aws_s3_bucket_public_access_block.this["archive"]')
+    assert all(block[k] for k in ("block_public_acls", "block_public_policy", "ignore_public_acls",
+                                  "restrict_public_buckets"))  # fmt: skip
+
+
+@pytest.mark.terraform
+def test_archive_bucket_policy_as_applied(both: dict[str, Any]) -> None:
+    c = both["controls"]
+    a, trail_arn, workload = c.foundation.archive, c.foundation.trail_arn, c.spec.aws.account_id
+    policy = _values(both["archive"], 'module.archive_storage.aws_s3_bucket_policy.this["archive"]')["policy"]
+    key_arn = _values(both["archive"], 'module.archive_kms.aws_kms_key.this["archive"]')["arn"]
+    bucket = f"arn:aws:s3:::{a.bucket}"
+    put = {"s3:x-amz-acl": "bucket-owner-full-control", "s3:x-amz-server-side-encryption": "aws:kms",
+           "s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn, "aws:SecureTransport": True}  # fmt: skip
+    obj = f"{bucket}/AWSLogs/{workload}/CloudTrail/us-west-2/2026/12/04/x.json.gz"
+
+    def decide_(
+        principal: str, action: str, resource: str, context: dict[str, Any], identity: bool = False
+    ) -> str:
+        everything = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+        return policy_eval.evaluate(
+            Request(principal, action, resource, context),
+            resource_policy=policy,
+            identity_policies=everything if identity else (),
+        ).outcome
+
+    cloudtrail = "cloudtrail.amazonaws.com"
+    assert decide_(cloudtrail, "s3:PutObject", obj, {**put, "aws:SourceArn": trail_arn}) == "allow"
+    assert (
+        decide_(
+            cloudtrail, "s3:GetBucketAcl", bucket, {"aws:SourceArn": trail_arn, "aws:SecureTransport": True}
+        )
+        == "allow"
+    )
+    # Without bucket-owner-full-control, for another trail, or another account's trail: not allowed.
+    assert (
+        decide_(
+            cloudtrail, "s3:PutObject", obj, {**put, "s3:x-amz-acl": "private", "aws:SourceArn": trail_arn}
+        )
+        != "allow"
+    )
+    other_trail = trail_arn.replace(c.foundation.trail_name, "attacker-trail")
+    assert decide_(cloudtrail, "s3:PutObject", obj, {**put, "aws:SourceArn": other_trail}) != "allow"
+    other_account = "arn:aws:cloudtrail:us-west-2:999988887777:trail/agency-docs-trail"
+    assert decide_(cloudtrail, "s3:PutObject", obj.replace(workload, "999988887777"),
+                   {**put, "aws:SourceArn": other_account}) != "allow"  # fmt: skip
+    # TLS only.
+    assert (
+        decide_(
+            cloudtrail, "s3:PutObject", obj, {**put, "aws:SourceArn": trail_arn, "aws:SecureTransport": False}
+        )
+        == "explicit-deny"
+    )
+    # The workload account's administrators (and root) cannot delete logs or change the policy,
+    # even with an identity policy allowing everything; neither can the archive account's root.
+    breakers = [*c.spec.access.admin_principals, *c.access.deployers, f"arn:aws:iam::{workload}:root",
+                f"arn:aws:iam::{a.account}:root", f"arn:aws:iam::{a.account}:role/Admin"]  # fmt: skip
+    tamper = [("s3:DeleteObject", obj), ("s3:DeleteObjectVersion", obj), ("s3:BypassGovernanceRetention", obj),
+              ("s3:PutBucketPolicy", bucket), ("s3:DeleteBucketPolicy", bucket), ("s3:PutLifecycleConfiguration", bucket),
+              ("s3:PutBucketVersioning", bucket), ("s3:PutBucketObjectLockConfiguration", bucket), ("s3:DeleteBucket", bucket)]  # fmt: skip
+    ctx = {"aws:SecureTransport": True}
+    for who in breakers:
+        for action, resource in tamper:
+            assert decide_(who, action, resource, ctx, identity=True) == "explicit-deny", (who, action)
+    # Break-glass of the archive account can.
+    for action, resource in tamper:
+        assert decide_(a.break_glass[0], action, resource, ctx, identity=True) == "allow", action
+
+
+@pytest.mark.terraform
+def test_archive_key_policy_as_applied(both: dict[str, Any]) -> None:
+    c = both["controls"]
+    a, trail_arn = c.foundation.archive, c.foundation.trail_arn
+    key = _values(both["archive"], 'module.archive_kms.aws_kms_key.this["archive"]')
+    policy = json.loads(_values(both["archive"], 'module.archive_kms.aws_kms_key_policy.this["archive"]')["policy"]) \
+        if [r for r in all_resources(both["archive"]["values"]["root_module"]) if r["type"] == "aws_kms_key_policy"] \
+        else json.loads(key["policy"])  # fmt: skip
+
+    def kms(principal: str, action: str, context: dict[str, Any], identity: bool = False) -> str:
+        everything = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+        return policy_eval.evaluate(
+            Request(principal, action, key["arn"], context),
+            resource_policy=policy,
+            identity_policies=everything if identity else (),
+            resource_must_allow=True,
+        ).outcome
+
+    ours = {"aws:SourceArn": trail_arn, "kms:EncryptionContext:aws:cloudtrail:arn": trail_arn}
+    assert kms("cloudtrail.amazonaws.com", "kms:GenerateDataKey", ours) == "allow"
+    other = trail_arn.replace(c.foundation.trail_name, "attacker-trail")
+    assert kms("cloudtrail.amazonaws.com", "kms:GenerateDataKey",
+               {"aws:SourceArn": other, "kms:EncryptionContext:aws:cloudtrail:arn": other}) != "allow"  # fmt: skip
+    # The workload account's administrators get nothing from the archive's key.
+    for who in c.spec.access.admin_principals:
+        assert kms(who, "kms:Decrypt", {}, identity=True) != "allow"
+        assert kms(who, "kms:ScheduleKeyDeletion", {}, identity=True) != "allow"
+    assert (
+        kms(f"arn:aws:iam::{a.account}:role/Admin", "kms:ScheduleKeyDeletion", {}, identity=True)
+        == "explicit-deny"
+    )
+    assert kms(a.break_glass[0], "kms:ScheduleKeyDeletion", {}, identity=True) == "allow"
+
+
+def test_log_archive_is_checked() -> None:
+    base: dict[str, Any] = json.loads(
+        json.dumps(load_spec(BLUEPRINTS[BLUEPRINT]).model_dump(mode="json", by_alias=True, exclude_none=True))
+    )
+    same = {**base, "log_archive": {**base["log_archive"], "account_id": base["aws"]["account_id"],
+                                    "break_glass": [f"arn:aws:iam::{base['aws']['account_id']}:role/BG"]}}  # fmt: skip
+    with pytest.raises(SpecError) as err:
+        parse_spec(same, "s.yaml")
+    assert "log_archive.account_id: must be another account than aws.account_id" in str(err.value.details)
+    wrong = {
+        **base,
+        "log_archive": {**base["log_archive"], "break_glass": ["arn:aws:iam::123456789012:role/BG"]},
+    }
+    with pytest.raises(SpecError) as err:
+        parse_spec(wrong, "s.yaml")
+    assert "log_archive.break_glass[0]: must be a role of the log-archive account" in str(err.value.details)
+    none = {**base, "log_archive": {"account_id": "123456789012"}}
+    with pytest.raises(SpecError) as err:
+        parse_spec(none, "s.yaml")
+    assert "log_archive.break_glass" in str(err.value.details)
+
+
+def test_without_log_archive_compliance_says_logs_stay() -> None:
+    with_archive = render(load_spec(BLUEPRINTS[BLUEPRINT]))
+    assert "log-archive/main.tf" in with_archive and "log-archive/providers.tf" in with_archive
+    assert 'allowed_account_ids = ["666677779999"]' in with_archive["log-archive/providers.tf"]
+    text = with_archive["COMPLIANCE.md"]
+    assert "log-archive account 666677779999" in text and "AU-9" in text
+    assert "prerequisite: the audit logs stay in the workload account" not in text
+    plain = render(load_spec(BLUEPRINTS["healthcare-training"]))
+    assert not [p for p in plain if p.startswith("log-archive/")]
+    assert "prerequisite: the audit logs stay in the workload account" in plain["COMPLIANCE.md"]
