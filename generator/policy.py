@@ -298,6 +298,44 @@ PERSONAS_BY_TYPE: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType(
         WorkloadType.NOTEBOOK: ("ds", "notebook"),
     }
 )
+
+
+# --- SageMaker compute guardrails (ML-1..3, bar 32): who launches SageMaker work per workload type,
+# what kinds, and which persona SageMaker runs it as. In dev and test the data scientists launch;
+# in prod no person does: the pipeline role runs training and batch work (SageMaker Pipelines
+# steps), and inference models and endpoints come from the deployers through Terraform. Notebooks
+# run their own jobs as the notebook role. Granted only where the landing creates the compute
+# security group (its foundation), inside the guardrails of modules/iam/sagemaker.tf. ---
+@dataclass(frozen=True)
+class SageMakerLaunch:
+    execution_role: str  # persona SageMaker runs the work as
+    nonprod: tuple[tuple[str, tuple[str, ...]], ...]  # persona -> kinds, dev and test
+    prod: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+SAGEMAKER_LAUNCHES: Mapping[WorkloadType, SageMakerLaunch] = MappingProxyType({
+    WorkloadType.TRAINING: SageMakerLaunch("pipeline", (("ds", ("training", "processing")),), (("pipeline", ("training", "processing")),)),
+    WorkloadType.BATCH: SageMakerLaunch("pipeline", (("pipeline", ("processing", "transform", "model")),), (("pipeline", ("processing", "transform", "model")),)),
+    WorkloadType.INFERENCE: SageMakerLaunch("serving", (("ds", ("model", "endpoint")),), ()),
+    WorkloadType.NOTEBOOK: SageMakerLaunch("notebook", (("ds", ("notebook",)), ("notebook", ("training", "processing"))), ()),
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SageMakerPlan:
+    """One stage's SageMaker launchers; the network and keys come from the spec and the stage."""
+
+    execution_role: str
+    launchers: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def sagemaker_plan(spec: Spec, wl: Workload, stage: Stage) -> SageMakerPlan | None:
+    launch = SAGEMAKER_LAUNCHES.get(wl.type)
+    if launch is None or Service.SAGEMAKER not in wl.effective_services or not spec.creates_foundation:
+        return None
+    return SageMakerPlan(launch.execution_role, launch.prod if stage is Stage.PROD else launch.nonprod)
+
+
 # In prod, people see model artifacts only, read-only, and only what the pipeline promoted (IAM-5).
 PROD_HUMAN_READS: tuple[str, ...] = ("artifacts",)
 PROMOTED_PREFIX = "approved/"
@@ -422,6 +460,7 @@ class StagePlan:
     macie_job: MacieJobPlan | None
     service_log_groups: tuple[str, ...] = ()  # this stage's own service groups (its logs key)
     shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
+    sagemaker: SageMakerPlan | None = None  # SageMaker launch guardrails (ML-1..3)
 
 
 @dataclass(frozen=True)
@@ -801,6 +840,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         macie_job=job,
         service_log_groups=service_groups,
         shared_log_groups=shared_groups,
+        sagemaker=sagemaker_plan(spec, wl, stage),
     )
 
 

@@ -206,6 +206,32 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
         "via_services": list(next(k.via_services for k in stage.keys if k.via_services)),
         "session_tag_keys": list(SESSION_TAG_KEYS) if any(r.human for r in stage.roles) else [],
         "key_aliases": [k.alias for k in stage.keys],
+        **({"sagemaker": _sagemaker_args(stage, controls)} if stage.sagemaker is not None else {}),
+        **(
+            {
+                "sagemaker_keys": {
+                    "volume": [_ref(kms_ref, "key_arns", "datasets"), _ref(kms_ref, "key_arns", "artifacts")],
+                    "output": [_ref(kms_ref, "key_arns", "artifacts")],
+                }
+            }
+            if stage.sagemaker is not None
+            else {}
+        ),
+    }
+
+
+def _sagemaker_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
+    """The iam module's `sagemaker` input: launchers, the spec's subnets, the compute security group
+    (the stage's keys go apart, in `sagemaker_kms_key_arns`: volumes on the datasets or artifacts
+    key, outputs on the artifacts key)."""
+    assert stage.sagemaker is not None
+    net = controls.spec.network
+    return {
+        "launchers": {persona: list(kinds) for persona, kinds in stage.sagemaker.launchers},
+        "execution_role": stage.sagemaker.execution_role,
+        "vpc_id": net.vpc_id,
+        "subnet_ids": list(net.subnet_ids),
+        "security_group_ids": [_ref("privatelink", "compute_security_group_id")],
     }
 
 
@@ -301,6 +327,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "route_table_ids": list(spec.network.route_table_ids),
             "interface_services": list(controls.interface_endpoints),
             "image_accounts": list(controls.access.image_accounts),
+            "compute_security_group": any(s.sagemaker is not None for s in stages),
         },
     )
     return args
