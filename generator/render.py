@@ -336,10 +336,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
 # The oldest version of each module whose interface takes what this generator renders: older ones
 # lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
 # iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
-# object_lock/protect_logs, audit alert keys and filters). Terraform would refuse the
-# unknown arguments, or worse, drop unknown object attributes and the protection with them.
+# object_lock/protect_logs, audit alert keys and filters; SageMaker guardrails: iam sagemaker,
+# privatelink compute_security_group). Terraform would refuse the unknown arguments, or worse, drop
+# unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
-    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.0.0", "privatelink": "1.1.0", "audit": "1.2.0"}
+    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.1.0", "privatelink": "1.2.0", "audit": "1.2.0"}
 )
 
 

@@ -2,13 +2,6 @@
 # HTTPS to the interface endpoints' security group and to S3 through the gateway endpoint's prefix
 # list. The stage roles may launch SageMaker work only in this group.
 
-variable "compute_security_group" {
-  description = "Whether to create the security group for SageMaker jobs, endpoints and notebooks."
-  type        = bool
-  default     = false
-  nullable    = false
-}
-
 resource "aws_security_group" "compute" {
   count = var.create && var.compute_security_group ? 1 : 0
 
@@ -42,7 +35,3 @@ resource "aws_vpc_security_group_egress_rule" "compute_to_s3" {
   tags              = var.tags
 }
 
-output "compute_security_group_id" {
-  description = "Security group of the SageMaker compute (null unless compute_security_group)."
-  value       = try(aws_security_group.compute[0].id, null)
-}

@@ -416,4 +416,5 @@ module "privatelink" {
     "sagemaker.runtime",
     "sts",
   ]
+  compute_security_group = true
 }
