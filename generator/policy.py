@@ -141,6 +141,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("DP-5", "private-paths", (25,), "Endpoints let the account's principals reach only the account's resources, with named AWS-owned exceptions", "foundation", "network"),
     Control("DP-6", "encryption-at-rest", (26,), "Buckets refuse writes naming another key or algorithm, and SSE-C", "workload", "data"),
     Control("IAM-6", "least-privilege", (27,), "People's roles trust only named permission sets or principals, with a source identity and limited session tags; service roles act only for the landing's resources", "workload", "identity"),
+    Control("ML-1", "least-privilege", (32,), "The roles that launch SageMaker work create jobs, models, endpoints and notebooks only under their stage's prefix, in the spec's subnets and the compute security group, with network isolation, encrypted inter-container traffic, no direct internet and no root; explicit Denies refuse requests that omit or change these", "workload", "compute"),
+    Control("ML-2", "private-paths", (32,), "SageMaker compute runs in a security group without ingress whose egress reaches only the interface endpoints and S3's prefix list; job network interfaces only in the spec's VPC", "foundation", "compute"),
+    Control("ML-3", "encryption-at-rest", (32,), "SageMaker volumes and outputs use only the stage's keys, granted only to AWS resources; launchers pass only their stage's execution role, and only to SageMaker", "workload", "compute"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
 
@@ -867,6 +870,7 @@ def decide(spec: Spec) -> Controls:
     )
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
+    has_sagemaker = any(s.sagemaker is not None for w in workloads for s in w.stages)
     has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
     network_perimeter = any(
         s.buckets[0].perimeter.vpc_ids for w in workloads for s in w.stages if s.buckets[0].perimeter
@@ -877,6 +881,9 @@ def decide(spec: Spec) -> Controls:
         "MAC-2": has_macie_jobs,
         "IAM-3": has_people,
         "IAM-5": has_people,
+        "ML-1": has_sagemaker,
+        "ML-2": has_sagemaker,
+        "ML-3": has_sagemaker,
     }  # controls about what may be absent
     applied = tuple(
         c for c in CONTROLS if (c.scope == "workload" or foundation is not None) and needs.get(c.id, True)
