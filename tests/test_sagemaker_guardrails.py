@@ -51,6 +51,9 @@ class Applied:
         inline = [v["policy"] for v in self._values("aws_iam_role_policy") if v["role"] == role["name"]]
         return inline, boundaries.get(role["permissions_boundary"])
 
+    def key_policy(self, alias: str) -> str:
+        return next(v["policy"] for v in self._values("aws_kms_key") if v["tags"]["Name"] == alias)
+
     def key_arn(self, alias: str) -> str:
         return next(v["arn"] for v in self._values("aws_kms_key") if v["tags"]["Name"] == alias)
 
@@ -271,20 +274,35 @@ def test_job_roles_use_network_interfaces_only_in_the_vpc(landings: dict[str, Ap
 
     assert create(vpc) == "allow"
     assert create("vpc-0fffffffffffffff0") != "allow"
-    grant = Request(
-        s.arn,
-        "kms:CreateGrant",
-        s.volume_key,
-        {"kms:GrantIsForAWSResource": True, "kms:ResourceAliases": [plan.keys[0].alias]},
-    )
-    assert evaluate(grant, identity_policies=s.policies, boundary=s.boundary).outcome == "allow"
-    grant = Request(
-        s.arn,
-        "kms:CreateGrant",
-        s.volume_key,
-        {"kms:GrantIsForAWSResource": False, "kms:ResourceAliases": [plan.keys[0].alias]},
-    )
-    assert evaluate(grant, identity_policies=s.policies, boundary=s.boundary).outcome != "allow"
+    alias = next(k.alias for k in plan.keys if k.domain == "datasets")
+    key_policy = landing.key_policy(alias)
+
+    def grant(principal: str, for_aws: bool, policies: list[str], boundary: str | None) -> str:
+        # SageMaker creates the grant with the caller's credentials (forward access session).
+        context = {
+            "kms:GrantIsForAWSResource": for_aws,
+            "kms:ResourceAliases": [alias],
+            "aws:ViaAWSService": True,
+            "kms:ViaService": f"sagemaker.{s.region}.amazonaws.com",
+            "kms:CallerAccount": s.account,
+        }
+        request = Request(principal, "kms:CreateGrant", s.volume_key, context)
+        return evaluate(
+            request,
+            resource_policy=key_policy,
+            identity_policies=policies,
+            boundary=boundary,
+            resource_must_allow=True,
+        ).outcome
+
+    # The key policy lets the stage's launcher and job role grant for AWS resources (a SageMaker
+    # volume), never otherwise (DenyGrantsNotForAwsResources), and nobody outside its perimeter.
+    launcher = Stage_(landing, plan, "ds")
+    for who in (s, launcher):
+        assert grant(who.arn, True, who.policies, who.boundary) == "allow", who.arn
+        assert grant(who.arn, False, who.policies, who.boundary) == "explicit-deny", who.arn
+    prod = Stage_(landing, _stage(landing, Stage.PROD), "pipeline")
+    assert grant(prod.arn, True, prod.policies, prod.boundary) == "explicit-deny"
 
 
 def _action_keys(action: str) -> set[str]:
