@@ -3,6 +3,7 @@
 # list. The stage roles may launch SageMaker work only in this group.
 
 resource "aws_security_group" "compute" {
+  # checkov:skip=CKV2_AWS_5:The group is for SageMaker jobs, endpoints and notebooks the stage roles launch later (their sagemaker:VpcSecurityGroupIds must name it); nothing in Terraform attaches it.
   count = var.create && var.compute_security_group ? 1 : 0
 
   name        = "${var.name_prefix}-compute"
