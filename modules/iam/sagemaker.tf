@@ -42,16 +42,17 @@ locals {
         { sid = "DenySageMakerOtherSecurityGroups", actions = setintersection(actions, local.sm_vpc_actions), test = "ForAnyValue:StringNotEquals", variable = "sagemaker:VpcSecurityGroupIds", values = local.sm.security_group_ids },
         { sid = "DenySageMakerWithoutNetworkIsolation", actions = setintersection(actions, local.sm_isolation_actions), test = "BoolIfExists", variable = "sagemaker:NetworkIsolation", values = ["false"] },
         { sid = "DenySageMakerUnencryptedInterContainerTraffic", actions = setintersection(actions, local.sm_ictenc_actions), test = "BoolIfExists", variable = "sagemaker:InterContainerTrafficEncryption", values = ["false"] },
-        { sid = "DenySageMakerOtherVolumeKey", actions = setintersection(actions, local.sm_volume_actions), test = "StringNotEqualsIfExists", variable = "sagemaker:VolumeKmsKey", values = var.sagemaker_kms_key_arns.volume },
-        { sid = "DenySageMakerOtherOutputKey", actions = setintersection(actions, local.sm_output_actions), test = "StringNotEqualsIfExists", variable = "sagemaker:OutputKmsKey", values = var.sagemaker_kms_key_arns.output },
+        { sid = "DenySageMakerOtherVolumeKey", actions = setintersection(actions, local.sm_volume_actions), test = "ArnNotEqualsIfExists", variable = "sagemaker:VolumeKmsKey", values = var.sagemaker_kms_key_arns.volume },
+        { sid = "DenySageMakerOtherOutputKey", actions = setintersection(actions, local.sm_output_actions), test = "ArnNotEqualsIfExists", variable = "sagemaker:OutputKmsKey", values = var.sagemaker_kms_key_arns.output },
         { sid = "DenyNotebookDirectInternet", actions = setintersection(actions, local.sm_notebook_actions), test = "StringNotEqualsIfExists", variable = "sagemaker:DirectInternetAccess", values = ["Disabled"] },
         { sid = "DenyNotebookRootAccess", actions = setintersection(actions, local.sm_notebook_actions), test = "StringNotEqualsIfExists", variable = "sagemaker:RootAccess", values = ["Disabled"] },
         { sid = "DenyNotebookRootAccessUpdate", actions = contains(actions, "sagemaker:CreateNotebookInstance") ? ["sagemaker:UpdateNotebookInstance"] : [], test = "StringEquals", variable = "sagemaker:RootAccess", values = ["Enabled"] },
       ] : d if length(d.actions) > 0
     ]
   }
-  sm_executor = local.sm != null && contains(keys(local.roles), try(local.sm.execution_role, "")) ? [local.sm.execution_role] : []
-  sm_policies = toset(concat(keys(local.sm_launchers), local.sm_executor))
+  sm_eni_resources = [for t in ["network-interface", "security-group", "subnet"] : "arn:${local.partition}:ec2:${var.region}:${var.account_id}:${t}/*"]
+  sm_executor      = local.sm != null && contains(keys(local.roles), try(local.sm.execution_role, "")) ? [local.sm.execution_role] : []
+  sm_policies      = toset(concat(keys(local.sm_launchers), local.sm_executor))
 }
 
 data "aws_iam_policy_document" "sagemaker" {
@@ -114,7 +115,7 @@ data "aws_iam_policy_document" "sagemaker" {
     content {
       sid       = "JobNetworkInterfacesInVpc"
       actions   = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
-      resources = ["*"]
+      resources = local.sm_eni_resources
 
       condition {
         test     = "ArnEquals"
@@ -218,7 +219,7 @@ data "aws_iam_policy_document" "sagemaker_boundary" {
     content {
       sid       = "SageMakerNetworkInterfaces"
       actions   = ["ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission"]
-      resources = ["*"]
+      resources = local.sm_eni_resources
 
       condition {
         test     = "ArnEquals"
