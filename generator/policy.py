@@ -147,6 +147,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("DET-4", "detection", (17, 22), "IAM Access Analyzer reports external access to the account's resources and unused access of its roles", "account", "evidence"),
     Control("DET-5", "detection", (10, 15), "VPC flow logs of the workloads' VPC go to a log group encrypted with the audit key and kept per regime, through a bounded delivery role", "account", "evidence"),
     Control("IAM-6", "least-privilege", (27,), "People's roles trust only named permission sets or principals, with a source identity and limited session tags; service roles act only for the landing's resources", "workload", "identity"),
+    Control("ML-1", "least-privilege", (32,), "The roles that launch SageMaker work create jobs, models, endpoints and notebooks only under their stage's prefix, in the spec's subnets and the compute security group, with network isolation, encrypted inter-container traffic, no direct internet and no root; explicit Denies refuse requests that omit or change these", "workload", "compute"),
+    Control("ML-2", "private-paths", (32,), "SageMaker compute runs in a security group without ingress whose egress reaches only the interface endpoints and S3's prefix list; job network interfaces only in the spec's VPC", "foundation", "compute"),
+    Control("ML-3", "encryption-at-rest", (32,), "SageMaker volumes and outputs use only the stage's keys, granted only to AWS resources; launchers pass only their stage's execution role, and only to SageMaker", "workload", "compute"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
 
@@ -359,6 +362,44 @@ PERSONAS_BY_TYPE: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType(
         WorkloadType.NOTEBOOK: ("ds", "notebook"),
     }
 )
+
+
+# --- SageMaker compute guardrails (ML-1..3, bar 32): who launches SageMaker work per workload type,
+# what kinds, and which persona SageMaker runs it as. In dev and test the data scientists launch;
+# in prod no person does: the pipeline role runs training and batch work (SageMaker Pipelines
+# steps), and inference models and endpoints come from the deployers through Terraform. Notebooks
+# run their own jobs as the notebook role. Granted only where the landing creates the compute
+# security group (its foundation), inside the guardrails of modules/iam/sagemaker.tf. ---
+@dataclass(frozen=True)
+class SageMakerLaunch:
+    execution_role: str  # persona SageMaker runs the work as
+    nonprod: tuple[tuple[str, tuple[str, ...]], ...]  # persona -> kinds, dev and test
+    prod: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+SAGEMAKER_LAUNCHES: Mapping[WorkloadType, SageMakerLaunch] = MappingProxyType({
+    WorkloadType.TRAINING: SageMakerLaunch("pipeline", (("ds", ("training", "processing")),), (("pipeline", ("training", "processing")),)),
+    WorkloadType.BATCH: SageMakerLaunch("pipeline", (("pipeline", ("processing", "transform", "model")),), (("pipeline", ("processing", "transform", "model")),)),
+    WorkloadType.INFERENCE: SageMakerLaunch("serving", (("ds", ("model", "endpoint")),), ()),
+    WorkloadType.NOTEBOOK: SageMakerLaunch("notebook", (("ds", ("notebook",)), ("notebook", ("training", "processing"))), ()),
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SageMakerPlan:
+    """One stage's SageMaker launchers; the network and keys come from the spec and the stage."""
+
+    execution_role: str
+    launchers: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def sagemaker_plan(spec: Spec, wl: Workload, stage: Stage) -> SageMakerPlan | None:
+    launch = SAGEMAKER_LAUNCHES.get(wl.type)
+    if launch is None or Service.SAGEMAKER not in wl.effective_services or not spec.creates_foundation:
+        return None
+    return SageMakerPlan(launch.execution_role, launch.prod if stage is Stage.PROD else launch.nonprod)
+
+
 # In prod, people see model artifacts only, read-only, and only what the pipeline promoted (IAM-5).
 PROD_HUMAN_READS: tuple[str, ...] = ("artifacts",)
 PROMOTED_PREFIX = "approved/"
@@ -483,6 +524,7 @@ class StagePlan:
     macie_job: MacieJobPlan | None
     service_log_groups: tuple[str, ...] = ()  # this stage's own service groups (its logs key)
     shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
+    sagemaker: SageMakerPlan | None = None  # SageMaker launch guardrails (ML-1..3)
 
 
 @dataclass(frozen=True)
@@ -954,6 +996,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         macie_job=job,
         service_log_groups=service_groups,
         shared_log_groups=shared_groups,
+        sagemaker=sagemaker_plan(spec, wl, stage),
     )
 
 
@@ -1006,6 +1049,7 @@ def decide(spec: Spec) -> Controls:
     detective = _detective(spec, retention)
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)
     has_people = any(r.human for w in workloads for s in w.stages for r in s.roles)
+    has_sagemaker = any(s.sagemaker is not None for w in workloads for s in w.stages)
     has_service_logs = any(s.service_log_groups or s.shared_log_groups for w in workloads for s in w.stages)
     network_perimeter = any(
         s.buckets[0].perimeter.vpc_ids for w in workloads for s in w.stages if s.buckets[0].perimeter
@@ -1017,6 +1061,9 @@ def decide(spec: Spec) -> Controls:
         "IAM-3": has_people,
         "IAM-5": has_people,
         **{control: detective.mode(name) == "create" for name, (control, _, _) in DETECTIVE.items()},
+        "ML-1": has_sagemaker,
+        "ML-2": has_sagemaker,
+        "ML-3": has_sagemaker,
     }  # controls about what may be absent
     applied = tuple(
         c

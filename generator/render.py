@@ -207,6 +207,32 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
         "via_services": list(next(k.via_services for k in stage.keys if k.via_services)),
         "session_tag_keys": list(SESSION_TAG_KEYS) if any(r.human for r in stage.roles) else [],
         "key_aliases": [k.alias for k in stage.keys],
+        **({"sagemaker": _sagemaker_args(stage, controls)} if stage.sagemaker is not None else {}),
+        **(
+            {
+                "sagemaker_keys": {
+                    "volume": [_ref(kms_ref, "key_arns", "datasets"), _ref(kms_ref, "key_arns", "artifacts")],
+                    "output": [_ref(kms_ref, "key_arns", "artifacts")],
+                }
+            }
+            if stage.sagemaker is not None
+            else {}
+        ),
+    }
+
+
+def _sagemaker_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
+    """The iam module's `sagemaker` input: launchers, the spec's subnets, the compute security group
+    (the stage's keys go apart, in `sagemaker_kms_key_arns`: volumes on the datasets or artifacts
+    key, outputs on the artifacts key)."""
+    assert stage.sagemaker is not None
+    net = controls.spec.network
+    return {
+        "launchers": {persona: list(kinds) for persona, kinds in stage.sagemaker.launchers},
+        "execution_role": stage.sagemaker.execution_role,
+        "vpc_id": net.vpc_id,
+        "subnet_ids": list(net.subnet_ids),
+        "security_group_ids": [_ref("privatelink", "compute_security_group_id")],
     }
 
 
@@ -313,6 +339,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "route_table_ids": list(spec.network.route_table_ids),
             "interface_services": list(controls.interface_endpoints),
             "image_accounts": list(controls.access.image_accounts),
+            "compute_security_group": any(s.sagemaker is not None for s in stages),
         },
     )
     if f.config_bucket is not None:
@@ -372,14 +399,15 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
 # iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
 # object_lock/protect_logs, audit alert keys and filters; log archive: storage
-# cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn). Terraform would refuse the
+# cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn;
+# SageMaker guardrails: iam sagemaker, privatelink compute_security_group). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
         "kms": "1.2.0",
         "storage": "1.3.0",
-        "iam": "2.0.0",
-        "privatelink": "1.1.0",
+        "iam": "2.1.0",
+        "privatelink": "1.2.0",
         "audit": "1.3.0",
         "detective": "1.0.0",
     }

@@ -80,3 +80,31 @@ def test_existing_foundation_creates_no_singletons() -> None:
 def test_decide_is_pure() -> None:
     spec = load_spec(BLUEPRINTS["multi-workload"])
     assert decide(spec) == decide(spec)
+
+
+def test_sagemaker_launchers_per_type_and_stage() -> None:
+    """Bar 32: people launch SageMaker work in dev and test only; prod work comes from the pipeline
+    (training, batch) or the deployers (inference); a landing without its own foundation (no compute
+    security group) and RAG workloads launch nothing; the ML controls apply only with launchers."""
+    launchers = {
+        (w.workload.type.value, s.stage): dict(s.sagemaker.launchers) if s.sagemaker else None
+        for name in (
+            "healthcare-training",
+            "fraud-inference",
+            "batch-scoring",
+            "soc2-notebooks",
+            "multi-workload",
+        )
+        for w in controls_of(name).workloads
+        for s in w.stages
+    }
+    assert launchers[("training", Stage.DEV)] == {"ds": ("training", "processing")}
+    assert launchers[("training", Stage.PROD)] == {"pipeline": ("training", "processing")}
+    assert launchers[("inference", Stage.PROD)] == {}
+    assert launchers[("notebook", Stage.DEV)] == {"ds": ("notebook",), "notebook": ("training", "processing")}
+    assert all(v is None for (t, _), v in launchers.items() if t == "rag")
+    assert not any(v and "ds" in v for (_, stage), v in launchers.items() if stage is Stage.PROD)
+    existing = controls_of("existing-foundation")
+    assert all(s.sagemaker is None for s in existing.stages)
+    assert not {"ML-1", "ML-2", "ML-3"} & {c.id for c in existing.controls}
+    assert {"ML-1", "ML-2", "ML-3"} <= {c.id for c in controls_of("healthcare-training").controls}

@@ -119,6 +119,12 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
                 if s.stage.value == "prod":
                     add("IAM-5", policy)
         add("IAM-2", f"{iam}.aws_iam_policy.boundary[0]")
+        if s.sagemaker is not None:
+            launchers = [p for p, _ in s.sagemaker.launchers]
+            add("ML-1", *(f"{iam}.aws_iam_role_policy.sagemaker{_q(p)}" for p in launchers))
+            add("ML-3", *(f"{iam}.aws_iam_role_policy.sagemaker{_q(p)}"
+                          for p in dict.fromkeys((*launchers, s.sagemaker.execution_role))))  # fmt: skip
+            add("ML-2", f"{iam}.aws_iam_role_policy.sagemaker{_q(s.sagemaker.execution_role)}")
         add("LOG-1", f"module.audit.aws_cloudwatch_log_group.workload{_q(s.ident)}")
         for name in s.service_log_groups:
             add("LOG-2", f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(s, name))}")
@@ -154,6 +160,10 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
         add("NET-2", "module.privatelink.aws_vpc_endpoint.s3[0]")
         add("DP-5", *(f"module.privatelink.aws_vpc_endpoint.interface{_q(e)}" for e in c.interface_endpoints),
             "module.privatelink.aws_vpc_endpoint.s3[0]")  # fmt: skip
+        if any(s.sagemaker is not None for s in c.stages):
+            add("ML-2", "module.privatelink.aws_security_group.compute[0]",
+                "module.privatelink.aws_vpc_security_group_egress_rule.compute_to_endpoints[0]",
+                "module.privatelink.aws_vpc_security_group_egress_rule.compute_to_s3[0]")  # fmt: skip
         add("NET-3", "module.privatelink.aws_security_group.endpoints[0]",
             "module.privatelink.aws_vpc_security_group_ingress_rule.https_from_vpc[0]")  # fmt: skip
     d = c.detective

@@ -145,3 +145,39 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "sagemaker" {
+  description = <<-EOT
+    SageMaker launch guardrails, or null for none. `launchers`: persona -> kinds of work it launches
+    (training, processing, transform, model, endpoint, notebook); `execution_role`: the persona
+    passed to SageMaker as the jobs' role (it gets the ENI and grant rights the jobs need);
+    `vpc_id`, `subnet_ids`, `security_group_ids`: where the compute runs. The keys come from
+    `sagemaker_kms_key_arns` (kept apart: the boundary must not wait for the keys).
+  EOT
+  type = object({
+    launchers          = map(list(string))
+    execution_role     = string
+    vpc_id             = string
+    subnet_ids         = list(string)
+    security_group_ids = list(string)
+  })
+  default = null
+
+  validation {
+    condition = var.sagemaker == null ? true : alltrue([
+      for kinds in values(var.sagemaker.launchers) : alltrue([
+        for k in kinds : contains(["training", "processing", "transform", "model", "endpoint", "notebook"], k)
+      ])
+    ])
+    error_message = "Each launcher's kinds must be among training, processing, transform, model, endpoint, notebook."
+  }
+}
+
+variable "sagemaker_kms_key_arns" {
+  description = "The only keys SageMaker work of this stage may use: `volume` (storage volumes) and `output` (job outputs). Requests must name key ARNs."
+  type = object({
+    volume = list(string)
+    output = list(string)
+  })
+  default = { volume = [], output = [] }
+}

@@ -12,3 +12,8 @@ output "security_group_id" {
   description = "Security group of the interface endpoints."
   value       = try(aws_security_group.endpoints[0].id, null)
 }
+
+output "compute_security_group_id" {
+  description = "Security group of the SageMaker compute (null unless compute_security_group)."
+  value       = try(aws_security_group.compute[0].id, null)
+}

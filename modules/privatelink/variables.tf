@@ -91,3 +91,10 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "compute_security_group" {
+  description = "Whether to create the security group for SageMaker jobs, endpoints and notebooks."
+  type        = bool
+  default     = false
+  nullable    = false
+}

@@ -303,14 +303,15 @@ module "macie" {
 module "privatelink" {
   source = "./modules/privatelink"
 
-  name_prefix        = "churn"
-  account_id         = "444455556666"
-  region             = "us-west-2"
-  vpc_id             = "vpc-3c4d5e6f708192031"
-  vpc_cidr           = "172.20.0.0/16"
-  subnet_ids         = ["subnet-6f7081920a1b2c3d4", "subnet-7081920a1b2c3d4e5"]
-  route_table_ids    = ["rtb-6f7081920a1b2c3d4"]
-  interface_services = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  name_prefix            = "churn"
+  account_id             = "444455556666"
+  region                 = "us-west-2"
+  vpc_id                 = "vpc-3c4d5e6f708192031"
+  vpc_cidr               = "172.20.0.0/16"
+  subnet_ids             = ["subnet-6f7081920a1b2c3d4", "subnet-7081920a1b2c3d4e5"]
+  route_table_ids        = ["rtb-6f7081920a1b2c3d4"]
+  interface_services     = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  compute_security_group = true
 }
 
 # Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.

@@ -169,6 +169,23 @@ module "weekly_scores_dev_iam" {
     "alias/aisec/churn/weekly-scores/dev/artifacts",
     "alias/aisec/churn/weekly-scores/dev/logs",
   ]
+  sagemaker = {
+    launchers = {
+      pipeline = ["processing", "transform", "model"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-3c4d5e6f708192031"
+    subnet_ids         = ["subnet-6f7081920a1b2c3d4", "subnet-7081920a1b2c3d4e5"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.weekly_scores_dev_kms.key_arns["datasets"],
+      module.weekly_scores_dev_kms.key_arns["artifacts"],
+    ]
+    output = [module.weekly_scores_dev_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -337,4 +354,21 @@ module "weekly_scores_prod_iam" {
     "alias/aisec/churn/weekly-scores/prod/artifacts",
     "alias/aisec/churn/weekly-scores/prod/logs",
   ]
+  sagemaker = {
+    launchers = {
+      pipeline = ["processing", "transform", "model"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-3c4d5e6f708192031"
+    subnet_ids         = ["subnet-6f7081920a1b2c3d4", "subnet-7081920a1b2c3d4e5"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.weekly_scores_prod_kms.key_arns["datasets"],
+      module.weekly_scores_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.weekly_scores_prod_kms.key_arns["artifacts"]]
+  }
 }

@@ -320,14 +320,15 @@ module "macie" {
 module "privatelink" {
   source = "./modules/privatelink"
 
-  name_prefix        = "agency-docs"
-  account_id         = "666677778888"
-  region             = "us-west-2"
-  vpc_id             = "vpc-5e6f7081920a1b2c3"
-  vpc_cidr           = "10.100.0.0/16"
-  subnet_ids         = ["subnet-a1b2c3d4e5f607182", "subnet-b2c3d4e5f60718293"]
-  route_table_ids    = ["rtb-a1b2c3d4e5f607182"]
-  interface_services = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  name_prefix            = "agency-docs"
+  account_id             = "666677778888"
+  region                 = "us-west-2"
+  vpc_id                 = "vpc-5e6f7081920a1b2c3"
+  vpc_cidr               = "10.100.0.0/16"
+  subnet_ids             = ["subnet-a1b2c3d4e5f607182", "subnet-b2c3d4e5f60718293"]
+  route_table_ids        = ["rtb-a1b2c3d4e5f607182"]
+  interface_services     = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  compute_security_group = true
 }
 
 # Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.

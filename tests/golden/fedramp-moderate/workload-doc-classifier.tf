@@ -220,6 +220,23 @@ module "doc_classifier_dev_iam" {
     "alias/aisec/agency-docs/doc-classifier/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-5e6f7081920a1b2c3"
+    subnet_ids         = ["subnet-a1b2c3d4e5f607182", "subnet-b2c3d4e5f60718293"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.doc_classifier_dev_kms.key_arns["datasets"],
+      module.doc_classifier_dev_kms.key_arns["artifacts"],
+    ]
+    output = [module.doc_classifier_dev_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- test
@@ -439,6 +456,23 @@ module "doc_classifier_test_iam" {
     "alias/aisec/agency-docs/doc-classifier/test/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-5e6f7081920a1b2c3"
+    subnet_ids         = ["subnet-a1b2c3d4e5f607182", "subnet-b2c3d4e5f60718293"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.doc_classifier_test_kms.key_arns["datasets"],
+      module.doc_classifier_test_kms.key_arns["artifacts"],
+    ]
+    output = [module.doc_classifier_test_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -653,4 +687,21 @@ module "doc_classifier_prod_iam" {
     "alias/aisec/agency-docs/doc-classifier/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      pipeline = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-5e6f7081920a1b2c3"
+    subnet_ids         = ["subnet-a1b2c3d4e5f607182", "subnet-b2c3d4e5f60718293"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.doc_classifier_prod_kms.key_arns["datasets"],
+      module.doc_classifier_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.doc_classifier_prod_kms.key_arns["artifacts"]]
+  }
 }

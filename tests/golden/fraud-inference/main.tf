@@ -309,14 +309,15 @@ module "macie" {
 module "privatelink" {
   source = "./modules/privatelink"
 
-  name_prefix        = "payments-ml"
-  account_id         = "222233334444"
-  region             = "us-east-2"
-  vpc_id             = "vpc-1a2b3c4d5e6f70819"
-  vpc_cidr           = "10.40.0.0/16"
-  subnet_ids         = ["subnet-1a2b3c4d5e6f70819", "subnet-2b3c4d5e6f7081920", "subnet-3c4d5e6f708192031"]
-  route_table_ids    = ["rtb-1a2b3c4d5e6f70819", "rtb-2b3c4d5e6f7081920"]
-  interface_services = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  name_prefix            = "payments-ml"
+  account_id             = "222233334444"
+  region                 = "us-east-2"
+  vpc_id                 = "vpc-1a2b3c4d5e6f70819"
+  vpc_cidr               = "10.40.0.0/16"
+  subnet_ids             = ["subnet-1a2b3c4d5e6f70819", "subnet-2b3c4d5e6f7081920", "subnet-3c4d5e6f708192031"]
+  route_table_ids        = ["rtb-1a2b3c4d5e6f70819", "rtb-2b3c4d5e6f7081920"]
+  interface_services     = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  compute_security_group = true
 }
 
 # Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.

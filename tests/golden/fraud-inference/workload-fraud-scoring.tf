@@ -232,6 +232,23 @@ module "fraud_scoring_dev_iam" {
     "alias/aisec/payments-ml/fraud-scoring/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["model", "endpoint"]
+    }
+    execution_role     = "serving"
+    vpc_id             = "vpc-1a2b3c4d5e6f70819"
+    subnet_ids         = ["subnet-1a2b3c4d5e6f70819", "subnet-2b3c4d5e6f7081920", "subnet-3c4d5e6f708192031"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.fraud_scoring_dev_kms.key_arns["datasets"],
+      module.fraud_scoring_dev_kms.key_arns["artifacts"],
+    ]
+    output = [module.fraud_scoring_dev_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- test
@@ -463,6 +480,23 @@ module "fraud_scoring_test_iam" {
     "alias/aisec/payments-ml/fraud-scoring/test/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["model", "endpoint"]
+    }
+    execution_role     = "serving"
+    vpc_id             = "vpc-1a2b3c4d5e6f70819"
+    subnet_ids         = ["subnet-1a2b3c4d5e6f70819", "subnet-2b3c4d5e6f7081920", "subnet-3c4d5e6f708192031"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.fraud_scoring_test_kms.key_arns["datasets"],
+      module.fraud_scoring_test_kms.key_arns["artifacts"],
+    ]
+    output = [module.fraud_scoring_test_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -691,4 +725,19 @@ module "fraud_scoring_prod_iam" {
     "alias/aisec/payments-ml/fraud-scoring/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers          = {}
+    execution_role     = "serving"
+    vpc_id             = "vpc-1a2b3c4d5e6f70819"
+    subnet_ids         = ["subnet-1a2b3c4d5e6f70819", "subnet-2b3c4d5e6f7081920", "subnet-3c4d5e6f708192031"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.fraud_scoring_prod_kms.key_arns["datasets"],
+      module.fraud_scoring_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.fraud_scoring_prod_kms.key_arns["artifacts"]]
+  }
 }

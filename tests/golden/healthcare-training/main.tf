@@ -336,14 +336,15 @@ module "macie" {
 module "privatelink" {
   source = "./modules/privatelink"
 
-  name_prefix        = "clinical-ai"
-  account_id         = "111122223333"
-  region             = "us-east-1"
-  vpc_id             = "vpc-0a1b2c3d4e5f60718"
-  vpc_cidr           = "10.20.0.0/16"
-  subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]
-  route_table_ids    = ["rtb-0a1b2c3d4e5f60718"]
-  interface_services = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  name_prefix            = "clinical-ai"
+  account_id             = "111122223333"
+  region                 = "us-east-1"
+  vpc_id                 = "vpc-0a1b2c3d4e5f60718"
+  vpc_cidr               = "10.20.0.0/16"
+  subnet_ids             = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]
+  route_table_ids        = ["rtb-0a1b2c3d4e5f60718"]
+  interface_services     = ["ecr.api", "ecr.dkr", "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  compute_security_group = true
 }
 
 # Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.

@@ -237,6 +237,23 @@ module "notes_training_dev_iam" {
     "alias/aisec/clinical-ai/notes-training/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-0a1b2c3d4e5f60718"
+    subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.notes_training_dev_kms.key_arns["datasets"],
+      module.notes_training_dev_kms.key_arns["artifacts"],
+    ]
+    output = [module.notes_training_dev_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- test
@@ -473,6 +490,23 @@ module "notes_training_test_iam" {
     "alias/aisec/clinical-ai/notes-training/test/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-0a1b2c3d4e5f60718"
+    subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.notes_training_test_kms.key_arns["datasets"],
+      module.notes_training_test_kms.key_arns["artifacts"],
+    ]
+    output = [module.notes_training_test_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -704,4 +738,21 @@ module "notes_training_prod_iam" {
     "alias/aisec/clinical-ai/notes-training/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      pipeline = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-0a1b2c3d4e5f60718"
+    subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.notes_training_prod_kms.key_arns["datasets"],
+      module.notes_training_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.notes_training_prod_kms.key_arns["artifacts"]]
+  }
 }

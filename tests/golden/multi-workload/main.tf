@@ -437,6 +437,7 @@ module "privatelink" {
     "sagemaker.runtime",
     "sts",
   ]
+  compute_security_group = true
 }
 
 # Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.

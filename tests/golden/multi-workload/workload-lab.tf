@@ -189,4 +189,19 @@ module "lab_dev_iam" {
     "alias/aisec/ml-platform/lab/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds       = ["notebook"]
+      notebook = ["training", "processing"]
+    }
+    execution_role     = "notebook"
+    vpc_id             = "vpc-6f7081920a1b2c3d4"
+    subnet_ids         = ["subnet-c3d4e5f6071829304", "subnet-d4e5f607182930415", "subnet-e5f60718293041526"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [module.lab_dev_kms.key_arns["datasets"], module.lab_dev_kms.key_arns["artifacts"]]
+    output = [module.lab_dev_kms.key_arns["artifacts"]]
+  }
 }

@@ -224,6 +224,23 @@ module "recsys_serve_test_iam" {
     "alias/aisec/ml-platform/recsys-serve/test/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["model", "endpoint"]
+    }
+    execution_role     = "serving"
+    vpc_id             = "vpc-6f7081920a1b2c3d4"
+    subnet_ids         = ["subnet-c3d4e5f6071829304", "subnet-d4e5f607182930415", "subnet-e5f60718293041526"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.recsys_serve_test_kms.key_arns["datasets"],
+      module.recsys_serve_test_kms.key_arns["artifacts"],
+    ]
+    output = [module.recsys_serve_test_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -444,4 +461,19 @@ module "recsys_serve_prod_iam" {
     "alias/aisec/ml-platform/recsys-serve/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers          = {}
+    execution_role     = "serving"
+    vpc_id             = "vpc-6f7081920a1b2c3d4"
+    subnet_ids         = ["subnet-c3d4e5f6071829304", "subnet-d4e5f607182930415", "subnet-e5f60718293041526"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.recsys_serve_prod_kms.key_arns["datasets"],
+      module.recsys_serve_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.recsys_serve_prod_kms.key_arns["artifacts"]]
+  }
 }

@@ -227,6 +227,23 @@ module "recsys_train_dev_iam" {
     "alias/aisec/ml-platform/recsys-train/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-6f7081920a1b2c3d4"
+    subnet_ids         = ["subnet-c3d4e5f6071829304", "subnet-d4e5f607182930415", "subnet-e5f60718293041526"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.recsys_train_dev_kms.key_arns["datasets"],
+      module.recsys_train_dev_kms.key_arns["artifacts"],
+    ]
+    output = [module.recsys_train_dev_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- test
@@ -453,6 +470,23 @@ module "recsys_train_test_iam" {
     "alias/aisec/ml-platform/recsys-train/test/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-6f7081920a1b2c3d4"
+    subnet_ids         = ["subnet-c3d4e5f6071829304", "subnet-d4e5f607182930415", "subnet-e5f60718293041526"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.recsys_train_test_kms.key_arns["datasets"],
+      module.recsys_train_test_kms.key_arns["artifacts"],
+    ]
+    output = [module.recsys_train_test_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -674,4 +708,21 @@ module "recsys_train_prod_iam" {
     "alias/aisec/ml-platform/recsys-train/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      pipeline = ["training", "processing"]
+    }
+    execution_role     = "pipeline"
+    vpc_id             = "vpc-6f7081920a1b2c3d4"
+    subnet_ids         = ["subnet-c3d4e5f6071829304", "subnet-d4e5f607182930415", "subnet-e5f60718293041526"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.recsys_train_prod_kms.key_arns["datasets"],
+      module.recsys_train_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.recsys_train_prod_kms.key_arns["artifacts"]]
+  }
 }

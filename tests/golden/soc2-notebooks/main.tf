@@ -314,14 +314,15 @@ module "macie" {
 module "privatelink" {
   source = "./modules/privatelink"
 
-  name_prefix        = "research"
-  account_id         = "555566667777"
-  region             = "us-east-1"
-  vpc_id             = "vpc-4d5e6f7081920a1b2"
-  vpc_cidr           = "10.80.0.0/16"
-  subnet_ids         = ["subnet-81920a1b2c3d4e5f6", "subnet-920a1b2c3d4e5f607"]
-  route_table_ids    = ["rtb-81920a1b2c3d4e5f6"]
-  interface_services = ["kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  name_prefix            = "research"
+  account_id             = "555566667777"
+  region                 = "us-east-1"
+  vpc_id                 = "vpc-4d5e6f7081920a1b2"
+  vpc_cidr               = "10.80.0.0/16"
+  subnet_ids             = ["subnet-81920a1b2c3d4e5f6", "subnet-920a1b2c3d4e5f607"]
+  route_table_ids        = ["rtb-81920a1b2c3d4e5f6"]
+  interface_services     = ["kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  compute_security_group = true
 }
 
 # Account-level detective controls (DET-*): Amazon GuardDuty create, AWS Security Hub create, AWS Config create, IAM Access Analyzer create, VPC flow logs create.

@@ -216,6 +216,21 @@ module "notebooks_dev_iam" {
     "alias/aisec/research/notebooks/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers = {
+      ds       = ["notebook"]
+      notebook = ["training", "processing"]
+    }
+    execution_role     = "notebook"
+    vpc_id             = "vpc-4d5e6f7081920a1b2"
+    subnet_ids         = ["subnet-81920a1b2c3d4e5f6", "subnet-920a1b2c3d4e5f607"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [module.notebooks_dev_kms.key_arns["datasets"], module.notebooks_dev_kms.key_arns["artifacts"]]
+    output = [module.notebooks_dev_kms.key_arns["artifacts"]]
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -435,4 +450,19 @@ module "notebooks_prod_iam" {
     "alias/aisec/research/notebooks/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  sagemaker = {
+    launchers          = {}
+    execution_role     = "notebook"
+    vpc_id             = "vpc-4d5e6f7081920a1b2"
+    subnet_ids         = ["subnet-81920a1b2c3d4e5f6", "subnet-920a1b2c3d4e5f607"]
+    security_group_ids = [module.privatelink.compute_security_group_id]
+  }
+
+  sagemaker_kms_key_arns = {
+    volume = [
+      module.notebooks_prod_kms.key_arns["datasets"],
+      module.notebooks_prod_kms.key_arns["artifacts"],
+    ]
+    output = [module.notebooks_prod_kms.key_arns["artifacts"]]
+  }
 }
