@@ -586,6 +586,7 @@ def test_policies_read_here_are_real_json(landings: dict[str, Landing]) -> None:
     assert foundation is not None
     stage_keys = sum(len(s.keys) for s in landing.controls.stages)
     assert len(landing.key_policies) == stage_keys + len(foundation.keys) == 12
-    assert len(landing.bucket_policies) == 9
+    # six stage buckets and the foundation's access-log, trail, findings and AWS Config buckets
+    assert len(landing.bucket_policies) == 6 + len(foundation.bucket_domains) == 10
     for policy in (*landing.key_policies.values(), *landing.bucket_policies.values()):
         assert any(s["Effect"] == "Deny" for s in json.loads(policy)["Statement"])

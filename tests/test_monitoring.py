@@ -411,7 +411,7 @@ def test_compliance_md_says_where_logs_are_and_what_is_assumed(
     assert "stay in this workload account\n(111122223333): no separate log-archive account" in own
     assert "(2192 days, GOVERNANCE mode, trail and results)" in own
     for name, _ in DETECTIVE_PREREQUISITES:
-        assert f"- **{name}**:" in own
+        assert f"- **{name}** (DET-" in own
     data = yaml.safe_load(BLUEPRINTS["existing-foundation"].read_text())
     data["workloads"][0]["type"] = "training"
     spec = parse_spec(data, "spec.yaml")
