@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from generator import __version__
+from generator.bedrock import bedrock_iam_args
 from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import SpecError, UserInputError
@@ -309,10 +310,10 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
 # The oldest version of each module whose interface takes what this generator renders: older ones
 # lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
 # iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
-# object_lock/protect_logs, audit alert keys and filters). Terraform would refuse the
+# object_lock/protect_logs, audit alert keys and filters; iam bedrock_model_ids/bedrock_guardrail). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
-    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.0.0", "privatelink": "1.1.0", "audit": "1.2.0"}
+    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.1.0", "privatelink": "1.1.0", "audit": "1.2.0"}
 )
 
 
@@ -388,6 +389,7 @@ def render(
         "f": controls.foundation,
         "foundation": _foundation_args(controls),
         "stage_args": {s.ident: _stage_args(s, controls) for s in controls.stages},
+        "bedrock_args": {w.ident: bedrock_iam_args(spec, w.workload) for w in controls.workloads},
         "tags": _tags(spec),
         "modules": modules,
         "generator_version": __version__,
