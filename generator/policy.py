@@ -515,6 +515,11 @@ def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], l
     return max(values) if longest else min(values)
 
 
+def bedrock_invocation_log_group(spec: Spec) -> str:
+    """The log group the account's Bedrock model invocation logging writes to (audit module)."""
+    return f"/aws/bedrock/{spec.name}/model-invocations"
+
+
 def log_group_key(stage: StagePlan | None, name: str) -> str:
     """The audit module's map key of a log group: the stage's ident for its own group, else the
     service and kind (``sagemaker_trainingjobs``, ``<stage>_sagemaker_endpoints``, ``<stage>_lambda``)."""
@@ -674,7 +679,7 @@ def _foundation(
         service_logs_key = _landing_key(
             spec,
             "service-logs",
-            "SageMaker log groups shared by every stage",
+            "service log groups shared by every stage (SageMaker jobs, Bedrock invocations)",
             rotation,
             (_logs_service_use(region, account, *shared_log_groups),),
             access,
@@ -822,6 +827,9 @@ def decide(spec: Spec) -> Controls:
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
     shared_logs = _shared_log_groups([s for w in workloads for s in w.stages])
+    if Service.BEDROCK in used and spec.creates_foundation:
+        # The account's Bedrock invocation log (bar 33) is one more service group of the landing.
+        shared_logs = tuple(sorted({*shared_logs, bedrock_invocation_log_group(spec)}))
     foundation = (
         _foundation(spec, rotation, retention, shared_logs, access) if spec.creates_foundation else None
     )

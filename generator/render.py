@@ -30,6 +30,7 @@ from generator.policy import (
     KeyPlan,
     Perimeter,
     StagePlan,
+    bedrock_invocation_log_group,
     decide,
     log_group_key,
 )
@@ -246,6 +247,9 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "kms_key_arn": _ref("foundation_kms", "key_arns", "service-logs"),
             "retention_in_days": controls.retention_days,
         }
+    bedrock_logs = bedrock_invocation_log_group(spec)
+    if bedrock_logs in f.shared_log_groups:
+        args["bedrock_invocation_logging"] = {"log_group": log_group_key(None, bedrock_logs)}
     args.update(
         audit_keys={k.domain: _key_args(k, None, controls) for k in f.keys},
         buckets={
@@ -310,10 +314,10 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
 # The oldest version of each module whose interface takes what this generator renders: older ones
 # lack inputs the templates pass (the data perimeter: kms perimeter/via_services, storage perimeter,
 # iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
-# object_lock/protect_logs, audit alert keys and filters; iam bedrock_model_ids/bedrock_guardrail). Terraform would refuse the
+# object_lock/protect_logs, audit alert keys and filters; iam bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
-    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.1.0", "privatelink": "1.1.0", "audit": "1.2.0"}
+    {"kms": "1.2.0", "storage": "1.2.0", "iam": "2.1.0", "privatelink": "1.1.0", "audit": "1.3.0"}
 )
 
 

@@ -121,7 +121,18 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         if t == "aws_iam_role"
     }
     guardrails = {v["name"]: v for t, v in values if t == "aws_bedrock_guardrail"}
-    return {"roles": roles, "guardrails": guardrails}
+    logging = [v for t, v in values if t == "aws_bedrock_model_invocation_logging_configuration"]
+    log_groups = {v["name"]: v for t, v in values if t == "aws_cloudwatch_log_group"}
+    trusts = {v["name"]: v["assume_role_policy"] for t, v in values if t == "aws_iam_role"}
+    keys = {v["arn"]: v for t, v in values if t == "aws_kms_key"}
+    return {
+        "roles": roles,
+        "guardrails": guardrails,
+        "logging": logging,
+        "log_groups": log_groups,
+        "trusts": trusts,
+        "keys": keys,
+    }
 
 
 def _invoke(
@@ -188,3 +199,47 @@ def test_knowledge_base_ingestion_embeds_with_the_listed_models_only(landing: di
 def test_people_cannot_invoke_models(landing: dict[str, Any]) -> None:
     own = landing["guardrails"]["support-rag-assistant-dev-guardrail"]["guardrail_arn"]
     assert _invoke(landing, "support-rag-assistant-dev-ds", HAIKU, f"{own}:1") != "allow"
+
+
+@pytest.mark.terraform
+def test_every_invocation_is_logged_encrypted_and_kept(landing: dict[str, Any]) -> None:
+    (config,) = landing["logging"]
+    logging = config["logging_config"][0]
+    assert logging["text_data_delivery_enabled"] and logging["embedding_data_delivery_enabled"]
+    cw = logging["cloudwatch_config"][0]
+    group = landing["log_groups"][cw["log_group_name"]]
+    assert cw["log_group_name"] == "/aws/bedrock/support-rag/model-invocations"
+    assert group["retention_in_days"] >= 365
+    key = landing["keys"][group["kms_key_id"]]
+    assert key["tags"]["Name"] == "alias/aisec/support-rag/service-logs"
+    # CloudWatch Logs may use the key for this group (the logs service, this account's group ARN).
+    use = Request(
+        "logs.eu-central-1.amazonaws.com",
+        "kms:GenerateDataKey",
+        key["arn"],
+        {
+            "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-central-1:333344445555:log-group:"
+            "/aws/bedrock/support-rag/model-invocations",
+        },
+    )
+    assert evaluate(use, resource_policy=key["policy"], resource_must_allow=True).allowed
+    # Only Bedrock, for this account's invocations, may assume the delivery role.
+    trust = landing["trusts"]["support-rag-bedrock-to-logs"]
+    role = landing["roles"]["support-rag-bedrock-to-logs"]["arn"]
+    ours = {
+        "aws:SourceAccount": "333344445555",
+        "aws:SourceArn": "arn:aws:bedrock:eu-central-1:333344445555:*",
+    }
+    theirs = {
+        "aws:SourceAccount": "999988887777",
+        "aws:SourceArn": "arn:aws:bedrock:eu-central-1:999988887777:*",
+    }
+    assume = "sts:AssumeRole"
+    assert evaluate(
+        Request("bedrock.amazonaws.com", assume, role, ours), resource_policy=trust, resource_must_allow=True
+    ).allowed
+    assert not evaluate(
+        Request("bedrock.amazonaws.com", assume, role, theirs),
+        resource_policy=trust,
+        resource_must_allow=True,
+    ).allowed
