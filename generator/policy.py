@@ -141,6 +141,10 @@ CONTROLS: tuple[Control, ...] = (
     Control("DP-5", "private-paths", (25,), "Endpoints let the account's principals reach only the account's resources, with named AWS-owned exceptions", "foundation", "network"),
     Control("DP-6", "encryption-at-rest", (26,), "Buckets refuse writes naming another key or algorithm, and SSE-C", "workload", "data"),
     Control("IAM-6", "least-privilege", (27,), "People's roles trust only named permission sets or principals, with a source identity and limited session tags; service roles act only for the landing's resources", "workload", "identity"),
+    # Bedrock (bar 33)
+    Control("AI-1", "least-privilege", (33,), "Roles invoke (InvokeModel, Converse) only the spec's Bedrock foundation models, checked against a dated table of the models offered in the region", "workload", "compute"),
+    Control("AI-2", "least-privilege", (33,), "A Bedrock guardrail per stage (sensitive-information filters for the data's categories, prompt-attack filter, contextual grounding for RAG); invocations of text models without it are denied", "workload", "compute"),
+    Control("AI-3", "audit-logging", (33,), "Every Bedrock model invocation of the account is logged to an encrypted log group kept for the regime's retention", "foundation", "evidence"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
 
@@ -845,6 +849,9 @@ def decide(spec: Spec) -> Controls:
         "MAC-2": has_macie_jobs,
         "IAM-3": has_people,
         "IAM-5": has_people,
+        "AI-1": Service.BEDROCK in used,
+        "AI-2": any(Service.BEDROCK in w.services and w.workload.bedrock_guardrail for w in workloads),
+        "AI-3": Service.BEDROCK in used,
     }  # controls about what may be absent
     applied = tuple(
         c for c in CONTROLS if (c.scope == "workload" or foundation is not None) and needs.get(c.id, True)
