@@ -150,6 +150,10 @@ CONTROLS: tuple[Control, ...] = (
     Control("ML-1", "least-privilege", (32,), "The roles that launch SageMaker work create jobs, models, endpoints and notebooks only under their stage's prefix, in the spec's subnets and the compute security group, with network isolation, encrypted inter-container traffic, no direct internet and no root; explicit Denies refuse requests that omit or change these", "workload", "compute"),
     Control("ML-2", "private-paths", (32,), "SageMaker compute runs in a security group without ingress whose egress reaches only the interface endpoints and S3's prefix list; job network interfaces only in the spec's VPC", "foundation", "compute"),
     Control("ML-3", "encryption-at-rest", (32,), "SageMaker volumes and outputs use only the stage's keys, granted only to AWS resources; launchers pass only their stage's execution role, and only to SageMaker", "workload", "compute"),
+    # Bedrock (bar 33)
+    Control("AI-1", "least-privilege", (33,), "Roles invoke (InvokeModel, Converse) only the spec's Bedrock foundation models, checked against a dated table of the models offered in the region", "workload", "compute"),
+    Control("AI-2", "least-privilege", (33,), "A Bedrock guardrail per stage (sensitive-information filters for the data's categories, prompt-attack filter, contextual grounding for RAG); invocations of text models without it are denied", "workload", "compute"),
+    Control("AI-3", "audit-logging", (33,), "Every Bedrock model invocation of the account is logged to an encrypted log group kept for the regime's retention", "foundation", "evidence"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
 
@@ -673,6 +677,11 @@ def _strictest(table: Mapping[Regime | None, int], regimes: frozenset[Regime], l
     return max(values) if longest else min(values)
 
 
+def bedrock_invocation_log_group(spec: Spec) -> str:
+    """The log group the account's Bedrock model invocation logging writes to (audit module)."""
+    return f"/aws/bedrock/{spec.name}/model-invocations"
+
+
 def log_group_key(stage: StagePlan | None, name: str) -> str:
     """The audit module's map key of a log group: the stage's ident for its own group, else the
     service and kind (``sagemaker_trainingjobs``, ``<stage>_sagemaker_endpoints``, ``<stage>_lambda``)."""
@@ -847,7 +856,7 @@ def _foundation(
         service_logs_key = _landing_key(
             spec,
             "service-logs",
-            "SageMaker log groups shared by every stage",
+            "service log groups shared by every stage (SageMaker jobs, Bedrock invocations)",
             rotation,
             (_logs_service_use(region, account, *shared_log_groups),),
             access,
@@ -1043,6 +1052,9 @@ def decide(spec: Spec) -> Controls:
     used = {s for w in workloads for s in w.services}
     endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
     shared_logs = _shared_log_groups([s for w in workloads for s in w.stages])
+    if Service.BEDROCK in used and spec.creates_foundation:
+        # The account's Bedrock invocation log (bar 33) is one more service group of the landing.
+        shared_logs = tuple(sorted({*shared_logs, bedrock_invocation_log_group(spec)}))
     foundation = (
         _foundation(spec, rotation, retention, shared_logs, access) if spec.creates_foundation else None
     )
@@ -1064,6 +1076,9 @@ def decide(spec: Spec) -> Controls:
         "ML-1": has_sagemaker,
         "ML-2": has_sagemaker,
         "ML-3": has_sagemaker,
+        "AI-1": Service.BEDROCK in used,
+        "AI-2": any(Service.BEDROCK in w.services and w.workload.bedrock_guardrail for w in workloads),
+        "AI-3": Service.BEDROCK in used,
     }  # controls about what may be absent
     applied = tuple(
         c

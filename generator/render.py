@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from generator import __version__
+from generator.bedrock import bedrock_iam_args
 from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
 from generator.errors import SpecError, UserInputError
@@ -30,6 +31,7 @@ from generator.policy import (
     KeyPlan,
     Perimeter,
     StagePlan,
+    bedrock_invocation_log_group,
     decide,
     log_group_key,
 )
@@ -272,6 +274,9 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "kms_key_arn": _ref("foundation_kms", "key_arns", "service-logs"),
             "retention_in_days": controls.retention_days,
         }
+    bedrock_logs = bedrock_invocation_log_group(spec)
+    if bedrock_logs in f.shared_log_groups:
+        args["bedrock_invocation_logging"] = {"log_group": log_group_key(None, bedrock_logs)}
     args.update(
         audit_keys={k.domain: _key_args(k, None, controls) for k in f.keys},
         buckets={
@@ -400,7 +405,8 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # iam trusted_principals/kms_via_services, privatelink image_accounts; tamper-proof audit: storage
 # object_lock/protect_logs, audit alert keys and filters; log archive: storage
 # cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn;
-# SageMaker guardrails: iam sagemaker, privatelink compute_security_group). Terraform would refuse the
+# SageMaker guardrails: iam sagemaker, privatelink compute_security_group; Bedrock: iam
+# bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
@@ -493,6 +499,7 @@ def render(
         "f": controls.foundation,
         "foundation": _foundation_args(controls),
         "stage_args": {s.ident: _stage_args(s, controls) for s in controls.stages},
+        "bedrock_args": {w.ident: bedrock_iam_args(spec, w.workload) for w in controls.workloads},
         "tags": _tags(spec),
         "modules": modules,
         "generator_version": __version__,

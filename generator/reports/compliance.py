@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from generator.policy import CONTROLS_BY_ID, DETECTIVE, REQUIREMENTS, Controls, log_group_key
-from generator.spec import HumanAccess, Regime, Sensitivity
+from generator.policy import (
+    CONTROLS_BY_ID,
+    DETECTIVE,
+    REQUIREMENTS,
+    Controls,
+    bedrock_invocation_log_group,
+    log_group_key,
+)
+from generator.spec import HumanAccess, Regime, Sensitivity, Service
 
 
 def _sensitive(c: Controls) -> bool:
@@ -130,6 +137,21 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             add("LOG-2", f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(s, name))}")
         if s.macie_job is not None:
             add("MAC-2", f"module.macie.aws_macie2_classification_job.this{_q(s.macie_job.key)}")
+    # Bedrock (bar 33): the roles' model allow-list, the stages' guardrails, the account's invocation log.
+    for w in c.workloads:
+        if Service.BEDROCK not in w.services:
+            continue
+        for s in w.stages:
+            iam = f"module.{s.ident}_iam"
+            add("AI-1", *(f"{iam}.aws_iam_role_policy.access{_q(r.persona)}" for r in s.roles if r.bedrock),
+                f"{iam}.aws_iam_policy.boundary[0]")  # fmt: skip
+            if w.workload.bedrock_guardrail:
+                add("AI-2", f"{iam}.aws_bedrock_guardrail.this[0]",
+                    *(f"{iam}.aws_iam_role_policy.access{_q(r.persona)}" for r in s.roles if r.bedrock))  # fmt: skip
+    if f is not None and bedrock_invocation_log_group(c.spec) in f.shared_log_groups:
+        add("AI-3", "module.audit.aws_bedrock_model_invocation_logging_configuration.this[0]",
+            "module.audit.aws_iam_role.bedrock_to_logs[0]",
+            f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(None, bedrock_invocation_log_group(c.spec)))}")  # fmt: skip
     if f is not None:
         add("TRL-1", "module.audit.aws_cloudtrail.this[0]", "module.audit.aws_cloudwatch_log_group.trail[0]",
             "module.audit.aws_iam_role.trail_to_logs[0]")  # fmt: skip

@@ -119,3 +119,11 @@ variable "tags" {
   default     = {}
   nullable    = false
 }
+
+variable "bedrock_invocation_logging" {
+  description = "Account-level Bedrock model invocation logging (prompts, responses, embeddings) to `log_group`, a key of `log_groups` (its key must let CloudWatch Logs use it). Null: not configured here."
+  type = object({
+    log_group = string
+  })
+  default = null
+}

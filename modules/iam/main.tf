@@ -13,6 +13,17 @@ locals {
   any_ecr           = anytrue([for r in values(local.roles) : r.ecr_pull])
   any_pass          = anytrue([for r in values(local.roles) : length(r.pass_roles) > 0])
   role_arn_prefix   = "arn:${local.partition}:iam::${var.account_id}:role/aisec/${var.name_prefix}-"
+
+  # Bedrock: the listed foundation models only (bar 33); none listed keeps the region's models.
+  bedrock_model_arns = length(var.bedrock_model_ids) > 0 ? [
+    for m in var.bedrock_model_ids : "arn:${local.partition}:bedrock:${var.region}::foundation-model/${m}"
+  ] : ["arn:${local.partition}:bedrock:${var.region}::foundation-model/*"]
+  guardrail = var.create && var.bedrock_guardrail != null
+  # Guardrails judge text generation; embedding models (knowledge-base ingestion and retrieval)
+  # take no guardrail, so the Deny below covers the other listed models, or all when none listed.
+  guarded_model_arns = length(var.bedrock_model_ids) > 0 ? [
+    for m in var.bedrock_model_ids : "arn:${local.partition}:bedrock:${var.region}::foundation-model/${m}" if !strcontains(m, "embed")
+  ] : ["*"]
 }
 
 # The boundary caps every role of this stage at this stage's data, whatever is attached later.
@@ -105,7 +116,7 @@ data "aws_iam_policy_document" "boundary" {
     content {
       sid       = "BedrockInvoke"
       actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-      resources = ["arn:${local.partition}:bedrock:${var.region}::foundation-model/*"]
+      resources = local.bedrock_model_arns
     }
   }
 
@@ -369,7 +380,28 @@ data "aws_iam_policy_document" "access" {
     content {
       sid       = "InvokeFoundationModels"
       actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
-      resources = ["arn:${local.partition}:bedrock:${var.region}::foundation-model/*"]
+      resources = local.bedrock_model_arns
+    }
+  }
+
+  # Converse and ConverseStream are authorised as InvokeModel and InvokeModelWithResponseStream.
+  # A request naming no guardrail has no bedrock:GuardrailIdentifier, which a negated operator
+  # matches: denied, as is one naming another guardrail. The value is the guardrail's ARN and
+  # version (arn:...:guardrail/ID:VERSION), so callers pass the ARN, not the bare id.
+  dynamic "statement" {
+    for_each = each.value.bedrock_invoke && local.guardrail && length(local.guarded_model_arns) > 0 ? [1] : []
+
+    content {
+      sid       = "DenyInvokeWithoutGuardrail"
+      effect    = "Deny"
+      actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+      resources = local.guarded_model_arns
+
+      condition {
+        test     = "StringNotLike"
+        variable = "bedrock:GuardrailIdentifier"
+        values   = ["${aws_bedrock_guardrail.this[0].guardrail_arn}:*"]
+      }
     }
   }
 

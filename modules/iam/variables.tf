@@ -181,3 +181,37 @@ variable "sagemaker_kms_key_arns" {
   })
   default = { volume = [], output = [] }
 }
+
+variable "bedrock_model_ids" {
+  description = "Foundation model ids the roles with bedrock_invoke may call (InvokeModel, InvokeModelWithResponseStream, which also authorise Converse and ConverseStream); empty: every foundation model of the region."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for m in var.bedrock_model_ids : can(regex("^[a-z0-9][a-z0-9.:-]+$", m))])
+    error_message = "Each model id is like amazon.titan-embed-text-v2:0."
+  }
+}
+
+variable "bedrock_guardrail" {
+  description = <<-EOT
+    A Bedrock guardrail for this stage, and a Deny on every model invocation by the roles that does
+    not name it (bedrock:GuardrailIdentifier). `pii_entities` maps a Bedrock PII entity type to
+    BLOCK or ANONYMIZE; `regexes` adds patterns (name -> regex, blocked); `prompt_attack` adds the
+    prompt-attack filter on input; `grounding` the contextual grounding check (RAG). Null: none.
+  EOT
+  type = object({
+    pii_entities  = optional(map(string), {})
+    regexes       = optional(map(string), {})
+    prompt_attack = optional(bool, true)
+    grounding     = optional(bool, false)
+    kms_key_arn   = optional(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.bedrock_guardrail == null || alltrue([for a in values(try(var.bedrock_guardrail.pii_entities, {})) : contains(["BLOCK", "ANONYMIZE"], a)])
+    error_message = "Each pii_entities action is BLOCK or ANONYMIZE."
+  }
+}

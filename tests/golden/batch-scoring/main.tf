@@ -144,7 +144,7 @@ module "foundation_kms" {
     }
     "service-logs" = {
       alias                   = "alias/aisec/churn/service-logs"
-      description             = "aisec churn: SageMaker log groups shared by every stage"
+      description             = "aisec churn: service log groups shared by every stage (SageMaker jobs, Bedrock invocations)"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::444455556666:role/DataPlatformAdmin"]

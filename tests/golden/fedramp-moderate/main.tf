@@ -144,7 +144,7 @@ module "foundation_kms" {
     }
     "service-logs" = {
       alias                   = "alias/aisec/agency-docs/service-logs"
-      description             = "aisec agency-docs: SageMaker log groups shared by every stage"
+      description             = "aisec agency-docs: service log groups shared by every stage (SageMaker jobs, Bedrock invocations)"
       rotation_period_in_days = 180
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::666677778888:role/FedRAMPPlatformAdmin"]

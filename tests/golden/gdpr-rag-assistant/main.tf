@@ -142,6 +142,36 @@ module "foundation_kms" {
         },
       ]
     }
+    "service-logs" = {
+      alias                   = "alias/aisec/support-rag/service-logs"
+      description             = "aisec support-rag: service log groups shared by every stage (SageMaker jobs, Bedrock invocations)"
+      rotation_period_in_days = 365
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::333344445555:role/PlatformAdmin"]
+      perimeter = {
+        managers = [
+          "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
+          "arn:aws:iam::333344445555:root",
+        ]
+        lifecycle = ["arn:aws:iam::333344445555:root"]
+      }
+      service_users = [
+        {
+          sid       = "CloudWatchLogs"
+          principal = "logs.eu-central-1.amazonaws.com"
+          actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+          conditions = [
+            {
+              test     = "StringLike"
+              variable = "kms:EncryptionContext:aws:logs:arn"
+              values = [
+                "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/bedrock/support-rag/model-invocations",
+              ]
+            },
+          ]
+        },
+      ]
+    }
   }
 }
 
@@ -251,6 +281,15 @@ module "audit" {
       kms_key_arn       = module.assistant_prod_kms.key_arns["logs"]
       retention_in_days = 365
     }
+    bedrock = {
+      name              = "/aws/bedrock/support-rag/model-invocations"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 365
+    }
+  }
+  # Every Bedrock model invocation of the account, prompts and responses, to an encrypted log group (AI-3).
+  bedrock_invocation_logging = {
+    log_group = "bedrock"
   }
 }
 

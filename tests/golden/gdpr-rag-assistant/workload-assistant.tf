@@ -229,6 +229,23 @@ module "assistant_dev_iam" {
     "alias/aisec/support-rag/assistant/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  # Bedrock: only the listed models, and only through the stage's guardrail (AI-1, AI-2).
+  bedrock_model_ids = ["amazon.titan-embed-text-v2:0", "anthropic.claude-3-haiku-20240307-v1:0"]
+  bedrock_guardrail = {
+    pii_entities = {
+      "ADDRESS"                      = "ANONYMIZE"
+      "CA_SOCIAL_INSURANCE_NUMBER"   = "BLOCK"
+      "DRIVER_ID"                    = "BLOCK"
+      "EMAIL"                        = "ANONYMIZE"
+      "NAME"                         = "ANONYMIZE"
+      "PHONE"                        = "ANONYMIZE"
+      "UK_NATIONAL_INSURANCE_NUMBER" = "BLOCK"
+      "US_PASSPORT_NUMBER"           = "BLOCK"
+      "US_SOCIAL_SECURITY_NUMBER"    = "BLOCK"
+    }
+    prompt_attack = true
+    grounding     = true
+  }
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -459,4 +476,21 @@ module "assistant_prod_iam" {
     "alias/aisec/support-rag/assistant/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  # Bedrock: only the listed models, and only through the stage's guardrail (AI-1, AI-2).
+  bedrock_model_ids = ["amazon.titan-embed-text-v2:0", "anthropic.claude-3-haiku-20240307-v1:0"]
+  bedrock_guardrail = {
+    pii_entities = {
+      "ADDRESS"                      = "ANONYMIZE"
+      "CA_SOCIAL_INSURANCE_NUMBER"   = "BLOCK"
+      "DRIVER_ID"                    = "BLOCK"
+      "EMAIL"                        = "ANONYMIZE"
+      "NAME"                         = "ANONYMIZE"
+      "PHONE"                        = "ANONYMIZE"
+      "UK_NATIONAL_INSURANCE_NUMBER" = "BLOCK"
+      "US_PASSPORT_NUMBER"           = "BLOCK"
+      "US_SOCIAL_SECURITY_NUMBER"    = "BLOCK"
+    }
+    prompt_attack = true
+    grounding     = true
+  }
 }

@@ -146,7 +146,7 @@ module "foundation_kms" {
     }
     "service-logs" = {
       alias                   = "alias/aisec/clinical-ai/service-logs"
-      description             = "aisec clinical-ai: SageMaker log groups shared by every stage"
+      description             = "aisec clinical-ai: service log groups shared by every stage (SageMaker jobs, Bedrock invocations)"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::111122223333:role/PlatformAdmin"]

@@ -150,7 +150,7 @@ module "foundation_kms" {
     }
     "service-logs" = {
       alias                   = "alias/aisec/ml-platform/service-logs"
-      description             = "aisec ml-platform: SageMaker log groups shared by every stage"
+      description             = "aisec ml-platform: service log groups shared by every stage (SageMaker jobs, Bedrock invocations)"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators = [
@@ -174,6 +174,7 @@ module "foundation_kms" {
               test     = "StringLike"
               variable = "kms:EncryptionContext:aws:logs:arn"
               values = [
+                "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/bedrock/ml-platform/model-invocations",
                 "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/NotebookInstances",
                 "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/ProcessingJobs",
                 "arn:aws:logs:eu-west-1:777788889999:log-group:/aws/sagemaker/TrainingJobs",
@@ -345,6 +346,11 @@ module "audit" {
       kms_key_arn       = module.lab_dev_kms.key_arns["logs"]
       retention_in_days = 365
     }
+    bedrock = {
+      name              = "/aws/bedrock/ml-platform/model-invocations"
+      kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
+      retention_in_days = 365
+    }
     sagemaker_notebookinstances = {
       name              = "/aws/sagemaker/NotebookInstances"
       kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
@@ -360,6 +366,10 @@ module "audit" {
       kms_key_arn       = module.foundation_kms.key_arns["service-logs"]
       retention_in_days = 365
     }
+  }
+  # Every Bedrock model invocation of the account, prompts and responses, to an encrypted log group (AI-3).
+  bedrock_invocation_logging = {
+    log_group = "bedrock"
   }
 }
 

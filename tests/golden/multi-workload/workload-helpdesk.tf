@@ -211,6 +211,8 @@ module "helpdesk_dev_iam" {
     "alias/aisec/ml-platform/helpdesk/dev/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  # Bedrock: only the listed models (AI-1, AI-2).
+  bedrock_model_ids = ["amazon.titan-embed-text-v2:0", "anthropic.claude-3-haiku-20240307-v1:0"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -423,4 +425,6 @@ module "helpdesk_prod_iam" {
     "alias/aisec/ml-platform/helpdesk/prod/logs",
   ]
   session_tag_keys = ["aisec-requester", "aisec-ticket"]
+  # Bedrock: only the listed models (AI-1, AI-2).
+  bedrock_model_ids = ["amazon.titan-embed-text-v2:0", "anthropic.claude-3-haiku-20240307-v1:0"]
 }

@@ -146,7 +146,7 @@ module "foundation_kms" {
     }
     "service-logs" = {
       alias                   = "alias/aisec/research/service-logs"
-      description             = "aisec research: SageMaker log groups shared by every stage"
+      description             = "aisec research: service log groups shared by every stage (SageMaker jobs, Bedrock invocations)"
       rotation_period_in_days = 365
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::555566667777:role/ResearchPlatformAdmin"]
