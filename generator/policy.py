@@ -549,7 +549,10 @@ class ArchivePlan:
     bucket: str
     access_log_bucket: str  # the archive bucket's own S3 access logs, in the archive account
     key_alias: str
-    key_alias_arn: str  # what the trail names: CloudTrail resolves an alias ARN of another account
+    key_alias_arn: str
+    # What the trail names: the key ARN once the spec has it, else the alias ARN (CloudTrail resolves
+    # it across accounts, but reads back the key ARN: a change in every plan until the spec has it).
+    trail_key: str
     break_glass: tuple[str, ...]
     deployers: tuple[str, ...]
     root_user: str
@@ -894,6 +897,7 @@ def _archive(spec: Spec) -> ArchivePlan | None:
         access_log_bucket=f"{spec.name}-log-archive-access-{a.account_id}",
         key_alias=alias,
         key_alias_arn=f"arn:aws:kms:{region}:{a.account_id}:{alias}",
+        trail_key=a.kms_key_arn or f"arn:aws:kms:{region}:{a.account_id}:{alias}",
         break_glass=tuple(a.break_glass),
         deployers=tuple(a.deployers),
         root_user=ROOT_USER.format(account=a.account_id),

@@ -321,7 +321,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "bucket_name": f.archive.bucket
             if f.archive
             else _ref("foundation_storage", "bucket_names", "trail"),
-            "kms_key_arn": f.archive.key_alias_arn if f.archive else audit_key,
+            "kms_key_arn": f.archive.trail_key if f.archive else audit_key,
             **({"log_group_kms_key_arn": audit_key} if f.archive else {}),
             "log_retention_days": controls.retention_days,
             "data_event_bucket_arns": [

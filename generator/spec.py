@@ -171,6 +171,7 @@ VPC_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 RTB_RE = re.compile(r"^rtb-[0-9a-f]{8,17}$")
 STATE_KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,1024}$")
+KMS_KEY_ARN_RE = re.compile(r"^arn:aws:kms:[a-z0-9-]+:(\d{12}):key/[0-9a-f-]{36}$")
 KMS_KEY_REF_RE = re.compile(
     r"^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$"
 )
@@ -350,6 +351,15 @@ class LogArchive(Strict):
         min_length=1,
         description="Emergency roles of the log-archive account: the only ones that may delete archived logs "
         "or change the archive bucket's policy, lifecycle, versioning or Object Lock after it is created.",
+    )
+    kms_key_arn: (
+        Annotated[str, _regex(KMS_KEY_ARN_RE, "a KMS key ARN such as arn:aws:kms:REGION:ACCOUNT:key/ID")]
+        | None
+    ) = Field(
+        default=None,
+        description="The archive key's ARN (output archive_kms_key of log-archive/) once it exists: the trail then "
+        "names the key itself; before, it names the key's alias ARN, which AWS reads back as the key ARN, "
+        "so every plan shows that change until this is set.",
     )
     deployers: list[RoleArn] = Field(
         default_factory=list,
@@ -821,6 +831,14 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         if spec.foundation == "existing":
             problems.append(
                 Problem(("log_archive",), "only with foundation: create (the trail is then aisec's)")
+            )
+        key = KMS_KEY_ARN_RE.match(archive.kms_key_arn or "")
+        if key and key.group(1) != archive.account_id:
+            problems.append(
+                Problem(
+                    ("log_archive", "kms_key_arn"),
+                    f"must be a key of the log-archive account {archive.account_id}",
+                )
             )
         for field in ("break_glass", "deployers"):
             for i, arn in enumerate(getattr(archive, field)):

@@ -52,7 +52,7 @@ def test_the_trail_writes_to_the_archive_account(both: dict[str, Any]) -> None:
     c = both["controls"]
     a = c.foundation.archive
     trail = _values(both["landing"], "module.audit.aws_cloudtrail.this[0]")
-    assert trail["s3_bucket_name"] == a.bucket and trail["kms_key_id"] == a.key_alias_arn
+    assert trail["s3_bucket_name"] == a.bucket and trail["kms_key_id"] == a.key_alias_arn == a.trail_key
     group = _values(both["landing"], "module.audit.aws_cloudwatch_log_group.trail[0]")
     audit_key = _values(both["landing"], 'module.foundation_kms.aws_kms_key.this["audit"]')
     assert group["kms_key_id"] == audit_key["arn"]  # the CloudWatch copy keeps this account's key
@@ -189,6 +189,16 @@ def test_log_archive_is_checked() -> None:
     with pytest.raises(SpecError) as err:
         parse_spec(wrong, "s.yaml")
     assert "log_archive.break_glass[0]: must be a role of the log-archive account" in str(err.value.details)
+    key = "arn:aws:kms:us-west-2:123456789012:key/0123abcd-0123-4567-89ab-0123456789ab"
+    other_key = {**base, "log_archive": {**base["log_archive"], "kms_key_arn": key}}
+    with pytest.raises(SpecError) as err:
+        parse_spec(other_key, "s.yaml")
+    assert "log_archive.kms_key_arn: must be a key of the log-archive account" in str(err.value.details)
+    own = {
+        **base,
+        "log_archive": {**base["log_archive"], "kms_key_arn": key.replace("123456789012", "666677779999")},
+    }
+    assert decide(parse_spec(own, "s.yaml")).foundation.archive.trail_key == own["log_archive"]["kms_key_arn"]
     none = {**base, "log_archive": {"account_id": "123456789012"}}
     with pytest.raises(SpecError) as err:
         parse_spec(none, "s.yaml")
