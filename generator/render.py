@@ -311,9 +311,11 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 **locked,
             },
         },
-        # Policy, lifecycle and lock changes of the audit buckets: the deployers and the root user (the
-        # managers of every perimeter), besides break-glass; deleting evidence: break-glass alone.
-        deployer_principals=[*controls.access.deployers, controls.access.root_user],
+        # Deleting evidence, and changing the audit buckets' policy, lifecycle, versioning or lock:
+        # break-glass alone (bar 28). The storage module puts the policy after the settings it
+        # protects, so the first apply sets them all; later changes are applied as break-glass (S3
+        # always lets the account's root user replace a bucket policy, the way back without one).
+        deployer_principals=[],
         break_glass_principals=list(controls.access.break_glass),
         # With a log archive the trail writes to that account's bucket with that account's key (named
         # by alias ARN, which CloudTrail resolves); its CloudWatch Logs copy keeps this account's key.

@@ -1,6 +1,6 @@
 """SECURITY-BAR 28 on every blueprint's offline state: the trail and findings buckets lock each log
 version for the regime's retention, and the audit buckets keep old versions as long and refuse
-deletion and weakening to all but break-glass (and, for policy changes, the deployers)."""
+deletion and weakening to all but break-glass: the deployers included."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from generator.checks.policy_eval import Request, evaluate
 from generator.planreview import review
 from generator.policy import decide
 from generator.spec import load_spec
@@ -18,6 +19,7 @@ from tests.offline import all_resources
 pytestmark = pytest.mark.terraform
 AUDIT_BUCKETS = ("access_logs", "trail", "findings")
 LOCKED = ("trail", "findings")
+ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 
 def _by_key(state: dict[str, Any], rtype: str, module: str) -> dict[str, dict[str, Any]]:
@@ -59,7 +61,7 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
     lifecycles = _by_key(state, "aws_s3_bucket_lifecycle_configuration", "foundation_storage")
     policies = _by_key(state, "aws_s3_bucket_policy", "foundation_storage")
     access = controls.access
-    changers = {*access.break_glass, *access.deployers, access.root_user}
+    changers = set(access.break_glass)  # bar 28: not the deployers, not the root user's role sessions
     for key in audit_buckets:
         kept = lifecycles[key]["rule"][0]["noncurrent_version_expiration"][0]["noncurrent_days"]
         assert kept >= controls.retention_days, key
@@ -76,7 +78,22 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
         change = statements["DenyLogBucketChangesExceptBreakGlassAndDeployers"]
         assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
                 "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"} <= _list(change["Action"])  # fmt: skip
-        assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == changers
+        if changers:
+            assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == changers
+        else:
+            assert "Condition" not in change
+        # As AWS would decide: the apply role (administrator-like) cannot weaken the bucket; break-glass can.
+        bucket = f"arn:aws:s3:::{policies[key]['bucket']}"
+        for action in ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteObjectVersion"):
+            resource = bucket + ("/x" if action == "s3:DeleteObjectVersion" else "")
+            for who in (*access.deployers, *spec.access.admin_principals):
+                decision = evaluate(Request(who, action, resource), resource_policy=policies[key]["policy"],
+                                    identity_policies=[ADMIN])  # fmt: skip
+                assert not decision.allowed, (key, action, who)
+            for who in access.break_glass:
+                decision = evaluate(Request(who, action, resource), resource_policy=policies[key]["policy"],
+                                    identity_policies=[ADMIN])  # fmt: skip
+                assert decision.allowed, (key, action, who)
     for stage in controls.stages:  # data buckets are not log evidence: no lock, no such deny
         module = f"{stage.ident}_storage"
         assert not _by_key(state, "aws_s3_bucket_object_lock_configuration", module)

@@ -228,10 +228,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = []
-  deployer_principals = [
-    "arn:aws:iam::444455556666:role/aisec-deploy/churn-aisec-apply",
-    "arn:aws:iam::444455556666:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted

@@ -215,10 +215,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = []
-  deployer_principals = [
-    "arn:aws:iam::666677778888:role/aisec-deploy/agency-docs-aisec-apply",
-    "arn:aws:iam::666677778888:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted

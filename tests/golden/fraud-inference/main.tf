@@ -199,10 +199,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
-  deployer_principals = [
-    "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
-    "arn:aws:iam::222233334444:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted

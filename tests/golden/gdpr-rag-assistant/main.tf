@@ -227,10 +227,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = []
-  deployer_principals = [
-    "arn:aws:iam::333344445555:role/aisec-deploy/support-rag-aisec-apply",
-    "arn:aws:iam::333344445555:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted

@@ -231,10 +231,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = ["arn:aws:iam::111122223333:role/BreakGlass"]
-  deployer_principals = [
-    "arn:aws:iam::111122223333:role/aisec-deploy/clinical-ai-aisec-apply",
-    "arn:aws:iam::111122223333:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted

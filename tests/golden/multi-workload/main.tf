@@ -239,10 +239,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = []
-  deployer_principals = [
-    "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
-    "arn:aws:iam::777788889999:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted

@@ -228,10 +228,7 @@ module "foundation_storage" {
     }
   }
   break_glass_principals = ["arn:aws:iam::555566667777:role/BreakGlass"]
-  deployer_principals = [
-    "arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply",
-    "arn:aws:iam::555566667777:root",
-  ]
+  deployer_principals    = []
 }
 
 # Multi-region trail, CIS v3 and landing-tamper alarms and a key switch-off rule to an encrypted
