@@ -1016,7 +1016,8 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
 def _detective(spec: Spec, retention: int) -> DetectivePlan:
     regimes = sorted(spec.regimes, key=lambda r: list(Regime).index(r))
     packs: dict[str, tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]] = {}
-    for regime in regimes or [None]:
+    chosen: list[Regime | None] = [*regimes] or [None]
+    for regime in chosen:
         days = _strictest(RETENTION_DAYS, frozenset({regime}) if regime else frozenset(), longest=True)
         rules = []
         for rule, description in (*CONFORMANCE_BASE, *CONFORMANCE_EXTRA[regime]):

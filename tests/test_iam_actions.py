@@ -20,7 +20,7 @@ from tests.conftest import BLUEPRINTS
 ACTION_RE = re.compile(
     r'"((?:kms|s3|iam|sts|logs|sns|ecr|bedrock|sagemaker|macie2|cloudtrail|events):[A-Za-z*]+)"'
 )
-CONDITION_KEY_RE = re.compile(r"^\s*variable\s*=")
+CONDITION_KEY_RE = re.compile(r'variable\s*=\s*"[^"]*"')
 # Endpoint policies allow "<prefix>:*" for the service behind the endpoint; that is by design.
 SERVICE_WILDCARD_RE = re.compile(r"^[a-z0-9-]+:\*$")
 
@@ -42,8 +42,8 @@ def actions_in(paths: list[Path]) -> set[str]:
     found: set[str] = set()
     for path in paths:
         for line in path.read_text().splitlines():
-            if not CONDITION_KEY_RE.match(line):  # condition keys look like actions
-                found.update(ACTION_RE.findall(line))
+            # condition keys look like actions: drop `variable = "..."`, on its own line or inline
+            found.update(ACTION_RE.findall(CONDITION_KEY_RE.sub("", line)))
     return found
 
 

@@ -15,7 +15,7 @@ import yaml
 
 from generator.catalog import data_dir
 from generator.metricfilter import parse
-from generator.policy import DETECTIVE_PREREQUISITES, MONITORING, decide
+from generator.policy import DETECTIVE_PREREQUISITES, MONITORING, bedrock_invocation_log_group, decide
 from generator.render import render
 from generator.spec import load_spec, parse_spec
 from tests.conftest import BLUEPRINTS
@@ -297,7 +297,10 @@ def test_blueprint_alert_path_survives_a_disabled_audit_key(
     trail_group = next(r["values"] for r in _resources(state, "aws_cloudwatch_log_group")
                        if r["address"] == "module.audit.aws_cloudwatch_log_group.trail[0]")  # fmt: skip
     assert topic["kms_master_key_id"] == alerts_key != audit_key
-    assert trail["kms_key_id"] == trail_group["kms_key_id"] == audit_key
+    archive = decide(spec).foundation.archive  # type: ignore[union-attr]
+    # With a log archive the trail's files use that account's key; its log group keeps the audit key.
+    assert trail["kms_key_id"] == (archive.trail_key if archive else audit_key)
+    assert trail_group["kms_key_id"] == audit_key
     # Only the topic uses the alerts key: alarms and EventBridge may, nobody else's data is under it.
     policies = {
         r["values"]["arn"]: json.loads(r["values"]["policy"]) for r in _resources(state, "aws_kms_key")
@@ -358,14 +361,22 @@ def test_blueprint_service_log_groups(name: str, applied: dict[str, dict[str, An
     for group in groups.values():  # SECURITY-BAR 10, every group
         assert group["kms_key_id"].startswith("arn:aws:kms:") and group["retention_in_days"] >= 365
     expected_shared = {g for s in controls.stages for g in s.shared_log_groups}
+    # The account's Bedrock model invocation log (AI-3) is one more group on the service-logs key.
+    invocations = (
+        {bedrock_invocation_log_group(spec)} if any(c.id == "AI-3" for c in controls.controls) else set()
+    )
     expected_own = {g for s in controls.stages for g in s.service_log_groups}
     assert expected_own <= set(groups)
     for g in expected_own | (expected_shared if spec.creates_foundation else set()):
         assert groups[g]["retention_in_days"] == controls.retention_days
     if spec.creates_foundation:
-        shared_key = _key_arn(state, f"alias/aisec/{spec.name}/service-logs") if expected_shared else None
-        assert {g for g in groups if g.startswith("/aws/")} == expected_own | expected_shared
-        assert all(groups[g]["kms_key_id"] == shared_key for g in expected_shared)
+        shared_key = (
+            _key_arn(state, f"alias/aisec/{spec.name}/service-logs")
+            if expected_shared | invocations
+            else None
+        )
+        assert {g for g in groups if g.startswith("/aws/")} == expected_own | expected_shared | invocations
+        assert all(groups[g]["kms_key_id"] == shared_key for g in expected_shared | invocations)
     else:
         assert not expected_shared & set(groups)  # account-wide groups are the foundation owner's
     policies = {r["values"]["role"]: json.loads(r["values"]["policy"]) for r in _resources(state, "aws_iam_role_policy")

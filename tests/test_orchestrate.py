@@ -123,8 +123,8 @@ def test_protected_destroy_refused_then_allowed(landing: Path) -> None:
     _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
     refused = run_aisec("destroy", str(landing), "--offline", "--auto-approve")
     assert refused.returncode == 1
-    # 9 keys, 7 buckets, 5 log groups, the trail and the Macie account
-    assert "23 protected resource(s) (prevent_destroy)" in refused.stderr
+    # 9 keys, 8 buckets (with AWS Config's), 6 log groups (with the VPC flow logs'), the trail and Macie
+    assert "25 protected resource(s) (prevent_destroy)" in refused.stderr
     assert "--allow-destroy-protected" in refused.stderr
     for needle in ('aws_kms_key.this["datasets"] (kms)', "aws_cloudtrail.this[0] (cloudtrail)",
                    "aws_macie2_account.this[0] (macie)", 'aws_s3_bucket.this["trail"] (buckets)'):  # fmt: skip

@@ -188,15 +188,15 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
                 "module.privatelink.aws_vpc_security_group_egress_rule.compute_to_s3[0]")  # fmt: skip
         add("NET-3", "module.privatelink.aws_security_group.endpoints[0]",
             "module.privatelink.aws_vpc_security_group_ingress_rule.https_from_vpc[0]")  # fmt: skip
-    d = c.detective
+    det = c.detective
     m = "module.detective"
-    if d is not None:
+    if det is not None:
         add("DET-1", f"{m}.aws_guardduty_detector.this[0]", f"{m}.aws_guardduty_detector_feature.s3[0]")
         add("DET-2", f"{m}.aws_securityhub_account.this[0]",
-            *(f"{m}.aws_securityhub_standards_subscription.this{_q(s)}" for s in d.standards))  # fmt: skip
+            *(f"{m}.aws_securityhub_standards_subscription.this{_q(s)}" for s in det.standards))  # fmt: skip
         add("DET-3", f"{m}.aws_config_configuration_recorder.this[0]", f"{m}.aws_config_delivery_channel.this[0]",
             f"{m}.aws_config_configuration_recorder_status.this[0]",
-            *(f"{m}.aws_config_conformance_pack.this{_q(p)}" for p in d.conformance_packs))  # fmt: skip
+            *(f"{m}.aws_config_conformance_pack.this{_q(p)}" for p in det.conformance_packs))  # fmt: skip
         if f is not None and f.config_bucket is not None:
             add("DET-3", 'module.foundation_storage.aws_s3_bucket_policy.this["config"]')
         add(
@@ -211,7 +211,7 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             f"{m}.aws_iam_role.flow_logs[0]",
         )
         for name, (control, _, _) in DETECTIVE.items():
-            if d.mode(name) != "prerequisite" and name in ("guardduty", "security_hub"):
+            if det.mode(name) != "prerequisite" and name in ("guardduty", "security_hub"):
                 rule = "guardduty" if name == "guardduty" else "securityhub"
                 add(
                     control,
