@@ -610,10 +610,6 @@ class DetectivePlan:
     def module_needed(self) -> bool:
         return any(m != "prerequisite" for m in self.modes.values())
 
-    @property
-    def config_bucket(self) -> bool:
-        return self.modes["config"] == "create"
-
 
 @dataclass(frozen=True)
 class AccessPlan:
@@ -890,14 +886,15 @@ def _archive(spec: Spec) -> ArchivePlan | None:
     region = a.region or spec.aws.region
     bucket = a.bucket or f"{spec.name}-log-archive-{a.account_id}"
     alias = f"alias/aisec/{spec.name}/log-archive"
+    alias_arn = f"arn:aws:kms:{region}:{a.account_id}:{alias}"
     return ArchivePlan(
         account=a.account_id,
         region=region,
         bucket=bucket,
         access_log_bucket=f"{spec.name}-log-archive-access-{a.account_id}",
         key_alias=alias,
-        key_alias_arn=f"arn:aws:kms:{region}:{a.account_id}:{alias}",
-        trail_key=a.kms_key_arn or f"arn:aws:kms:{region}:{a.account_id}:{alias}",
+        key_alias_arn=alias_arn,
+        trail_key=a.kms_key_arn or alias_arn,
         break_glass=tuple(a.break_glass),
         deployers=tuple(a.deployers),
         root_user=ROOT_USER.format(account=a.account_id),
