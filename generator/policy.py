@@ -548,6 +548,11 @@ class ArchivePlan:
     region: str
     bucket: str
     access_log_bucket: str  # the archive bucket's own S3 access logs, in the archive account
+    # The workload account's S3 server access logs, replicated there: S3 delivers them only to a
+    # bucket of the source's account and region, so a role of the workload account copies them.
+    server_logs_bucket: str
+    replication_role: str  # its name, under the landing's /aisec/ path
+    replication_role_arn: str
     key_alias: str
     key_alias_arn: str
     # What the trail names: the key ARN once the spec has it, else the alias ARN (CloudTrail resolves
@@ -887,11 +892,15 @@ def _archive(spec: Spec) -> ArchivePlan | None:
     bucket = a.bucket or f"{spec.name}-log-archive-{a.account_id}"
     alias = f"alias/aisec/{spec.name}/log-archive"
     alias_arn = f"arn:aws:kms:{region}:{a.account_id}:{alias}"
+    replication_role = f"{spec.name}-access-logs-to-archive"
     return ArchivePlan(
         account=a.account_id,
         region=region,
         bucket=bucket,
         access_log_bucket=f"{spec.name}-log-archive-access-{a.account_id}",
+        server_logs_bucket=f"{spec.name}-log-archive-s3logs-{a.account_id}",
+        replication_role=replication_role,
+        replication_role_arn=f"arn:aws:iam::{spec.aws.account_id}:role/aisec/{replication_role}",
         key_alias=alias,
         key_alias_arn=alias_arn,
         trail_key=a.kms_key_arn or alias_arn,

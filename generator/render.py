@@ -27,6 +27,7 @@ from generator.policy import (
     OBJECT_LOCK_MODE,
     SESSION_TAG_KEYS,
     UNUSED_ACCESS_DAYS,
+    ArchivePlan,
     Controls,
     KeyPlan,
     Perimeter,
@@ -238,6 +239,20 @@ def _sagemaker_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
     }
 
 
+def _replicated_to_archive(archive: ArchivePlan | None) -> dict[str, Any]:
+    """The access-log bucket's replication into the log archive (S3 delivers access logs only in
+    the source's own account and region): every new version, never a delete."""
+    if archive is None:
+        return {}
+    return {
+        "replication": {
+            "destination_bucket_arn": f"arn:aws:s3:::{archive.server_logs_bucket}",
+            "destination_account_id": archive.account,
+            "role_name": archive.replication_role,
+        }
+    }
+
+
 def _foundation_args(controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     stages = controls.stages
@@ -285,6 +300,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 "access_log_target": True,
                 "access_log_source_arns": [f"arn:aws:s3:::{spec.name}-*"],
                 **evidence,
+                **_replicated_to_archive(f.archive),
             },
             **(
                 {}
@@ -413,7 +429,7 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
         "kms": "1.2.0",
-        "storage": "1.3.0",
+        "storage": "1.4.0",
         "iam": "2.1.0",
         "privatelink": "1.2.0",
         "audit": "1.3.0",
@@ -582,7 +598,7 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
         "access_logs": {
             "name": a.access_log_bucket,
             "access_log_target": True,
-            "access_log_source_arns": [f"arn:aws:s3:::{a.bucket}"],
+            "access_log_source_arns": [f"arn:aws:s3:::{a.bucket}", f"arn:aws:s3:::{a.server_logs_bucket}"],
             **evidence,
         },
         "archive": {
@@ -592,6 +608,17 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
             "access_log_prefix": "archive/",
             "cloudtrail_trail_arns": [f.trail_arn],
             "cloudtrail_source_accounts": [workload],
+            "object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days},
+            **evidence,
+        },
+        # The workload account's S3 server access logs, replicated by its replication role (the
+        # replicas keep SSE-S3, the only encryption S3 log delivery writes at the source).
+        "server_logs": {
+            "name": a.server_logs_bucket,
+            "kms_key_arn": key_ref,
+            "access_log_bucket": a.access_log_bucket,
+            "access_log_prefix": "server-logs/",
+            "replication_sources": [a.replication_role_arn],
             "object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days},
             **evidence,
         },

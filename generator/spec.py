@@ -631,6 +631,12 @@ class CostAssumptions(Strict):
         default=50, ge=0, description="GB per month through the interface endpoints (whole landing)."
     )
     log_gb: int = Field(default=10, ge=0, description="GB of logs ingested per month (whole landing).")
+    access_log_gb: int = Field(
+        default=2,
+        ge=0,
+        description="GB of S3 server access logs per month (whole landing; part of log_gb), "
+        "stored a second time in the log archive when there is one.",
+    )
     data_events: int = Field(
         default=2_000_000, ge=0, description="CloudTrail S3 data events per month (whole landing)."
     )

@@ -22,7 +22,7 @@ VERSIONS = {
     "kms": ["1.2.0", "1.1.0", "1.0.0"],
     "macie": ["1.1.0", "1.0.0"],
     "privatelink": ["1.2.0", "1.1.0", "1.0.0"],
-    "storage": ["1.3.0", "1.2.0", "1.1.0", "1.0.0"],
+    "storage": ["1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
 }
 LATEST = {name: versions[0] for name, versions in VERSIONS.items()}
 

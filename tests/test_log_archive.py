@@ -173,6 +173,126 @@ def test_archive_key_policy_as_applied(both: dict[str, Any]) -> None:
     assert kms(a.break_glass[0], "kms:ScheduleKeyDeletion", {}, identity=True) == "allow"
 
 
+@pytest.mark.terraform
+def test_access_logs_are_replicated_to_the_archive(both: dict[str, Any]) -> None:
+    """The landing's S3 server access logs reach the archive account: the replication configuration
+    as applied, and the path evaluated across both accounts (the workload role's policy within its
+    boundary, the archive bucket's policy): replicas in, nothing else, nobody else."""
+    c = both["controls"]
+    a, workload = c.foundation.archive, c.spec.aws.account_id
+    landing, archive = both["landing"], both["archive"]
+    source = f"arn:aws:s3:::{c.foundation.access_log_bucket}"
+    target = f"arn:aws:s3:::{a.server_logs_bucket}"
+    rule = _values(
+        landing, 'module.foundation_storage.aws_s3_bucket_replication_configuration.this["access_logs"]'
+    )
+    role = _values(landing, 'module.foundation_storage.aws_iam_role.replication["access_logs"]')
+    assert (
+        rule["bucket"] == c.foundation.access_log_bucket
+        and rule["role"] == role["arn"] == a.replication_role_arn
+    )
+    [r] = rule["rule"]
+    assert r["status"] == "Enabled" and r["delete_marker_replication"][0]["status"] == "Disabled"
+    dest = r["destination"][0]
+    assert (dest["bucket"], dest["account"]) == (target, a.account)
+    lock = _values(
+        archive, 'module.archive_storage.aws_s3_bucket_object_lock_configuration.this["server_logs"]'
+    )
+    assert lock["rule"][0]["default_retention"][0]["days"] == c.retention_days
+    versioning = _values(archive, 'module.archive_storage.aws_s3_bucket_versioning.this["server_logs"]')
+    assert versioning["versioning_configuration"][0]["status"] == "Enabled"
+
+    # Only S3, only for the access-log bucket of this account, assumes the role.
+    trust = role["assume_role_policy"]
+
+    def assume(principal: str, context: dict[str, Any]) -> str:
+        return policy_eval.evaluate(Request(principal, "sts:AssumeRole", role["arn"], context),
+                                    resource_policy=trust, resource_must_allow=True).outcome  # fmt: skip
+
+    assert assume("s3.amazonaws.com", {"aws:SourceArn": source, "aws:SourceAccount": workload}) == "allow"
+    assert (
+        assume("s3.amazonaws.com", {"aws:SourceArn": "arn:aws:s3:::other", "aws:SourceAccount": workload})
+        != "allow"
+    )
+    assert (
+        assume("s3.amazonaws.com", {"aws:SourceArn": source, "aws:SourceAccount": "999988887777"}) != "allow"
+    )
+    assert (
+        assume("cloudtrail.amazonaws.com", {"aws:SourceArn": source, "aws:SourceAccount": workload})
+        != "allow"
+    )
+    assume_admin = policy_eval.evaluate(
+        Request(c.spec.access.admin_principals[0], "sts:AssumeRole", role["arn"]),
+        resource_policy=trust,
+        identity_policies=[{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}],
+        resource_must_allow=True,
+    )
+    assert not assume_admin.allowed
+
+    inline = _values(landing, 'module.foundation_storage.aws_iam_role_policy.replication["access_logs"]')[
+        "policy"
+    ]
+    boundary = _values(
+        landing, 'module.foundation_storage.aws_iam_policy.replication_boundary["access_logs"]'
+    )
+    assert role["permissions_boundary"] == boundary["arn"]
+    bucket_policy = _values(archive, 'module.archive_storage.aws_s3_bucket_policy.this["server_logs"]')[
+        "policy"
+    ]
+    tls = {"aws:SecureTransport": True, "aws:ResourceAccount": a.account}
+    log_object = f"{target}/datasets-dev/2026-12-04-10-00-00-ABCDEF0123456789"
+
+    def across(
+        principal: str, action: str, resource: str, identity: list[Any], context: dict[str, Any] = tls
+    ) -> str:
+        return policy_eval.evaluate_cross_account(
+            Request(principal, action, resource, context), resource_policy=bucket_policy,
+            identity_policies=identity, boundary=boundary["policy"] if principal == role["arn"] else None,
+        ).outcome  # fmt: skip
+
+    for action in ("s3:ReplicateObject", "s3:ReplicateTags"):
+        assert across(role["arn"], action, log_object, [inline]) == "allow", action
+    assert across(role["arn"], "s3:GetBucketVersioning", target, [inline]) == "allow"
+    # No deletes, reads, listings or other changes; not into the trail's bucket; not into a bucket of
+    # that name owned by another account.
+    refused = [("s3:ReplicateDelete", log_object), ("s3:GetObject", log_object), ("s3:ListBucket", target),
+               ("s3:DeleteObject", log_object), ("s3:PutBucketVersioning", target), ("s3:PutObject", log_object),
+               ("s3:ReplicateObject", f"arn:aws:s3:::{a.bucket}/AWSLogs/{workload}/x")]  # fmt: skip
+    for action, resource in refused:
+        assert across(role["arn"], action, resource, [inline]) != "allow", action
+    squatted = {**tls, "aws:ResourceAccount": "999988887777"}
+    assert across(role["arn"], "s3:ReplicateObject", log_object, [inline], squatted) != "allow"
+    # Nobody else of the workload account writes replicas, whatever their own policies allow.
+    everything = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+    for who in (*c.spec.access.admin_principals, *c.access.deployers, f"arn:aws:iam::{workload}:root"):
+        assert across(who, "s3:ReplicateObject", log_object, everything) != "allow", who
+    # The replicas stay: even the archive account's administrators cannot delete them (break-glass can).
+    for who in (f"arn:aws:iam::{a.account}:role/Admin", f"arn:aws:iam::{a.account}:root"):
+        decided = policy_eval.evaluate(Request(who, "s3:DeleteObjectVersion", log_object, tls),
+                                       resource_policy=bucket_policy, identity_policies=everything)  # fmt: skip
+        assert decided.outcome == "explicit-deny", who
+
+    # In the workload account the role reads the log versions it replicates...
+    source_policy = _values(landing, 'module.foundation_storage.aws_s3_bucket_policy.this["access_logs"]')[
+        "policy"
+    ]
+    version = f"{source}/trail/2026-12-04-10-00-00-ABCDEF0123456789"
+    for action in ("s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging"):
+        got = policy_eval.evaluate(Request(role["arn"], action, version, {"aws:SecureTransport": True}),
+                                   resource_policy=source_policy, identity_policies=[inline],
+                                   boundary=boundary["policy"])  # fmt: skip
+        assert got.outcome == "allow", action
+    # ...and nobody but break-glass turns replication off or points it elsewhere (the account's
+    # root user can first replace the policy: the landing-tamper alarm reports that).
+    for who in (*c.spec.access.admin_principals, *c.access.deployers):
+        changed = policy_eval.evaluate(
+            Request(who, "s3:PutReplicationConfiguration", source, {"aws:SecureTransport": True}),
+            resource_policy=source_policy,
+            identity_policies=everything,
+        )
+        assert changed.outcome == "explicit-deny", who
+
+
 def test_log_archive_is_checked() -> None:
     base: dict[str, Any] = json.loads(
         json.dumps(load_spec(BLUEPRINTS[BLUEPRINT]).model_dump(mode="json", by_alias=True, exclude_none=True))

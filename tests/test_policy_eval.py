@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.checks.policy_eval import Request, conditions_hold, evaluate
+from generator.checks.policy_eval import Request, conditions_hold, evaluate, evaluate_cross_account
 
 ROLE = "arn:aws:iam::111122223333:role/aisec/app-pipeline"
 ROOT = "arn:aws:iam::111122223333:root"
@@ -159,3 +159,39 @@ def test_service_principals_and_context_defaults() -> None:
     assert keys["aws:principalisawsservice"] is True and "aws:principalarn" not in keys
     keys = Request(ROLE, "kms:Decrypt", "*", {"aws:ViaAWSService": True}).keys()
     assert keys["aws:principalaccount"] == "111122223333" and keys["aws:viaawsservice"] is True
+
+
+def test_cross_account_needs_both_accounts_and_a_deny_in_either_decides() -> None:
+    """A principal of one account reaching a resource of another: its own identity policies (within
+    its boundary) and the resource's policy must both allow; a Deny on either side wins."""
+    obj = "arn:aws:s3:::archive-444455556666/k"
+    request = Request(ROLE, "s3:ReplicateObject", obj)
+    names_role = doc(
+        {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "s3:ReplicateObject", "Resource": "*"}
+    )
+    names_account = doc({"Effect": "Allow", "Principal": {"AWS": ROOT}, "Action": "s3:ReplicateObject",
+                         "Resource": "*"})  # fmt: skip
+    names_other = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/other"},
+                       "Action": "s3:ReplicateObject", "Resource": "*"})  # fmt: skip
+    assert evaluate_cross_account(request, resource_policy=names_role, identity_policies=[ALLOW_ALL]).allowed
+    assert evaluate_cross_account(
+        request, resource_policy=names_account, identity_policies=[ALLOW_ALL]
+    ).allowed
+    # The resource policy alone is not enough across accounts (it would be within one).
+    assert (
+        evaluate_cross_account(request, resource_policy=names_role, identity_policies=[]).outcome
+        == "implicit-deny"
+    )
+    assert evaluate(request, resource_policy=names_role).allowed
+    assert evaluate_cross_account(request, resource_policy=names_other,
+                                  identity_policies=[ALLOW_ALL]).outcome == "implicit-deny"  # fmt: skip
+    boundary = doc({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})
+    assert not evaluate_cross_account(request, resource_policy=names_role, identity_policies=[ALLOW_ALL],
+                                      boundary=boundary).allowed  # fmt: skip
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    both = doc(*names_role["Statement"], deny)  # type: ignore[arg-type]
+    decision = evaluate_cross_account(request, resource_policy=both, identity_policies=[ALLOW_ALL])
+    assert decision.outcome == "explicit-deny"
+    own_deny = doc({"Effect": "Deny", "Action": "s3:ReplicateObject", "Resource": "*"})
+    assert evaluate_cross_account(request, resource_policy=names_role,
+                                  identity_policies=[ALLOW_ALL, own_deny]).outcome == "explicit-deny"  # fmt: skip

@@ -285,6 +285,28 @@ def evaluate(
     return Decision("implicit-deny")
 
 
+def evaluate_cross_account(
+    request: Request,
+    *,
+    resource_policy: str | Mapping[str, Any],
+    identity_policies: Sequence[str | Mapping[str, Any]],
+    boundary: str | Mapping[str, Any] | None = None,
+) -> Decision:
+    """A request whose principal and resource are in different accounts: both accounts must allow.
+    The principal's account through its identity policies (within its boundary), the resource's
+    account through its resource policy naming the principal (or its account) directly; an explicit
+    Deny in either decides."""
+    own = evaluate(request, identity_policies=identity_policies, boundary=boundary)
+    theirs = _scan(resource_policy, request, request.keys())
+    denies = (own.statements if own.outcome == "explicit-deny" else ()) + theirs.denies
+    if denies:
+        return Decision("explicit-deny", denies)
+    grants = theirs.direct + theirs.delegated
+    if own.allowed and grants:
+        return Decision("allow", grants + own.statements)
+    return Decision("implicit-deny")
+
+
 def glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
     """IAM wildcard matching: case-sensitive as for resources and string conditions, or not (actions)."""
     return _glob(pattern, value, case=not ignore_case)

@@ -133,6 +133,13 @@ def estimate(c: Controls) -> dict[str, Any]:
             p["s3_standard_gb_month"],
             "shared",
         )
+        if archive is not None:
+            # The access logs' replicas, billed to the log-archive account (SECURITY-BAR 29).
+            add(f"S3 storage of the access logs replicated to the log archive (account {archive.account})",
+                a.access_log_gb * months_kept, "GB-month", p["s3_standard_gb_month"], "shared")  # fmt: skip
+            if archive.region != c.spec.aws.region:
+                add(f"S3 replication transfer {c.spec.aws.region} -> {archive.region}", a.access_log_gb, "GB",
+                    p["s3_inter_region_transfer_gb"], "shared")  # fmt: skip
     d = c.detective
     if d is not None:  # account-level detective controls created here (DET-1..5)
         if d.mode("guardduty") == "create":

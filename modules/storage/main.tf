@@ -615,6 +615,40 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # A replication destination (a log archive): the named roles of other accounts write replicas
+  # and their tags, and check versioning; never deletes (s3:ReplicateDelete), reads or listings.
+  dynamic "statement" {
+    for_each = length(each.value.replication_sources) > 0 ? [1] : []
+
+    content {
+      sid       = "ReplicasFromNamedRoles"
+      effect    = "Allow"
+      actions   = ["s3:ReplicateObject", "s3:ReplicateTags"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = each.value.replication_sources
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.replication_sources) > 0 ? [1] : []
+
+    content {
+      sid       = "ReplicationChecksVersioning"
+      effect    = "Allow"
+      actions   = ["s3:GetBucketVersioning"]
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = each.value.replication_sources
+      }
+    }
+  }
+
   # Audit evidence (protect_logs): nobody but break-glass deletes a log object or version, bypasses
   # its governance retention or deletes the bucket; S3's own lifecycle expiry is not a request and
   # still removes noncurrent versions once they are older than the retention.
@@ -652,7 +686,7 @@ data "aws_iam_policy_document" "this" {
     content {
       sid       = "DenyLogBucketChangesExceptBreakGlassAndDeployers"
       effect    = "Deny"
-      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration"]
+      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"]
       resources = [aws_s3_bucket.this[each.key].arn]
 
       principals {
@@ -689,6 +723,7 @@ resource "aws_s3_bucket_policy" "this" {
     aws_s3_bucket_server_side_encryption_configuration.this,
     aws_s3_bucket_ownership_controls.this,
     aws_s3_bucket_logging.this,
+    aws_s3_bucket_replication_configuration.this,
   ]
 }
 

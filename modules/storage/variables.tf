@@ -39,7 +39,11 @@ variable "buckets" {
     `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
     not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
     policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
-    versioning and Object Lock changes to all but those and `deployer_principals`).
+    versioning, Object Lock and replication changes to all but those and `deployer_principals`);
+    `replication` (replicate every new object version into `destination_bucket_arn` of
+    `destination_account_id`, through a role named `role_name` under /aisec/ that S3 assumes for
+    this bucket only; delete markers are not replicated); `replication_sources` (for a destination:
+    role ARNs of other accounts allowed to write replicas here; never to delete).
     Every bucket denies SSE-C writes; a bucket with a key denies writes naming another algorithm or key.
   EOT
   type = map(object({
@@ -67,6 +71,12 @@ variable "buckets" {
       days = number
     }))
     protect_logs = optional(bool, false)
+    replication = optional(object({
+      destination_bucket_arn = string
+      destination_account_id = string
+      role_name              = string
+    }))
+    replication_sources = optional(list(string), [])
   }))
   nullable = false
 
@@ -80,6 +90,14 @@ variable "buckets" {
       contains(["GOVERNANCE", "COMPLIANCE"], try(b.object_lock.mode, "")) && try(b.object_lock.days, 0) >= 1 && !b.access_log_target
     )])
     error_message = "An object_lock has mode GOVERNANCE or COMPLIANCE and days >= 1, and is not set on an access-log target (S3 log delivery refuses buckets with a default retention)."
+  }
+
+  validation {
+    condition = alltrue([for b in values(var.buckets) : b.replication == null ? true : (
+      can(regex("^[0-9]{12}$", b.replication.destination_account_id)) && b.replication.destination_account_id != var.account_id &&
+      startswith(b.replication.destination_bucket_arn, "arn:") && can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", b.replication.role_name))
+    )])
+    error_message = "A replication names a destination bucket ARN in another 12-digit account and a role name of 1-64 characters."
   }
 
   validation {

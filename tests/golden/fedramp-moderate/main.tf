@@ -190,6 +190,11 @@ module "foundation_storage" {
       access_log_source_arns             = ["arn:aws:s3:::agency-docs-*"]
       noncurrent_version_expiration_days = 1096
       protect_logs                       = true
+      replication = {
+        destination_bucket_arn = "arn:aws:s3:::agency-docs-log-archive-s3logs-666677779999"
+        destination_account_id = "666677779999"
+        role_name              = "agency-docs-access-logs-to-archive"
+      }
     }
     findings = {
       name                               = "agency-docs-findings-666677778888"

@@ -56,7 +56,9 @@ module "archive_kms" {
 }
 
 # The archive bucket (Object Lock GOVERNANCE 1096 days, versioning, SSE-KMS with the key
-# above, TLS only, public access blocked) and a bucket for its own S3 access logs. Their policies
+# above, TLS only, public access blocked), the bucket the landing's S3 server access logs are
+# replicated to (same settings; only the landing's replication role writes replicas, never deletes)
+# and a bucket for their own S3 access logs. Their policies
 # deny object deletion and policy, lifecycle, versioning and Object Lock changes to all but the
 # break-glass roles: the settings are put before the policy, and later changes need break-glass.
 module "archive_storage" {
@@ -65,9 +67,12 @@ module "archive_storage" {
   account_id = "666677779999"
   buckets = {
     access_logs = {
-      name                               = "agency-docs-log-archive-access-666677779999"
-      access_log_target                  = true
-      access_log_source_arns             = ["arn:aws:s3:::agency-docs-log-archive-666677779999"]
+      name              = "agency-docs-log-archive-access-666677779999"
+      access_log_target = true
+      access_log_source_arns = [
+        "arn:aws:s3:::agency-docs-log-archive-666677779999",
+        "arn:aws:s3:::agency-docs-log-archive-s3logs-666677779999",
+      ]
       noncurrent_version_expiration_days = 1096
       protect_logs                       = true
     }
@@ -78,6 +83,19 @@ module "archive_storage" {
       access_log_prefix          = "archive/"
       cloudtrail_trail_arns      = ["arn:aws:cloudtrail:us-west-2:666677778888:trail/agency-docs-trail"]
       cloudtrail_source_accounts = ["666677778888"]
+      object_lock = {
+        mode = "GOVERNANCE"
+        days = 1096
+      }
+      noncurrent_version_expiration_days = 1096
+      protect_logs                       = true
+    }
+    server_logs = {
+      name                = "agency-docs-log-archive-s3logs-666677779999"
+      kms_key_arn         = module.archive_kms.key_arns["archive"]
+      access_log_bucket   = "agency-docs-log-archive-access-666677779999"
+      access_log_prefix   = "server-logs/"
+      replication_sources = ["arn:aws:iam::666677778888:role/aisec/agency-docs-access-logs-to-archive"]
       object_lock = {
         mode = "GOVERNANCE"
         days = 1096

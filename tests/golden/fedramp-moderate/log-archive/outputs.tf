@@ -9,3 +9,8 @@ output "archive_kms_key" {
   description = "The key CloudTrail encrypts the archived trail with"
   value       = module.archive_kms.key_arns["archive"]
 }
+
+output "server_logs_bucket" {
+  description = "The bucket the landing's S3 server access logs are replicated to"
+  value       = module.archive_storage.bucket_names["server_logs"]
+}
