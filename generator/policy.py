@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import yaml
 
@@ -153,6 +154,7 @@ CONTROLS: tuple[Control, ...] = (
     # Bedrock (bar 33)
     Control("AI-1", "least-privilege", (33,), "Roles invoke (InvokeModel, Converse) only the spec's Bedrock foundation models, checked against a dated table of the models offered in the region", "workload", "compute"),
     Control("AI-2", "least-privilege", (33,), "A Bedrock guardrail per stage (sensitive-information filters for the data's categories, prompt-attack filter, contextual grounding for RAG); invocations of text models without it are denied", "workload", "compute"),
+    Control("AI-4", "least-privilege", (33,), "Each stage's knowledge-base role reaches only that stage's vector store (an OpenSearch Serverless collection, or an Aurora cluster through the Data API with its credentials), and stages never share one; the store's own access policy is its owner's", "workload", "compute"),
     Control("AI-3", "audit-logging", (33,), "Every Bedrock model invocation of the account is logged to an encrypted log group kept for the regime's retention", "foundation", "evidence"),
 )  # fmt: skip
 CONTROLS_BY_ID: Mapping[str, Control] = MappingProxyType({c.id: c for c in CONTROLS})
@@ -508,6 +510,10 @@ class RolePlan:
     outside_vpc: bool = False
     trusted: tuple[str, ...] = ()  # people: aws:PrincipalArn patterns allowed to assume the role
     source_arns: tuple[str, ...] = ()  # services: aws:SourceArn patterns of the landing's resources
+    # A knowledge base's role: the only vector store it reaches (OpenSearch Serverless collection,
+    # or an Aurora cluster through the Data API with its secret).
+    aoss_collections: tuple[str, ...] = ()
+    rds_data: tuple[str, str] | None = None  # (cluster ARN, secret ARN)
 
 
 @dataclass(frozen=True)
@@ -742,6 +748,16 @@ def _people(spec: Spec, stage: Stage) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _vector_store(wl: Workload, stage: Stage) -> dict[str, Any]:
+    """The stage's knowledge-base role's vector store, as the spec names it (none: no rights)."""
+    store = wl.bedrock.vector_stores.get(stage) if wl.bedrock is not None else None
+    if store is None:
+        return {}
+    if store.aurora is not None:
+        return {"rds_data": (store.aurora.cluster_arn, store.aurora.credentials_arn)}
+    return {"aoss_collections": (store.opensearch_serverless,)}
+
+
 def _source_arns(spec: Spec, service: str, prefix: str) -> tuple[str, ...]:
     """The landing's resources a service may act for when it assumes a stage role (confused deputy)."""
     region, account = spec.aws.region, spec.aws.account_id
@@ -946,6 +962,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
                 outside_vpc=persona.outside_vpc,
                 trusted=_people(spec, stage) if persona.human else (),
                 source_arns=_source_arns(spec, persona.service, prefix) if persona.service else (),
+                **(_vector_store(wl, stage) if key == "ingest" else {}),
             )
         )
     services_roles = tuple(r.persona for r in roles if r.service == "sagemaker.amazonaws.com")
@@ -1090,6 +1107,7 @@ def decide(spec: Spec) -> Controls:
         "AI-1": Service.BEDROCK in used,
         "AI-2": any(Service.BEDROCK in w.services and w.workload.bedrock_guardrail for w in workloads),
         "AI-3": Service.BEDROCK in used,
+        "AI-4": any(r.aoss_collections or r.rds_data for w in workloads for s in w.stages for r in s.roles),
     }  # controls about what may be absent
     applied = tuple(
         c

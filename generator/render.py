@@ -200,6 +200,12 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
                 **({"read_prefix": r.read_prefix} if r.read_prefix else {}),
                 **({"trusted_principals": list(r.trusted)} if r.trusted else {}),
                 **({"source_arns": list(r.source_arns)} if r.source_arns else {}),
+                **({"aoss_collection_arns": list(r.aoss_collections)} if r.aoss_collections else {}),
+                **(
+                    {"rds_data": {"cluster_arn": r.rds_data[0], "secret_arn": r.rds_data[1]}}
+                    if r.rds_data
+                    else {}
+                ),
             }
             for r in stage.roles
         },
@@ -430,7 +436,7 @@ RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
         "kms": "1.2.0",
         "storage": "1.4.0",
-        "iam": "2.1.0",
+        "iam": "2.2.0",
         "privatelink": "1.2.0",
         "audit": "1.3.0",
         "detective": "1.0.0",

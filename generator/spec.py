@@ -498,6 +498,56 @@ def bedrock_models() -> BedrockModels:
     )
 
 
+AOSS_COLLECTION_RE = re.compile(r"^arn:aws:aoss:([a-z0-9-]+):(\d{12}):collection/[a-z0-9]{3,40}$")
+RDS_CLUSTER_RE = re.compile(r"^arn:aws:rds:([a-z0-9-]+):(\d{12}):cluster:[a-z][a-z0-9-]{0,62}$")
+SECRET_ARN_RE = re.compile(r"^arn:aws:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}$")
+
+
+class AuroraStore(Strict):
+    """An Aurora PostgreSQL cluster (pgvector) the knowledge base queries through the RDS Data API."""
+
+    cluster_arn: Annotated[
+        str, _regex(RDS_CLUSTER_RE, "an Aurora cluster ARN such as arn:aws:rds:REGION:ACCOUNT:cluster:NAME")
+    ] = Field(description="The cluster's ARN.")
+    credentials_arn: Annotated[
+        str,
+        _regex(
+            SECRET_ARN_RE,
+            "a Secrets Manager secret ARN such as arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME",
+        ),
+    ] = Field(description="The secret holding the database credentials the knowledge base uses.")
+
+
+class VectorStore(Strict):
+    """Where a RAG workload's knowledge base keeps its embeddings: exactly one of these."""
+
+    opensearch_serverless: (
+        Annotated[
+            str,
+            _regex(
+                AOSS_COLLECTION_RE,
+                "an OpenSearch Serverless collection ARN such as arn:aws:aoss:REGION:ACCOUNT:collection/ID",
+            ),
+        ]
+        | None
+    ) = Field(default=None, description="The OpenSearch Serverless collection's ARN.")
+    aurora: AuroraStore | None = Field(
+        default=None, description="An Aurora PostgreSQL cluster and its secret."
+    )
+
+    @property
+    def arns(self) -> tuple[tuple[tuple[str, ...], str], ...]:
+        """(field path, ARN) of each resource named, for the account and region checks."""
+        if self.opensearch_serverless is not None:
+            return ((("opensearch_serverless",), self.opensearch_serverless),)
+        if self.aurora is not None:
+            return (
+                (("aurora", "cluster_arn"), self.aurora.cluster_arn),
+                (("aurora", "credentials_arn"), self.aurora.credentials_arn),
+            )
+        return ()
+
+
 class BedrockSettings(Strict):
     """What a workload's roles may do with Amazon Bedrock."""
 
@@ -514,6 +564,11 @@ class BedrockSettings(Strict):
         default=None,
         description="Create a Bedrock guardrail and deny invocations without it. Default: on when the data "
         "includes pii, phi or cardholder.",
+    )
+    vector_stores: dict[Stage, VectorStore] = Field(
+        default_factory=dict,
+        description="Per stage, the knowledge base's vector store (rag workloads): that stage's role may query "
+        "and write that store only; stages never share one. A stage without one gets no vector-store rights.",
     )
 
     @field_validator("models")
@@ -770,17 +825,18 @@ def _bedrock_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) ->
                 )
             ]
         return []
+    problems = _vector_store_problems(spec, wl, where)
     table = bedrock_models()
     offered = table.offered(spec.aws.region)
     if wl.bedrock is None or wl.bedrock.models is None:
         if REGIONS[spec.aws.region].bedrock and not wl.bedrock_models(spec.aws.region):
-            return [
+            problems.append(
                 Problem(
                     (*where, "bedrock", "models"), f"name the models to allow, one of: {', '.join(offered)}"
                 )
-            ]
-        return []
-    return [
+            )
+        return problems
+    return problems + [
         Problem(
             (*where, "bedrock", "models", j),
             f"{model!r} is not offered in {spec.aws.region} per the model table of {table.as_of}; "
@@ -789,6 +845,47 @@ def _bedrock_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) ->
         for j, model in enumerate(wl.bedrock.models)
         if model not in offered
     ]
+
+
+def _vector_store_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> list[Problem]:
+    """Knowledge bases' stores: rag only, one kind each, per stage, never shared between stages, in
+    the landing's account and region."""
+    stores = wl.bedrock.vector_stores if wl.bedrock is not None else {}
+    if not stores:
+        return []
+    at = (*where, "bedrock", "vector_stores")
+    if wl.type is not WorkloadType.RAG:
+        return [Problem(at, "only for rag workloads (their knowledge bases' stores)")]
+    problems = []
+    seen: dict[str, Stage] = {}
+    for stage, store in stores.items():
+        here = (*at, stage.value)
+        if stage not in wl.stages:
+            problems.append(
+                Problem(here, f"not a stage of this workload ({', '.join(s.value for s in wl.stages)})")
+            )
+        if (store.opensearch_serverless is None) == (store.aurora is None):
+            problems.append(Problem(here, "name exactly one of opensearch_serverless or aurora"))
+        for field, arn in store.arns:
+            region, account = arn.split(":")[3:5]
+            if (region, account) != (spec.aws.region, spec.aws.account_id):
+                problems.append(
+                    Problem(
+                        (*here, *field),
+                        f"must be in the landing's account {spec.aws.account_id} and region {spec.aws.region} "
+                        f"(a knowledge base uses a store of its own account and region), not {account} {region}",
+                    )
+                )
+            if field[-1] != "credentials_arn" and arn in seen:
+                problems.append(
+                    Problem(
+                        (*here, *field),
+                        f"already the store of {seen[arn].value}: stages never share a vector store "
+                        "(it would mix their data)",
+                    )
+                )
+            seen.setdefault(arn, stage)
+    return problems
 
 
 def consistency_problems(spec: Spec) -> list[Problem]:

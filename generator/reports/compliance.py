@@ -145,6 +145,8 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             iam = f"module.{s.ident}_iam"
             add("AI-1", *(f"{iam}.aws_iam_role_policy.access{_q(r.persona)}" for r in s.roles if r.bedrock),
                 f"{iam}.aws_iam_policy.boundary[0]")  # fmt: skip
+            add("AI-4", *(f"{iam}.aws_iam_role_policy.vector_store{_q(r.persona)}"
+                          for r in s.roles if r.aoss_collections or r.rds_data))  # fmt: skip
             if w.workload.bedrock_guardrail:
                 add("AI-2", f"{iam}.aws_bedrock_guardrail.this[0]",
                     *(f"{iam}.aws_iam_role_policy.access{_q(r.persona)}" for r in s.roles if r.bedrock))  # fmt: skip

@@ -30,7 +30,7 @@ locals {
 data "aws_iam_policy_document" "boundary" {
   count = var.create ? 1 : 0
 
-  source_policy_documents = [data.aws_iam_policy_document.sagemaker_boundary.json]
+  source_policy_documents = [data.aws_iam_policy_document.sagemaker_boundary.json, data.aws_iam_policy_document.vector_store_boundary.json]
 
   dynamic "statement" {
     for_each = length(local.all_read_buckets) > 0 ? [1] : []

@@ -58,7 +58,10 @@ variable "roles" {
     groups that every stage shares: creating streams and putting events, never reading);
     `trusted_principals` (human roles: aws:PrincipalArn patterns of who may assume the role, such as
     one IAM Identity Center permission set's roles; required for people) and `source_arns`
-    (service roles: aws:SourceArn patterns of the resources the service may act for).
+    (service roles: aws:SourceArn patterns of the resources the service may act for);
+    `aoss_collection_arns` (a knowledge base's OpenSearch Serverless collections: the only ones it
+    may call) and `rds_data` (a knowledge base's Aurora store: `cluster_arn` reached through the RDS
+    Data API with the credentials of `secret_arn`, and nothing else).
   EOT
   type = map(object({
     description          = string
@@ -75,6 +78,11 @@ variable "roles" {
     write_log_group_arns = optional(list(string), [])
     trusted_principals   = optional(list(string), [])
     source_arns          = optional(list(string), [])
+    aoss_collection_arns = optional(list(string), [])
+    rds_data = optional(object({
+      cluster_arn = string
+      secret_arn  = string
+    }))
   }))
   nullable = false
 

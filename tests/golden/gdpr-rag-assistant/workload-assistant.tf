@@ -200,8 +200,9 @@ module "assistant_dev_iam" {
         "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/dev",
         "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-dev-app",
       ]
-      bedrock_invoke = true
-      source_arns    = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
+      bedrock_invoke       = true
+      source_arns          = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
+      aoss_collection_arns = ["arn:aws:aoss:eu-central-1:333344445555:collection/supportragdev01"]
     }
     serving = {
       description       = "assistant dev: the RAG application"
@@ -447,8 +448,9 @@ module "assistant_prod_iam" {
         "arn:aws:logs:eu-central-1:333344445555:log-group:/aisec/support-rag/assistant/prod",
         "arn:aws:logs:eu-central-1:333344445555:log-group:/aws/lambda/support-rag-assistant-prod-app",
       ]
-      bedrock_invoke = true
-      source_arns    = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
+      bedrock_invoke       = true
+      source_arns          = ["arn:aws:bedrock:eu-central-1:333344445555:knowledge-base/*"]
+      aoss_collection_arns = ["arn:aws:aoss:eu-central-1:333344445555:collection/supportragprd01"]
     }
     serving = {
       description       = "assistant prod: the RAG application"
