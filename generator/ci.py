@@ -432,9 +432,10 @@ class Access:
     creates: tuple[str, ...] = ()  # tagged: create calls AWS names no resource for, on "*" with the tag
     any_reads: tuple[str, ...] = ()  # reads AWS cannot scope to a resource (UNSCOPED_READS)
     any_writes: tuple[str, ...] = ()  # writes AWS cannot scope: one per account and region (ACCOUNT_WRITES)
-    built: tuple[
-        str, ...
-    ] = ()  # granted by the hand-built statements (keys, network, IAM, alerts, Macie jobs)
+    built: tuple[str, ...] = ()  # granted by hand-built statements (keys, network, IAM, alerts, Macie jobs)
+    # ARN patterns of the landing's instances ({region}, {account}, {name}), added to
+    # landing_resources()[service]: a new service needs no other change
+    arns: tuple[str, ...] = ()
 
 
 # Every resource and data source type a landing's root module can hold (rendered from any spec) and
@@ -442,6 +443,17 @@ class Access:
 # holds a type that is missing here, and when an action here is not granted. Sources: the AWS
 # provider's Read/Create/Update functions (internal/service/<service>/<resource>.go) and the Service
 # Authorization Reference (which action takes which resource ARN and condition key).
+#
+# How an entry is scoped, in order of preference: by the landing's names (`arns` or the service's
+# landing_resources patterns: NAME-*, /aisec/NAME/...); by the landing tag when AWS gives the
+# resource a random id (`tagged`: later calls need aisec-landing=NAME on the resource, `creates`
+# need it in the request); on "*" only for what the reference names no resource for (`any_reads`,
+# `any_writes`: AWS allows nothing else there); and `built` for actions a hand-built statement
+# grants with conditions of its own (ec2:Vpc, iam:PermissionsBoundary, sns:Endpoint, kms:ViaService).
+# The statements group the entries per service: Read<Service> (both roles), Manage<Service> and
+# ChangeLanding<Service> (apply), CreateTagged, AccountSettings and ReadUnscopable; the boundary's
+# ceiling names <service>:* on the same patterns. Adding a type is one entry; a new service needs
+# its `arns` (and, for a readable statement id, a SID_NOUNS word).
 RESOURCE_ACCESS: dict[str, Access] = {
     # ----------------------------------------------------------------- audit: trail, alarms, alerts
     "aws_cloudtrail": Access("cloudtrail",
@@ -543,7 +555,7 @@ RESOURCE_ACCESS: dict[str, Access] = {
         built=("macie2:CreateClassificationJob", "macie2:TagResource", "macie2:UpdateClassificationJob")),
     # ----------------------------------------------------------------- Bedrock (iam and audit modules)
     # A guardrail with the landing's key: Bedrock uses the key on the caller's behalf (key_statements).
-    "aws_bedrock_guardrail": Access("bedrock", tagged=True,
+    "aws_bedrock_guardrail": Access("bedrock", tagged=True, arns=("arn:aws:bedrock:{region}:{account}:guardrail/*",),
         reads=("bedrock:GetGuardrail", "bedrock:ListTagsForResource"), creates=("bedrock:CreateGuardrail",),
         writes=("bedrock:TagResource", "bedrock:UpdateGuardrail"),
         built=("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey")),
@@ -551,14 +563,14 @@ RESOURCE_ACCESS: dict[str, Access] = {
         any_reads=("bedrock:GetModelInvocationLoggingConfiguration",),
         any_writes=("bedrock:PutModelInvocationLoggingConfiguration",), built=("iam:PassRole",)),
     # ----------------------------------------------------------------- detective controls
-    "aws_guardduty_detector": Access("guardduty", tagged=True,
+    "aws_guardduty_detector": Access("guardduty", tagged=True, arns=("arn:aws:guardduty:{region}:{account}:detector/*",),
         reads=("guardduty:GetDetector", "guardduty:ListTagsForResource"), creates=("guardduty:CreateDetector",),
         writes=("guardduty:TagResource", "guardduty:UpdateDetector"), built=("iam:CreateServiceLinkedRole",)),
     "aws_guardduty_detector_feature": Access("guardduty", tagged=True, reads=("guardduty:GetDetector",),
                                              writes=("guardduty:UpdateDetector",)),
     "data.aws_guardduty_detector": Access("guardduty", reads=("guardduty:GetDetector",),
                                           any_reads=("guardduty:ListDetectors",)),
-    "aws_securityhub_account": Access("securityhub",
+    "aws_securityhub_account": Access("securityhub", arns=("arn:aws:securityhub:{region}:{account}:hub/default",),
         reads=("securityhub:DescribeHub", "securityhub:GetEnabledStandards"),
         writes=("securityhub:EnableSecurityHub", "securityhub:UpdateSecurityHubConfiguration"),
         built=("iam:CreateServiceLinkedRole",)),
@@ -569,14 +581,19 @@ RESOURCE_ACCESS: dict[str, Access] = {
     # The recorder is named after the landing; AWS's reference gives it an ARN (parliament's newer data),
     # but PutConfigurationRecorder takes none.
     "aws_config_configuration_recorder": Access("config", reads=("config:DescribeConfigurationRecorders",),
+        arns=("arn:aws:config:{region}:{account}:configuration-recorder/{name}/*",),
         any_writes=("config:PutConfigurationRecorder",), built=("iam:PassRole",)),
     "aws_config_configuration_recorder_status": Access("config",
         reads=("config:DescribeConfigurationRecorderStatus",), writes=("config:StartConfigurationRecorder",)),
     "aws_config_delivery_channel": Access("config", any_reads=("config:DescribeDeliveryChannels",),
                                           any_writes=("config:PutDeliveryChannel",)),
     "aws_config_conformance_pack": Access("config", writes=("config:PutConformancePack",),
-        any_reads=("config:DescribeConformancePacks",), built=("iam:CreateServiceLinkedRole",)),
+        arns=("arn:aws:config:{region}:{account}:conformance-pack/{name}-*",),
+        # the provider waits for CREATE_COMPLETE with DescribeConformancePackStatus
+        any_reads=("config:DescribeConformancePackStatus", "config:DescribeConformancePacks"),
+        built=("iam:CreateServiceLinkedRole",)),
     "aws_accessanalyzer_analyzer": Access("access-analyzer",
+        arns=("arn:aws:access-analyzer:{region}:{account}:analyzer/{name}-*",),
         reads=("access-analyzer:GetAnalyzer", "access-analyzer:ListTagsForResource"),
         writes=("access-analyzer:CreateAnalyzer", "access-analyzer:TagResource", "access-analyzer:UpdateAnalyzer"),
         built=("iam:CreateServiceLinkedRole",)),
@@ -659,6 +676,11 @@ SERVICE_LINKED_ROLES = {
 }
 
 
+def _noun(service: str) -> str:
+    """What a service's statements are named after: ReadKeys, ManageBuckets, ReadEcr..."""
+    return SID_NOUNS.get(service) or "".join(w.title() for w in re.split(r"[^a-z0-9]+", service))
+
+
 def landing_arns(spec: Spec) -> dict[str, str]:
     """ARN patterns of the landing's IAM resources and of the deployer's own (never both at once)."""
     iam = f"arn:aws:iam::{spec.aws.account_id}:"
@@ -679,20 +701,12 @@ def landing_resources(spec: Spec) -> dict[str, tuple[str, ...]]:
     random ids: their pattern is the account's keys, and writes to them are conditioned on the tag."""
     a, r, n = spec.aws.account_id, spec.aws.region, spec.name
     arns = landing_arns(spec)
-    return {
+    found = {
         "cloudtrail": (f"arn:aws:cloudtrail:{r}:{a}:trail/{n}-*",),
         "cloudwatch": (f"arn:aws:cloudwatch:{r}:{a}:alarm:{n}-*",),
         "events": (f"arn:aws:events:{r}:{a}:rule/{n}-*",),
         "iam": (arns["roles"], arns["policies"], arns["service_roles"]),
         "kms": (f"arn:aws:kms:{r}:{a}:key/*",),
-        "access-analyzer": (f"arn:aws:access-analyzer:{r}:{a}:analyzer/{n}-*",),
-        "bedrock": (f"arn:aws:bedrock:{r}:{a}:guardrail/*",),  # random ids: writes need the landing tag
-        "config": (
-            f"arn:aws:config:{r}:{a}:configuration-recorder/{n}/*",
-            f"arn:aws:config:{r}:{a}:conformance-pack/{n}-*",
-        ),
-        "guardduty": (f"arn:aws:guardduty:{r}:{a}:detector/*",),  # random ids: writes need the landing tag
-        "securityhub": (f"arn:aws:securityhub:{r}:{a}:hub/default",),  # the account's one hub
         # The landing's own groups, and those its services write to (policy.STAGE_SERVICE_LOGS per
         # stage, SHARED_SERVICE_LOGS account-wide: SageMaker's job and notebook groups).
         "logs": (
@@ -706,6 +720,10 @@ def landing_resources(spec: Spec) -> dict[str, tuple[str, ...]]:
         "s3": (f"arn:aws:s3:::{n}-*-{a}",),  # every landing bucket is <name>-...-<account>
         "sns": (f"arn:aws:sns:{r}:{a}:{n}-*",),
     }
+    for access in RESOURCE_ACCESS.values():  # the services whose patterns their table entries carry
+        more = tuple(arn.format(region=r, account=a, name=n) for arn in access.arns)
+        found[access.service] = tuple(dict.fromkeys((*found.get(access.service, ()), *more)))
+    return {svc: arns for svc, arns in found.items() if arns}
 
 
 def _tag(kind: Literal["Request", "Resource"], spec: Spec) -> Condition:
@@ -720,7 +738,7 @@ def plan_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]
             "ReadUnscopable", "Describe/List calls AWS cannot scope to a resource", UNSCOPED_READS, ("*",)
         ),
         *(
-            Statement(f"Read{SID_NOUNS[svc]}", f"{svc} configuration of the landing", actions, scoped[svc])
+            Statement(f"Read{_noun(svc)}", f"{svc} configuration of the landing", actions, scoped[svc])
             for svc, actions in SCOPED_READS.items()
         ),
     ]
@@ -771,7 +789,7 @@ def deploy_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statemen
     x = _Landing(spec, state)
     found = [
         *(
-            Statement(f"Manage{SID_NOUNS[svc]}", f"{svc}: the landing's own names only", actions, x.scoped[svc])
+            Statement(f"Manage{_noun(svc)}", f"{svc}: the landing's own names only", actions, x.scoped[svc])
             for svc, actions in NAMED_WRITES.items()
         ),
         *(
@@ -801,7 +819,7 @@ def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
         Statement("CreateTagged", "these creates name no resource in AWS's reference; the new one must carry "
                   "the landing tag", TAGGED_CREATES, ("*",), (x.requested,)),
         *(
-            Statement(f"ChangeLanding{SID_NOUNS[svc]}", f"{svc}: resources that carry the landing tag", actions,
+            Statement(f"ChangeLanding{_noun(svc)}", f"{svc}: resources that carry the landing tag", actions,
                       x.scoped[svc], (x.tagged,))
             for svc, actions in TAGGED_WRITES.items()
         ),
@@ -1070,13 +1088,13 @@ def notes(spec: Spec, s: CiSettings) -> list[str]:
             "state.backend is local: a pipeline needs the S3 backend (state: {backend: s3, ...} and "
             "aisec bootstrap-state), or every run starts from an empty state"
         )
-    created = [name for name in DETECTIVE_CONTROLS if spec.detective_mode(name) != "prerequisite"]
+    created = [name for name in DETECTIVE_CONTROLS if spec.detective_mode(name) == "create"]
     if created:
         found.append(
-            "detective controls are created or checked here ("
+            "detective controls are created here ("
             + ", ".join(f"detective.{n}" for n in created)
-            + "): the CI roles have no rights over GuardDuty, Security Hub, AWS Config, IAM Access Analyzer "
-            "or VPC flow logs, so an administrator plans and applies this landing (aisec plan / aisec apply "
-            "with administrator credentials); set them to prerequisite where a central team owns them"
+            + "): the CI roles create and update them, but may not switch them off or delete them (nor "
+            "drop a Security Hub standard or a conformance pack): a change that removes one is an "
+            "administrator's to apply (aisec apply with administrator credentials)"
         )
     return found
