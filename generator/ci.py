@@ -449,7 +449,7 @@ class Access:
 # resource a random id (`tagged`: later calls need aisec-landing=NAME on the resource, `creates`
 # need it in the request); on "*" only for what the reference names no resource for (`any_reads`,
 # `any_writes`: AWS allows nothing else there); and `built` for actions a hand-built statement
-# grants with conditions of its own (ec2:Vpc, iam:PermissionsBoundary, sns:Endpoint, kms:ViaService).
+# grants with conditions of its own (ec2:Vpc, iam:PermissionsBoundary, sns:Endpoint).
 # The statements group the entries per service: Read<Service> (both roles), Manage<Service> and
 # ChangeLanding<Service> (apply), CreateTagged, AccountSettings and ReadUnscopable; the boundary's
 # ceiling names <service>:* on the same patterns. Adding a type is one entry; a new service needs
@@ -554,11 +554,11 @@ RESOURCE_ACCESS: dict[str, Access] = {
         any_reads=("macie2:ListClassificationJobs",),
         built=("macie2:CreateClassificationJob", "macie2:TagResource", "macie2:UpdateClassificationJob")),
     # ----------------------------------------------------------------- Bedrock (iam and audit modules)
-    # A guardrail with the landing's key: Bedrock uses the key on the caller's behalf (key_statements).
     "aws_bedrock_guardrail": Access("bedrock", tagged=True, arns=("arn:aws:bedrock:{region}:{account}:guardrail/*",),
         reads=("bedrock:GetGuardrail", "bedrock:ListTagsForResource"), creates=("bedrock:CreateGuardrail",),
-        writes=("bedrock:TagResource", "bedrock:UpdateGuardrail"),
-        built=("kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey")),
+        # no kms_key_arn: the renderer leaves the guardrail on an AWS owned key (a customer managed
+        # key would need Bedrock to use it for the caller, which the guardrails and key policies deny)
+        writes=("bedrock:TagResource", "bedrock:UpdateGuardrail")),
     "aws_bedrock_model_invocation_logging_configuration": Access("bedrock",
         any_reads=("bedrock:GetModelInvocationLoggingConfiguration",),
         any_writes=("bedrock:PutModelInvocationLoggingConfiguration",), built=("iam:PassRole",)),
@@ -769,7 +769,6 @@ class _Landing:
         self.vpc: Condition = ("ArnEquals", "ec2:Vpc", (self.vpc_arn,))
         self.boundary: Condition = ("ArnLike", "iam:PermissionsBoundary", (self.arns["boundaries"],))
         self.requested, self.tagged = _tag("Request", spec), _tag("Resource", spec)
-        self.via_bedrock: Condition = ("StringEquals", "kms:ViaService", (f"bedrock.{r}.amazonaws.com",))
         self.flow_logs = f"{self.ec2}vpc-flow-log/*"
 
 
@@ -823,12 +822,6 @@ def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
                       x.scoped[svc], (x.tagged,))
             for svc, actions in TAGGED_WRITES.items()
         ),
-        Statement("LandingKeysThroughBedrock", "a guardrail encrypted with a landing key: Bedrock uses the key "
-                  "for the caller, and only through Bedrock", ("kms:Decrypt", "kms:GenerateDataKey"), (x.keys,),
-                  (x.tagged, x.via_bedrock)),
-        Statement("GrantsForBedrock", "Bedrock's own grant on a landing key, for the guardrail",
-                  ("kms:CreateGrant",), (x.keys,),
-                  (x.tagged, x.via_bedrock, ("Bool", "kms:GrantIsForAWSResource", ("true",)))),
         Statement("ManageLandingKeys", "keys that carry the landing tag",
                   ("kms:CreateAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
                    "kms:UpdateAlias", "kms:UpdateKeyDescription"), (x.keys,), (x.tagged,)),
@@ -939,10 +932,8 @@ def guardrail_statements(spec: Spec, state: dict[str, Any] | None) -> list[State
                   (("Bool", "kms:BypassPolicyLockoutSafetyCheck", ("true",)),), effect="Deny"),
         Statement("DenyDataObjects", "no object but the state and its lock file, whatever a bucket policy says",
                   DATA_OBJECT_ACTIONS, ("*",), effect="Deny", not_resources=own_objects),
-        Statement("DenyDataKeys", "no key material but the state key's, whatever a key policy says (Bedrock "
-                  "uses a guardrail's key for the caller: LandingKeysThroughBedrock)", DATA_KEY_ACTIONS, ("*",),
-                  (("StringNotEquals", "kms:ViaService", (f"bedrock.{spec.aws.region}.amazonaws.com",)),),
-                  effect="Deny", not_resources=(state["key_arn"],) if state else ()),
+        Statement("DenyDataKeys", "no key material but the state key's, whatever a key policy says",
+                  DATA_KEY_ACTIONS, ("*",), effect="Deny", not_resources=(state["key_arn"],) if state else ()),
     ]  # fmt: skip
     if state:
         found += [

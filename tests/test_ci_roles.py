@@ -767,25 +767,6 @@ def test_the_apply_role_creates_the_landings_new_resources_and_nothing_beside_th
     assert not wrong, "\n".join(wrong)
 
 
-def test_bedrock_uses_a_landing_key_for_the_apply_role_and_no_one_else_does(
-    rag_policies: dict[str, dict[str, Any]],
-) -> None:
-    key = "arn:aws:kms:eu-central-1:333344445555:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    tagged = {f"aws:ResourceTag/{ci.LANDING_TAG}": "support-rag"}
-    via = {"kms:ViaService": "bedrock.eu-central-1.amazonaws.com"}
-    assert _as("apply", rag_policies, Request("kms:GenerateDataKey", key, {**tagged, **via})) == "Allow"
-    grant = {**tagged, **via, "kms:GrantIsForAWSResource": True}
-    assert _as("apply", rag_policies, Request("kms:CreateGrant", key, grant)) == "Allow"
-    for denied in (
-        Request("kms:Decrypt", key, tagged),  # directly
-        Request("kms:Decrypt", key, {**tagged, "kms:ViaService": "s3.eu-central-1.amazonaws.com"}),
-        Request("kms:Decrypt", key, {f"aws:ResourceTag/{ci.LANDING_TAG}": "other", **via}),
-        Request("kms:CreateGrant", key, {**tagged, **via}),  # a grant for a principal, not for Bedrock
-    ):
-        assert _as("apply", rag_policies, denied) != "Allow", denied
-    assert _as("plan", rag_policies, Request("kms:Decrypt", key, {**tagged, **via})) != "Allow"
-
-
 BLINDING = {
     "delete the GuardDuty detector": Request("guardduty:DeleteDetector", f"arn:aws:guardduty:{R}:{A}:detector/d1"),
     "disable Security Hub": Request("securityhub:DisableSecurityHub", f"arn:aws:securityhub:{R}:{A}:hub/default"),
