@@ -255,10 +255,10 @@ def test_an_edited_workflow_is_not_overwritten(repo: Path, tmp_path: Path) -> No
 
 def test_ci_notes_say_what_the_pipeline_needs() -> None:
     settings = ci.CiSettings("github", "acme/payments", "s.yaml", "infra/p")
-    # S3 state and a trail whose delivery role has a landing boundary: only the detective controls,
-    # which the CI roles cannot manage, are an administrator's to apply.
+    # S3 state and a trail whose delivery role has a landing boundary: the CI roles create the
+    # detective controls; only removing one is an administrator's to apply.
     (detective,) = ci.notes(load_spec(BLUEPRINTS["fraud-inference"]), settings)
-    assert "an administrator plans and applies this landing" in detective
+    assert "the CI roles create and update them" in detective and "administrator's to apply" in detective
     assert "detective.guardduty" in detective and "detective.flow_logs" in detective
     # foundation: existing leaves them to the central team (prerequisites): nothing to say about them.
     (local,) = ci.notes(load_spec(BLUEPRINTS["existing-foundation"]), settings)

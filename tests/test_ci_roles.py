@@ -5,6 +5,7 @@ IAM reference, and evaluated against the requests an attacker holding the apply 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +184,7 @@ def test_the_deny_on_the_deployer_covers_every_role_and_policy_change() -> None:
         & {"role", "policy"}
     }
     assert set(ci.IAM_ROLE_AND_POLICY_CHANGES) == changes
+    assert all(any(wildcard_match(p, a) for p in ci.DEPLOYER_DENY) for a in changes)
 
 
 def _covered(policy: dict[str, Any], detail: Any, with_policies: list[dict[str, Any]]) -> bool:
@@ -199,9 +201,21 @@ def _covered(policy: dict[str, Any], detail: Any, with_policies: list[dict[str, 
             for s in policy["Statement"]
         )
 
+    # An action whose reference lists several resource types, none required, names one of them
+    # (bedrock:ListTagsForResource: a guardrail, or an agent...): granting one suffices, although
+    # parliament's data marks each as required.
+    def one_of(action: str) -> bool:
+        service, name = action.split(":")
+        data = get_service_prefix_data(service)
+        types = data["privileges"][data["privileges_lower_name"][name.lower()]]["resource_types"]
+        named = [e["resource_type"] for n, e in types.items() if n]
+        optional = len(named) > 1 and not any(t.endswith("*") for t in named)
+        formats = [re.sub(r"\$\{[^}]+\}", "*", data["resources"][t]["arn"]) for t in named]
+        return optional and any(granted({"action": action, "required_format": f}) for f in formats)
+
     wildcards = {a for s in policy["Statement"] if s["Effect"] == "Allow" for a in _list(s["Action"])}
     return isinstance(detail, list) and all(
-        granted(d) or f"{d['action'].split(':')[0]}:*" in wildcards for d in detail
+        granted(d) or f"{d['action'].split(':')[0]}:*" in wildcards or one_of(d["action"]) for d in detail
     )
 
 
@@ -572,3 +586,208 @@ def test_the_apply_role_reaches_everything_the_landing_creates(
     roles = [x["values"] for x in landing if x["type"] == "aws_iam_role"]
     boundary = ci.landing_arns(spec)["boundaries"]
     assert roles and all(wildcard_match(boundary, r.get("permissions_boundary") or "") for r in roles)
+
+
+# ------------------------------------------------------------------ RESOURCE_ACCESS: the whole landing
+def _types(state: dict[str, Any]) -> set[str]:
+    """The resource and data source types of an applied landing, as RESOURCE_ACCESS names them."""
+    return {
+        ("data." if x["mode"] == "data" else "") + x["type"]
+        for x in all_resources(state["values"]["root_module"])
+    }
+
+
+def test_the_table_covers_every_type_of_every_blueprints_landing(applied: dict[str, dict[str, Any]]) -> None:
+    """A new resource type in a module fails here until it has its entry in ci.RESOURCE_ACCESS."""
+    assert set(applied) == set(BLUEPRINTS)
+    missing = {
+        f"{name}: {kind}"
+        for name, run in applied.items()
+        for kind in _types(run["state"])
+        if kind not in ci.RESOURCE_ACCESS
+    }
+    assert not missing, "types without an entry in ci.RESOURCE_ACCESS:\n" + "\n".join(sorted(missing))
+
+
+def _entry_actions(access: ci.Access) -> dict[str, tuple[str, ...]]:
+    """Which role must hold which actions of one entry."""
+    return {
+        "plan": (*access.reads, *access.any_reads),
+        "apply": (*access.reads, *access.any_reads, *access.writes, *access.creates, *access.any_writes,
+                  *access.built),
+    }  # fmt: skip
+
+
+def test_every_action_of_the_table_is_granted_to_its_role_and_in_the_boundary(
+    policies: dict[str, dict[str, Any]],
+) -> None:
+    """Reads reach both roles, writes the apply role, each through an Allow of the role's own
+    policies and of the boundary; and each is an action of the IAM reference."""
+    boundary = [s for s in policies["boundary"]["Statement"] if s["Effect"] == "Allow"]
+    problems = []
+    for kind, access in ci.RESOURCE_ACCESS.items():
+        for role, actions in _entry_actions(access).items():
+            for action in actions:
+                if not _actions(action):
+                    problems.append(f"{kind}: {action} is no IAM action")
+                for where, statements in (("role", _allows(policies, role)), ("boundary", boundary)):
+                    if not any(
+                        wildcard_match(a, action, True) for s in statements for a in _list(s["Action"])
+                    ):
+                        problems.append(f"{kind}: {role} role lacks {action} ({where})")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_plan_role_holds_no_write_of_the_table(policies: dict[str, dict[str, Any]]) -> None:
+    writes = {a for x in ci.RESOURCE_ACCESS.values() for a in (*x.writes, *x.creates, *x.any_writes)}
+    plan = {a for s in _allows(policies, "plan") for a in _list(s["Action"])}
+    assert writes and not writes & plan
+
+
+@pytest.fixture(scope="module")
+def rag_policies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    """The CI roles of the gdpr-rag-assistant landing (a Bedrock guardrail, invocation logging)."""
+    spec = load_spec(BLUEPRINTS["gdpr-rag-assistant"])
+    settings = ci.CiSettings("github", "example/rag", "specs/rag.yaml", "infra/rag")
+    r = Rehearsal.of(_write(tmp_path_factory.mktemp("ci-roles-rag"), ci.ci_roles(spec, settings)))
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    return _documents(
+        {x["address"]: x["values"] for x in all_resources(r.show_json()["values"]["root_module"])}
+    )
+
+
+def _one(applied: dict[str, dict[str, Any]], blueprint: str, address_end: str) -> dict[str, Any]:
+    """One resource of a blueprint's applied landing, by the end of its address."""
+    found = [
+        x["values"]
+        for x in all_resources(applied[blueprint]["state"]["values"]["root_module"])
+        if x["address"].endswith(address_end)
+    ]
+    assert len(found) == 1, (blueprint, address_end, len(found))
+    return found[0]
+
+
+def _cases(applied: dict[str, dict[str, Any]]) -> dict[str, tuple[str, Request, Request, Request]]:
+    """Per representative resource of a landing: (blueprint, the apply role's create call on it, the
+    same call on a resource outside the landing, a read of it for the plan role). ARNs are built the
+    way AWS forms them from the applied names and ids (the offline stand-in invents its own)."""
+    a, r = A, R
+    rag_a, rag_r, rag_n = "333344445555", "eu-central-1", "support-rag"
+    other = {f"aws:ResourceTag/{ci.LANDING_TAG}": "other"}
+    guardrail = _one(applied, "gdpr-rag-assistant", "assistant_dev_iam.aws_bedrock_guardrail.this[0]")
+    logs_role = _one(applied, "gdpr-rag-assistant", "module.audit.aws_iam_role.bedrock_to_logs[0]")["arn"]
+    g_arn = f"arn:aws:bedrock:{rag_r}:{rag_a}:guardrail/{guardrail['guardrail_id']}"
+    rag_tags = {f"aws:RequestTag/{ci.LANDING_TAG}": rag_n, "aws:TagKeys": [ci.LANDING_TAG]}
+    detector = f"arn:aws:guardduty:{r}:{a}:detector/{_one(applied, 'fraud-inference', 'guardduty_detector.this[0]')['id']}"
+    hub = f"arn:aws:securityhub:{r}:{a}:hub/default"
+    recorder = _one(applied, "fraud-inference", "aws_config_configuration_recorder.this[0]")
+    analyzer = _one(applied, "fraud-inference", "aws_accessanalyzer_analyzer.external[0]")["analyzer_name"]
+    pack = _one(applied, "fraud-inference", 'aws_config_conformance_pack.this["pci-dss"]')["name"]
+    flow = _one(applied, "fraud-inference", "aws_flow_log.this[0]")
+    group = _one(applied, "fraud-inference", "aws_security_group.compute[0]")
+    vpc = f"arn:aws:ec2:{r}:{a}:vpc/{group['vpc_id']}"
+    in_vpc = {"ec2:Vpc": vpc}
+    pass_config = {"iam:PassedToService": "config.amazonaws.com"}
+    return {
+        "Bedrock guardrail": ("gdpr-rag-assistant", Request("bedrock:CreateGuardrail", "*", rag_tags),
+                              Request("bedrock:CreateGuardrail", "*"), Request("bedrock:GetGuardrail", g_arn)),
+        "Bedrock guardrail update": ("gdpr-rag-assistant",
+                                     Request("bedrock:UpdateGuardrail", g_arn, {f"aws:ResourceTag/{ci.LANDING_TAG}": rag_n}),
+                                     Request("bedrock:UpdateGuardrail", g_arn, other), Request("bedrock:GetGuardrail", g_arn)),
+        "Bedrock invocation logging": ("gdpr-rag-assistant",
+                                       Request("iam:PassRole", logs_role, {"iam:PassedToService": "bedrock.amazonaws.com"}),
+                                       Request("iam:PassRole", f"arn:aws:iam::{rag_a}:role/someone-elses",
+                                               {"iam:PassedToService": "bedrock.amazonaws.com"}),
+                                       Request("bedrock:GetModelInvocationLoggingConfiguration", "*")),
+        "GuardDuty detector": ("fraud-inference", Request("guardduty:CreateDetector", "*", TAGGING),
+                               Request("guardduty:CreateDetector", "*"), Request("guardduty:GetDetector", detector)),
+        "GuardDuty S3 protection": ("fraud-inference", Request("guardduty:UpdateDetector", detector, TAGGED),
+                                    Request("guardduty:UpdateDetector", detector, other),
+                                    Request("guardduty:GetDetector", detector)),
+        "Security Hub standards subscription": ("fraud-inference", Request("securityhub:BatchEnableStandards", hub),
+                                                Request("securityhub:BatchEnableStandards",
+                                                        f"arn:aws:securityhub:eu-west-1:{a}:hub/default"),
+                                                Request("securityhub:GetEnabledStandards", hub)),
+        "Config recorder": ("fraud-inference",
+                            Request("iam:PassRole", recorder["role_arn"], pass_config),
+                            Request("iam:PassRole", f"arn:aws:iam::{a}:role/admin", pass_config),
+                            Request("config:DescribeConfigurationRecorders",
+                                    f"arn:aws:config:{r}:{a}:configuration-recorder/{recorder['name']}/x1")),
+        "Config recorder start": ("fraud-inference",
+                                  Request("config:StartConfigurationRecorder",
+                                          f"arn:aws:config:{r}:{a}:configuration-recorder/{recorder['name']}/x1"),
+                                  Request("config:StartConfigurationRecorder",
+                                          f"arn:aws:config:{r}:{a}:configuration-recorder/default/x1"),
+                                  Request("config:DescribeConfigurationRecorderStatus",
+                                          f"arn:aws:config:{r}:{a}:configuration-recorder/{recorder['name']}/x1")),
+        "Config conformance pack": ("fraud-inference",
+                                    Request("config:PutConformancePack", f"arn:aws:config:{r}:{a}:conformance-pack/{pack}/p1"),
+                                    Request("config:PutConformancePack", f"arn:aws:config:{r}:{a}:conformance-pack/other/p1"),
+                                    Request("config:DescribeConformancePacks", "*")),
+        "Access Analyzer": ("fraud-inference",
+                            Request("access-analyzer:CreateAnalyzer", f"arn:aws:access-analyzer:{r}:{a}:analyzer/{analyzer}"),
+                            Request("access-analyzer:CreateAnalyzer", f"arn:aws:access-analyzer:{r}:{a}:analyzer/org"),
+                            Request("access-analyzer:GetAnalyzer", f"arn:aws:access-analyzer:{r}:{a}:analyzer/{analyzer}")),
+        "VPC flow log": ("fraud-inference", Request("ec2:CreateFlowLogs", f"arn:aws:ec2:{r}:{a}:vpc/{flow['vpc_id']}"),
+                         Request("ec2:CreateFlowLogs", f"arn:aws:ec2:{r}:{a}:vpc/vpc-0ther"),
+                         Request("ec2:DescribeFlowLogs", "*")),
+        "VPC flow log, tagged": ("fraud-inference", Request("ec2:CreateFlowLogs", f"arn:aws:ec2:{r}:{a}:vpc-flow-log/*", TAGGING),
+                                 Request("ec2:CreateFlowLogs", f"arn:aws:ec2:{r}:{a}:vpc-flow-log/*"),
+                                 Request("ec2:DescribeFlowLogs", "*")),
+        "compute security group": ("fraud-inference", Request("ec2:CreateSecurityGroup", vpc),
+                                   Request("ec2:CreateSecurityGroup", f"arn:aws:ec2:{r}:{a}:vpc/vpc-0ther"),
+                                   Request("ec2:DescribeSecurityGroups", "*")),
+        "compute security group egress": ("fraud-inference",
+                                          Request("ec2:AuthorizeSecurityGroupEgress", group["arn"], {**TAGGED, **in_vpc}),
+                                          Request("ec2:AuthorizeSecurityGroupEgress", group["arn"], in_vpc),
+                                          Request("ec2:DescribeSecurityGroupRules", "*")),
+    }  # fmt: skip
+
+
+def test_the_apply_role_creates_the_landings_new_resources_and_nothing_beside_them(
+    applied: dict[str, dict[str, Any]],
+    policies: dict[str, dict[str, Any]],
+    rag_policies: dict[str, dict[str, Any]],
+) -> None:
+    """Bedrock, detective controls, flow logs and the compute group, as the evaluator decides for
+    the policies as applied: the apply role's call on the landing's resource is allowed, the same
+    call beside it is not; the plan role reads it and cannot make the call."""
+    by_blueprint = {"fraud-inference": policies, "gdpr-rag-assistant": rag_policies}
+    wrong = []
+    for name, (blueprint, create, outside, read) in _cases(applied).items():
+        docs = by_blueprint[blueprint]
+        decisions = {
+            "apply creates": _as("apply", docs, create) == "Allow",
+            "apply outside denied": _as("apply", docs, outside) != "Allow",
+            "plan reads": _as("plan", docs, read) == "Allow",
+            "plan cannot create": _as("plan", docs, create) != "Allow",
+        }
+        wrong += [f"{name}: {what}" for what, ok in decisions.items() if not ok]
+    assert not wrong, "\n".join(wrong)
+
+
+BLINDING = {
+    "delete the GuardDuty detector": Request("guardduty:DeleteDetector", f"arn:aws:guardduty:{R}:{A}:detector/d1"),
+    "disable Security Hub": Request("securityhub:DisableSecurityHub", f"arn:aws:securityhub:{R}:{A}:hub/default"),
+    "drop a standard": Request("securityhub:BatchDisableStandards", f"arn:aws:securityhub:{R}:{A}:hub/default"),
+    "stop the Config recorder": Request("config:StopConfigurationRecorder",
+                                        f"arn:aws:config:{R}:{A}:configuration-recorder/{N}/x1"),
+    "delete a conformance pack": Request("config:DeleteConformancePack",
+                                         f"arn:aws:config:{R}:{A}:conformance-pack/{N}-pci-dss/p1"),
+    "delete an analyzer": Request("access-analyzer:DeleteAnalyzer",
+                                  f"arn:aws:access-analyzer:{R}:{A}:analyzer/{N}-external-access"),
+    "delete the flow log": Request("ec2:DeleteFlowLogs", f"arn:aws:ec2:{R}:{A}:vpc-flow-log/fl-1", TAGGED),
+    "stop the trail": Request("cloudtrail:StopLogging", f"arn:aws:cloudtrail:{R}:{A}:trail/{N}-trail"),
+    "delete a log group": Request("logs:DeleteLogGroup", f"arn:aws:logs:{R}:{A}:log-group:/aisec/{N}/cloudtrail"),
+    "switch off invocation logging": Request("bedrock:DeleteModelInvocationLoggingConfiguration", "*"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(BLINDING))
+def test_neither_role_can_blind_the_landing(name: str, policies: dict[str, dict[str, Any]]) -> None:
+    """Explicit denies: even an Allow of everything beside the roles' policies does not reopen them."""
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    for role in ci.ROLE_POLICIES:
+        docs = [policies[p] for p in ci.ROLE_POLICIES[role]]
+        assert evaluate([*docs, everything], BLINDING[name]) == "Deny", (role, name)
