@@ -505,6 +505,9 @@ RESOURCE_ACCESS: dict[str, Access] = {
     "aws_s3_bucket_server_side_encryption_configuration": Access("s3", reads=("s3:GetEncryptionConfiguration",),
                                                                  writes=("s3:PutEncryptionConfiguration",)),
     "aws_s3_bucket_versioning": Access("s3", reads=("s3:GetBucketVersioning",), writes=("s3:PutBucketVersioning",)),
+    # The access-log bucket's copy into a log archive (the replication role is passed to S3).
+    "aws_s3_bucket_replication_configuration": Access("s3", reads=("s3:GetReplicationConfiguration",),
+                                                      writes=("s3:PutReplicationConfiguration",)),
     # ----------------------------------------------------------------- keys (key_statements)
     "aws_kms_key": Access("kms",
         reads=("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"),
@@ -657,6 +660,7 @@ PASS_TO_SERVICES = (
     "bedrock.amazonaws.com",
     "cloudtrail.amazonaws.com",
     "logs.amazonaws.com",
+    "s3.amazonaws.com",
     "sagemaker.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
 )
