@@ -202,6 +202,40 @@ MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType(
         Sensitivity.RESTRICTED: "DAILY",
     }
 )
+# A RAG workload's corpus (the datasets bucket its knowledge base ingests) is classified whatever its
+# label: what the model retrieves reaches its answers, so a mislabelled corpus leaks through them.
+RAG_CORPUS_SCHEDULE = "WEEKLY"
+RAG_CORPUS_DOMAINS: tuple[str, ...] = ("datasets",)
+
+
+def macie_identifier_plans(wl: Workload) -> tuple[MacieIdentifierPlan, ...]:
+    return tuple(
+        MacieIdentifierPlan(
+            key=f"{wl.name}-{i.name}",
+            regex=i.regex,
+            keywords=tuple(i.keywords),
+            ignore_words=tuple(i.ignore_words),
+            maximum_match_distance=i.maximum_match_distance,
+            description=i.description or f"aisec custom data identifier {i.name} of workload {wl.name}",
+        )
+        for i in wl.macie_identifiers()
+    )
+
+
+def _macie_job(wl: Workload, stage: Stage) -> MacieJobPlan | None:
+    schedule = MACIE_SCHEDULE[wl.data.sensitivity]
+    domains = BUCKET_DOMAINS
+    if schedule is None and wl.type is WorkloadType.RAG:
+        schedule, domains = RAG_CORPUS_SCHEDULE, RAG_CORPUS_DOMAINS
+    if schedule is None:
+        return None
+    return MacieJobPlan(
+        key=f"{wl.name}-{stage.value}",
+        schedule=schedule,
+        domains=domains,
+        identifiers=tuple(p.key for p in macie_identifier_plans(wl)),
+        archive_findings=wl.macie_archive_synthetic and stage is not Stage.PROD,
+    )
 
 
 # --- Monitoring: the metric filters and alarms on the trail's log group (MON-1, MON-2). The table
@@ -511,9 +545,24 @@ class RolePlan:
 
 
 @dataclass(frozen=True)
+class MacieIdentifierPlan:
+    """A Macie custom data identifier (bar 34), named {spec}-{key} in Macie."""
+
+    key: str  # {workload}-{identifier name}
+    regex: str
+    keywords: tuple[str, ...]
+    ignore_words: tuple[str, ...]
+    maximum_match_distance: int
+    description: str
+
+
+@dataclass(frozen=True)
 class MacieJobPlan:
     key: str
     schedule: str
+    domains: tuple[str, ...] = BUCKET_DOMAINS  # the stage's buckets it classifies
+    identifiers: tuple[str, ...] = ()  # keys of the custom data identifiers it uses
+    archive_findings: bool = False  # the buckets hold synthetic data: findings archived, no alert
 
 
 @dataclass(frozen=True)
@@ -537,6 +586,7 @@ class WorkloadPlan:
     ident: str
     services: tuple[Service, ...]
     stages: tuple[StagePlan, ...]
+    macie_identifiers: tuple[MacieIdentifierPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -958,6 +1008,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         )
 
     via = tuple(f"{VIA_SERVICE[s]}.{region}.amazonaws.com" for s in services if s in VIA_SERVICE)
+    job = _macie_job(wl, stage)
     keys = []
     for domain in KEY_DOMAINS:
         users = tuple(r for r in roles if domain in r.keys)
@@ -969,7 +1020,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
                 rotation_days=rotation,
                 deletion_window_days=DELETION_WINDOW_DAYS[stage],
                 user_personas=tuple(r.persona for r in users),
-                macie_reads=sensitive and domain in BUCKET_DOMAINS,
+                macie_reads=job is not None and domain in job.domains,
                 service_uses=(_logs_service_use(region, account, log_group, *service_groups),)
                 if domain == "logs"
                 else (),
@@ -991,10 +1042,6 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         )
         for domain in BUCKET_DOMAINS
     )
-    schedule = MACIE_SCHEDULE[wl.data.sensitivity]
-    job = None
-    if schedule is not None:
-        job = MacieJobPlan(key=f"{wl.name}-{stage.value}", schedule=schedule)
     return StagePlan(
         stage=stage,
         ident=ident(wl.name, stage.value),
@@ -1048,6 +1095,7 @@ def decide(spec: Spec) -> Controls:
             ident=ident(wl.name),
             services=wl.effective_services,
             stages=tuple(_stage(spec, wl, st, rotation, access) for st in Stage if st in wl.stages),
+            macie_identifiers=macie_identifier_plans(wl),
         )
         for wl in spec.workloads
     )

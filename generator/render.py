@@ -238,6 +238,41 @@ def _sagemaker_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
     }
 
 
+def _macie_args(controls: Controls) -> dict[str, Any]:
+    """The macie module's jobs, custom data identifiers (bar 34) and archive rules for the stages
+    holding synthetic data."""
+    jobs: dict[str, Any] = {}
+    archive: dict[str, Any] = {}
+    for s in controls.stages:
+        job = s.macie_job
+        if job is None:
+            continue
+        names = [
+            _ref(f"{s.ident}_storage", "bucket_names", b.domain) for b in s.buckets if b.domain in job.domains
+        ]
+        jobs[job.key] = {"bucket_names": names, "schedule": job.schedule}
+        if job.identifiers:
+            jobs[job.key]["custom_data_identifiers"] = list(job.identifiers)
+        if job.archive_findings:
+            archive[job.key] = {
+                "description": f"Synthetic data in {s.prefix}: findings archived, no alert",
+                "bucket_names": names,
+            }
+    identifiers = {
+        i.key: {
+            "regex": i.regex,
+            "keywords": list(i.keywords),
+            "ignore_words": list(i.ignore_words),
+            "maximum_match_distance": i.maximum_match_distance,
+            "description": i.description,
+        }
+        for w in controls.workloads
+        if any(s.macie_job for s in w.stages)
+        for i in w.macie_identifiers
+    }
+    return {"jobs": jobs, "custom_data_identifiers": identifiers, "archive_rules": archive}
+
+
 def _foundation_args(controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     stages = controls.stages
@@ -250,15 +285,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
         for s in stages
         for name in (s.log_group, *s.service_log_groups)
     }
-    jobs = {
-        s.macie_job.key: {
-            "bucket_names": [_ref(f"{s.ident}_storage", "bucket_names", b.domain) for b in s.buckets],
-            "schedule": s.macie_job.schedule,
-        }
-        for s in stages
-        if s.macie_job is not None
-    }
-    args: dict[str, Any] = {"log_groups": log_groups, "jobs": jobs}
+    args: dict[str, Any] = {"log_groups": log_groups, **_macie_args(controls)}
     f = controls.foundation
     if f is None:
         assert spec.foundation_refs is not None
