@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -449,6 +449,27 @@ RENDERS_WITH: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Floors that hold only when the render passes a module's newer inputs: macie 1.2.0 takes the custom
+# data identifiers and archive rules (bar 34); a landing with neither still renders with older macie.
+def _uses_macie_identifiers(spec: Spec) -> bool:
+    args = _macie_args(decide(spec))
+    return bool(args["custom_data_identifiers"] or args["archive_rules"])
+
+
+CONDITIONAL_FLOORS: Mapping[str, tuple[str, Callable[[Spec], bool]]] = MappingProxyType(
+    {"macie": ("1.2.0", _uses_macie_identifiers)}
+)
+
+
+def module_floor(spec: Spec, name: str) -> str:
+    """The oldest version of module ``name`` this aisec can render ``spec`` with."""
+    floor = RENDERS_WITH.get(name, "0.0.0")
+    conditional = CONDITIONAL_FLOORS.get(name)
+    if conditional is not None and conditional[1](spec):
+        floor = max(floor, conditional[0], key=parse_version)
+    return floor
+
+
 def resolve_modules(
     spec: Spec, catalog: Catalog, source: str = "spec", pinned: Mapping[str, str] | None = None
 ) -> dict[str, Module]:
@@ -460,7 +481,7 @@ def resolve_modules(
         if name == "detective" and not uses_detective_module(spec):
             continue
         constraint = spec.modules.get(name)
-        floor = RENDERS_WITH.get(name, "0.0.0")
+        floor = module_floor(spec, name)
         usable = ">= " + floor
         keep = (pinned or {}).get(name)
         candidates = [m for m in catalog.modules.get(name, ()) if m.version == keep]
