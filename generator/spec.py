@@ -889,7 +889,8 @@ class CostAssumptions(Strict):
     macie_scanned_gb: int = Field(
         default=10,
         ge=0,
-        description="GB Macie classifies per month per sensitive workload stage (new and changed objects).",
+        description="GB Macie classifies per month per scanned workload stage (confidential or restricted data, "
+        "and every rag corpus; new and changed objects).",
     )
     management_events: int = Field(
         default=1_000_000, ge=0, description="CloudTrail management events per month GuardDuty analyses."
