@@ -281,6 +281,18 @@ def test_rag_corpora_are_scanned_whatever_their_label() -> None:
     )
 
 
+@pytest.mark.parametrize("sensitivity", ["public", "internal", "confidential"])
+def test_the_gdpr_rag_assistant_corpus_is_scanned_under_any_label(sensitivity: str) -> None:
+    data = copy.deepcopy(_data("gdpr-rag-assistant"))
+    data["workloads"][0]["data"] = {"sensitivity": sensitivity}  # no categories: any label is coherent
+    controls = decide(parse_spec(data))
+    for stage in controls.stages:
+        assert stage.macie_job is not None and "datasets" in stage.macie_job.domains
+        corpus = next(k for k in stage.keys if k.domain == "datasets")
+        assert corpus.macie_reads
+        assert ("artifacts" in stage.macie_job.domains) == (sensitivity == "confidential")
+
+
 # ------------------------------------------------------------------ applied offline
 def _apply(folder: Path, files: dict[str, str]) -> dict[str, dict[str, Any]]:
     write(folder, files)
