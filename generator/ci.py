@@ -552,6 +552,16 @@ RESOURCE_ACCESS: dict[str, Access] = {
     "aws_macie2_classification_export_configuration": Access("macie2",
         any_reads=("macie2:GetClassificationExportConfiguration",),
         any_writes=("macie2:PutClassificationExportConfiguration",)),
+    # Custom data identifiers and synthetic-data archive rules get random ids: scoped by the tag.
+    # Identifiers cannot change; replacing one (deleting it) stays an administrator's job.
+    "aws_macie2_custom_data_identifier": Access("macie2", tagged=True,
+        arns=("arn:aws:macie2:{region}:{account}:custom-data-identifier/*",),
+        reads=("macie2:GetCustomDataIdentifier", "macie2:ListTagsForResource"),
+        creates=("macie2:CreateCustomDataIdentifier",), writes=("macie2:TagResource",)),
+    "aws_macie2_findings_filter": Access("macie2", tagged=True,
+        arns=("arn:aws:macie2:{region}:{account}:findings-filter/*",),
+        reads=("macie2:GetFindingsFilter", "macie2:ListTagsForResource"),
+        creates=("macie2:CreateFindingsFilter",), writes=("macie2:TagResource", "macie2:UpdateFindingsFilter")),
     "aws_macie2_classification_job": Access("macie2",
         reads=("macie2:DescribeClassificationJob", "macie2:ListTagsForResource"),
         any_reads=("macie2:ListClassificationJobs",),

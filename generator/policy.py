@@ -123,7 +123,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("IAM-5", "least-privilege", (17,), "People do not read production datasets; pipelines do", "workload", "identity"),
     Control("LOG-1", "audit-logging", (10,), "Workload log groups are encrypted with the stage's logs key and kept per regime", "workload", "evidence"),
     Control("LOG-2", "audit-logging", (10,), "The log groups SageMaker and Lambda write to are created beforehand, encrypted and kept per regime, and only the roles whose jobs write there may", "workload", "evidence"),
-    Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data", "workload", "evidence"),
+    Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data, and the corpus of every RAG workload whatever its label", "workload", "evidence"),
+    Control("MAC-4", "data-discovery", (34,), "Macie jobs also use custom data identifiers for the data's categories (record numbers for PHI, merchant and account ids for cardholder and financial data), with keywords and a match distance, overridable in the spec", "workload", "evidence"),
+    Control("MAC-5", "data-discovery", (34,), "Sensitive-data findings in dev and test buckets declared synthetic are archived by a suppression rule: kept in Macie and the exported results, no alert", "workload", "evidence"),
     Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation", "evidence"),
     Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation", "evidence"),
     Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation", "evidence"),
@@ -204,6 +206,40 @@ MACIE_SCHEDULE: Mapping[Sensitivity, str | None] = MappingProxyType(
         Sensitivity.RESTRICTED: "DAILY",
     }
 )
+# A RAG workload's corpus (the datasets bucket its knowledge base ingests) is classified whatever its
+# label: what the model retrieves reaches its answers, so a mislabelled corpus leaks through them.
+RAG_CORPUS_SCHEDULE = "WEEKLY"
+RAG_CORPUS_DOMAINS: tuple[str, ...] = ("datasets",)
+
+
+def macie_identifier_plans(wl: Workload) -> tuple[MacieIdentifierPlan, ...]:
+    return tuple(
+        MacieIdentifierPlan(
+            key=f"{wl.name}-{i.name}",
+            regex=i.regex,
+            keywords=tuple(i.keywords),
+            ignore_words=tuple(i.ignore_words),
+            maximum_match_distance=i.maximum_match_distance,
+            description=i.description or f"aisec custom data identifier {i.name} of workload {wl.name}",
+        )
+        for i in wl.macie_identifiers()
+    )
+
+
+def _macie_job(wl: Workload, stage: Stage) -> MacieJobPlan | None:
+    schedule = MACIE_SCHEDULE[wl.data.sensitivity]
+    domains = BUCKET_DOMAINS
+    if schedule is None and wl.type is WorkloadType.RAG:
+        schedule, domains = RAG_CORPUS_SCHEDULE, RAG_CORPUS_DOMAINS
+    if schedule is None:
+        return None
+    return MacieJobPlan(
+        key=f"{wl.name}-{stage.value}",
+        schedule=schedule,
+        domains=domains,
+        identifiers=tuple(p.key for p in macie_identifier_plans(wl)),
+        archive_findings=wl.macie_archive_synthetic and stage is not Stage.PROD,
+    )
 
 
 # --- Monitoring: the metric filters and alarms on the trail's log group (MON-1, MON-2). The table
@@ -517,9 +553,24 @@ class RolePlan:
 
 
 @dataclass(frozen=True)
+class MacieIdentifierPlan:
+    """A Macie custom data identifier (bar 34), named {spec}-{key} in Macie."""
+
+    key: str  # {workload}-{identifier name}
+    regex: str
+    keywords: tuple[str, ...]
+    ignore_words: tuple[str, ...]
+    maximum_match_distance: int
+    description: str
+
+
+@dataclass(frozen=True)
 class MacieJobPlan:
     key: str
     schedule: str
+    domains: tuple[str, ...] = BUCKET_DOMAINS  # the stage's buckets it classifies
+    identifiers: tuple[str, ...] = ()  # keys of the custom data identifiers it uses
+    archive_findings: bool = False  # the buckets hold synthetic data: findings archived, no alert
 
 
 @dataclass(frozen=True)
@@ -543,6 +594,7 @@ class WorkloadPlan:
     ident: str
     services: tuple[Service, ...]
     stages: tuple[StagePlan, ...]
+    macie_identifiers: tuple[MacieIdentifierPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -984,6 +1036,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         )
 
     via = tuple(f"{VIA_SERVICE[s]}.{region}.amazonaws.com" for s in services if s in VIA_SERVICE)
+    job = _macie_job(wl, stage)
     keys = []
     for domain in KEY_DOMAINS:
         users = tuple(r for r in roles if domain in r.keys)
@@ -995,7 +1048,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
                 rotation_days=rotation,
                 deletion_window_days=DELETION_WINDOW_DAYS[stage],
                 user_personas=tuple(r.persona for r in users),
-                macie_reads=sensitive and domain in BUCKET_DOMAINS,
+                macie_reads=job is not None and domain in job.domains,
                 service_uses=(_logs_service_use(region, account, log_group, *service_groups),)
                 if domain == "logs"
                 else (),
@@ -1017,10 +1070,6 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         )
         for domain in BUCKET_DOMAINS
     )
-    schedule = MACIE_SCHEDULE[wl.data.sensitivity]
-    job = None
-    if schedule is not None:
-        job = MacieJobPlan(key=f"{wl.name}-{stage.value}", schedule=schedule)
     return StagePlan(
         stage=stage,
         ident=ident(wl.name, stage.value),
@@ -1074,6 +1123,7 @@ def decide(spec: Spec) -> Controls:
             ident=ident(wl.name),
             services=wl.effective_services,
             stages=tuple(_stage(spec, wl, st, rotation, access) for st in Stage if st in wl.stages),
+            macie_identifiers=macie_identifier_plans(wl),
         )
         for wl in spec.workloads
     )
@@ -1098,6 +1148,8 @@ def decide(spec: Spec) -> Controls:
         "DP-3": network_perimeter,
         "LOG-2": has_service_logs,
         "MAC-2": has_macie_jobs,
+        "MAC-4": any(s.macie_job and s.macie_job.identifiers for w in workloads for s in w.stages),
+        "MAC-5": any(s.macie_job and s.macie_job.archive_findings for w in workloads for s in w.stages),
         "IAM-3": has_people,
         "IAM-5": has_people,
         **{control: detective.mode(name) == "create" for name, (control, _, _) in DETECTIVE.items()},

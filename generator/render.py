@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -259,6 +259,41 @@ def _replicated_to_archive(archive: ArchivePlan | None) -> dict[str, Any]:
     }
 
 
+def _macie_args(controls: Controls) -> dict[str, Any]:
+    """The macie module's jobs, custom data identifiers (bar 34) and archive rules for the stages
+    holding synthetic data."""
+    jobs: dict[str, Any] = {}
+    archive: dict[str, Any] = {}
+    for s in controls.stages:
+        job = s.macie_job
+        if job is None:
+            continue
+        names = [
+            _ref(f"{s.ident}_storage", "bucket_names", b.domain) for b in s.buckets if b.domain in job.domains
+        ]
+        jobs[job.key] = {"bucket_names": names, "schedule": job.schedule}
+        if job.identifiers:
+            jobs[job.key]["custom_data_identifiers"] = list(job.identifiers)
+        if job.archive_findings:
+            archive[job.key] = {
+                "description": f"Synthetic data in {s.prefix}: findings archived, no alert",
+                "bucket_names": names,
+            }
+    identifiers = {
+        i.key: {
+            "regex": i.regex,
+            "keywords": list(i.keywords),
+            "ignore_words": list(i.ignore_words),
+            "maximum_match_distance": i.maximum_match_distance,
+            "description": i.description,
+        }
+        for w in controls.workloads
+        if any(s.macie_job for s in w.stages)
+        for i in w.macie_identifiers
+    }
+    return {"jobs": jobs, "custom_data_identifiers": identifiers, "archive_rules": archive}
+
+
 def _foundation_args(controls: Controls) -> dict[str, Any]:
     spec = controls.spec
     stages = controls.stages
@@ -271,15 +306,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
         for s in stages
         for name in (s.log_group, *s.service_log_groups)
     }
-    jobs = {
-        s.macie_job.key: {
-            "bucket_names": [_ref(f"{s.ident}_storage", "bucket_names", b.domain) for b in s.buckets],
-            "schedule": s.macie_job.schedule,
-        }
-        for s in stages
-        if s.macie_job is not None
-    }
-    args: dict[str, Any] = {"log_groups": log_groups, "jobs": jobs}
+    args: dict[str, Any] = {"log_groups": log_groups, **_macie_args(controls)}
     f = controls.foundation
     if f is None:
         assert spec.foundation_refs is not None
@@ -444,6 +471,27 @@ RENDERS_WITH: Mapping[str, str] = MappingProxyType(
 )
 
 
+# Floors that hold only when the render passes a module's newer inputs: macie 1.2.0 takes the custom
+# data identifiers and archive rules (bar 34); a landing with neither still renders with older macie.
+def _uses_macie_identifiers(spec: Spec) -> bool:
+    args = _macie_args(decide(spec))
+    return bool(args["custom_data_identifiers"] or args["archive_rules"])
+
+
+CONDITIONAL_FLOORS: Mapping[str, tuple[str, Callable[[Spec], bool]]] = MappingProxyType(
+    {"macie": ("1.2.0", _uses_macie_identifiers)}
+)
+
+
+def module_floor(spec: Spec, name: str) -> str:
+    """The oldest version of module ``name`` this aisec can render ``spec`` with."""
+    floor = RENDERS_WITH.get(name, "0.0.0")
+    conditional = CONDITIONAL_FLOORS.get(name)
+    if conditional is not None and conditional[1](spec):
+        floor = max(floor, conditional[0], key=parse_version)
+    return floor
+
+
 def resolve_modules(
     spec: Spec, catalog: Catalog, source: str = "spec", pinned: Mapping[str, str] | None = None
 ) -> dict[str, Module]:
@@ -455,7 +503,7 @@ def resolve_modules(
         if name == "detective" and not uses_detective_module(spec):
             continue
         constraint = spec.modules.get(name)
-        floor = RENDERS_WITH.get(name, "0.0.0")
+        floor = module_floor(spec, name)
         usable = ">= " + floor
         keep = (pinned or {}).get(name)
         candidates = [m for m in catalog.modules.get(name, ()) if m.version == keep]

@@ -50,13 +50,25 @@ def test_a_spec_pins_an_older_released_version(tmp_path: Path) -> None:
     impossible = _spec_file(tmp_path, "bad.yaml", modules={"macie": "~> 2.0"})
     proc = run_aisec("render", str(impossible), "-o", str(tmp_path / "never"))
     assert proc.returncode == 2
-    assert "modules.macie: no released version satisfies '~> 2.0'; available: 1.1.0, 1.0.0" in proc.stderr
+    assert (
+        "modules.macie: no released version satisfies '~> 2.0'; available: 1.2.0, 1.1.0, 1.0.0" in proc.stderr
+    )
     assert not (tmp_path / "never").exists()
     # Versions without the inputs the templates pass are refused, not rendered without the perimeter.
     too_old = _spec_file(tmp_path, "old.yaml", modules={"kms": "= 1.1.0"})
     proc = run_aisec("render", str(too_old), "-o", str(tmp_path / "never"))
     assert (
         proc.returncode == 2 and "modules.kms: '= 1.1.0' allows only versions older than 1.2.0" in proc.stderr
+    )
+    assert not (tmp_path / "never").exists()
+    # A landing with Macie custom data identifiers needs macie 1.2.0; one without renders with older.
+    phi = yaml.safe_load(BLUEPRINTS["healthcare-training"].read_text())
+    phi["modules"] = {"macie": "~> 1.1.0"}
+    (tmp_path / "phi.yaml").write_text(yaml.safe_dump(phi))
+    proc = run_aisec("render", str(tmp_path / "phi.yaml"), "-o", str(tmp_path / "never"))
+    assert (
+        proc.returncode == 2
+        and "modules.macie: '~> 1.1.0' allows only versions older than 1.2.0" in proc.stderr
     )
     assert not (tmp_path / "never").exists()
 
@@ -167,8 +179,8 @@ def test_render_keeps_versions_and_upgrade_moves_them(tmp_path: Path) -> None:
     r = Rehearsal.of(out)
     r.ok("plan", "-input=false", "-out=tfplan")
     r.ok("apply", "-input=false", "tfplan")
-    # the constraint allows newer versions now; a render keeps what the output uses
-    spec.write_text(spec.read_text().replace("macie: = 1.0.0", "macie: ~> 1.0"))
+    # the constraint allows a newer version now (1.1.0); a render keeps what the output uses
+    spec.write_text(spec.read_text().replace("macie: = 1.0.0", "macie: < 1.2"))
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
     assert _manifest_versions(out)["macie"] == "1.0.0"
     dry = run_aisec("upgrade", str(out), "--dry-run")

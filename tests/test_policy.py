@@ -62,12 +62,19 @@ def test_people_do_not_read_production_datasets() -> None:
             assert "datasets" in ds.reads and ds.pass_roles == ("pipeline",)
 
 
-def test_macie_jobs_only_for_confidential_or_restricted_data() -> None:
+def test_macie_jobs_for_confidential_or_restricted_data_and_rag_corpora() -> None:
     assert all(
         s.macie_job and s.macie_job.schedule == "DAILY" for s in controls_of("healthcare-training").stages
     )
     assert all(s.macie_job and s.macie_job.schedule == "WEEKLY" for s in controls_of("soc2-notebooks").stages)
     assert not any(s.macie_job for s in controls_of("batch-scoring").stages)
+    # multi-workload's helpdesk is an internal rag workload: its corpus (datasets) only, weekly
+    jobs = {s.prefix: s.macie_job for s in controls_of("multi-workload").stages}
+    assert {p: (j.schedule, j.domains) for p, j in jobs.items() if j and "helpdesk" in p} == {
+        "ml-platform-helpdesk-dev": ("WEEKLY", ("datasets",)),
+        "ml-platform-helpdesk-prod": ("WEEKLY", ("datasets",)),
+    }
+    assert not any(j for p, j in jobs.items() if "-lab-" in p)  # internal notebook: none
 
 
 def test_existing_foundation_creates_no_singletons() -> None:

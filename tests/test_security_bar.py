@@ -55,6 +55,7 @@ class StageRef:
     workload: str
     stage: str
     sensitive: bool
+    rag: bool = False
 
     @property
     def prefix(self) -> str:
@@ -80,7 +81,13 @@ class Applied(Landing):
     @cached_property
     def stages(self) -> list[StageRef]:
         return [
-            StageRef(self.spec, wl.name, st.value, wl.data.sensitivity.rank >= Sensitivity.CONFIDENTIAL.rank)
+            StageRef(
+                self.spec,
+                wl.name,
+                st.value,
+                wl.data.sensitivity.rank >= Sensitivity.CONFIDENTIAL.rank,
+                wl.type.value == "rag",
+            )
             for wl in self.spec.workloads
             for st in wl.stages
         ]
@@ -302,8 +309,10 @@ def test_macie_classifies_every_sensitive_bucket(name: str, landings: dict[str, 
     for stage in landing.stages:
         for domain in DATA_DOMAINS:
             bucket = stage.bucket(domain)
-            assert (bucket in scanned) == stage.sensitive, bucket  # 13
-            if stage.sensitive:
+            # 13: sensitive data; and a RAG corpus (the datasets its knowledge base ingests) whatever its label
+            expected = stage.sensitive or (stage.rag and domain == "datasets")
+            assert (bucket in scanned) == expected, bucket
+            if expected:
                 assert scanned[bucket]["job_type"] == "SCHEDULED"
                 # Macie reads through S3 with its service-linked role: the bucket's key must let it decrypt.
                 macie = (
@@ -325,6 +334,42 @@ def test_macie_classifies_every_sensitive_bucket(name: str, landings: dict[str, 
                 assert evaluate(request, resource_policy=key["policy"], resource_must_allow=True).allowed, (
                     bucket
                 )
+
+
+# What each data category adds to Macie's managed identifiers (34), as the README states it.
+CATEGORY_IDENTIFIERS = {
+    "phi": {"mrn"},
+    "cardholder": {"merchant-id", "account-number"},
+    "financial": {"account-number"},
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_macie_jobs_use_custom_identifiers_for_the_data_categories(
+    name: str, landings: dict[str, Applied]
+) -> None:
+    landing = landings[name]
+    identifiers = {i["name"]: i for i in landing.values("aws_macie2_custom_data_identifier")}
+    jobs = {j["name"]: j for j in landing.values("aws_macie2_classification_job")}
+    expected_all = set()
+    for wl in landing.spec.workloads:
+        wanted = {
+            f"{landing.spec.name}-{wl.name}-{i}"
+            for c in wl.data.categories
+            for i in CATEGORY_IDENTIFIERS.get(c.value, ())
+        }
+        for st in wl.stages:
+            job = jobs.get(f"{landing.spec.name}-{wl.name}-{st.value}")
+            if job is None:
+                continue
+            expected_all |= wanted
+            names = {
+                n for n, i in identifiers.items() if i["id"] in (job.get("custom_data_identifier_ids") or [])
+            }
+            assert names == wanted, (job["name"], names, wanted)
+    assert set(identifiers) == expected_all
+    for identifier in identifiers.values():  # a keyword must precede every match: no bare numbers reported
+        assert identifier["keywords"] and 1 <= identifier["maximum_match_distance"] <= 300
 
 
 # ------------------------------------------------------------------ PrivateLink (14-15)

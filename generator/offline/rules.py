@@ -149,6 +149,18 @@ RULES: Mapping[str, TypeRules] = MappingProxyType({
                   "job_arn": "arn:{partition}:macie2:{region}:{account}:classification-job/{hex32}",
                   "job_status": "RUNNING", "created_at": "2026-01-01T00:00:00Z"},
     ),
+    # Macie has no update for custom data identifiers: every argument replaces the identifier.
+    "aws_macie2_custom_data_identifier": TypeRules(
+        force_new=("name", "name_prefix", "description", "regex", "keywords", "ignore_words",
+                   "maximum_match_distance"),
+        computed={"id": "{hex32}", "arn": "arn:{partition}:macie2:{region}:{account}:custom-data-identifier/{hex32}",
+                  "created_at": "2026-01-01T00:00:00Z", "maximum_match_distance": "50"},
+    ),
+    "aws_macie2_findings_filter": TypeRules(
+        force_new=("name", "name_prefix"),
+        computed={"id": "{hex32}", "arn": "arn:{partition}:macie2:{region}:{account}:findings-filter/{hex32}",
+                  "position": "1"},
+    ),
     "aws_cloudwatch_event_rule": TypeRules(
         defaults={"event_bus_name": "default", "state": "ENABLED"},
         force_new=("name", "name_prefix", "event_bus_name"),

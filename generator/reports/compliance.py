@@ -137,6 +137,11 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             add("LOG-2", f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(s, name))}")
         if s.macie_job is not None:
             add("MAC-2", f"module.macie.aws_macie2_classification_job.this{_q(s.macie_job.key)}")
+            if s.macie_job.identifiers:
+                add("MAC-4", f"module.macie.aws_macie2_classification_job.this{_q(s.macie_job.key)}",
+                    *(f"module.macie.aws_macie2_custom_data_identifier.this{_q(k)}" for k in s.macie_job.identifiers))  # fmt: skip
+            if s.macie_job.archive_findings:
+                add("MAC-5", f"module.macie.aws_macie2_findings_filter.archive{_q(s.macie_job.key)}")
     # Bedrock (bar 33): the roles' model allow-list, the stages' guardrails, the account's invocation log.
     for w in c.workloads:
         if Service.BEDROCK not in w.services:

@@ -44,7 +44,7 @@ def estimate(c: Controls) -> dict[str, Any]:
     hours = float(table["hours_per_month"])
     a = c.spec.cost
     stages = c.stages
-    sensitive_stages = sum(1 for s in stages if s.macie_job)
+    scanned_stages = sum(1 for s in stages if s.macie_job)  # confidential, restricted, rag corpora
     lines: list[Line] = []
 
     def add(item: str, quantity: float, unit: str, price: float, scope: str) -> None:
@@ -82,7 +82,7 @@ def estimate(c: Controls) -> dict[str, Any]:
     )
     add(
         "Macie sensitive data discovery",
-        a.macie_scanned_gb * sensitive_stages,
+        a.macie_scanned_gb * scanned_stages,
         "GB scanned",
         p["macie_scanned_gb"],
         "per workload",

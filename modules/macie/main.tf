@@ -25,7 +25,8 @@ resource "aws_macie2_classification_export_configuration" "this" {
 }
 
 # The AWS provider (6.x) exposes no managed_data_identifier_selector, so jobs use Macie's recommended
-# managed data identifiers, which cover PHI, PII, cardholder and financial data and credentials.
+# managed data identifiers, which cover PHI, PII, cardholder and financial data and credentials, and
+# the custom data identifiers each job names (identifiers.tf).
 resource "aws_macie2_classification_job" "this" {
   for_each = var.jobs
 
@@ -35,6 +36,10 @@ resource "aws_macie2_classification_job" "this" {
   initial_run         = true
   sampling_percentage = each.value.sampling_percentage
   tags                = var.tags
+
+  custom_data_identifier_ids = [
+    for k in each.value.custom_data_identifiers : aws_macie2_custom_data_identifier.this[k].id
+  ]
 
   s3_job_definition {
     bucket_definitions {

@@ -12,3 +12,8 @@ output "job_ids" {
   description = "Id of each classification job, by logical name."
   value       = { for k, j in aws_macie2_classification_job.this : k => j.job_id }
 }
+
+output "custom_data_identifier_ids" {
+  description = "Id of each custom data identifier, by key."
+  value       = { for k, i in aws_macie2_custom_data_identifier.this : k => i.id }
+}

@@ -49,14 +49,45 @@ module "macie" {
         module.claims_triage_dev_storage.bucket_names["datasets"],
         module.claims_triage_dev_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["claims-triage-mrn"]
     }
     "claims-triage-prod" = {
       bucket_names = [
         module.claims_triage_prod_storage.bucket_names["datasets"],
         module.claims_triage_prod_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["claims-triage-mrn"]
+    }
+  }
+  # Custom data identifiers for the data categories (MAC-4), used by the jobs with Macie's managed ones.
+  custom_data_identifiers = {
+    "claims-triage-mrn" = {
+      regex = "\\b[A-Z]{0,3}-?[0-9]{6,10}\\b"
+      keywords = [
+        "MRN",
+        "medical record",
+        "medical record number",
+        "med rec",
+        "patient id",
+        "patient number",
+        "chart number",
+        "health record",
+      ]
+      ignore_words           = []
+      maximum_match_distance = 30
+      description            = "Medical record number: 6-10 digits, optionally after a prefix of up to 3 capitals, near MRN, medical record, patient id or chart number."
+    }
+  }
+  # Findings in the buckets of synthetic dev and test data are archived, not alerted (MAC-5).
+  archive_rules = {
+    "claims-triage-dev" = {
+      description = "Synthetic data in claims-ai-claims-triage-dev: findings archived, no alert"
+      bucket_names = [
+        module.claims_triage_dev_storage.bucket_names["datasets"],
+        module.claims_triage_dev_storage.bucket_names["artifacts"],
+      ]
     }
   }
 }

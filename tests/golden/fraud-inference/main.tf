@@ -283,21 +283,41 @@ module "macie" {
         module.fraud_scoring_dev_storage.bucket_names["datasets"],
         module.fraud_scoring_dev_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["fraud-scoring-merchant-id", "fraud-scoring-account-number"]
     }
     "fraud-scoring-test" = {
       bucket_names = [
         module.fraud_scoring_test_storage.bucket_names["datasets"],
         module.fraud_scoring_test_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["fraud-scoring-merchant-id", "fraud-scoring-account-number"]
     }
     "fraud-scoring-prod" = {
       bucket_names = [
         module.fraud_scoring_prod_storage.bucket_names["datasets"],
         module.fraud_scoring_prod_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["fraud-scoring-merchant-id", "fraud-scoring-account-number"]
+    }
+  }
+  # Custom data identifiers for the data categories (MAC-4), used by the jobs with Macie's managed ones.
+  custom_data_identifiers = {
+    "fraud-scoring-merchant-id" = {
+      regex                  = "\\b[0-9]{8,16}\\b"
+      keywords               = ["merchant id", "merchant number", "merchant no", "MID", "merchant_id", "card acceptor id"]
+      ignore_words           = []
+      maximum_match_distance = 20
+      description            = "Merchant identifier (MID): 8-16 digits near merchant id, MID or card acceptor id."
+    }
+    "fraud-scoring-account-number" = {
+      regex                  = "\\b[0-9]{6,17}\\b"
+      keywords               = ["account number", "account no", "acct", "account id", "customer account", "account_number"]
+      ignore_words           = []
+      maximum_match_distance = 20
+      description            = "Customer or card account number: 6-17 digits near account number, acct or account id."
     }
   }
 }

@@ -310,21 +310,43 @@ module "macie" {
         module.notes_training_dev_storage.bucket_names["datasets"],
         module.notes_training_dev_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["notes-training-mrn"]
     }
     "notes-training-test" = {
       bucket_names = [
         module.notes_training_test_storage.bucket_names["datasets"],
         module.notes_training_test_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["notes-training-mrn"]
     }
     "notes-training-prod" = {
       bucket_names = [
         module.notes_training_prod_storage.bucket_names["datasets"],
         module.notes_training_prod_storage.bucket_names["artifacts"],
       ]
-      schedule = "DAILY"
+      schedule                = "DAILY"
+      custom_data_identifiers = ["notes-training-mrn"]
+    }
+  }
+  # Custom data identifiers for the data categories (MAC-4), used by the jobs with Macie's managed ones.
+  custom_data_identifiers = {
+    "notes-training-mrn" = {
+      regex = "\\b[A-Z]{0,3}-?[0-9]{6,10}\\b"
+      keywords = [
+        "MRN",
+        "medical record",
+        "medical record number",
+        "med rec",
+        "patient id",
+        "patient number",
+        "chart number",
+        "health record",
+      ]
+      ignore_words           = []
+      maximum_match_distance = 30
+      description            = "Medical record number: 6-10 digits, optionally after a prefix of up to 3 capitals, near MRN, medical record, patient id or chart number."
     }
   }
 }

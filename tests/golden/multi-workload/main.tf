@@ -417,6 +417,14 @@ module "macie" {
       ]
       schedule = "WEEKLY"
     }
+    "helpdesk-dev" = {
+      bucket_names = [module.helpdesk_dev_storage.bucket_names["datasets"]]
+      schedule     = "WEEKLY"
+    }
+    "helpdesk-prod" = {
+      bucket_names = [module.helpdesk_prod_storage.bucket_names["datasets"]]
+      schedule     = "WEEKLY"
+    }
   }
 }
 

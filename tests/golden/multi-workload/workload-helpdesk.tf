@@ -21,6 +21,7 @@ module "helpdesk_dev_kms" {
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
       users        = [module.helpdesk_dev_iam.role_arns["ds"], module.helpdesk_dev_iam.role_arns["pipeline"]]
+      readers      = [module.macie.service_role_arn]
       via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
       perimeter = {
         principals = [
@@ -233,6 +234,7 @@ module "helpdesk_prod_kms" {
         "arn:aws:iam::777788889999:role/SecurityAdmin",
       ]
       users        = [module.helpdesk_prod_iam.role_arns["pipeline"]]
+      readers      = [module.macie.service_role_arn]
       via_services = ["bedrock.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"]
       perimeter = {
         principals = [

@@ -295,14 +295,26 @@ module "macie" {
         module.notebooks_dev_storage.bucket_names["datasets"],
         module.notebooks_dev_storage.bucket_names["artifacts"],
       ]
-      schedule = "WEEKLY"
+      schedule                = "WEEKLY"
+      custom_data_identifiers = ["notebooks-account-number"]
     }
     "notebooks-prod" = {
       bucket_names = [
         module.notebooks_prod_storage.bucket_names["datasets"],
         module.notebooks_prod_storage.bucket_names["artifacts"],
       ]
-      schedule = "WEEKLY"
+      schedule                = "WEEKLY"
+      custom_data_identifiers = ["notebooks-account-number"]
+    }
+  }
+  # Custom data identifiers for the data categories (MAC-4), used by the jobs with Macie's managed ones.
+  custom_data_identifiers = {
+    "notebooks-account-number" = {
+      regex                  = "\\b[0-9]{6,17}\\b"
+      keywords               = ["account number", "account no", "acct", "account id", "customer account", "account_number"]
+      ignore_words           = []
+      maximum_match_distance = 20
+      description            = "Customer or card account number: 6-17 digits near account number, acct or account id."
     }
   }
 }

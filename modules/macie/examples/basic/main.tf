@@ -14,10 +14,19 @@ module "macie" {
   alerts = {
     topic_arn = "arn:aws:sns:us-east-1:111122223333:example-security-alerts"
   }
+  custom_data_identifiers = {
+    mrn = {
+      regex                  = "\\b[A-Z]{0,3}-?[0-9]{6,10}\\b"
+      keywords               = ["MRN", "medical record", "patient id"]
+      maximum_match_distance = 30
+      description            = "Medical record number near MRN, medical record or patient id"
+    }
+  }
   jobs = {
     datasets = {
-      bucket_names = ["example-datasets-111122223333"]
-      schedule     = "DAILY"
+      bucket_names            = ["example-datasets-111122223333"]
+      schedule                = "DAILY"
+      custom_data_identifiers = ["mrn"]
     }
   }
 }
