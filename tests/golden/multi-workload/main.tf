@@ -441,6 +441,7 @@ module "privatelink" {
     "kms",
     "logs",
     "sagemaker.api",
+    "sagemaker.notebook",
     "sagemaker.runtime",
     "sts",
   ]
