@@ -224,3 +224,42 @@ def test_notebooks_are_off_by_default_and_only_where_they_fit(tmp_path: Path) ->
         base.replace("volume_size_gb: 20", "volume_size_gb: 2")
     )
     assert "only for workloads of type notebook" in problem(base.replace("type: notebook", "type: training"))
+
+
+@pytest.mark.terraform
+def test_the_stage_people_open_the_notebook_and_nobody_else(landing: Landing) -> None:
+    nb = landing.values("aws_sagemaker_notebook_instance")[0]
+    for plan in landing.controls.stages:
+        for role in (r for r in plan.roles if r.human):
+            policies, boundary = landing.role(role.arn)
+            request = Request(role.arn, "sagemaker:CreatePresignedNotebookInstanceUrl", nb["arn"], {})
+            outcome = evaluate(request, identity_policies=policies, boundary=boundary).outcome
+            # dev's data scientists open their stage's notebook; prod's people open none
+            assert (outcome == "allow") is (plan.stage is Stage.DEV), (role.arn, outcome)
+
+
+# checkov's notebook checks: direct internet access, KMS key, IMDSv2, root access.
+NOTEBOOK_CHECKS = ("CKV_AWS_122", "CKV_AWS_22", "CKV_AWS_371", "CKV_AWS_307")
+
+
+@pytest.mark.checkov
+def test_checkov_passes_the_notebook_checks(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    write(tmp_path, render(load_spec(BLUEPRINTS[BLUEPRINT])))
+    proc = subprocess.run(
+        [sys.executable, "-m", "checkov.main", "-d", str(tmp_path), "--framework", "terraform", "-o", "json",
+         "--skip-download", "--compact", "--check", ",".join(NOTEBOOK_CHECKS)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    report = report[0] if isinstance(report, list) else report
+    passed = {
+        c["check_id"]
+        for c in report["results"]["passed_checks"]
+        if "aws_sagemaker_notebook_instance" in c["resource"]
+    }
+    assert set(NOTEBOOK_CHECKS) <= passed, passed
+    assert not report["results"]["failed_checks"]
