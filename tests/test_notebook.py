@@ -263,3 +263,22 @@ def test_checkov_passes_the_notebook_checks(tmp_path: Path) -> None:
     }
     assert set(NOTEBOOK_CHECKS) <= passed, passed
     assert not report["results"]["failed_checks"]
+
+
+def test_the_cost_estimate_counts_the_notebook_only_when_generated() -> None:
+    from generator.reports.cost import estimate
+
+    spec = load_spec(BLUEPRINTS[BLUEPRINT])
+    lines = {x["item"]: x for x in estimate(decide(spec))["lines"]}
+    hours = next(
+        x for i, x in lines.items() if i.startswith("SageMaker notebook instance research-notebooks-dev")
+    )
+    assert hours["quantity"] == 730 and hours["unit_price"] == 0.05 and hours["monthly"] == 36.5
+    assert lines["SageMaker notebook ML storage (research-notebooks-dev-notebook)"]["monthly"] == 2.8
+    assert (
+        "Interface endpoints (6 services x 2 AZs)" in lines
+    )  # kms, logs, sts, sagemaker api/runtime/notebook
+    other = load_spec(BLUEPRINTS["healthcare-training"])
+    assert not any(
+        i.startswith("SageMaker notebook") for i in (x["item"] for x in estimate(decide(other))["lines"])
+    )
