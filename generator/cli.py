@@ -371,7 +371,7 @@ def cost_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
     out.print(f"Total: ${e['total_monthly']:,.2f}/month: ${e['shared_monthly']:,.2f} shared by all workloads, "
               f"${e['workloads_monthly']:,.2f} for {e['workloads']} workload(s).")  # fmt: skip
     out.print(f"List prices of {e['prices_as_of']} for {e['region']} (factor {e['region_factor']} over us-east-1); "
-              "taxes, support and the workloads' own compute are not included.")  # fmt: skip
+              "taxes, support and the workloads' own compute are not included (notebooks aisec generates are).")  # fmt: skip
 
 
 @app.command("diagram")

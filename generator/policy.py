@@ -153,6 +153,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("ML-1", "least-privilege", (32,), "The roles that launch SageMaker work create jobs, models, endpoints and notebooks only under their stage's prefix, in the spec's subnets and the compute security group, with network isolation, encrypted inter-container traffic, no direct internet and no root; explicit Denies refuse requests that omit or change these", "workload", "compute"),
     Control("ML-2", "private-paths", (32,), "SageMaker compute runs in a security group without ingress whose egress reaches only the interface endpoints and S3's prefix list; job network interfaces only in the spec's VPC", "foundation", "compute"),
     Control("ML-3", "encryption-at-rest", (32,), "SageMaker volumes and outputs use only the stage's keys, granted only to AWS resources; launchers pass only their stage's execution role, and only to SageMaker", "workload", "compute"),
+    Control("ML-4", "encryption-at-rest", (16, 32), "Generated notebook instances run in the spec's subnet and the compute security group with the stage's notebook role, the stage's datasets key on their volume, no direct internet, no root access, IMDSv2 only and no lifecycle configuration", "workload", "compute"),
     # Bedrock (bar 33)
     Control("AI-1", "least-privilege", (33,), "Roles invoke (InvokeModel, Converse) only the spec's Bedrock foundation models, checked against a dated table of the models offered in the region", "workload", "compute"),
     Control("AI-2", "least-privilege", (33,), "A Bedrock guardrail per stage (sensitive-information filters for the data's categories, prompt-attack filter, contextual grounding for RAG); invocations of text models without it are denied", "workload", "compute"),
@@ -371,6 +372,14 @@ ENDPOINTS: Mapping[Service, tuple[str, ...]] = MappingProxyType(
         Service.S3: (),  # a gateway endpoint, always created
     }
 )
+# Endpoints a workload type needs beyond its services' APIs, when it uses SageMaker: people open
+# notebook instances through the notebook endpoint (aws.sagemaker.<region>.notebook), so the Jupyter
+# traffic stays inside the VPC too. That endpoint takes no endpoint policy (the PrivateLink table of
+# AWS services: policy not supported); access is decided by CreatePresignedNotebookInstanceUrl,
+# which goes through the sagemaker.api endpoint and its policy.
+TYPE_ENDPOINTS: Mapping[WorkloadType, tuple[str, ...]] = MappingProxyType({
+    WorkloadType.NOTEBOOK: ("sagemaker.notebook",),
+})  # fmt: skip
 
 
 # --- personas: who works in a stage, who assumes the role, what it reaches ---
@@ -425,6 +434,33 @@ SAGEMAKER_LAUNCHES: Mapping[WorkloadType, SageMakerLaunch] = MappingProxyType({
     WorkloadType.INFERENCE: SageMakerLaunch("serving", (("ds", ("model", "endpoint")),), ()),
     WorkloadType.NOTEBOOK: SageMakerLaunch("notebook", (("ds", ("notebook",)), ("notebook", ("training", "processing"))), ()),
 })  # fmt: skip
+
+
+# --- Generated compute (bar 16, ML-4): the notebook instance a stage gets when the spec asks. Every
+# setting the launch guardrails (modules/iam/sagemaker.tf) demand of people's requests, and more:
+# the spec's first subnet, the compute security group, the stage's datasets key on the volume, no
+# direct internet, no root, IMDSv2 only, no lifecycle configuration, the stage's notebook role.
+NOTEBOOK_PLATFORM = "notebook-al2-v3"  # Amazon Linux 2, JupyterLab 4
+
+
+@dataclass(frozen=True)
+class NotebookPlan:
+    name: str  # <stage prefix>-notebook: inside the launchers' and the role's name prefix
+    instance_type: str
+    volume_size_gb: int
+    execution_role: str  # persona
+    volume_key: str  # key domain
+    platform: str = NOTEBOOK_PLATFORM
+
+
+def notebook_plan(spec: Spec, wl: Workload, stage: Stage, prefix: str) -> NotebookPlan | None:
+    if stage not in wl.notebook_stages or wl.compute is None or wl.compute.notebook is None:
+        return None
+    nb = wl.compute.notebook
+    launch = SAGEMAKER_LAUNCHES[wl.type]
+    return NotebookPlan(
+        f"{prefix}-notebook", nb.instance_type, nb.volume_size_gb, launch.execution_role, "datasets"
+    )
 
 
 @dataclass(frozen=True)
@@ -502,6 +538,10 @@ class Perimeter:
     lifecycle: tuple[str, ...]  # may disable or delete (keys): deployers for data, break-glass for audit
     vpc_ids: tuple[str, ...] = ()  # network perimeter; empty: off
     network_exempt: tuple[str, ...] = ()  # principals that reach the data from AWS's network
+    # Principals outside `principals` that may create grants for AWS resources through these services
+    # only (the deployer creating a notebook: SageMaker makes the volume's grant as the caller).
+    grantors: tuple[str, ...] = ()
+    grant_services: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -586,6 +626,7 @@ class StagePlan:
     service_log_groups: tuple[str, ...] = ()  # this stage's own service groups (its logs key)
     shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
     sagemaker: SageMakerPlan | None = None  # SageMaker launch guardrails (ML-1..3)
+    notebook: NotebookPlan | None = None  # generated notebook instance (ML-4)
 
 
 @dataclass(frozen=True)
@@ -1037,9 +1078,18 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
 
     via = tuple(f"{VIA_SERVICE[s]}.{region}.amazonaws.com" for s in services if s in VIA_SERVICE)
     job = _macie_job(wl, stage)
+    notebook = notebook_plan(spec, wl, stage, prefix)
     keys = []
     for domain in KEY_DOMAINS:
         users = tuple(r for r in roles if domain in r.keys)
+        key_perimeter = perimeter(domain, tuple(r.arn for r in users))
+        if notebook is not None and domain == notebook.volume_key:
+            # The deployer creates the notebook; SageMaker creates its volume's grant as the deployer.
+            key_perimeter = replace(
+                key_perimeter,
+                grantors=access.deployers,
+                grant_services=(f"sagemaker.{region}.amazonaws.com",),
+            )
         keys.append(
             KeyPlan(
                 domain=domain,
@@ -1053,7 +1103,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
                 if domain == "logs"
                 else (),
                 via_services=via if domain in BUCKET_DOMAINS else (),
-                perimeter=perimeter(domain, tuple(r.arn for r in users)),
+                perimeter=key_perimeter,
             )
         )
     buckets = tuple(
@@ -1082,6 +1132,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         service_log_groups=service_groups,
         shared_log_groups=shared_groups,
         sagemaker=sagemaker_plan(spec, wl, stage),
+        notebook=notebook,
     )
 
 
@@ -1128,7 +1179,20 @@ def decide(spec: Spec) -> Controls:
         for wl in spec.workloads
     )
     used = {s for w in workloads for s in w.services}
-    endpoints = tuple(sorted({*ALWAYS_ENDPOINTS, *(e for s in used for e in ENDPOINTS[s])}))
+    endpoints = tuple(
+        sorted(
+            {
+                *ALWAYS_ENDPOINTS,
+                *(e for s in used for e in ENDPOINTS[s]),
+                *(
+                    e
+                    for w in workloads
+                    if Service.SAGEMAKER in w.services
+                    for e in TYPE_ENDPOINTS.get(w.workload.type, ())
+                ),
+            }
+        )
+    )
     shared_logs = _shared_log_groups([s for w in workloads for s in w.stages])
     if Service.BEDROCK in used and spec.creates_foundation:
         # The account's Bedrock invocation log (bar 33) is one more service group of the landing.
@@ -1156,6 +1220,7 @@ def decide(spec: Spec) -> Controls:
         "ML-1": has_sagemaker,
         "ML-2": has_sagemaker,
         "ML-3": has_sagemaker,
+        "ML-4": any(s.notebook is not None for w in workloads for s in w.stages),
         "AI-1": Service.BEDROCK in used,
         "AI-2": any(Service.BEDROCK in w.services and w.workload.bedrock_guardrail for w in workloads),
         "AI-3": Service.BEDROCK in used,

@@ -45,7 +45,16 @@ from generator.spec import DETECTIVE_CONTROLS, ModuleName, Spec, dump_spec
 
 MANIFEST = ".aisec/manifest.json"
 SPEC_COPY = ".aisec/spec.yaml"
-MODULE_NAMES: tuple[ModuleName, ...] = ("kms", "storage", "audit", "macie", "privatelink", "iam", "detective")
+MODULE_NAMES: tuple[ModuleName, ...] = (
+    "kms",
+    "storage",
+    "audit",
+    "macie",
+    "privatelink",
+    "iam",
+    "detective",
+    "compute",
+)
 
 
 def _refuse_raw(value: Any) -> Any:
@@ -120,6 +129,8 @@ def _perimeter_args(
         args.update(vpc_ids=list(p.vpc_ids), network_exempt=list(p.network_exempt))
     if prefix_readers:
         args["prefix_readers"] = dict(prefix_readers)
+    if key and p.grantors:
+        args.update(grantors=list(p.grantors), grant_services=list(p.grant_services))
     return args
 
 
@@ -216,6 +227,7 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
         "via_services": list(next(k.via_services for k in stage.keys if k.via_services)),
         "session_tag_keys": list(SESSION_TAG_KEYS) if any(r.human for r in stage.roles) else [],
         "key_aliases": [k.alias for k in stage.keys],
+        "notebook_instances": _notebook_args(stage, controls),
         **({"sagemaker": _sagemaker_args(stage, controls)} if stage.sagemaker is not None else {}),
         **(
             {
@@ -255,6 +267,24 @@ def _replicated_to_archive(archive: ArchivePlan | None) -> dict[str, Any]:
             "destination_bucket_arn": f"arn:aws:s3:::{archive.server_logs_bucket}",
             "destination_account_id": archive.account,
             "role_name": archive.replication_role,
+        }
+    }
+
+
+def _notebook_args(stage: StagePlan, controls: Controls) -> dict[str, Any] | None:
+    """The compute module's `notebook_instances` input of a stage (ML-4), or None."""
+    nb = stage.notebook
+    if nb is None:
+        return None
+    return {
+        nb.name: {
+            "instance_type": nb.instance_type,
+            "volume_size_gb": nb.volume_size_gb,
+            "platform_identifier": nb.platform,
+            "role_arn": _ref(f"{stage.ident}_iam", "role_arns", nb.execution_role),
+            "kms_key_arn": _ref(f"{stage.ident}_kms", "key_arns", nb.volume_key),
+            "subnet_id": controls.spec.network.subnet_ids[0],
+            "security_group_ids": [_ref("privatelink", "compute_security_group_id")],
         }
     }
 
@@ -457,16 +487,18 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # object_lock/protect_logs, audit alert keys and filters; log archive: storage
 # cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn;
 # SageMaker guardrails: iam sagemaker, privatelink compute_security_group; Bedrock: iam
-# bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging). Terraform would refuse the
+# bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging; generated notebooks: kms
+# perimeter grantors, privatelink sagemaker.notebook, the compute module). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
-        "kms": "1.2.0",
+        "kms": "1.3.0",
         "storage": "1.4.0",
         "iam": "2.2.0",
-        "privatelink": "1.2.0",
+        "privatelink": "1.3.0",
         "audit": "1.3.0",
         "detective": "1.0.0",
+        "compute": "1.0.0",
     }
 )
 
@@ -502,6 +534,8 @@ def resolve_modules(
     for name in MODULE_NAMES:
         if name == "detective" and not uses_detective_module(spec):
             continue
+        if name == "compute" and not uses_compute_module(spec):
+            continue
         constraint = spec.modules.get(name)
         floor = module_floor(spec, name)
         usable = ">= " + floor
@@ -523,6 +557,11 @@ def resolve_modules(
                 f"inputs this aisec renders (the data perimeter, tamper-proof audit); allow {floor} or newer"
             ) from None
     return found
+
+
+def uses_compute_module(spec: Spec) -> bool:
+    """The root module calls the compute module only where the spec asks for generated compute."""
+    return spec.creates_foundation and any(wl.notebook_stages for wl in spec.workloads)
 
 
 def uses_detective_module(spec: Spec) -> bool:

@@ -278,7 +278,7 @@ RegionName = Literal[
     "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1",
     "ap-southeast-2", "ap-east-1", "me-south-1", "af-south-1",
 ]  # fmt: skip
-ModuleName = Literal["iam", "kms", "macie", "privatelink", "audit", "storage", "detective"]
+ModuleName = Literal["iam", "kms", "macie", "privatelink", "audit", "storage", "detective", "compute"]
 
 
 class Strict(BaseModel):
@@ -801,6 +801,44 @@ class BedrockSettings(Strict):
         return value
 
 
+# SageMaker ML instance types: ml.<family>.<size> (e.g. ml.t3.medium, ml.g5.xlarge).
+ML_INSTANCE_RE = re.compile(r"^ml\.[a-z][a-z0-9-]{1,15}\.[a-z0-9]{2,12}$")
+
+
+class NotebookSettings(Strict):
+    """A SageMaker notebook instance aisec generates per stage (bar 16): in the spec's VPC behind the
+    compute security group, no direct internet, no root, the stage's datasets key, IMDSv2 only."""
+
+    instance_type: Annotated[
+        str, _regex(ML_INSTANCE_RE, "a SageMaker ML instance type such as ml.t3.medium (ml.<family>.<size>)")
+    ] = Field(default="ml.t3.medium", description="ML instance type of the notebook instance (ml.*).")
+    volume_size_gb: int = Field(
+        default=20, ge=5, le=16384, description="Size of the notebook's encrypted ML storage volume, in GB."
+    )
+    stages: list[Stage] | None = Field(
+        default=None,
+        min_length=1,
+        description="Stages that get a notebook instance. Default: the workload's stages other than prod "
+        "(people do not work in prod).",
+    )
+
+    @field_validator("stages")
+    @classmethod
+    def _unique(cls, value: list[Stage] | None) -> list[Stage] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+
+class Compute(Strict):
+    """SageMaker compute aisec generates for the workload (default: none; people launch their own
+    inside the guardrails)."""
+
+    notebook: NotebookSettings | None = Field(
+        default=None, description="Generate a notebook instance per stage (workloads of type notebook)."
+    )
+
+
 class Workload(Strict):
     name: Slug24 = Field(description="Workload name; part of every resource name.")
     type: WorkloadType = Field(description="What the workload does.")
@@ -826,6 +864,9 @@ class Workload(Strict):
         default=None,
         description="Custom data identifiers, allow-listed words and suppression of synthetic-data findings "
         "for the Macie jobs of the workload's buckets.",
+    )
+    compute: Compute | None = Field(
+        default=None, description="SageMaker compute aisec generates (default: none)."
     )
 
     @field_validator("stages", "services")
@@ -872,6 +913,15 @@ class Workload(Strict):
         if self.macie is not None and self.macie.archive_synthetic is not None:
             return self.macie.archive_synthetic
         return self.data.non_production == "synthetic"
+
+    @property
+    def notebook_stages(self) -> tuple[Stage, ...]:
+        """The stages that get a generated notebook instance (none unless the spec asks)."""
+        nb = self.compute.notebook if self.compute is not None else None
+        if nb is None:
+            return ()
+        chosen = nb.stages if nb.stages is not None else [st for st in self.stages if st is not Stage.PROD]
+        return tuple(st for st in Stage if st in chosen)
 
     @property
     def effective_services(self) -> tuple[Service, ...]:
@@ -1138,6 +1188,7 @@ def _vector_store_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...
                     )
                 )
             seen.setdefault(arn, stage)
+    return problems
 
 
 def macie_scanned(wl: Workload) -> bool:
@@ -1194,6 +1245,47 @@ def _macie_problems(wl: Workload, where: tuple[str | int, ...]) -> list[Problem]
                 (*here, "archive_synthetic"),
                 "only when data.non_production is synthetic: findings in dev and test are real otherwise",
             )
+        )
+    return problems
+
+
+def _notebook_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> list[Problem]:
+    nb = wl.compute.notebook if wl.compute is not None else None
+    if nb is None:
+        return []
+    at = (*where, "compute", "notebook")
+    if wl.type is not WorkloadType.NOTEBOOK:
+        return [
+            Problem(
+                at, f"only for workloads of type notebook (its role runs the notebook), not {wl.type.value}"
+            )
+        ]
+    if Service.SAGEMAKER not in wl.effective_services:
+        return [Problem(at, "only for workloads using the sagemaker service (add it to services)")]
+    if not spec.creates_foundation:
+        return [
+            Problem(
+                at, "needs foundation: create (the notebook runs in the landing's compute security group)"
+            )
+        ]
+    problems = []
+    for j, st in enumerate(nb.stages or []):
+        if st is Stage.PROD:
+            problems.append(
+                Problem(
+                    (*at, "stages", j), "prod gets no notebook: people do not work in prod; use dev or test"
+                )
+            )
+        elif st not in wl.stages:
+            problems.append(
+                Problem(
+                    (*at, "stages", j),
+                    f"{st.value} is not a stage of this workload ({', '.join(s.value for s in wl.stages)})",
+                )
+            )
+    if nb.stages is None and not wl.notebook_stages:
+        problems.append(
+            Problem(at, "the workload has only prod, which gets no notebook; add dev or test to its stages")
         )
     return problems
 
@@ -1346,6 +1438,7 @@ def consistency_problems(spec: Spec) -> list[Problem]:
             )
         problems.extend(_bedrock_problems(spec, wl, where))
         problems.extend(_macie_problems(wl, where))
+        problems.extend(_notebook_problems(spec, wl, where))
         if Service.BEDROCK in wl.effective_services and not region.bedrock:
             problems.append(
                 Problem(

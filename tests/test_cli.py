@@ -108,7 +108,7 @@ def test_check_spec_json() -> None:
     proc = run_aisec("check-spec", str(BLUEPRINTS["multi-workload"]), "--json")
     data = json.loads(proc.stdout)
     assert data["valid"] and data["name"] == "ml-platform" and len(data["workloads"]) == 4
-    assert data["modules"]["kms"] == "1.2.0"
+    assert data["modules"]["kms"] == "1.3.0"
 
 
 def test_impossible_module_constraint_is_a_spec_error(tmp_path: Path) -> None:
@@ -118,7 +118,7 @@ def test_impossible_module_constraint_is_a_spec_error(tmp_path: Path) -> None:
     spec.write_text(yaml.safe_dump(data))
     proc = run_aisec("render", str(spec), "-o", str(tmp_path / "out"))
     assert proc.returncode == 2
-    assert "modules.kms: no released version satisfies '~> 2.0'; available: 1.2.0" in proc.stderr
+    assert "modules.kms: no released version satisfies '~> 2.0'; available: 1.3.0" in proc.stderr
 
 
 def test_schema_and_blueprints() -> None:

@@ -71,7 +71,12 @@ class Landing:
 
     @cached_property
     def endpoint_policies(self) -> dict[str, str]:  # short service name -> policy
-        return {v["service_name"].split(".", 3)[3]: v["policy"] for v in self._values("aws_vpc_endpoint")}
+        # SageMaker's notebook and Studio endpoints (aws.sagemaker.<region>.*) take no endpoint policy.
+        return {
+            v["service_name"].split(".", 3)[3]: v["policy"]
+            for v in self._values("aws_vpc_endpoint")
+            if v["service_name"].startswith("com.amazonaws.")
+        }
 
     # ------------------------------------------------------------ requests
     @property

@@ -33,7 +33,7 @@ def test_endpoints_follow_services_and_are_shared() -> None:
     c = controls_of("multi-workload")
     assert c.interface_endpoints == (
         "bedrock", "bedrock-agent", "bedrock-agent-runtime", "bedrock-runtime", "ecr.api", "ecr.dkr",
-        "kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts",
+        "kms", "logs", "sagemaker.api", "sagemaker.notebook", "sagemaker.runtime", "sts",
     )  # fmt: skip
     assert len(set(c.interface_endpoints)) == len(c.interface_endpoints)
     assert controls_of("gdpr-rag-assistant").interface_endpoints == (

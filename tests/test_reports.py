@@ -125,7 +125,7 @@ def test_cost_assumptions_come_from_the_spec_and_region() -> None:
     data["compliance"] = ["hipaa"]
     assert estimate(decide(parse_spec(data)))["region_factor"] > 1
     text = run_aisec("cost", str(BLUEPRINTS["multi-workload"])).stdout
-    assert "shared by all workloads" in text and "Interface endpoints (11 services x 3 AZs)" in text
+    assert "shared by all workloads" in text and "Interface endpoints (12 services x 3 AZs)" in text
 
 
 def test_mermaid_in_the_readme(rendered_files: dict[str, dict[str, str]]) -> None:

@@ -18,7 +18,7 @@ from policy_sentry.querying.actions import get_action_data
 
 from generator.checks.policy_eval import Request, evaluate
 from generator.policy import decide
-from generator.spec import Sensitivity, Service, Spec, load_spec
+from generator.spec import Sensitivity, Service, Spec, WorkloadType, load_spec
 from tests.conftest import BLUEPRINTS
 from tests.offline import all_resources
 from tests.test_data_perimeter import Landing
@@ -394,10 +394,16 @@ def test_endpoints_for_every_service_used(name: str, landings: dict[str, Applied
     for wl in landing.spec.workloads:
         for service in wl.effective_services:
             expected |= EXPECTED_ENDPOINTS.get(service, set())
+        if wl.type is WorkloadType.NOTEBOOK and Service.SAGEMAKER in wl.effective_services:
+            expected.add(f"aws.sagemaker.{region}.notebook")  # the notebooks' Jupyter traffic
     assert expected <= set(services)
     account = landing.spec.aws.account_id
     for endpoint in endpoints:
-        assert endpoint["policy"] and account in endpoint["policy"], endpoint["service_name"]
+        if endpoint["service_name"].startswith("aws.sagemaker."):
+            # SageMaker's notebook endpoint takes no endpoint policy (none is sent: test_notebook.py)
+            assert endpoint["service_name"] == f"aws.sagemaker.{region}.notebook"
+        else:
+            assert endpoint["policy"] and account in endpoint["policy"], endpoint["service_name"]
         if endpoint["vpc_endpoint_type"] == "Interface":
             assert endpoint["private_dns_enabled"] is True and len(endpoint["subnet_ids"]) >= 2
         else:
@@ -433,9 +439,19 @@ def test_endpoint_security_group_admits_https_from_the_vpc_only(
 @pytest.mark.parametrize("name", NAMES)
 def test_generated_sagemaker_resources_are_closed(name: str, landings: dict[str, Applied]) -> None:
     landing = landings[name]
-    for notebook in landing.values("aws_sagemaker_notebook_instance"):
+    notebooks = landing.values("aws_sagemaker_notebook_instance")
+    if name == "soc2-notebooks":  # the blueprint that asks for one (compute.notebook): not vacuous
+        assert notebooks
+    for notebook in notebooks:
         assert notebook["direct_internet_access"] == "Disabled" and notebook["root_access"] == "Disabled"
-        assert notebook["subnet_id"] and notebook["kms_key_id"]
+        assert notebook["subnet_id"] and notebook["kms_key_id"] and notebook["security_groups"]
+        assert (
+            notebook["instance_metadata_service_configuration"][0][
+                "minimum_instance_metadata_service_version"
+            ]
+            == "2"
+        )
+        assert not notebook.get("lifecycle_config_name")
     for domain in landing.values("aws_sagemaker_domain"):
         assert domain["app_network_access_type"] == "VpcOnly" and domain["kms_key_id"]
     for model in landing.values("aws_sagemaker_model"):

@@ -171,6 +171,15 @@ RULES: Mapping[str, TypeRules] = MappingProxyType({
         force_new=("rule", "target_id", "event_bus_name"),
         computed={"id": "{rule}-{target_id}"},
     ),
+    # The real provider defaults direct internet and root access to Enabled: a module that forgets
+    # them shows Enabled in the plan, as AWS would.
+    "aws_sagemaker_notebook_instance": TypeRules(
+        defaults={"direct_internet_access": "Enabled", "root_access": "Enabled", "volume_size": 5},
+        force_new=("name", "instance_type", "role_arn", "kms_key_id", "subnet_id", "security_groups",
+                   "direct_internet_access", "platform_identifier"),
+        computed={"id": "{name}", "arn": "arn:{partition}:sagemaker:{region}:{account}:notebook-instance/{name}",
+                  "url": "{name}.notebook.{region}.sagemaker.aws", "network_interface_id": "eni-{hex17}"},
+    ),
     # Guardrail ids are lowercase letters and digits; the ARN has no version (requests add :VERSION).
     "aws_bedrock_guardrail": TypeRules(
         computed={"guardrail_id": "{hex17}", "id": "{hex17},DRAFT", "version": "DRAFT", "status": "READY",

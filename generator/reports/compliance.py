@@ -132,6 +132,9 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             add("ML-3", *(f"{iam}.aws_iam_role_policy.sagemaker{_q(p)}"
                           for p in dict.fromkeys((*launchers, s.sagemaker.execution_role))))  # fmt: skip
             add("ML-2", f"{iam}.aws_iam_role_policy.sagemaker{_q(s.sagemaker.execution_role)}")
+        if s.notebook is not None:
+            add("ML-4", f"module.{s.ident}_compute.aws_sagemaker_notebook_instance.this{_q(s.notebook.name)}",
+                f"module.{s.ident}_kms.aws_kms_key.this{_q(s.notebook.volume_key)}")  # fmt: skip
         add("LOG-1", f"module.audit.aws_cloudwatch_log_group.workload{_q(s.ident)}")
         for name in s.service_log_groups:
             add("LOG-2", f"module.audit.aws_cloudwatch_log_group.workload{_q(log_group_key(s, name))}")

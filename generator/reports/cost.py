@@ -140,6 +140,17 @@ def estimate(c: Controls) -> dict[str, Any]:
             if archive.region != c.spec.aws.region:
                 add(f"S3 replication transfer {c.spec.aws.region} -> {archive.region}", a.access_log_gb, "GB",
                     p["s3_inter_region_transfer_gb"], "shared")  # fmt: skip
+    # Generated notebook instances (ML-4), billed as if running all month: stop them when idle.
+    for s in stages:
+        nb = s.notebook
+        if nb is None:
+            continue
+        rate = table["notebook_instance_hour"].get(nb.instance_type)
+        priced = "" if rate is not None else ", not in the price table: not estimated"
+        add(f"SageMaker notebook instance {nb.name} ({nb.instance_type}, running all month{priced})", hours,
+            "instance-hours", float(rate or 0) * factor, "per workload")  # fmt: skip
+        add(f"SageMaker notebook ML storage ({nb.name})", nb.volume_size_gb, "GB-month",
+            float(table["notebook_volume_gb_month"]) * factor, "per workload")  # fmt: skip
     d = c.detective
     if d is not None:  # account-level detective controls created here (DET-1..5)
         if d.mode("guardduty") == "create":

@@ -186,7 +186,7 @@ data "aws_iam_policy_document" "perimeter" {
     content {
       sid       = "DenyUseOutsideNamedPrincipals"
       effect    = "Deny"
-      actions   = local.data_actions
+      actions   = length(each.value.grantors) > 0 ? setsubtract(local.data_actions, ["kms:CreateGrant"]) : local.data_actions
       resources = ["*"]
 
       principals {
@@ -209,6 +209,93 @@ data "aws_iam_policy_document" "perimeter" {
         test     = "BoolIfExists"
         variable = "aws:PrincipalIsAWSService"
         values   = ["false"]
+      }
+    }
+  }
+
+  # Grantors (the deployer creating a SageMaker notebook: SageMaker creates the volume's grant with
+  # the caller's credentials) may create grants, and nothing else: only for AWS resources, and only
+  # through the named services. Everyone else outside the named principals creates none.
+  dynamic "statement" {
+    for_each = length(each.value.grantors) > 0 ? [each.value] : []
+
+    content {
+      sid       = "DenyGrantsOutsideNamedPrincipalsAndGrantors"
+      effect    = "Deny"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = concat(statement.value.principals, statement.value.grantors)
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.grantors) > 0 ? [each.value] : []
+
+    content {
+      sid       = "DenyGrantorsGrantsNotForAwsResources"
+      effect    = "Deny"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.grantors
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["false"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.grantors) > 0 ? [each.value] : []
+
+    content {
+      sid       = "DenyGrantorsGrantsOutsideServices"
+      effect    = "Deny"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.grantors
+      }
+
+      condition {
+        test     = "StringNotEquals"
+        variable = "kms:ViaService"
+        values   = statement.value.grant_services
       }
     }
   }

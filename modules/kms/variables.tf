@@ -29,7 +29,10 @@ variable "keys" {
     Deny), `managers` (the only ones that may change the policy or create grants not for AWS
     resources), `lifecycle` (the only ones that may disable, stop rotating or delete it), `vpc_ids`
     (use only from these VPCs or through AWS services; empty: no network perimeter) and
-    `network_exempt` (principals that reach the key from AWS's network).
+    `network_exempt` (principals that reach the key from AWS's network); `grantors` (principals
+    outside `principals`, e.g. the deployer creating a SageMaker notebook, that may create grants
+    for AWS resources, only through the services in `grant_services`, e.g.
+    sagemaker.us-east-1.amazonaws.com, and use the key in no other way).
   EOT
   type = map(object({
     alias                   = string
@@ -56,6 +59,8 @@ variable "keys" {
       lifecycle      = list(string)
       vpc_ids        = optional(list(string), [])
       network_exempt = optional(list(string), [])
+      grantors       = optional(list(string), [])
+      grant_services = optional(list(string), [])
     }))
   }))
   nullable = false
@@ -78,6 +83,11 @@ variable "keys" {
   validation {
     condition     = alltrue([for k in values(var.keys) : k.perimeter == null ? true : length(k.perimeter.managers) > 0 && length(k.perimeter.lifecycle) > 0])
     error_message = "A perimeter needs at least one manager and one lifecycle principal, or the key can never be managed again."
+  }
+
+  validation {
+    condition     = alltrue([for k in values(var.keys) : k.perimeter == null ? true : length(k.perimeter.grantors) == 0 || (k.perimeter.principals != null && length(k.perimeter.grant_services) > 0)])
+    error_message = "Grantors need a use perimeter (principals) and at least one grant service (kms:ViaService)."
   }
 
   validation {

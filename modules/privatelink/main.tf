@@ -3,6 +3,17 @@ data "aws_partition" "current" {}
 locals {
   partition = data.aws_partition.current.partition
   interface = var.create ? var.interface_services : toset([])
+  # SageMaker's notebook and Studio endpoints are named aws.sagemaker.<region>.<name>, not
+  # com.amazonaws.<region>.<name>, and take no endpoint policy (AWS PrivateLink's table of services:
+  # policies not supported); who may open a notebook is decided by CreatePresignedNotebookInstanceUrl
+  # through the sagemaker.api endpoint, whose policy keeps the perimeter.
+  aws_named = { "sagemaker.notebook" = "notebook", "sagemaker.studio" = "studio" }
+  service_name = {
+    for s in local.interface : s => (
+      contains(keys(local.aws_named), s) ? "aws.sagemaker.${var.region}.${local.aws_named[s]}" : "com.amazonaws.${var.region}.${s}"
+    )
+  }
+  with_policy = toset([for s in local.interface : s if !contains(keys(local.aws_named), s)])
   # IAM action prefix of each endpoint service: the endpoint policy allows nothing else.
   action_prefix = {
     for s in local.interface : s => (
@@ -38,7 +49,7 @@ resource "aws_vpc_security_group_ingress_rule" "https_from_vpc" {
 # through the endpoints, so stolen data cannot be copied to another account's bucket, key or model
 # from inside the VPC. The exceptions are AWS-owned resources a workload needs, each named.
 data "aws_iam_policy_document" "interface" {
-  for_each = local.interface
+  for_each = local.with_policy
 
   statement {
     sid       = "OwnAccountPrincipalsToOwnAccountResources"
@@ -122,12 +133,12 @@ resource "aws_vpc_endpoint" "interface" {
   for_each = local.interface
 
   vpc_id              = var.vpc_id
-  service_name        = "com.amazonaws.${var.region}.${each.key}"
+  service_name        = local.service_name[each.key]
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
   subnet_ids          = var.subnet_ids
   security_group_ids  = [aws_security_group.endpoints[0].id]
-  policy              = data.aws_iam_policy_document.interface[each.key].json
+  policy              = contains(local.with_policy, each.key) ? data.aws_iam_policy_document.interface[each.key].json : null
   tags                = merge(var.tags, { Name = "${var.name_prefix}-${each.key}" })
 }
 

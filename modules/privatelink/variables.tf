@@ -63,7 +63,7 @@ variable "route_table_ids" {
 }
 
 variable "interface_services" {
-  description = "Interface endpoint services by their short name, e.g. sagemaker.api, bedrock-runtime, kms, sts, logs, ecr.dkr. Each is created once."
+  description = "Interface endpoint services by their short name, e.g. sagemaker.api, bedrock-runtime, kms, sts, logs, ecr.dkr (com.amazonaws.<region>.<name>), or sagemaker.notebook and sagemaker.studio (aws.sagemaker.<region>.notebook/studio, which take no endpoint policy). Each is created once."
   type        = set(string)
   nullable    = false
 

@@ -449,6 +449,7 @@ module "privatelink" {
     "kms",
     "logs",
     "sagemaker.api",
+    "sagemaker.notebook",
     "sagemaker.runtime",
     "sts",
   ]

@@ -330,7 +330,7 @@ module "privatelink" {
   vpc_cidr               = "10.80.0.0/16"
   subnet_ids             = ["subnet-81920a1b2c3d4e5f6", "subnet-920a1b2c3d4e5f607"]
   route_table_ids        = ["rtb-81920a1b2c3d4e5f6"]
-  interface_services     = ["kms", "logs", "sagemaker.api", "sagemaker.runtime", "sts"]
+  interface_services     = ["kms", "logs", "sagemaker.api", "sagemaker.notebook", "sagemaker.runtime", "sts"]
   compute_security_group = true
 }
 

@@ -42,6 +42,8 @@ module "notebooks_dev_kms" {
           "arn:aws:iam::555566667777:role/BreakGlass",
           "arn:aws:iam::555566667777:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
+        grantors       = ["arn:aws:iam::555566667777:role/aisec-deploy/research-aisec-apply"]
+        grant_services = ["sagemaker.us-east-1.amazonaws.com"]
       }
     }
     artifacts = {
@@ -230,6 +232,24 @@ module "notebooks_dev_iam" {
   sagemaker_kms_key_arns = {
     volume = [module.notebooks_dev_kms.key_arns["datasets"], module.notebooks_dev_kms.key_arns["artifacts"]]
     output = [module.notebooks_dev_kms.key_arns["artifacts"]]
+  }
+}
+
+# The notebook instance of research-notebooks-dev: spec subnet, compute security group, the stage's
+# notebook role and datasets key, no direct internet, no root, IMDSv2 only (ML-4, bar 16).
+module "notebooks_dev_compute" {
+  source = "./modules/compute"
+
+  notebook_instances = {
+    "research-notebooks-dev-notebook" = {
+      instance_type       = "ml.t3.medium"
+      volume_size_gb      = 20
+      platform_identifier = "notebook-al2-v3"
+      role_arn            = module.notebooks_dev_iam.role_arns["notebook"]
+      kms_key_arn         = module.notebooks_dev_kms.key_arns["datasets"]
+      subnet_id           = "subnet-81920a1b2c3d4e5f6"
+      security_group_ids  = [module.privatelink.compute_security_group_id]
+    }
   }
 }
 
