@@ -552,6 +552,14 @@ RESOURCE_ACCESS: dict[str, Access] = {
     "aws_macie2_classification_export_configuration": Access("macie2",
         any_reads=("macie2:GetClassificationExportConfiguration",),
         any_writes=("macie2:PutClassificationExportConfiguration",)),
+    # Generated notebooks (compute module): named <name>-<workload>-<stage>-notebook. Deleting one
+    # loses its volume: an administrator's job.
+    "aws_sagemaker_notebook_instance": Access("sagemaker",
+        arns=("arn:aws:sagemaker:{region}:{account}:notebook-instance/{name}-*",),
+        reads=("sagemaker:DescribeNotebookInstance", "sagemaker:ListTags"),
+        writes=("sagemaker:AddTags", "sagemaker:CreateNotebookInstance", "sagemaker:StartNotebookInstance",
+                "sagemaker:StopNotebookInstance", "sagemaker:UpdateNotebookInstance"),
+        built=("kms:CreateGrant",)),
     # Custom data identifiers and synthetic-data archive rules get random ids: scoped by the tag.
     # Identifiers cannot change; replacing one (deleting it) stays an administrator's job.
     "aws_macie2_custom_data_identifier": Access("macie2", tagged=True,
@@ -657,7 +665,10 @@ DATA_OBJECT_ACTIONS = ("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObjec
                        "s3:PutObject", "s3:RestoreObject")  # fmt: skip
 # GenerateDataKey* and ReEncrypt* are exactly GenerateDataKey[Pair][WithoutPlaintext] and
 # ReEncryptFrom/To, written short for the boundary's size limit.
-DATA_KEY_ACTIONS = ("kms:CreateGrant", "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
+DATA_KEY_ACTIONS = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*")
+# Grants: only for AWS resources the apply creates (a notebook's volume, an ECR repository), through
+# those services; a grant for a principal would hand it the key (DenyGrantsNotForAwsResources).
+GRANT_SERVICES = ("ecr", "sagemaker")
 # Turning off or deleting what detects and records (guardrails_detection: an explicit Deny on both
 # CI roles). The CI roles need none of the actions the wildcards match.
 BLINDING_ACTIONS = (
@@ -839,6 +850,11 @@ def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
         Statement("ManageLandingKeys", "keys that carry the landing tag",
                   ("kms:CreateAlias", "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:TagResource",
                    "kms:UpdateAlias", "kms:UpdateKeyDescription"), (x.keys,), (x.tagged,)),
+        Statement("GrantsForLandingResources", "SageMaker and ECR create the grant of the volume or repository "
+                  "they encrypt with the caller's credentials", ("kms:CreateGrant",), (x.keys,),
+                  (x.tagged, ("Bool", "kms:GrantIsForAWSResource", ("true",)),
+                   ("StringEquals", "kms:ViaService",
+                    tuple(f"{svc}.{spec.aws.region}.amazonaws.com" for svc in GRANT_SERVICES)))),
         Statement("LandingAliases", "aliases under alias/aisec/<name>/",
                   ("kms:CreateAlias", "kms:UpdateAlias"), (x.alias,)),
         Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
@@ -948,6 +964,9 @@ def guardrail_statements(spec: Spec, state: dict[str, Any] | None) -> list[State
                   DATA_OBJECT_ACTIONS, ("*",), effect="Deny", not_resources=own_objects),
         Statement("DenyDataKeys", "no key material but the state key's, whatever a key policy says",
                   DATA_KEY_ACTIONS, ("*",), effect="Deny", not_resources=(state["key_arn"],) if state else ()),
+        Statement("DenyGrantsNotForAwsResources", "a grant only for a resource an AWS service creates",
+                  ("kms:CreateGrant",), ("*",), (("BoolIfExists", "kms:GrantIsForAWSResource", ("false",)),),
+                  effect="Deny", not_resources=(state["key_arn"],) if state else ()),
     ]  # fmt: skip
     if state:
         found += [
