@@ -25,6 +25,7 @@ from generator.spec import (
     WorkloadType,
     bucket_name,
     ci_role_arn,
+    ecr_stage_namespace,
 )
 
 
@@ -150,6 +151,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("ML-1", "least-privilege", (32,), "The roles that launch SageMaker work create jobs, models, endpoints and notebooks only under their stage's prefix, in the spec's subnets and the compute security group, with network isolation, encrypted inter-container traffic, no direct internet and no root; explicit Denies refuse requests that omit or change these", "workload", "compute"),
     Control("ML-2", "private-paths", (32,), "SageMaker compute runs in a security group without ingress whose egress reaches only the interface endpoints and S3's prefix list; job network interfaces only in the spec's VPC", "foundation", "compute"),
     Control("ML-3", "encryption-at-rest", (32,), "SageMaker volumes and outputs use only the stage's keys, granted only to AWS resources; launchers pass only their stage's execution role, and only to SageMaker", "workload", "compute"),
+    # Container supply chain (issue 15 item 6)
+    Control("ML-4", "least-privilege", (17,), "Roles pull container images only from their stage's ECR repositories (default the stage's own namespace <name>/<workload>/<stage>/*) and the registries of the spec's image accounts", "workload", "compute"),
+    Control("ML-5", "encryption-at-rest", (7, 22), "ECR repositories the landing creates keep tags immutable, scan images on push, encrypt with the stage's images key, expire untagged images, and refuse everyone but the stage's roles, the pushers, the deployers and break-glass", "workload", "compute"),
     # Bedrock (bar 33)
     Control("AI-1", "least-privilege", (33,), "Roles invoke (InvokeModel, Converse) only the spec's Bedrock foundation models, checked against a dated table of the models offered in the region", "workload", "compute"),
     Control("AI-2", "least-privilege", (33,), "A Bedrock guardrail per stage (sensitive-information filters for the data's categories, prompt-attack filter, contextual grounding for RAG); invocations of text models without it are denied", "workload", "compute"),
@@ -517,6 +521,30 @@ class MacieJobPlan:
 
 
 @dataclass(frozen=True)
+class ImagesPlan:
+    """Where a stage's roles pull container images from (ML-4) and the repositories created (ML-5)."""
+
+    pulls: tuple[str, ...]  # repository names or prefix patterns of this account
+    image_accounts: tuple[str, ...]  # other accounts whose registries the roles pull from
+    repositories: tuple[str, ...] = ()  # full names of the repositories the landing creates
+    pullers: tuple[str, ...] = ()  # role ARNs that pull
+    pushers: tuple[str, ...] = ()  # role ARNs that push into the created repositories
+    managers: tuple[str, ...] = ()  # may delete images and change the repositories' settings
+    untagged_expiry_days: int = 14
+
+    def repository_arns(self, region: str, account: str) -> tuple[str, ...]:
+        """The IAM resources of the pull actions: the pulls (and created names) here, every
+        repository of each image account."""
+        covered = [p[:-1] for p in self.pulls if p.endswith("*")]
+        extra = (r for r in self.repositories if not any(r.startswith(c) for c in covered))
+        own = dict.fromkeys((*self.pulls, *extra))
+        return (
+            *(f"arn:aws:ecr:{region}:{account}:repository/{p}" for p in own),
+            *(f"arn:aws:ecr:{region}:{a}:repository/*" for a in self.image_accounts),
+        )
+
+
+@dataclass(frozen=True)
 class StagePlan:
     stage: Stage
     ident: str  # HCL identifier prefix, e.g. notes_training_dev
@@ -529,6 +557,7 @@ class StagePlan:
     service_log_groups: tuple[str, ...] = ()  # this stage's own service groups (its logs key)
     shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
     sagemaker: SageMakerPlan | None = None  # SageMaker launch guardrails (ML-1..3)
+    images: ImagesPlan | None = None  # container images: pulls and created repositories (ML-4, ML-5)
 
 
 @dataclass(frozen=True)
@@ -991,6 +1020,9 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         )
         for domain in BUCKET_DOMAINS
     )
+    images = _images(spec, wl, stage, roles, access)
+    if images is not None and images.repositories:
+        keys.append(_images_key(spec, wl, stage, rotation, access))
     schedule = MACIE_SCHEDULE[wl.data.sensitivity]
     job = None
     if schedule is not None:
@@ -1007,6 +1039,48 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         service_log_groups=service_groups,
         shared_log_groups=shared_groups,
         sagemaker=sagemaker_plan(spec, wl, stage),
+        images=images,
+    )
+
+
+def _images(
+    spec: Spec, wl: Workload, stage: Stage, roles: list[RolePlan], access: AccessPlan
+) -> ImagesPlan | None:
+    """The stage's image pulls: the spec's repositories or the stage's own namespace (so no stage
+    pulls another's images), plus the repositories created there (ML-4, ML-5)."""
+    pullers = tuple(r.arn for r in roles if r.ecr)
+    if not pullers:
+        return None
+    namespace = ecr_stage_namespace(spec.name, wl.name, stage.value)
+    images = wl.images
+    pulls = tuple(images.repositories) if images and images.repositories else (f"{namespace}/*",)
+    created = tuple(f"{namespace}/{n}" for n in images.create) if images else ()
+    return ImagesPlan(
+        pulls=pulls,
+        image_accounts=access.image_accounts,
+        repositories=created,
+        pullers=pullers,
+        pushers=tuple(images.pushers) if images else (),
+        managers=access.managers,
+        untagged_expiry_days=images.untagged_expiry_days if images else 14,
+    )
+
+
+def _images_key(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: AccessPlan) -> KeyPlan:
+    """A key of its own for the stage's repositories: ECR uses it through the grant it makes when
+    the deployer creates a repository, so no role is a user, and only the deployers and break-glass
+    may make that grant (data keys would have to admit the deployer to their data for it)."""
+    return KeyPlan(
+        domain="images",
+        alias=f"alias/aisec/{spec.name}/{wl.name}/{stage.value}/images",
+        description=f"aisec {spec.name}: {wl.name} {stage.value} container images (ECR)",
+        rotation_days=rotation,
+        deletion_window_days=DELETION_WINDOW_DAYS[stage],
+        perimeter=Perimeter(
+            principals=(*access.deployers, *access.break_glass),
+            managers=access.managers,
+            lifecycle=access.managers,
+        ),
     )
 
 
@@ -1078,6 +1152,8 @@ def decide(spec: Spec) -> Controls:
         "ML-1": has_sagemaker,
         "ML-2": has_sagemaker,
         "ML-3": has_sagemaker,
+        "ML-4": any(s.images is not None for w in workloads for s in w.stages),
+        "ML-5": any(s.images is not None and s.images.repositories for w in workloads for s in w.stages),
         "AI-1": Service.BEDROCK in used,
         "AI-2": any(Service.BEDROCK in w.services and w.workload.bedrock_guardrail for w in workloads),
         "AI-3": Service.BEDROCK in used,

@@ -209,6 +209,7 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
         "via_services": list(next(k.via_services for k in stage.keys if k.via_services)),
         "session_tag_keys": list(SESSION_TAG_KEYS) if any(r.human for r in stage.roles) else [],
         "key_aliases": [k.alias for k in stage.keys],
+        **_images_args(stage, controls),
         **({"sagemaker": _sagemaker_args(stage, controls)} if stage.sagemaker is not None else {}),
         **(
             {
@@ -221,6 +222,31 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
             else {}
         ),
     }
+
+
+def _images_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
+    """The iam module's `ecr_repository_arns` and the storage module's `repositories` (ML-4, ML-5)."""
+    images = stage.images
+    if images is None:
+        return {}
+    spec = controls.spec
+    args: dict[str, Any] = {
+        "ecr_repository_arns": list(images.repository_arns(spec.aws.region, spec.aws.account_id))
+    }
+    if images.repositories:
+        key = _ref(f"{stage.ident}_kms", "key_arns", "images")
+        args["repositories"] = {
+            name: {
+                "name": name,
+                "kms_key_arn": key,
+                "pull_principals": list(images.pullers),
+                **({"push_principals": list(images.pushers)} if images.pushers else {}),
+                "managers": list(images.managers),
+                "untagged_expiry_days": images.untagged_expiry_days,
+            }
+            for name in images.repositories
+        }
+    return args
 
 
 def _sagemaker_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
