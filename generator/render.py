@@ -434,13 +434,14 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # object_lock/protect_logs, audit alert keys and filters; log archive: storage
 # cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn;
 # SageMaker guardrails: iam sagemaker, privatelink compute_security_group; Bedrock: iam
-# bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging). Terraform would refuse the
+# bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging; container images: iam
+# ecr_repository_arns, storage repositories). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
         "kms": "1.2.0",
-        "storage": "1.3.0",
-        "iam": "2.1.0",
+        "storage": "1.4.0",
+        "iam": "2.2.0",
         "privatelink": "1.2.0",
         "audit": "1.3.0",
         "detective": "1.0.0",
