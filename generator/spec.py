@@ -694,6 +694,12 @@ class CostAssumptions(Strict):
         default=20, ge=0, le=10_000_000, description="Model artifact GB per workload stage."
     )
     s3_requests: int = Field(default=1_000_000, ge=0, description="S3 requests per workload stage per month.")
+    image_gb: int = Field(
+        default=10,
+        ge=0,
+        le=10_000_000,
+        description="GB of container images stored per workload stage whose repositories the landing creates.",
+    )
     kms_requests: int = Field(
         default=200_000,
         ge=0,
