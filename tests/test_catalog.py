@@ -18,11 +18,11 @@ MODULES = sorted(p.parent.name for p in data_dir("modules").glob("*/module.yaml"
 VERSIONS = {
     "audit": ["1.3.0", "1.2.0", "1.1.0", "1.0.0"],
     "detective": ["1.0.0"],
-    "iam": ["2.1.0", "2.0.0", "1.0.0"],
+    "iam": ["2.2.0", "2.1.0", "2.0.0", "1.0.0"],
     "kms": ["1.2.0", "1.1.0", "1.0.0"],
     "macie": ["1.1.0", "1.0.0"],
     "privatelink": ["1.2.0", "1.1.0", "1.0.0"],
-    "storage": ["1.3.0", "1.2.0", "1.1.0", "1.0.0"],
+    "storage": ["1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
 }
 LATEST = {name: versions[0] for name, versions in VERSIONS.items()}
 
