@@ -290,3 +290,22 @@ def test_the_cli_exits_2_on_a_bad_repository(tmp_path: Path) -> None:
         in proc.stderr
     )
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.terraform
+def test_image_accounts_are_the_same_list_in_the_roles_and_the_endpoint_policies(landing: Applied) -> None:
+    role = serving(landing, Stage.PROD)
+    policies, boundary = landing.role(role)
+    endpoint = next(
+        v["policy"] for v in landing.values("aws_vpc_endpoint") if v["service_name"].endswith(".ecr.dkr")
+    )
+    for account, outcome in ((IMAGE_ACCOUNT, "allow"), ("111100002222", "implicit-deny"), (ACCOUNT, "allow")):
+        name = "payments-ml/fraud-scoring/prod/serve" if account == ACCOUNT else "pytorch-inference"
+        request = Request(
+            role, "ecr:BatchGetImage", repo_arn(name, account), {"aws:ResourceAccount": account}
+        )
+        through = evaluate(
+            request, resource_policy=endpoint, resource_must_allow=True, identity_policies=policies
+        )
+        assert through.outcome == outcome, account
+        assert evaluate(request, identity_policies=policies, boundary=boundary).outcome == outcome, account
