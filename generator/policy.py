@@ -468,6 +468,7 @@ class Perimeter:
     lifecycle: tuple[str, ...]  # may disable or delete (keys): deployers for data, break-glass for audit
     vpc_ids: tuple[str, ...] = ()  # network perimeter; empty: off
     network_exempt: tuple[str, ...] = ()  # principals that reach the data from AWS's network
+    grantors: tuple[str, ...] = ()  # may only create grants for AWS resources (the ECR repositories' key)
 
 
 @dataclass(frozen=True)
@@ -1068,8 +1069,9 @@ def _images(
 
 def _images_key(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: AccessPlan) -> KeyPlan:
     """A key of its own for the stage's repositories: ECR uses it through the grant it makes when
-    the deployer creates a repository, so no role is a user, and only the deployers and break-glass
-    may make that grant (data keys would have to admit the deployer to their data for it)."""
+    the deployer creates a repository, so no role is a user; the deployers may create grants for
+    AWS resources and nothing else, break-glass may use it (data keys would otherwise have to
+    admit the deployer)."""
     return KeyPlan(
         domain="images",
         alias=f"alias/aisec/{spec.name}/{wl.name}/{stage.value}/images",
@@ -1077,9 +1079,10 @@ def _images_key(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: A
         rotation_days=rotation,
         deletion_window_days=DELETION_WINDOW_DAYS[stage],
         perimeter=Perimeter(
-            principals=(*access.deployers, *access.break_glass),
+            principals=access.break_glass,
             managers=access.managers,
             lifecycle=access.managers,
+            grantors=access.deployers,
         ),
     )
 

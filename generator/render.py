@@ -119,6 +119,8 @@ def _perimeter_args(
         args.update(vpc_ids=list(p.vpc_ids), network_exempt=list(p.network_exempt))
     if prefix_readers:
         args["prefix_readers"] = dict(prefix_readers)
+    if p.grantors:
+        args["grantors"] = list(p.grantors)
     return args
 
 
@@ -435,11 +437,11 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn;
 # SageMaker guardrails: iam sagemaker, privatelink compute_security_group; Bedrock: iam
 # bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging; container images: iam
-# ecr_repository_arns, storage repositories). Terraform would refuse the
+# ecr_repository_arns, storage repositories, kms perimeter grantors). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
-        "kms": "1.2.0",
+        "kms": "1.3.0",
         "storage": "1.4.0",
         "iam": "2.2.0",
         "privatelink": "1.2.0",

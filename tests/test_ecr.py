@@ -207,6 +207,13 @@ def test_repositories_are_immutable_scanned_and_encrypted_with_the_stage_images_
             identity_policies=[EVERYTHING.replace("ecr:*", "kms:*")],
             resource_must_allow=True,
         ).allowed
+        # The deployer makes grants for AWS resources only, and never uses the key itself.
+        mine = Request(DEPLOYER, "kms:CreateGrant", key["arn"], {"kms:GrantIsForAWSResource": False})
+        assert evaluate(mine, resource_policy=policy, resource_must_allow=True).outcome == "explicit-deny"
+        decrypt = Request(
+            DEPLOYER, "kms:Decrypt", key["arn"], {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
+        )
+        assert evaluate(decrypt, resource_policy=policy, resource_must_allow=True).outcome == "explicit-deny"
         for role in plan.roles:
             use = Request(
                 role.arn, "kms:Decrypt", key["arn"], {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}

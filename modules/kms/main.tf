@@ -186,7 +186,7 @@ data "aws_iam_policy_document" "perimeter" {
     content {
       sid       = "DenyUseOutsideNamedPrincipals"
       effect    = "Deny"
-      actions   = local.data_actions
+      actions   = length(each.value.grantors) > 0 ? [for a in local.data_actions : a if a != "kms:CreateGrant"] : local.data_actions
       resources = ["*"]
 
       principals {
@@ -209,6 +209,64 @@ data "aws_iam_policy_document" "perimeter" {
         test     = "BoolIfExists"
         variable = "aws:PrincipalIsAWSService"
         values   = ["false"]
+      }
+    }
+  }
+
+  # Grantors create grants and nothing else: only the named principals and they may, and they only
+  # for AWS resources (the grant an AWS service such as ECR makes for a resource it creates).
+  dynamic "statement" {
+    for_each = length(each.value.grantors) > 0 ? [each.value] : []
+
+    content {
+      sid       = "DenyGrantsOutsideNamedPrincipalsAndGrantors"
+      effect    = "Deny"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = concat(statement.value.principals != null ? statement.value.principals : [], statement.value.grantors)
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "aws:PrincipalIsAWSService"
+        values   = ["false"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = length(each.value.grantors) > 0 ? [each.value] : []
+
+    content {
+      sid       = "DenyGrantorsGrantsNotForAwsResources"
+      effect    = "Deny"
+      actions   = ["kms:CreateGrant"]
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "BoolIfExists"
+        variable = "kms:GrantIsForAWSResource"
+        values   = ["false"]
+      }
+
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.grantors
       }
     }
   }

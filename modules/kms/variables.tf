@@ -29,7 +29,9 @@ variable "keys" {
     Deny), `managers` (the only ones that may change the policy or create grants not for AWS
     resources), `lifecycle` (the only ones that may disable, stop rotating or delete it), `vpc_ids`
     (use only from these VPCs or through AWS services; empty: no network perimeter) and
-    `network_exempt` (principals that reach the key from AWS's network).
+    `network_exempt` (principals that reach the key from AWS's network) and `grantors` (principals
+    that may only create grants for AWS resources, never use the key: the deployer creating an ECR
+    repository, whose grant ECR then uses).
   EOT
   type = map(object({
     alias                   = string
@@ -56,6 +58,7 @@ variable "keys" {
       lifecycle      = list(string)
       vpc_ids        = optional(list(string), [])
       network_exempt = optional(list(string), [])
+      grantors       = optional(list(string), [])
     }))
   }))
   nullable = false

@@ -128,10 +128,7 @@ module "fraud_scoring_dev_kms" {
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
       perimeter = {
-        principals = [
-          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
-          "arn:aws:iam::222233334444:role/BreakGlass",
-        ]
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
         managers = [
           "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
           "arn:aws:iam::222233334444:role/BreakGlass",
@@ -142,6 +139,7 @@ module "fraud_scoring_dev_kms" {
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:root",
         ]
+        grantors = ["arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply"]
       }
     }
   }
@@ -419,10 +417,7 @@ module "fraud_scoring_test_kms" {
       deletion_window_in_days = 14
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
       perimeter = {
-        principals = [
-          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
-          "arn:aws:iam::222233334444:role/BreakGlass",
-        ]
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
         managers = [
           "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
           "arn:aws:iam::222233334444:role/BreakGlass",
@@ -433,6 +428,7 @@ module "fraud_scoring_test_kms" {
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:root",
         ]
+        grantors = ["arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply"]
       }
     }
   }
@@ -708,10 +704,7 @@ module "fraud_scoring_prod_kms" {
       deletion_window_in_days = 30
       administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
       perimeter = {
-        principals = [
-          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
-          "arn:aws:iam::222233334444:role/BreakGlass",
-        ]
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
         managers = [
           "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
           "arn:aws:iam::222233334444:role/BreakGlass",
@@ -722,6 +715,7 @@ module "fraud_scoring_prod_kms" {
           "arn:aws:iam::222233334444:role/BreakGlass",
           "arn:aws:iam::222233334444:root",
         ]
+        grantors = ["arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply"]
       }
     }
   }
