@@ -26,6 +26,7 @@ from generator.spec import (
     WorkloadType,
     bucket_name,
     ci_role_arn,
+    ecr_stage_namespace,
 )
 
 
@@ -154,6 +155,9 @@ CONTROLS: tuple[Control, ...] = (
     Control("ML-2", "private-paths", (32,), "SageMaker compute runs in a security group without ingress whose egress reaches only the interface endpoints and S3's prefix list; job network interfaces only in the spec's VPC", "foundation", "compute"),
     Control("ML-3", "encryption-at-rest", (32,), "SageMaker volumes and outputs use only the stage's keys, granted only to AWS resources; launchers pass only their stage's execution role, and only to SageMaker", "workload", "compute"),
     Control("ML-4", "encryption-at-rest", (16, 32), "Generated notebook instances run in the spec's subnet and the compute security group with the stage's notebook role, the stage's datasets key on their volume, no direct internet, no root access, IMDSv2 only and no lifecycle configuration", "workload", "compute"),
+    # Container supply chain (issue 15 item 6)
+    Control("ML-5", "least-privilege", (17,), "Roles pull container images only from their stage's ECR repositories (default the stage's own namespace <name>/<workload>/<stage>/*) and the registries of the spec's image accounts", "workload", "compute"),
+    Control("ML-6", "encryption-at-rest", (7, 22), "ECR repositories the landing creates keep tags immutable, scan images on push, encrypt with the stage's images key, expire untagged images, and refuse everyone but the stage's roles, the pushers, the deployers and break-glass", "workload", "compute"),
     # Bedrock (bar 33)
     Control("AI-1", "least-privilege", (33,), "Roles invoke (InvokeModel, Converse) only the spec's Bedrock foundation models, checked against a dated table of the models offered in the region", "workload", "compute"),
     Control("AI-2", "least-privilege", (33,), "A Bedrock guardrail per stage (sensitive-information filters for the data's categories, prompt-attack filter, contextual grounding for RAG); invocations of text models without it are denied", "workload", "compute"),
@@ -614,6 +618,30 @@ class MacieJobPlan:
 
 
 @dataclass(frozen=True)
+class ImagesPlan:
+    """Where a stage's roles pull container images from (ML-5) and the repositories created (ML-6)."""
+
+    pulls: tuple[str, ...]  # repository names or prefix patterns of this account
+    image_accounts: tuple[str, ...]  # other accounts whose registries the roles pull from
+    repositories: tuple[str, ...] = ()  # full names of the repositories the landing creates
+    pullers: tuple[str, ...] = ()  # role ARNs that pull
+    pushers: tuple[str, ...] = ()  # role ARNs that push into the created repositories
+    managers: tuple[str, ...] = ()  # may delete images and change the repositories' settings
+    untagged_expiry_days: int = 14
+
+    def repository_arns(self, region: str, account: str) -> tuple[str, ...]:
+        """The IAM resources of the pull actions: the pulls (and created names) here, every
+        repository of each image account."""
+        covered = [p[:-1] for p in self.pulls if p.endswith("*")]
+        extra = (r for r in self.repositories if not any(r.startswith(c) for c in covered))
+        own = dict.fromkeys((*self.pulls, *extra))
+        return (
+            *(f"arn:aws:ecr:{region}:{account}:repository/{p}" for p in own),
+            *(f"arn:aws:ecr:{region}:{a}:repository/*" for a in self.image_accounts),
+        )
+
+
+@dataclass(frozen=True)
 class StagePlan:
     stage: Stage
     ident: str  # HCL identifier prefix, e.g. notes_training_dev
@@ -627,6 +655,7 @@ class StagePlan:
     shared_log_groups: tuple[str, ...] = ()  # account-wide service groups its jobs write to
     sagemaker: SageMakerPlan | None = None  # SageMaker launch guardrails (ML-1..3)
     notebook: NotebookPlan | None = None  # generated notebook instance (ML-4)
+    images: ImagesPlan | None = None  # container images: pulls and created repositories (ML-5, ML-6)
 
 
 @dataclass(frozen=True)
@@ -1120,6 +1149,9 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         )
         for domain in BUCKET_DOMAINS
     )
+    images = _images(spec, wl, stage, roles, access)
+    if images is not None and images.repositories:
+        keys.append(_images_key(spec, wl, stage, rotation, access))
     return StagePlan(
         stage=stage,
         ident=ident(wl.name, stage.value),
@@ -1133,6 +1165,51 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         shared_log_groups=shared_groups,
         sagemaker=sagemaker_plan(spec, wl, stage),
         notebook=notebook,
+        images=images,
+    )
+
+
+def _images(
+    spec: Spec, wl: Workload, stage: Stage, roles: list[RolePlan], access: AccessPlan
+) -> ImagesPlan | None:
+    """The stage's image pulls: the spec's repositories or the stage's own namespace (so no stage
+    pulls another's images), plus the repositories created there (ML-5, ML-6)."""
+    pullers = tuple(r.arn for r in roles if r.ecr)
+    if not pullers:
+        return None
+    namespace = ecr_stage_namespace(spec.name, wl.name, stage.value)
+    images = wl.images
+    pulls = tuple(images.repositories) if images and images.repositories else (f"{namespace}/*",)
+    created = tuple(f"{namespace}/{n}" for n in images.create) if images else ()
+    return ImagesPlan(
+        pulls=pulls,
+        image_accounts=access.image_accounts,
+        repositories=created,
+        pullers=pullers,
+        pushers=tuple(images.pushers) if images else (),
+        managers=access.managers,
+        untagged_expiry_days=images.untagged_expiry_days if images else 14,
+    )
+
+
+def _images_key(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: AccessPlan) -> KeyPlan:
+    """A key of its own for the stage's repositories: ECR uses it through the grant it makes when
+    the deployer creates a repository, so no role is a user; the deployers may create grants for
+    AWS resources and nothing else, break-glass may use it (data keys would otherwise have to
+    admit the deployer)."""
+    return KeyPlan(
+        domain="images",
+        alias=f"alias/aisec/{spec.name}/{wl.name}/{stage.value}/images",
+        description=f"aisec {spec.name}: {wl.name} {stage.value} container images (ECR)",
+        rotation_days=rotation,
+        deletion_window_days=DELETION_WINDOW_DAYS[stage],
+        perimeter=Perimeter(
+            principals=access.break_glass,
+            managers=access.managers,
+            lifecycle=access.managers,
+            grantors=access.deployers,
+            grant_services=(f"ecr.{spec.aws.region}.amazonaws.com",),
+        ),
     )
 
 
@@ -1221,6 +1298,8 @@ def decide(spec: Spec) -> Controls:
         "ML-2": has_sagemaker,
         "ML-3": has_sagemaker,
         "ML-4": any(s.notebook is not None for w in workloads for s in w.stages),
+        "ML-5": any(s.images is not None for w in workloads for s in w.stages),
+        "ML-6": any(s.images is not None and s.images.repositories for w in workloads for s in w.stages),
         "AI-1": Service.BEDROCK in used,
         "AI-2": any(Service.BEDROCK in w.services and w.workload.bedrock_guardrail for w in workloads),
         "AI-3": Service.BEDROCK in used,

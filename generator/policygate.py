@@ -40,6 +40,8 @@ POLICY_ATTRIBUTES: Mapping[str, tuple[tuple[str, str], ...]] = {
     "aws_sns_topic_policy": (("policy", RESOURCE),),
     "aws_sqs_queue": (("policy", RESOURCE),),
     "aws_sqs_queue_policy": (("policy", RESOURCE),),
+    "aws_ecr_repository_policy": (("policy", RESOURCE),),
+    "aws_ecr_registry_policy": (("policy", RESOURCE),),
 }
 
 # (rule id, severity, what it means). High findings block `aisec apply` unless accepted by id.

@@ -228,6 +228,7 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
         "session_tag_keys": list(SESSION_TAG_KEYS) if any(r.human for r in stage.roles) else [],
         "key_aliases": [k.alias for k in stage.keys],
         "notebook_instances": _notebook_args(stage, controls),
+        **_images_args(stage, controls),
         **({"sagemaker": _sagemaker_args(stage, controls)} if stage.sagemaker is not None else {}),
         **(
             {
@@ -240,6 +241,31 @@ def _stage_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
             else {}
         ),
     }
+
+
+def _images_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
+    """The iam module's `ecr_repository_arns` and the storage module's `repositories` (ML-5, ML-6)."""
+    images = stage.images
+    if images is None:
+        return {}
+    spec = controls.spec
+    args: dict[str, Any] = {
+        "ecr_repository_arns": list(images.repository_arns(spec.aws.region, spec.aws.account_id))
+    }
+    if images.repositories:
+        key = _ref(f"{stage.ident}_kms", "key_arns", "images")
+        args["repositories"] = {
+            name: {
+                "name": name,
+                "kms_key_arn": key,
+                "pull_principals": list(images.pullers),
+                **({"push_principals": list(images.pushers)} if images.pushers else {}),
+                "managers": list(images.managers),
+                "untagged_expiry_days": images.untagged_expiry_days,
+            }
+            for name in images.repositories
+        }
+    return args
 
 
 def _sagemaker_args(stage: StagePlan, controls: Controls) -> dict[str, Any]:
@@ -488,7 +514,9 @@ def _detective_args(controls: Controls) -> dict[str, Any] | None:
 # cloudtrail_source_accounts and the policy after the settings it protects, audit log_group_kms_key_arn;
 # SageMaker guardrails: iam sagemaker, privatelink compute_security_group; Bedrock: iam
 # bedrock_model_ids/bedrock_guardrail, audit bedrock_invocation_logging; generated notebooks: kms
-# perimeter grantors, privatelink sagemaker.notebook, the compute module). Terraform would refuse the
+# perimeter grantors, privatelink sagemaker.notebook, the compute module; container images: iam
+# ecr_repository_arns, storage repositories; log archive replication and knowledge-base stores:
+# storage replication, iam vector stores). Terraform would refuse the
 # unknown arguments, or worse, drop unknown object attributes and the protection with them.
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {

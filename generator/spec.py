@@ -830,6 +830,73 @@ class NotebookSettings(Strict):
         return value
 
 
+# ECR repository names (AWS: 2-256 characters, components of lowercase letters and digits joined by
+# one of . _ - and namespaces by /); a pull pattern may end in * (a prefix), never be * alone.
+ECR_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
+ECR_PATTERN_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?:[._/-]?\*)?$")
+
+
+def _ecr_length(value: str) -> str:
+    if not 2 <= len(value.rstrip("*")) <= 256:
+        raise ValueError(f"{value!r}: ECR repository names have 2 to 256 characters")
+    return value
+
+
+EcrRepositoryPattern = Annotated[
+    str,
+    _regex(
+        ECR_PATTERN_RE,
+        "an ECR repository name or prefix pattern such as team/app or team/app/* (lowercase letters, "
+        "digits, components joined by . _ - or /, an optional * only at the end)",
+    ),
+    AfterValidator(_ecr_length),
+]
+EcrRepositoryName = Annotated[
+    str,
+    _regex(
+        ECR_NAME_RE, "an ECR repository name such as train or team/train (lowercase letters, digits, . _ - /)"
+    ),
+    AfterValidator(_ecr_length),
+]
+
+
+class Images(Strict):
+    """Where a workload's roles pull container images from (ML-5), and the repositories the landing
+    creates for each stage (ML-6)."""
+
+    repositories: list[EcrRepositoryPattern] | None = Field(
+        default=None,
+        min_length=1,
+        description="ECR repositories of this account the roles may pull from: names or prefix patterns "
+        "ending in * (e.g. team/base-*). Default: the stage's own namespace <name>/<workload>/<stage>/*, so "
+        "no stage pulls another's images. Other accounts' registries: network.image_accounts.",
+    )
+    create: list[EcrRepositoryName] = Field(
+        default_factory=list,
+        description="Repositories the landing creates in every stage, as <name>/<workload>/<stage>/<entry>: "
+        "tags immutable, scanned on push, encrypted with the stage's images key, untagged images expired, "
+        "and a policy refusing everyone but the stage's roles, the pushers, the deployers and break-glass.",
+    )
+    pushers: list[RoleArn] = Field(
+        default_factory=list,
+        description="Roles of this account that push images into the created repositories (your image "
+        "build pipeline); default: the deployers only.",
+    )
+    untagged_expiry_days: int = Field(
+        default=14,
+        ge=1,
+        le=3650,
+        description="Days after which untagged images of created repositories expire.",
+    )
+
+    @field_validator("repositories", "create", "pushers")
+    @classmethod
+    def _unique(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("list entries must be unique")
+        return value
+
+
 class Compute(Strict):
     """SageMaker compute aisec generates for the workload (default: none; people launch their own
     inside the guardrails)."""
@@ -867,6 +934,11 @@ class Workload(Strict):
     )
     compute: Compute | None = Field(
         default=None, description="SageMaker compute aisec generates (default: none)."
+    )
+    images: Images | None = Field(
+        default=None,
+        description="Container images (workloads using the ecr service): the repositories the roles pull "
+        "from and those the landing creates.",
     )
 
     @field_validator("stages", "services")
@@ -979,6 +1051,12 @@ class CostAssumptions(Strict):
         default=20, ge=0, le=10_000_000, description="Model artifact GB per workload stage."
     )
     s3_requests: int = Field(default=1_000_000, ge=0, description="S3 requests per workload stage per month.")
+    image_gb: int = Field(
+        default=10,
+        ge=0,
+        le=10_000_000,
+        description="GB of container images stored per workload stage whose repositories the landing creates.",
+    )
     kms_requests: int = Field(
         default=200_000,
         ge=0,
@@ -1117,6 +1195,42 @@ def ci_role_arn(account_id: str, spec_name: str, kind: Literal["plan", "apply"])
 
 def bucket_name(spec_name: str, workload: str, stage: str, domain: str, account_id: str) -> str:
     return f"{spec_name}-{workload}-{stage}-{domain}-{account_id}"
+
+
+def ecr_stage_namespace(spec_name: str, workload: str, stage: str) -> str:
+    """The stage's own ECR namespace: the default pull pattern and the prefix of created repositories."""
+    return f"{spec_name}/{workload}/{stage}"
+
+
+def _images_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> list[Problem]:
+    images = wl.images
+    if images is None:
+        return []
+    if Service.ECR not in wl.effective_services:
+        return [Problem((*where, "images"), "only for workloads using the ecr service (add it to services)")]
+    problems = []
+    for j, arn in enumerate(images.pushers):
+        m = ROLE_ARN_RE.match(arn)
+        if m and m.group(1) != spec.aws.account_id:
+            problems.append(
+                Problem(
+                    (*where, "images", "pushers", j), f"must be a role of this account {spec.aws.account_id}"
+                )
+            )
+    if images.pushers and not images.create:
+        problems.append(
+            Problem((*where, "images", "pushers"), "only with images.create (repositories to push to)")
+        )
+    longest = ecr_stage_namespace(spec.name, wl.name, "x" * STAGE_MAX)
+    for j, name in enumerate(images.create):
+        if len(f"{longest}/{name}") > 256:
+            problems.append(
+                Problem(
+                    (*where, "images", "create", j),
+                    f"the repository name {longest}/{name} would exceed ECR's 256 characters",
+                )
+            )
+    return problems
 
 
 def _bedrock_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> list[Problem]:
@@ -1439,6 +1553,7 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         problems.extend(_bedrock_problems(spec, wl, where))
         problems.extend(_macie_problems(wl, where))
         problems.extend(_notebook_problems(spec, wl, where))
+        problems.extend(_images_problems(spec, wl, where))
         if Service.BEDROCK in wl.effective_services and not region.bedrock:
             problems.append(
                 Problem(

@@ -207,6 +207,8 @@ def _workload(p: Prompter, old: dict[str, Any] | None, taken: set[str]) -> dict[
     ):
         out["services"] = [*services, "s3"]
     out["stages"] = stages
+    if old.get("images") and Service.ECR.value in services:
+        out["images"] = old["images"]  # no question of its own: kept from the spec being edited
     guarded = sorted(c for c in categories if DataCategory(c) in NONPROD_GUARDED)
     if guarded and WorkloadType(wtype) in TYPES_WITH_PEOPLE and any(st != Stage.PROD.value for st in stages):
         out["data"]["non_production"] = p.select(

@@ -17,7 +17,15 @@ from tests.offline import all_resources
 
 pytestmark = pytest.mark.terraform
 POLICY_ATTRIBUTES = ("policy", "assume_role_policy")
-RESOURCE_POLICIES = {"aws_kms_key", "aws_vpc_endpoint", "aws_s3_bucket_policy", "aws_sns_topic_policy"}
+RESOURCE_POLICIES = {
+    "aws_kms_key",
+    "aws_vpc_endpoint",
+    "aws_s3_bucket_policy",
+    "aws_sns_topic_policy",
+    "aws_ecr_repository_policy",
+}
+# Documents under a `policy` attribute that are not IAM policies (ECR lifecycle rules).
+NOT_IAM = {"aws_ecr_lifecycle_policy"}
 # In a key policy "*" means the key itself (AWS KMS's documented form). Bucket and topic policies name
 # their bucket or topic; an endpoint policy's "*" is every resource anywhere.
 OWNED_RESOURCE_POLICIES = {"aws_kms_key"}
@@ -89,6 +97,10 @@ ACCEPTED: dict[tuple[str, str], tuple[Callable[[str, Any, str], bool], str]] = {
         lambda t, d, text: "neither Resource nor NotResource" in str(d),
         "a trust policy names no Resource; parliament reads it as an identity policy",
     ),
+    ("MALFORMED", "resource policy"): (
+        lambda t, d, text: t == "aws_ecr_repository_policy" and "neither Resource nor NotResource" in str(d),
+        "an ECR repository policy applies to its repository and ECR refuses a Resource element",
+    ),
     ("RESOURCE_STAR", "resource policy"): (
         lambda t, d, text: (
             t in OWNED_RESOURCE_POLICIES or (t == "aws_vpc_endpoint" and _resource_perimeter(text))
@@ -123,7 +135,7 @@ ACCEPTED: dict[tuple[str, str], tuple[Callable[[str, Any, str], bool], str]] = {
 def policies(state: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     found = []
     for res in all_resources(state["values"]["root_module"]):
-        if res["mode"] != "managed":
+        if res["mode"] != "managed" or res["type"] in NOT_IAM:
             continue
         for attr in POLICY_ATTRIBUTES:
             value = res["values"].get(attr)

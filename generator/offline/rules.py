@@ -180,6 +180,15 @@ RULES: Mapping[str, TypeRules] = MappingProxyType({
         computed={"id": "{name}", "arn": "arn:{partition}:sagemaker:{region}:{account}:notebook-instance/{name}",
                   "url": "{name}.notebook.{region}.sagemaker.aws", "network_interface_id": "eni-{hex17}"},
     ),
+    "aws_ecr_repository": TypeRules(
+        defaults={"image_tag_mutability": "MUTABLE", "force_delete": False},
+        force_new=("name", "encryption_configuration"),
+        computed={"id": "{name}", "arn": "arn:{partition}:ecr:{region}:{account}:repository/{name}",
+                  "registry_id": "{account}",
+                  "repository_url": "{account}.dkr.ecr.{region}.{dns_suffix}/{name}"},
+    ),
+    "aws_ecr_repository_policy": TypeRules(force_new=("repository",), computed={"id": "{repository}", "registry_id": "{account}"}),
+    "aws_ecr_lifecycle_policy": TypeRules(force_new=("repository",), computed={"id": "{repository}", "registry_id": "{account}"}),
     # Guardrail ids are lowercase letters and digits; the ARN has no version (requests add :VERSION).
     "aws_bedrock_guardrail": TypeRules(
         computed={"guardrail_id": "{hex17}", "id": "{hex17},DRAFT", "version": "DRAFT", "status": "READY",

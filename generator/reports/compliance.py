@@ -158,6 +158,18 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
             if w.workload.bedrock_guardrail:
                 add("AI-2", f"{iam}.aws_bedrock_guardrail.this[0]",
                     *(f"{iam}.aws_iam_role_policy.access{_q(r.persona)}" for r in s.roles if r.bedrock))  # fmt: skip
+    # Container images: the pulling roles' policies and boundary (ML-5), the created repositories (ML-6).
+    for s in c.stages:
+        if s.images is None:
+            continue
+        iam, storage = f"module.{s.ident}_iam", f"module.{s.ident}_storage"
+        add("ML-5", *(f"{iam}.aws_iam_role_policy.access{_q(r.persona)}" for r in s.roles if r.ecr),
+            f"{iam}.aws_iam_policy.boundary[0]")  # fmt: skip
+        for name in s.images.repositories:
+            add("ML-6", *(f"{storage}.{t}.this{_q(name)}" for t in
+                          ("aws_ecr_repository", "aws_ecr_lifecycle_policy", "aws_ecr_repository_policy")))  # fmt: skip
+        if s.images.repositories:
+            add("ML-6", f"module.{s.ident}_kms.aws_kms_key.this{_q('images')}")
     if f is not None and bedrock_invocation_log_group(c.spec) in f.shared_log_groups:
         add("AI-3", "module.audit.aws_bedrock_model_invocation_logging_configuration.this[0]",
             "module.audit.aws_iam_role.bedrock_to_logs[0]",

@@ -73,6 +73,14 @@ def estimate(c: Controls) -> dict[str, Any]:
         "per workload",
     )
     add("S3 requests", a.s3_requests * len(stages) / 1000, "1k requests", p["s3_get_per_1k"], "per workload")
+    image_stages = sum(1 for s in stages if s.images is not None and s.images.repositories)
+    add(
+        "ECR storage (repositories the landing creates)",
+        a.image_gb * image_stages,
+        "GB-month",
+        p["ecr_storage_gb_month"],
+        "per workload",
+    )
     add(
         "Macie buckets monitored",
         sum(len(s.buckets) for s in stages),

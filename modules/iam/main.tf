@@ -126,7 +126,7 @@ data "aws_iam_policy_document" "boundary" {
     content {
       sid       = "EcrPull"
       actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-      resources = ["arn:${local.partition}:ecr:${var.region}:${var.account_id}:repository/*"]
+      resources = local.ecr_repository_arns
     }
   }
 
@@ -411,7 +411,7 @@ data "aws_iam_policy_document" "access" {
     content {
       sid       = "PullImages"
       actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-      resources = ["arn:${local.partition}:ecr:${var.region}:${var.account_id}:repository/*"]
+      resources = local.ecr_repository_arns
     }
   }
 

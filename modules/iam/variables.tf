@@ -223,3 +223,15 @@ variable "bedrock_guardrail" {
     error_message = "Each pii_entities action is BLOCK or ANONYMIZE."
   }
 }
+
+variable "ecr_repository_arns" {
+  description = "ECR repository ARNs (patterns allowed, e.g. arn:aws:ecr:REGION:ACCOUNT:repository/team/app/*) the roles with `ecr_pull` may pull images from; empty: every repository of the account in the region."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.ecr_repository_arns : can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9*][a-z0-9._/*-]*$", a))])
+    error_message = "Each entry is an ECR repository ARN such as arn:aws:ecr:us-east-1:111122223333:repository/team/app."
+  }
+}

@@ -233,7 +233,7 @@ data "aws_iam_policy_document" "perimeter" {
       condition {
         test     = "ArnNotLike"
         variable = "aws:PrincipalArn"
-        values   = concat(statement.value.principals, statement.value.grantors)
+        values   = concat(statement.value.principals != null ? statement.value.principals : [], statement.value.grantors)
       }
 
       condition {

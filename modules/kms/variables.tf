@@ -86,8 +86,8 @@ variable "keys" {
   }
 
   validation {
-    condition     = alltrue([for k in values(var.keys) : k.perimeter == null ? true : length(k.perimeter.grantors) == 0 || (k.perimeter.principals != null && length(k.perimeter.grant_services) > 0)])
-    error_message = "Grantors need a use perimeter (principals) and at least one grant service (kms:ViaService)."
+    condition     = alltrue([for k in values(var.keys) : k.perimeter == null ? true : length(k.perimeter.grantors) == 0 || length(k.perimeter.grant_services) > 0])
+    error_message = "Grantors need at least one grant service (kms:ViaService)."
   }
 
   validation {

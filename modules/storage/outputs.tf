@@ -7,3 +7,13 @@ output "bucket_arns" {
   description = "ARN of each bucket, by logical name."
   value       = { for k, b in aws_s3_bucket.this : k => b.arn }
 }
+
+output "repository_urls" {
+  description = "URL of each ECR repository (for docker push and pull), by logical name."
+  value       = { for k, r in aws_ecr_repository.this : k => r.repository_url }
+}
+
+output "repository_arns" {
+  description = "ARN of each ECR repository, by logical name."
+  value       = { for k, r in aws_ecr_repository.this : k => r.arn }
+}

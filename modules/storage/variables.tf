@@ -141,3 +141,40 @@ variable "deployer_principals" {
   default     = []
   nullable    = false
 }
+
+variable "repositories" {
+  description = <<-EOT
+    ECR repositories by logical name, each IMMUTABLE, scanned on push and KMS-encrypted. Per
+    repository: `name` (the ECR name, e.g. team/app/dev/train), `kms_key_arn` (a customer-managed
+    key; the applying principal needs kms:CreateGrant on it, which ECR makes for the repository),
+    `pull_principals` (role ARNs, patterns allowed, that may pull), `push_principals` (that may also
+    push), `managers` (that may also delete images and change the repository's settings and policy:
+    the deployers and break-glass, or the next apply locks itself out) and `untagged_expiry_days`.
+    Everyone else is denied by the repository policy, except AWS services and service-linked roles.
+  EOT
+  type = map(object({
+    name                 = string
+    kms_key_arn          = string
+    pull_principals      = list(string)
+    push_principals      = optional(list(string), [])
+    managers             = list(string)
+    untagged_expiry_days = optional(number, 14)
+  }))
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = alltrue([for r in values(var.repositories) : can(regex("^[a-z0-9]+(?:[._/-][a-z0-9]+)*$", r.name)) && length(r.name) >= 2 && length(r.name) <= 256])
+    error_message = "Each repository name is 2-256 of lowercase letters, digits and . _ - / (ECR repository naming)."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.repositories) : length(r.managers) > 0 && length(r.pull_principals) > 0])
+    error_message = "Each repository names its pull_principals and its managers."
+  }
+
+  validation {
+    condition     = alltrue([for r in values(var.repositories) : r.untagged_expiry_days >= 1])
+    error_message = "The untagged_expiry_days must be at least 1."
+  }
+}

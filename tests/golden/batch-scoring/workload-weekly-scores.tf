@@ -169,6 +169,9 @@ module "weekly_scores_dev_iam" {
     "alias/aisec/churn/weekly-scores/dev/artifacts",
     "alias/aisec/churn/weekly-scores/dev/logs",
   ]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-west-2:444455556666:repository/churn/weekly-scores/dev/*"]
   sagemaker = {
     launchers = {
       pipeline = ["processing", "transform", "model"]
@@ -354,6 +357,9 @@ module "weekly_scores_prod_iam" {
     "alias/aisec/churn/weekly-scores/prod/artifacts",
     "alias/aisec/churn/weekly-scores/prod/logs",
   ]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-west-2:444455556666:repository/churn/weekly-scores/prod/*"]
   sagemaker = {
     launchers = {
       pipeline = ["processing", "transform", "model"]

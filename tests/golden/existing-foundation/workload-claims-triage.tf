@@ -214,7 +214,10 @@ module "claims_triage_dev_iam" {
     "alias/aisec/claims-ai/claims-triage/dev/artifacts",
     "alias/aisec/claims-ai/claims-triage/dev/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-1:888899990000:repository/claims-ai/claims-triage/dev/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
 }
 
 # ---------------------------------------------------------------------------- prod
@@ -425,5 +428,8 @@ module "claims_triage_prod_iam" {
     "alias/aisec/claims-ai/claims-triage/prod/artifacts",
     "alias/aisec/claims-ai/claims-triage/prod/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-1:888899990000:repository/claims-ai/claims-triage/prod/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
 }

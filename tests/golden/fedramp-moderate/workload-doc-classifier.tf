@@ -219,7 +219,10 @@ module "doc_classifier_dev_iam" {
     "alias/aisec/agency-docs/doc-classifier/dev/artifacts",
     "alias/aisec/agency-docs/doc-classifier/dev/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-west-2:666677778888:repository/agency-docs/doc-classifier/dev/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["training", "processing"]
@@ -455,7 +458,10 @@ module "doc_classifier_test_iam" {
     "alias/aisec/agency-docs/doc-classifier/test/artifacts",
     "alias/aisec/agency-docs/doc-classifier/test/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-west-2:666677778888:repository/agency-docs/doc-classifier/test/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["training", "processing"]
@@ -686,7 +692,10 @@ module "doc_classifier_prod_iam" {
     "alias/aisec/agency-docs/doc-classifier/prod/artifacts",
     "alias/aisec/agency-docs/doc-classifier/prod/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-west-2:666677778888:repository/agency-docs/doc-classifier/prod/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       pipeline = ["training", "processing"]

@@ -121,6 +121,28 @@ module "fraud_scoring_dev_kms" {
         },
       ]
     }
+    images = {
+      alias                   = "alias/aisec/payments-ml/fraud-scoring/dev/images"
+      description             = "aisec payments-ml: fraud-scoring dev container images (ECR)"
+      rotation_period_in_days = 180
+      deletion_window_in_days = 14
+      administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        grantors       = ["arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply"]
+        grant_services = ["ecr.us-east-2.amazonaws.com"]
+      }
+    }
   }
 }
 
@@ -178,6 +200,22 @@ module "fraud_scoring_dev_storage" {
       }
     }
   }
+
+  # Container image repositories of payments-ml-fraud-scoring-dev (ML-6).
+  repositories = {
+    "payments-ml/fraud-scoring/dev/serve" = {
+      name            = "payments-ml/fraud-scoring/dev/serve"
+      kms_key_arn     = module.fraud_scoring_dev_kms.key_arns["images"]
+      pull_principals = ["arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-dev-serving"]
+      push_principals = ["arn:aws:iam::222233334444:role/payments-ml-image-build"]
+      managers = [
+        "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+        "arn:aws:iam::222233334444:role/BreakGlass",
+        "arn:aws:iam::222233334444:root",
+      ]
+      untagged_expiry_days = 14
+    }
+  }
 }
 
 # Roles of payments-ml-fraud-scoring-dev, one per persona, under one permission boundary (IAM-1..5).
@@ -230,8 +268,12 @@ module "fraud_scoring_dev_iam" {
     "alias/aisec/payments-ml/fraud-scoring/dev/datasets",
     "alias/aisec/payments-ml/fraud-scoring/dev/artifacts",
     "alias/aisec/payments-ml/fraud-scoring/dev/logs",
+    "alias/aisec/payments-ml/fraud-scoring/dev/images",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-2:222233334444:repository/payments-ml/fraud-scoring/dev/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["model", "endpoint"]
@@ -369,6 +411,28 @@ module "fraud_scoring_test_kms" {
         },
       ]
     }
+    images = {
+      alias                   = "alias/aisec/payments-ml/fraud-scoring/test/images"
+      description             = "aisec payments-ml: fraud-scoring test container images (ECR)"
+      rotation_period_in_days = 180
+      deletion_window_in_days = 14
+      administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        grantors       = ["arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply"]
+        grant_services = ["ecr.us-east-2.amazonaws.com"]
+      }
+    }
   }
 }
 
@@ -426,6 +490,22 @@ module "fraud_scoring_test_storage" {
       }
     }
   }
+
+  # Container image repositories of payments-ml-fraud-scoring-test (ML-6).
+  repositories = {
+    "payments-ml/fraud-scoring/test/serve" = {
+      name            = "payments-ml/fraud-scoring/test/serve"
+      kms_key_arn     = module.fraud_scoring_test_kms.key_arns["images"]
+      pull_principals = ["arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-test-serving"]
+      push_principals = ["arn:aws:iam::222233334444:role/payments-ml-image-build"]
+      managers = [
+        "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+        "arn:aws:iam::222233334444:role/BreakGlass",
+        "arn:aws:iam::222233334444:root",
+      ]
+      untagged_expiry_days = 14
+    }
+  }
 }
 
 # Roles of payments-ml-fraud-scoring-test, one per persona, under one permission boundary (IAM-1..5).
@@ -478,8 +558,12 @@ module "fraud_scoring_test_iam" {
     "alias/aisec/payments-ml/fraud-scoring/test/datasets",
     "alias/aisec/payments-ml/fraud-scoring/test/artifacts",
     "alias/aisec/payments-ml/fraud-scoring/test/logs",
+    "alias/aisec/payments-ml/fraud-scoring/test/images",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-2:222233334444:repository/payments-ml/fraud-scoring/test/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["model", "endpoint"]
@@ -615,6 +699,28 @@ module "fraud_scoring_prod_kms" {
         },
       ]
     }
+    images = {
+      alias                   = "alias/aisec/payments-ml/fraud-scoring/prod/images"
+      description             = "aisec payments-ml: fraud-scoring prod container images (ECR)"
+      rotation_period_in_days = 180
+      deletion_window_in_days = 30
+      administrators          = ["arn:aws:iam::222233334444:role/SecurityPlatformAdmin"]
+      perimeter = {
+        principals = ["arn:aws:iam::222233334444:role/BreakGlass"]
+        managers = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        lifecycle = [
+          "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+          "arn:aws:iam::222233334444:role/BreakGlass",
+          "arn:aws:iam::222233334444:root",
+        ]
+        grantors       = ["arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply"]
+        grant_services = ["ecr.us-east-2.amazonaws.com"]
+      }
+    }
   }
 }
 
@@ -674,6 +780,22 @@ module "fraud_scoring_prod_storage" {
       }
     }
   }
+
+  # Container image repositories of payments-ml-fraud-scoring-prod (ML-6).
+  repositories = {
+    "payments-ml/fraud-scoring/prod/serve" = {
+      name            = "payments-ml/fraud-scoring/prod/serve"
+      kms_key_arn     = module.fraud_scoring_prod_kms.key_arns["images"]
+      pull_principals = ["arn:aws:iam::222233334444:role/aisec/payments-ml-fraud-scoring-prod-serving"]
+      push_principals = ["arn:aws:iam::222233334444:role/payments-ml-image-build"]
+      managers = [
+        "arn:aws:iam::222233334444:role/aisec-deploy/payments-ml-aisec-apply",
+        "arn:aws:iam::222233334444:role/BreakGlass",
+        "arn:aws:iam::222233334444:root",
+      ]
+      untagged_expiry_days = 14
+    }
+  }
 }
 
 # Roles of payments-ml-fraud-scoring-prod, one per persona, under one permission boundary (IAM-1..5).
@@ -723,8 +845,12 @@ module "fraud_scoring_prod_iam" {
     "alias/aisec/payments-ml/fraud-scoring/prod/datasets",
     "alias/aisec/payments-ml/fraud-scoring/prod/artifacts",
     "alias/aisec/payments-ml/fraud-scoring/prod/logs",
+    "alias/aisec/payments-ml/fraud-scoring/prod/images",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-2:222233334444:repository/payments-ml/fraud-scoring/prod/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers          = {}
     execution_role     = "serving"

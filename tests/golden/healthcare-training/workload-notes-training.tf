@@ -236,7 +236,10 @@ module "notes_training_dev_iam" {
     "alias/aisec/clinical-ai/notes-training/dev/artifacts",
     "alias/aisec/clinical-ai/notes-training/dev/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-1:111122223333:repository/clinical-ai/notes-training/dev/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["training", "processing"]
@@ -489,7 +492,10 @@ module "notes_training_test_iam" {
     "alias/aisec/clinical-ai/notes-training/test/artifacts",
     "alias/aisec/clinical-ai/notes-training/test/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-1:111122223333:repository/clinical-ai/notes-training/test/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["training", "processing"]
@@ -737,7 +743,10 @@ module "notes_training_prod_iam" {
     "alias/aisec/clinical-ai/notes-training/prod/artifacts",
     "alias/aisec/clinical-ai/notes-training/prod/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:us-east-1:111122223333:repository/clinical-ai/notes-training/prod/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       pipeline = ["training", "processing"]

@@ -223,7 +223,10 @@ module "recsys_serve_test_iam" {
     "alias/aisec/ml-platform/recsys-serve/test/artifacts",
     "alias/aisec/ml-platform/recsys-serve/test/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:eu-west-1:777788889999:repository/ml-platform/recsys-serve/test/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["model", "endpoint"]
@@ -460,7 +463,10 @@ module "recsys_serve_prod_iam" {
     "alias/aisec/ml-platform/recsys-serve/prod/artifacts",
     "alias/aisec/ml-platform/recsys-serve/prod/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:eu-west-1:777788889999:repository/ml-platform/recsys-serve/prod/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers          = {}
     execution_role     = "serving"

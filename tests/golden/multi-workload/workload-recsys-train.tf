@@ -226,7 +226,10 @@ module "recsys_train_dev_iam" {
     "alias/aisec/ml-platform/recsys-train/dev/artifacts",
     "alias/aisec/ml-platform/recsys-train/dev/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:eu-west-1:777788889999:repository/ml-platform/recsys-train/dev/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["training", "processing"]
@@ -469,7 +472,10 @@ module "recsys_train_test_iam" {
     "alias/aisec/ml-platform/recsys-train/test/artifacts",
     "alias/aisec/ml-platform/recsys-train/test/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:eu-west-1:777788889999:repository/ml-platform/recsys-train/test/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       ds = ["training", "processing"]
@@ -707,7 +713,10 @@ module "recsys_train_prod_iam" {
     "alias/aisec/ml-platform/recsys-train/prod/artifacts",
     "alias/aisec/ml-platform/recsys-train/prod/logs",
   ]
-  session_tag_keys = ["aisec-requester", "aisec-ticket"]
+
+  # Images only from the stage's repositories and the spec's image accounts (ML-5).
+  ecr_repository_arns = ["arn:aws:ecr:eu-west-1:777788889999:repository/ml-platform/recsys-train/prod/*"]
+  session_tag_keys    = ["aisec-requester", "aisec-ticket"]
   sagemaker = {
     launchers = {
       pipeline = ["training", "processing"]
