@@ -552,6 +552,16 @@ RESOURCE_ACCESS: dict[str, Access] = {
     "aws_macie2_classification_export_configuration": Access("macie2",
         any_reads=("macie2:GetClassificationExportConfiguration",),
         any_writes=("macie2:PutClassificationExportConfiguration",)),
+    # Container image repositories (storage module): <name>/<workload>/<stage>/<entry>. Deleting one
+    # (AWS refuses while it holds images) stays an administrator's job.
+    "aws_ecr_repository": Access("ecr", arns=("arn:aws:ecr:{region}:{account}:repository/{name}/*",),
+        reads=("ecr:DescribeRepositories", "ecr:ListTagsForResource"),
+        writes=("ecr:CreateRepository", "ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability",
+                "ecr:TagResource"),
+        built=("kms:CreateGrant",)),
+    "aws_ecr_repository_policy": Access("ecr", reads=("ecr:GetRepositoryPolicy",),
+                                        writes=("ecr:SetRepositoryPolicy",)),
+    "aws_ecr_lifecycle_policy": Access("ecr", reads=("ecr:GetLifecyclePolicy",), writes=("ecr:PutLifecyclePolicy",)),
     # Generated notebooks (compute module): named <name>-<workload>-<stage>-notebook. Deleting one
     # loses its volume: an administrator's job.
     "aws_sagemaker_notebook_instance": Access("sagemaker",
@@ -570,10 +580,11 @@ RESOURCE_ACCESS: dict[str, Access] = {
         arns=("arn:aws:macie2:{region}:{account}:findings-filter/*",),
         reads=("macie2:GetFindingsFilter", "macie2:ListTagsForResource"),
         creates=("macie2:CreateFindingsFilter",), writes=("macie2:TagResource", "macie2:UpdateFindingsFilter")),
-    "aws_macie2_classification_job": Access("macie2",
+    "aws_macie2_classification_job": Access("macie2", tagged=True,
         reads=("macie2:DescribeClassificationJob", "macie2:ListTagsForResource"),
         any_reads=("macie2:ListClassificationJobs",),
-        built=("macie2:CreateClassificationJob", "macie2:TagResource", "macie2:UpdateClassificationJob")),
+        writes=("macie2:TagResource", "macie2:UpdateClassificationJob"),
+        built=("macie2:CreateClassificationJob",)),
     # ----------------------------------------------------------------- Bedrock (iam and audit modules)
     "aws_bedrock_guardrail": Access("bedrock", tagged=True, arns=("arn:aws:bedrock:{region}:{account}:guardrail/*",),
         reads=("bedrock:GetGuardrail", "bedrock:ListTagsForResource"), creates=("bedrock:CreateGuardrail",),
@@ -859,8 +870,6 @@ def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
                   ("kms:CreateAlias", "kms:UpdateAlias"), (x.alias,)),
         Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
                   ("macie2:CreateClassificationJob",), x.scoped["macie2"], (x.requested,)),
-        Statement("ChangeLandingMacieJobs", "classification jobs that carry the landing tag",
-                  ("macie2:TagResource", "macie2:UpdateClassificationJob"), x.scoped["macie2"], (x.tagged,)),
     ]  # fmt: skip
 
 
