@@ -575,11 +575,11 @@ RESOURCE_ACCESS: dict[str, Access] = {
     "aws_macie2_custom_data_identifier": Access("macie2", tagged=True,
         arns=("arn:aws:macie2:{region}:{account}:custom-data-identifier/*",),
         reads=("macie2:GetCustomDataIdentifier", "macie2:ListTagsForResource"),
-        creates=("macie2:CreateCustomDataIdentifier",), writes=("macie2:TagResource",)),
+        writes=("macie2:TagResource",), built=("macie2:CreateCustomDataIdentifier",)),
     "aws_macie2_findings_filter": Access("macie2", tagged=True,
         arns=("arn:aws:macie2:{region}:{account}:findings-filter/*",),
         reads=("macie2:GetFindingsFilter", "macie2:ListTagsForResource"),
-        creates=("macie2:CreateFindingsFilter",), writes=("macie2:TagResource", "macie2:UpdateFindingsFilter")),
+        writes=("macie2:TagResource", "macie2:UpdateFindingsFilter"), built=("macie2:CreateFindingsFilter",)),
     "aws_macie2_classification_job": Access("macie2", tagged=True,
         reads=("macie2:DescribeClassificationJob", "macie2:ListTagsForResource"),
         any_reads=("macie2:ListClassificationJobs",),
@@ -868,8 +868,9 @@ def key_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
                     tuple(f"{svc}.{spec.aws.region}.amazonaws.com" for svc in GRANT_SERVICES)))),
         Statement("LandingAliases", "aliases under alias/aisec/<name>/",
                   ("kms:CreateAlias", "kms:UpdateAlias"), (x.alias,)),
-        Statement("CreateLandingMacieJobs", "new classification jobs carry the landing tag",
-                  ("macie2:CreateClassificationJob",), x.scoped["macie2"], (x.requested,)),
+        Statement("CreateLandingMacieJobs", "new classification jobs, custom data identifiers and archive "
+                  "rules carry the landing tag", ("macie2:CreateClassificationJob", "macie2:CreateCustomDataIdentifier",
+                  "macie2:CreateFindingsFilter"), x.scoped["macie2"], (x.requested,)),
     ]  # fmt: skip
 
 
