@@ -1009,6 +1009,11 @@ def detection_statements(spec: Spec, state: dict[str, Any] | None) -> list[State
     ]  # fmt: skip
 
 
+CEILING_ACTIONS = {
+    "ecr": ("ecr:*Lifecycle*", "ecr:*Repositor*", "ecr:*Tag*", "ecr:PutImageScanningConfiguration")
+}
+
+
 def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Statement]:
     """The Allow half of the CI roles' boundary: whole services, but only on the landing's resources
     (and the state), so the boundary fits AWS's 6,144-character limit on a managed policy. The
@@ -1027,14 +1032,19 @@ def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Stateme
         x.endpoints,
         x.flow_logs,
     )
-    resources = {**x.scoped, "ec2": ec2, "kms": (x.keys, x.alias), "s3": s3}
+    # Macie ids are random (jobs, identifiers, archive rules are the landing's by tag): the account's
+    # Macie resources, in one pattern for the size limit.
+    macie = (f"arn:aws:macie2:{spec.aws.region}:{spec.aws.account_id}:*",)
+    resources = {**x.scoped, "ec2": ec2, "kms": (x.keys, x.alias), "s3": s3, "macie2": macie}
+    # ecr:* would hold ecr:GetAuthorizationToken (credentials, on "*" only): the repository calls
+    # by name instead.
+    actions = tuple(a for svc in sorted(resources) for a in CEILING_ACTIONS.get(svc, (f"{svc}:*",)))
     return [
         Statement("CeilingUnscopable", "what AWS cannot scope to a resource: Describe/List calls, the "
                   "account-wide settings of UNSCOPABLE_WRITES", (*UNSCOPED_READS, *ACCOUNT_WRITES, "sns:Unsubscribe"),
                   ("*",)),
         Statement("CeilingLandingResources", "whole services, on the landing's own resources only",
-                  tuple(f"{svc}:*" for svc in sorted(resources)), tuple(r for svc in sorted(resources)
-                                                                        for r in resources[svc])),
+                  actions, tuple(r for svc in sorted(resources) for r in resources[svc])),
         Statement("CeilingCreateTagged", "creates with no resource; the new one must carry the landing tag",
                   ("kms:CreateKey", *TAGGED_CREATES), ("*",), (x.requested,)),
     ]  # fmt: skip
