@@ -281,6 +281,13 @@ RegionName = Literal[
 ModuleName = Literal["iam", "kms", "macie", "privatelink", "audit", "storage", "detective", "compute"]
 
 
+def _unique_list(value: Any) -> Any:
+    """A list (or None) whose entries are all different; the message names the rule."""
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError("list entries must be unique")
+    return value
+
+
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, values are not coerced silently."""
 
@@ -320,9 +327,7 @@ class Network(Strict):
     @field_validator("subnet_ids", "route_table_ids")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
-        if len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
 
 class FoundationRefs(Strict):
@@ -465,9 +470,7 @@ class Data(Strict):
     @field_validator("categories")
     @classmethod
     def _unique(cls, value: list[DataCategory]) -> list[DataCategory]:
-        if len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------- Macie identifiers
@@ -556,12 +559,6 @@ def _length(low: int, high: int, what: str) -> AfterValidator:
 
 MacieKeyword = Annotated[str, AfterValidator(_no_control_chars), _length(3, 90, "a keyword")]
 MacieIgnoreWord = Annotated[str, AfterValidator(_no_control_chars), _length(4, 90, "an ignore word")]
-
-
-def _unique_list(value: list[Any]) -> list[Any]:
-    if len(set(value)) != len(value):
-        raise ValueError("list entries must be unique")
-    return value
 
 
 class MacieIdentifier(Strict):
@@ -796,9 +793,7 @@ class BedrockSettings(Strict):
     @field_validator("models")
     @classmethod
     def _unique(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
 
 # SageMaker ML instance types: ml.<family>.<size> (e.g. ml.t3.medium, ml.g5.xlarge).
@@ -825,9 +820,7 @@ class NotebookSettings(Strict):
     @field_validator("stages")
     @classmethod
     def _unique(cls, value: list[Stage] | None) -> list[Stage] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
 
 # ECR repository names (AWS: 2-256 characters, components of lowercase letters and digits joined by
@@ -892,9 +885,7 @@ class Images(Strict):
     @field_validator("repositories", "create", "pushers")
     @classmethod
     def _unique(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
 
 class Compute(Strict):
@@ -944,9 +935,7 @@ class Workload(Strict):
     @field_validator("stages", "services")
     @classmethod
     def _unique(cls, value: list[Any] | None) -> list[Any] | None:
-        if value is not None and len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
     def bedrock_models(self, region: str) -> tuple[str, ...]:
         """The model ids the roles may invoke: the spec's, or the table's defaults offered in the region."""
@@ -1139,9 +1128,7 @@ class Spec(Strict):
     @field_validator("compliance")
     @classmethod
     def _unique(cls, value: list[Regime]) -> list[Regime]:
-        if len(set(value)) != len(value):
-            raise ValueError("list entries must be unique")
-        return value
+        return _unique_list(value)  # type: ignore[no-any-return]
 
     @property
     def regimes(self) -> frozenset[Regime]:
