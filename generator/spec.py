@@ -591,6 +591,14 @@ class MacieIdentifier(Strict):
     )
 
 
+# Account numbers look the same for card and other financial data: one identifier serves both.
+ACCOUNT_NUMBER = MacieIdentifier(
+    name="account-number",
+    regex=r"\b[0-9]{6,17}\b",
+    keywords=["account number", "account no", "acct", "account id", "customer account", "account_number"],
+    maximum_match_distance=20,
+    description="Customer or card account number: 6-17 digits near account number, acct or account id.",
+)
 # The custom data identifiers each data category adds to Macie's managed ones (bar 34): record and
 # account numbers whose format is the organization's own, which no managed identifier knows. Each
 # needs a keyword close before it, so plain numbers elsewhere are not reported.
@@ -629,37 +637,9 @@ DEFAULT_IDENTIFIERS: dict[DataCategory, tuple[MacieIdentifier, ...]] = {
             maximum_match_distance=20,
             description="Merchant identifier (MID): 8-16 digits near merchant id, MID or card acceptor id.",
         ),
-        MacieIdentifier(
-            name="account-number",
-            regex=r"\b[0-9]{6,17}\b",
-            keywords=[
-                "account number",
-                "account no",
-                "acct",
-                "account id",
-                "customer account",
-                "account_number",
-            ],
-            maximum_match_distance=20,
-            description="Customer or card account number: 6-17 digits near account number, acct or account id.",
-        ),
+        ACCOUNT_NUMBER,
     ),
-    DataCategory.FINANCIAL: (
-        MacieIdentifier(
-            name="account-number",
-            regex=r"\b[0-9]{6,17}\b",
-            keywords=[
-                "account number",
-                "account no",
-                "acct",
-                "account id",
-                "customer account",
-                "account_number",
-            ],
-            maximum_match_distance=20,
-            description="Customer or card account number: 6-17 digits near account number, acct or account id.",
-        ),
-    ),
+    DataCategory.FINANCIAL: (ACCOUNT_NUMBER,),
 }
 
 
