@@ -16,6 +16,9 @@ from typing import Any
 
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BARE_KEY_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
+# Words HCL's expression syntax reads as keywords or literals: as an object key they are quoted
+# ({ for = 1 } would start a for expression; python-hcl2 refuses a bare `if`).
+HCL_KEYWORDS = frozenset({"else", "endfor", "endif", "false", "for", "if", "in", "null", "true"})
 
 
 class Hcl(str):
@@ -56,7 +59,7 @@ def string(value: str) -> Hcl:
 
 
 def _key(key: str) -> str:
-    return key if BARE_KEY_RE.fullmatch(key) else string(key)
+    return key if BARE_KEY_RE.fullmatch(key) and key not in HCL_KEYWORDS else string(key)
 
 
 def _is_scalar(value: Any) -> bool:

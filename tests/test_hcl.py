@@ -80,3 +80,23 @@ def test_align_matches_terraform_fmt_rules() -> None:
 def test_align_ignores_brackets_inside_strings() -> None:
     text = 'a = "{"\nbb = "]"\n'
     assert align(text) == 'a  = "{"\nbb = "]"\n'
+
+
+@pytest.mark.terraform
+def test_keyword_keys_are_quoted_and_read_back(tmp_path: Path) -> None:
+    """Object keys HCL reads as keywords or literals (a tag named `if`, `for`, `null`) are quoted, so
+    Terraform and python-hcl2 read the map back with exactly those keys."""
+    import hcl2
+
+    keys = ["if", "for", "in", "null", "true", "endif", "plain_key", "Mixed-Case"]
+    value = {k: k for k in keys}
+    body = f'output "v" {{\n  value = {encode(value, 1)}\n}}\n'
+    assert '"if" = "if"' in body and '"for" = "for"' in body and "plain_key = " in body
+    hcl2.loads(body)
+    (tmp_path / "main.tf").write_text(body)
+    env, tf = terraform_env(tmp_path), terraform_binary()
+    for args in (["init", "-input=false"], ["apply", "-auto-approve", "-input=false"]):
+        proc = subprocess.run([tf, *args, "-no-color"], cwd=tmp_path, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([tf, "output", "-json"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert json.loads(proc.stdout)["v"]["value"] == value
