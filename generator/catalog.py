@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +89,18 @@ class Module:
 
     def files(self) -> Iterator[tuple[str, bytes]]:
         """Every file of the module, by relative POSIX path, sorted: what gets vendored and hashed."""
-        if self.archived:
-            yield from self.archived
-            return
+        return iter(self.archived or self._read)
+
+    @cached_property
+    def _read(self) -> tuple[tuple[str, bytes], ...]:
+        """The module folder's files, read once per Module: a catalog, once loaded, is what a process
+        renders with (the catalog commands that change a module load it afresh)."""
+        found = []
         for p in sorted(self.path.rglob("*")):
             rel = p.relative_to(self.path)
             if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-                yield rel.as_posix(), p.read_bytes()
+                found.append((rel.as_posix(), p.read_bytes()))
+        return tuple(found)
 
     def text(self, rel: str) -> str:
         for name, data in self.files():
@@ -143,12 +148,22 @@ class Catalog:
         )
 
 
+# libyaml's parser when PyYAML was built with it (ten times the pure-Python one), for the files we
+# ship; users' specs go through spec.py's strict loader instead.
+_TRUSTED_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML we ship (data tables, module metadata): safe, fast, not for user input."""
+    return yaml.load(text, Loader=_TRUSTED_LOADER)
+
+
 RELEASES_DIR = ".releases"
 LOCK_FILE = "catalog.lock.json"
 
 
 def _module(meta_text: str, path: Path, archived: tuple[tuple[str, bytes], ...] = ()) -> Module:
-    meta: dict[str, Any] = yaml.safe_load(meta_text)
+    meta: dict[str, Any] = load_yaml(meta_text)
     parse_version(str(meta["version"]))
     return Module(
         name=str(meta["name"]),

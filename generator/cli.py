@@ -11,18 +11,26 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from generator import __version__, core, orchestrate, runview, site, verify
-from generator.blueprints import all_blueprints, get_blueprint
+from generator import __version__
 from generator.errors import AisecError, RenderNeedsAttention, UserInputError
-from generator.planreview import Review
-from generator.spec import json_schema
-from generator.writer import write_spec_file
+
+if TYPE_CHECKING:
+    from generator import blueprints, core, orchestrate, planreview, runview, site, verify, writer
+    from generator import spec as spec_model
+else:  # loaded at first use: `aisec --help` needs none of them, `aisec render` not the plan gate
+    from generator.lazy import lazy
+
+    blueprints, core, orchestrate, planreview, runview, site, spec_model, verify, writer = map(
+        lazy,
+        ("generator.blueprints", "generator.core", "generator.orchestrate", "generator.planreview",
+         "generator.runview", "generator.site", "generator.spec", "generator.verify", "generator.writer"),
+    )  # fmt: skip
 
 app = typer.Typer(
     name="aisec",
@@ -242,7 +250,7 @@ def init(
     if start_from:
         path = Path(start_from)
         if not path.exists() and "/" not in start_from and not start_from.endswith((".yaml", ".yml")):
-            path = get_blueprint(start_from).path
+            path = blueprints.get_blueprint(start_from).path
         start, source = spec_to_data(load_spec(path)), str(path)
     if defaults:
         spec = core.parse_spec(start, source)
@@ -260,7 +268,7 @@ def init(
         if not Prompter().confirm(f"Save the spec to {spec_file} and render into {out_dir}?", default=True):
             err.print("nothing was written")
             raise SystemExit(1)
-    write_spec_file(spec_file, dump_spec(spec), overwrite=not defaults)
+    writer.write_spec_file(spec_file, dump_spec(spec), overwrite=not defaults)
     _, result = core.render_parsed(spec, out_dir)
     if result.needs_attention:
         raise RenderNeedsAttention(str(out_dir), result.conflicts, result.unmerged)
@@ -394,7 +402,7 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of the spec (for editor completion via yaml-language-server)."""
-    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(spec_model.json_schema(), indent=2, sort_keys=True) + "\n"
     if output is None:
         sys.stdout.write(text)
     else:
@@ -505,13 +513,13 @@ def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveO
           as_json: JsonOpt = False) -> None:  # fmt: skip
     """Apply the plan saved by `aisec plan`, if the files and variables are still those it was made from."""
     saved = orchestrate.saved_plan(directory, offline=offline)
-    review = Review.from_dict(saved.review)
+    review = planreview.Review.from_dict(saved.review)
     runview.print_review(err, review, str(directory), saved.workspace.rehearsal)
     question = f"Apply these {review.operations} change(s) to {saved.workspace.label}?"
     _confirm_and_apply(directory, saved, review, question, "applied {n} change(s)", auto_approve, as_json)
 
 
-def _confirm_and_apply(directory: Path, saved: orchestrate.SavedPlan, review: Review, question: str, done: str,
+def _confirm_and_apply(directory: Path, saved: orchestrate.SavedPlan, review: planreview.Review, question: str, done: str,
                        auto_approve: bool, as_json: bool) -> None:  # fmt: skip
     """Ask, apply the saved plan with progress, report: the end of `apply` and `destroy`."""
     _confirm(question, auto_approve)
@@ -742,7 +750,7 @@ def catalog_docs(
 @blueprints_app.command("list")
 def blueprints_list(as_json: JsonOpt = False) -> None:
     """List the bundled blueprints."""
-    items = [{"name": b.name, "summary": b.summary, "path": str(b.path)} for b in all_blueprints()]
+    items = [{"name": b.name, "summary": b.summary, "path": str(b.path)} for b in blueprints.all_blueprints()]
     if as_json:
         _print_json(items)
         return
@@ -760,7 +768,7 @@ def blueprints_show(
     as_json: JsonOpt = False,
 ) -> None:
     """Print a blueprint's spec, ready to copy and edit."""
-    bp = get_blueprint(name)
+    bp = blueprints.get_blueprint(name)
     if as_json:
         _print_json({"name": bp.name, "path": str(bp.path), "spec": core.spec_data(bp.load())})
         return

@@ -6,9 +6,8 @@ import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator import ci
 from generator.cache import atomic_write
 from generator.catalog import Catalog, Module, load_catalog, parse_version
 from generator.catalog_report import changelog_entries
@@ -22,6 +21,13 @@ from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
 from generator.writer import WriteResult, manifest_versions, read_manifest, write
+
+if TYPE_CHECKING:
+    from generator import ci
+else:  # the pipelines and CI roles load only for `aisec ci`
+    from generator.lazy import lazy
+
+    ci = lazy("generator.ci")
 
 
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:

@@ -37,25 +37,21 @@ def ident(name: str) -> Hcl:
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+# What a literal must not hold as is: template openers, quotes and backslashes, control characters
+# and the Unicode line separators.
+_SPECIAL_RE = re.compile(r'[$%]\{|[\\"\x00-\x1f\x7f\u2028\u2029]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    found = match.group()
+    if len(found) == 2:
+        return found[0] + found  # $${ and %%{ are literal ${ and %{ in HCL templates
+    return _ESCAPES.get(found) or f"\\u{ord(found):04x}"
+
+
 def string(value: str) -> Hcl:
     """A quoted HCL string literal whose value is exactly ``value``."""
-    out = []
-    i = 0
-    while i < len(value):
-        ch = value[i]
-        nxt = value[i + 1] if i + 1 < len(value) else ""
-        if ch in "$%" and nxt == "{":
-            out.append(ch + ch + "{")  # $${ and %%{ are literal ${ and %{ in HCL templates
-            i += 2
-            continue
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif ord(ch) < 32 or ord(ch) == 127 or 0x2028 <= ord(ch) <= 0x2029:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-        i += 1
-    return Hcl('"' + "".join(out) + '"')
+    return Hcl('"' + _SPECIAL_RE.sub(_escape, value) + '"')
 
 
 def _key(key: str) -> str:
@@ -101,27 +97,14 @@ def encode(value: Any, indent: int = 0) -> Hcl:
 _ATTR_RE = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_-]*|\"(?:[^\"\\]|\\.)*\")\s*=\s*(.*)$")
 
 
+# a string literal, or an unterminated one up to the end of the line
+_LITERAL_RE = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+
+
 def _depth_change(text: str) -> int:
     """Net opening brackets in a line, ignoring those inside string literals."""
-    depth = 0
-    in_str = False
-    escaped = False
-    for ch in text:
-        if in_str:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_str = False
-            continue
-        if ch == '"':
-            in_str = True
-        elif ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-    return depth
+    bare = _LITERAL_RE.sub("", text) if '"' in text else text
+    return sum(map(bare.count, "{[(")) - sum(map(bare.count, "}])"))
 
 
 def align(text: str) -> str:

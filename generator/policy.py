@@ -13,9 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
-from generator.catalog import data_dir
+from generator.catalog import data_dir, load_yaml
 from generator.spec import (
     Regime,
     Sensitivity,
@@ -45,7 +43,7 @@ class Requirement:
 
 
 def _load_requirements() -> dict[Regime, tuple[str, tuple[Requirement, ...]]]:
-    raw = yaml.safe_load((Path(__file__).parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((Path(__file__).parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
     out = {}
     for regime in Regime:
         entry = raw["regimes"][regime.value]
@@ -259,7 +257,7 @@ class MetricFilter:
 
 
 def _load_filters() -> tuple[MetricFilter, ...]:
-    raw = yaml.safe_load((data_dir("modules") / "audit" / "metric-filters.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((data_dir("modules") / "audit" / "metric-filters.yaml").read_text(encoding="utf-8"))
     return tuple(
         MetricFilter(key, str(f["cis"]) if f.get("cis") else None, str(f["description"]), str(f["pattern"]))
         for key, f in raw.items()

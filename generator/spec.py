@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from generator.catalog import load_yaml
 from generator.errors import SpecError
 
 API_VERSION = "aisec/v1"
@@ -688,7 +689,7 @@ class BedrockModels:
 
 
 def bedrock_models() -> BedrockModels:
-    raw = yaml.safe_load((Path(__file__).parent / "data" / "bedrock_models.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((Path(__file__).parent / "data" / "bedrock_models.yaml").read_text(encoding="utf-8"))
     return BedrockModels(
         as_of=str(raw["as_of"]),
         source=raw["source"],
@@ -1604,6 +1605,10 @@ def _check_expanded_size(data: Any, source: str) -> None:
             stack.extend(node)
 
 
+# libyaml's emitter when PyYAML has it: the same YAML as the pure-Python one, faster.
+_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 class _StrictLoader(yaml.SafeLoader):
     """Safe YAML without duplicate keys and with a bound on aliases (alias bombs)."""
 
@@ -1786,7 +1791,9 @@ def spec_to_data(spec: Spec) -> dict[str, Any]:
 
 
 def dump_spec(spec: Spec) -> str:
-    return yaml.safe_dump(spec_to_data(spec), sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return yaml.dump(
+        spec_to_data(spec), Dumper=_DUMPER, sort_keys=False, default_flow_style=False, allow_unicode=True
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -11,14 +11,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from generator.catalog import load_yaml
 from generator.policy import Controls
 
 
 @cache
 def price_table() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(
+    data: dict[str, Any] = load_yaml(
         (Path(__file__).parent.parent / "data" / "prices.yaml").read_text(encoding="utf-8")
     )
     return data

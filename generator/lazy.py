@@ -1,0 +1,28 @@
+"""Modules imported on first use, so a command loads only what it runs.
+
+`aisec --help` needs typer and rich; `aisec render` needs the spec, the decisions and the templates;
+only `aisec plan` needs the plan gate's IAM knowledge (policy_sentry's tables take a fifth of a
+second to load). The command line names its modules through :func:`lazy`: each is a real module
+object whose code runs at its first attribute access (``importlib.util.LazyLoader``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def lazy(name: str) -> ModuleType:
+    """``name`` as a module that is loaded when one of its attributes is first read."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
