@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import BLUEPRINTS, REPO, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, run_aisec
 
 
 def test_render_then_check(tmp_path: Path) -> None:
@@ -143,3 +145,49 @@ def test_version_and_short_help() -> None:
     for args in (["-h"], ["render", "-h"], ["catalog", "list", "-h"]):
         proc = run_aisec(*args)
         assert proc.returncode == 0 and "Usage: aisec" in proc.stdout, (args, proc.stderr)
+
+
+def test_help_and_render_load_only_what_they_run(tmp_path: Path) -> None:
+    """`--help` loads none of aisec's work modules and `render` never loads the plan gate's IAM
+    tables, the orchestration or the CI pipelines (what keeps them near the import floor)."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['aisec'] + sys.argv[1:]\n"
+        "try:\n"
+        "    runpy.run_module('generator', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in sys.modules if type(sys.modules[m]).__name__ == 'module']\n"
+        "sys.stderr.write('LOADED ' + ' '.join(sorted(loaded)) + '\\n')\n"
+    )
+    heavy = {
+        "policy_sentry",
+        "cloudsplaining",
+        "generator.orchestrate",
+        "generator.ci",
+        "generator.planreview",
+    }
+
+    def loaded(*args: str) -> set[str]:
+        run = subprocess.run(
+            [sys.executable, "-c", probe, *args],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            env=aisec_env(),
+            check=False,
+        )
+        line = next(ln for ln in run.stderr.splitlines() if ln.startswith("LOADED "))
+        return set(line.split()[1:])
+
+    at_help = loaded("--help")
+    assert not {
+        m
+        for m in at_help
+        if m.startswith("generator.")
+        and m not in {"generator.cli", "generator.errors", "generator.lazy", "generator.__main__"}
+    }, at_help
+    at_render = loaded("render", str(REPO / "blueprints" / "batch-scoring.yaml"), "-o", str(tmp_path / "out"))
+    assert (tmp_path / "out" / "main.tf").is_file()
+    assert {"generator.render", "generator.spec"} <= at_render
+    assert not {m for m in at_render if m.split(".")[0] in heavy or m in heavy}, sorted(at_render & heavy)
