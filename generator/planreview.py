@@ -64,6 +64,11 @@ def _changed(*attrs: str) -> Callable[[Values, Values], bool]:
     return lambda before, after: any(before.get(a) != after.get(a) for a in attrs)
 
 
+def _notebook_exposed(before: Values, after: Values) -> bool:
+    """Direct internet access or root access turned on (or created on): ML-4 keeps both off."""
+    return any(after.get(a) == "Enabled" != before.get(a) for a in ("direct_internet_access", "root_access"))
+
+
 def _shorter_retention(before: Values, after: Values) -> bool:
     """0 (or null) is "never expire" for CloudWatch Logs: the longest retention there is."""
     old, new = before.get("retention_in_days") or 0, after.get("retention_in_days") or 0
@@ -136,6 +141,30 @@ RULES: tuple[Rule, ...] = (
     Rule("AISEC-CHG-023", ("aws_cloudwatch_log_group",), _DEL, "high", "log group deleted with the logs it retains"),
     Rule("AISEC-CHG-024", ("aws_cloudwatch_log_group",), _UPD, "medium", "log retention shortened", _shorter_retention),
     Rule("AISEC-CHG-025", ("aws_cloudwatch_log_group",), _UPD, "medium", "log group encryption changed", _changed("kms_key_id")),
+    # What detects and records (bar 26, the detective controls) and what guards AI compute (bars 32-33)
+    Rule("AISEC-CHG-030", ("aws_guardduty_detector", "aws_securityhub_account", "aws_config_configuration_recorder",
+          "aws_config_configuration_recorder_status", "aws_config_delivery_channel", "aws_flow_log"), _DEL, "high",
+         "detective control removed: GuardDuty, Security Hub, the Config recorder or its delivery, or VPC flow logs stop"),
+    Rule("AISEC-CHG-031", ("aws_guardduty_detector",), _UPD, "high", "GuardDuty detector turned off", _turned_off("enable")),
+    Rule("AISEC-CHG-032", ("aws_config_configuration_recorder_status",), _UPD, "high", "Config recorder stopped",
+         _turned_off("is_enabled")),
+    Rule("AISEC-CHG-033", ("aws_guardduty_detector_feature",), _UPD | _DEL, "medium", "GuardDuty protection plan changed or removed",
+         _changed("status", "additional_configuration")),
+    Rule("AISEC-CHG-034", ("aws_securityhub_standards_subscription", "aws_config_conformance_pack",
+          "aws_accessanalyzer_analyzer"), _DEL, "medium", "security standard, conformance pack or access analyzer removed"),
+    Rule("AISEC-CHG-035", ("aws_config_configuration_recorder",), _UPD, "medium", "what Config records changed",
+         _changed("recording_group", "recording_mode", "role_arn")),
+    Rule("AISEC-CHG-036", ("aws_bedrock_model_invocation_logging_configuration",), _DEL, "high",
+         "Bedrock model invocation logging removed"),
+    Rule("AISEC-CHG-037", ("aws_bedrock_model_invocation_logging_configuration",), _UPD, "medium",
+         "Bedrock model invocation logging changed", _changed("logging_config")),
+    Rule("AISEC-CHG-038", ("aws_bedrock_guardrail",), _DEL, "high",
+         "Bedrock guardrail deleted: the stage's model invocations lose their filters"),
+    Rule("AISEC-CHG-039", ("aws_bedrock_guardrail",), _UPD, "medium", "Bedrock guardrail filters changed",
+         _changed("content_policy_config", "contextual_grounding_policy_config", "sensitive_information_policy_config",
+                  "topic_policy_config", "word_policy_config", "blocked_input_messaging", "blocked_outputs_messaging")),
+    Rule("AISEC-CHG-040", ("aws_sagemaker_notebook_instance",), frozenset({"create", "update"}), "high",
+         "notebook instance with direct internet access or root access", _notebook_exposed),
 )
 # fmt: on
 

@@ -103,3 +103,80 @@ def test_changes_outside_terraform_are_listed() -> None:
         {"resource_drift": [{"address": "a", "type": "aws_kms_key", "change": {"actions": ["update"]}}]}
     )
     assert r.drift == [{"address": "a", "type": "aws_kms_key", "actions": ["update"]}] and not r.has_changes
+
+
+def test_turning_off_detection_and_ai_guards_is_named() -> None:
+    """Deleting or switching off what detects and records, or what guards AI compute, is a finding:
+    high ones block `aisec apply` until accepted; creating them, or unrelated changes, is not."""
+
+    def found(*changes: dict[str, Any]) -> list[tuple[str, str]]:
+        return [(f.rule, f.severity) for f in review({"resource_changes": list(changes)}).findings]
+
+    for rtype in ("aws_guardduty_detector", "aws_securityhub_account", "aws_config_configuration_recorder",
+                  "aws_config_configuration_recorder_status", "aws_config_delivery_channel", "aws_flow_log"):  # fmt: skip
+        assert found(_change(rtype, ["delete"], {}, None)) == [("AISEC-CHG-030", "high")], rtype
+        assert found(_change(rtype, ["create"], None, {})) == [], rtype
+    detector = {"enable": True, "finding_publishing_frequency": "FIFTEEN_MINUTES"}
+    assert found(_change("aws_guardduty_detector", ["update"], detector, {**detector, "enable": False})) == [
+        ("AISEC-CHG-031", "high")
+    ]
+    assert (
+        found(_change("aws_guardduty_detector", ["update"], detector, {**detector, "tags": {"a": "b"}})) == []
+    )
+    status = {"is_enabled": True, "name": "x"}
+    assert found(_change("aws_config_configuration_recorder_status", ["update"], status, {**status, "is_enabled": False})) == [
+        ("AISEC-CHG-032", "high")
+    ]  # fmt: skip
+    feature = {"name": "S3_DATA_EVENTS", "status": "ENABLED"}
+    assert found(_change("aws_guardduty_detector_feature", ["update"], feature, {**feature, "status": "DISABLED"})) == [
+        ("AISEC-CHG-033", "medium")
+    ]  # fmt: skip
+    for rtype in (
+        "aws_securityhub_standards_subscription",
+        "aws_config_conformance_pack",
+        "aws_accessanalyzer_analyzer",
+    ):
+        assert found(_change(rtype, ["delete"], {}, None)) == [("AISEC-CHG-034", "medium")], rtype
+    recorder = {"recording_group": [{"all_supported": True}], "role_arn": "r"}
+    changed = {**recorder, "recording_group": [{"all_supported": False}]}
+    assert found(_change("aws_config_configuration_recorder", ["update"], recorder, changed)) == [
+        ("AISEC-CHG-035", "medium")
+    ]
+    logging = {"logging_config": [{"text_data_delivery_enabled": True}]}
+    assert found(
+        _change("aws_bedrock_model_invocation_logging_configuration", ["delete"], logging, None)
+    ) == [("AISEC-CHG-036", "high")]
+    off = {"logging_config": [{"text_data_delivery_enabled": False}]}
+    assert found(_change("aws_bedrock_model_invocation_logging_configuration", ["update"], logging, off)) == [
+        ("AISEC-CHG-037", "medium")
+    ]
+    guardrail = {
+        "sensitive_information_policy_config": [{"pii_entities_config": [{"type": "EMAIL"}]}],
+        "name": "g",
+    }
+    assert found(_change("aws_bedrock_guardrail", ["delete"], guardrail, None)) == [("AISEC-CHG-038", "high")]
+    weaker = {**guardrail, "sensitive_information_policy_config": []}
+    assert found(_change("aws_bedrock_guardrail", ["update"], guardrail, weaker)) == [
+        ("AISEC-CHG-039", "medium")
+    ]
+    assert (
+        found(_change("aws_bedrock_guardrail", ["update"], guardrail, {**guardrail, "description": "d"}))
+        == []
+    )
+    notebook = {
+        "direct_internet_access": "Disabled",
+        "root_access": "Disabled",
+        "instance_type": "ml.t3.medium",
+    }
+    for attr in ("direct_internet_access", "root_access"):
+        assert found(_change("aws_sagemaker_notebook_instance", ["update"], notebook, {**notebook, attr: "Enabled"})) == [
+            ("AISEC-CHG-040", "high")
+        ], attr  # fmt: skip
+        assert found(_change("aws_sagemaker_notebook_instance", ["create"], None, {**notebook, attr: "Enabled"})) == [
+            ("AISEC-CHG-040", "high")
+        ], attr  # fmt: skip
+    assert found(_change("aws_sagemaker_notebook_instance", ["create"], None, notebook)) == []
+    bigger = {**notebook, "instance_type": "ml.t3.large"}
+    assert found(_change("aws_sagemaker_notebook_instance", ["update"], notebook, bigger)) == []
+    blocked = review({"resource_changes": [_change("aws_guardduty_detector", ["delete"], detector, None)]})
+    assert [f.rule for f in blocked.unaccepted()] == ["AISEC-CHG-030"]
