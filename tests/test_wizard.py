@@ -53,6 +53,7 @@ ANSWERS = [
     "\r",  # deployers: the aisec ci apply role
     CLEAR + "arn:aws:iam::111122223333:role/BreakGlass\r",
     CLEAR + "secops@example.com\r",
+    "\r",  # review: save these answers
 ]  # fmt: skip
 
 
@@ -100,7 +101,7 @@ def test_people_and_break_glass_are_checked_at_their_prompt() -> None:
 
 def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
     check = wizard.field_check(wizard.spec_mod.Aws, "account_id")
-    assert check("12345") == "'12345' is not an AWS account id (12 digits, quoted)"
+    assert check("12345") == "'12345' is not an AWS account id (12 digits, quoted, or the console's 1234-5678-9012)"
     keys = list(ANSWERS)
     keys[2] = CLEAR + "12345\r" + CLEAR + "111122223333\r"  # refused, then corrected, within one prompt
     spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
@@ -113,7 +114,7 @@ def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
 
 def test_starting_from_a_blueprint_keeps_its_answers() -> None:
     start = yaml.safe_load(BLUEPRINTS["fraud-inference"].read_text())
-    keys = ["\r"] * 11 + ["n"] + ["\r"] * 16  # accept every default
+    keys = ["\r"] * 11 + ["n"] + ["\r"] * 17  # accept every default, then save at the review
     spec = wizard.run(wizard.Prompter(keys=keys), start, "answers")
 
     def canonical(data: dict) -> dict:  # type: ignore[type-arg]
@@ -199,6 +200,7 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
     step(child, "run terraform apply", "\r")
     step(child, "Break-glass roles", "\r")
     step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
+    step(child, "Save these answers", "\r")
     step(child, "12 KMS keys, 9 buckets, 6 IAM roles, 3 Macie jobs, 17 alarms", "")
     step(child, "compliance: hipaa 4/12 requirements addressed, 4 partly", "")
     step(child, r"cost: about \$", "")
