@@ -282,19 +282,41 @@ class Wizard:
         )
         if ("compliance",) not in self.answered:
             data["compliance"] = sorted(_implied(data["workloads"]))
+        # A section being answered lacks its later fields: neutral stand-ins keep it checkable.
+        if isinstance(data.get("log_archive"), dict):
+            archive = _account(str(data["log_archive"].get("account_id", "")))
+            archive = archive if spec_mod.ACCOUNT_RE.fullmatch(archive) else "000000000000"
+            data["log_archive"].setdefault("break_glass", [f"arn:aws:iam::{archive}:role/answer-pending"])
+        if isinstance(data.get("foundation_refs"), dict):
+            data["foundation_refs"] = {
+                "access_log_bucket": "answer-pending",
+                "alert_topic_arn": "arn:aws:sns:us-east-1:000000000000:answer-pending",
+                **data["foundation_refs"],
+            }
         return data
 
     def problems_at(self, loc: Loc, value: Any) -> str | None:
         """The spec's problems at answered fields if ``loc`` held ``value`` (None: none)."""
-        saved = copy.deepcopy(self.data)
-        self.put(loc, value)
-        try:
+        problems = self.problems(loc, value)
+        return "; ".join(f"{spec_mod.format_loc(pr.loc)}: {pr.message}" for pr in problems) or None
+
+    def problems(self, loc: Loc, value: Any) -> list[spec_mod.Problem]:
+        """The problems ``value`` at ``loc`` causes: at answered fields, and not there without it (a
+        contradiction kept for the review, or one of another section, is not this question's)."""
+
+        def found() -> set[spec_mod.Problem]:
             _, problems = spec_mod.spec_problems(self.candidate())
+            return {pr for pr in problems if any(_related(pr.loc, a) for a in self.answered)}
+
+        before = found()
+        saved, answered = copy.deepcopy(self.data), set(self.answered)
+        self.put(loc, value)
+        self.answered.add(loc)
+        try:
+            after = found()
         finally:
-            self.data = saved
-        answered = self.answered | {loc}
-        relevant = [pr for pr in problems if any(_related(pr.loc, a) for a in answered)]
-        return "; ".join(f"{spec_mod.format_loc(pr.loc)}: {pr.message}" for pr in relevant) or None
+            self.data, self.answered = saved, answered
+        return sorted(after - before, key=lambda pr: (spec_mod.format_loc(pr.loc), pr.message))
 
     def put(self, loc: Loc, value: Any) -> None:
         node: Any = self.data
@@ -327,10 +349,11 @@ class Wizard:
     def _until_coherent(self, loc: Loc, ask: Callable[[], Any]) -> Any:
         while True:
             value = ask()
-            problem = self.problems_at(loc, value)
-            if problem is None:
+            problems = self.problems(loc, value)
+            if not problems:
                 return self.answer(loc, value)
-            print(f"  {problem}", file=sys.stderr)
+            for pr in problems:
+                print(f"  {spec_mod.format_loc(pr.loc)}: {pr.message}", file=sys.stderr)
             if not self.p.confirm(
                 "Answer this question again? (no: keep the answer and change the other one at the review)",
                 default=True,

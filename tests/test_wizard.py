@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pexpect
+import pytest
 import yaml
 
 from generator import wizard
@@ -101,7 +102,10 @@ def test_people_and_break_glass_are_checked_at_their_prompt() -> None:
 
 def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
     check = wizard.field_check(wizard.spec_mod.Aws, "account_id")
-    assert check("12345") == "'12345' is not an AWS account id (12 digits, quoted, or the console's 1234-5678-9012)"
+    assert (
+        check("12345")
+        == "'12345' is not an AWS account id (12 digits, quoted, or the console's 1234-5678-9012)"
+    )
     keys = list(ANSWERS)
     keys[2] = CLEAR + "12345\r" + CLEAR + "111122223333\r"  # refused, then corrected, within one prompt
     spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
@@ -231,3 +235,77 @@ def test_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- contradictions, going back
+COMPLIANCE = ANSWERS.index("n") + 1  # the prompt after "no more workloads"
+LOG_ARCHIVE = ANSWERS.index("n", COMPLIANCE)
+
+
+def test_a_contradiction_is_caught_at_the_question_that_causes_it(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(ANSWERS)
+    keys[COMPLIANCE] = " \r"  # untick hipaa although the notes hold PHI: refused right there
+    keys.insert(COMPLIANCE + 1, "y")  # answer again
+    keys.insert(COMPLIANCE + 2, "\r")  # hipaa is pre-checked again
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert [r.value for r in spec.compliance] == ["hipaa"]
+    err = capsys.readouterr().err
+    problem = "workloads[0].data.categories: phi data requires hipaa in compliance"
+    assert problem in err and err.index(problem) < err.index("Network:")  # before the next question
+
+
+def test_text_answers_are_checked_against_the_earlier_answers() -> None:
+    keys = list(ANSWERS)
+    keys[2] = CLEAR + "1111-2222-3333\r"  # the console's form, stored as 12 digits
+    keys[LOG_ARCHIVE] = "y"
+    keys[LOG_ARCHIVE + 1 : LOG_ARCHIVE + 1] = [
+        # the landing's own account is refused at the prompt; the dashed form of another is taken
+        CLEAR + "111122223333\r" + CLEAR + "4444-5555-6666\r",
+        CLEAR + "arn:aws:iam::444455556666:role/LogArchiveBreakGlass\r",
+    ]
+    keys[-2] = CLEAR + "\r" + CLEAR + "secops@example.com\r"  # hipaa needs an alert destination
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert spec.aws.account_id == "111122223333"
+    assert spec.log_archive is not None and spec.log_archive.account_id == "444455556666"
+    assert spec.alerts.email == ["secops@example.com"]
+    w = wizard.Wizard(wizard.Prompter(keys=[]), wizard.STARTER)
+    w.answer(("aws", "account_id"), "111122223333")
+    assert w.problems_at(("log_archive", "account_id"), "1111-2222-3333") == (
+        "log_archive.account_id: must be another account than aws.account_id"
+    )
+    assert w.problems_at(("log_archive", "account_id"), "444455556666") is None
+
+
+def test_the_review_goes_back_to_an_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(ANSWERS)
+    keys[COMPLIANCE] = " \r"  # untick hipaa
+    keys.insert(COMPLIANCE + 1, "n")  # keep it: fix it at the review
+    keys[-1:] = [
+        DOWN + DOWN + "\r",  # review (problem: no save; on "Change workload notes"): Change compliance
+        "\r",  # hipaa pre-checked from the PHI
+        DOWN + "\r",  # review: Change name, region, account
+        CLEAR + "clinic2\r", "\r", "\r",
+        "\r",  # review: save
+    ]  # fmt: skip
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert spec.name == "clinic2" and [r.value for r in spec.compliance] == ["hipaa"]
+    assert [w.name for w in spec.workloads] == ["notes", "assistant"]  # nothing else asked again
+    assert spec.access.break_glass == ["arn:aws:iam::111122223333:role/BreakGlass"]
+    err = capsys.readouterr().err
+    assert (
+        "1 problem(s):\n  answers: workloads[0].data.categories: phi data requires hipaa in compliance" in err
+    )
+
+
+def test_init_never_replaces_a_spec_file_without_asking(tmp_path: Path) -> None:
+    spec_file = tmp_path / "s.yaml"
+    spec_file.write_text("# my spec\n")
+    args = ("init", "--defaults", "-o", str(tmp_path / "out"), "--save-spec", str(spec_file))
+    proc = run_aisec(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{spec_file}: exists already with other content" in proc.stderr and "--force" in proc.stderr
+    assert spec_file.read_text() == "# my spec\n" and not (tmp_path / "out").exists()
+    proc = run_aisec(*args, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert load_spec(spec_file).name == "ai-landing"
+    assert run_aisec(*args).returncode == 0  # the same content again is no replacement
