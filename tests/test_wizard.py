@@ -309,3 +309,99 @@ def test_init_never_replaces_a_spec_file_without_asking(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert load_spec(spec_file).name == "ai-landing"
     assert run_aisec(*args).returncode == 0  # the same content again is no replacement
+
+
+def _to_compliance(child: pexpect.spawn, account: str) -> None:
+    """One PHI training workload in a real terminal, up to the compliance question."""
+    step(child, "Name of the landing", CLEAR + "clinic\r")
+    step(child, "AWS region", "\r")
+    step(child, "AWS account id", CLEAR + account + "\r")
+    step(child, "Workload name", CLEAR + "notes\r")
+    step(child, "What the workload does", "\r")
+    step(child, "Regulated data", " \r")
+    step(child, "most sensitive data", "\r")
+    step(child, "AWS services", "\r")
+    step(child, "Lifecycle stages", "\r")
+    step(child, "One line about", "\r")
+    step(child, "what do dev and test hold", "\r")
+    step(child, "Add another workload", "n")
+
+
+def _network_and_foundation(child: pexpect.spawn) -> None:
+    for prompt in ("The VPC the endpoints", "CIDR", "Private subnets", "Route tables", "Network perimeter",
+                   "Account-level trail"):  # fmt: skip
+        step(child, prompt, "\r")
+
+
+def _access(child: pexpect.spawn) -> None:
+    step(child, "administer the keys", CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r")
+    step(child, "How people reach", "\r")
+    for stage in ("dev", "test", "prod"):
+        step(child, f"roles in {stage}", "\r")
+    step(child, "run terraform apply", "\r")
+    step(child, "Break-glass roles", "\r")
+
+
+def test_a_contradiction_is_refused_at_its_question_in_a_terminal(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "out/clinic", "--save-spec", "clinic.yaml")
+    _to_compliance(child, "1111-2222-3333")  # as the console shows it
+    step(child, "Compliance regimes", " \r")  # untick hipaa, pre-checked for the PHI
+    step(child, r"workloads\[0\]\.data\.categories: phi data requires hipaa in compliance", "")
+    step(child, "Answer this question again", "y")
+    step(child, "Compliance regimes", "\r")
+    _network_and_foundation(child)
+    step(child, "log-archive account", "y")
+    step(child, "log-archive account's 12-digit id", CLEAR + "111122223333\r")  # the landing's own
+    step(
+        child,
+        "log_archive.account_id: must be another account than aws.account_id",
+        CLEAR + "4444-5555-6666\r",
+    )
+    step(child, "Emergency roles", CLEAR + "arn:aws:iam::444455556666:role/LogArchiveBreakGlass\r")
+    _access(child)
+    step(child, "Addresses subscribed", CLEAR + "\r")  # none: refused under hipaa
+    step(child, "alerts.email: with compliance hipaa", CLEAR + "secops@example.com\r")
+    child.expect("name, region, account: clinic, us-east-1, 111122223333")
+    child.expect("foundation: create, log archive in 444455556666")
+    step(child, "Save these answers", "\r")
+    step(child, "Save the spec to clinic.yaml", "n")
+    child.expect("nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1 and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_person_goes_back_to_an_answer_at_the_review(tmp_path: Path) -> None:
+    (tmp_path / "clinic.yaml").write_text("# an earlier spec\n")
+    child = spawn(tmp_path, "-o", "out/clinic", "--save-spec", "clinic.yaml")
+    _to_compliance(child, "111122223333")
+    step(child, "Compliance regimes", " \r")  # untick hipaa
+    step(child, "phi data requires hipaa in compliance", "")
+    step(child, "Answer this question again", "n")  # keep it: fix it at the review
+    _network_and_foundation(child)
+    step(child, "log-archive account", "n")
+    _access(child)
+    step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
+    child.expect("compliance: none")
+    child.expect(r"1 problem\(s\):")
+    step(child, "Change workload notes", DOWN + "\r")  # no save offered; go to compliance
+    step(child, "Compliance regimes", "\r")  # hipaa pre-checked again for the PHI
+    child.expect("compliance: hipaa")
+    step(child, "Save these answers", DOWN + "\r")  # and change the name too
+    step(child, "Name of the landing", CLEAR + "clinic2\r")
+    step(child, "AWS region", DOWN + "\r")  # us-east-2
+    step(child, "AWS account id", "\r")
+    child.expect("name, region, account: clinic2, us-east-2, 111122223333")
+    step(child, "Save these answers", "\r")
+    step(child, r"clinic.yaml exists with other content: replace it.*\(y/N\)", "y")
+    child.expect("aisec render clinic.yaml -o out/clinic --check")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    spec = load_spec(tmp_path / "clinic.yaml")
+    assert (spec.name, spec.aws.region, [r.value for r in spec.compliance]) == (
+        "clinic2",
+        "us-east-2",
+        ["hipaa"],
+    )
+    assert spec.workloads[0].data.categories[0].value == "phi" and spec.alerts.email == ["secops@example.com"]
