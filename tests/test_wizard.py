@@ -405,3 +405,30 @@ def test_a_person_goes_back_to_an_answer_at_the_review(tmp_path: Path) -> None:
         ["hipaa"],
     )
     assert spec.workloads[0].data.categories[0].value == "phi" and spec.alerts.email == ["secops@example.com"]
+
+
+def test_cross_field_rules_are_the_specs_at_the_question_that_causes_them() -> None:
+    w = wizard.Wizard(wizard.Prompter(keys=[]), wizard.STARTER)
+    w.answer(("name",), "clinical-research")
+    w.answer(("aws", "region"), "eu-north-1")  # neither Bedrock nor FedRAMP Moderate
+    w.answer(("aws", "account_id"), "111122223333")
+    assert w.problems_at(("compliance",), ["fedramp-moderate"]) == (
+        "aws.region: fedramp-moderate needs a region inside the FedRAMP Moderate boundary "
+        "(us-east-1, us-east-2, us-west-1, us-west-2), not eu-north-1"
+    )
+    w.data["workloads"] = [{}]
+    w.fillers.append(dict(wizard.STARTER["workloads"][0]))
+    assert "S3 bucket names would be 66 characters" in (
+        w.problems_at(("workloads", 0, "name"), "x" * 20) or ""
+    )
+    w.answer(("workloads", 0, "name"), "assistant")
+    assert w.problems_at(("workloads", 0, "type"), "rag") is None  # the services question decides
+    w.answer(("workloads", 0, "type"), "rag")
+    assert (w.problems_at(("workloads", 0, "services"), ["bedrock"]) or "").startswith(
+        "workloads[0].services: Amazon Bedrock (with Agents and Knowledge Bases) is not offered in eu-north-1"
+    )
+    assert w.problems_at(("workloads", 0, "services"), ["sagemaker"]) is None
+    # an answer still to come is not held against this one: alerts are asked after compliance
+    assert w.problems_at(("compliance",), ["gdpr"]) is None
+    w.answer(("compliance",), ["gdpr"])
+    assert (w.problems_at(("alerts", "email"), []) or "").startswith("alerts.email: with compliance gdpr")
