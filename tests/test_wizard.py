@@ -432,3 +432,21 @@ def test_cross_field_rules_are_the_specs_at_the_question_that_causes_them() -> N
     assert w.problems_at(("compliance",), ["gdpr"]) is None
     w.answer(("compliance",), ["gdpr"])
     assert (w.problems_at(("alerts", "email"), []) or "").startswith("alerts.email: with compliance gdpr")
+
+
+def test_the_review_adds_and_removes_workloads() -> None:
+    keys = list(ANSWERS)
+    keys[-1:] = [
+        DOWN * 11 + "\r",  # review: Remove workload assistant
+        # the spec's rule: no workload has people in test any more; the review's cursor is on Change access
+        "\r", "\r", "\r", "\r", "\r", "\r", "\r",  # Change access: admins, sso, dev, prod, deployers, break-glass
+        DOWN * 8 + "\r",  # review: Add a workload
+        CLEAR + "scoring\r", DOWN * 3 + "\r", "\r",  # batch, no regulated data
+        "\r", "y", DOWN + "\r",  # public is refused under hipaa at its question: internal
+        "\r", "\r", "\r",  # services, stages, no description
+        "\r",  # review: save
+    ]  # fmt: skip
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert [(w.name, w.type.value) for w in spec.workloads] == [("notes", "training"), ("scoring", "batch")]
+    assert spec.workloads[1].data.sensitivity.value == "internal"
+    assert spec.access.people == {Stage.DEV: ["ClinicalDataScience"], Stage.PROD: ["clinic-prod"]}
