@@ -633,6 +633,9 @@ class Wizard:
             choice = self.p.menu("Review: save, or go back to an answer", choices, default=default)
             if choice == "save" and spec is not None:
                 return spec
+            if choice == "quit" and not problems:
+                print("nothing was written", file=sys.stderr)
+                raise SystemExit(1)
             if choice == "quit":
                 raise SpecError(f"{source}: {len(problems)} problem(s) in the answers; nothing was written",
                                 [pr.render(source) for pr in problems])  # fmt: skip

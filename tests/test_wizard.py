@@ -18,7 +18,7 @@ from generator.render import render
 from generator.spec import Stage, load_spec, parse_spec, spec_to_data
 from tests.conftest import BLUEPRINTS, REPO, run_aisec
 
-DOWN, CLEAR = "\x1b[B", "\x15"  # arrow down; Ctrl-U clears the pre-filled default
+DOWN, UP, CLEAR = "\x1b[B", "\x1b[A", "\x15"  # arrows down and up; Ctrl-U clears the pre-filled default
 
 # One answer per prompt, in the order the wizard asks (STARTER defaults pre-filled).
 ANSWERS = [
@@ -450,3 +450,19 @@ def test_the_review_adds_and_removes_workloads() -> None:
     assert [(w.name, w.type.value) for w in spec.workloads] == [("notes", "training"), ("scoring", "batch")]
     assert spec.workloads[1].data.sensitivity.value == "internal"
     assert spec.access.people == {Stage.DEV: ["ClinicalDataScience"], Stage.PROD: ["clinic-prod"]}
+
+
+def test_giving_up_at_the_review_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(ANSWERS)
+    keys[COMPLIANCE] = " \r"  # untick hipaa
+    keys.insert(COMPLIANCE + 1, "n")  # keep it
+    keys[-1:] = [UP * 2 + "\r"]  # review (cursor on Change workload notes, the 2nd): up to the last, Give up
+    with pytest.raises(wizard.SpecError) as info:
+        wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert info.value.exit_code == 2
+    assert info.value.details == [
+        "answers: workloads[0].data.categories: phi data requires hipaa in compliance"
+    ]
+    with pytest.raises(SystemExit) as done:
+        wizard.run(wizard.Prompter(keys=[*ANSWERS[:-1], UP + "\r"]), wizard.STARTER, "answers")  # from Save
+    assert done.value.code == 1 and "nothing was written" in capsys.readouterr().err
