@@ -240,6 +240,9 @@ def init(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Accept every default without asking.")
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --defaults, replace an existing spec file that differs.")
+    ] = False,
 ) -> None:
     """Answer a few questions; get a spec file and a rendered root module."""
     from generator import wizard
@@ -262,13 +265,25 @@ def init(
     spec_file = save_spec or Path(f"{spec.name}.aisec.yaml")
     out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
     _print_implications(summary)
+    text = dump_spec(spec)
+    replaces = _replaces_spec_file(spec_file, text)
+    if defaults and replaces and not force:
+        raise UserInputError(
+            f"{spec_file}: exists already with other content; choose another --save-spec path, "
+            "or pass --force to replace it"
+        )
     if not defaults:
         from generator.wizard import Prompter
 
-        if not Prompter().confirm(f"Save the spec to {spec_file} and render into {out_dir}?", default=True):
+        question = (
+            f"{spec_file} exists with other content: replace it, and render into {out_dir}?"
+            if replaces
+            else f"Save the spec to {spec_file} and render into {out_dir}?"
+        )
+        if not Prompter().confirm(question, default=not replaces):
             err.print("nothing was written")
             raise SystemExit(1)
-    writer.write_spec_file(spec_file, dump_spec(spec), overwrite=not defaults)
+    writer.write_spec_file(spec_file, text, overwrite=True)
     _, result = core.render_parsed(spec, out_dir)
     if result.needs_attention:
         raise RenderNeedsAttention(str(out_dir), result.conflicts, result.unmerged)
@@ -283,6 +298,13 @@ def init(
     out.print(f"  aisec validate {out_dir}", markup=False)
     out.print(f"  aisec plan {out_dir} --offline", markup=False)
     out.print(f"  in CI: aisec render {spec_file} -o {out_dir} --check", markup=False)
+
+
+def _replaces_spec_file(path: Path, text: str) -> bool:
+    """Whether saving ``text`` at ``path`` would replace a different file (asked or refused first)."""
+    if not path.is_file():
+        return False
+    return path.read_text(encoding="utf-8", errors="replace") != text
 
 
 @app.command()

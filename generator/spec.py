@@ -205,10 +205,16 @@ def _slug(max_len: int) -> AfterValidator:
     return AfterValidator(check)
 
 
+# The AWS console shows account ids as 1234-5678-9012; a pasted one is accepted and stored as 12 digits.
+DASHED_ACCOUNT_RE = re.compile(r"^(\d{4})-(\d{4})-(\d{4})$")
+
+
 def _account_id(value: Any) -> Any:
     # YAML reads an unquoted 111122223333 as an int; a lost leading zero then fails the 12-digit rule.
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, str) and (dashed := DASHED_ACCOUNT_RE.fullmatch(value.strip())):
+        return "".join(dashed.groups())
     return value
 
 
@@ -218,6 +224,11 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+# A VPC's IPv4 CIDR block: AWS allows netmasks from /16 (65,536 addresses) to /28 (16 addresses).
+VPC_PREFIX_MIN, VPC_PREFIX_MAX = 16, 28
+RFC1918 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
 def _cidr(value: str) -> str:
     try:
         net = ipaddress.IPv4Network(value, strict=True)
@@ -225,8 +236,16 @@ def _cidr(value: str) -> str:
         raise ValueError(
             f"{value!r} is not an IPv4 network in CIDR notation such as 10.0.0.0/16 ({exc})"
         ) from None
-    if not net.is_private:
-        raise ValueError(f"{value!r} is not a private (RFC 1918) range")
+    if not any(net.subnet_of(r) for r in RFC1918):
+        raise ValueError(
+            f"{value!r} is not a private (RFC 1918) range: use one inside 10.0.0.0/8, 172.16.0.0/12 "
+            "or 192.168.0.0/16"
+        )
+    if not VPC_PREFIX_MIN <= net.prefixlen <= VPC_PREFIX_MAX:
+        raise ValueError(
+            f"{value!r}: a VPC's CIDR block has a prefix from /{VPC_PREFIX_MIN} to /{VPC_PREFIX_MAX} "
+            f"(AWS's limits), not /{net.prefixlen}"
+        )
     return str(net)
 
 
@@ -244,7 +263,9 @@ def _none_means_empty(value: Any) -> Any:
 
 Slug24 = Annotated[str, _slug(24)]
 AccountId = Annotated[
-    str, BeforeValidator(_account_id), _regex(ACCOUNT_RE, "an AWS account id (12 digits, quoted)")
+    str,
+    BeforeValidator(_account_id),
+    _regex(ACCOUNT_RE, "an AWS account id (12 digits, quoted, or the console's 1234-5678-9012)"),
 ]
 RoleArn = Annotated[
     str, _regex(ROLE_ARN_RE, "an IAM role ARN such as arn:aws:iam::111122223333:role/PlatformAdmin")
@@ -298,14 +319,20 @@ class Strict(BaseModel):
 # --------------------------------------------------------------------------- models
 class Aws(Strict):
     region: RegionName = Field(description="AWS region of the landing.")
-    account_id: AccountId = Field(description="12-digit AWS account id, quoted.")
+    account_id: AccountId = Field(
+        description="12-digit AWS account id, quoted (the console's 1234-5678-9012 is accepted and stored "
+        "as 12 digits)."
+    )
 
 
 class Network(Strict):
     """An existing VPC the workloads run in; aisec adds the private endpoints to it."""
 
     vpc_id: VpcId = Field(description="The VPC the endpoints go into.")
-    vpc_cidr: Cidr = Field(description="The VPC's CIDR; the only source allowed to reach the endpoints.")
+    vpc_cidr: Cidr = Field(
+        description="The VPC's CIDR, a private (RFC 1918) range from /16 to /28; the only source allowed "
+        "to reach the endpoints."
+    )
     subnet_ids: list[SubnetId] = Field(
         min_length=2, description="Private subnets in at least two availability zones for the endpoints."
     )
@@ -454,7 +481,11 @@ class Detective(Strict):
 
 
 class Alerts(Strict):
-    email: list[Email] = Field(default_factory=list, description="Addresses subscribed to security alerts.")
+    email: list[Email] = Field(
+        default_factory=list,
+        description="Addresses subscribed to security alerts; at least one when compliance names a regime "
+        "(unless foundation: existing, whose alert topic receives them).",
+    )
 
 
 class Data(Strict):
@@ -1464,6 +1495,7 @@ def consistency_problems(spec: Spec) -> list[Problem]:
         )
 
     problems += _people_problems(spec)
+    problems += _alert_problems(spec)
 
     reserved = next((p for p in RESERVED_BUCKET_PREFIXES if spec.name.startswith(p)), None)
     if reserved is not None:
@@ -1551,6 +1583,20 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _alert_problems(spec: Spec) -> list[Problem]:
+    """A regulated landing's alarms must reach someone: its addresses, or the existing alert topic."""
+    if not spec.regimes or spec.alerts.email or not spec.creates_foundation:
+        return []  # foundation: existing sends them to foundation_refs.alert_topic_arn
+    regimes = ", ".join(r.value for r in spec.compliance)
+    return [
+        Problem(
+            ("alerts", "email"),
+            f"with compliance {regimes}, security alarms and findings need at least one destination: "
+            "name one or more e-mail addresses (or use foundation: existing with its alert_topic_arn)",
+        )
+    ]
 
 
 def _people_problems(spec: Spec) -> list[Problem]:
@@ -1738,15 +1784,21 @@ def parse_spec(data: Any, source: str = "<spec>") -> Spec:
             f"{source}: {len(secrets)} value(s) look like credentials; nothing was rendered",
             [p.render(source) for p in secrets],
         )
+    spec, problems = spec_problems(data)
+    if spec is not None:
+        return spec
+    raise SpecError(f"{source}: {len(problems)} problem(s) in the spec", [p.render(source) for p in problems])
+
+
+def spec_problems(data: Any) -> tuple[Spec | None, list[Problem]]:
+    """Every rule of the spec (fields, then cross-field) applied to parsed data: the spec when it is
+    coherent, else the problems. The wizard checks partial answers with it."""
     try:
         spec = Spec.model_validate(data)
     except ValidationError as exc:
-        problems = _problems_from_validation(exc)
-    else:
-        problems = consistency_problems(spec)
-        if not problems:
-            return spec
-    raise SpecError(f"{source}: {len(problems)} problem(s) in the spec", [p.render(source) for p in problems])
+        return None, _problems_from_validation(exc)
+    problems = consistency_problems(spec)
+    return (None, problems) if problems else (spec, [])
 
 
 def load_yaml_text(text: str, source: str) -> Any:

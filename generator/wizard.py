@@ -2,13 +2,17 @@
 
 Questions, choices, defaults and validation all come from generator/spec.py: each answer is
 checked by the pydantic type of the field it fills, so a refused answer gets the message the YAML
-path would give, and the finished answers go through the same `parse_spec` as a YAML file.
-Nothing is written before the final confirmation; Ctrl-C leaves nothing behind.
+path would give, then with the answers before it by the spec's cross-field rules (`spec_problems`,
+what `parse_spec` applies), so a contradiction is shown at the question that causes it. A review
+after the last question lists the answers and goes back to any part of them; the saved answers go
+through the same rules as a YAML file. Nothing is written before the final confirmation; Ctrl-C
+leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +37,6 @@ from generator.spec import (
     Spec,
     Stage,
     WorkloadType,
-    parse_spec,
 )
 
 # A quick start (`--defaults` without `--from`): placeholders to replace before applying.
@@ -118,14 +121,20 @@ class Prompter:
 
     def text(self, model: type[BaseModel], name: str, default: str = "", as_list: bool = False,
              optional: bool = False, message: str | None = None,
-             check: Callable[[Any], str | None] | None = None) -> Any:  # fmt: skip
+             check: Callable[[Any], str | None] | None = None,
+             cross: Callable[[Any], str | None] | None = None) -> Any:  # fmt: skip
+        """``check`` judges the answer alone (default: its field's type), ``cross`` with the others."""
         check = check or field_check(model, name)
 
         def validate(answer: str) -> bool | str:
-            if optional and not answer.strip():
-                return True
             value: Any = split_list(answer) if as_list else answer
-            problem = check(value)
+            if optional and not answer.strip():
+                value = [] if as_list else ""
+            else:
+                problem = check(value)
+                if problem is not None:
+                    return problem
+            problem = cross(value) if cross is not None else None
             return True if problem is None else problem
 
         answer = questionary.text(
@@ -162,62 +171,10 @@ class Prompter:
     def confirm(self, message: str, default: bool = True) -> bool:
         return bool(questionary.confirm(message, default=default, **self.io).unsafe_ask())
 
-
-def _workload(p: Prompter, old: dict[str, Any] | None, taken: set[str]) -> dict[str, Any]:
-    old = old or {}
-    check_name = field_check(spec_mod.Workload, "name")
-
-    def unique(answer: str) -> str | None:
-        problem = check_name(answer)
-        return problem or (f"a workload named {answer!r} exists already" if answer in taken else None)
-
-    while True:
-        name = p.text(spec_mod.Workload, "name", default=old.get("name", ""))
-        problem = unique(name)
-        if problem is None:
-            break
-        print(f"  {problem}", file=sys.stderr)
-    wtype = p.select(
-        spec_mod.Workload, "type", [t.value for t in WorkloadType], default=old.get("type", "training")
-    )
-    data = old.get("data", {})
-    categories = p.checkbox(spec_mod.Data, "categories", [c.value for c in DataCategory], checked=data.get("categories", []),
-                            message="Regulated data the workload touches (none is fine)")  # fmt: skip
-    floor = max(
-        [Sensitivity.PUBLIC, *(CATEGORY_RULES[DataCategory(c)][0] for c in categories)], key=lambda s: s.rank
-    )
-    allowed = [s.value for s in Sensitivity if s.rank >= floor.rank]
-    default_sens = (
-        data.get("sensitivity") if data.get("sensitivity") in allowed else allowed[-1 if categories else 0]
-    )
-    sensitivity = p.select(spec_mod.Data, "sensitivity", allowed, default=default_sens)
-    default_services = old.get("services") or [s.value for s in DEFAULT_SERVICES[WorkloadType(wtype)]]
-    services = p.checkbox(spec_mod.Workload, "services", [s.value for s in Service if s is not Service.S3],
-                          checked=default_services, message="AWS services the workload uses (S3 is always included)")  # fmt: skip
-    stages = p.checkbox(spec_mod.Workload, "stages", [s.value for s in Stage], checked=old.get("stages", [s.value for s in Stage]),
-                        at_least_one=True)  # fmt: skip
-    description = p.text(spec_mod.Workload, "description", default=old.get("description", ""), optional=True,
-                         message="One line about the workload, for the generated README (optional)")  # fmt: skip
-    out: dict[str, Any] = {"name": name, "type": wtype}
-    if description:
-        out["description"] = description
-    out["data"] = {"sensitivity": sensitivity, "categories": categories}
-    if sorted(services) != sorted(
-        s.value for s in DEFAULT_SERVICES[WorkloadType(wtype)] if s is not Service.S3
-    ):
-        out["services"] = [*services, "s3"]
-    out["stages"] = stages
-    if old.get("images") and Service.ECR.value in services:
-        out["images"] = old["images"]  # no question of its own: kept from the spec being edited
-    guarded = sorted(c for c in categories if DataCategory(c) in NONPROD_GUARDED)
-    if guarded and WorkloadType(wtype) in TYPES_WITH_PEOPLE and any(st != Stage.PROD.value for st in stages):
-        out["data"]["non_production"] = p.select(
-            spec_mod.Data, "non_production", ["deidentified", "tokenized", "synthetic"],
-            default=data.get("non_production", "deidentified"),
-            message=f"People read {', '.join(guarded)} data outside prod only de-identified, tokenized or "
-            "synthetic: what do dev and test hold",
-        )  # fmt: skip
-    return out
+    def menu(self, message: str, choices: Sequence[Choice], default: str | None = None) -> str:
+        return str(
+            questionary.select(message, choices=list(choices), default=default, **self.io).unsafe_ask()
+        )
 
 
 def _people_check(iam_mfa: bool) -> Callable[[Any], str | None]:
@@ -238,150 +195,459 @@ def _people_check(iam_mfa: bool) -> Callable[[Any], str | None]:
     return check
 
 
-def _access(
-    p: Prompter, acc: dict[str, Any], name: str, account: str, workloads: list[dict[str, Any]]
-) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "admin_principals": p.text(spec_mod.Access, "admin_principals", as_list=True,
-                                   default=", ".join(acc.get("admin_principals", [f"arn:aws:iam::{account}:role/PlatformAdmin"]))),
-        "human_access": p.select(spec_mod.Access, "human_access", ["sso", "iam-mfa"], default=acc.get("human_access", "sso")),
-    }  # fmt: skip
-    iam_mfa = out["human_access"] == "iam-mfa"
-    with_people = [st.value for st in Stage if any(
-        st.value in w["stages"] and WorkloadType(w["type"]) in TYPES_WITH_PEOPLE for w in workloads)]  # fmt: skip
-    old_people = acc.get("people", {})
-    people = {}
-    for stage in with_people:
-        default = old_people.get(stage) or ([] if iam_mfa else [f"{name}-{stage}"])
-        people[stage] = p.text(
-            spec_mod.Access,
-            "people",
-            as_list=True,
-            default=", ".join(default),
-            check=_people_check(iam_mfa),
-            message=f"Who may assume the people's roles in {stage}: "
-            + ("IAM role or user ARNs" if iam_mfa else "IAM Identity Center permission sets (or role ARNs)"),
-        )
-    if people and (iam_mfa or people != {st: [f"{name}-{st}"] for st in with_people}):
-        out["people"] = people
-    for key, message in (
-        ("deployers", "Roles that run terraform apply (empty: the apply role `aisec ci` creates)"),
-        (
-            "break_glass",
-            "Break-glass roles excepted from every data-perimeter Deny (empty: the root user only)",
-        ),
-    ):
-        value = p.text(spec_mod.Access, key, as_list=True, optional=True, default=", ".join(acc.get(key, [])),
-                       message=message)  # fmt: skip
-        if value:
-            out[key] = value
-    return out
+Loc = tuple[str | int, ...]
 
 
-def ask(p: Prompter, start: dict[str, Any]) -> dict[str, Any]:
-    """Every question, with defaults from ``start`` (a blueprint, an existing spec or the starter)."""
-    aws, net, acc = start.get("aws", {}), start.get("network", {}), start.get("access", {})
-    name = p.text(Spec, "name", default=start.get("name", ""))
-    region = p.select(spec_mod.Aws, "region", list(REGIONS), default=aws.get("region", "us-east-1"))
-    account = p.text(
-        spec_mod.Aws,
-        "account_id",
-        default=str(aws.get("account_id", "")),
-        message="AWS account id (12 digits)",
-    )
+def _related(a: Loc, b: Loc) -> bool:
+    """One location is the other or inside it (a problem at workloads[0] concerns workloads[0].name)."""
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
 
-    workloads: list[dict[str, Any]] = []
-    previous = list(start.get("workloads", []))
-    while True:
-        old = previous.pop(0) if previous else None
-        print(f"\nWorkload {len(workloads) + 1}", file=sys.stderr)
-        workloads.append(_workload(p, old, {w["name"] for w in workloads}))
-        if not p.confirm("Add another workload?", default=bool(previous)):
-            break
 
-    implied = {
+def _merge(base: Any, top: Any) -> Any:
+    """``top`` over ``base``: mappings merge key by key, a None in ``top`` removes the key."""
+    if isinstance(base, dict) and isinstance(top, dict):
+        out = {k: v for k, v in base.items() if k not in top}
+        for k, v in top.items():
+            if v is None:
+                continue
+            out[k] = _merge(base.get(k), v)
+        return out
+    return copy.deepcopy(top)
+
+
+def _without_none(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_none(v) for k, v in data.items() if v is not None}
+    if isinstance(data, list):
+        return [_without_none(v) for v in data]
+    return data
+
+
+def _implied(workloads: Sequence[dict[str, Any]]) -> set[str]:
+    return {
         r.value
         for w in workloads
-        for c in w["data"]["categories"]
+        for c in w.get("data", {}).get("categories", [])
         if (r := CATEGORY_RULES[DataCategory(c)][1])
     }
-    checked = sorted(set(start.get("compliance") or []) | implied)
-    compliance = p.checkbox(Spec, "compliance", [r.value for r in Regime], checked=checked,
-                            message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss)")  # fmt: skip
 
-    print("\nNetwork: the existing VPC the workloads run in", file=sys.stderr)
-    network = {
-        "vpc_id": p.text(spec_mod.Network, "vpc_id", default=net.get("vpc_id", "")),
-        "vpc_cidr": p.text(spec_mod.Network, "vpc_cidr", default=net.get("vpc_cidr", "")),
-        "subnet_ids": p.text(
-            spec_mod.Network, "subnet_ids", default=", ".join(net.get("subnet_ids", [])), as_list=True
-        ),
-        "route_table_ids": p.text(
-            spec_mod.Network,
-            "route_table_ids",
-            default=", ".join(net.get("route_table_ids", [])),
-            as_list=True,
-        ),
-    }
-    sensitive = any(
-        Sensitivity(w["data"]["sensitivity"]).rank >= Sensitivity.CONFIDENTIAL.rank for w in workloads
-    )
-    if sensitive and not p.confirm(
-        "Network perimeter: confidential and restricted data answers only inside this VPC (people then "
-        "work from in-VPC tools)?", default=net.get("perimeter", True),
-    ):  # fmt: skip
-        network["perimeter"] = False
-    foundation = p.select(Spec, "foundation", ["create", "existing"], default=start.get("foundation", "create"),
-                          message="Account-level trail, Macie, endpoints and alert topic")  # fmt: skip
-    answers: dict[str, Any] = {"apiVersion": "aisec/v1", "name": name, "aws": {"region": region, "account_id": account},
-                               "compliance": compliance, "network": network, "foundation": foundation}  # fmt: skip
-    if foundation == "existing":
-        refs = start.get("foundation_refs", {})
-        answers["foundation_refs"] = {
-            "access_log_bucket": p.text(
-                spec_mod.FoundationRefs, "access_log_bucket", default=refs.get("access_log_bucket", "")
-            ),
-            "alert_topic_arn": p.text(
-                spec_mod.FoundationRefs, "alert_topic_arn", default=refs.get("alert_topic_arn", "")
-            ),
-        }
-    if foundation == "create":
+
+def _account(value: str) -> str:
+    """The answer as the spec stores it (the console's dashed form becomes 12 digits)."""
+    try:
+        return str(TypeAdapter(spec_mod.AccountId).validate_python(value))
+    except ValidationError:
+        return value
+
+
+# The parts of the questionnaire the review step can go back to, by the spec key they answer.
+SECTIONS = {
+    "name": "basics", "aws": "basics", "compliance": "compliance", "network": "network",
+    "foundation": "foundation", "foundation_refs": "foundation", "log_archive": "foundation",
+    "access": "access", "alerts": "alerts",
+}  # fmt: skip
+
+
+# Parts of a spec the wizard does not ask about: some are kept from the spec being edited, the
+# others (and a workload's settings beyond its questions) are left to the YAML file.
+KEPT = ("modules", "state", "tags")
+NOT_ASKED = ("detective", "module_source", "cost")
+WORKLOAD_ASKED = ("name", "type", "description", "data", "services", "stages", "images")
+
+
+class Wizard:
+    """The answers so far, and every question asked with a check of the spec's own rules.
+
+    Each answer is checked first by the pydantic type of its field, then together with the answers
+    given so far: the partial answers, completed for the questions still to come from ``start`` (and
+    the least demanding compliance: the regimes the data implies), go through `spec_problems` (the
+    rules `parse_spec` applies), and the problems located at an answered field are shown at the
+    question that caused them. A contradiction is thus caught where it arises, not at the end.
+    """
+
+    def __init__(self, p: Prompter, start: dict[str, Any]) -> None:
+        self.p = p
+        self.start = copy.deepcopy(start)
+        self.data: dict[str, Any] = {"apiVersion": "aisec/v1"}
+        self.answered: set[Loc] = set()
+        self.fillers: list[dict[str, Any]] = []  # per workload: what its unanswered questions default to
+
+    # ------------------------------------------------------------------ the spec rules on partial answers
+    def candidate(self) -> dict[str, Any]:
+        filler = {k: v for k, v in self.start.items() if k not in ("workloads", *NOT_ASKED)}
+        data = _merge(filler, {k: v for k, v in self.data.items() if k != "workloads"})
+        answered = self.data.get("workloads") or []
+        data["workloads"] = (
+            [_merge(self.fillers[i], w) for i, w in enumerate(answered)]
+            if answered
+            else copy.deepcopy(self.start.get("workloads") or STARTER["workloads"])
+        )
+        if ("compliance",) not in self.answered:
+            data["compliance"] = sorted(_implied(data["workloads"]))
+        # A section being answered lacks its later fields: neutral stand-ins keep it checkable.
+        if isinstance(data.get("log_archive"), dict):
+            archive = _account(str(data["log_archive"].get("account_id", "")))
+            archive = archive if spec_mod.ACCOUNT_RE.fullmatch(archive) else "000000000000"
+            data["log_archive"].setdefault("break_glass", [f"arn:aws:iam::{archive}:role/answer-pending"])
+        if isinstance(data.get("foundation_refs"), dict):
+            data["foundation_refs"] = {
+                "access_log_bucket": "answer-pending",
+                "alert_topic_arn": "arn:aws:sns:us-east-1:000000000000:answer-pending",
+                **data["foundation_refs"],
+            }
+        return data
+
+    def problems_at(self, loc: Loc, value: Any) -> str | None:
+        """The spec's problems at answered fields if ``loc`` held ``value`` (None: none)."""
+        problems = self.problems(loc, value)
+        return "; ".join(f"{spec_mod.format_loc(pr.loc)}: {pr.message}" for pr in problems) or None
+
+    def problems(self, loc: Loc, value: Any) -> list[spec_mod.Problem]:
+        """The problems ``value`` at ``loc`` causes: at answered fields, and not there without it (a
+        contradiction kept for the review, or one of another section, is not this question's)."""
+
+        def found() -> set[spec_mod.Problem]:
+            _, problems = spec_mod.spec_problems(self.candidate())
+            return {pr for pr in problems if any(_related(pr.loc, a) for a in self.answered)}
+
+        before = found()
+        saved, answered = copy.deepcopy(self.data), set(self.answered)
+        self.put(loc, value)
+        self.answered.add(loc)
+        try:
+            after = found()
+        finally:
+            self.data, self.answered = saved, answered
+        return sorted(after - before, key=lambda pr: (spec_mod.format_loc(pr.loc), pr.message))
+
+    def put(self, loc: Loc, value: Any) -> None:
+        node: Any = self.data
+        for key in loc[:-1]:
+            if isinstance(key, str) and node.get(key) is None:
+                node[key] = {}
+            node = node[key]
+        node[loc[-1]] = value
+
+    def answer(self, loc: Loc, value: Any) -> Any:
+        self.put(loc, value)
+        self.answered.add(loc)
+        return value
+
+    def final(self) -> dict[str, Any]:
+        data: dict[str, Any] = _without_none(self.data)
+        for key in KEPT:  # kept from --from, not asked
+            if self.start.get(key):
+                data[key] = copy.deepcopy(self.start[key])
+        return data
+
+    # ------------------------------------------------------------------ prompts that record their answer
+    def text(self, loc: Loc, model: type[BaseModel], name: str, **kw: Any) -> Any:
+        def cross(value: Any) -> str | None:
+            return self.problems_at(loc, None if kw.get("optional") and value in ("", []) else value)
+
+        value = self.p.text(model, name, cross=cross, **kw)
+        return self.answer(loc, None if kw.get("optional") and value in ("", []) else value)
+
+    def _until_coherent(self, loc: Loc, ask: Callable[[], Any]) -> Any:
+        while True:
+            value = ask()
+            problems = self.problems(loc, value)
+            if not problems:
+                return self.answer(loc, value)
+            for pr in problems:
+                print(f"  {spec_mod.format_loc(pr.loc)}: {pr.message}", file=sys.stderr)
+            if not self.p.confirm(
+                "Answer this question again? (no: keep the answer and change the other one at the review)",
+                default=True,
+            ):
+                return self.answer(loc, value)
+
+    def select(self, loc: Loc, model: type[BaseModel], name: str, choices: Sequence[str], **kw: Any) -> str:
+        return str(self._until_coherent(loc, lambda: self.p.select(model, name, choices, **kw)))
+
+    def checkbox(
+        self, loc: Loc, model: type[BaseModel], name: str, choices: Sequence[str], **kw: Any
+    ) -> list[str]:
+        return list(self._until_coherent(loc, lambda: self.p.checkbox(model, name, choices, **kw)))
+
+    # ------------------------------------------------------------------ the sections
+    def basics(self) -> None:
+        aws = {**self.start.get("aws", {}), **self.data.get("aws", {})}
+        self.text(("name",), Spec, "name", default=self.data.get("name", self.start.get("name", "")))
+        self.select(
+            ("aws", "region"), spec_mod.Aws, "region", list(REGIONS), default=aws.get("region", "us-east-1")
+        )
+        account = self.text(("aws", "account_id"), spec_mod.Aws, "account_id", default=str(aws.get("account_id", "")),
+                            message="AWS account id (12 digits, or 1234-5678-9012 as the console shows it)")  # fmt: skip
+        self.answer(("aws", "account_id"), _account(account))
+
+    def workload(self, i: int, old: dict[str, Any] | None) -> None:
+        old = {k: copy.deepcopy(v) for k, v in (old or {}).items() if k in WORKLOAD_ASKED}
+        w = ("workloads", i)
+        workloads = self.data.setdefault("workloads", [])
+        if i == len(workloads):
+            workloads.append({})
+            self.fillers.append(old or copy.deepcopy(STARTER["workloads"][0]))
+        else:
+            workloads[i] = {}
+        self.fillers[i] = {**self.fillers[i], **old} if old else self.fillers[i]
+        self.answered = {a for a in self.answered if a[:2] != w}
+        taken = {x.get("name") for j, x in enumerate(workloads) if j != i}
+        check_name = field_check(spec_mod.Workload, "name")
+
+        def unique(answer: str) -> str | None:
+            problem = check_name(answer)
+            return problem or (f"a workload named {answer!r} exists already" if answer in taken else None)
+
+        self.text((*w, "name"), spec_mod.Workload, "name", default=old.get("name", ""), check=unique)
+        wtype = self.select((*w, "type"), spec_mod.Workload, "type", [t.value for t in WorkloadType],
+                            default=old.get("type", "training"))  # fmt: skip
+        data = old.get("data", {})
+        self.put((*w, "data"), {})
+        categories = self.checkbox((*w, "data", "categories"), spec_mod.Data, "categories", [c.value for c in DataCategory],
+                                   checked=data.get("categories", []), message="Regulated data the workload touches (none is fine)")  # fmt: skip
+        floor = max(
+            [Sensitivity.PUBLIC, *(CATEGORY_RULES[DataCategory(c)][0] for c in categories)],
+            key=lambda s: s.rank,
+        )
+        allowed = [s.value for s in Sensitivity if s.rank >= floor.rank]
+        default_sens = (
+            data.get("sensitivity")
+            if data.get("sensitivity") in allowed
+            else allowed[-1 if categories else 0]
+        )
+        self.select((*w, "data", "sensitivity"), spec_mod.Data, "sensitivity", allowed, default=default_sens)
+        defaults = sorted(s.value for s in DEFAULT_SERVICES[WorkloadType(wtype)] if s is not Service.S3)
+        old_services = [s for s in old.get("services") or [] if s != Service.S3.value]
+        services = self.checkbox((*w, "services"), spec_mod.Workload, "services", [s.value for s in Service if s is not Service.S3],
+                                 checked=old_services or defaults, message="AWS services the workload uses (S3 is always included)")  # fmt: skip
+        self.answer((*w, "services"), None if sorted(services) == defaults else [*services, "s3"])
+        stages = self.checkbox((*w, "stages"), spec_mod.Workload, "stages", [s.value for s in Stage],
+                               checked=old.get("stages", [s.value for s in Stage]), at_least_one=True)  # fmt: skip
+        self.text((*w, "description"), spec_mod.Workload, "description", default=old.get("description", ""), optional=True,
+                  message="One line about the workload, for the generated README (optional)")  # fmt: skip
+        keep = old.get("images") and Service.ECR.value in services  # no question: kept from the spec edited
+        self.answer((*w, "images"), old["images"] if keep else None)
+        guarded = sorted(c for c in categories if DataCategory(c) in NONPROD_GUARDED)
+        if (
+            guarded
+            and WorkloadType(wtype) in TYPES_WITH_PEOPLE
+            and any(st != Stage.PROD.value for st in stages)
+        ):
+            self.select(
+                (*w, "data", "non_production"), spec_mod.Data, "non_production", ["deidentified", "tokenized", "synthetic"],
+                default=data.get("non_production", "deidentified"),
+                message=f"People read {', '.join(guarded)} data outside prod only de-identified, tokenized or "
+                "synthetic: what do dev and test hold",
+            )  # fmt: skip
+        else:
+            self.answer((*w, "data", "non_production"), None)
+
+    def workloads(self) -> None:
+        previous = list(self.start.get("workloads", []))
+        while True:
+            old = previous.pop(0) if previous else None
+            i = len(self.data.get("workloads") or [])
+            print(f"\nWorkload {i + 1}", file=sys.stderr)
+            self.workload(i, old)
+            if not self.p.confirm("Add another workload?", default=bool(previous)):
+                break
+
+    def compliance(self) -> None:
+        checked = sorted(
+            set(self.data.get("compliance", self.start.get("compliance")) or [])
+            | _implied(self.data["workloads"])
+        )
+        self.checkbox(("compliance",), Spec, "compliance", [r.value for r in Regime], checked=checked,
+                      message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss)")  # fmt: skip
+
+    def network(self) -> None:
+        net = {**self.start.get("network", {}), **self.data.get("network", {})}
+        print("\nNetwork: the existing VPC the workloads run in", file=sys.stderr)
+        n = ("network",)
+        self.text((*n, "vpc_id"), spec_mod.Network, "vpc_id", default=net.get("vpc_id", ""))
+        self.text((*n, "vpc_cidr"), spec_mod.Network, "vpc_cidr", default=net.get("vpc_cidr", ""))
+        for key in ("subnet_ids", "route_table_ids"):
+            self.text((*n, key), spec_mod.Network, key, default=", ".join(net.get(key, [])), as_list=True)
+        if net.get("image_accounts"):
+            self.answer((*n, "image_accounts"), net["image_accounts"])  # kept, not asked
+        sensitive = any(
+            Sensitivity(w["data"]["sensitivity"]).rank >= Sensitivity.CONFIDENTIAL.rank
+            for w in self.data["workloads"]
+        )
+        perimeter = not sensitive or self.p.confirm(
+            "Network perimeter: confidential and restricted data answers only inside this VPC (people then "
+            "work from in-VPC tools)?", default=net.get("perimeter", True),
+        )  # fmt: skip
+        self.answer((*n, "perimeter"), None if perimeter else False)
+
+    def foundation(self) -> None:
+        start = {**self.start, **{k: v for k, v in self.data.items() if v is not None}}
+        foundation = self.select(("foundation",), Spec, "foundation", ["create", "existing"], default=start.get("foundation", "create"),
+                                 message="Account-level trail, Macie, endpoints and alert topic")  # fmt: skip
+        if foundation == "existing":
+            self.answer(("log_archive",), None)
+            refs = start.get("foundation_refs") or {}
+            for key in ("access_log_bucket", "alert_topic_arn"):
+                self.text(("foundation_refs", key), spec_mod.FoundationRefs, key, default=refs.get(key, ""))
+            return
+        self.answer(("foundation_refs",), None)
         archive = start.get("log_archive") or {}
-        if p.confirm(
+        if not self.p.confirm(
             "Deliver the trail to a separate log-archive account (its bucket is rendered as log-archive/)?",
             default=bool(archive),
         ):
-            answers["log_archive"] = {
-                **archive,
-                "account_id": p.text(spec_mod.LogArchive, "account_id", default=archive.get("account_id", "")),
-                "break_glass": p.text(spec_mod.LogArchive, "break_glass", as_list=True,
-                                      default=", ".join(archive.get("break_glass", []))),
-            }  # fmt: skip
-    answers["access"] = _access(p, acc, name, account, workloads)
-    answers["alerts"] = {
-        "email": p.text(spec_mod.Alerts, "email", as_list=True, optional=True,
-                        default=", ".join(start.get("alerts", {}).get("email", []))),
-    }  # fmt: skip
-    answers["workloads"] = workloads
-    for key in ("modules", "state", "tags"):  # kept from --from, not asked
-        if start.get(key):
-            answers[key] = start[key]
-    return answers
+            self.answer(("log_archive",), None)
+        else:
+            self.data["log_archive"] = {
+                k: v for k, v in archive.items() if k not in ("account_id", "break_glass")
+            }
+            account = self.text(("log_archive", "account_id"), spec_mod.LogArchive, "account_id",
+                                default=archive.get("account_id", ""))  # fmt: skip
+            self.answer(("log_archive", "account_id"), _account(account))
+            self.text(("log_archive", "break_glass"), spec_mod.LogArchive, "break_glass", as_list=True,
+                      default=", ".join(archive.get("break_glass", [])))  # fmt: skip
+
+    def access(self) -> None:
+        acc = {**self.start.get("access", {}), **(self.data.get("access") or {})}
+        name, account = self.data["name"], self.data["aws"]["account_id"]
+        a = ("access",)
+        self.data["access"] = {}
+        self.text((*a, "admin_principals"), spec_mod.Access, "admin_principals", as_list=True,
+                  default=", ".join(acc.get("admin_principals", [f"arn:aws:iam::{account}:role/PlatformAdmin"])))  # fmt: skip
+        human = self.select((*a, "human_access"), spec_mod.Access, "human_access", ["sso", "iam-mfa"],
+                            default=acc.get("human_access", "sso"))  # fmt: skip
+        iam_mfa = human == "iam-mfa"
+        with_people = [st.value for st in Stage if any(
+            st.value in w.get("stages", [s.value for s in Stage]) and WorkloadType(w["type"]) in TYPES_WITH_PEOPLE
+            for w in self.data["workloads"])]  # fmt: skip
+        old_people = acc.get("people") or {}
+
+        def ask_people() -> dict[str, list[str]]:
+            people = {}
+            for stage in with_people:  # each stage alone at its prompt; the whole with the spec's rules
+                default = old_people.get(stage) or ([] if iam_mfa else [f"{name}-{stage}"])
+                people[stage] = self.p.text(
+                    spec_mod.Access, "people", as_list=True, default=", ".join(default),
+                    check=_people_check(iam_mfa),
+                    message=f"Who may assume the people's roles in {stage}: "
+                    + ("IAM role or user ARNs" if iam_mfa else "IAM Identity Center permission sets (or role ARNs)"),
+                )  # fmt: skip
+            return people
+
+        people = self._until_coherent((*a, "people"), ask_people) if with_people else {}
+        named = people and (iam_mfa or people != {st: [f"{name}-{st}"] for st in with_people})
+        self.answer((*a, "people"), people if named else None)
+        for key, message in (
+            ("deployers", "Roles that run terraform apply (empty: the apply role `aisec ci` creates)"),
+            (
+                "break_glass",
+                "Break-glass roles excepted from every data-perimeter Deny (empty: the root user only)",
+            ),
+        ):
+            self.text((*a, key), spec_mod.Access, key, as_list=True, optional=True,
+                      default=", ".join(acc.get(key) or []), message=message)  # fmt: skip
+
+    def alerts(self) -> None:
+        old = (self.data.get("alerts") or self.start.get("alerts") or {}).get("email") or []
+        self.data["alerts"] = {}
+        email = self.text(("alerts", "email"), spec_mod.Alerts, "email", as_list=True, optional=True,
+                          default=", ".join(old))  # fmt: skip
+        self.answer(("alerts", "email"), email or [])
+
+    def ask_all(self) -> None:
+        self.basics()
+        self.workloads()
+        self.compliance()
+        self.network()
+        self.foundation()
+        self.access()
+        self.alerts()
+
+    # ------------------------------------------------------------------ the review: go back to any answer
+    def summary(self) -> list[tuple[str, str]]:
+        d = self.final()
+        rows = [
+            ("basics", f"name, region, account: {d['name']}, {d['aws']['region']}, {d['aws']['account_id']}")
+        ]
+        for i, w in enumerate(d["workloads"]):
+            cats = ", ".join(w["data"]["categories"]) or "no regulated data"
+            rows.append((f"workload {i}", f"workload {w['name']}: {w['type']}, {w['data']['sensitivity']} ({cats}), "
+                                          f"stages {', '.join(w.get('stages', []))}"))  # fmt: skip
+        net = d["network"]
+        archive = d.get("log_archive")
+        rows += [
+            ("compliance", f"compliance: {', '.join(d.get('compliance') or []) or 'none'}"),
+            ("network", f"network: {net['vpc_id']} {net['vpc_cidr']}, perimeter {'off' if net.get('perimeter') is False else 'on'}"),
+            ("foundation", f"foundation: {d['foundation']}" + (f", log archive in {archive['account_id']}" if archive else "")),
+            ("access", f"access: {d['access']['human_access']}, admins {', '.join(d['access']['admin_principals'])}"),
+            ("alerts", f"alerts: {', '.join(d.get('alerts', {}).get('email') or []) or 'none'}"),
+        ]  # fmt: skip
+        return rows
+
+    def change(self, section: str) -> None:
+        self.answered = {a for a in self.answered if SECTIONS.get(str(a[0])) != section}
+        if section.startswith("workload "):
+            i = int(section.split()[1])
+            self.workload(i, self.final()["workloads"][i])
+        elif section == "add":
+            self.workload(len(self.data["workloads"]), None)
+        elif section.startswith("remove "):
+            i = int(section.split()[1])
+            del self.data["workloads"][i]
+            del self.fillers[i]
+            self.answered = {a for a in self.answered if a[0] != "workloads"}
+            self.answered |= {("workloads", j) for j in range(len(self.data["workloads"]))}
+        else:
+            getattr(self, section)()
+
+    def review(self, source: str) -> Spec:
+        while True:
+            spec, problems = spec_mod.spec_problems(self.final())
+            print("\nYour answers:", file=sys.stderr)
+            rows = self.summary()
+            for _, line in rows:
+                print(f"  {line}", file=sys.stderr)
+            first = None
+            if problems:
+                print(f"\n{len(problems)} problem(s):", file=sys.stderr)
+                for pr in problems:
+                    print(f"  {pr.render(source)}", file=sys.stderr)
+                loc = problems[0].loc
+                first = (
+                    f"workload {loc[1]}"
+                    if loc[:1] == ("workloads",) and len(loc) > 1
+                    else SECTIONS.get(str(loc[0]) if loc else "")
+                )
+            choices = [Choice("Save these answers", value="save")] if spec is not None else []
+            choices += [Choice(f"Change {line.split(':')[0]}", value=key) for key, line in rows]
+            choices.append(Choice("Add a workload", value="add"))
+            if len(self.data["workloads"]) > 1:
+                choices += [
+                    Choice(f"Remove workload {w['name']}", value=f"remove {i}")
+                    for i, w in enumerate(self.final()["workloads"])
+                ]
+            choices.append(Choice("Give up (nothing is written)", value="quit"))
+            default = "save" if spec is not None else first
+            choice = self.p.menu("Review: save, or go back to an answer", choices, default=default)
+            if choice == "save" and spec is not None:
+                return spec
+            if choice == "quit" and not problems:
+                print("nothing was written", file=sys.stderr)
+                raise SystemExit(1)
+            if choice == "quit":
+                raise SpecError(f"{source}: {len(problems)} problem(s) in the answers; nothing was written",
+                                [pr.render(source) for pr in problems])  # fmt: skip
+            self.change(choice)
 
 
 def run(p: Prompter, start: dict[str, Any], source: str) -> Spec:
-    """Ask until the answers make a coherent spec (contradictions are shown, then asked again)."""
-    answers = start
-    while True:
-        answers = ask(p, answers)
-        try:
-            return parse_spec(answers, source)
-        except SpecError as exc:
-            print(f"\n{exc.message}", file=sys.stderr)
-            for line in exc.details:
-                print(f"  {line}", file=sys.stderr)
-            if not p.confirm("Change the answers (your answers so far are the defaults)?", default=True):
-                raise
+    """Ask every question (each answer checked with the spec's rules at its question), then review:
+    the answers can be changed one section at a time until they are saved."""
+    w = Wizard(p, start)
+    w.ask_all()
+    return w.review(source)
 
 
 def require_terminal() -> None:

@@ -262,6 +262,8 @@ def valid_specs(draw: st.DrawFn) -> dict[str, Any]:
             "access_log_bucket": "central-logs",
             "alert_topic_arn": "arn:aws:sns:us-east-1:111122223333:alerts",
         }
+    elif regimes and not spec["alerts"]["email"]:  # a regulated landing's alarms reach someone
+        spec["alerts"]["email"] = ["secops@example.com"]
     return spec
 
 

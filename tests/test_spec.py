@@ -207,3 +207,91 @@ def test_huge_files_are_refused_before_parsing(tmp_path: Path) -> None:
     huge.write_text("name: x\n" + "# padding\n" * 200_000)
     with pytest.raises(SpecError, match="larger than the 1000000 bytes a spec may have"):
         load_spec(huge)
+
+
+@pytest.mark.parametrize(
+    ("cidr", "expected"),
+    [
+        ("10.0.0.0/8", "network.vpc_cidr: '10.0.0.0/8': a VPC's CIDR block has a prefix from /16 to /28"),
+        ("10.0.0.0/15", "(AWS's limits), not /15"),
+        ("10.0.0.0/29", "(AWS's limits), not /29"),
+        ("192.168.1.0/32", "not /32"),
+        ("127.0.0.0/16", "is not a private (RFC 1918) range: use one inside 10.0.0.0/8"),
+        ("169.254.0.0/16", "is not a private (RFC 1918) range"),
+        ("100.64.0.0/16", "is not a private (RFC 1918) range"),
+        ("172.32.0.0/16", "is not a private (RFC 1918) range"),
+    ],
+)
+def test_vpc_cidr_is_a_private_range_aws_allows_for_a_vpc(cidr: str, expected: str) -> None:
+    lines = problems(variant(network__vpc_cidr=cidr))
+    assert any(expected in line for line in lines), lines
+
+
+@pytest.mark.parametrize("cidr", ["10.0.0.0/16", "172.31.0.0/16", "192.168.0.0/28", "10.20.30.0/24"])
+def test_vpc_cidr_prefixes_from_16_to_28_load(cidr: str) -> None:
+    assert parse_spec(variant(network__vpc_cidr=cidr)).network.vpc_cidr == cidr
+
+
+def test_a_regulated_landing_needs_an_alert_destination() -> None:
+    lines = problems(variant(alerts__email=[]))
+    assert lines == [
+        "spec.yaml: alerts.email: with compliance hipaa, security alarms and findings need at least one "
+        "destination: name one or more e-mail addresses (or use foundation: existing with its alert_topic_arn)"
+    ]
+    assert any("alerts.email: with compliance hipaa" in line for line in problems(variant(alerts=DELETE)))
+    # no regime: alerts are optional; an existing foundation's alert topic is the destination
+    unregulated = variant(
+        alerts__email=[],
+        compliance=[],
+        workloads__0__data__categories=[],
+        workloads__0__data__sensitivity="internal",
+    )
+    assert parse_spec(unregulated).alerts.email == []
+    existing = variant(alerts__email=[], foundation="existing")
+    existing["foundation_refs"] = {
+        "access_log_bucket": "central-logs",
+        "alert_topic_arn": "arn:aws:sns:us-east-1:111122223333:central-alerts",
+    }
+    assert parse_spec(existing).alerts.email == []
+
+
+@pytest.mark.parametrize("regime", ["gdpr", "soc2", "pci-dss", "fedramp-moderate"])
+def test_every_regime_needs_an_alert_destination(regime: str) -> None:
+    lines = problems(variant(alerts__email=[], compliance=["hipaa", regime]))
+    assert any(f"alerts.email: with compliance hipaa, {regime}," in line for line in lines), lines
+
+
+def test_account_ids_in_the_consoles_dashed_form_are_stored_as_12_digits() -> None:
+    data = variant(aws__account_id="1111-2222-3333")
+    data["network"]["image_accounts"] = ["7633-0473-0483"]
+    data["log_archive"] = {
+        "account_id": "4444-5555-6666",
+        "break_glass": ["arn:aws:iam::444455556666:role/LogArchiveBreakGlass"],
+    }
+    spec = parse_spec(data)
+    assert spec.aws.account_id == "111122223333"
+    assert spec.network.image_accounts == ["763304730483"]
+    assert spec.log_archive is not None and spec.log_archive.account_id == "444455556666"
+    # the normalized id is the one compared and rendered: a dashed copy of the landing's is the same account
+    data["log_archive"]["account_id"] = "1111-2222-3333"
+    assert any("log_archive.account_id: must be another account" in line for line in problems(data))
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "1111-2222-33334",
+        "11112-222-3333",
+        "1111-2222-333",
+        "1111 2222 3333",
+        "1111--2222-3333",
+        "-111122223333",
+    ],
+)
+def test_other_account_id_forms_are_refused(value: str) -> None:
+    lines = problems(variant(aws__account_id=value))
+    assert any(
+        f"aws.account_id: {value!r} is not an AWS account id (12 digits, quoted, or the console's 1234-5678-9012)"
+        in line
+        for line in lines
+    ), lines

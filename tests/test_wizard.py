@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pexpect
+import pytest
 import yaml
 
 from generator import wizard
@@ -17,7 +18,7 @@ from generator.render import render
 from generator.spec import Stage, load_spec, parse_spec, spec_to_data
 from tests.conftest import BLUEPRINTS, REPO, run_aisec
 
-DOWN, CLEAR = "\x1b[B", "\x15"  # arrow down; Ctrl-U clears the pre-filled default
+DOWN, UP, CLEAR = "\x1b[B", "\x1b[A", "\x15"  # arrows down and up; Ctrl-U clears the pre-filled default
 
 # One answer per prompt, in the order the wizard asks (STARTER defaults pre-filled).
 ANSWERS = [
@@ -53,6 +54,7 @@ ANSWERS = [
     "\r",  # deployers: the aisec ci apply role
     CLEAR + "arn:aws:iam::111122223333:role/BreakGlass\r",
     CLEAR + "secops@example.com\r",
+    "\r",  # review: save these answers
 ]  # fmt: skip
 
 
@@ -100,7 +102,10 @@ def test_people_and_break_glass_are_checked_at_their_prompt() -> None:
 
 def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
     check = wizard.field_check(wizard.spec_mod.Aws, "account_id")
-    assert check("12345") == "'12345' is not an AWS account id (12 digits, quoted)"
+    assert (
+        check("12345")
+        == "'12345' is not an AWS account id (12 digits, quoted, or the console's 1234-5678-9012)"
+    )
     keys = list(ANSWERS)
     keys[2] = CLEAR + "12345\r" + CLEAR + "111122223333\r"  # refused, then corrected, within one prompt
     spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
@@ -113,7 +118,7 @@ def test_a_bad_answer_is_refused_with_the_yaml_message() -> None:
 
 def test_starting_from_a_blueprint_keeps_its_answers() -> None:
     start = yaml.safe_load(BLUEPRINTS["fraud-inference"].read_text())
-    keys = ["\r"] * 11 + ["n"] + ["\r"] * 16  # accept every default
+    keys = ["\r"] * 11 + ["n"] + ["\r"] * 17  # accept every default, then save at the review
     spec = wizard.run(wizard.Prompter(keys=keys), start, "answers")
 
     def canonical(data: dict) -> dict:  # type: ignore[type-arg]
@@ -199,6 +204,7 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
     step(child, "run terraform apply", "\r")
     step(child, "Break-glass roles", "\r")
     step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
+    step(child, "Save these answers", "\r")
     step(child, "12 KMS keys, 9 buckets, 6 IAM roles, 3 Macie jobs, 17 alarms", "")
     step(child, "compliance: hipaa 4/12 requirements addressed, 4 partly", "")
     step(child, r"cost: about \$", "")
@@ -229,3 +235,234 @@ def test_ctrl_c_leaves_nothing(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- contradictions, going back
+COMPLIANCE = ANSWERS.index("n") + 1  # the prompt after "no more workloads"
+LOG_ARCHIVE = ANSWERS.index("n", COMPLIANCE)
+
+
+def test_a_contradiction_is_caught_at_the_question_that_causes_it(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(ANSWERS)
+    keys[COMPLIANCE] = " \r"  # untick hipaa although the notes hold PHI: refused right there
+    keys.insert(COMPLIANCE + 1, "y")  # answer again
+    keys.insert(COMPLIANCE + 2, "\r")  # hipaa is pre-checked again
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert [r.value for r in spec.compliance] == ["hipaa"]
+    err = capsys.readouterr().err
+    problem = "workloads[0].data.categories: phi data requires hipaa in compliance"
+    assert problem in err and err.index(problem) < err.index("Network:")  # before the next question
+
+
+def test_text_answers_are_checked_against_the_earlier_answers() -> None:
+    keys = list(ANSWERS)
+    keys[2] = CLEAR + "1111-2222-3333\r"  # the console's form, stored as 12 digits
+    keys[LOG_ARCHIVE] = "y"
+    keys[LOG_ARCHIVE + 1 : LOG_ARCHIVE + 1] = [
+        # the landing's own account is refused at the prompt; the dashed form of another is taken
+        CLEAR + "111122223333\r" + CLEAR + "4444-5555-6666\r",
+        CLEAR + "arn:aws:iam::444455556666:role/LogArchiveBreakGlass\r",
+    ]
+    keys[-2] = CLEAR + "\r" + CLEAR + "secops@example.com\r"  # hipaa needs an alert destination
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert spec.aws.account_id == "111122223333"
+    assert spec.log_archive is not None and spec.log_archive.account_id == "444455556666"
+    assert spec.alerts.email == ["secops@example.com"]
+    w = wizard.Wizard(wizard.Prompter(keys=[]), wizard.STARTER)
+    w.answer(("aws", "account_id"), "111122223333")
+    assert w.problems_at(("log_archive", "account_id"), "1111-2222-3333") == (
+        "log_archive.account_id: must be another account than aws.account_id"
+    )
+    assert w.problems_at(("log_archive", "account_id"), "444455556666") is None
+
+
+def test_the_review_goes_back_to_an_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(ANSWERS)
+    keys[COMPLIANCE] = " \r"  # untick hipaa
+    keys.insert(COMPLIANCE + 1, "n")  # keep it: fix it at the review
+    keys[-1:] = [
+        DOWN + DOWN + "\r",  # review (problem: no save; on "Change workload notes"): Change compliance
+        "\r",  # hipaa pre-checked from the PHI
+        DOWN + "\r",  # review: Change name, region, account
+        CLEAR + "clinic2\r", "\r", "\r",
+        "\r",  # review: save
+    ]  # fmt: skip
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert spec.name == "clinic2" and [r.value for r in spec.compliance] == ["hipaa"]
+    assert [w.name for w in spec.workloads] == ["notes", "assistant"]  # nothing else asked again
+    assert spec.access.break_glass == ["arn:aws:iam::111122223333:role/BreakGlass"]
+    err = capsys.readouterr().err
+    assert (
+        "1 problem(s):\n  answers: workloads[0].data.categories: phi data requires hipaa in compliance" in err
+    )
+
+
+def test_init_never_replaces_a_spec_file_without_asking(tmp_path: Path) -> None:
+    spec_file = tmp_path / "s.yaml"
+    spec_file.write_text("# my spec\n")
+    args = ("init", "--defaults", "-o", str(tmp_path / "out"), "--save-spec", str(spec_file))
+    proc = run_aisec(*args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{spec_file}: exists already with other content" in proc.stderr and "--force" in proc.stderr
+    assert spec_file.read_text() == "# my spec\n" and not (tmp_path / "out").exists()
+    proc = run_aisec(*args, "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert load_spec(spec_file).name == "ai-landing"
+    assert run_aisec(*args).returncode == 0  # the same content again is no replacement
+
+
+def _to_compliance(child: pexpect.spawn, account: str) -> None:
+    """One PHI training workload in a real terminal, up to the compliance question."""
+    step(child, "Name of the landing", CLEAR + "clinic\r")
+    step(child, "AWS region", "\r")
+    step(child, "AWS account id", CLEAR + account + "\r")
+    step(child, "Workload name", CLEAR + "notes\r")
+    step(child, "What the workload does", "\r")
+    step(child, "Regulated data", " \r")
+    step(child, "most sensitive data", "\r")
+    step(child, "AWS services", "\r")
+    step(child, "Lifecycle stages", "\r")
+    step(child, "One line about", "\r")
+    step(child, "what do dev and test hold", "\r")
+    step(child, "Add another workload", "n")
+
+
+def _network_and_foundation(child: pexpect.spawn) -> None:
+    for prompt in ("The VPC the endpoints", "CIDR", "Private subnets", "Route tables", "Network perimeter",
+                   "Account-level trail"):  # fmt: skip
+        step(child, prompt, "\r")
+
+
+def _access(child: pexpect.spawn) -> None:
+    step(child, "administer the keys", CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r")
+    step(child, "How people reach", "\r")
+    for stage in ("dev", "test", "prod"):
+        step(child, f"roles in {stage}", "\r")
+    step(child, "run terraform apply", "\r")
+    step(child, "Break-glass roles", "\r")
+
+
+def test_a_contradiction_is_refused_at_its_question_in_a_terminal(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "-o", "out/clinic", "--save-spec", "clinic.yaml")
+    _to_compliance(child, "1111-2222-3333")  # as the console shows it
+    step(child, "Compliance regimes", " \r")  # untick hipaa, pre-checked for the PHI
+    step(child, r"workloads\[0\]\.data\.categories: phi data requires hipaa in compliance", "")
+    step(child, "Answer this question again", "y")
+    step(child, "Compliance regimes", "\r")
+    _network_and_foundation(child)
+    step(child, "log-archive account", "y")
+    step(child, "log-archive account's 12-digit id", CLEAR + "111122223333\r")  # the landing's own
+    step(
+        child,
+        "log_archive.account_id: must be another account than aws.account_id",
+        CLEAR + "4444-5555-6666\r",
+    )
+    step(child, "Emergency roles", CLEAR + "arn:aws:iam::444455556666:role/LogArchiveBreakGlass\r")
+    _access(child)
+    step(child, "Addresses subscribed", CLEAR + "\r")  # none: refused under hipaa
+    step(child, "alerts.email: with compliance hipaa", CLEAR + "secops@example.com\r")
+    child.expect("name, region, account: clinic, us-east-1, 111122223333")
+    child.expect("foundation: create, log archive in 444455556666")
+    step(child, "Save these answers", "\r")
+    step(child, "Save the spec to clinic.yaml", "n")
+    child.expect("nothing was written")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1 and sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_a_person_goes_back_to_an_answer_at_the_review(tmp_path: Path) -> None:
+    (tmp_path / "clinic.yaml").write_text("# an earlier spec\n")
+    child = spawn(tmp_path, "-o", "out/clinic", "--save-spec", "clinic.yaml")
+    _to_compliance(child, "111122223333")
+    step(child, "Compliance regimes", " \r")  # untick hipaa
+    step(child, "phi data requires hipaa in compliance", "")
+    step(child, "Answer this question again", "n")  # keep it: fix it at the review
+    _network_and_foundation(child)
+    step(child, "log-archive account", "n")
+    _access(child)
+    step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
+    child.expect("compliance: none")
+    child.expect(r"1 problem\(s\):")
+    step(child, "Change workload notes", DOWN + "\r")  # no save offered; go to compliance
+    step(child, "Compliance regimes", "\r")  # hipaa pre-checked again for the PHI
+    child.expect("compliance: hipaa")
+    step(child, "Save these answers", DOWN + "\r")  # and change the name too
+    step(child, "Name of the landing", CLEAR + "clinic2\r")
+    step(child, "AWS region", DOWN + "\r")  # us-east-2
+    step(child, "AWS account id", "\r")
+    child.expect("name, region, account: clinic2, us-east-2, 111122223333")
+    step(child, "Save these answers", "\r")
+    step(child, r"clinic.yaml exists with other content: replace it.*\(y/N\)", "y")
+    child.expect("aisec render clinic.yaml -o out/clinic --check")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    spec = load_spec(tmp_path / "clinic.yaml")
+    assert (spec.name, spec.aws.region, [r.value for r in spec.compliance]) == (
+        "clinic2",
+        "us-east-2",
+        ["hipaa"],
+    )
+    assert spec.workloads[0].data.categories[0].value == "phi" and spec.alerts.email == ["secops@example.com"]
+
+
+def test_cross_field_rules_are_the_specs_at_the_question_that_causes_them() -> None:
+    w = wizard.Wizard(wizard.Prompter(keys=[]), wizard.STARTER)
+    w.answer(("name",), "clinical-research")
+    w.answer(("aws", "region"), "eu-north-1")  # neither Bedrock nor FedRAMP Moderate
+    w.answer(("aws", "account_id"), "111122223333")
+    assert w.problems_at(("compliance",), ["fedramp-moderate"]) == (
+        "aws.region: fedramp-moderate needs a region inside the FedRAMP Moderate boundary "
+        "(us-east-1, us-east-2, us-west-1, us-west-2), not eu-north-1"
+    )
+    w.data["workloads"] = [{}]
+    w.fillers.append(dict(wizard.STARTER["workloads"][0]))
+    assert "S3 bucket names would be 66 characters" in (
+        w.problems_at(("workloads", 0, "name"), "x" * 20) or ""
+    )
+    w.answer(("workloads", 0, "name"), "assistant")
+    assert w.problems_at(("workloads", 0, "type"), "rag") is None  # the services question decides
+    w.answer(("workloads", 0, "type"), "rag")
+    assert (w.problems_at(("workloads", 0, "services"), ["bedrock"]) or "").startswith(
+        "workloads[0].services: Amazon Bedrock (with Agents and Knowledge Bases) is not offered in eu-north-1"
+    )
+    assert w.problems_at(("workloads", 0, "services"), ["sagemaker"]) is None
+    # an answer still to come is not held against this one: alerts are asked after compliance
+    assert w.problems_at(("compliance",), ["gdpr"]) is None
+    w.answer(("compliance",), ["gdpr"])
+    assert (w.problems_at(("alerts", "email"), []) or "").startswith("alerts.email: with compliance gdpr")
+
+
+def test_the_review_adds_and_removes_workloads() -> None:
+    keys = list(ANSWERS)
+    keys[-1:] = [
+        DOWN * 11 + "\r",  # review: Remove workload assistant
+        # the spec's rule: no workload has people in test any more; the review's cursor is on Change access
+        "\r", "\r", "\r", "\r", "\r", "\r", "\r",  # Change access: admins, sso, dev, prod, deployers, break-glass
+        DOWN * 8 + "\r",  # review: Add a workload
+        CLEAR + "scoring\r", DOWN * 3 + "\r", "\r",  # batch, no regulated data
+        "\r", "y", DOWN + "\r",  # public is refused under hipaa at its question: internal
+        "\r", "\r", "\r",  # services, stages, no description
+        "\r",  # review: save
+    ]  # fmt: skip
+    spec = wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert [(w.name, w.type.value) for w in spec.workloads] == [("notes", "training"), ("scoring", "batch")]
+    assert spec.workloads[1].data.sensitivity.value == "internal"
+    assert spec.access.people == {Stage.DEV: ["ClinicalDataScience"], Stage.PROD: ["clinic-prod"]}
+
+
+def test_giving_up_at_the_review_writes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    keys = list(ANSWERS)
+    keys[COMPLIANCE] = " \r"  # untick hipaa
+    keys.insert(COMPLIANCE + 1, "n")  # keep it
+    keys[-1:] = [UP * 2 + "\r"]  # review (cursor on Change workload notes, the 2nd): up to the last, Give up
+    with pytest.raises(wizard.SpecError) as info:
+        wizard.run(wizard.Prompter(keys=keys), wizard.STARTER, "answers")
+    assert info.value.exit_code == 2
+    assert info.value.details == [
+        "answers: workloads[0].data.categories: phi data requires hipaa in compliance"
+    ]
+    with pytest.raises(SystemExit) as done:
+        wizard.run(wizard.Prompter(keys=[*ANSWERS[:-1], UP + "\r"]), wizard.STARTER, "answers")  # from Save
+    assert done.value.code == 1 and "nothing was written" in capsys.readouterr().err
