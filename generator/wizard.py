@@ -305,9 +305,16 @@ def ask(p: Prompter, start: dict[str, Any]) -> dict[str, Any]:
         for c in w["data"]["categories"]
         if (r := CATEGORY_RULES[DataCategory(c)][1])
     }
+    # The AWS AI Security Framework is pre-checked for rag and inference workloads (as the spec's
+    # default) unless the spec we start from lists its regimes.
+    if not start.get("compliance") and any(
+        w["type"] in (WorkloadType.RAG.value, WorkloadType.INFERENCE.value) for w in workloads
+    ):
+        implied.add(Regime.AI_SECURITY.value)
     checked = sorted(set(start.get("compliance") or []) | implied)
     compliance = p.checkbox(Spec, "compliance", [r.value for r in Regime], checked=checked,
-                            message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss)")  # fmt: skip
+                            message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss, "
+                                    "rag and inference workloads ai-security)")  # fmt: skip
 
     print("\nNetwork: the existing VPC the workloads run in", file=sys.stderr)
     network = {
