@@ -154,3 +154,12 @@ def test_existing_foundation_covers_less() -> None:
     existing = prowler_coverage(decide(load_spec(BLUEPRINTS["existing-foundation"])), Regime.HIPAA)
     assert created["in_reach"] == existing["in_reach"] == 21
     assert existing["covered"] < created["covered"]
+
+
+def test_ai_security_adds_no_conformance_pack() -> None:
+    """AWS Config packs exist per regime that adds rules; ai-security adds none (no extra cost)."""
+    alone = decide(parse_spec(_rag(compliance=["ai-security"])))
+    both = decide(parse_spec(_rag(compliance=["gdpr", "ai-security"])))
+    assert alone.detective is not None and both.detective is not None
+    assert list(alone.detective.conformance_packs) == ["baseline"]
+    assert list(both.detective.conformance_packs) == ["gdpr"]
