@@ -163,3 +163,31 @@ def test_ai_security_adds_no_conformance_pack() -> None:
     assert alone.detective is not None and both.detective is not None
     assert list(alone.detective.conformance_packs) == ["baseline"]
     assert list(both.detective.conformance_packs) == ["gdpr"]
+
+
+def test_coverage_of_every_blueprint() -> None:
+    """In reach, covered, partly, not applicable per blueprint and regime, and what stays uncovered:
+    the checks no control passes (gaps) and the controls a landing leaves out (the README's figures)."""
+    from generator.spec import load_spec
+
+    found = {}
+    for name, path in sorted(BLUEPRINTS.items()):
+        spec = load_spec(path)
+        for regime in spec.compliance:
+            p = prowler_coverage(decide(spec), regime)
+            found[name, regime.value] = (p["in_reach"], p["covered"], p["partly"], p["not_applicable"])
+    assert found == {
+        ("existing-foundation", "hipaa"): (21, 5, 15, 0),
+        ("fedramp-moderate", "fedramp-moderate"): (52, 52, 0, 0),
+        ("fraud-inference", "pci-dss"): (415, 375, 0, 0),
+        ("gdpr-rag-assistant", "gdpr"): (3, 3, 0, 0),
+        ("healthcare-training", "hipaa"): (21, 21, 0, 0),
+        ("multi-workload", "gdpr"): (3, 3, 0, 0),
+        ("multi-workload", "soc2"): (16, 15, 1, 0),
+        ("soc2-notebooks", "soc2"): (16, 15, 1, 0),
+    }
+    cov = prowler_coverage(decide(parse_spec(_rag(compliance=["ai-security"]))), Regime.AI_SECURITY)
+    assert (cov["in_reach"], cov["covered"], cov["partly"], cov["not_applicable"]) == (26, 18, 4, 4)
+    # the four: no EC2 endpoint, Macie jobs instead of automated discovery, no CloudTrail Insights,
+    # no GuardDuty AI Protection
+    assert cov["uncovered"] == ["AISF-INFRA-08", "AISF-DATA-01", "AISF-DETECT-01", "AISF-DETECT-02"]

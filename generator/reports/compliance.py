@@ -243,18 +243,29 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
     return out
 
 
+# Checks of a service's resources apply to a landing only when a workload uses that service: a RAG
+# landing runs no SageMaker job, so Prowler's SageMaker checks find nothing of it to judge.
+APPLIES_WITH: dict[str, Service] = {
+    "sagemaker": Service.SAGEMAKER,
+    "bedrock": Service.BEDROCK,
+    "ecr": Service.ECR,
+}
+
+
 def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
     """Prowler's catalogue of a regime against this landing (generator/data/prowler/<regime>.yaml):
     requirements by classification; of the technical ones in reach (a check concerns what the landing
-    creates), those covered here (every such check is served by controls this landing applies, no
-    gap; a check mapped to several controls, each for other resources, is served when one applies)
-    and partly covered (some are)."""
+    creates), those covered here (every such check that applies to this landing is served by a
+    control it applies, and none is a gap; a check mapped to several controls, each for other
+    resources, is served when one applies), partly covered (some are), and not applicable (no check
+    applies: the landing uses none of the services they judge)."""
     from generator import prowler
 
     applied = {ctl.id for ctl in c.controls}
+    used = {svc for w in c.workloads for svc in w.services}
     table = prowler.check_table()
-    counts = {"total": 0, "in_reach": 0, "covered": 0, "partly": 0, "account": 0, "procedural": 0,
-              "not_created": 0, "also_outside": 0}  # fmt: skip
+    counts = {"total": 0, "in_reach": 0, "covered": 0, "partly": 0, "not_applicable": 0, "account": 0,
+              "procedural": 0, "not_created": 0, "also_outside": 0}  # fmt: skip
     uncovered: list[str] = []
     for r in prowler.requirements(regime):
         counts["total"] += 1
@@ -268,13 +279,20 @@ def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
             counts["not_created"] += 1
             continue
         counts["in_reach"] += 1
-        served = [
+        in_reach = [
             ck
             for ck in r["checks"]
+            if (ck in table["controls"] or ck in table["gaps"])
+            and APPLIES_WITH.get(ck.split("_")[0], Service.S3) in (*used, Service.S3)
+        ]
+        served = [
+            ck
+            for ck in in_reach
             if ck in table["controls"] and any(i in applied for i in table["controls"][ck])
         ]
-        in_reach = [ck for ck in r["checks"] if ck in table["controls"] or ck in table["gaps"]]
-        if len(served) == len(in_reach):
+        if not in_reach:
+            counts["not_applicable"] += 1
+        elif len(served) == len(in_reach):
             counts["covered"] += 1
             if len(in_reach) < len(r["checks"]):
                 counts["also_outside"] += 1
