@@ -181,6 +181,7 @@ def test_coverage_of_every_blueprint() -> None:
         ("fedramp-moderate", "fedramp-moderate"): (52, 52, 0, 0),
         ("fraud-inference", "pci-dss"): (415, 375, 0, 0),
         ("gdpr-rag-assistant", "gdpr"): (3, 3, 0, 0),
+        ("gdpr-rag-assistant", "ai-security"): (26, 18, 4, 4),
         ("healthcare-training", "hipaa"): (21, 21, 0, 0),
         ("multi-workload", "gdpr"): (3, 3, 0, 0),
         ("multi-workload", "soc2"): (16, 15, 1, 0),
