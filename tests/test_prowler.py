@@ -192,3 +192,18 @@ def test_coverage_of_every_blueprint() -> None:
     # the four: no EC2 endpoint, Macie jobs instead of automated discovery, no CloudTrail Insights,
     # no GuardDuty AI Protection
     assert cov["uncovered"] == ["AISF-INFRA-08", "AISF-DATA-01", "AISF-DETECT-01", "AISF-DETECT-02"]
+
+
+def test_compliance_command_prints_prowlers_count() -> None:
+    from tests.conftest import run_aisec
+
+    text = run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"])).stdout
+    assert (
+        "Prowler 5.46.0 (aws_ai_security_framework_aws.json): 63 requirements, 26 in reach, 18 covered, 4 partly"
+        in text
+    )
+    data = json.loads(run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"]), "--json").stdout)
+    (gdpr, ai) = data["regimes"]
+    assert gdpr["prowler"]["covered"] == 3 and ai["prowler"]["uncovered"] == [
+        "AISF-INFRA-08", "AISF-DATA-01", "AISF-DETECT-01", "AISF-DETECT-02"
+    ]  # fmt: skip
