@@ -187,9 +187,13 @@ def build(wheel: Path | None = None) -> dict[str, Any]:
             gaps = [c for c, kind, _ in placed if kind == "gap"]
             row: dict[str, Any] = {"id": rid, "title": _title(regime, req, texts["titles"])}
             override = texts["overrides"].get(regime.value, {}).get(rid)
+            beyond = texts["out_of_reach"].get(regime.value, {}).get(rid)
             if override:
                 row["classification"] = "procedural"
                 row["out_of_scope_reason"] = override
+            elif beyond:
+                row["classification"] = "technical"
+                row["out_of_scope_reason"] = beyond
             elif not checks:
                 row["classification"] = "procedural"
                 row["out_of_scope_reason"] = (
