@@ -46,11 +46,15 @@ class Requirement:
     # these serve them, and checks no control passes (gaps) keep them at most partly addressed.
     controls: tuple[str, ...] = ()
     gaps: tuple[str, ...] = ()
+    # ...the services its checks in reach judge (their prefixes: "s3", "sagemaker"...), and the
+    # account settings its other checks rest on.
+    judges: tuple[str, ...] = ()
+    account: tuple[str, ...] = ()
 
 
 def _prowler_requirements(regime: Regime) -> tuple[str, tuple[Requirement, ...]]:
     """A regime whose map is Prowler's catalogue itself (ai-security): each requirement served by
-    the controls its checks map to (data/prowler.yaml)."""
+    the controls its checks map to (data/prowler/<regime>.yaml)."""
     from generator import prowler
 
     table = prowler.check_table()
@@ -62,10 +66,13 @@ def _prowler_requirements(regime: Regime) -> tuple[str, tuple[Requirement, ...]]
             for name, ids in (("detective-prerequisites", "DET-"), ("sso-mfa", "IAM-3"))
             if any(i.startswith(ids) for i in controls)
         )
+        placed = [(ck, *prowler.where(ck, table)) for ck in r["checks"]]
         reqs.append(
             Requirement(
                 regime, r["id"], r["title"], tuple(r["families"]), r.get("out_of_scope_reason"), rests_on,
                 controls, tuple(f"{g}: {table['gaps'][g]}" for g in r.get("gaps", ())),
+                tuple(sorted({ck.split("_")[0] for ck, kind, _ in placed if kind in ("controls", "gap")})),
+                tuple(sorted({v for _, kind, v in placed if kind == "account"})),
             )
         )  # fmt: skip
     return prowler.REGIME_TITLES[regime], tuple(reqs)

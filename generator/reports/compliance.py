@@ -322,10 +322,23 @@ def report(c: Controls) -> dict[str, Any]:
             missing = [
                 text for name in req.rests_on if (rule := PREREQUISITES[name])[0](c) for text in (rule[1],)
             ]
-            if req.controls:
+            if req.controls or req.gaps:
                 missing += [f"no control passes {g}" for g in req.gaps]
+                if req.account:
+                    missing.append("rests on account settings outside the landing: " + "; ".join(req.account))
+            used = {svc.value for w in c.workloads for svc in w.services} | {Service.S3.value}
+            judged = [j for j in req.judges if APPLIES_WITH.get(j, Service.S3).value in used]
             if req.out_of_scope:
                 status, reason = "out of scope", req.out_of_scope
+            elif req.judges and not judged:
+                status, reason = (
+                    "out of scope",
+                    "not applicable here: its checks judge "
+                    + ", ".join(req.judges)
+                    + ", which no workload uses",
+                )
+            elif req.gaps and not controls:
+                status, reason = "not addressed", "; ".join(missing)
             elif controls and missing:
                 status, reason = "partly addressed", "; ".join(missing)
             elif controls:
