@@ -222,3 +222,21 @@ def test_compliance_command_prints_prowlers_count() -> None:
     assert gdpr["prowler"]["covered"] == 3 and ai["prowler"]["uncovered"] == [
         "AISF-INFRA-08", "AISF-DATA-01", "AISF-DETECT-01", "AISF-DETECT-02"
     ]  # fmt: skip
+
+
+def test_readme_quotes_the_catalogues_figures() -> None:
+    import collections
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for regime in Regime:
+        reqs = prowler.requirements(regime)
+        kinds = collections.Counter(
+            "in" if r["classification"] == "technical" and not r.get("out_of_scope_reason") else
+            "out" if r["classification"] == "technical" else r["classification"]
+            for r in reqs
+        )  # fmt: skip
+        row = (f"| {regime.value} | {prowler.REGIME_FILES[regime]} | {len(reqs)} | {kinds['in']} | {kinds['out']} "
+               f"| {kinds['account']} | {kinds['procedural']} |")  # fmt: skip
+        assert row in readme, row
