@@ -132,6 +132,7 @@ def _yaml(path: Path) -> Any:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
+@cache
 def check_table() -> dict[str, Any]:
     return _yaml(CHECKS_FILE)  # type: ignore[no-any-return]
 
