@@ -378,6 +378,10 @@ def compliance_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
         cov = r["coverage"]
         out.print(f"[bold]{r['title']}[/]: {cov['addressed']}/{cov['total']} addressed ({cov['percent']}%), "
                   f"{cov['partly']} partly, {cov['out_of_scope']} out of scope")  # fmt: skip
+        if p := r.get("prowler"):
+            out.print(f"  Prowler {p['version']} ({p['file']}): {p['total']} requirements, {p['in_reach']} in reach, "
+                      f"{p['covered']} covered, {p['partly']} partly; {p['account']} account level, "
+                      f"{p['procedural']} procedural, {p['not_created']} on services not created")  # fmt: skip
         table = Table("requirement", "status", "controls", "resources", box=None, pad_edge=False)
         for q in r["requirements"]:
             resources = sum(len(c["resources"]) for c in q["controls"])

@@ -40,12 +40,49 @@ class Requirement:
     families: tuple[str, ...] = ()
     out_of_scope: str | None = None
     rests_on: tuple[str, ...] = ()  # reports.compliance.PREREQUISITES
+    # Requirements taken from Prowler's catalogue (generator/prowler.py) name their controls: only
+    # these serve them, and checks no control passes (gaps) keep them at most partly addressed.
+    controls: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
+    # ...the services its checks in reach judge (their prefixes: "s3", "sagemaker"...), and the
+    # account settings its other checks rest on.
+    judges: tuple[str, ...] = ()
+    account: tuple[str, ...] = ()
+
+
+def _prowler_requirements(regime: Regime) -> tuple[str, tuple[Requirement, ...]]:
+    """A regime whose map is Prowler's catalogue itself (ai-security): each requirement served by
+    the controls its checks map to (data/prowler/<regime>.yaml)."""
+    from generator import prowler
+
+    table = prowler.check_table()
+    reqs = []
+    for r in prowler.requirements(regime):
+        controls = tuple(r["controls"]) if not r.get("out_of_scope_reason") else ()
+        rests_on = tuple(
+            name
+            for name, ids in (("detective-prerequisites", "DET-"), ("sso-mfa", "IAM-3"))
+            if any(i.startswith(ids) for i in controls)
+        )
+        placed = [(ck, *prowler.where(ck, table)) for ck in r["checks"]]
+        reqs.append(
+            Requirement(
+                regime, r["id"], r["title"], tuple(r["families"]), r.get("out_of_scope_reason"), rests_on,
+                controls, tuple(f"{g}: {table['gaps'][g]}" for g in r.get("gaps", ())),
+                tuple(sorted({ck.split("_")[0] for ck, kind, _ in placed if kind in ("controls", "gap")})),
+                tuple(sorted({v for _, kind, v in placed if kind == "account"})),
+            )
+        )  # fmt: skip
+    return prowler.REGIME_TITLES[regime], tuple(reqs)
 
 
 def _load_requirements() -> dict[Regime, tuple[str, tuple[Requirement, ...]]]:
     raw = load_yaml((Path(__file__).parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
     out = {}
     for regime in Regime:
+        if regime.value not in raw["regimes"]:
+            out[regime] = _prowler_requirements(regime)
+            continue
         entry = raw["regimes"][regime.value]
         reqs = tuple(
             Requirement(
@@ -176,6 +213,7 @@ RETENTION_DAYS: Mapping[Regime | None, int] = MappingProxyType(
         Regime.GDPR: 365,
         Regime.SOC2: 365,
         Regime.FEDRAMP_MODERATE: 1096,
+        Regime.AI_SECURITY: 365,
     }
 )
 # Automatic key rotation period. PCI DSS 3.6.4 and NIST SC-12 ask for defined, shorter cryptoperiods.
@@ -187,6 +225,7 @@ ROTATION_DAYS: Mapping[Regime | None, int] = MappingProxyType(
         Regime.GDPR: 365,
         Regime.SOC2: 365,
         Regime.FEDRAMP_MODERATE: 180,
+        Regime.AI_SECURITY: 365,
     }
 )
 # Key deletion windows: prod and audit keys get the maximum so a mistake can be undone.
@@ -1214,7 +1253,8 @@ def _images_key(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: A
 def _detective(spec: Spec, retention: int) -> DetectivePlan:
     regimes = sorted(spec.regimes, key=lambda r: list(Regime).index(r))
     packs: dict[str, tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...]] = {}
-    chosen: list[Regime | None] = [*regimes] or [None]
+    # One pack per regime that adds rules to the baseline (ai-security adds none).
+    chosen: list[Regime | None] = [r for r in regimes if r in CONFORMANCE_EXTRA] or [None]
     for regime in chosen:
         days = _strictest(RETENTION_DAYS, frozenset({regime}) if regime else frozenset(), longest=True)
         rules = []

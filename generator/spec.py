@@ -26,6 +26,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from generator.catalog import load_yaml
@@ -42,6 +43,7 @@ class Regime(str, Enum):
     GDPR = "gdpr"
     SOC2 = "soc2"
     FEDRAMP_MODERATE = "fedramp-moderate"
+    AI_SECURITY = "ai-security"  # the AWS AI Security Framework (Prowler's catalogue)
 
 
 class WorkloadType(str, Enum):
@@ -1103,7 +1105,9 @@ class Spec(Strict):
     name: Slug24 = Field(description="Name of the landing; prefix of every resource name.")
     aws: Aws
     compliance: Annotated[list[Regime], BeforeValidator(_none_means_empty)] = Field(
-        default_factory=list, description="Compliance regimes that apply (none, or several)."
+        default_factory=list,
+        description="Compliance regimes that apply (none, or several). Unset: ai-security (the AWS AI "
+        "Security Framework) when a workload is rag or inference, otherwise none.",
     )
     network: Network
     foundation: Literal["create", "existing"] = Field(
@@ -1136,6 +1140,17 @@ class Spec(Strict):
         default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
     )
     tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Tags on every resource.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ai_security_by_default(cls, data: Any) -> Any:
+        """compliance unset: the AWS AI Security Framework applies to rag and inference workloads (an
+        explicit list, `none` included, is taken as written)."""
+        if isinstance(data, dict) and "compliance" not in data and isinstance(data.get("workloads"), list):
+            types = {w.get("type") for w in data["workloads"] if isinstance(w, dict)}
+            if types & {WorkloadType.RAG.value, WorkloadType.INFERENCE.value}:
+                return {**data, "compliance": [Regime.AI_SECURITY.value]}
+        return data
 
     @field_validator("compliance")
     @classmethod

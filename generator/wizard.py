@@ -455,12 +455,19 @@ class Wizard:
                 break
 
     def compliance(self) -> None:
-        checked = sorted(
-            set(self.data.get("compliance", self.start.get("compliance")) or [])
-            | _implied(self.data["workloads"])
-        )
+        implied = _implied(self.data["workloads"])
+        chosen = self.data.get("compliance", self.start.get("compliance"))
+        # The AWS AI Security Framework is pre-checked for rag and inference workloads (as the spec's
+        # default) unless the spec we start from lists its regimes.
+        if not chosen and any(
+            w.get("type") in (WorkloadType.RAG.value, WorkloadType.INFERENCE.value)
+            for w in self.data["workloads"]
+        ):
+            implied.add(Regime.AI_SECURITY.value)
+        checked = sorted(set(chosen or []) | implied)
         self.checkbox(("compliance",), Spec, "compliance", [r.value for r in Regime], checked=checked,
-                      message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss)")  # fmt: skip
+                      message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss, "
+                              "rag and inference workloads ai-security)")  # fmt: skip
 
     def network(self) -> None:
         net = {**self.start.get("network", {}), **self.data.get("network", {})}

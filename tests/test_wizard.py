@@ -42,7 +42,7 @@ ANSWERS = [
     "\r",  # stages: all
     "\r",  # no description
     "n",  # no more workloads
-    "\r",  # compliance: hipaa pre-checked from PHI
+    "\r",  # compliance: hipaa pre-checked from PHI, ai-security for the rag workload
     "\r", "\r", "\r", "\r",  # network: starter defaults
     "\r",  # network perimeter: on
     "\r",  # foundation: create
@@ -63,7 +63,7 @@ def test_question_flow_builds_the_spec() -> None:
     spec = wizard.run(p, wizard.STARTER, "answers")
     assert p.keys == []
     assert spec.name == "clinic" and spec.aws.account_id == "111122223333"
-    assert [r.value for r in spec.compliance] == ["hipaa"]
+    assert sorted(r.value for r in spec.compliance) == ["ai-security", "hipaa"]
     notes, assistant = spec.workloads
     assert notes.data.categories[0].value == "phi" and notes.data.sensitivity.value == "restricted"
     assert notes.stages == [Stage.DEV, Stage.PROD] and notes.description == "Clinical notes"

@@ -243,6 +243,67 @@ def control_addresses(c: Controls) -> dict[str, list[str]]:
     return out
 
 
+# Checks of a service's resources apply to a landing only when a workload uses that service: a RAG
+# landing runs no SageMaker job, so Prowler's SageMaker checks find nothing of it to judge.
+APPLIES_WITH: dict[str, Service] = {
+    "sagemaker": Service.SAGEMAKER,
+    "bedrock": Service.BEDROCK,
+    "ecr": Service.ECR,
+}
+
+
+def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
+    """Prowler's catalogue of a regime against this landing (generator/data/prowler/<regime>.yaml):
+    requirements by classification; of the technical ones in reach (a check concerns what the landing
+    creates), those covered here (every such check that applies to this landing is served by a
+    control it applies, and none is a gap; a check mapped to several controls, each for other
+    resources, is served when one applies), partly covered (some are), and not applicable (no check
+    applies: the landing uses none of the services they judge)."""
+    from generator import prowler
+
+    applied = {ctl.id for ctl in c.controls}
+    used = {svc for w in c.workloads for svc in w.services}
+    table = prowler.check_table()
+    counts = {"total": 0, "in_reach": 0, "covered": 0, "partly": 0, "not_applicable": 0, "account": 0,
+              "procedural": 0, "not_created": 0, "also_outside": 0}  # fmt: skip
+    uncovered: list[str] = []
+    for r in prowler.requirements(regime):
+        counts["total"] += 1
+        if r["classification"] == "account":
+            counts["account"] += 1
+            continue
+        if r["classification"] == "procedural":
+            counts["procedural"] += 1
+            continue
+        if r.get("out_of_scope_reason"):
+            counts["not_created"] += 1
+            continue
+        counts["in_reach"] += 1
+        in_reach = [
+            ck
+            for ck in r["checks"]
+            if (ck in table["controls"] or ck in table["gaps"])
+            and APPLIES_WITH.get(ck.split("_")[0], Service.S3) in (*used, Service.S3)
+        ]
+        served = [
+            ck
+            for ck in in_reach
+            if ck in table["controls"] and any(i in applied for i in table["controls"][ck])
+        ]
+        if not in_reach:
+            counts["not_applicable"] += 1
+        elif len(served) == len(in_reach):
+            counts["covered"] += 1
+            if len(in_reach) < len(r["checks"]):
+                counts["also_outside"] += 1
+        else:
+            uncovered.append(r["id"])
+            if served:
+                counts["partly"] += 1
+    meta = prowler.catalogue(regime)["prowler"]
+    return {**counts, "version": meta["version"], "file": meta["file"], "uncovered": uncovered}
+
+
 def report(c: Controls) -> dict[str, Any]:
     """Per selected regime: requirements, their controls and resources, and coverage."""
     addresses = control_addresses(c)
@@ -254,16 +315,39 @@ def report(c: Controls) -> dict[str, Any]:
         title, requirements = REQUIREMENTS[regime]
         rows = []
         for req in requirements:
-            controls = [ctl for ctl in c.controls if ctl.family in req.families and ctl.id in applied]
+            if req.controls:
+                controls = [ctl for ctl in c.controls if ctl.id in req.controls]
+            else:
+                controls = [ctl for ctl in c.controls if ctl.family in req.families and ctl.id in applied]
             missing = [
                 text for name in req.rests_on if (rule := PREREQUISITES[name])[0](c) for text in (rule[1],)
             ]
+            if req.controls or req.gaps:
+                missing += [f"no control passes {g}" for g in req.gaps]
+                if req.account:
+                    missing.append("rests on account settings outside the landing: " + "; ".join(req.account))
+            used = {svc.value for w in c.workloads for svc in w.services} | {Service.S3.value}
+            judged = [j for j in req.judges if APPLIES_WITH.get(j, Service.S3).value in used]
             if req.out_of_scope:
                 status, reason = "out of scope", req.out_of_scope
+            elif req.judges and not judged:
+                status, reason = (
+                    "out of scope",
+                    "not applicable here: its checks judge "
+                    + ", ".join(req.judges)
+                    + ", which no workload uses",
+                )
+            elif req.gaps and not controls:
+                status, reason = "not addressed", "; ".join(missing)
             elif controls and missing:
                 status, reason = "partly addressed", "; ".join(missing)
             elif controls:
                 status, reason = "addressed", ""
+            elif req.controls:
+                status, reason = (
+                    "not addressed",
+                    "the controls that serve it are not part of this landing: " + ", ".join(req.controls),
+                )
             else:
                 status, reason = (
                     "not addressed",
@@ -285,6 +369,7 @@ def report(c: Controls) -> dict[str, Any]:
                          "out_of_scope": sum(1 for r in rows if r["status"] == "out of scope"),
                          "percent": round(100 * addressed / len(rows))},
             "requirements": rows,
+            "prowler": prowler_coverage(c, regime),
         })  # fmt: skip
     return {"name": c.spec.name, "regimes": regimes}
 
@@ -299,4 +384,4 @@ def coverage_line(rep: dict[str, Any]) -> str:
     )
 
 
-__all__ = ["CONTROLS_BY_ID", "control_addresses", "coverage_line", "report"]
+__all__ = ["CONTROLS_BY_ID", "control_addresses", "coverage_line", "prowler_coverage", "report"]
