@@ -62,6 +62,33 @@ def compliance(path: str | Path) -> dict[str, Any]:
     return compliance_report(decide(load_spec(path)))
 
 
+def compliance_checks(path: str | Path) -> dict[str, Any]:
+    """Prowler's checks judged before deploying: the spec rendered into a temporary folder, planned and
+    applied offline (the plan gate's rehearsal), and each check evaluated on the resulting state."""
+    import json
+    import shutil
+    import tempfile
+
+    from generator import gate
+    from generator.reports import checks
+    from generator.runner import PythonTerraformRunner, find_binary
+    from generator.verify import plain_env
+
+    spec = load_spec(path)
+    env = plain_env()
+    tf = PythonTerraformRunner(find_binary(env))
+    with tempfile.TemporaryDirectory(prefix="aisec-verdicts-") as tmp:
+        folder = Path(tmp) / spec.name
+        write(folder, render(spec))
+        rehearsal = gate.rehearse(folder, tf, env)
+        try:
+            state = {"values": json.loads(rehearsal.plan_file.read_text())["planned_values"]}
+        finally:
+            shutil.rmtree(rehearsal.plan_file.parent, ignore_errors=True)  # the throwaway working copy
+    verdicts = checks.evaluate(state)
+    return {"spec": str(path), **checks.report(verdicts)}
+
+
 def cost(path: str | Path) -> dict[str, Any]:
     return estimate(decide(load_spec(path)))
 
