@@ -123,13 +123,19 @@ def _listify(value: Any) -> list[Any]:
 
 
 def _outsider_allowed(policy: dict[str, Any], actions: Iterable[str], resource: str) -> list[str]:
-    """Actions a principal of another account (allowed everything by its own account) gets from
-    this resource policy, without a VPC endpoint, organization or source the policy could ask for."""
-    granted = []
+    """Actions that an Allow statement of this resource policy grants a principal of another account
+    (allowed everything by its own account), without a VPC endpoint, organization or source the
+    statement could ask for. Deny statements are left out on purpose: Prowler (like S3's own "public"
+    status) calls a policy public by its Allow statements, whatever a Deny elsewhere takes back."""
+    allows = {
+        "Version": "2012-10-17",
+        "Statement": [s for s in _statements(policy) if s.get("Effect") == "Allow"],
+    }
     everything = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    granted = []
     for action in actions:
         req = Request(OUTSIDER, action, resource, {"aws:SecureTransport": True})
-        if evaluate_cross_account(req, resource_policy=policy, identity_policies=[everything]).allowed:
+        if evaluate_cross_account(req, resource_policy=allows, identity_policies=[everything]).allowed:
             granted.append(action)
     return granted
 
@@ -1124,7 +1130,23 @@ def _vpce_trust(land: Landing) -> Verdict:
     endpoints = land.of("aws_vpc_endpoint")
     if not endpoints:
         return Verdict("vpc_endpoint_connections_trust_boundaries", "depends", (), _FOUNDATION_ENDPOINTS)
-    return _judge("vpc_endpoint_connections_trust_boundaries", map(item, endpoints), "NET-1, NET-2, DP-5", "")
+    verdict = _judge(
+        "vpc_endpoint_connections_trust_boundaries", map(item, endpoints), "NET-1, NET-2, DP-5", ""
+    )
+    if verdict.status == "fail" and all(
+        _NO_POLICY_ENDPOINT.search(e) and "no endpoint policy" in e for e in verdict.evidence
+    ):
+        return Verdict(
+            verdict.check,
+            "fail",
+            verdict.evidence,
+            "no aisec control: SageMaker's notebook and Studio endpoints take no endpoint policy; who may open a "
+            "notebook is decided by IAM (CreatePresignedNotebookInstanceUrl, ML-4)",
+        )
+    return verdict
+
+
+_NO_POLICY_ENDPOINT = re.compile(r'\["sagemaker\.(notebook|studio)"\]')
 
 
 _FOUNDATION_ENDPOINTS = "the existing foundation's VPC endpoints: the landing creates none"
@@ -1602,7 +1624,12 @@ def _br_guardrails(land: Landing) -> Verdict:
     if found:
         return Verdict("bedrock_guardrails_configured", "pass", tuple(g.ev("name") for g in found))
     if _invocation_logging(land):
-        return Verdict("bedrock_guardrails_configured", "fail", ("no aws_bedrock_guardrail",), "AI-2")
+        return Verdict(
+            "bedrock_guardrails_configured",
+            "fail",
+            ("no aws_bedrock_guardrail",),
+            "AI-2: `bedrock: {guardrail: true}` on the workload (on by default only for sensitive data categories)",
+        )
     return Verdict("bedrock_guardrails_configured", "not evaluated", (), "no Bedrock use in the landing")
 
 
