@@ -87,15 +87,6 @@ class Landing:
     def by_bucket(self, rtype: str) -> dict[str, Resource]:
         return {r.get("bucket"): r for r in self.of(rtype) if r.get("bucket")}
 
-    @property
-    def account(self) -> str:
-        for r in self.of("aws_kms_key", "aws_s3_bucket", "aws_cloudtrail", "aws_iam_role"):
-            arn = r.get("arn") or ""
-            parts = arn.split(":")
-            if len(parts) > 4 and parts[4].isdigit():
-                return parts[4]
-        return "111122223333"
-
 
 def _doc(value: Any) -> dict[str, Any] | None:
     if isinstance(value, dict):
