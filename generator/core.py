@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import ci
+from generator import ci, gate
 from generator.cache import atomic_write
 from generator.catalog import Catalog, Module, load_catalog, parse_version
 from generator.catalog_report import changelog_entries
 from generator.errors import RenderNeedsAttention, UserInputError, WorkError
 from generator.policy import Controls, decide
 from generator.render import SPEC_COPY, render, render_state, resolve_modules
+from generator.reports import checks
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
+from generator.runner import PythonTerraformRunner, find_binary
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
+from generator.verify import plain_env
 from generator.writer import WriteResult, manifest_versions, read_manifest, write
 
 
@@ -65,15 +71,6 @@ def compliance(path: str | Path) -> dict[str, Any]:
 def compliance_checks(path: str | Path) -> dict[str, Any]:
     """Prowler's checks judged before deploying: the spec rendered into a temporary folder, planned and
     applied offline (the plan gate's rehearsal), and each check evaluated on the resulting state."""
-    import json
-    import shutil
-    import tempfile
-
-    from generator import gate
-    from generator.reports import checks
-    from generator.runner import PythonTerraformRunner, find_binary
-    from generator.verify import plain_env
-
     spec = load_spec(path)
     env = plain_env()
     tf = PythonTerraformRunner(find_binary(env))
