@@ -366,8 +366,21 @@ def bootstrap_state(
 
 
 @app.command("compliance")
-def compliance_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
+def compliance_cmd(
+    spec: SpecArg,
+    as_json: JsonOpt = False,
+    checks: Annotated[
+        bool,
+        typer.Option(
+            "--checks",
+            help="Prowler's checks judged on an offline apply of the landing: pass, fail, depends.",
+        ),
+    ] = False,
+) -> None:
     """Each requirement of each selected regime -> controls -> Terraform resources, with coverage."""
+    if checks:
+        _print_verdicts(core.compliance_checks(spec), as_json)
+        return
     report = core.compliance(spec)
     if as_json:
         _print_json(report)
@@ -388,6 +401,25 @@ def compliance_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
             table.add_row(f"{q['id']} {q['title']}", q["status"], ", ".join(c["id"] for c in q["controls"]) or "-",
                           str(resources) if resources else "-")  # fmt: skip
         out.print(table)
+
+
+def _print_verdicts(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _print_json(report)
+        return
+    table = Table("check", "verdict", "evidence / fix", box=None, pad_edge=False)
+    for v in report["checks"]:
+        detail = "; ".join(v["evidence"][:2]) + (
+            f" (+{len(v['evidence']) - 2} more)" if len(v["evidence"]) > 2 else ""
+        )
+        if v["fix"]:
+            detail = f"{detail} -> {v['fix']}" if detail else v["fix"]
+        table.add_row(v["check"], v["status"], detail)
+    out.print(table)
+    t = report["totals"]
+    out.print(f"[bold]{report['spec']}[/]: {sum(t.values())} Prowler {report['prowler_version']} checks judged on an "
+              f"offline apply: {t['pass']} pass, {t['fail']} fail, {t['depends']} depend on something outside the "
+              f"landing, {t['not evaluated']} not evaluated")  # fmt: skip
 
 
 @app.command("cost")

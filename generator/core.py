@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,20 +17,23 @@ from generator.catalog_report import changelog_entries
 from generator.errors import RenderNeedsAttention, UserInputError, WorkError
 from generator.policy import Controls, decide
 from generator.render import SPEC_COPY, render, render_state, resolve_modules
+from generator.reports import checks
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
+from generator.runner import PythonTerraformRunner, find_binary
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
+from generator.verify import plain_env
 from generator.writer import WriteResult, manifest_versions, read_manifest, write
 
 if TYPE_CHECKING:
-    from generator import ci
-else:  # the pipelines and CI roles load only for `aisec ci`
+    from generator import ci, gate
+else:  # the pipelines, CI roles and the plan gate's rehearsal load only for the commands that use them
     from generator.lazy import lazy
 
-    ci = lazy("generator.ci")
+    ci, gate = lazy("generator.ci"), lazy("generator.gate")
 
 
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
@@ -66,6 +72,24 @@ def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
 
 def compliance(path: str | Path) -> dict[str, Any]:
     return compliance_report(decide(load_spec(path)))
+
+
+def compliance_checks(path: str | Path) -> dict[str, Any]:
+    """Prowler's checks judged before deploying: the spec rendered into a temporary folder, planned and
+    applied offline (the plan gate's rehearsal), and each check evaluated on the resulting state."""
+    spec = load_spec(path)
+    env = plain_env()
+    tf = PythonTerraformRunner(find_binary(env))
+    with tempfile.TemporaryDirectory(prefix="aisec-verdicts-") as tmp:
+        folder = Path(tmp) / spec.name
+        write(folder, render(spec))
+        rehearsal = gate.rehearse(folder, tf, env)
+        try:
+            state = {"values": json.loads(rehearsal.plan_file.read_text())["planned_values"]}
+        finally:
+            shutil.rmtree(rehearsal.plan_file.parent, ignore_errors=True)  # the throwaway working copy
+    verdicts = checks.evaluate(state)
+    return {"spec": str(path), **checks.report(verdicts)}
 
 
 def cost(path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,217 @@
+"""Prowler's verdicts before deploying (generator/reports/checks.py), on the state of a real offline
+apply of every blueprint: golden files per blueprint, and a deliberately weakened landing that flips
+exactly the verdicts it should."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import gate
+from generator.render import render
+from generator.reports import checks
+from generator.runner import PythonTerraformRunner, find_binary
+from generator.spec import load_spec
+from generator.verify import plain_env
+from generator.writer import write
+from tests.conftest import BLUEPRINTS, aisec_env, run_aisec
+
+GOLDEN = Path(__file__).parent / "golden" / "verdicts"
+UPDATE = os.environ.get("AISEC_UPDATE_GOLDEN") == "1"
+REGENERATE = "AISEC_UPDATE_GOLDEN=1 pytest tests/test_verdicts.py -k golden"
+
+State = dict[str, Any]
+
+
+def _rehearse(folder: Path) -> State:
+    env = plain_env()
+    rehearsal = gate.rehearse(folder, PythonTerraformRunner(find_binary(env)), env)
+    return {"values": json.loads(rehearsal.plan_file.read_text())["planned_values"]}
+
+
+@pytest.fixture(scope="session")
+def verdict_states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
+    """Every blueprint rendered into its own folder (not the shared `rendered` one) and applied
+    offline once per session, as `aisec compliance --checks` does."""
+    base = tmp_path_factory.mktemp("verdicts")
+    out = {}
+    for name, path in sorted(BLUEPRINTS.items()):
+        write(base / name, render(load_spec(path)))
+        out[name] = _rehearse(base / name)
+    return out
+
+
+def _by_check(verdicts: list[checks.Verdict]) -> dict[str, checks.Verdict]:
+    return {v.check: v for v in verdicts}
+
+
+@pytest.mark.parametrize("name", sorted(BLUEPRINTS))
+def test_golden(name: str, verdict_states: dict[str, State]) -> None:
+    text = json.dumps(checks.report(checks.evaluate(verdict_states[name])), indent=1) + "\n"
+    golden = GOLDEN / f"{name}.json"
+    if UPDATE and (not golden.is_file() or golden.read_text(encoding="utf-8") != text):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        pytest.fail(
+            f"{name}: rewrote {golden}; review `git diff tests/golden` and run again without AISEC_UPDATE_GOLDEN"
+        )
+    assert golden.is_file(), f"no golden verdicts for {name}; run: {REGENERATE}"
+    assert golden.read_text(encoding="utf-8") == text, (
+        f"{name}: verdicts differ from {golden}; review and run: {REGENERATE}"
+    )
+
+
+def test_every_verdict_is_explained(verdict_states: dict[str, State]) -> None:
+    """Passes carry evidence; failures, dependencies and skips say what fixes, what and why."""
+    for name, state in verdict_states.items():
+        verdicts = checks.evaluate(state)
+        assert [v.check for v in verdicts] == sorted(checks.CHECKS)
+        for v in verdicts:
+            assert v.status in checks.STATUSES
+            if v.status == "pass":
+                assert v.evidence and all(": " in e or "roles of the landing" in e for e in v.evidence), (
+                    name,
+                    v,
+                )
+            else:
+                assert v.fix, (name, v)
+
+
+def _resource(state: State, rtype: str, contains: str = "") -> dict[str, Any]:
+    def walk(module: dict[str, Any]) -> Any:
+        yield from module.get("resources", [])
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    return next(
+        r for r in walk(state["values"]["root_module"]) if r["type"] == rtype and contains in r["address"]
+    )
+
+
+def _weakened(state: State) -> tuple[State, dict[str, str]]:
+    """Rotation off on one key, one dataset bucket public (its public access block off and a bucket
+    policy statement letting anyone read), no log file validation on the trail."""
+    weak = copy.deepcopy(state)
+    key = _resource(weak, "aws_kms_key", "datasets")
+    key["values"]["enable_key_rotation"] = False
+    pab = _resource(weak, "aws_s3_bucket_public_access_block", "datasets")
+    for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
+        pab["values"][flag] = False
+    policy = _resource(weak, "aws_s3_bucket_policy", "datasets")
+    bucket = policy["values"]["bucket"]
+    document = json.loads(policy["values"]["policy"])
+    document["Statement"].append(
+        {
+            "Sid": "PublicRead",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+    )
+    policy["values"]["policy"] = json.dumps(document)
+    trail = _resource(weak, "aws_cloudtrail")
+    trail["values"]["enable_log_file_validation"] = False
+    return weak, {
+        "key": key["address"],
+        "pab": pab["address"],
+        "policy": policy["address"],
+        "trail": trail["address"],
+    }
+
+
+def test_weakened_landing_flips_exactly_what_it_should(verdict_states: dict[str, State]) -> None:
+    state = verdict_states["healthcare-training"]
+    before = _by_check(checks.evaluate(state))
+    weak, where = _weakened(state)
+    after = _by_check(checks.evaluate(weak))
+    flipped = {c for c in before if before[c].status != after[c].status}
+    assert flipped == {
+        "kms_cmk_rotation_enabled",
+        "s3_bucket_level_public_access_block",
+        "s3_bucket_public_access",
+        "s3_bucket_cross_account_access",
+        "cloudtrail_log_file_validation_enabled",
+    }
+    for c in flipped:
+        assert (before[c].status, after[c].status) == ("pass", "fail"), c
+    # the failures name what was weakened, and the control that fixes it
+    assert after["kms_cmk_rotation_enabled"].evidence == (f"{where['key']}: enable_key_rotation = false",)
+    assert after["kms_cmk_rotation_enabled"].fix == "KMS-1"
+    assert [e.split(":")[0] for e in after["s3_bucket_level_public_access_block"].evidence] == [where["pab"]]
+    assert where["policy"] in after["s3_bucket_public_access"].evidence[0]
+    assert "s3:GetObject" in after["s3_bucket_cross_account_access"].evidence[0]
+    assert after["cloudtrail_log_file_validation_enabled"].evidence == (
+        f"{where['trail']}: enable_log_file_validation = false",
+    )
+    assert after["cloudtrail_log_file_validation_enabled"].fix == "TRL-1"
+    # reading: public read only, so the write checks keep passing; ACLs stay disabled
+    assert after["s3_bucket_policy_public_write_access"].status == "pass"
+    assert after["s3_bucket_public_write_acl"].status == "pass"
+
+
+def test_a_public_write_statement_is_caught_once_the_bucket_no_longer_restricts_public_policies(
+    verdict_states: dict[str, State],
+) -> None:
+    weak, _ = _weakened(verdict_states["healthcare-training"])
+    policy = _resource(weak, "aws_s3_bucket_policy", "datasets")
+    document = json.loads(policy["values"]["policy"])
+    document["Statement"][-1]["Action"] = ["s3:GetObject", "s3:PutObject"]
+    policy["values"]["policy"] = json.dumps(document)
+    verdict = _by_check(checks.evaluate(weak))["s3_bucket_policy_public_write_access"]
+    assert verdict.status == "fail" and "s3:PutObject" in verdict.evidence[0]
+
+
+def test_secure_transport_follows_prowlers_test() -> None:
+    """Prowler wants a Deny on s3:PutObject, s3:* or * with Bool aws:SecureTransport "false"."""
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+    good = {"Statement": [{**deny, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    numeric = {"Statement": [{**deny, "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}}]}
+    reads_only = {
+        "Statement": [
+            {**deny, "Action": "s3:GetObject", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
+        ]
+    }
+    assert checks._denies_insecure_transport(good)
+    assert not checks._denies_insecure_transport(numeric)
+    assert not checks._denies_insecure_transport(reads_only)
+
+
+def test_guardrail_output_defaults_are_not_mistaken_for_a_weakness() -> None:
+    """The stand-in fills unset output_action/output_enabled with made-up values; AWS applies `action`."""
+    unset = {
+        "type": "EMAIL",
+        "action": "ANONYMIZE",
+        "output_action": "output_action-aa95c5c303d2",
+        "output_enabled": False,
+    }
+    assert checks._enforced_on_output(unset)
+    assert not checks._enforced_on_output({**unset, "action": "NONE"})
+    assert not checks._enforced_on_output({**unset, "output_action": "BLOCK", "output_enabled": False})
+    assert not checks._enforced_on_output({**unset, "output_action": "NONE", "output_enabled": True})
+
+
+def test_a_check_without_evaluator_is_not_evaluated() -> None:
+    [verdict] = checks.evaluate({"values": {"root_module": {}}}, ["rds_instance_storage_encrypted"])
+    assert verdict.status == "not evaluated" and verdict.fix
+
+
+def test_cli_json_matches_the_golden_verdicts() -> None:
+    """`aisec compliance SPEC --checks --json`: its own render and offline apply, same verdicts."""
+    name = "existing-foundation"  # the smallest landing: one more offline apply
+    result = run_aisec("compliance", str(BLUEPRINTS[name]), "--checks", "--json", env=aisec_env())
+    assert result.returncode == 0, result.stderr
+    got = json.loads(result.stdout)
+    golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    assert got["checks"] == golden["checks"] and got["totals"] == golden["totals"]
+
+
+def test_cli_missing_spec_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_aisec("compliance", str(tmp_path / "nope.yaml"), "--checks")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "nope.yaml" in result.stderr + result.stdout
