@@ -17,23 +17,22 @@ from generator.catalog_report import changelog_entries
 from generator.errors import RenderNeedsAttention, UserInputError, WorkError
 from generator.policy import Controls, decide
 from generator.render import SPEC_COPY, render, render_state, resolve_modules
-from generator.reports import checks
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
-from generator.runner import PythonTerraformRunner, find_binary
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
-from generator.verify import plain_env
 from generator.writer import WriteResult, manifest_versions, read_manifest, write
 
 if TYPE_CHECKING:
-    from generator import ci, gate
-else:  # the pipelines, CI roles and the plan gate's rehearsal load only for the commands that use them
+    from generator import ci, gate, runner, verify
+    from generator.reports import checks
+else:  # the pipelines, CI roles, Terraform and the checks load only for the commands that use them
     from generator.lazy import lazy
 
-    ci, gate = lazy("generator.ci"), lazy("generator.gate")
+    ci, gate, runner, verify = (lazy(f"generator.{m}") for m in ("ci", "gate", "runner", "verify"))
+    checks = lazy("generator.reports.checks")
 
 
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
@@ -78,8 +77,8 @@ def compliance_checks(path: str | Path) -> dict[str, Any]:
     """Prowler's checks judged before deploying: the spec rendered into a temporary folder, planned and
     applied offline (the plan gate's rehearsal), and each check evaluated on the resulting state."""
     spec = load_spec(path)
-    env = plain_env()
-    tf = PythonTerraformRunner(find_binary(env))
+    env = verify.plain_env()
+    tf = runner.PythonTerraformRunner(runner.find_binary(env))
     with tempfile.TemporaryDirectory(prefix="aisec-verdicts-") as tmp:
         folder = Path(tmp) / spec.name
         write(folder, render(spec))

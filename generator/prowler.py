@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from generator.cache import atomic_write, cache_root
+from generator.catalog import load_yaml
 from generator.spec import Regime
 
 PROWLER_VERSION = "5.46.0"
@@ -128,8 +129,7 @@ def drift(regime: Regime, wheel: Path | None = None) -> list[str]:
 
 
 def _yaml(path: Path) -> Any:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return load_yaml(path.read_text(encoding="utf-8"))
 
 
 @cache

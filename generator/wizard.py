@@ -276,7 +276,7 @@ class Wizard:
     # ------------------------------------------------------------------ the spec rules on partial answers
     def candidate(self) -> dict[str, Any]:
         filler = {k: v for k, v in self.start.items() if k not in ("workloads", *NOT_ASKED)}
-        data = _merge(filler, {k: v for k, v in self.data.items() if k != "workloads"})
+        data: dict[str, Any] = _merge(filler, {k: v for k, v in self.data.items() if k != "workloads"})
         answered = self.data.get("workloads") or []
         data["workloads"] = (
             [_merge(self.fillers[i], w) for i, w in enumerate(answered)]

@@ -136,12 +136,15 @@ Evaluator = Callable[[Landing], Verdict]
 _REGISTRY: dict[str, Evaluator] = {}
 
 
+def _bind(fn: Callable[[Landing, str], Verdict], name: str) -> Evaluator:
+    """One evaluator of several checks, bound to one of their names."""
+    return lambda land: fn(land, name)
+
+
 def _check(*names: str) -> Callable[[Callable[..., Verdict]], Callable[..., Verdict]]:
     def register(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
         for name in names:
-            _REGISTRY[name] = (
-                (lambda land, _n=name: fn(land, _n)) if len(names) > 1 else (lambda land: fn(land))
-            )
+            _REGISTRY[name] = _bind(fn, name) if len(names) > 1 else fn
         return fn
 
     return register
@@ -299,9 +302,8 @@ def _s3_public_access(land: Landing) -> Verdict:
         policy, pol = _bucket_policy(land, b)
         granted = _outsider_allowed(policy, _READ + _WRITE, f"{b.get('arn')}/*") if policy else []
         if acl or granted:
-            return False, f"{b.address}: public through " + ", ".join(
-                [*acl, f"{pol.address} grants {granted}"] if granted else acl
-            )  # type: ignore[union-attr]
+            through = [*acl, f"{pol.address if pol else 'its policy'} grants {granted}"] if granted else acl
+            return False, f"{b.address}: public through " + ", ".join(through)
         return True, f"{b.address}: no public ACL grant; bucket policy grants nothing outside the account"
 
     return _judge("s3_bucket_public_access", map(item, _buckets(land)), "S3-2, DP-1", _NO_BUCKETS)
@@ -879,7 +881,7 @@ def _metric_filter(land: Landing, check: str) -> Verdict:
 
 
 for _name_ in _FILTERS:
-    _REGISTRY[_name_] = lambda land, _c=_name_: _metric_filter(land, _c)
+    _REGISTRY[_name_] = _bind(_metric_filter, _name_)
 
 
 @_check("cloudwatch_alarm_actions_alarm_state_configured")
@@ -1256,7 +1258,7 @@ def _sg_check(land: Landing, check: str) -> Verdict:
 
 
 for _name_ in _SG_PORTS:
-    _REGISTRY[_name_] = lambda land, _c=_name_: _sg_check(land, _c)
+    _REGISTRY[_name_] = _bind(_sg_check, _name_)
 
 
 @_check("ec2_securitygroup_default_restrict_traffic")
@@ -1384,7 +1386,7 @@ def _gd_feature(land: Landing, check: str) -> Verdict:
 
 
 for _name_ in _GD_FEATURES:
-    _REGISTRY[_name_] = lambda land, _c=_name_: _gd_feature(land, _c)
+    _REGISTRY[_name_] = _bind(_gd_feature, _name_)
 
 
 @_check("guardduty_centrally_managed", "guardduty_delegated_admin_enabled_all_regions")
@@ -1520,7 +1522,7 @@ def _sagemaker_runtime(land: Landing, check: str) -> Verdict:
 
 
 for _name_ in _RUNTIME_SAGEMAKER:
-    _REGISTRY[_name_] = lambda land, _c=_name_: _sagemaker_runtime(land, _c)
+    _REGISTRY[_name_] = _bind(_sagemaker_runtime, _name_)
 
 
 @_check("sagemaker_models_registry_in_use")
@@ -1711,7 +1713,7 @@ def _br_agents(land: Landing) -> Verdict:
 def _br_kb(land: Landing) -> Verdict:
     items = []
     for ds in land.of("aws_bedrockagent_data_source"):
-        sse = next(iter(ds.get("server_side_encryption_configuration") or []), {}) or {}
+        sse: dict[str, Any] = next(iter(ds.get("server_side_encryption_configuration") or []), {}) or {}
         items.append(
             (
                 bool(sse.get("kms_key_arn")),
@@ -1791,10 +1793,13 @@ _ACCOUNT = {
 }
 
 
+def _fixed(check: str, status: str, why: str) -> Evaluator:
+    """A verdict the landing's resources cannot change."""
+    return lambda land: Verdict(check, status, (), why)
+
+
 for _name_, _what in _ACCOUNT.items():
-    _REGISTRY[_name_] = lambda land, _c=_name_, _w=_what: Verdict(
-        _c, "depends", (), f"{_w}, outside the landing"
-    )
+    _REGISTRY[_name_] = _fixed(_name_, "depends", f"{_what}, outside the landing")
 
 
 # --------------------------------------------------------------------------- judged only at run time
@@ -1815,7 +1820,7 @@ NOT_EVALUATED: dict[str, str] = {
 }
 
 for _name_, _why in NOT_EVALUATED.items():
-    _REGISTRY[_name_] = lambda land, _c=_name_, _w=_why: Verdict(_c, "not evaluated", (), _w)
+    _REGISTRY[_name_] = _fixed(_name_, "not evaluated", _why)
 
 CHECKS: tuple[str, ...] = tuple(sorted(_REGISTRY))
 
