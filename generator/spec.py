@@ -1601,10 +1601,13 @@ def consistency_problems(spec: Spec) -> list[Problem]:
 
 
 def _alert_problems(spec: Spec) -> list[Problem]:
-    """A regulated landing's alarms must reach someone: its addresses, or the existing alert topic."""
-    if not spec.regimes or spec.alerts.email or not spec.creates_foundation:
+    """A regulated landing's alarms must reach someone: its addresses, or the existing alert topic.
+    The AWS AI Security Framework is guidance, not a regulation (and the default for rag and
+    inference workloads): alone, it does not make a landing regulated."""
+    regulated = [r for r in spec.compliance if r is not Regime.AI_SECURITY]
+    if not regulated or spec.alerts.email or not spec.creates_foundation:
         return []  # foundation: existing sends them to foundation_refs.alert_topic_arn
-    regimes = ", ".join(r.value for r in spec.compliance)
+    regimes = ", ".join(r.value for r in regulated)
     return [
         Problem(
             ("alerts", "email"),

@@ -247,6 +247,8 @@ def test_a_regulated_landing_needs_an_alert_destination() -> None:
         workloads__0__data__sensitivity="internal",
     )
     assert parse_spec(unregulated).alerts.email == []
+    # the AWS AI Security Framework alone (guidance, the default for rag and inference) is no regulation
+    assert parse_spec({**unregulated, "compliance": ["ai-security"]}).alerts.email == []
     existing = variant(alerts__email=[], foundation="existing")
     existing["foundation_refs"] = {
         "access_log_bucket": "central-logs",
