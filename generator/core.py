@@ -230,14 +230,14 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
     resolve_modules(spec, load_catalog(), str(path))
     folder = Path(out)
     differences = []
+    recorded: str | None
     try:
         recorded, _ = spec_source(Path(path), folder)
     except UserInputError as exc:
         if _is_spec_copy(Path(path)) is not None:
             raise
         recorded = manifest_source(folder)  # compare the rest as if rendered from the recorded spec
-        differences.append({"path": MANIFEST, "kind": "source", "cause": "source", "message": exc.message,
-                            "diff": ""})  # fmt: skip
+        differences.append({"path": MANIFEST, "kind": "source", "message": exc.message, "diff": ""})
     pinned = manifest_versions(folder) if folder.is_dir() else {}
     files = with_source(render(spec, decide(spec), pinned=pinned), recorded)
     report = _differences(folder, files, str(out))

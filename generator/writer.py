@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from generator.cache import atomic_write
 from generator.errors import RenderNeedsAttention, UserInputError, WorkError
@@ -88,7 +88,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     atomic_write(path, data, mode=0o644)  # generated code: readable like any file the user writes
 
 
-def _manifest(directory: Path, read: Callable[[dict[str, Any]], Any]) -> Any:
+T = TypeVar("T")
+
+
+def _manifest(directory: Path, read: Callable[[dict[str, Any]], T]) -> T | None:
     """``read`` applied to the manifest of the last render into ``directory``; None when there was none."""
     path = directory / MANIFEST
     if not path.is_file():
