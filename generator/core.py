@@ -186,7 +186,7 @@ def bootstrap_state(
         files = render_state(spec, str(folder))
     except UserInputError as exc:
         raise UserInputError(f"{path}: {exc.message}") from None
-    return folder, write(folder, files, force=force)
+    return folder, write(folder, files, force=force, offer_adopt=False)
 
 
 @dataclass
@@ -212,7 +212,7 @@ def ci_files(
     current = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
     if current not in (None, text) and not force:
         raise WorkError(f"{target}: exists and differs from what aisec generates; --force overwrites it")
-    result = write(roles_dir, ci.ci_roles(spec, s), force=force)
+    result = write(roles_dir, ci.ci_roles(spec, s), force=force, offer_adopt=False)
     if result.needs_attention:
         raise result.attention_error()
     written = current != text

@@ -147,20 +147,29 @@ def _describe_entries(out: Path, limit: int = 4) -> str:
     return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
 
 
-def refuse_foreign_folder(out: Path) -> None:
+def refuse_foreign_folder(out: Path, offer_adopt: bool = True) -> None:
     """A non-empty folder without a manifest is not an aisec output: refuse, naming what is there."""
+    adopt = (
+        f", or make it an aisec output with `aisec render SPEC -o {out} --adopt` (what is there stays; "
+        "files at the paths aisec generates are reported, not replaced, unless --force)"
+        if offer_adopt
+        else ""
+    )
     raise UserInputError(
         f"{out}: is not empty and is not an aisec output (no {MANIFEST}); it holds "
-        f"{_describe_entries(out)}. Render into a new or empty folder, or pass --adopt to make this "
-        "folder an aisec output (what is there stays; files at the paths aisec generates are "
-        "reported, not replaced, unless --force)"
+        f"{_describe_entries(out)}. Render into a new or empty folder{adopt}"
     )
 
 
 def write(
-    directory: str | Path, files: Mapping[str, str], force: bool = False, adopt: bool = False
+    directory: str | Path,
+    files: Mapping[str, str],
+    force: bool = False,
+    adopt: bool = False,
+    offer_adopt: bool = True,
 ) -> WriteResult:
-    """Write a render into ``directory``: fresh, or over the last render (see the module doc)."""
+    """Write a render into ``directory``: fresh, or over the last render (see the module doc).
+    ``offer_adopt``: whether a refusal of a foreign folder suggests `aisec render --adopt`."""
     out = Path(directory)
     result = WriteResult(str(out))
     if out.exists() and not out.is_dir():
@@ -172,7 +181,7 @@ def write(
     old = read_manifest(out)
     if old is None:
         if not adopt:
-            refuse_foreign_folder(out)
+            refuse_foreign_folder(out, offer_adopt)
         old = {}
     writes: dict[str, str] = {}
     for rel, new in files.items():

@@ -133,6 +133,9 @@ def test_a_folder_that_is_not_an_output_is_refused(tmp_path: Path, files: dict[s
     assert refused.value.exit_code == 2 and "is not empty and is not an aisec output" in message
     assert "it holds a/, b/, main.tf, notes.txt and 1 more" in message and "--adopt" in message
     assert snapshot(tmp_path) == before and not (tmp_path / MANIFEST).exists()
+    with pytest.raises(UserInputError) as refused:  # the CI roles and the state backend: no adopting
+        write(tmp_path, files, offer_adopt=False)
+    assert "it holds a/" in refused.value.message and "--adopt" not in refused.value.message
 
 
 def test_adopting_a_folder_keeps_what_is_there(tmp_path: Path, files: dict[str, str]) -> None:
