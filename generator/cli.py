@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from generator import __version__
-from generator.errors import AisecError, RenderNeedsAttention, UserInputError
+from generator.errors import AisecError, UserInputError
 
 if TYPE_CHECKING:
     from generator import blueprints, core, orchestrate, planreview, runview, site, verify, writer
@@ -158,12 +159,26 @@ def render(
         Path, typer.Option("-o", "--output", help="Folder of the root module.", show_default=False)
     ],
     force: Annotated[
-        bool, typer.Option("--force", help="Overwrite generated files edited since the last render.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace generated files edited since the last render, and make SPEC the output's "
+            "spec when it was rendered from another.",
+        ),
+    ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Render into a non-empty folder that is not an aisec output; what is there stays.",
+        ),
     ] = False,
     check: Annotated[
         bool,
         typer.Option(
-            "--check", help="Write nothing; exit 1 with a diff when the folder differs from the render."
+            "--check",
+            help="Write nothing; exit 1 with a diff when the folder differs from the render "
+            "(*.custom.tf and *_override.tf files are yours and not compared).",
         ),
     ] = False,
     as_json: JsonOpt = False,
@@ -172,31 +187,30 @@ def render(
     if check:
         _render_check(spec, output, as_json)
         return
-    summary, result = core.render_spec(spec, output, force=force)
+    summary, result = core.render_spec(spec, output, force=force, adopt=adopt)
     if as_json:
         _print_json(
             {
                 "output": str(output),
                 **{k: getattr(result, k) for k in ("created", "updated", "unchanged", "removed", "overwritten_edits",
-                                                   "kept", "merged", "conflicts", "unmerged")},
+                                                   "conflicts", "edited", "unmanaged", "notes")},
                 "summary": summary,
             }
         )  # fmt: skip
     else:
+        for note in result.notes:
+            err.print(f"[yellow]warning:[/] {escape(note)}")
         for rel in result.overwritten_edits:
-            err.print(f"[yellow]warning:[/] overwrote your edit of {rel} (--force)")
-        for rel in result.kept:
-            err.print(f"note: kept your edit of {rel} (this render does not change it)")
-        for rel in result.merged:
-            err.print(f"note: merged your edit of {rel} with this render")
+            err.print(f"[yellow]warning:[/] replaced your edit of {rel} (--force)")
         out.print(
             f"Rendered [bold]{summary['name']}[/] into {output}: {len(result.created)} created, "
-            f"{len(result.updated) + len(result.merged)} updated, {len(result.removed)} removed, "
-            f"{len(result.unchanged) + len(result.kept)} unchanged"
+            f"{len(result.updated) + len(result.overwritten_edits)} updated, {len(result.removed)} removed, "
+            f"{len(result.unchanged)} unchanged"
+            + (f", {len(result.needs_attention)} left as they are" if result.needs_attention else "")
         )
         _print_implications(summary)
     if result.needs_attention:
-        raise RenderNeedsAttention(str(output), result.conflicts, result.unmerged)
+        raise result.attention_error()
     if not as_json:
         out.print(f"Next: aisec plan {output}  (add --offline for a rehearsal without AWS)", markup=False)
 
@@ -209,8 +223,14 @@ def _render_check(spec: Path, output: Path, as_json: bool) -> None:
         for d in report["differences"]:
             if d["kind"] == "differs":
                 sys.stdout.write(d["diff"])
-            else:
-                out.print(f"{output}/{d['path']}: {d['kind']}", markup=False)
+            message = d.get("message") or d["kind"]
+            out.print(f"{output}/{d['path']}: {message}", markup=False)
+        for name in report["overrides"]:
+            out.print(
+                f"note: {output}/{name} overrides generated blocks (a Terraform override file): review "
+                "it with them",
+                markup=False,
+            )
         state = "up to date" if report["up_to_date"] else f"{len(report['differences'])} file(s) differ"
         out.print(f"{output}: {state} with the render of {spec}", markup=False)
     if not report["up_to_date"]:
@@ -284,9 +304,9 @@ def init(
             err.print("nothing was written")
             raise SystemExit(1)
     writer.write_spec_file(spec_file, text, overwrite=True)
-    _, result = core.render_parsed(spec, out_dir)
+    _, result = core.render_parsed(spec, out_dir, source=spec_file)
     if result.needs_attention:
-        raise RenderNeedsAttention(str(out_dir), result.conflicts, result.unmerged)
+        raise result.attention_error()
     out.print(
         f"Saved {spec_file}; rendered {len(result.created) + len(result.updated)} files into {out_dir}."
     )
@@ -360,7 +380,7 @@ def bootstrap_state(
     """Render the root module that creates the spec's S3 state backend: versioned bucket, KMS key, locking."""
     folder, result = core.bootstrap_state(spec, output, force=force)
     if result.needs_attention:
-        raise RenderNeedsAttention(str(folder), result.conflicts, result.unmerged)
+        raise result.attention_error()
     out.print(f"Rendered the state backend of {spec} into {folder}.", markup=False)
     out.print(f"Next: aisec plan {folder}, aisec apply {folder}; then plan the landing.", markup=False)
 

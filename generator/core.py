@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -14,16 +16,23 @@ from typing import TYPE_CHECKING, Any
 from generator.cache import atomic_write
 from generator.catalog import Catalog, Module, load_catalog, parse_version
 from generator.catalog_report import changelog_entries
-from generator.errors import RenderNeedsAttention, UserInputError, WorkError
+from generator.errors import UserInputError, WorkError
 from generator.policy import Controls, decide
-from generator.render import SPEC_COPY, render, render_state, resolve_modules
+from generator.render import MANIFEST, SPEC_COPY, render, render_state, resolve_modules, with_source
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
-from generator.writer import WriteResult, manifest_versions, read_manifest, write
+from generator.writer import (
+    WriteResult,
+    has_conflict_markers,
+    manifest_source,
+    manifest_versions,
+    read_manifest,
+    write,
+)
 
 if TYPE_CHECKING:
     from generator import ci, gate, runner, verify
@@ -111,17 +120,88 @@ def check_spec(path: str | Path) -> dict[str, Any]:
     }
 
 
-def render_spec(path: str | Path, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:
+def render_spec(
+    path: str | Path, out: str | Path, force: bool = False, adopt: bool = False
+) -> tuple[dict[str, Any], WriteResult]:
     spec = load_spec(path)
     resolve_modules(spec, load_catalog(), str(path))  # version constraints, reported against the file
-    return render_parsed(spec, out, force=force)
+    return render_parsed(spec, out, force=force, source=Path(path), adopt=adopt)
 
 
-def render_parsed(spec: Spec, out: str | Path, force: bool = False) -> tuple[dict[str, Any], WriteResult]:
+def render_parsed(
+    spec: Spec,
+    out: str | Path,
+    force: bool = False,
+    source: Path | None = None,
+    adopt: bool = False,
+) -> tuple[dict[str, Any], WriteResult]:
     controls = decide(spec)
-    pinned = manifest_versions(Path(out))  # module versions stay until `aisec upgrade`
-    result = write(out, render(spec, controls, pinned=pinned), force=force)
+    folder = Path(out)
+    recorded, note = spec_source(source, folder, force) if source is not None else (None, None)
+    pinned = manifest_versions(folder) if folder.is_dir() else {}  # kept until `aisec upgrade`
+    files = with_source(render(spec, controls, pinned=pinned), recorded)
+    result = write(folder, files, force=force, adopt=adopt)
+    if note:
+        result.notes.append(note)
     return summarize(spec, controls), result
+
+
+def _shown(path: Path) -> str:
+    """A path as a user would type it from here: relative below the working folder, else absolute."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(resolved)
+
+
+def _is_spec_copy(path: Path) -> Path | None:
+    """The output folder when ``path`` is the spec copy aisec keeps in one (``.aisec/spec.yaml``)."""
+    resolved = path.resolve()
+    copy = Path(SPEC_COPY)
+    if resolved.name == copy.name and resolved.parent.name == copy.parent.name:
+        folder = resolved.parent.parent
+        if (folder / MANIFEST).is_file():
+            return folder
+    return None
+
+
+def spec_source(path: Path, out: Path, force: bool = False) -> tuple[str, str | None]:
+    """The spec ``path`` as the manifest records it (relative to ``out``), and a note to print.
+
+    One source of truth: an output is rendered from one spec file. Its ``.aisec/spec.yaml`` is a
+    record of the last render, never a source; a render from another spec than the recorded one
+    (while that one exists) would be undone by the next render from it, so it needs ``force``."""
+    copy_of = _is_spec_copy(path)
+    if copy_of is not None:
+        recorded = manifest_source(copy_of)
+        hint = (
+            f"edit {_shown(copy_of / recorded)} and render it"
+            if recorded is not None
+            else f"copy it to a spec file of your own (cp {path} NAME.aisec.yaml) and render that"
+        )
+        raise UserInputError(
+            f"{path}: is aisec's record of the spec last rendered into {_shown(copy_of)}, not a spec "
+            f"to edit (the next render from the real spec would undo a render from it); {hint}"
+        )
+    rel = Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()
+    recorded = manifest_source(out) if out.is_dir() else None
+    if recorded is None or recorded == rel:
+        return rel, None
+    before = out / recorded
+    if (out / recorded).resolve() == path.resolve():
+        return rel, None
+    if not before.is_file():
+        return rel, f"{out} was rendered from {_shown(before)}, which is gone: {path} is its spec from now on"
+    if not force:
+        raise UserInputError(
+            f"{path}: {out} is rendered from {_shown(before)}; rendering it from another spec would "
+            f"replace that render, and the next render from {_shown(before)} would undo this one. "
+            f"Render from {_shown(before)}, or pass --force to make {path} its spec from now on"
+        )
+    return rel, (
+        f"{out} is rendered from {path} from now on (was {_shown(before)}, which no longer applies to it)"
+    )
 
 
 def bootstrap_state(
@@ -135,7 +215,7 @@ def bootstrap_state(
         files = render_state(spec, str(folder))
     except UserInputError as exc:
         raise UserInputError(f"{path}: {exc.message}") from None
-    return folder, write(folder, files, force=force)
+    return folder, write(folder, files, force=force, offer_adopt=False)
 
 
 @dataclass
@@ -161,9 +241,9 @@ def ci_files(
     current = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
     if current not in (None, text) and not force:
         raise WorkError(f"{target}: exists and differs from what aisec generates; --force overwrites it")
-    result = write(roles_dir, ci.ci_roles(spec, s), force=force)
+    result = write(roles_dir, ci.ci_roles(spec, s), force=force, offer_adopt=False)
     if result.needs_attention:
-        raise RenderNeedsAttention(str(roles_dir), result.conflicts, result.unmerged)
+        raise result.attention_error()
     written = current != text
     if written:
         atomic_write(target, text.encode(), 0o644)
@@ -171,23 +251,66 @@ def ci_files(
 
 
 def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
-    """How the output on disk differs from what the spec renders now (for CI): nothing is written."""
+    """How the output on disk differs from what the spec renders now (for CI): nothing is written.
+
+    Files aisec does not generate (``*.custom.tf``, ``*_override.tf``) are not compared; generated
+    files differ when they were edited (not allowed), hold conflict markers, or are out of date."""
     spec = load_spec(path)
     resolve_modules(spec, load_catalog(), str(path))
     folder = Path(out)
-    files = render(spec, decide(spec), pinned=manifest_versions(folder) if folder.is_dir() else {})
-    return {"spec": str(path), "output": str(out), **_differences(folder, files, str(out))}
+    differences = []
+    recorded: str | None
+    try:
+        recorded, _ = spec_source(Path(path), folder)
+    except UserInputError as exc:
+        if _is_spec_copy(Path(path)) is not None:
+            raise
+        recorded = manifest_source(folder)  # compare the rest as if rendered from the recorded spec
+        differences.append({"path": MANIFEST, "kind": "source", "message": exc.message, "diff": ""})
+    pinned = manifest_versions(folder) if folder.is_dir() else {}
+    files = with_source(render(spec, decide(spec), pinned=pinned), recorded)
+    report = _differences(folder, files, str(out))
+    report["differences"][:0] = differences
+    report["up_to_date"] = not report["differences"]
+    overrides = sorted(p.name for p in folder.glob("*_override.tf")) if folder.is_dir() else []
+    overrides += ["override.tf"] if (folder / "override.tf").is_file() else []
+    return {"spec": str(path), "output": str(out), **report, "overrides": overrides}
+
+
+# Why a generated file on disk is not what the render makes, and what to do about it.
+CAUSES = {
+    "edited": "edited by hand since the last render; generated files are not edited: move the change "
+    "to a *.custom.tf or *_override.tf file, then `aisec render --force` restores the file",
+    "conflict": "holds the conflict markers (<<<<<<< ... >>>>>>>) of an unresolved merge",
+    "unmanaged": "not made by aisec, at a path aisec generates",
+    "outdated": "out of date: the spec or aisec changed since the last render; render it again",
+}
+
+
+def _cause(rel: str, current: str, old: dict[str, str]) -> str:
+    if has_conflict_markers(current):
+        return "conflict"
+    if rel == MANIFEST:
+        return "outdated"
+    if rel not in old:
+        return "unmanaged"
+    if hashlib.sha256(current.encode("utf-8")).hexdigest() != old[rel]:
+        return "edited"
+    return "outdated"
 
 
 def _differences(folder: Path, files: dict[str, str], label: str) -> dict[str, Any]:
     differences = []
     out = label
+    old = read_manifest(folder) or {} if folder.is_dir() else {}
     for rel, text in files.items():
         target = folder / rel
         try:
             current = target.read_text(encoding="utf-8")
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
-            differences.append({"path": rel, "kind": "missing", "diff": ""})
+            differences.append(
+                {"path": rel, "kind": "missing", "message": "missing: render it again", "diff": ""}
+            )
             continue
         if current != text:
             diff = difflib.unified_diff(
@@ -196,11 +319,22 @@ def _differences(folder: Path, files: dict[str, str], label: str) -> dict[str, A
                 f"{out}/{rel} (on disk)",
                 f"{out}/{rel} (rendered)",
             )
-            differences.append({"path": rel, "kind": "differs", "diff": "".join(diff)})
-    old = read_manifest(folder) or {} if folder.is_dir() else {}
+            cause = _cause(rel, current, old)
+            differences.append(
+                {
+                    "path": rel,
+                    "kind": "differs",
+                    "cause": cause,
+                    "message": CAUSES[cause],
+                    "diff": "".join(diff),
+                }
+            )
     for rel in sorted(set(old) - set(files)):
         if (folder / rel).exists():
-            differences.append({"path": rel, "kind": "stale", "diff": ""})
+            differences.append(
+                {"path": rel, "kind": "stale", "diff": "",
+                 "message": "no longer generated: render again, which removes it unless it was edited"}
+            )  # fmt: skip
     return {"up_to_date": not differences, "differences": differences}
 
 
@@ -239,7 +373,7 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
     spec = load_spec(spec_copy)
     catalog = catalog or load_catalog()
     before = manifest_versions(folder)
-    files = render(spec, decide(spec), catalog=catalog)
+    files = with_source(render(spec, decide(spec), catalog=catalog), manifest_source(folder))  # same source
     now = resolve_modules(spec, catalog)
     upgrades: dict[str, tuple[Module | None, Module]] = {}
     for name, module in now.items():
@@ -279,7 +413,7 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
             atomic_write(moved_file, (existing + header + new_moved.rstrip("\n") + "\n").encode(), 0o644)
         report["written"] = True
         if result.needs_attention:
-            raise RenderNeedsAttention(str(folder), result.conflicts, result.unmerged)
+            raise result.attention_error()
     return report
 
 

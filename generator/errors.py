@@ -38,14 +38,25 @@ class WorkError(AisecError, RuntimeError):
 
 
 class RenderNeedsAttention(WorkError):
-    """A render wrote what it could, but some files need the user: conflicts or unmergeable edits."""
+    """A render wrote what it could, but some files need the user: generated files edited by hand
+    (generated files are not edited), files holding conflict markers, files aisec did not make."""
 
-    def __init__(self, directory: str, conflicts: Sequence[str], unmerged: Sequence[str]) -> None:
+    def __init__(
+        self,
+        directory: str,
+        conflicts: Sequence[str],
+        edited: Sequence[str] = (),
+        unmanaged: Sequence[str] = (),
+    ) -> None:
         super().__init__(
-            f"{directory}: {len(conflicts) + len(unmerged)} file(s) need your attention",
-            [f"conflict (resolve the <<<<<<< markers): {f}" for f in conflicts]
-            + [
-                f"edited, not updated (no record of the last render to merge with; --force overwrites): {f}"
-                for f in unmerged
-            ],
-        )
+            f"{directory}: {len(conflicts) + len(edited) + len(unmanaged)} file(s) need your attention "
+            "and were left as they are (generated files are not edited; your own Terraform goes in "
+            "*.custom.tf files, changes to a generated block in *_override.tf files)",
+            [f"{f}: holds the conflict markers (<<<<<<< ... >>>>>>>) of an unresolved merge; move "
+             "the side you need to a *.custom.tf or *_override.tf file, then --force restores the "
+             "generated file" for f in conflicts]
+            + [f"{f}: edited since the last render; move the change to a *.custom.tf or "
+               "*_override.tf file, then --force restores the generated file" for f in edited]
+            + [f"{f}: not made by aisec, at a path aisec generates; move it away, or --force "
+               "replaces it" for f in unmanaged],
+        )  # fmt: skip

@@ -662,7 +662,9 @@ def render(
         files[name] = _DOC_ENV.get_template(name + ".j2").render(ctx)
     if controls.foundation is not None and controls.foundation.archive is not None:
         archive = render_log_archive(controls, modules)
-        files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items()})
+        # The landing's spec copy and manifest cover this folder: no second copy to review.
+        nested = (SPEC_COPY, MANIFEST)
+        files.update({f"{ARCHIVE_FOLDER}/{r}": t for r, t in archive.items() if r not in nested})
     return _with_modules(files, modules, spec)
 
 
@@ -878,3 +880,13 @@ def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module], sourc
         "files": {path: sha256(text) for path, text in sorted(files.items()) if path != MANIFEST},
     }
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+
+
+def with_source(files: Mapping[str, str], source: str | None) -> dict[str, str]:
+    """``files`` with the spec file they were rendered from recorded in the manifest (a path
+    relative to the output folder): the one source later renders must come from."""
+    if source is None:
+        return dict(files)
+    manifest = json.loads(files[MANIFEST])
+    manifest["source"] = {"spec": source}
+    return {**files, MANIFEST: json.dumps(manifest, indent=2, sort_keys=True) + "\n"}

@@ -1,15 +1,22 @@
 """The only code that writes rendered files to disk.
 
+One model for what users may change in an output folder: **generated files are not edited**.
+Additions go in files aisec never generates (``*.custom.tf``; Terraform's ``*_override.tf`` files
+to change a generated block), which renders leave alone and ``render --check`` ignores.
+
 - A new output folder is built beside its destination and renamed into place: it appears whole
   or not at all.
+- A non-empty folder that is not an aisec output (no manifest) is refused, unless the caller
+  adopts it (``adopt``): then aisec's files are written beside what is there.
 - In an existing output, files are replaced one by one atomically (write a temporary file, then
   ``os.replace``) and the manifest is written last, so an interrupted run is detected and redone.
-- A generated file whose content no longer matches the manifest was edited by someone. If this
-  render leaves it as it was, the edit is kept; if the render changes it too, the two are merged
-  three ways from the last render (kept in ``.aisec/base/``), with conflict markers where they
-  clash. ``force`` overwrites edits instead. A file at a generated path that aisec never made, or
-  an edit with no recorded base, is left as it is and reported.
+- A generated file whose content no longer matches the manifest was edited by hand (or still
+  holds conflict markers from a merge of an earlier aisec): it is left as it is and reported, and
+  the caller exits 1 until it is moved out or restored; ``force`` overwrites it. So is a file at
+  a generated path that aisec never made.
 - Files aisec did not generate (``*.custom.tf``, anything not in the manifest) are never touched.
+- Only the files whose content changes are written: no copy of the render is kept beside it
+  (earlier versions kept one in ``.aisec/base/``; a render removes it).
 """
 
 from __future__ import annotations
@@ -17,20 +24,23 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import merge3
+from typing import Any, TypeVar
 
 from generator.cache import atomic_write
-from generator.errors import UserInputError, WorkError
+from generator.errors import RenderNeedsAttention, UserInputError, WorkError
 from generator.render import MANIFEST
 
-BASE_DIR = ".aisec/base"  # what the last render generated, file by file: the base of three-way merges
+LEGACY_BASE_DIR = ".aisec/base"  # where aisec < 0.2 kept the last render for three-way merges
+
+# The lines a three-way merge writes where both sides changed (git's and aisec's earlier merges).
+_CONFLICT_START = re.compile(r"^<{7}( |$)", re.M)
+_CONFLICT_END = re.compile(r"^>{7}( |$)", re.M)
 
 
 @dataclass
@@ -41,22 +51,30 @@ class WriteResult:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     overwritten_edits: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # edited by the user; the render did not change them
-    merged: list[str] = field(default_factory=list)  # edited by both; merged cleanly
-    conflicts: list[str] = field(default_factory=list)  # edited by both; written with conflict markers
-    unmerged: list[str] = field(default_factory=list)  # edited, nothing to merge from: left as they are
+    conflicts: list[str] = field(default_factory=list)  # hold conflict markers: left as they are
+    edited: list[str] = field(default_factory=list)  # generated, edited by hand: left as they are
+    unmanaged: list[str] = field(default_factory=list)  # at a generated path, not made by aisec: left
+    notes: list[str] = field(default_factory=list)  # for the user, printed as warnings
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated or self.removed or self.merged or self.conflicts)
+        return bool(self.created or self.updated or self.removed or self.overwritten_edits)
 
     @property
     def needs_attention(self) -> list[str]:
-        return self.conflicts + self.unmerged
+        return self.conflicts + self.edited + self.unmanaged
+
+    def attention_error(self) -> RenderNeedsAttention:
+        return RenderNeedsAttention(self.directory, self.conflicts, self.edited, self.unmanaged)
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def has_conflict_markers(text: str) -> bool:
+    """True when ``text`` still holds the ``<<<<<<<`` ... ``>>>>>>>`` lines of an unresolved merge."""
+    return bool(_CONFLICT_START.search(text) and _CONFLICT_END.search(text))
 
 
 def _safe_relative(rel: str) -> Path:
@@ -70,7 +88,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     atomic_write(path, data, mode=0o644)  # generated code: readable like any file the user writes
 
 
-def _manifest(directory: Path, read: Callable[[dict[str, Any]], dict[str, str]]) -> dict[str, str] | None:
+T = TypeVar("T")
+
+
+def _manifest(directory: Path, read: Callable[[dict[str, Any]], T]) -> T | None:
     """``read`` applied to the manifest of the last render into ``directory``; None when there was none."""
     path = directory / MANIFEST
     if not path.is_file():
@@ -96,6 +117,13 @@ def read_manifest(directory: Path) -> dict[str, str] | None:
     return _manifest(directory, lambda d: {str(k): str(v) for k, v in d["files"].items()})
 
 
+def manifest_source(directory: Path) -> str | None:
+    """The spec file the last render into ``directory`` was made from, relative to the folder
+    (None when there was no render or it did not record one)."""
+    source = _manifest(directory, lambda d: d.get("source", {}).get("spec"))
+    return str(source) if source is not None else None
+
+
 def write_spec_file(path: str | Path, text: str, overwrite: bool = False) -> None:
     """Save a spec file atomically; an existing different file is replaced only with ``overwrite``."""
     target = Path(path)
@@ -106,10 +134,6 @@ def write_spec_file(path: str | Path, text: str, overwrite: bool = False) -> Non
     _atomic_write(target, text.encode("utf-8"))
 
 
-def _base_path(out: Path, rel: str) -> Path:
-    return out / BASE_DIR / _safe_relative(rel)
-
-
 def _read_text(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -117,16 +141,35 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-def _merge(base: str, mine: str, theirs: str) -> tuple[str, bool]:
-    """Three-way merge of the user's file (mine) and the new render (theirs) from the last render (base)."""
-    m = merge3.Merge3(base.splitlines(True), mine.splitlines(True), theirs.splitlines(True))
-    merged = "".join(m.merge_lines(name_a="your edit", name_b="aisec render"))
-    clashed = any(region[0] == "conflict" for region in m.merge_regions())
-    return merged, clashed
+def _describe_entries(out: Path, limit: int = 4) -> str:
+    entries = sorted(p.name + ("/" if p.is_dir() else "") for p in out.iterdir())
+    shown = ", ".join(entries[:limit])
+    return shown + (f" and {len(entries) - limit} more" if len(entries) > limit else "")
 
 
-def write(directory: str | Path, files: Mapping[str, str], force: bool = False) -> WriteResult:
-    """Write a render into ``directory``: fresh, or merged with what is there (see the module doc)."""
+def refuse_foreign_folder(out: Path, offer_adopt: bool = True) -> None:
+    """A non-empty folder without a manifest is not an aisec output: refuse, naming what is there."""
+    adopt = (
+        f", or make it an aisec output with `aisec render SPEC -o {out} --adopt` (what is there stays; "
+        "files at the paths aisec generates are reported, not replaced, unless --force)"
+        if offer_adopt
+        else ""
+    )
+    raise UserInputError(
+        f"{out}: is not empty and is not an aisec output (no {MANIFEST}); it holds "
+        f"{_describe_entries(out)}. Render into a new or empty folder{adopt}"
+    )
+
+
+def write(
+    directory: str | Path,
+    files: Mapping[str, str],
+    force: bool = False,
+    adopt: bool = False,
+    offer_adopt: bool = True,
+) -> WriteResult:
+    """Write a render into ``directory``: fresh, or over the last render (see the module doc).
+    ``offer_adopt``: whether a refusal of a foreign folder suggests `aisec render --adopt`."""
     out = Path(directory)
     result = WriteResult(str(out))
     if out.exists() and not out.is_dir():
@@ -135,7 +178,11 @@ def write(directory: str | Path, files: Mapping[str, str], force: bool = False) 
         _write_fresh(out, files, result)
         return result
 
-    old = read_manifest(out) or {}
+    old = read_manifest(out)
+    if old is None:
+        if not adopt:
+            refuse_foreign_folder(out, offer_adopt)
+        old = {}
     writes: dict[str, str] = {}
     for rel, new in files.items():
         if rel == MANIFEST:
@@ -145,53 +192,60 @@ def write(directory: str | Path, files: Mapping[str, str], force: bool = False) 
         if not path.exists() and not path.is_symlink():
             writes[rel] = new
             result.created.append(rel)
-            continue
-        if current == new:
+        elif current == new:
             result.unchanged.append(rel)
-            continue
-        if current is not None and rel in old and _digest(current.encode()) == old[rel]:
+        elif current is not None and rel in old and _digest(current.encode()) == old[rel]:
             writes[rel] = new
             result.updated.append(rel)
-            continue
-        # The file was changed by someone since the last render (or aisec never made it).
-        if force:
+        elif force:
             writes[rel] = new
             result.overwritten_edits.append(rel)
-            continue
-        base = _read_text(_base_path(out, rel)) if rel in old else None
-        if current is None or base is None or _digest(base.encode()) != old[rel]:
-            result.unmerged.append(rel)
-            continue
-        if base == new:
-            result.kept.append(rel)
-            continue
-        merged, clashed = _merge(base, current, new)
-        writes[rel] = merged
-        (result.conflicts if clashed else result.merged).append(rel)
+        else:
+            _left_alone(rel, current, old, result)
 
     for rel, text in writes.items():
         path = out / rel
         if path.is_symlink():
             path.unlink()
         _atomic_write(path, text.encode("utf-8"))
+    orphans: dict[str, str] = {}  # no longer generated, but edited: reported until the user decides
     for rel in sorted(set(old) - set(files)):
         path = out / _safe_relative(rel)
         current = None if path.is_symlink() else _read_text(path)
         if current is not None and _digest(current.encode()) != old[rel] and not force:
-            result.kept.append(rel)  # no longer generated, but edited: it is the user's now
+            _left_alone(rel, current, old, result)
+            orphans[rel] = old[rel]
         elif path.is_file() or path.is_symlink():
             path.unlink()
             result.removed.append(rel)
             _prune_empty_dirs(path.parent, out)
-        stale_base = _base_path(out, rel)
-        if stale_base.is_file():
-            stale_base.unlink()
-            _prune_empty_dirs(stale_base.parent, out)
-    for rel, text in files.items():
-        if rel != MANIFEST and _read_text(_base_path(out, rel)) != text:
-            _atomic_write(_base_path(out, rel), text.encode("utf-8"))
-    _atomic_write(out / MANIFEST, files[MANIFEST].encode("utf-8"))
+    legacy = out / LEGACY_BASE_DIR
+    if legacy.is_dir() and not legacy.is_symlink():
+        shutil.rmtree(legacy)
+    manifest = _recorded(files[MANIFEST], result.unmanaged, orphans)
+    _atomic_write(out / MANIFEST, manifest.encode("utf-8"))
     return result
+
+
+def _recorded(manifest: str, unmanaged: list[str], orphans: Mapping[str, str]) -> str:
+    """The manifest to write: files left to their owner stay out of it (still "not made by aisec");
+    edited files no longer generated stay in it with their last digest (still reported)."""
+    if not unmanaged and not orphans:
+        return manifest
+    data = json.loads(manifest)
+    for rel in unmanaged:
+        data["files"].pop(rel, None)
+    data["files"].update(orphans)
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _left_alone(rel: str, current: str | None, old: Mapping[str, str], result: WriteResult) -> None:
+    if current is not None and has_conflict_markers(current):
+        result.conflicts.append(rel)
+    elif rel in old:
+        result.edited.append(rel)
+    else:
+        result.unmanaged.append(rel)
 
 
 def _write_fresh(out: Path, files: Mapping[str, str], result: WriteResult) -> None:
@@ -201,12 +255,9 @@ def _write_fresh(out: Path, files: Mapping[str, str], result: WriteResult) -> No
     staging.chmod(0o755)  # mkdtemp makes it private; the output is an ordinary folder
     try:
         for rel, text in files.items():
-            targets = [staging / _safe_relative(rel)]
-            if rel != MANIFEST:
-                targets.append(_base_path(staging, rel))
-            for path in targets:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(text.encode("utf-8"))
+            path = staging / _safe_relative(rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
             result.created.append(rel)
         if out.exists():
             out.rmdir()  # empty, checked by the caller

@@ -23,20 +23,132 @@ def test_render_then_check(tmp_path: Path) -> None:
     assert data["created"] == [] and data["updated"] == [] and data["summary"]["keys"] == 12
 
 
-def test_clashing_edit_exits_1_and_lists_files(tmp_path: Path) -> None:
+def _spec_copy(tmp_path: Path, name: str = "spec.yaml", **changes: object) -> Path:
     data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
-    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    data.update(changes)
+    spec = tmp_path / name
     spec.write_text(yaml.safe_dump(data))
+    return spec
+
+
+def test_an_edit_of_a_generated_file_exits_1_until_moved_out(tmp_path: Path) -> None:
+    """Issue 19: the generated README, the file headers and --check say the same thing: generated
+    files are not edited; your Terraform goes in *.custom.tf, changes to a block in *_override.tf."""
+    spec, out = _spec_copy(tmp_path), tmp_path / "out"
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
-    (out / "providers.tf").write_text("# edited\n")
-    kept = run_aisec("render", str(spec), "-o", str(out))
-    assert kept.returncode == 0 and "kept your edit of providers.tf" in kept.stderr
-    data["tags"] = {"owner": "someone"}
-    spec.write_text(yaml.safe_dump(data))
-    proc = run_aisec("render", str(spec), "-o", str(out))
-    assert proc.returncode == 1
-    assert "conflict (resolve the <<<<<<< markers): providers.tf" in proc.stderr
-    assert run_aisec("render", str(spec), "-o", str(out), "--force").returncode == 0
+    readme, header = (out / "README.md").read_text(), (out / "providers.tf").read_text().splitlines()[0]
+    assert "Generated files are not edited" in readme and "`*.custom.tf` files" in readme
+    assert "`*_override.tf`" in readme and "`aisec render --check`" in readme
+    assert "Do not edit: add *.custom.tf files, or *_override.tf files to change a block." in header
+    providers = (out / "providers.tf").read_text()
+    # the forbidden way: an edit of a generated file
+    (out / "providers.tf").write_text(
+        providers.replace('"managed-by"', '"owner" = "platform"\n    "managed-by"')
+    )
+    check = run_aisec("render", str(spec), "-o", str(out), "--check")
+    assert check.returncode == 1
+    assert (
+        f"{out}/providers.tf: edited by hand since the last render; generated files are not edited"
+        in check.stdout
+    )
+    for args in ([], ["--json"]):  # whether or not the render changes the file, it is not accepted
+        proc = run_aisec("render", str(spec), "-o", str(out), *args)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr
+        assert (
+            "providers.tf: edited since the last render; move the change to a *.custom.tf or *_override.tf"
+            in proc.stderr
+        )
+    # the documented way: the same change in an override file, the edit restored
+    (out / "providers_override.tf").write_text(
+        'provider "aws" {\n  default_tags {\n    tags = { owner = "platform" }\n  }\n}\n'
+    )
+    (out / "extra.custom.tf").write_text('locals {\n  team = "platform"\n}\n')
+    forced = run_aisec("render", str(spec), "-o", str(out), "--force")
+    assert forced.returncode == 0 and "replaced your edit of providers.tf (--force)" in forced.stderr
+    assert (out / "providers.tf").read_text() == providers
+    check = run_aisec("render", str(spec), "-o", str(out), "--check")
+    assert check.returncode == 0 and "up to date" in check.stdout
+    assert "providers_override.tf overrides generated blocks" in check.stdout
+    again = run_aisec("render", str(_spec_copy(tmp_path, tags={"owner": "someone"})), "-o", str(out))
+    assert (
+        again.returncode == 0
+        and (out / "providers_override.tf").is_file()
+        and (out / "extra.custom.tf").is_file()
+    )
+
+
+def test_leftover_conflict_markers_exit_1_until_resolved(tmp_path: Path) -> None:
+    spec, out = _spec_copy(tmp_path), tmp_path / "out"
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
+    main = out / "main.tf"
+    main.write_text(main.read_text() + "<<<<<<< your edit\n# mine\n=======\n# theirs\n>>>>>>> aisec render\n")
+    for _ in range(2):
+        proc = run_aisec("render", str(spec), "-o", str(out))
+        assert proc.returncode == 1 and "main.tf: holds the conflict markers" in proc.stderr
+        assert "<<<<<<< your edit" in main.read_text()
+    check = run_aisec("render", str(spec), "-o", str(out), "--check", "--json")
+    assert check.returncode == 1
+    assert [(d["path"], d["cause"]) for d in json.loads(check.stdout)["differences"]] == [
+        ("main.tf", "conflict")
+    ]
+    main.write_text(main.read_text().split("<<<<<<<")[0])  # resolved: the render's side taken
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
+
+
+def test_a_folder_that_is_not_an_output_needs_adopt(tmp_path: Path) -> None:
+    spec, out = _spec_copy(tmp_path), tmp_path / "repo"
+    out.mkdir()
+    (out / "Makefile").write_text("all:\n")
+    (out / "main.tf").write_text("# ours\n")
+    (out / "docs").mkdir()
+    refused = run_aisec("render", str(spec), "-o", str(out), "--json")
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert f"{out}: is not empty and is not an aisec output" in refused.stderr
+    assert "it holds Makefile, docs/, main.tf" in refused.stderr and "--adopt" in refused.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["Makefile", "docs", "main.tf"]
+    adopted = run_aisec("render", str(spec), "-o", str(out), "--adopt")
+    assert (
+        adopted.returncode == 1 and "main.tf: not made by aisec, at a path aisec generates" in adopted.stderr
+    )
+    assert (out / "main.tf").read_text() == "# ours\n" and (out / "Makefile").is_file()
+    assert (out / "providers.tf").is_file() and (out / ".aisec" / "manifest.json").is_file()
+    (out / "main.tf").rename(out / "ours.custom.tf")
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0  # an output now
+    assert (out / "ours.custom.tf").read_text() == "# ours\n" and (out / "Makefile").is_file()
+
+
+def test_one_spec_is_the_source_of_an_output(tmp_path: Path) -> None:
+    """Issue 19: renders from the original spec and from .aisec/spec.yaml cannot undo each other."""
+    spec, out = _spec_copy(tmp_path), tmp_path / "out"
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
+    assert json.loads((out / ".aisec" / "manifest.json").read_text())["source"] == {"spec": "../spec.yaml"}
+    copy = out / ".aisec" / "spec.yaml"
+    copy.write_text(copy.read_text().replace("owner: ", "owner: x"))
+    for args in ([], ["--check"], ["--force"]):
+        proc = run_aisec("render", str(copy), "-o", str(out), *args)
+        assert proc.returncode == 2 and "Traceback" not in proc.stderr
+        assert "is aisec's record of the spec last rendered into" in proc.stderr
+        assert "edit ../spec.yaml and render it" in proc.stderr or f"edit {spec}" in proc.stderr
+    assert run_aisec("render", str(copy), "-o", str(tmp_path / "clone")).returncode == 2
+    other = _spec_copy(tmp_path, "other.yaml", tags={"owner": "other"})
+    before = (out / "providers.tf").read_text()
+    refused = run_aisec("render", str(other), "-o", str(out))
+    assert refused.returncode == 2 and "is rendered from" in refused.stderr and "spec.yaml" in refused.stderr
+    assert "--force" in refused.stderr and (out / "providers.tf").read_text() == before
+    check = run_aisec("render", str(other), "-o", str(out), "--check", "--json")
+    assert check.returncode == 1
+    assert json.loads(check.stdout)["differences"][0]["kind"] == "source"
+    switched = run_aisec("render", str(other), "-o", str(out), "--force")
+    assert (
+        switched.returncode == 0
+        and "is rendered from" in switched.stderr
+        and "from now on" in switched.stderr
+    )
+    assert json.loads((out / ".aisec" / "manifest.json").read_text())["source"] == {"spec": "../other.yaml"}
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 2  # the old one no longer applies
+    other.rename(tmp_path / "moved.yaml")  # a spec that moved: its new place is the source
+    moved = run_aisec("render", str(tmp_path / "moved.yaml"), "-o", str(out))
+    assert moved.returncode == 0 and "which is gone" in moved.stderr
 
 
 def test_render_check(tmp_path: Path) -> None:

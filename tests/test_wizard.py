@@ -216,7 +216,7 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
     spec = load_spec(tmp_path / "clinic.yaml")
     assert spec == parse_spec(yaml.safe_load((tmp_path / "clinic.yaml").read_text()))
     assert spec.name == "clinic" and spec.workloads[0].data.categories[0].value == "phi"
-    again = tmp_path / "again"
+    again = tmp_path / "out" / "again"  # as deep as out/clinic: the manifest records ../../clinic.yaml
     assert run_aisec("render", str(tmp_path / "clinic.yaml"), "-o", str(again)).returncode == 0
     produced = {
         p.relative_to(tmp_path / "out/clinic"): p.read_bytes()
