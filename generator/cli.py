@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from generator import __version__, core, orchestrate, runview, site, verify
-from generator.blueprints import all_blueprints, get_blueprint
+from generator.blueprints import all_blueprints, get_blueprint, spec_path
 from generator.errors import AisecError, RenderNeedsAttention, UserInputError
 from generator.planreview import Review
 from generator.spec import json_schema
@@ -50,8 +50,30 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _spec_or_blueprint(ctx: typer.Context, value: Path) -> Path:
+    """SPEC arguments: a file, else a bundled blueprint's bare name (works outside a checkout)."""
+    if ctx.resilient_parsing or value is None:  # shell completion
+        return value
+    path = spec_path(value)
+    if not path.exists() and path.name == str(value) and path.suffix not in (".yaml", ".yml"):
+        names = ", ".join(b.name for b in all_blueprints())
+        raise UserInputError(f"{value}: no such file, and no bundled blueprint has that name ({names})")
+    return path
+
+
+def _specs_or_blueprints(ctx: typer.Context, values: list[Path]) -> list[Path]:
+    return [_spec_or_blueprint(ctx, v) for v in values or []]
+
+
 SpecArg = Annotated[
-    Path, typer.Argument(help="The spec file (YAML, apiVersion aisec/v1).", show_default=False)
+    Path,
+    typer.Argument(
+        help="The spec file (YAML, apiVersion aisec/v1), or the name of a bundled blueprint.",
+        callback=_spec_or_blueprint,
+        show_default=False,
+    ),
 ]
 
 
@@ -103,7 +125,12 @@ def _root(
 @app.command("check-spec")
 def check_spec(
     specs: Annotated[
-        list[Path], typer.Argument(help="Spec files (YAML, apiVersion aisec/v1).", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Spec files (YAML, apiVersion aisec/v1), or names of bundled blueprints.",
+            callback=_specs_or_blueprints,
+            show_default=False,
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:

@@ -19,6 +19,7 @@ is one reviewed file, `.checkov.yaml` at the top of the repository (bundled with
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import os
 import re
@@ -42,6 +43,30 @@ _RULE_ID_RES = (
     re.compile(r"^\s*id:\s*['\"]?([A-Za-z0-9_-]+)", re.M),
     re.compile(r"\bid\s*=\s*['\"]([A-Za-z0-9_-]+)['\"]"),
 )
+
+
+# The plan gate's scanners come with aisec's `gate` extra: a plain install renders, checks and writes
+# pipelines in seconds; reviewing a plan (plan, destroy, drift) needs them and refuses to go on without.
+GATE_EXTRA = "gate"
+SCANNERS = ("checkov", "cloudsplaining")
+
+
+def missing_scanners() -> list[str]:
+    return [name for name in SCANNERS if importlib.util.find_spec(name) is None]
+
+
+def require_scanners() -> None:
+    """Fail before Terraform runs when the plan gate could not review the plan."""
+    missing = missing_scanners()
+    if missing:
+        raise WorkError(
+            f"the plan gate, which reviews every plan (plan, destroy, drift), needs {' and '.join(missing)}: "
+            f"install aisec with its `{GATE_EXTRA}` extra",
+            [
+                f"pipx install --force 'aisec[{GATE_EXTRA}]'   (or: pipx inject aisec {' '.join(SCANNERS)})",
+                f"pip install 'aisec[{GATE_EXTRA}]'",
+            ],
+        )
 
 
 class Unavailable(WorkError):
