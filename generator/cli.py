@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from generator import __version__, core, orchestrate, runview, site, verify
@@ -609,7 +610,13 @@ EnvOpt = Annotated[str, typer.Option("--environment", help="The protected enviro
 TfOpt = Annotated[str, typer.Option("--terraform-version", help="Terraform version the pipeline installs.")]
 InstallOpt = Annotated[
     str | None,
-    typer.Option("--install", help="How the pipeline installs aisec (a pip command).", show_default=False),
+    typer.Option(
+        "--install",
+        help="How the pipeline installs aisec: pypi (this version, the default), pypi:X.Y.Z, "
+        "git+https://HOST/PATH@REF, a wheel in the repository (PATH/aisec-....whl) or a requirements file "
+        "with hashes (PATH.txt); see README.",
+        show_default=False,
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a pipeline file that differs.")]
 CiRulesOpt = Annotated[
@@ -645,7 +652,7 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
         markup=False,
     )
     for note in outcome.notes:
-        err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
 
 
 @ci_app.command("github")

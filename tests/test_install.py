@@ -3,8 +3,11 @@ the plan gate's skip list) and works outside a checkout; the plan gate's scanner
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import posixpath
+import shutil
 import subprocess
 import sys
 import venv
@@ -12,9 +15,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from generator.spec import json_schema
-from tests.conftest import BLUEPRINTS, REPO, aisec_env
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, run_aisec
 
 
 @pytest.fixture(scope="module")
@@ -154,3 +158,60 @@ def test_without_the_gate_extra_aisec_renders_and_a_plan_names_the_extra(tmp_pat
         proc = run(*args)
         assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
         assert "aisec[gate]" in proc.stderr and "checkov and cloudsplaining" in proc.stderr
+
+
+def _install_step(workflow: Path) -> str:
+    data = yaml.safe_load(workflow.read_text())
+    (command,) = {s["run"] for s in data["jobs"]["check"]["steps"] if s.get("name") == "Install aisec"}
+    return str(command)
+
+
+def test_pipelines_install_aisec_from_the_repository_wheel_or_hashed_requirements(
+    wheel: Path, tmp_path: Path
+) -> None:
+    """For a team that has not published aisec: the pipeline's own install command, run as the
+    pipeline runs it (bash, at the repository root), installs the committed wheel."""
+    repo = tmp_path / "repo"
+    (repo / "tools").mkdir(parents=True)
+    (repo / "ci").mkdir()
+    (repo / "specs").mkdir()
+    shutil.copy(BLUEPRINTS["fraud-inference"], repo / "specs" / "fraud.yaml")
+    committed = repo / "tools" / wheel.name
+    shutil.copy(wheel, committed)
+    digest = hashlib.sha256(committed.read_bytes()).hexdigest()
+    requirements = repo / "ci" / "aisec-requirements.txt"
+    for choice in (f"tools/{wheel.name}", "ci/aisec-requirements.txt"):
+        requirements.write_text(f"./tools/{wheel.name}[gate] --hash=sha256:{digest}\n")
+        for platform in ("github", "gitlab"):
+            proc = run_aisec(
+                "ci", platform, "specs/fraud.yaml", "--repo", "acme/payments", "--install", choice,
+                "-o", f"{platform}.yml", "--roles-dir", f"roles-{platform}", "--force", cwd=repo,
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stderr
+            assert "there is no" not in proc.stderr  # the file is there
+        command = _install_step(repo / "github.yml")
+        assert command in yaml.safe_load((repo / "gitlab.yml").read_text())["default"]["before_script"]
+        env_dir = tmp_path / f"venv-{Path(choice).suffix[1:]}"
+        venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+        env = {**_outside_env(), "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+        run = subprocess.run(
+            ["bash", "-eo", "pipefail", "-c", command],
+            capture_output=True,
+            text=True,
+            cwd=repo,
+            env=env,
+            timeout=300,
+        )
+        assert run.returncode == 0, command + "\n" + run.stdout + run.stderr
+        where = subprocess.run(
+            [str(env_dir / "bin" / "python"), "-c", "import generator; print(generator.__file__)"],
+            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60,
+        )  # fmt: skip
+        assert Path(where.stdout.strip()).is_relative_to(env_dir), where.stdout + where.stderr
+        if choice.endswith(".txt"):  # the hash is checked: another wheel is refused
+            requirements.write_text(f"./tools/{wheel.name}[gate] --hash=sha256:{'0' * 64}\n")
+            refused = subprocess.run(
+                ["bash", "-eo", "pipefail", "-c", command], capture_output=True, text=True, cwd=repo, env=env,
+                timeout=300,
+            )  # fmt: skip
+            assert refused.returncode != 0 and "hash" in refused.stderr.lower(), refused.stderr
