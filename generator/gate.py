@@ -19,6 +19,7 @@ is one reviewed file, `.checkov.yaml` at the top of the repository (bundled with
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -55,6 +56,16 @@ def missing_scanners() -> list[str]:
     return [name for name in SCANNERS if importlib.util.find_spec(name) is None]
 
 
+def _gate_requirements() -> list[str]:
+    """The extra's requirements as aisec's metadata states them (names alone in a bare checkout)."""
+    try:
+        requires = importlib.metadata.requires("aisec") or []
+    except importlib.metadata.PackageNotFoundError:
+        requires = []
+    found = [r.split(";")[0].strip() for r in requires if f'extra == "{GATE_EXTRA}"' in r.replace("'", '"')]
+    return found or list(SCANNERS)
+
+
 def require_scanners() -> None:
     """Fail before Terraform runs when the plan gate could not review the plan."""
     missing = missing_scanners()
@@ -63,8 +74,8 @@ def require_scanners() -> None:
             f"the plan gate, which reviews every plan (plan, destroy, drift), needs {' and '.join(missing)}: "
             f"install aisec with its `{GATE_EXTRA}` extra",
             [
-                f"pipx install --force 'aisec[{GATE_EXTRA}]'   (or: pipx inject aisec {' '.join(SCANNERS)})",
-                f"pip install 'aisec[{GATE_EXTRA}]'",
+                f"pip install 'aisec[{GATE_EXTRA}]'   (or the wheel or git URL aisec came from, with [{GATE_EXTRA}])",
+                "pipx inject aisec " + " ".join(f"'{r}'" for r in _gate_requirements()),
             ],
         )
 
