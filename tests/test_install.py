@@ -8,6 +8,7 @@ import json
 import os
 import posixpath
 import shutil
+import site
 import subprocess
 import sys
 import venv
@@ -34,13 +35,40 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
+def _venv_on_this_environment(env_dir: Path) -> Path:
+    """A fresh virtual environment that also sees this environment's packages (the dependencies,
+    pip) but not aisec itself: a folder of links to them, listed in a .pth file after its own
+    site-packages. (--system-site-packages would give the base interpreter's packages when the tests
+    run in a virtual environment, as .ci/run does, and aisec installed there with them.)"""
+    venv.EnvBuilder(with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()  # fmt: skip
+    view = env_dir / "this-environment"
+    view.mkdir()
+    for folder in map(Path, site.getsitepackages()):
+        for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
+            name = entry.name.lower()
+            if (
+                name == "generator"
+                or name.startswith(("aisec-", "_aisec"))
+                or ("aisec" in name and "editable" in name)
+            ):
+                continue  # aisec: from the wheel under test only
+            if not (view / entry.name).exists():
+                (view / entry.name).symlink_to(entry)
+    (Path(purelib) / "_this_environment.pth").write_text(f"{view}\n")
+    return python
+
+
 @pytest.fixture(scope="module")
 def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh virtual environment with the wheel installed: aisec's own files from the wheel, its
-    dependencies from this environment (--system-site-packages, --no-deps: nothing downloaded)."""
+    dependencies from this environment (--no-deps: nothing downloaded)."""
     env_dir = tmp_path_factory.mktemp("venv") / "v"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
-    python = env_dir / "bin" / "python"
+    python = _venv_on_this_environment(env_dir)
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
          "--ignore-installed", str(wheel)],
@@ -192,7 +220,7 @@ def test_pipelines_install_aisec_from_the_repository_wheel_or_hashed_requirement
         command = _install_step(repo / "github.yml")
         assert command in yaml.safe_load((repo / "gitlab.yml").read_text())["default"]["before_script"]
         env_dir = tmp_path / f"venv-{Path(choice).suffix[1:]}"
-        venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+        _venv_on_this_environment(env_dir)
         env = {**_outside_env(), "PATH": f"{env_dir / 'bin'}{os.pathsep}{os.environ['PATH']}"}
         run = subprocess.run(
             ["bash", "-eo", "pipefail", "-c", command],
