@@ -35,6 +35,19 @@ def all_blueprints() -> list[Blueprint]:
     return [Blueprint(p.stem, p, _summary(p)) for p in sorted(data_dir("blueprints").glob("*.yaml"))]
 
 
+def spec_path(arg: str | Path) -> Path:
+    """A spec argument: the file when it exists, else a bundled blueprint of that name (a bare name:
+    no ``/``, no ``.yaml``), so ``aisec render batch-scoring -o DIR`` works outside a checkout too."""
+    text = str(arg)
+    path = Path(text)
+    if path.exists() or "/" in text or "\\" in text or text.endswith((".yaml", ".yml")):
+        return path
+    for bp in all_blueprints():
+        if bp.name == text:
+            return bp.path
+    return path
+
+
 def get_blueprint(name: str) -> Blueprint:
     for bp in all_blueprints():
         if bp.name == name:

@@ -43,6 +43,14 @@ _PATH_RE = re.compile(r"[A-Za-z0-9_./-]{1,200}")
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,60}")
 _VERSION_RE = re.compile(r"\d+\.\d+\.\d+")
 _INSTALL_RE = re.compile(r"[A-Za-z0-9_.=<>~!,@:/+\[\]' -]{1,300}")
+# `--install`: how a pipeline gets aisec (see install_command)
+_GIT_RE = re.compile(
+    r"git\+(?:https://|ssh://(?:git@)?)[A-Za-z0-9.-]{1,100}(?::[0-9]{1,5})?(?:/[A-Za-z0-9_.~-]{1,100}){1,8}"
+    r"@(?P<ref>[A-Za-z0-9_.][A-Za-z0-9_./-]{0,99})"
+)
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
+_WHEEL_NAME_RE = re.compile(r"aisec-[0-9][A-Za-z0-9_.+]*-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\.whl")
+GATE_EXTRA = "aisec[gate]"  # the pipelines plan, so they need the plan gate's scanners
 
 Platform = Literal["github", "gitlab"]
 
@@ -56,7 +64,7 @@ class CiSettings:
     branch: str = "main"
     environment: str = "production"
     terraform_version: str = "1.11.4"
-    install: str = f"pip install 'aisec=={__version__}'"
+    install: str = "pypi"  # pypi[:VERSION] | git+URL@REF | PATH.whl | PATH.txt | a pip command line
     drift_cron: str = "17 6 * * *"
     rules: str | None = None  # the team's plan-gate rules in the repository (`aisec plan --rules`)
 
@@ -81,10 +89,82 @@ class CiSettings:
             problems.append(
                 f"--terraform-version {self.terraform_version!r}: an exact version such as 1.11.4"
             )
-        if not _INSTALL_RE.fullmatch(self.install):
-            problems.append("--install: a pip command line (no shell operators)")
+        problems += _install_problems(self.install)
         if problems:
             raise UserInputError("invalid CI settings", problems)
+
+    def install_command(self) -> str:
+        """The pipeline's step that installs aisec, from the --install choice (checked in check())."""
+        choice = self.install
+        if choice == "pypi" or choice.startswith("pypi:"):
+            version = choice.partition(":")[2] or __version__
+            return f"python -m pip install '{GATE_EXTRA}=={version}'"
+        if choice.startswith("git+"):
+            return f"python -m pip install '{GATE_EXTRA} @ {choice}'"
+        if choice.endswith(".whl"):
+            return f"python -m pip install './{PurePosixPath(choice)}[gate]'"
+        if choice.endswith(".txt"):
+            return f"python -m pip install --require-hashes -r '{PurePosixPath(choice)}'"
+        return choice  # a pip command line of the team's own, as given
+
+
+def _install_problems(choice: str) -> list[str]:
+    """What is wrong with an --install choice; the message names the forms allowed."""
+    forms = (
+        "pypi (aisec==this version from PyPI or the index pip is configured with), pypi:X.Y.Z, "
+        "git+https://HOST/PATH@REF, a wheel in the repository (PATH/aisec-....whl), a requirements "
+        "file with hashes in the repository (PATH.txt), or a pip command line without shell operators"
+    )
+    if choice == "pypi" or choice.startswith("pypi:"):
+        version = choice.partition(":")[2]
+        if version and not _VERSION_RE.fullmatch(version):
+            return [f"--install {choice!r}: pypi:X.Y.Z with an exact version"]
+        return []
+    if choice.startswith("git+"):
+        if not _GIT_RE.fullmatch(choice):
+            return [
+                f"--install {choice!r}: git+https://HOST/PATH@REF (or git+ssh://git@HOST/PATH@REF) with a "
+                "tag or commit; no credentials in the URL (the pipeline file is public to the repository)"
+            ]
+        return []
+    if choice.endswith((".whl", ".txt")):
+        path = PurePosixPath(choice)
+        if not _PATH_RE.fullmatch(choice) or path.is_absolute() or ".." in path.parts:
+            return [f"--install {choice!r}: a path inside the repository (letters, digits, _ . / -)"]
+        if choice.endswith(".whl") and not _WHEEL_NAME_RE.fullmatch(path.name):
+            return [f"--install {choice!r}: a wheel keeps the name pip built it with, aisec-VERSION-...whl"]
+        return []
+    if re.match(r"(python3? -m )?pip3? install ", choice) and _INSTALL_RE.fullmatch(choice):
+        return []
+    return [f"--install {choice!r}: one of {forms}"]
+
+
+def install_notes(s: CiSettings) -> list[str]:
+    """What the team should know about the way the pipeline installs aisec."""
+    choice, found = s.install, []
+    if choice == "pypi" or choice.startswith("pypi:"):
+        found.append(
+            f"--install {choice}: the pipeline runs `{s.install_command()}` against the index pip is "
+            "configured with; where your team has not published aisec to an index it controls, choose "
+            "--install git+URL@COMMIT, a wheel or a requirements file with hashes in the repository"
+        )
+    ref = m.group("ref") if (m := _GIT_RE.fullmatch(choice)) else None
+    if ref is not None and not _SHA_RE.fullmatch(ref):
+        found.append(
+            f"--install: the pipeline installs aisec from the git ref {ref!r}; a tag or branch can move, "
+            "a full commit SHA cannot"
+        )
+    if choice.endswith(".whl"):
+        found.append(
+            "--install: the wheel's dependencies are installed at the newest versions their ranges allow; "
+            "a requirements file with hashes (--install PATH.txt) pins them too"
+        )
+    if _INSTALL_RE.fullmatch(choice) and choice.startswith(("pip", "python")) and "[gate]" not in choice:
+        found.append(
+            "--install: the pipelines run `aisec plan`, which needs the plan gate's scanners: install "
+            "aisec with its extra, aisec[gate]"
+        )
+    return found
 
 
 # The CI roles live under their own IAM path, which none of the landing patterns below reach: the
@@ -174,7 +254,7 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
             "uses": uses["setup-terraform"],
             "with": {"terraform_version": s.terraform_version, "terraform_wrapper": False},
         },
-        {"name": "Install aisec", "run": s.install},
+        {"name": "Install aisec", "run": s.install_command()},
     ]
 
     def aws(role: str) -> dict[str, Any]:
@@ -322,7 +402,7 @@ def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
         f"curl -fsSLO {tf_url}/{tf_zip} && curl -fsSLO {tf_url}/terraform_{s.terraform_version}_SHA256SUMS",
         f"grep ' {tf_zip}$' terraform_{s.terraform_version}_SHA256SUMS | sha256sum -c -",
         f"unzip -q {tf_zip} -d /usr/local/bin && rm {tf_zip}",
-        s.install,
+        s.install_command(),
     ]
 
     def aws(role: str) -> dict[str, Any]:

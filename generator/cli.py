@@ -59,8 +59,30 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _spec_or_blueprint(ctx: typer.Context, value: Path) -> Path:
+    """SPEC arguments: a file, else a bundled blueprint's bare name (works outside a checkout)."""
+    if ctx.resilient_parsing or value is None:  # shell completion
+        return value
+    path = blueprints.spec_path(value)
+    if not path.exists() and path.name == str(value) and path.suffix not in (".yaml", ".yml"):
+        names = ", ".join(b.name for b in blueprints.all_blueprints())
+        raise UserInputError(f"{value}: no such file, and no bundled blueprint has that name ({names})")
+    return path
+
+
+def _specs_or_blueprints(ctx: typer.Context, values: list[Path]) -> list[Path]:
+    return [_spec_or_blueprint(ctx, v) for v in values or []]
+
+
 SpecArg = Annotated[
-    Path, typer.Argument(help="The spec file (YAML, apiVersion aisec/v1).", show_default=False)
+    Path,
+    typer.Argument(
+        help="The spec file (YAML, apiVersion aisec/v1), or the name of a bundled blueprint.",
+        callback=_spec_or_blueprint,
+        show_default=False,
+    ),
 ]
 
 
@@ -112,7 +134,12 @@ def _root(
 @app.command("check-spec")
 def check_spec(
     specs: Annotated[
-        list[Path], typer.Argument(help="Spec files (YAML, apiVersion aisec/v1).", show_default=False)
+        list[Path],
+        typer.Argument(
+            help="Spec files (YAML, apiVersion aisec/v1), or names of bundled blueprints.",
+            callback=_specs_or_blueprints,
+            show_default=False,
+        ),
     ],
     as_json: JsonOpt = False,
 ) -> None:
@@ -668,7 +695,13 @@ EnvOpt = Annotated[str, typer.Option("--environment", help="The protected enviro
 TfOpt = Annotated[str, typer.Option("--terraform-version", help="Terraform version the pipeline installs.")]
 InstallOpt = Annotated[
     str | None,
-    typer.Option("--install", help="How the pipeline installs aisec (a pip command).", show_default=False),
+    typer.Option(
+        "--install",
+        help="How the pipeline installs aisec: pypi (this version, the default), pypi:X.Y.Z, "
+        "git+https://HOST/PATH@REF, a wheel in the repository (PATH/aisec-....whl) or a requirements file "
+        "with hashes (PATH.txt); see README.",
+        show_default=False,
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite a pipeline file that differs.")]
 CiRulesOpt = Annotated[
@@ -704,7 +737,7 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
         markup=False,
     )
     for note in outcome.notes:
-        err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
 
 
 @ci_app.command("github")

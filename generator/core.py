@@ -247,7 +247,12 @@ def ci_files(
     written = current != text
     if written:
         atomic_write(target, text.encode(), 0o644)
-    return CiOutcome(target, roles_dir, ci.notes(spec, s), written)
+    notes = ci.notes(spec, s) + ci.install_notes(s)
+    if s.install.endswith((".whl", ".txt")) and not Path(s.install).is_file():
+        notes.append(
+            f"--install: there is no {s.install} here yet; commit it there (a path from the repository root)"
+        )
+    return CiOutcome(target, roles_dir, notes, written)
 
 
 def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:

@@ -19,6 +19,8 @@ is one reviewed file, `.checkov.yaml` at the top of the repository (bundled with
 from __future__ import annotations
 
 import copy
+import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -42,6 +44,40 @@ _RULE_ID_RES = (
     re.compile(r"^\s*id:\s*['\"]?([A-Za-z0-9_-]+)", re.M),
     re.compile(r"\bid\s*=\s*['\"]([A-Za-z0-9_-]+)['\"]"),
 )
+
+
+# The plan gate's scanners come with aisec's `gate` extra: a plain install renders, checks and writes
+# pipelines in seconds; reviewing a plan (plan, destroy, drift) needs them and refuses to go on without.
+GATE_EXTRA = "gate"
+SCANNERS = ("checkov", "cloudsplaining")
+
+
+def missing_scanners() -> list[str]:
+    return [name for name in SCANNERS if importlib.util.find_spec(name) is None]
+
+
+def _gate_requirements() -> list[str]:
+    """The extra's requirements as aisec's metadata states them (names alone in a bare checkout)."""
+    try:
+        requires = importlib.metadata.requires("aisec") or []
+    except importlib.metadata.PackageNotFoundError:
+        requires = []
+    found = [r.split(";")[0].strip() for r in requires if f'extra == "{GATE_EXTRA}"' in r.replace("'", '"')]
+    return found or list(SCANNERS)
+
+
+def require_scanners() -> None:
+    """Fail before Terraform runs when the plan gate could not review the plan."""
+    missing = missing_scanners()
+    if missing:
+        raise WorkError(
+            f"the plan gate, which reviews every plan (plan, destroy, drift), needs {' and '.join(missing)}: "
+            f"install aisec with its `{GATE_EXTRA}` extra",
+            [
+                f"pip install 'aisec[{GATE_EXTRA}]'   (or the wheel or git URL aisec came from, with [{GATE_EXTRA}])",
+                "pipx inject aisec " + " ".join(f"'{r}'" for r in _gate_requirements()),
+            ],
+        )
 
 
 class Unavailable(WorkError):

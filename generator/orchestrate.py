@@ -327,6 +327,7 @@ def plan(
             )
     ws = open_workspace(directory, offline)
     rule_dirs = gate.rules_dirs(ws.source, rules)
+    gate.require_scanners()
     _discard(ws)
     init(ws)
     ws.plan_dir.mkdir(mode=0o700)
@@ -590,6 +591,7 @@ class DriftOutcome:
 def drift(directory: str | Path, offline: bool = False, on_event: OnEvent = _quiet) -> DriftOutcome:
     """Plan without saving: does the infrastructure match the code? Nothing is changed."""
     ws = open_workspace(directory, offline)
+    gate.require_scanners()
     init(ws)
     ws.plan_dir.mkdir(mode=0o700, exist_ok=True)
     probe = ws.plan_dir / "drift.tfplan"

@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cloudsplaining.scan.policy_document import PolicyDocument
-
 Values = dict[str, Any]
 
 IDENTITY, TRUST, RESOURCE, ENDPOINT = "identity", "trust", "resource", "endpoint"
@@ -146,6 +144,9 @@ def identity_hits(document: Values) -> list[Hit]:
         wild = sorted({a for a in actions if a.endswith(":*")})
         if wild:
             hits.append(Hit("AISEC-POL-002", ", ".join(wild)))
+    # cloudsplaining comes with aisec's `gate` extra (gate.require_scanners says so before a plan)
+    from cloudsplaining.scan.policy_document import PolicyDocument
+
     allowed = {"Version": document.get("Version", "2012-10-17"), "Statement": _statements(document)}
     checked = PolicyDocument(allowed)
     unscoped = sorted(checked.all_allowed_unrestricted_actions)

@@ -233,10 +233,52 @@ def test_settings_are_checked(tmp_path: Path) -> None:
         (["--repo", "acme/payments", "--root", "../elsewhere"], "--root '../elsewhere'"),
         (["--repo", "acme/payments", "--branch", "main\nx"], "--branch"),
         (["--repo", "acme/payments", "--install", "pip install aisec && curl x | sh"], "--install"),
+        (
+            ["--repo", "acme/payments", "--install", "git+https://user:tok@github.com/a/aisec@v1"],
+            "no credentials",
+        ),
+        (["--repo", "acme/payments", "--install", "git+https://github.com/a/aisec"], "PATH@REF"),
+        (["--repo", "acme/payments", "--install", "pypi:latest"], "pypi:X.Y.Z"),
+        (
+            ["--repo", "acme/payments", "--install", "../wheels/aisec-0.1.0-py3-none-any.whl"],
+            "inside the repository",
+        ),
+        (["--repo", "acme/payments", "--install", "tools/mine.whl"], "aisec-VERSION-"),
+        (["--repo", "acme/payments", "--install", "aisec"], "requirements file with hashes"),
     ):
         proc = run_aisec("ci", "github", "s.yaml", *args, cwd=tmp_path)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / ".github").exists()
+
+
+def test_install_choices_become_pinned_pip_commands() -> None:
+    def command(choice: str) -> str:
+        s = ci.CiSettings("github", "acme/payments", "s.yaml", "infra/p", install=choice)
+        s.check()
+        return s.install_command()
+
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    assert command("pypi") == f"python -m pip install 'aisec[gate]=={ci.__version__}'"
+    assert command("pypi:1.4.2") == "python -m pip install 'aisec[gate]==1.4.2'"
+    assert command(f"git+https://github.com/acme/aisec@{sha}") == (
+        f"python -m pip install 'aisec[gate] @ git+https://github.com/acme/aisec@{sha}'"
+    )
+    assert command("tools/aisec-0.1.0-py3-none-any.whl") == (
+        "python -m pip install './tools/aisec-0.1.0-py3-none-any.whl[gate]'"
+    )
+    assert command("ci/aisec.txt") == "python -m pip install --require-hashes -r 'ci/aisec.txt'"
+    assert command("pip install 'aisec[gate]==0.1.0'") == "pip install 'aisec[gate]==0.1.0'"  # as given
+
+    def notes(choice: str) -> str:
+        return " ".join(
+            ci.install_notes(ci.CiSettings("github", "acme/payments", "s.yaml", "infra/p", install=choice))
+        )
+
+    assert "has not published aisec" in notes("pypi")
+    assert "can move" in notes("git+https://github.com/acme/aisec@v0.1.0")
+    assert "can move" not in notes(f"git+https://github.com/acme/aisec@{sha}")
+    assert "aisec[gate]" in notes("pip install aisec==0.1.0")  # the pipelines plan: the gate is needed
+    assert notes("ci/aisec.txt") == ""
 
 
 def test_an_edited_workflow_is_not_overwritten(repo: Path, tmp_path: Path) -> None:
