@@ -5,8 +5,9 @@ checked by the pydantic type of the field it fills, so a refused answer gets the
 path would give, then with the answers before it by the spec's cross-field rules (`spec_problems`,
 what `parse_spec` applies), so a contradiction is shown at the question that causes it. A review
 after the last question lists the answers and goes back to any part of them; the saved answers go
-through the same rules as a YAML file. Nothing is written before the final confirmation; Ctrl-C
-leaves nothing behind.
+through the same rules as a YAML file. Editing a spec (`--from`) overlays the answers on its data,
+so whatever no question asks about is kept as it was. Nothing is written before the final
+confirmation; Ctrl-C leaves nothing behind.
 """
 
 from __future__ import annotations
