@@ -5,8 +5,9 @@ checked by the pydantic type of the field it fills, so a refused answer gets the
 path would give, then with the answers before it by the spec's cross-field rules (`spec_problems`,
 what `parse_spec` applies), so a contradiction is shown at the question that causes it. A review
 after the last question lists the answers and goes back to any part of them; the saved answers go
-through the same rules as a YAML file. Nothing is written before the final confirmation; Ctrl-C
-leaves nothing behind.
+through the same rules as a YAML file. Editing a spec (`--from`) overlays the answers on its data,
+so whatever no question asks about is kept as it was. Nothing is written before the final
+confirmation; Ctrl-C leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import contextlib
 import copy
 import sys
+import types
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -204,24 +207,42 @@ def _related(a: Loc, b: Loc) -> bool:
     return a[:n] == b[:n]
 
 
-def _merge(base: Any, top: Any) -> Any:
-    """``top`` over ``base``: mappings merge key by key, a None in ``top`` removes the key."""
-    if isinstance(base, dict) and isinstance(top, dict):
-        out = {k: v for k, v in base.items() if k not in top}
-        for k, v in top.items():
-            if v is None:
-                continue
-            out[k] = _merge(base.get(k), v)
-        return out
-    return copy.deepcopy(top)
+def _section(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    """The model of ``key``'s field when it is a section (a model, or a model or None), else None:
+    lists and mappings of values (people per stage, tags, vector stores) are one answer each."""
+    info = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
+    if info is None:
+        return None
+    union = typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
+    for arg in (info.annotation, *(typing.get_args(info.annotation) if union else ())):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
 
 
-def _without_none(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _without_none(v) for k, v in data.items() if v is not None}
-    if isinstance(data, list):
-        return [_without_none(v) for v in data]
-    return data
+def _overlay(model: type[BaseModel], base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """The answers ``top`` over the spec being edited ``base``: what no question touched is kept as
+    it was, a section merges field by field, a None in ``top`` removes the key, any other value
+    replaces it. Driven by the spec model, so a field added to the spec is kept without a change here."""
+    out = {k: copy.deepcopy(v) for k, v in base.items() if k not in top}
+    for key, value in top.items():
+        if value is None:
+            continue
+        sub = _section(model, key)
+        if sub is not None and isinstance(value, dict) and isinstance(base.get(key), dict):
+            out[key] = _overlay(sub, base[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _is_default(model: type[BaseModel], key: str, value: Any) -> bool:
+    info = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
+    if info is None or info.is_required():
+        return False
+    default = info.get_default(call_default_factory=True)
+    plain = TypeAdapter(Any).dump_python(default, mode="json", exclude_none=True)
+    return value is None or value == plain
 
 
 def _implied(workloads: Sequence[dict[str, Any]]) -> set[str]:
@@ -249,11 +270,11 @@ SECTIONS = {
 }  # fmt: skip
 
 
-# Parts of a spec the wizard does not ask about: some are kept from the spec being edited, the
-# others (and a workload's settings beyond its questions) are left to the YAML file.
-KEPT = ("modules", "state", "tags")
-NOT_ASKED = ("detective", "module_source", "cost")
-WORKLOAD_ASKED = ("name", "type", "description", "data", "services", "stages", "images")
+# What the questions answer; everything else of the spec being edited (detective controls, module
+# source, cost assumptions, tags, a workload's Bedrock, Macie, compute and image settings, and any
+# field added later) is kept as it was: answers are overlaid on the spec's data, nothing is rebuilt.
+ASKED = ("apiVersion", "workloads", *SECTIONS)
+WORKLOAD_ASKED = ("name", "type", "description", "data", "services", "stages")
 
 
 class Wizard:
@@ -271,18 +292,35 @@ class Wizard:
         self.start = copy.deepcopy(start)
         self.data: dict[str, Any] = {"apiVersion": "aisec/v1"}
         self.answered: set[Loc] = set()
-        self.fillers: list[dict[str, Any]] = []  # per workload: what its unanswered questions default to
+        # per workload: the spec's settings it started from (what no question touches is kept from
+        # here) and what its unanswered questions default to
+        self.fillers: list[dict[str, Any]] = []
+        # settings not asked about count as answered: an answer contradicting them is shown at its question
+        self.answered |= set(self.kept())
+
+    def kept(self) -> list[Loc]:
+        """Where the spec edited has settings no question asks about (they are kept as they are)."""
+        workloads = self.fillers if self.data.get("workloads") else self.start.get("workloads") or []
+        return [(k,) for k in self.start if k not in ASKED] + [
+            ("workloads", i, k) for i, w in enumerate(workloads) for k in w if k not in WORKLOAD_ASKED
+        ]
+
+    def _overlaid(self) -> dict[str, Any]:
+        """The answers so far over the spec being edited (its workloads: those answered so far)."""
+        data = _overlay(
+            Spec,
+            {k: v for k, v in self.start.items() if k != "workloads"},
+            {k: v for k, v in self.data.items() if k != "workloads"},
+        )
+        answered = self.data.get("workloads") or []
+        data["workloads"] = [_overlay(spec_mod.Workload, self.fillers[i], w) for i, w in enumerate(answered)]
+        return data
 
     # ------------------------------------------------------------------ the spec rules on partial answers
     def candidate(self) -> dict[str, Any]:
-        filler = {k: v for k, v in self.start.items() if k not in ("workloads", *NOT_ASKED)}
-        data: dict[str, Any] = _merge(filler, {k: v for k, v in self.data.items() if k != "workloads"})
-        answered = self.data.get("workloads") or []
-        data["workloads"] = (
-            [_merge(self.fillers[i], w) for i, w in enumerate(answered)]
-            if answered
-            else copy.deepcopy(self.start.get("workloads") or STARTER["workloads"])
-        )
+        data = self._overlaid()
+        if not data["workloads"]:
+            data["workloads"] = copy.deepcopy(self.start.get("workloads") or STARTER["workloads"])
         if ("compliance",) not in self.answered:
             data["compliance"] = sorted(_implied(data["workloads"]))
         # A section being answered lacks its later fields: neutral stand-ins keep it checkable.
@@ -335,11 +373,7 @@ class Wizard:
         return value
 
     def final(self) -> dict[str, Any]:
-        data: dict[str, Any] = _without_none(self.data)
-        for key in KEPT:  # kept from --from, not asked
-            if self.start.get(key):
-                data[key] = copy.deepcopy(self.start[key])
-        return data
+        return self._overlaid()
 
     # ------------------------------------------------------------------ prompts that record their answer
     def text(self, loc: Loc, model: type[BaseModel], name: str, **kw: Any) -> Any:
@@ -369,7 +403,13 @@ class Wizard:
     def checkbox(
         self, loc: Loc, model: type[BaseModel], name: str, choices: Sequence[str], **kw: Any
     ) -> list[str]:
-        return list(self._until_coherent(loc, lambda: self.p.checkbox(model, name, choices, **kw)))
+        checked = list(kw.get("checked", ()))
+
+        def ask() -> list[str]:  # the order of the spec edited is kept: an unchanged answer is equal
+            answer = self.p.checkbox(model, name, choices, **kw)
+            return [c for c in checked if c in answer] + [c for c in answer if c not in checked]
+
+        return list(self._until_coherent(loc, ask))
 
     # ------------------------------------------------------------------ the sections
     def basics(self) -> None:
@@ -383,7 +423,7 @@ class Wizard:
         self.answer(("aws", "account_id"), _account(account))
 
     def workload(self, i: int, old: dict[str, Any] | None) -> None:
-        old = {k: copy.deepcopy(v) for k, v in (old or {}).items() if k in WORKLOAD_ASKED}
+        old = copy.deepcopy(old or {})  # the whole workload: what is not asked is kept from it
         w = ("workloads", i)
         workloads = self.data.setdefault("workloads", [])
         if i == len(workloads):
@@ -393,6 +433,7 @@ class Wizard:
             workloads[i] = {}
         self.fillers[i] = {**self.fillers[i], **old} if old else self.fillers[i]
         self.answered = {a for a in self.answered if a[:2] != w}
+        self.answered |= {(*w, k) for k in self.fillers[i] if k not in WORKLOAD_ASKED}
         taken = {x.get("name") for j, x in enumerate(workloads) if j != i}
         check_name = field_check(spec_mod.Workload, "name")
 
@@ -422,13 +463,14 @@ class Wizard:
         old_services = [s for s in old.get("services") or [] if s != Service.S3.value]
         services = self.checkbox((*w, "services"), spec_mod.Workload, "services", [s.value for s in Service if s is not Service.S3],
                                  checked=old_services or defaults, message="AWS services the workload uses (S3 is always included)")  # fmt: skip
-        self.answer((*w, "services"), None if sorted(services) == defaults else [*services, "s3"])
+        chosen = None if sorted(services) == defaults else [*services, "s3"]
+        if sorted([*services, "s3"]) == sorted(old.get("services") or []):
+            chosen = old["services"]  # unchanged: as the spec edited lists them
+        self.answer((*w, "services"), chosen)
         stages = self.checkbox((*w, "stages"), spec_mod.Workload, "stages", [s.value for s in Stage],
                                checked=old.get("stages", [s.value for s in Stage]), at_least_one=True)  # fmt: skip
         self.text((*w, "description"), spec_mod.Workload, "description", default=old.get("description", ""), optional=True,
                   message="One line about the workload, for the generated README (optional)")  # fmt: skip
-        keep = old.get("images") and Service.ECR.value in services  # no question: kept from the spec edited
-        self.answer((*w, "images"), old["images"] if keep else None)
         guarded = sorted(c for c in categories if DataCategory(c) in NONPROD_GUARDED)
         if (
             guarded
@@ -477,8 +519,6 @@ class Wizard:
         self.text((*n, "vpc_cidr"), spec_mod.Network, "vpc_cidr", default=net.get("vpc_cidr", ""))
         for key in ("subnet_ids", "route_table_ids"):
             self.text((*n, key), spec_mod.Network, key, default=", ".join(net.get(key, [])), as_list=True)
-        if net.get("image_accounts"):
-            self.answer((*n, "image_accounts"), net["image_accounts"])  # kept, not asked
         sensitive = any(
             Sensitivity(w["data"]["sensitivity"]).rank >= Sensitivity.CONFIDENTIAL.rank
             for w in self.data["workloads"]
@@ -593,6 +633,21 @@ class Wizard:
         ]  # fmt: skip
         return rows
 
+    def kept_text(self, kept: list[Loc]) -> str:
+        """The settings kept, those with other than their default values, for the review."""
+        final = self.final()
+        names = [w.get("name", "?") for w in final["workloads"]]
+        parts = [str(k[0]) for k in kept if len(k) == 1 and not _is_default(Spec, str(k[0]), final.get(str(k[0])))]
+        for i, name in enumerate(names):
+            mine = [
+                str(k[2])
+                for k in kept
+                if k[:2] == ("workloads", i)
+                and not _is_default(spec_mod.Workload, str(k[2]), final["workloads"][i].get(k[2]))
+            ]
+            parts += [f"workload {name}: {', '.join(mine)}"] if mine else []
+        return "; ".join(parts)
+
     def change(self, section: str) -> None:
         self.answered = {a for a in self.answered if SECTIONS.get(str(a[0])) != section}
         if section.startswith("workload "):
@@ -616,11 +671,19 @@ class Wizard:
             rows = self.summary()
             for _, line in rows:
                 print(f"  {line}", file=sys.stderr)
+            kept = self.kept()
+            if self.kept_text(kept):
+                print(f"  kept as they were (not asked here): {self.kept_text(kept)}", file=sys.stderr)
             first = None
             if problems:
                 print(f"\n{len(problems)} problem(s):", file=sys.stderr)
                 for pr in problems:
-                    print(f"  {pr.render(source)}", file=sys.stderr)
+                    note = (
+                        " (a setting not asked here: change the answer that contradicts it, or the spec file)"
+                        if any(pr.loc[: len(k)] == k for k in kept)
+                        else ""
+                    )
+                    print(f"  {pr.render(source)}{note}", file=sys.stderr)
                 loc = problems[0].loc
                 first = (
                     f"workload {loc[1]}"

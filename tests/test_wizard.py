@@ -7,11 +7,14 @@ import os
 import subprocess
 import sys
 import time
+import types
+import typing
 from pathlib import Path
 
 import pexpect
 import pytest
 import yaml
+from pydantic import BaseModel
 
 from generator import wizard
 from generator.render import render
@@ -466,3 +469,151 @@ def test_giving_up_at_the_review_writes_nothing(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as done:
         wizard.run(wizard.Prompter(keys=[*ANSWERS[:-1], UP + "\r"]), wizard.STARTER, "answers")  # from Save
     assert done.value.code == 1 and "nothing was written" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- editing keeps what is not asked
+def rich_spec() -> dict:  # type: ignore[type-arg]
+    """A spec setting every field the wizard does not ask about (a blueprint and more)."""
+    data = spec_to_data(load_spec(BLUEPRINTS["multi-workload"]))
+    account = data["aws"]["account_id"]
+    data["network"]["image_accounts"] = ["123456789012"]
+    data["log_archive"] = {
+        "account_id": "444455556666",
+        "bucket": "ml-platform-archive-444455556666",
+        "region": "eu-central-1",
+        "break_glass": ["arn:aws:iam::444455556666:role/ArchiveBreakGlass"],
+        "kms_key_arn": "arn:aws:kms:eu-central-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "deployers": ["arn:aws:iam::444455556666:role/ArchiveDeployer"],
+    }
+    data["detective"] = {"guardduty": "check", "security_hub": "prerequisite", "config": "create",
+                         "access_analyzer": "prerequisite", "flow_logs": "create"}  # fmt: skip
+    data["module_source"] = {"mode": "git", "git_url": "https://git.example.com/platform/aisec.git"}
+    data["state"] = {"backend": "s3", "bucket": "ml-platform-tfstate", "key": "landing/terraform.tfstate",
+                     "region": "eu-west-1", "kms_key_id": "alias/ml-platform-state",
+                     "users": [f"arn:aws:iam::{account}:role/ci-apply"]}  # fmt: skip
+    data["cost"] = {**data["cost"], "data_gb": 1234, "log_gb": 77}
+    train, serve, helpdesk, lab = data["workloads"]
+    train["description"] = "Trains the recommender."
+    train["macie"] = {"default_identifiers": False, "ignore_words": ["SYNTHETIC-ROW"],
+                      "identifiers": [{"name": "member-id", "regex": "MBR-[0-9]{8}", "keywords": ["member"]}]}  # fmt: skip
+    serve["services"] = ["sagemaker", "ecr", "s3"]
+    serve["images"] = {"create": ["serve"], "pushers": [f"arn:aws:iam::{account}:role/image-build"],
+                       "untagged_expiry_days": 30}  # fmt: skip
+    helpdesk["bedrock"] = {
+        "models": ["amazon.titan-embed-text-v2:0"],
+        "guardrail": True,
+        "vector_stores": {
+            "dev": {"opensearch_serverless": f"arn:aws:aoss:eu-west-1:{account}:collection/helpdeskdev01"},
+            "prod": {"opensearch_serverless": f"arn:aws:aoss:eu-west-1:{account}:collection/helpdeskprd01"},
+        },
+    }
+    lab["compute"] = {"notebook": {"instance_type": "ml.t3.large", "volume_size_gb": 50, "stages": ["dev"]}}
+    return spec_to_data(parse_spec(data))
+
+
+def edit(start: dict, *changes: tuple[int, str]) -> dict:  # type: ignore[type-arg]
+    """The wizard over ``start``: every default accepted but the answers ``changes`` (prompt number,
+    keys), then saved at the review."""
+    keys = ["\r"] * 80
+    for at, typed in changes:
+        keys[at] = typed
+    p = wizard.Prompter(keys=keys)
+    return spec_to_data(wizard.run(p, start, "answers"))
+
+
+@pytest.mark.parametrize("name", sorted(BLUEPRINTS))
+def test_editing_a_blueprint_without_changes_gives_it_back(name: str) -> None:
+    start = spec_to_data(load_spec(BLUEPRINTS[name]))
+    assert edit(start) == start
+
+
+def _walk(model: type, start: object, after: object, loc: str, seen: set[str]) -> None:
+    """Every field of the spec model that ``start`` sets is in ``after``, equal."""
+    assert isinstance(start, dict) and isinstance(after, dict), loc
+    for name, info in model.model_fields.items():  # type: ignore[attr-defined]
+        key = info.alias or name
+        if key not in start:
+            continue
+        seen.add(f"{model.__name__}.{key}")
+        assert key in after, f"{loc}.{key} was dropped"
+        args = typing.get_args(info.annotation) if isinstance(info.annotation, types.UnionType) else ()
+        sub = next(
+            (a for a in (info.annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
+        if key == "workloads":
+            assert len(after[key]) == len(start[key]), loc
+            for i, (a, b) in enumerate(zip(start[key], after[key], strict=True)):
+                _walk(wizard.spec_mod.Workload, a, b, f"{loc}.workloads[{i}]", seen)
+        elif sub is not None:
+            _walk(sub, start[key], after[key], f"{loc}.{key}", seen)
+        else:
+            assert after[key] == start[key], f"{loc}.{key}"
+
+
+def test_editing_keeps_every_field_of_the_spec() -> None:
+    start = rich_spec()
+    seen: set[str] = set()
+    _walk(wizard.Spec, start, edit(start), "spec", seen)
+    # the starting spec sets every field (a field added to the spec must be added to rich_spec),
+    # but foundation_refs, the alternative to foundation: create (the existing-foundation blueprint)
+    for model in (wizard.Spec, wizard.spec_mod.Workload):
+        fields = {f"{model.__name__}.{f.alias or n}" for n, f in model.model_fields.items()}
+        assert fields - seen == ({"Spec.foundation_refs"} if model is wizard.Spec else set())
+
+
+def test_changing_one_answer_keeps_the_rest(capsys: pytest.CaptureFixture[str]) -> None:
+    start = rich_spec()
+    after = edit(
+        start, (0, CLEAR + "ml-lab\r"), (3, CLEAR + "recsys-fit\r")
+    )  # landing and 1st workload renamed
+    assert (after["name"], after["workloads"][0]["name"]) == ("ml-lab", "recsys-fit")
+    assert after["workloads"][0]["macie"] == start["workloads"][0]["macie"]
+    start["name"], start["workloads"][0]["name"] = "ml-lab", "recsys-fit"
+    assert after == start
+    assert (
+        "kept as they were (not asked here): detective; modules; module_source; state; cost; tags; "
+        "workload recsys-fit: macie; workload recsys-serve: images; workload helpdesk: bedrock; workload lab: compute"
+    ) in capsys.readouterr().err
+
+
+def test_a_person_edits_a_blueprint_and_keeps_what_is_not_asked(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--from", "gdpr-rag-assistant", "-o", "out/rag", "--save-spec", "rag.yaml")
+    for prompt in ("Name of the landing", "AWS region", "AWS account id", "Workload name", "What the workload does",
+                   "Regulated data", "most sensitive data", "AWS services", "Lifecycle stages", "One line about",
+                   "Add another workload", "Compliance regimes", "The VPC the endpoints", "CIDR", "Private subnets",
+                   "Route tables", "Network perimeter", "Account-level trail", "log-archive account",
+                   "administer the keys", "How people reach", "roles in dev", "roles in prod", "run terraform apply",
+                   "Break-glass roles"):  # fmt: skip
+        step(child, prompt, "\r")
+    step(child, "Addresses subscribed", CLEAR + "privacy@example.eu\r")  # the one answer changed
+    child.expect("kept as they were \\(not asked here\\): tags; workload assistant: bedrock")
+    step(child, "Save these answers", "\r")
+    step(child, "Save the spec to rag.yaml", "\r")
+    child.expect("aisec render rag.yaml -o out/rag --check")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    expected = spec_to_data(load_spec(BLUEPRINTS["gdpr-rag-assistant"]))
+    expected["alerts"]["email"] = ["privacy@example.eu"]
+    assert spec_to_data(load_spec(tmp_path / "rag.yaml")) == expected
+    assert (
+        "collection/supportragdev01" in (tmp_path / "out/rag/workload-assistant.tf").read_text()
+    )  # rendered
+
+
+def test_kept_settings_are_checked_and_leave_with_their_workload(capsys: pytest.CaptureFixture[str]) -> None:
+    start = rich_spec()
+    p = wizard.Prompter(keys=["\r"] * 80)
+    wizard.run(p, start, "answers")
+    review = 80 - len(p.keys) - 1  # the prompt number of the review, every default accepted
+    capsys.readouterr()
+    keys = ["\r"] * 80
+    keys[15] = DOWN + DOWN + " \r"  # recsys-serve's services: untick ecr, which its kept images need
+    keys[16:16] = ["y", "\r"]  # refused at the question: answer again, ecr pre-checked
+    keys[review + 2] = DOWN * 14 + "\r"  # review: Remove workload helpdesk (the 3rd)
+    after = spec_to_data(wizard.run(wizard.Prompter(keys=keys), start, "answers"))
+    err = capsys.readouterr().err
+    assert "workloads[1].images: only for workloads using the ecr service (add it to services)" in err
+    assert err.index("workloads[1].images") < err.index("Workload 3")  # at its question
+    del start["workloads"][2]  # helpdesk leaves, and its bedrock settings with it
+    assert after == start
