@@ -637,7 +637,9 @@ class Wizard:
         """The settings kept, those with other than their default values, for the review."""
         final = self.final()
         names = [w.get("name", "?") for w in final["workloads"]]
-        parts = [str(k[0]) for k in kept if len(k) == 1 and not _is_default(Spec, str(k[0]), final.get(str(k[0])))]
+        parts = [
+            str(k[0]) for k in kept if len(k) == 1 and not _is_default(Spec, str(k[0]), final.get(str(k[0])))
+        ]
         for i, name in enumerate(names):
             mine = [
                 str(k[2])
