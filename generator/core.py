@@ -97,7 +97,7 @@ def compliance_checks(path: str | Path) -> dict[str, Any]:
         finally:
             shutil.rmtree(rehearsal.plan_file.parent, ignore_errors=True)  # the throwaway working copy
     verdicts = checks.evaluate(state)
-    return {"spec": str(path), **checks.report(verdicts)}
+    return {"spec": str(path), **checks.report(verdicts, spec.compliance)}
 
 
 def cost(path: str | Path) -> dict[str, Any]:

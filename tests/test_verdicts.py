@@ -12,13 +12,8 @@ from typing import Any
 
 import pytest
 
-from generator import gate
-from generator.render import render
 from generator.reports import checks
-from generator.runner import PythonTerraformRunner, find_binary
 from generator.spec import load_spec
-from generator.verify import plain_env
-from generator.writer import write
 from tests.conftest import BLUEPRINTS, aisec_env, run_aisec
 
 GOLDEN = Path(__file__).parent / "golden" / "verdicts"
@@ -28,22 +23,12 @@ REGENERATE = "AISEC_UPDATE_GOLDEN=1 pytest tests/test_verdicts.py -k golden"
 State = dict[str, Any]
 
 
-def _rehearse(folder: Path) -> State:
-    env = plain_env()
-    rehearsal = gate.rehearse(folder, PythonTerraformRunner(find_binary(env)), env)
-    return {"values": json.loads(rehearsal.plan_file.read_text())["planned_values"]}
-
-
 @pytest.fixture(scope="session")
-def verdict_states(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
-    """Every blueprint rendered into its own folder (not the shared `rendered` one) and applied
-    offline once per session, as `aisec compliance --checks` does."""
-    base = tmp_path_factory.mktemp("verdicts")
-    out = {}
-    for name, path in sorted(BLUEPRINTS.items()):
-        write(base / name, render(load_spec(path)))
-        out[name] = _rehearse(base / name)
-    return out
+def verdict_states(applied: dict[str, dict[str, Any]]) -> dict[str, State]:
+    """Every blueprint's state after the session's offline apply (the shared `applied` fixture): the
+    values `aisec compliance --checks` judges after its own rehearsal, which
+    test_cli_json_matches_the_golden_verdicts runs for one blueprint against the same golden file."""
+    return {name: {"values": result["state"]["values"]} for name, result in applied.items()}  # type: ignore[index]
 
 
 def _by_check(verdicts: list[checks.Verdict]) -> dict[str, checks.Verdict]:
@@ -52,7 +37,8 @@ def _by_check(verdicts: list[checks.Verdict]) -> dict[str, checks.Verdict]:
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
 def test_golden(name: str, verdict_states: dict[str, State]) -> None:
-    text = json.dumps(checks.report(checks.evaluate(verdict_states[name])), indent=1) + "\n"
+    regimes = load_spec(BLUEPRINTS[name]).compliance
+    text = json.dumps(checks.report(checks.evaluate(verdict_states[name]), regimes), indent=1) + "\n"
     golden = GOLDEN / f"{name}.json"
     if UPDATE and (not golden.is_file() or golden.read_text(encoding="utf-8") != text):
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -209,9 +195,35 @@ def test_cli_json_matches_the_golden_verdicts() -> None:
     got = json.loads(result.stdout)
     golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     assert got["checks"] == golden["checks"] and got["totals"] == golden["totals"]
+    assert got["regimes"] == golden["regimes"] and list(got["regimes"]) == ["hipaa"]
 
 
 def test_cli_missing_spec_is_a_clear_error(tmp_path: Path) -> None:
     result = run_aisec("compliance", str(tmp_path / "nope.yaml"), "--checks")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "nope.yaml" in result.stderr + result.stdout
+
+
+def test_verdicts_per_regime_count_the_checks_of_its_requirements_in_reach() -> None:
+    """A regime's totals: the checks of its in-reach requirements (technical, not out of scope), each
+    counted once; a check nobody evaluated counts as not evaluated; failures are named."""
+    from generator.prowler import requirements
+    from generator.spec import Regime
+
+    in_reach = [
+        r
+        for r in requirements(Regime.HIPAA)
+        if r["classification"] == "technical" and not r.get("out_of_scope_reason")
+    ]
+    names = sorted({c for r in in_reach for c in r["checks"]})
+    assert len(names) > 10
+    outside = [r for r in requirements(Regime.HIPAA) if r not in in_reach]
+    only_outside = sorted({c for r in outside for c in r["checks"]} - set(names))
+    verdicts = [checks.Verdict(names[0], "fail", ("a: b = c",), "KMS-1")]
+    verdicts += [checks.Verdict(c, "pass", ("x",)) for c in names[1:-1]]
+    verdicts += [checks.Verdict(c, "fail", ("x",)) for c in only_outside]  # not the regime's business
+    got = checks.by_regime(verdicts, [Regime.HIPAA])["hipaa"]
+    assert got["requirements_in_reach"] == len(in_reach) and got["checks"] == len(names)
+    assert (got["pass"], got["fail"], got["depends"], got["not evaluated"]) == (len(names) - 2, 1, 0, 1)
+    assert got["failing"] == [names[0]]
+    assert checks.by_regime(verdicts, []) == {}

@@ -27,8 +27,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.checks.policy_eval import Request, evaluate_cross_account
+from generator.prowler import PROWLER_VERSION, requirements
+from generator.spec import Regime
 
-PROWLER_VERSION = "5.46.0"
 STATUSES = ("pass", "fail", "depends", "not evaluated")
 OUTSIDER = "arn:aws:iam::999988887777:role/outsider"  # a principal of an account that is not ours
 _PLACEHOLDER = re.compile(
@@ -1846,9 +1847,33 @@ def totals(verdicts: Iterable[Verdict]) -> dict[str, int]:
     return counts
 
 
-def report(verdicts: list[Verdict]) -> dict[str, Any]:
+def by_regime(verdicts: Iterable[Verdict], regimes: Iterable[Regime]) -> dict[str, dict[str, Any]]:
+    """Per selected regime: the Prowler checks of its requirements in reach of the landing (technical,
+    not out of scope in our catalogue) and how many of them pass, fail, depend on something outside
+    the landing or are not evaluated (a check without an evaluator counts as not evaluated)."""
+    status = {v.check: v.status for v in verdicts}
+    out: dict[str, dict[str, Any]] = {}
+    for regime in regimes:
+        in_reach = [
+            r
+            for r in requirements(regime)
+            if r["classification"] == "technical" and not r.get("out_of_scope_reason")
+        ]
+        names = sorted({c for r in in_reach for c in r["checks"]})
+        counts = totals(Verdict(c, status.get(c, "not evaluated"), ()) for c in names)
+        out[regime.value] = {
+            "requirements_in_reach": len(in_reach),
+            "checks": len(names),
+            **counts,
+            "failing": [c for c in names if status.get(c) == "fail"],
+        }
+    return out
+
+
+def report(verdicts: list[Verdict], regimes: Iterable[Regime] = ()) -> dict[str, Any]:
     return {
         "prowler_version": PROWLER_VERSION,
         "totals": totals(verdicts),
+        "regimes": by_regime(verdicts, regimes),
         "checks": [v.as_dict() for v in verdicts],
     }
