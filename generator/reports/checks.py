@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.checks.policy_eval import Request, evaluate_cross_account
-from generator.prowler import PROWLER_VERSION, requirements
+from generator.prowler import PROWLER_VERSION, check_table, requirements, where
 from generator.spec import Regime
 
 STATUSES = ("pass", "fail", "depends", "not evaluated")
@@ -1850,8 +1850,19 @@ def totals(verdicts: Iterable[Verdict]) -> dict[str, int]:
 def by_regime(verdicts: Iterable[Verdict], regimes: Iterable[Regime]) -> dict[str, dict[str, Any]]:
     """Per selected regime: the Prowler checks of its requirements in reach of the landing (technical,
     not out of scope in our catalogue) and how many of them pass, fail, depend on something outside
-    the landing or are not evaluated (a check without an evaluator counts as not evaluated)."""
+    the landing or are not evaluated; a check nobody evaluates is "not applicable" when it judges a
+    service the landing does not create (our check table says so), "not evaluated" otherwise."""
     status = {v.check: v.status for v in verdicts}
+    table = check_table()
+
+    def judged(check: str) -> str:
+        if check in status:
+            return status[check]
+        try:
+            return "not applicable" if where(check, table)[0] == "outside" else "not evaluated"
+        except KeyError:
+            return "not evaluated"
+
     out: dict[str, dict[str, Any]] = {}
     for regime in regimes:
         in_reach = [
@@ -1860,7 +1871,9 @@ def by_regime(verdicts: Iterable[Verdict], regimes: Iterable[Regime]) -> dict[st
             if r["classification"] == "technical" and not r.get("out_of_scope_reason")
         ]
         names = sorted({c for r in in_reach for c in r["checks"]})
-        counts = totals(Verdict(c, status.get(c, "not evaluated"), ()) for c in names)
+        counts = dict.fromkeys((*STATUSES, "not applicable"), 0)
+        for name in names:
+            counts[judged(name)] += 1
         out[regime.value] = {
             "requirements_in_reach": len(in_reach),
             "checks": len(names),
