@@ -1,17 +1,20 @@
 """The `aisec` command line: parse arguments, call the core, print results, set the exit code.
 
 Exit codes: 0 ok, 1 the work failed, 2 bad input. Messages go to stderr, results to stdout;
-every command that reports something accepts --json.
+every command that reports something accepts --json, and then prints exactly one JSON document
+on stdout whatever happens (see :func:`envelope`): scripts never parse a half or an empty stdout.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,18 +32,24 @@ app = typer.Typer(
     help="Secure Terraform root modules for AI workloads on AWS, from a YAML spec or a questionnaire.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+    rich_markup_mode=None,  # plain help: rich's would show <bool> and eat "[default: ...]" as markup
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 catalog_app = typer.Typer(
-    help="The module catalog: versions, interfaces, controls, docs.", no_args_is_help=True
+    help="The module catalog: versions, interfaces, controls, docs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 blueprints_app = typer.Typer(
-    help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True
+    help="The bundled blueprints: ready specs for common workloads.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 ci_app = typer.Typer(
     help="Pipelines for a spec: GitHub Actions or GitLab CI, with OIDC roles instead of stored keys.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(ci_app, name="ci")
 app.add_typer(blueprints_app, name="blueprints")
@@ -55,8 +64,103 @@ SpecArg = Annotated[
 ]
 
 
+# --- --json: one envelope per run ----------------------------------------------------------
+
+JSON_FORMAT = 1  # the envelope's "aisec" field; bumped only when the envelope's shape changes
+
+
+@dataclass
+class _Run:
+    """What one run of the CLI reports under --json; printed once, by :func:`main`."""
+
+    json: bool = False
+    command: str = ""
+    result: Any = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+_run = _Run()
+
+
+def envelope(command: str, exit_code: int, result: Any, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one JSON document of a --json run, the same shape for every command and outcome:
+    ``aisec`` (format), ``command`` (e.g. "catalog show"), ``ok`` (exit code 0), ``exit_code``,
+    ``result`` (the command's report, null when it failed before having one) and ``errors``
+    (``file``, ``field``, ``message``, ``detail``: file and field null when they do not apply)."""
+    return {
+        "aisec": JSON_FORMAT,
+        "command": command,
+        "ok": exit_code == 0,
+        "exit_code": exit_code,
+        "result": result,
+        "errors": errors,
+    }
+
+
+def _error(message: str, file: str | None = None, field: str | None = None,
+           detail: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"file": file, "field": field, "message": message, "detail": detail or []}
+
+
+def _error_records(error: AisecError) -> list[dict[str, Any]]:
+    problems = getattr(error, "problems", ())
+    if problems:
+        return [_error(p["message"], p.get("file"), p.get("field")) for p in problems]
+    return [_error(error.message, getattr(error, "file", None), detail=error.details)]
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    """The command's result: kept for the envelope main() prints (or printed as is outside main)."""
+    if _run.json:
+        _run.result = data
+    else:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _report(error: AisecError) -> None:
+    """An error for the user: on stderr always, and into the envelope under --json."""
+    err.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
+    for line in error.details:
+        err.print(f"  {line}", markup=False, soft_wrap=True)
+    _run.errors.extend(_error_records(error))
+
+
+# --- paths given on the command line -------------------------------------------------------
+
+# An OSError about one of these is a path the user gave that cannot be used, not a bug.
+_PATH_ERRNOS = {
+    errno.ENOENT,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EISDIR,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+}
+
+
+def check_output_path(path: Path, kind: str = "folder", create_parents: bool = False) -> None:
+    """Refuse, as a user error, an output path that cannot be written: under a file, a missing
+    parent folder (unless ``create_parents``), a file where a folder goes or the reverse, or a
+    parent that is not writable."""
+    for ancestor in reversed(path.parents):
+        if ancestor.exists() and not ancestor.is_dir():
+            raise UserInputError(f"{path}: {ancestor} is a file, so nothing can be created under it")
+    if path.exists():
+        if kind == "folder" and not path.is_dir():
+            raise UserInputError(f"{path}: exists and is not a folder")
+        if kind == "file" and path.is_dir():
+            raise UserInputError(f"{path}: is a folder; name a file")
+        return
+    parent = path.parent
+    if not parent.exists():
+        if create_parents:
+            return
+        raise UserInputError(
+            f"{path}: the folder {parent} does not exist; create it first (mkdir -p {parent})"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserInputError(f"{path}: cannot write into {parent} (permission denied)")
 
 
 def _print_implications(summary: dict[str, Any]) -> None:
@@ -75,13 +179,6 @@ def _print_implications(summary: dict[str, Any]) -> None:
     )
     out.print(f"  compliance: {summary['coverage']}")
     out.print(f"  cost: {summary['cost']}")
-
-
-def _fail(error: AisecError) -> NoReturn:
-    err.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
-    for line in error.details:
-        err.print(f"  {line}", markup=False, soft_wrap=True)
-    raise SystemExit(error.exit_code)
 
 
 def _print_version(value: bool) -> None:
@@ -108,23 +205,19 @@ def check_spec(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate specs (fields, contradictions, AWS name limits) without rendering anything."""
-    results, failed = [], False
+    results: list[dict[str, Any]] = []  # one per spec, in order: --json has the same shape for one or many
     for spec in specs:
         try:
             results.append(core.check_spec(spec))
         except UserInputError as exc:
-            if len(specs) == 1:
-                raise
-            failed = True
-            err.print(f"[bold red]error:[/] {exc.message}")
-            for line in exc.details:
-                err.print(f"  {line}", markup=False)
+            _report(exc)
+            results.append({"spec": str(spec), "valid": False})
             continue
         if not as_json:
             _print_check(spec, results[-1])
     if as_json:
-        _print_json(results[0] if len(specs) == 1 else results)
-    if failed:
+        _print_json(results)
+    if not all(r["valid"] for r in results):
         raise SystemExit(2)
 
 
@@ -164,6 +257,7 @@ def render(
     if check:
         _render_check(spec, output, as_json)
         return
+    check_output_path(output)
     summary, result = core.render_spec(spec, output, force=force)
     if as_json:
         _print_json(
@@ -252,6 +346,8 @@ def init(
     summary = core.summarize(spec, core.decide(spec))
     out_dir = output or Path("out") / spec.name
     spec_file = save_spec or Path(f"{spec.name}.aisec.yaml")
+    check_output_path(out_dir, create_parents=output is None)
+    check_output_path(spec_file, kind="file")
     out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
     _print_implications(summary)
     if not defaults:
@@ -328,6 +424,8 @@ def bootstrap_state(
     force: Annotated[bool, typer.Option("--force", help="Overwrite generated files edited since.")] = False,
 ) -> None:
     """Render the root module that creates the spec's S3 state backend: versioned bucket, KMS key, locking."""
+    if output is not None:
+        check_output_path(output)
     folder, result = core.bootstrap_state(spec, output, force=force)
     if result.needs_attention:
         raise RenderNeedsAttention(str(folder), result.conflicts, result.unmerged)
@@ -382,6 +480,7 @@ def diagram_cmd(
     ],
 ) -> None:
     """Draw the architecture of SPEC's root module (Graphviz)."""
+    check_output_path(output, kind="file")
     core.diagram(spec, output)
     out.print(f"wrote {output}")
 
@@ -398,6 +497,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
+        check_output_path(output, kind="file")
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
 
@@ -546,6 +646,8 @@ def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = No
         )
     runview.print_review(err, outcome.review, str(directory), outcome.workspace.rehearsal)
     if not outcome.review.has_changes:
+        if as_json:
+            _print_json(outcome.as_dict())  # nothing to destroy: the empty plan is the result
         return
     saved = orchestrate.saved_plan(directory, offline=offline)
     question = f"Destroy {outcome.review.destroy} resource(s) of {saved.workspace.label}?"
@@ -610,6 +712,8 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
         settings["install"] = install
     if rules:
         settings["rules"] = rules
+    if output is not None:
+        check_output_path(output, kind="file", create_parents=True)
     outcome = core.ci_files(platform, spec, settings, output, roles, force)  # type: ignore[arg-type]
     verb = "wrote" if outcome.written else "unchanged:"
     out.print(f"{verb} {outcome.pipeline}; OIDC roles in {outcome.roles}", markup=False)
@@ -692,6 +796,7 @@ def catalog_site(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder of the site.", show_default=False)],
 ) -> None:
     """The catalog as static HTML: a page per module and version, and an index with search."""
+    check_output_path(output)
     files = site.build(output)
     out.print(f"wrote {len(files)} files into {output}; open {output}/index.html", markup=False)
 
@@ -767,20 +872,104 @@ def blueprints_show(
     sys.stdout.write(bp.path.read_text(encoding="utf-8"))
 
 
+def _command_name(root: Any, args: list[str]) -> str:
+    """The subcommand a command line names ("render", "catalog show"), as far as it names one."""
+    names, command = [], root
+    for arg in args:
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is None:
+            if not arg.startswith("-"):
+                break
+            continue
+        names.append(arg)
+        command = sub
+    return " ".join(names)
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown as click shows one (SPEC, [NAME], SPECS...), not typer's {spec} <path>."""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _tidy_help(command: Any) -> None:
+    """Metavars a reader understands (SPEC, PATH, TEXT) instead of typer's {spec} and <list[str]>."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _PlainArgument
+            param.metavar = param.metavar or param.name.upper()
+        elif isinstance(param, typer.core.TyperOption) and not param.is_flag and param.metavar is None:
+            param.metavar = "PATH" if param.type_descriptor.is_path else "TEXT"
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:  # whole first paragraph: click would cut it at 45 characters
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
+        _tidy_help(sub)
+
+
+def cli_command() -> Any:
+    """The click command behind ``aisec``, its help tidied."""
+    command = typer.main.get_command(app)
+    _tidy_help(command)
+    return command
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = cli_command()
+    _run.json = "--json" in (args[: args.index("--")] if "--" in args else args)
+    _run.command = _command_name(command, args)
+    code = _run_command(command, args)
+    if _run.json:
+        sys.stdout.write(json.dumps(envelope(_run.command, code, _run.result, _run.errors), indent=2,
+                                    sort_keys=True) + "\n")  # fmt: skip
+    raise SystemExit(code)
+
+
+def _run_command(command: Any, args: list[str]) -> int:
+    """Run the command line; every outcome becomes an exit code (and errors on stderr)."""
     try:
-        app(args=argv, prog_name="aisec")
+        rv = command.main(args=args, prog_name="aisec", standalone_mode=False)
+        return rv if isinstance(rv, int) else 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except AisecError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
+        _report(exc)
+        return exc.exit_code
+    except typer.TyperException as exc:  # click's usage errors: a missing argument, an unknown option
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        _run.errors.append(_error(exc.format_message() if hasattr(exc, "format_message") else str(exc)))
+        return int(getattr(exc, "exit_code", 2))
+    except (typer.Abort, KeyboardInterrupt):
         err.print("interrupted; nothing was left half-written")
-        raise SystemExit(130) from None
+        _run.errors.append(_error("interrupted"))
+        return 130
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS:
+            return _internal_error(exc)
+        where = exc.filename or ""
+        _report(UserInputError(f"{where}: {exc.strerror or exc}" if where else str(exc)))
+        return 2
     except Exception as exc:  # a bug: say so plainly, with the traceback only on request
-        if os.environ.get("AISEC_DEBUG"):
-            traceback.print_exc()
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
-        err.print("This is a bug in aisec. Re-run with AISEC_DEBUG=1 for the traceback and report it.")
-        raise SystemExit(1) from None
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("AISEC_DEBUG"):
+        traceback.print_exc()
+    err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+    err.print("This is a bug in aisec. Re-run with AISEC_DEBUG=1 for the traceback and report it.")
+    _run.errors.append(_error(f"internal error: {type(exc).__name__}: {exc}"))
+    return 1
 
 
 if __name__ == "__main__":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import BLUEPRINTS, REPO, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, json_result, run_aisec
 
 
 def test_render_then_check(tmp_path: Path) -> None:
@@ -17,7 +19,7 @@ def test_render_then_check(tmp_path: Path) -> None:
     assert "Rendered clinical-ai" in proc.stdout and f"Next: aisec plan {tmp_path / 'out'}" in proc.stdout
     assert (tmp_path / "out" / "main.tf").is_file()
     again = run_aisec("render", str(BLUEPRINTS["healthcare-training"]), "-o", str(tmp_path / "out"), "--json")
-    data = json.loads(again.stdout)
+    data = json_result(again)
     assert data["created"] == [] and data["updated"] == [] and data["summary"]["keys"] == 12
 
 
@@ -49,7 +51,7 @@ def test_render_check(tmp_path: Path) -> None:
     proc = run_aisec("render", spec, "-o", str(out), "--check")
     assert proc.returncode == 1
     assert '+  description = "Topic that receives' in proc.stdout and "backend.tf: missing" in proc.stdout
-    data = json.loads(run_aisec("render", spec, "-o", str(out), "--check", "--json").stdout)
+    data = json_result(run_aisec("render", spec, "-o", str(out), "--check", "--json"))
     assert {(d["path"], d["kind"]) for d in data["differences"]} == {
         ("outputs.tf", "differs"),
         ("backend.tf", "missing"),
@@ -106,7 +108,7 @@ def test_bad_arguments_exit_2() -> None:
 
 def test_check_spec_json() -> None:
     proc = run_aisec("check-spec", str(BLUEPRINTS["multi-workload"]), "--json")
-    data = json.loads(proc.stdout)
+    [data] = json_result(proc)
     assert data["valid"] and data["name"] == "ml-platform" and len(data["workloads"]) == 4
     assert data["modules"]["kms"] == "1.3.0"
 
@@ -124,12 +126,12 @@ def test_impossible_module_constraint_is_a_spec_error(tmp_path: Path) -> None:
 def test_schema_and_blueprints() -> None:
     schema = json.loads(run_aisec("schema").stdout)
     assert schema["title"].startswith("aisec spec")
-    listing = json.loads(run_aisec("blueprints", "list", "--json").stdout)
+    listing = json_result(run_aisec("blueprints", "list", "--json"))
     assert {b["name"] for b in listing} == set(BLUEPRINTS)
     assert all(b["summary"] for b in listing)
     shown = run_aisec("blueprints", "show", "fraud-inference")
     assert shown.stdout == (REPO / "blueprints" / "fraud-inference.yaml").read_text()
-    as_json = json.loads(run_aisec("blueprints", "show", "fraud-inference", "--json").stdout)
+    as_json = json_result(run_aisec("blueprints", "show", "fraud-inference", "--json"))
     assert as_json["spec"]["name"] == "payments-ml"
     missing = run_aisec("blueprints", "show", "nope")
     assert missing.returncode == 2 and "available:" in missing.stderr
@@ -143,3 +145,112 @@ def test_version_and_short_help() -> None:
     for args in (["-h"], ["render", "-h"], ["catalog", "list", "-h"]):
         proc = run_aisec(*args)
         assert proc.returncode == 0 and "Usage: aisec" in proc.stdout, (args, proc.stderr)
+
+
+# --- --json: one envelope on stdout, whatever happens ------------------------------------------
+
+TINY_MODULE = 'resource "terraform_data" "x" {\n  input = "a"\n}\n'
+
+
+def _envelope(proc: subprocess.CompletedProcess[str], command: str) -> dict[str, Any]:
+    """stdout is exactly one JSON document, the envelope, and it agrees with the process."""
+    doc: dict[str, Any] = json.loads(proc.stdout)  # one document: anything else on stdout fails here
+    assert list(doc) == ["aisec", "command", "errors", "exit_code", "ok", "result"], doc
+    assert doc["aisec"] == 1 and doc["command"] == command, doc
+    assert doc["exit_code"] == proc.returncode and doc["ok"] is (proc.returncode == 0), proc.stderr
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
+    assert all(list(e) == ["detail", "field", "file", "message"] for e in doc["errors"]), doc["errors"]
+    assert (
+        bool(doc["errors"]) is not doc["ok"] or proc.returncode == 1
+    )  # exit 1 may be a finding, not an error
+    return doc
+
+
+def test_every_json_command_prints_one_envelope(tmp_path: Path) -> None:
+    good = str(BLUEPRINTS["batch-scoring"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: aisec/v1\ncolour: blue\n")
+    out, missing = tmp_path / "out", str(tmp_path / "missing")
+    ok = [
+        ("check-spec", [good]),
+        ("render", [good, "-o", str(out)]),
+        ("render", [good, "-o", str(out), "--check"]),
+        ("upgrade", [str(out), "--dry-run"]),
+        ("compliance", [good]),
+        ("cost", [good]),
+        ("catalog list", []),
+        ("catalog show", ["kms"]),
+        ("blueprints list", []),
+        ("blueprints show", ["batch-scoring"]),
+    ]
+    for command, args in ok:
+        doc = _envelope(run_aisec(*command.split(), *args, "--json"), command)
+        assert doc["ok"] and doc["result"] is not None and doc["errors"] == [], (command, doc)
+    failing = [
+        ("check-spec", [str(bad)]),
+        ("render", [str(bad), "-o", str(tmp_path / "out2")]),
+        ("render", [str(bad), "-o", str(out), "--check"]),
+        ("upgrade", [missing]),
+        ("compliance", [str(bad)]),
+        ("cost", [str(bad)]),
+        ("catalog list", ["--bogus"]),
+        ("catalog show", ["nope"]),
+        ("blueprints list", ["extra"]),
+        ("blueprints show", ["nope"]),
+        ("validate", [missing]),
+        ("plan", [missing]),
+        ("apply", [missing]),
+        ("drift", [missing]),
+        ("destroy", [missing]),
+        ("render", []),  # a usage error: click's, still in the envelope
+    ]
+    for command, args in failing:
+        proc = run_aisec(*command.split(), *args, "--json")
+        doc = _envelope(proc, command)
+        assert proc.returncode == 2 and not doc["ok"] and doc["errors"], (command, proc.stdout, proc.stderr)
+        assert all(e["message"] for e in doc["errors"])
+
+
+def test_spec_problems_in_the_envelope_name_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    data["colour"] = "blue"
+    bad.write_text(yaml.safe_dump(data))
+    good = str(BLUEPRINTS["fraud-inference"])
+    one = _envelope(run_aisec("check-spec", str(bad), "--json"), "check-spec")
+    many = _envelope(run_aisec("check-spec", good, str(bad), "--json"), "check-spec")
+    assert one["exit_code"] == many["exit_code"] == 2
+    [problem] = one["errors"]
+    assert many["errors"] == one["errors"]
+    assert (problem["file"], problem["field"]) == (str(bad), "colour")
+    assert problem["message"].startswith("unknown key; allowed keys here: apiVersion, name, aws")
+    assert one["result"] == [{"spec": str(bad), "valid": False}]  # a list for one spec as for many
+    assert [r["valid"] for r in many["result"]] == [True, False] and many["result"][0][
+        "name"
+    ] == "payments-ml"
+    single = _envelope(run_aisec("check-spec", good, "--json"), "check-spec")
+    assert single["result"] == many["result"][:1]
+
+
+def test_terraform_commands_json_envelopes(tmp_path: Path) -> None:
+    module = tmp_path / "tiny"
+    module.mkdir()
+    (module / "main.tf").write_text(TINY_MODULE)
+    steps = [
+        ("validate", ["--offline"]),
+        ("plan", ["--offline"]),
+        ("apply", ["--offline", "--auto-approve"]),
+        ("drift", ["--offline"]),
+        ("destroy", ["--offline", "--auto-approve"]),
+    ]
+    results = {}
+    for command, args in steps:
+        doc = _envelope(run_aisec(command, str(module), *args, "--json"), command)
+        assert doc["ok"], (command, doc)
+        results[command] = doc["result"]
+    assert results["validate"]["valid"] and results["plan"]["add"] == 1 and results["apply"]["applied"] == 1
+    assert results["drift"]["drifted"] is False and results["destroy"]["applied"] == 1
+    # without a terminal and without --auto-approve: a user error, still one envelope
+    run_aisec("plan", str(module), "--offline")
+    doc = _envelope(run_aisec("apply", str(module), "--offline", "--json"), "apply")
+    assert doc["exit_code"] == 2 and "--auto-approve" in doc["errors"][0]["message"]
