@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import BLUEPRINTS, REPO, json_result, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 
 
 def test_render_then_check(tmp_path: Path) -> None:
@@ -254,3 +255,71 @@ def test_terraform_commands_json_envelopes(tmp_path: Path) -> None:
     run_aisec("plan", str(module), "--offline")
     doc = _envelope(run_aisec("apply", str(module), "--offline", "--json"), "apply")
     assert doc["exit_code"] == 2 and "--auto-approve" in doc["errors"][0]["message"]
+
+
+def _all_commands(command: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path]
+    for name, sub in getattr(command, "commands", {}).items():
+        found += _all_commands(sub, (*path, name))
+    return found
+
+
+def test_help_texts_are_plain_and_complete(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.cli import cli_command
+
+    root = cli_command()
+    commands = _all_commands(root)
+    assert ("catalog", "show") in commands and len(commands) > 25
+    for path in commands:
+        with pytest.raises(SystemExit) as exit_info:
+            cli_command().main([*path, "-h"], prog_name="aisec")
+        text = capsys.readouterr().out
+        assert exit_info.value.code == 0 and f"Usage: aisec {' '.join(path)}".rstrip() in text, path
+        for stray in ("<bool>", "<path>", "<str>", "<int>", "<list", "{", "}", "[]", " ."):
+            assert stray not in text, (path, stray, text)
+        assert not re.search(r"[a-z,]\.\.\.", text), (path, text)  # a help line cut short
+    shown = cli_command().main
+    with pytest.raises(SystemExit):
+        shown(["catalog", "show", "-h"], prog_name="aisec")
+    assert "A released version [default: latest]." in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        shown(["check-spec", "-h"], prog_name="aisec")
+    assert "Usage: aisec check-spec [OPTIONS] SPECS..." in capsys.readouterr().out
+
+
+def test_shell_completion() -> None:
+    script = run_aisec("--show-completion", "bash")
+    assert script.returncode == 0 and "_AISEC_COMPLETE=complete_bash" in script.stdout
+    for shell in ("zsh", "fish"):
+        assert "_AISEC_COMPLETE" in run_aisec("--show-completion", shell).stdout
+    env = aisec_env(_AISEC_COMPLETE="complete_bash", COMP_WORDS="aisec catalog s", COMP_CWORD="2")
+    assert run_aisec(env=env).stdout.split() == ["show", "site"]
+    env = aisec_env(_AISEC_COMPLETE="complete_bash", COMP_WORDS="aisec render --f", COMP_CWORD="2")
+    assert run_aisec(env=env).stdout.split() == ["--force"]
+
+
+def test_path_mistakes_are_user_errors(tmp_path: Path) -> None:
+    spec = str(BLUEPRINTS["batch-scoring"])
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases = [
+        (
+            ["render", spec, "-o", str(afile / "out")],
+            f"{afile} is a file, so nothing can be created under it",
+        ),
+        (["render", spec, "-o", str(afile)], "exists and is not a folder"),
+        (
+            ["render", spec, "-o", str(tmp_path / "no" / "out")],
+            f"the folder {tmp_path / 'no'} does not exist",
+        ),
+        (["schema", "-o", str(afile / "s.json")], "is a file, so nothing can be created under it"),
+        (["schema", "-o", str(tmp_path)], "is a folder; name a file"),
+        (["diagram", spec, "-o", str(tmp_path / "no" / "d.svg")], "does not exist; create it first"),
+        (["catalog", "site", "-o", str(afile / "site")], "is a file, so nothing can be created under it"),
+        (["init", "--defaults", "-o", str(afile / "x")], "is a file, so nothing can be created under it"),
+    ]
+    for args, message in cases:
+        proc = run_aisec(*args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert message in proc.stderr and "internal error" not in proc.stderr, (args, proc.stderr)
+    assert not (tmp_path / "no").exists() and afile.read_text() == "x"
