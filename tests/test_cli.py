@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -161,9 +162,8 @@ def _envelope(proc: subprocess.CompletedProcess[str], command: str) -> dict[str,
     assert doc["exit_code"] == proc.returncode and doc["ok"] is (proc.returncode == 0), proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr, proc.stderr
     assert all(list(e) == ["detail", "field", "file", "message"] for e in doc["errors"]), doc["errors"]
-    assert (
-        bool(doc["errors"]) is not doc["ok"] or proc.returncode == 1
-    )  # exit 1 may be a finding, not an error
+    # exit 1 may be a failed check and drift's exit 2 is drift found: results, not errors
+    assert bool(doc["errors"]) is not doc["ok"] or proc.returncode == 1 or command == "drift"
     return doc
 
 
@@ -323,3 +323,74 @@ def test_path_mistakes_are_user_errors(tmp_path: Path) -> None:
         assert proc.returncode == 2, (args, proc.stderr)
         assert message in proc.stderr and "internal error" not in proc.stderr, (args, proc.stderr)
     assert not (tmp_path / "no").exists() and afile.read_text() == "x"
+
+
+# --- aisec plan without network or credentials --------------------------------------------------
+
+
+def _no_aws_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in aisec_env(**extra).items() if not k.startswith(("AWS_", "TF_CLI_CONFIG"))}
+    return {**env, "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull}  # fmt: skip
+
+
+def test_plan_without_network_keeps_terraforms_detail_and_suggests_offline(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out)).returncode == 0
+    # the registry unreachable for real: a proxy that refuses every connection (no network here either)
+    env = _no_aws_env(HTTPS_PROXY="http://127.0.0.1:9", https_proxy="http://127.0.0.1:9")
+    proc = run_aisec("plan", str(out), env=env)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"{out}: terraform init failed" in proc.stderr
+    assert "error: Failed to query available provider packages (Could not retrieve the list" in proc.stderr
+    assert (
+        "registry.terraform.io" in proc.stderr
+        and "run the following command: terraform providers)" in proc.stderr
+    )
+    assert "hint: Terraform could not reach the provider registry" in proc.stderr
+    assert f"aisec plan {out} --offline" in proc.stderr
+    doc = json.loads(run_aisec("plan", str(out), "--json", env=env).stdout)
+    [error] = doc["errors"]
+    assert error["message"] == f"{out}: terraform init failed" and any(
+        "--offline" in d for d in error["detail"]
+    )
+
+
+def test_s3_backend_without_credentials_says_what_to_do(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert run_aisec("render", str(BLUEPRINTS["fraud-inference"]), "-o", str(out)).returncode == 0
+    proc = run_aisec("plan", str(out), env=_no_aws_env())
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert (
+        "error: No valid credential sources found (Please see https://developer.hashicorp.com/" in proc.stderr
+    )
+    assert not any(line.rstrip().endswith(",") for line in lines), proc.stderr  # no message cut short
+    [hint] = [line for line in lines if "hint:" in line]
+    assert "s3://payments-ml-tfstate-222233334444 in us-east-2" in hint and "AWS_PROFILE" in hint
+    assert f"aisec plan {out} --offline" in hint
+
+
+def test_terraform_text_diagnostics_keep_detail_file_and_line() -> None:
+    from generator.runner import parse_text_diagnostics
+
+    text = (
+        "Initializing the backend...\n\n"
+        "╷\n│ Warning: Unable to open CLI configuration file\n│\n│ The file does not exist.\n╵\n\n"
+        'Error: Unsupported argument\n\n  on main.tf line 2, in resource "terraform_data" "x":\n'
+        '   2:   foo = 1\n\nAn argument named "foo" is not expected here.\n\n'
+        "Error: failed to refresh cached credentials, no EC2 IMDS role found,\n"
+        "operation error ec2imds: GetMetadata, 403\n\n"
+        "Error: Failed to query available provider packages\n\nCould not retrieve the list:\n"
+        "dial tcp: no such host\n\nTo see which modules, run:\n    terraform providers\n"
+    )
+    found = [(d.severity, d.summary, d.detail, d.filename, d.line) for d in parse_text_diagnostics(text)]
+    assert found == [
+        ("warning", "Unable to open CLI configuration file", "The file does not exist.", None, None),
+        ("error", "Unsupported argument", 'An argument named "foo" is not expected here.', "main.tf", 2),
+        ("error", "failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: "
+         "GetMetadata, 403", "", None, None),
+        ("error", "Failed to query available provider packages",
+         "Could not retrieve the list: dial tcp: no such host To see which modules, run: terraform providers",
+         None, None),
+    ]  # fmt: skip
