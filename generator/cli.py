@@ -51,7 +51,13 @@ ci_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+rehearsal_app = typer.Typer(
+    help="The offline rehearsals' working copies and state in aisec's cache: list them, reset them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(ci_app, name="ci")
+app.add_typer(rehearsal_app, name="rehearsal")
 app.add_typer(blueprints_app, name="blueprints")
 app.add_typer(catalog_app, name="catalog")
 
@@ -654,6 +660,75 @@ def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = No
     _confirm_and_apply(
         directory, saved, outcome.review, question, "destroyed {n} resource(s)", auto_approve, as_json
     )
+
+
+def _size_text(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n:.1f} GB"
+
+
+@rehearsal_app.command("list")
+def rehearsal_list(as_json: JsonOpt = False) -> None:
+    """The working copies of offline runs: the folder each copies (or that it is gone), its state, its size."""
+    from generator.offline import workspace
+
+    copies = workspace.working_copies()
+    if as_json:
+        _print_json(copies)
+        return
+    if not copies:
+        out.print("no offline rehearsals in aisec's cache", markup=False)
+        return
+    row = "{:<8} {:<9} {:>9}  {:<10} {:>7}  {}"
+    out.print(row.format("status", "kind", "resources", "saved plan", "size", "folder"), markup=False)
+    for c in copies:
+        resources = "-" if c["state_resources"] is None else str(c["state_resources"])
+        folder = c["source"] or f"(no record) {c['copy']}"
+        line = row.format(
+            c["status"],
+            c["kind"],
+            resources,
+            "yes" if c["saved_plan"] else "-",
+            _size_text(c["bytes"]),
+            folder,
+        )
+        out.print(line, markup=False)
+    gone = sum(1 for c in copies if c["status"] != "present")
+    if gone:
+        out.print(
+            f"{gone} cop(ies) of a folder that is gone or unknown: `aisec rehearsal reset --gone` deletes them."
+        )
+
+
+@rehearsal_app.command("reset")
+def rehearsal_reset(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The root module whose rehearsal to reset (it may be deleted already).", show_default=False
+        ),
+    ] = None,
+    gone: Annotated[bool, typer.Option("--gone", help="Reset every rehearsal whose folder is gone.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Reset every rehearsal.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete offline working copies and their rehearsal state (never anything in AWS or in your folder)."""
+    from generator.offline import workspace
+
+    if sum((directory is not None, gone, everything)) != 1:
+        raise UserInputError("name one: a folder (DIR), --gone or --all")
+    removed = workspace.reset(directory, gone=gone, everything=everything)
+    if as_json:
+        _print_json(removed)
+        return
+    if directory is not None and not removed:
+        out.print(f"{directory}: no offline rehearsal to reset", markup=False)
+    for c in removed:
+        what = f"{c['state_resources']} resource(s) in its state" if c["state_resources"] else "no state"
+        out.print(f"reset the {c['kind']} copy of {c['source'] or c['copy']} ({what})", markup=False)
 
 
 RepoOpt = Annotated[

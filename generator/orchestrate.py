@@ -74,6 +74,7 @@ class Workspace:
     env: dict[str, str]
     rehearsal: bool
     tf: PythonTerraformRunner
+    notes: list[str] = field(default_factory=list)  # said once, with the outcome
 
     @property
     def plan_dir(self) -> Path:
@@ -94,7 +95,16 @@ def open_workspace(directory: str | Path, offline: bool) -> Workspace:
     check_version(tf.binary, source)
     if offline:
         env = workspace.prepare(tf.binary.platform).env(env)
-        return Workspace(source, workspace.working_copy(source, "offline"), env, True, tf)
+        notes = []
+        stale = workspace.replaced(source)
+        if stale:  # the folder was deleted and made again: its old rehearsal must not carry over
+            workspace.reset(source)
+            held = sum(c["state_resources"] or 0 for c in stale if c["kind"] == "offline")
+            notes.append(
+                f"{source} was deleted and made again since its last rehearsal; that rehearsal "
+                f"({held} resource(s) in its state) was reset, this one starts from nothing"
+            )
+        return Workspace(source, workspace.working_copy(source, "offline"), env, True, tf, notes)
     _remove_overrides(source)  # left by a run that was killed; they must never outlive it
     return Workspace(source, source, env, False, tf)
 
@@ -441,7 +451,7 @@ def plan(
         path = ws.work / "plan.json"
         path.write_text(json.dumps(data))
         plan_json = str(path)
-    return PlanOutcome(ws, review, destroy, allowed, plan_json, notes)
+    return PlanOutcome(ws, review, destroy, allowed, plan_json, ws.notes + notes)
 
 
 def _gate_review(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -394,3 +395,49 @@ def test_terraform_text_diagnostics_keep_detail_file_and_line() -> None:
          "Could not retrieve the list: dial tcp: no such host To see which modules, run: terraform providers",
          None, None),
     ]  # fmt: skip
+
+
+# --- the rehearsal state: listed, reset, and a deleted folder reflected -------------------------
+
+
+def test_rehearsals_are_listed_reset_and_follow_a_deleted_folder(tmp_path: Path) -> None:
+    env = aisec_env(XDG_CACHE_HOME=str(tmp_path / "cache"))  # a cache of its own: the list is exact
+    module, other = tmp_path / "tiny", tmp_path / "other"
+    for folder in (module, other):
+        folder.mkdir()
+        (folder / "main.tf").write_text(TINY_MODULE)
+        assert run_aisec("plan", str(folder), "--offline", env=env).returncode == 0
+        assert run_aisec("apply", str(folder), "--offline", "--auto-approve", env=env).returncode == 0
+
+    def listed() -> dict[tuple[str, str], dict[str, Any]]:
+        proc = run_aisec("rehearsal", "list", "--json", env=env)
+        return {(c["source"], c["kind"]): c for c in json_result(proc)}
+
+    copies = listed()
+    mine = copies[(str(module), "offline")]
+    assert (mine["status"], mine["state_resources"], mine["saved_plan"]) == ("present", 1, False)
+    assert {k for s, k in copies if s == str(module)} == {"offline", "gate"}
+    text = run_aisec("rehearsal", "list", env=env).stdout
+    assert "present  offline           1  -" in text and str(module) in text
+
+    shutil.rmtree(module)  # the output folder deleted: the list says so
+    assert listed()[(str(module), "offline")]["status"] == "gone"
+    assert "`aisec rehearsal reset --gone` deletes them" in run_aisec("rehearsal", "list", env=env).stdout
+
+    module.mkdir()  # ... and made again at the same path: its old rehearsal state does not carry over
+    (module / "main.tf").write_text(TINY_MODULE)
+    plan = _envelope(run_aisec("plan", str(module), "--offline", "--json", env=env), "plan")["result"]
+    assert plan["add"] == 1, plan  # from nothing, not "no changes" against the old folder's state
+    assert any("deleted and made again" in n and "1 resource(s)" in n for n in plan["notes"]), plan["notes"]
+
+    reset = run_aisec("rehearsal", "reset", str(other), env=env)
+    assert (
+        reset.returncode == 0
+        and f"reset the offline copy of {other} (1 resource(s) in its state)" in reset.stdout
+    )
+    assert not any(s == str(other) for s, _ in listed())
+    shutil.rmtree(module)
+    gone = json_result(run_aisec("rehearsal", "reset", "--gone", "--json", env=env))
+    assert {c["source"] for c in gone} == {str(module)} and listed() == {}
+    bad = run_aisec("rehearsal", "reset", env=env)
+    assert bad.returncode == 2 and "name one: a folder (DIR), --gone or --all" in bad.stderr
