@@ -24,6 +24,7 @@ from generator import __version__, core, orchestrate, runview, site, verify
 from generator.blueprints import all_blueprints, get_blueprint
 from generator.errors import AisecError, RenderNeedsAttention, UserInputError
 from generator.planreview import Review
+from generator.render import MANIFEST
 from generator.spec import json_schema
 from generator.writer import write_spec_file
 
@@ -172,7 +173,7 @@ def check_output_path(path: Path, kind: str = "folder", create_parents: bool = F
 def _print_implications(summary: dict[str, Any]) -> None:
     """What a spec implies, in a few lines: resources, regimes, coverage and cost."""
     out.print(
-        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} IAM roles, "
+        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} workload roles, "
         f"{summary['macie_jobs']} Macie jobs, {summary['alarms']} alarms; "
         f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
     )
@@ -236,7 +237,7 @@ def _print_check(spec: Path, result: dict[str, Any]) -> None:
         + ", ".join(f"{w['name']} ({w['type']}, {w['sensitivity']})" for w in result["workloads"])
     )
     out.print(
-        f"  would create {result['keys']} keys, {result['buckets']} buckets, {result['roles']} roles, "
+        f"  would create {result['keys']} KMS keys, {result['buckets']} buckets, {result['roles']} workload roles, "
         f"{result['macie_jobs']} Macie jobs, {len(result['interface_endpoints'])} interface endpoints, "
         f"{result['alarms']} alarms"
     )
@@ -271,6 +272,7 @@ def render(
                 "output": str(output),
                 **{k: getattr(result, k) for k in ("created", "updated", "unchanged", "removed", "overwritten_edits",
                                                    "kept", "merged", "conflicts", "unmerged")},
+                "counts": file_counts(result),
                 "summary": summary,
             }
         )  # fmt: skip
@@ -281,16 +283,33 @@ def render(
             err.print(f"note: kept your edit of {rel} (this render does not change it)")
         for rel in result.merged:
             err.print(f"note: merged your edit of {rel} with this render")
+        n = file_counts(result)
         out.print(
-            f"Rendered [bold]{summary['name']}[/] into {output}: {len(result.created)} created, "
-            f"{len(result.updated) + len(result.merged)} updated, {len(result.removed)} removed, "
-            f"{len(result.unchanged) + len(result.kept)} unchanged"
+            f"Rendered [bold]{summary['name']}[/] into {output}: {n['created']} created, {n['updated']} updated, "
+            f"{n['removed']} removed, {n['unchanged']} unchanged"
         )
         _print_implications(summary)
     if result.needs_attention:
         raise RenderNeedsAttention(str(output), result.conflicts, result.unmerged)
     if not as_json:
         out.print(f"Next: aisec plan {output}  (add --offline for a rehearsal without AWS)", markup=False)
+
+
+def file_counts(result: Any) -> dict[str, int]:
+    """A render's files in four buckets: created, updated and unchanged add up to the files it
+    generates (plus edited files it no longer generates, kept as yours); the manifest, aisec's own
+    record written last, is not counted. What render prints, its --json and init agree."""
+    return {
+        "created": sum(1 for rel in result.created if rel != MANIFEST),
+        # written: regenerated, merged with an edit, overwritten with --force, or merged with conflicts
+        "updated": len(result.updated)
+        + len(result.merged)
+        + len(result.overwritten_edits)
+        + len(result.conflicts),
+        "removed": len(result.removed),
+        # left as they were: identical, an edit the render does not change, an edit it could not merge
+        "unchanged": len(result.unchanged) + len(result.kept) + len(result.unmerged),
+    }
 
 
 def _render_check(spec: Path, output: Path, as_json: bool) -> None:
@@ -352,7 +371,7 @@ def init(
     summary = core.summarize(spec, core.decide(spec))
     out_dir = output or Path("out") / spec.name
     spec_file = save_spec or Path(f"{spec.name}.aisec.yaml")
-    check_output_path(out_dir, create_parents=output is None)
+    check_output_path(out_dir, create_parents=True)  # the wizard makes the folders it needs
     check_output_path(spec_file, kind="file")
     out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
     _print_implications(summary)
@@ -366,8 +385,11 @@ def init(
     _, result = core.render_parsed(spec, out_dir)
     if result.needs_attention:
         raise RenderNeedsAttention(str(out_dir), result.conflicts, result.unmerged)
+    n = file_counts(result)
     out.print(
-        f"Saved {spec_file}; rendered {len(result.created) + len(result.updated)} files into {out_dir}."
+        f"Saved {spec_file}; rendered {out_dir}: {n['created']} created, {n['updated']} updated, "
+        f"{n['removed']} removed, {n['unchanged']} unchanged.",
+        markup=False,
     )
     if spec.aws.account_id == wizard.STARTER["aws"]["account_id"]:
         err.print(

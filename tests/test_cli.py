@@ -13,6 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.render import render as render_files
+from generator.spec import load_spec
+from generator.writer import write
 from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 
 
@@ -441,3 +444,87 @@ def test_rehearsals_are_listed_reset_and_follow_a_deleted_folder(tmp_path: Path)
     assert {c["source"] for c in gone} == {str(module)} and listed() == {}
     bad = run_aisec("rehearsal", "reset", env=env)
     assert bad.returncode == 2 and "name one: a folder (DIR), --gone or --all" in bad.stderr
+
+
+# --- counts agree everywhere ---------------------------------------------------------------------
+
+
+def _printed_counts(stdout: str) -> dict[str, int]:
+    m = re.search(r"(\d+) created, (\d+) updated, (\d+) removed, (\d+) unchanged", stdout)
+    assert m, stdout
+    return dict(zip(("created", "updated", "removed", "unchanged"), map(int, m.groups()), strict=True))
+
+
+def test_render_counts_agree_with_the_writer_and_the_folder(tmp_path: Path) -> None:
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    spec, out = tmp_path / "spec.yaml", tmp_path / "out"
+    spec.write_text(yaml.safe_dump(data))
+
+    def render(*extra: str) -> dict[str, int]:
+        text = run_aisec("render", str(spec), "-o", str(out), *extra)
+        doc = json_result(run_aisec("render", str(spec), "-o", str(out), "--check", "--json"))
+        assert doc["up_to_date"] or extra, doc
+        manifest = json.loads((out / ".aisec" / "manifest.json").read_text())
+        counts = _printed_counts(text.stdout)
+        generated = len(manifest["files"])
+        assert counts["created"] + counts["updated"] + counts["unchanged"] == generated, (counts, generated)
+        return counts
+
+    first = render()
+    assert first == {"created": len(json.loads((out / ".aisec" / "manifest.json").read_text())["files"]),
+                     "updated": 0, "removed": 0, "unchanged": 0}  # fmt: skip
+    assert render() == {**first, "created": 0, "unchanged": first["created"]}
+    (out / "main.tf").write_text((out / "main.tf").read_text() + "# mine\n")
+    assert render("--force") == {**first, "created": 0, "updated": 1, "unchanged": first["created"] - 1}
+    data["tags"] = {"owner": "someone"}
+    spec.write_text(yaml.safe_dump(data))
+    doc = json_result(run_aisec("render", str(spec), "-o", str(out), "--json"))
+    changed = len(doc["updated"])
+    assert changed > 0 and doc["counts"] == {"created": 0, "updated": changed, "removed": 0,
+                                             "unchanged": first["created"] - changed}  # fmt: skip
+
+
+def test_summary_and_cost_table_count_the_same_keys_and_buckets() -> None:
+    from generator.core import summarize
+    from generator.policy import decide
+    from generator.reports.cost import estimate
+
+    for name, path in BLUEPRINTS.items():
+        spec = load_spec(path)
+        controls = decide(spec)
+        summary, cost = summarize(spec, controls), estimate(controls)
+        keys = sum(
+            line["quantity"]
+            for line in cost["lines"]
+            if line["unit"] == "keys" and "archive" not in line["item"]
+        )
+        macie = sum(
+            line["quantity"] for line in cost["lines"] if line["item"].startswith("Macie buckets monitored")
+        )
+        assert (summary["keys"], summary["buckets"]) == (keys, macie), name
+        if spec.creates_foundation:
+            assert summary["alarms"] == next(
+                x["quantity"] for x in cost["lines"] if x["item"] == "CloudWatch alarms"
+            )
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("name", ["batch-scoring", "fedramp-moderate", "healthcare-training"])
+def test_summary_counts_what_the_plan_creates(name: str, tmp_path: Path) -> None:
+    """The numbers render and check-spec print are the plan's: keys, buckets, alarms, endpoints."""
+    from tests.offline import Rehearsal
+
+    out = tmp_path / name
+    write(out, render_files(load_spec(BLUEPRINTS[name])))
+    [summary] = json_result(run_aisec("check-spec", str(BLUEPRINTS[name]), "--json"))
+    r = Rehearsal.of(out)
+    r.ok("plan", "-input=false", "-out=tfplan")
+    plan = r.show_json("tfplan")
+    # the landing's root module: the log-archive account's root module (log-archive/) is another one
+    types = [rc["type"] for rc in plan["resource_changes"] if "create" in rc["change"]["actions"]]
+    assert summary["keys"] == types.count("aws_kms_key"), name
+    assert summary["buckets"] == types.count("aws_s3_bucket"), name
+    assert summary["alarms"] == types.count("aws_cloudwatch_metric_alarm"), name
+    assert len(summary["interface_endpoints"]) + 1 == types.count("aws_vpc_endpoint"), name
+    if name == "healthcare-training":  # the figure the README quotes for out/clinical-ai
+        assert f"# a rehearsal: Plan: {len(types)} to add," in (REPO / "README.md").read_text()
