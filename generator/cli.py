@@ -1021,8 +1021,11 @@ def cli_command() -> Any:
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     command = cli_command()
-    _run.json = "--json" in (args[: args.index("--")] if "--" in args else args)
+    options = args[: args.index("--")] if "--" in args else args
     _run.command = _command_name(command, args)
+    # help and aisec --version print text and nothing else, --json or not (catalog show has a --version)
+    shown = {"-h", "--help"} | (set() if _run.command else {"--version"})
+    _run.json = "--json" in options and not shown & set(options)
     code = _run_command(command, args)
     if _run.json:
         sys.stdout.write(json.dumps(envelope(_run.command, code, _run.result, _run.errors), indent=2,

@@ -528,3 +528,9 @@ def test_summary_counts_what_the_plan_creates(name: str, tmp_path: Path) -> None
     assert len(summary["interface_endpoints"]) + 1 == types.count("aws_vpc_endpoint"), name
     if name == "healthcare-training":  # the figure the README quotes for out/clinical-ai
         assert f"# a rehearsal: Plan: {len(types)} to add," in (REPO / "README.md").read_text()
+
+
+def test_help_and_version_stay_text_with_json() -> None:
+    assert run_aisec("render", "-h", "--json").stdout.startswith("Usage: aisec render")
+    shown = json_result(run_aisec("catalog", "show", "kms", "--version", "1.3.0", "--json"))
+    assert shown["version"] == "1.3.0"
