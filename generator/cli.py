@@ -1021,6 +1021,7 @@ def cli_command() -> Any:
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     command = cli_command()
+    _run.result, _run.errors = None, []  # one run, one envelope
     options = args[: args.index("--")] if "--" in args else args
     _run.command = _command_name(command, args)
     # help and aisec --version print text and nothing else, --json or not (catalog show has a --version)
