@@ -1038,6 +1038,8 @@ def _run_command(command: Any, args: list[str]) -> int:
     """Run the command line; every outcome becomes an exit code (and errors on stderr)."""
     try:
         rv = command.main(args=args, prog_name="aisec", standalone_mode=False)
+        if rv == 130:  # typer turned a Ctrl-C into this exit code
+            raise KeyboardInterrupt
         return rv if isinstance(rv, int) else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
