@@ -13,6 +13,7 @@ import os
 import sys
 import traceback
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -202,6 +203,23 @@ def _root(
     ] = False,
 ) -> None:
     """Secure Terraform root modules for AI workloads on AWS, from a YAML spec or a questionnaire."""
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+@app.command("completion")
+def completion_cmd(
+    shell: Annotated[Shell, typer.Argument(help="bash, zsh, fish or powershell.", show_default=False)],
+) -> None:
+    """Print the completion script of a shell, e.g. aisec completion bash > /etc/bash_completion.d/aisec."""
+    from typer.completion import shell_complete
+
+    raise SystemExit(shell_complete(cli_command(), {}, "aisec", "_AISEC_COMPLETE", f"source_{shell.value}"))
 
 
 @app.command("check-spec")

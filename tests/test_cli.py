@@ -292,10 +292,12 @@ def test_help_texts_are_plain_and_complete(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_shell_completion() -> None:
-    script = run_aisec("--show-completion", "bash")
+    script = run_aisec("completion", "bash")
     assert script.returncode == 0 and "_AISEC_COMPLETE=complete_bash" in script.stdout
-    for shell in ("zsh", "fish"):
-        assert "_AISEC_COMPLETE" in run_aisec("--show-completion", shell).stdout
+    assert "#compdef aisec" in run_aisec("completion", "zsh").stdout
+    assert "complete --command aisec" in run_aisec("completion", "fish").stdout
+    assert "Register-ArgumentCompleter" in run_aisec("completion", "powershell").stdout
+    assert run_aisec("completion", "tcsh").returncode == 2
     env = aisec_env(_AISEC_COMPLETE="complete_bash", COMP_WORDS="aisec catalog s", COMP_CWORD="2")
     assert run_aisec(env=env).stdout.split() == ["show", "site"]
     env = aisec_env(_AISEC_COMPLETE="complete_bash", COMP_WORDS="aisec render --f", COMP_CWORD="2")
