@@ -1,17 +1,21 @@
 """The `aisec` command line: parse arguments, call the core, print results, set the exit code.
 
 Exit codes: 0 ok, 1 the work failed, 2 bad input. Messages go to stderr, results to stdout;
-every command that reports something accepts --json.
+every command that reports something accepts --json, and then prints exactly one JSON document
+on stdout whatever happens (see :func:`envelope`): scripts never parse a half or an empty stdout.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
 import traceback
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -38,20 +42,32 @@ app = typer.Typer(
     help="Secure Terraform root modules for AI workloads on AWS, from a YAML spec or a questionnaire.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, PowerShell)
+    rich_markup_mode=None,  # plain help: rich's would show <bool> and eat "[default: ...]" as markup
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 catalog_app = typer.Typer(
-    help="The module catalog: versions, interfaces, controls, docs.", no_args_is_help=True
+    help="The module catalog: versions, interfaces, controls, docs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 blueprints_app = typer.Typer(
-    help="The bundled blueprints: ready specs for common workloads.", no_args_is_help=True
+    help="The bundled blueprints: ready specs for common workloads.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 ci_app = typer.Typer(
     help="Pipelines for a spec: GitHub Actions or GitLab CI, with OIDC roles instead of stored keys.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+)
+rehearsal_app = typer.Typer(
+    help="The offline rehearsals' working copies and state in aisec's cache: list them, reset them.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 app.add_typer(ci_app, name="ci")
+app.add_typer(rehearsal_app, name="rehearsal")
 app.add_typer(blueprints_app, name="blueprints")
 app.add_typer(catalog_app, name="catalog")
 
@@ -86,14 +102,109 @@ SpecArg = Annotated[
 ]
 
 
+# --- --json: one envelope per run ----------------------------------------------------------
+
+JSON_FORMAT = 1  # the envelope's "aisec" field; bumped only when the envelope's shape changes
+
+
+@dataclass
+class _Run:
+    """What one run of the CLI reports under --json; printed once, by :func:`main`."""
+
+    json: bool = False
+    command: str = ""
+    result: Any = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+_run = _Run()
+
+
+def envelope(command: str, exit_code: int, result: Any, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one JSON document of a --json run, the same shape for every command and outcome:
+    ``aisec`` (format), ``command`` (e.g. "catalog show"), ``ok`` (exit code 0), ``exit_code``,
+    ``result`` (the command's report, null when it failed before having one) and ``errors``
+    (``file``, ``field``, ``message``, ``detail``: file and field null when they do not apply)."""
+    return {
+        "aisec": JSON_FORMAT,
+        "command": command,
+        "ok": exit_code == 0,
+        "exit_code": exit_code,
+        "result": result,
+        "errors": errors,
+    }
+
+
+def _error(message: str, file: str | None = None, field: str | None = None,
+           detail: list[str] | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"file": file, "field": field, "message": message, "detail": detail or []}
+
+
+def _error_records(error: AisecError) -> list[dict[str, Any]]:
+    problems = getattr(error, "problems", ())
+    if problems:
+        return [_error(p["message"], p.get("file"), p.get("field")) for p in problems]
+    return [_error(error.message, getattr(error, "file", None), detail=error.details)]
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    """The command's result: kept for the envelope main() prints (or printed as is outside main)."""
+    if _run.json:
+        _run.result = data
+    else:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _report(error: AisecError) -> None:
+    """An error for the user: on stderr always, and into the envelope under --json."""
+    err.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
+    for line in error.details:
+        err.print(f"  {line}", markup=False, soft_wrap=True)
+    _run.errors.extend(_error_records(error))
+
+
+# --- paths given on the command line -------------------------------------------------------
+
+# An OSError about one of these is a path the user gave that cannot be used, not a bug.
+_PATH_ERRNOS = {
+    errno.ENOENT,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EISDIR,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+}
+
+
+def check_output_path(path: Path, kind: str = "folder", create_parents: bool = False) -> None:
+    """Refuse, as a user error, an output path that cannot be written: under a file, a missing
+    parent folder (unless ``create_parents``), a file where a folder goes or the reverse, or a
+    parent that is not writable."""
+    for ancestor in reversed(path.parents):
+        if ancestor.exists() and not ancestor.is_dir():
+            raise UserInputError(f"{path}: {ancestor} is a file, so nothing can be created under it")
+    if path.exists():
+        if kind == "folder" and not path.is_dir():
+            raise UserInputError(f"{path}: exists and is not a folder")
+        if kind == "file" and path.is_dir():
+            raise UserInputError(f"{path}: is a folder; name a file")
+        return
+    parent = path.parent
+    if not parent.exists():
+        if create_parents:
+            return
+        raise UserInputError(
+            f"{path}: the folder {parent} does not exist; create it first (mkdir -p {parent})"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserInputError(f"{path}: cannot write into {parent} (permission denied)")
 
 
 def _print_implications(summary: dict[str, Any]) -> None:
     """What a spec implies, in a few lines: resources, regimes, coverage and cost."""
     out.print(
-        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} IAM roles, "
+        f"  {summary['keys']} KMS keys, {summary['buckets']} buckets, {summary['roles']} workload roles, "
         f"{summary['macie_jobs']} Macie jobs, {summary['alarms']} alarms; "
         f"{len(summary['controls'])} controls for {', '.join(summary['compliance']) or 'no regime'}"
     )
@@ -106,13 +217,6 @@ def _print_implications(summary: dict[str, Any]) -> None:
     )
     out.print(f"  compliance: {summary['coverage']}")
     out.print(f"  cost: {summary['cost']}")
-
-
-def _fail(error: AisecError) -> NoReturn:
-    err.print(f"[bold red]error:[/] {error.message}", markup=True, soft_wrap=True)
-    for line in error.details:
-        err.print(f"  {line}", markup=False, soft_wrap=True)
-    raise SystemExit(error.exit_code)
 
 
 def _print_version(value: bool) -> None:
@@ -131,6 +235,23 @@ def _root(
     """Secure Terraform root modules for AI workloads on AWS, from a YAML spec or a questionnaire."""
 
 
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+@app.command("completion")
+def completion_cmd(
+    shell: Annotated[Shell, typer.Argument(help="bash, zsh, fish or powershell.", show_default=False)],
+) -> None:
+    """Print the completion script of a shell, e.g. aisec completion bash > /etc/bash_completion.d/aisec."""
+    from typer.completion import shell_complete
+
+    raise SystemExit(shell_complete(cli_command(), {}, "aisec", "_AISEC_COMPLETE", f"source_{shell.value}"))
+
+
 @app.command("check-spec")
 def check_spec(
     specs: Annotated[
@@ -144,23 +265,19 @@ def check_spec(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate specs (fields, contradictions, AWS name limits) without rendering anything."""
-    results, failed = [], False
+    results: list[dict[str, Any]] = []  # one per spec, in order: --json has the same shape for one or many
     for spec in specs:
         try:
             results.append(core.check_spec(spec))
         except UserInputError as exc:
-            if len(specs) == 1:
-                raise
-            failed = True
-            err.print(f"[bold red]error:[/] {exc.message}")
-            for line in exc.details:
-                err.print(f"  {line}", markup=False)
+            _report(exc)
+            results.append({"spec": str(spec), "valid": False})
             continue
         if not as_json:
             _print_check(spec, results[-1])
     if as_json:
-        _print_json(results[0] if len(specs) == 1 else results)
-    if failed:
+        _print_json(results)
+    if not all(r["valid"] for r in results):
         raise SystemExit(2)
 
 
@@ -173,7 +290,7 @@ def _print_check(spec: Path, result: dict[str, Any]) -> None:
         + ", ".join(f"{w['name']} ({w['type']}, {w['sensitivity']})" for w in result["workloads"])
     )
     out.print(
-        f"  would create {result['keys']} keys, {result['buckets']} buckets, {result['roles']} roles, "
+        f"  would create {result['keys']} KMS keys, {result['buckets']} buckets, {result['roles']} workload roles, "
         f"{result['macie_jobs']} Macie jobs, {len(result['interface_endpoints'])} interface endpoints, "
         f"{result['alarms']} alarms"
     )
@@ -214,6 +331,7 @@ def render(
     if check:
         _render_check(spec, output, as_json)
         return
+    check_output_path(output)
     summary, result = core.render_spec(spec, output, force=force, adopt=adopt)
     if as_json:
         _print_json(
@@ -221,6 +339,7 @@ def render(
                 "output": str(output),
                 **{k: getattr(result, k) for k in ("created", "updated", "unchanged", "removed", "overwritten_edits",
                                                    "conflicts", "edited", "unmanaged", "notes")},
+                "counts": file_counts(result),
                 "summary": summary,
             }
         )  # fmt: skip
@@ -229,17 +348,34 @@ def render(
             err.print(f"[yellow]warning:[/] {escape(note)}")
         for rel in result.overwritten_edits:
             err.print(f"[yellow]warning:[/] replaced your edit of {rel} (--force)")
+        n = file_counts(result)
         out.print(
-            f"Rendered [bold]{summary['name']}[/] into {output}: {len(result.created)} created, "
-            f"{len(result.updated) + len(result.overwritten_edits)} updated, {len(result.removed)} removed, "
-            f"{len(result.unchanged)} unchanged"
-            + (f", {len(result.needs_attention)} left as they are" if result.needs_attention else "")
+            f"Rendered [bold]{summary['name']}[/] into {output}: {n['created']} created, {n['updated']} updated, "
+            f"{n['removed']} removed, {n['unchanged']} unchanged"
+            + (f", {n['left']} left as they are" if n["left"] else "")
         )
         _print_implications(summary)
     if result.needs_attention:
         raise result.attention_error()
     if not as_json:
         out.print(f"Next: aisec plan {output}  (add --offline for a rehearsal without AWS)", markup=False)
+
+
+def file_counts(result: writer.WriteResult) -> dict[str, int]:
+    """A render's files in five buckets: created, updated, unchanged and left add up to the files
+    it generates (plus edited files it no longer generates, still reported as yours); the manifest,
+    aisec's own record written last, is not counted. What render prints, its --json and init agree."""
+    from generator.render import MANIFEST
+
+    return {
+        "created": sum(1 for rel in result.created if rel != MANIFEST),
+        "updated": len(result.updated)
+        + len(result.overwritten_edits),  # regenerated, or an edit replaced (--force)
+        "removed": len(result.removed),
+        "unchanged": len(result.unchanged),
+        # left as they are, reported, exit 1: edited by hand, holding conflict markers, or not made by aisec
+        "left": len(result.needs_attention),
+    }
 
 
 def _render_check(spec: Path, output: Path, as_json: bool) -> None:
@@ -310,6 +446,8 @@ def init(
     summary = core.summarize(spec, core.decide(spec))
     out_dir = output or Path("out") / spec.name
     spec_file = save_spec or Path(f"{spec.name}.aisec.yaml")
+    check_output_path(out_dir, create_parents=True)  # the wizard makes the folders it needs
+    check_output_path(spec_file, kind="file")
     out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
     _print_implications(summary)
     text = dump_spec(spec)
@@ -334,8 +472,11 @@ def init(
     _, result = core.render_parsed(spec, out_dir, source=spec_file)
     if result.needs_attention:
         raise result.attention_error()
+    n = file_counts(result)
     out.print(
-        f"Saved {spec_file}; rendered {len(result.created) + len(result.updated)} files into {out_dir}."
+        f"Saved {spec_file}; rendered {out_dir}: {n['created']} created, {n['updated']} updated, "
+        f"{n['removed']} removed, {n['unchanged']} unchanged.",
+        markup=False,
     )
     if spec.aws.account_id == wizard.STARTER["aws"]["account_id"]:
         err.print(
@@ -405,6 +546,8 @@ def bootstrap_state(
     force: Annotated[bool, typer.Option("--force", help="Overwrite generated files edited since.")] = False,
 ) -> None:
     """Render the root module that creates the spec's S3 state backend: versioned bucket, KMS key, locking."""
+    if output is not None:
+        check_output_path(output)
     folder, result = core.bootstrap_state(spec, output, force=force)
     if result.needs_attention:
         raise result.attention_error()
@@ -495,6 +638,7 @@ def diagram_cmd(
     ],
 ) -> None:
     """Draw the architecture of SPEC's root module (Graphviz)."""
+    check_output_path(output, kind="file")
     core.diagram(spec, output)
     out.print(f"wrote {output}")
 
@@ -511,6 +655,7 @@ def schema(
     if output is None:
         sys.stdout.write(text)
     else:
+        check_output_path(output, kind="file")
         output.write_text(text, encoding="utf-8")
         err.print(f"wrote {output}")
 
@@ -659,12 +804,83 @@ def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = No
         )
     runview.print_review(err, outcome.review, str(directory), outcome.workspace.rehearsal)
     if not outcome.review.has_changes:
+        if as_json:
+            _print_json(outcome.as_dict())  # nothing to destroy: the empty plan is the result
         return
     saved = orchestrate.saved_plan(directory, offline=offline)
     question = f"Destroy {outcome.review.destroy} resource(s) of {saved.workspace.label}?"
     _confirm_and_apply(
         directory, saved, outcome.review, question, "destroyed {n} resource(s)", auto_approve, as_json
     )
+
+
+def _size_text(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n:.1f} GB"
+
+
+@rehearsal_app.command("list")
+def rehearsal_list(as_json: JsonOpt = False) -> None:
+    """The working copies of offline runs: the folder each copies (or that it is gone), its state, its size."""
+    from generator.offline import workspace
+
+    copies = workspace.working_copies()
+    if as_json:
+        _print_json(copies)
+        return
+    if not copies:
+        out.print("no offline rehearsals in aisec's cache", markup=False)
+        return
+    row = "{:<8} {:<9} {:>9}  {:<10} {:>7}  {}"
+    out.print(row.format("status", "kind", "resources", "saved plan", "size", "folder"), markup=False)
+    for c in copies:
+        resources = "-" if c["state_resources"] is None else str(c["state_resources"])
+        folder = c["source"] or f"(no record) {c['copy']}"
+        line = row.format(
+            c["status"],
+            c["kind"],
+            resources,
+            "yes" if c["saved_plan"] else "-",
+            _size_text(c["bytes"]),
+            folder,
+        )
+        out.print(line, markup=False)
+    gone = sum(1 for c in copies if c["status"] != "present")
+    if gone:
+        out.print(
+            f"{gone} cop(ies) of a folder that is gone or unknown: `aisec rehearsal reset --gone` deletes them."
+        )
+
+
+@rehearsal_app.command("reset")
+def rehearsal_reset(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The root module whose rehearsal to reset (it may be deleted already).", show_default=False
+        ),
+    ] = None,
+    gone: Annotated[bool, typer.Option("--gone", help="Reset every rehearsal whose folder is gone.")] = False,
+    everything: Annotated[bool, typer.Option("--all", help="Reset every rehearsal.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete offline working copies and their rehearsal state (never anything in AWS or in your folder)."""
+    from generator.offline import workspace
+
+    if sum((directory is not None, gone, everything)) != 1:
+        raise UserInputError("name one: a folder (DIR), --gone or --all")
+    removed = workspace.reset(directory, gone=gone, everything=everything)
+    if as_json:
+        _print_json(removed)
+        return
+    if directory is not None and not removed:
+        out.print(f"{directory}: no offline rehearsal to reset", markup=False)
+    for c in removed:
+        what = f"{c['state_resources']} resource(s) in its state" if c["state_resources"] else "no state"
+        out.print(f"reset the {c['kind']} copy of {c['source'] or c['copy']} ({what})", markup=False)
 
 
 RepoOpt = Annotated[
@@ -729,6 +945,8 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
         settings["install"] = install
     if rules:
         settings["rules"] = rules
+    if output is not None:
+        check_output_path(output, kind="file", create_parents=True)
     outcome = core.ci_files(platform, spec, settings, output, roles, force)  # type: ignore[arg-type]
     verb = "wrote" if outcome.written else "unchanged:"
     out.print(f"{verb} {outcome.pipeline}; OIDC roles in {outcome.roles}", markup=False)
@@ -811,6 +1029,7 @@ def catalog_site(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder of the site.", show_default=False)],
 ) -> None:
     """The catalog as static HTML: a page per module and version, and an index with search."""
+    check_output_path(output)
     files = site.build(output)
     out.print(f"wrote {len(files)} files into {output}; open {output}/index.html", markup=False)
 
@@ -886,20 +1105,110 @@ def blueprints_show(
     sys.stdout.write(bp.path.read_text(encoding="utf-8"))
 
 
+def _command_name(root: Any, args: list[str]) -> str:
+    """The subcommand a command line names ("render", "catalog show"), as far as it names one."""
+    names, command = [], root
+    for arg in args:
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is None:
+            if not arg.startswith("-"):
+                break
+            continue
+        names.append(arg)
+        command = sub
+    return " ".join(names)
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown as click shows one (SPEC, [NAME], SPECS...), not typer's {spec} <path>."""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _tidy_help(command: Any) -> None:
+    """Metavars a reader understands (SPEC, PATH, TEXT) instead of typer's {spec} and <list[str]>."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _PlainArgument
+            param.metavar = param.metavar or param.name.upper()
+        elif isinstance(param, typer.core.TyperOption) and not param.is_flag and param.metavar is None:
+            param.metavar = "PATH" if param.type_descriptor.is_path else "TEXT"
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:  # whole first paragraph: click would cut it at 45 characters
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
+        _tidy_help(sub)
+
+
+def cli_command() -> Any:
+    """The click command behind ``aisec``, its help tidied."""
+    command = typer.main.get_command(app)
+    _tidy_help(command)
+    return command
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = cli_command()
+    _run.result, _run.errors = None, []  # one run, one envelope
+    options = args[: args.index("--")] if "--" in args else args
+    _run.command = _command_name(command, args)
+    # help and aisec --version print text and nothing else, --json or not (catalog show has a --version)
+    shown = {"-h", "--help"} | (set() if _run.command else {"--version"})
+    _run.json = "--json" in options and not shown & set(options)
+    code = _run_command(command, args)
+    if _run.json:
+        sys.stdout.write(json.dumps(envelope(_run.command, code, _run.result, _run.errors), indent=2,
+                                    sort_keys=True) + "\n")  # fmt: skip
+    raise SystemExit(code)
+
+
+def _run_command(command: Any, args: list[str]) -> int:
+    """Run the command line; every outcome becomes an exit code (and errors on stderr)."""
     try:
-        app(args=argv, prog_name="aisec")
+        rv = command.main(args=args, prog_name="aisec", standalone_mode=False)
+        if rv == 130:  # typer turned a Ctrl-C into this exit code
+            raise KeyboardInterrupt
+        return rv if isinstance(rv, int) else 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except AisecError as exc:
-        _fail(exc)
-    except KeyboardInterrupt:
+        _report(exc)
+        return exc.exit_code
+    except typer.TyperException as exc:  # click's usage errors: a missing argument, an unknown option
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        _run.errors.append(_error(exc.format_message() if hasattr(exc, "format_message") else str(exc)))
+        return int(getattr(exc, "exit_code", 2))
+    except (typer.Abort, KeyboardInterrupt):
         err.print("interrupted; nothing was left half-written")
-        raise SystemExit(130) from None
+        _run.errors.append(_error("interrupted"))
+        return 130
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS:
+            return _internal_error(exc)
+        where = exc.filename or ""
+        _report(UserInputError(f"{where}: {exc.strerror or exc}" if where else str(exc)))
+        return 2
     except Exception as exc:  # a bug: say so plainly, with the traceback only on request
-        if os.environ.get("AISEC_DEBUG"):
-            traceback.print_exc()
-        err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
-        err.print("This is a bug in aisec. Re-run with AISEC_DEBUG=1 for the traceback and report it.")
-        raise SystemExit(1) from None
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("AISEC_DEBUG"):
+        traceback.print_exc()
+    err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+    err.print("This is a bug in aisec. Re-run with AISEC_DEBUG=1 for the traceback and report it.")
+    _run.errors.append(_error(f"internal error: {type(exc).__name__}: {exc}"))
+    return 1
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from generator.policy import Controls, decide
 from generator.render import MANIFEST, SPEC_COPY, render, render_state, resolve_modules, with_source
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
-from generator.reports.cost import estimate, estimate_line
+from generator.reports.cost import estimate, estimate_line, resource_counts
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
 from generator.spec import Spec, load_spec, parse_spec, spec_to_data
@@ -47,6 +47,7 @@ else:  # the pipelines, CI roles, Terraform and the checks load only for the com
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
     """What a spec implies, in numbers and names: used by check-spec, render and the wizard."""
     stages = controls.stages
+    counts = resource_counts(controls)
     return {
         "name": spec.name,
         "account_id": spec.aws.account_id,
@@ -63,10 +64,9 @@ def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
             }
             for w in controls.workloads
         ],
-        "keys": sum(len(s.keys) for s in stages)
-        + (len(controls.foundation.keys) if controls.foundation else 0),
-        "buckets": sum(len(s.buckets) for s in stages) + (3 if controls.foundation else 0),
-        "roles": sum(len(s.roles) for s in stages),
+        "keys": counts["stage_keys"] + counts["foundation_keys"],
+        "buckets": counts["stage_buckets"] + counts["foundation_buckets"],
+        "roles": counts["workload_roles"],  # people's and pipelines' roles; service roles not counted
         "macie_jobs": sum(1 for s in stages if s.macie_job),
         "interface_endpoints": list(controls.interface_endpoints) if controls.foundation else [],
         "alarms": len(controls.alarms),

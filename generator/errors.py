@@ -6,7 +6,7 @@ CLI is a bug and is reported as such (with the traceback only under ``AISEC_DEBU
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class AisecError(Exception):
@@ -14,10 +14,19 @@ class AisecError(Exception):
 
     exit_code = 1
 
-    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        details: Sequence[str] = (),
+        *,
+        file: str | None = None,
+        problems: Sequence[Mapping[str, str | None]] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = list(details)
+        self.file = file  # the file the error is about, when there is one (for --json)
+        self.problems = [dict(p) for p in problems]  # {"file", "field", "message"} each, for --json
 
     def lines(self) -> list[str]:
         return [self.message, *self.details]
@@ -30,7 +39,8 @@ class UserInputError(AisecError, ValueError):
 
 
 class SpecError(UserInputError):
-    """A spec file that cannot be loaded. ``details`` holds one ``file: path: message`` per problem."""
+    """A spec file that cannot be loaded. ``details`` holds one ``file: path: message`` per problem,
+    ``problems`` the same as records."""
 
 
 class WorkError(AisecError, RuntimeError):

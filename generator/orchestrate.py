@@ -74,6 +74,7 @@ class Workspace:
     env: dict[str, str]
     rehearsal: bool
     tf: PythonTerraformRunner
+    notes: list[str] = field(default_factory=list)  # said once, with the outcome
 
     @property
     def plan_dir(self) -> Path:
@@ -94,7 +95,16 @@ def open_workspace(directory: str | Path, offline: bool) -> Workspace:
     check_version(tf.binary, source)
     if offline:
         env = workspace.prepare(tf.binary.platform).env(env)
-        return Workspace(source, workspace.working_copy(source, "offline"), env, True, tf)
+        notes = []
+        stale = workspace.replaced(source)
+        if stale:  # the folder was deleted and made again: its old rehearsal must not carry over
+            workspace.reset(source)
+            held = sum(c["state_resources"] or 0 for c in stale if c["kind"] == "offline")
+            notes.append(
+                f"{source} was deleted and made again since its last rehearsal; that rehearsal "
+                f"({held} resource(s) in its state) was reset, this one starts from nothing"
+            )
+        return Workspace(source, workspace.working_copy(source, "offline"), env, True, tf, notes)
     _remove_overrides(source)  # left by a run that was killed; they must never outlive it
     return Workspace(source, source, env, False, tf)
 
@@ -103,9 +113,64 @@ def init(ws: Workspace) -> None:
     args = ["-input=false", "-no-color", *(["-upgrade"] if ws.rehearsal else [])]
     result = ws.tf.run("init", *args, cwd=ws.work, env=ws.env)
     if not result.ok:
-        raise ws.diagnostics_error(
-            "terraform init failed", parse_text_diagnostics(result.stdout + result.stderr)
+        diagnostics = [
+            d for d in parse_text_diagnostics(result.stdout + result.stderr) if d.severity == "error"
+        ]
+        if not diagnostics:  # no diagnostic block: Terraform's last words as they are
+            lines = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            diagnostics = [Diagnostic("error", line.strip()) for line in lines if line.strip()]
+        error = ws.diagnostics_error("terraform init failed", diagnostics)
+        error.details += init_hints(ws, diagnostics)
+        raise error
+
+
+_UNREACHABLE_RE = re.compile(
+    r"could not connect to|failed to request discovery|dial tcp|no such host|i/o timeout|connection refused"
+    r"|TLS handshake timeout|Failed to query available provider packages|network is unreachable",
+    re.I,
+)
+_CREDENTIALS_RE = re.compile(
+    r"No valid credential sources|failed to refresh cached credentials|InvalidClientTokenId|ExpiredToken"
+    r"|SignatureDoesNotMatch|AccessDenied|security token included in the request is (invalid|expired)",
+    re.I,
+)
+_BACKEND_S3_RE = re.compile(r'backend\s+"s3"\s*\{(?P<body>[^}]*)\}', re.S)
+
+
+def init_hints(ws: Workspace, diagnostics: list[Diagnostic]) -> list[str]:
+    """What to do about the usual reasons init fails: no network to the registry, no credentials
+    for the S3 backend. Terraform's own words stay above these lines."""
+    text = " ".join(f"{d.summary} {d.detail}" for d in diagnostics)
+    again = f"aisec plan {ws.source} --offline"
+    hints = []
+    backend = next(
+        (
+            m.group("body")
+            for tf in sorted(ws.work.glob("*.tf"))
+            for m in _BACKEND_S3_RE.finditer(tf.read_text())
+        ),
+        None,
+    )
+    if backend is not None and _CREDENTIALS_RE.search(text):
+        bucket = re.search(r'bucket\s*=\s*"([^"]+)"', backend)
+        region = re.search(r'region\s*=\s*"([^"]+)"', backend)
+        where = f"s3://{bucket.group(1)}" if bucket else "the state bucket"
+        where += f" in {region.group(1)}" if region else ""
+        hints.append(
+            f"hint: the S3 backend reads the state from {where} with AWS credentials, and found none that work. "
+            "Sign in first (aws sso login --profile NAME, then export AWS_PROFILE=NAME) or export "
+            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN of a role that may read and "
+            "write that bucket, use its KMS key and its lock; check with `aws sts get-caller-identity`. "
+            f"To rehearse without AWS (local state, the offline stand-in): {again}"
         )
+    elif _UNREACHABLE_RE.search(text):
+        hints.append(
+            "hint: Terraform could not reach the provider registry (registry.terraform.io) to install "
+            "the AWS provider: no network, or a proxy or firewall in the way (HTTPS_PROXY). To rehearse "
+            f"without network or AWS: {again}; or give Terraform a provider mirror (a CLI configuration "
+            "with a filesystem_mirror, in TF_CLI_CONFIG_FILE)."
+        )
+    return hints
 
 
 # --- fingerprints ----------------------------------------------------------------------------
@@ -387,7 +452,7 @@ def plan(
         path = ws.work / "plan.json"
         path.write_text(json.dumps(data))
         plan_json = str(path)
-    return PlanOutcome(ws, review, destroy, allowed, plan_json, notes)
+    return PlanOutcome(ws, review, destroy, allowed, plan_json, ws.notes + notes)
 
 
 def _gate_review(

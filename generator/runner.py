@@ -269,19 +269,29 @@ def event_diagnostics(result: Result) -> list[Diagnostic]:
     return found
 
 
-_TEXT_DIAG_RE = re.compile(r"^(Error|Warning): (.+?)\n\n\s*on (\S+) line (\d+)", re.M)
+_TEXT_DIAG_HEAD_RE = re.compile(r"^(Error|Warning): (.+)$", re.M)
+_TEXT_DIAG_WHERE_RE = re.compile(r"^\s*on (\S+) line (\d+)[^\n]*\n(?:\s*\d+:[^\n]*\n|\s*\n?)*")
+_BOX_RE = re.compile(r"^[│╷╵] ?", re.M)
 
 
 def parse_text_diagnostics(text: str) -> list[Diagnostic]:
-    """Error and warning blocks of Terraform's human-readable output (with -no-color)."""
-    found = [
-        Diagnostic(m.group(1).lower(), m.group(2).strip(), filename=m.group(3), line=int(m.group(4)))
-        for m in _TEXT_DIAG_RE.finditer(text)
-    ]
-    if not found:
-        found = [
-            Diagnostic("error", line[len("Error: ") :].strip())
-            for line in text.splitlines()
-            if line.startswith("Error: ")
-        ]
+    """Error and warning blocks of Terraform's human-readable output (with -no-color): the summary,
+    the file and line when there is one, and the detail (Terraform's explanation, kept whole)."""
+    text = _BOX_RE.sub("", text)
+    heads = list(_TEXT_DIAG_HEAD_RE.finditer(text))
+    found = []
+    for i, head in enumerate(heads):
+        body = text[head.end() : heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+        summary = head.group(2).strip()
+        if body.startswith("\n") and not body.startswith("\n\n"):  # a summary Terraform wrapped
+            rest, _, body = body[1:].partition("\n\n")
+            summary = " ".join(f"{summary} {rest}".split())
+        body = body.lstrip("\n")
+        filename, line = None, None
+        where = _TEXT_DIAG_WHERE_RE.match(body)
+        if where:
+            filename, line = where.group(1), int(where.group(2))
+            body = body[where.end() :]
+        detail = " ".join(body.split())
+        found.append(Diagnostic(head.group(1).lower(), summary, detail, filename, line))
     return found

@@ -1179,6 +1179,9 @@ class Problem:
     def render(self, source: str) -> str:
         return f"{source}: {format_loc(self.loc)}: {self.message}"
 
+    def record(self, source: str) -> dict[str, str | None]:
+        return {"file": source, "field": format_loc(self.loc), "message": self.message}
+
 
 def format_loc(loc: Iterable[str | int]) -> str:
     out = ""
@@ -1794,18 +1797,26 @@ def parse_spec(data: Any, source: str = "<spec>") -> Spec:
     if not isinstance(data, dict):
         kind = "empty" if data is None else type(data).__name__
         raise SpecError(
-            f"{source}: the spec must be a YAML mapping with apiVersion: {API_VERSION}, got {kind}"
+            f"{source}: the spec must be a YAML mapping with apiVersion: {API_VERSION}, got {kind}",
+            file=source,
         )
     secrets = secret_problems(data)
     if secrets:
         raise SpecError(
             f"{source}: {len(secrets)} value(s) look like credentials; nothing was rendered",
             [p.render(source) for p in secrets],
+            file=source,
+            problems=[p.record(source) for p in secrets],
         )
     spec, problems = spec_problems(data)
     if spec is not None:
         return spec
-    raise SpecError(f"{source}: {len(problems)} problem(s) in the spec", [p.render(source) for p in problems])
+    raise SpecError(
+        f"{source}: {len(problems)} problem(s) in the spec",
+        [p.render(source) for p in problems],
+        file=source,
+        problems=[p.record(source) for p in problems],
+    )
 
 
 def spec_problems(data: Any) -> tuple[Spec | None, list[Problem]]:
@@ -1826,7 +1837,7 @@ def load_yaml_text(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{source}: not valid YAML{where}: {problem}") from None
+        raise SpecError(f"{source}: not valid YAML{where}: {problem}", file=source) from None
     _check_expanded_size(data, source)
     return data
 
@@ -1838,11 +1849,11 @@ def load_spec(path: str | Path) -> Spec:
     try:
         raw = p.read_bytes()
     except FileNotFoundError:
-        raise SpecError(f"{source}: no such file") from None
+        raise SpecError(f"{source}: no such file", file=source) from None
     except IsADirectoryError:
-        raise SpecError(f"{source}: is a directory, expected a YAML spec file") from None
+        raise SpecError(f"{source}: is a directory, expected a YAML spec file", file=source) from None
     except OSError as exc:
-        raise SpecError(f"{source}: cannot read: {exc.strerror}") from None
+        raise SpecError(f"{source}: cannot read: {exc.strerror}", file=source) from None
     if len(raw) > MAX_SPEC_BYTES:
         raise SpecError(
             f"{source}: {len(raw)} bytes is larger than the {MAX_SPEC_BYTES} bytes a spec may have"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +52,15 @@ def run_aisec(
         env=env or aisec_env(),
         timeout=180,
     )
+
+
+def json_result(proc: subprocess.CompletedProcess[str]) -> Any:
+    """The result of an `aisec ... --json` run: stdout is one envelope (see cli.envelope) whose
+    exit code is the process's."""
+    doc = json.loads(proc.stdout)
+    assert set(doc) == {"aisec", "command", "ok", "exit_code", "result", "errors"}, doc
+    assert doc["exit_code"] == proc.returncode and doc["ok"] == (proc.returncode == 0), doc
+    return doc["result"]
 
 
 @pytest.fixture(scope="session")

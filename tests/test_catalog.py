@@ -74,13 +74,12 @@ def test_every_released_version_is_available() -> None:
 
 
 def test_catalog_commands() -> None:
-    import json
 
-    from tests.conftest import run_aisec
+    from tests.conftest import json_result, run_aisec
 
-    listing = json.loads(run_aisec("catalog", "list", "--json").stdout)
+    listing = json_result(run_aisec("catalog", "list", "--json"))
     assert [m["name"] for m in listing] == MODULES and all(m["latest"] == LATEST[m["name"]] for m in listing)
-    kms = json.loads(run_aisec("catalog", "show", "kms", "--json").stdout)
+    kms = json_result(run_aisec("catalog", "show", "kms", "--json"))
     assert kms["version"] == "1.3.0" and kms["providers"] == {"aws": ">= 6.0, < 7.0"}
     assert {i["name"] for i in kms["inputs"]} == {"create", "account_id", "keys", "tags"}
     assert [c["id"] for c in kms["controls"]] == ["KMS-1", "KMS-2", "KMS-3", "KMS-4", "KMS-5"]

@@ -17,7 +17,7 @@ from generator.catalog_report import check, release
 from generator.errors import WorkError
 from generator.render import RENDERS_WITH, render, resolve_modules
 from generator.spec import parse_spec
-from tests.conftest import BLUEPRINTS, run_aisec
+from tests.conftest import BLUEPRINTS, json_result, run_aisec
 from tests.offline import Rehearsal
 
 
@@ -189,7 +189,7 @@ def test_render_keeps_versions_and_upgrade_moves_them(tmp_path: Path) -> None:
     assert dry.returncode == 0 and "macie 1.0.0 -> 1.1.0" in dry.stdout and "prevent_destroy" in dry.stdout
     assert "+  # aisec destroy lifts this for one plan" in dry.stdout  # the diff of the vendored module
     assert _manifest_versions(out)["macie"] == "1.0.0"  # --dry-run wrote nothing
-    report = json.loads(run_aisec("upgrade", str(out), "--json").stdout)
+    report = json_result(run_aisec("upgrade", str(out), "--json"))
     assert report["upgrades"] == {"macie": {"from": "1.0.0", "to": "1.1.0"}} and report["written"]
     assert _manifest_versions(out)["macie"] == "1.1.0"
     r = Rehearsal.of(out)

@@ -9,7 +9,6 @@ of a blueprint re-targeted at that account. The principal needs read access (the
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 import yaml
 
 from generator import core
-from tests.conftest import BLUEPRINTS, run_aisec
+from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 _CREDENTIALS = (
     "AWS_ACCESS_KEY_ID",
@@ -46,8 +45,8 @@ def test_plan_against_aws(tmp_path: Path) -> None:
     out = tmp_path / "out"
     core.render_spec(spec, out)
     proc = run_aisec("validate", str(out), "--json")
-    report = json.loads(proc.stdout)
+    report = json_result(proc)
     assert report["valid"] and not report["offline"], proc.stdout + proc.stderr
-    plan = json.loads(run_aisec("plan", str(out), "--json").stdout)
+    plan = json_result(run_aisec("plan", str(out), "--json"))
     assert plan["rehearsal"] is False and plan["add"] > 50
     shutil.rmtree(out / ".aisec-plan")  # never applied

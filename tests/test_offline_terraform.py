@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import tftest
 
-from tests.conftest import BLUEPRINTS, REPO, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, json_result, run_aisec
 from tests.offline import Rehearsal, all_resources
 
 pytestmark = pytest.mark.terraform
@@ -124,7 +124,7 @@ def test_validate_and_plan_commands(rendered: dict[str, Path], tmp_path: Path) -
     proc = run_aisec("validate", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "offline stand-in" in proc.stdout and "could not be installed" in proc.stderr
-    data = json.loads(run_aisec("plan", str(out), "--offline", "--json").stdout)
+    data = json_result(run_aisec("plan", str(out), "--offline", "--json"))
     assert data["rehearsal"] is True and data["add"] > 50 and data["change"] == data["destroy"] == 0
     assert Path(data["plan_json"]).is_file() and not Path(data["plan_json"]).is_relative_to(out)
     text = run_aisec("plan", str(out), "--offline")
@@ -137,7 +137,7 @@ def test_validate_and_plan_commands(rendered: dict[str, Path], tmp_path: Path) -
 def test_unformatted_file_is_invalid(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text('resource "aws_sns_topic" "t" {\nname="x"\n}\n')
     proc = run_aisec("validate", str(tmp_path), "--offline", "--json")
-    data = json.loads(proc.stdout)
+    data = json_result(proc)
     assert proc.returncode == 1 and data["unformatted"] == ["main.tf"] and data["diagnostics"] == []
 
 

@@ -19,7 +19,7 @@ from generator.offline import workspace
 from generator.orchestrate import Fingerprint
 from generator.runner import PythonTerraformRunner, find_binary
 from generator.verify import plain_env
-from tests.conftest import BLUEPRINTS, REPO, aisec_env, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 
 ALL_KINDS = ["kms", "cloudtrail", "log-groups", "buckets", "macie"]
 
@@ -46,7 +46,7 @@ def _allow(*kinds: str) -> list[str]:
 
 def test_plan_apply_drift_then_changed_spec_drifts(landing: Path) -> None:
     before = {p: p.read_bytes() for p in landing.rglob("*") if p.is_file()}
-    plan = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    plan = json_result(_ok(run_aisec("plan", str(landing), "--offline", "--json")))
     assert plan["rehearsal"] and plan["add"] == len(plan["changes"]) > 100 and plan["destroy"] == 0
     assert Path(plan["plan_file"]).is_file() and not Path(plan["plan_file"]).is_relative_to(landing)
     record = json.loads((Path(plan["plan_file"]).parent / orchestrate.RECORD_FILE).read_text())
@@ -69,7 +69,7 @@ def test_plan_apply_drift_then_changed_spec_drifts(landing: Path) -> None:
     core.render_spec(spec, landing)
     drift = run_aisec("drift", str(landing), "--offline", "--json")
     assert drift.returncode == 2, drift.stdout + drift.stderr
-    report = json.loads(drift.stdout)
+    report = json_result(drift)
     assert report["drifted"] and report["add"] == 1
     assert [c["type"] for c in report["changes"]] == ["aws_sns_topic_subscription"]
     text = run_aisec("drift", str(landing), "--offline")
@@ -137,7 +137,7 @@ def test_protected_destroy_refused_then_allowed(landing: Path) -> None:
     assert drift.returncode == 0, drift.stdout + drift.stderr  # nothing was destroyed
     done = _ok(run_aisec("destroy", str(landing), "--offline", "--auto-approve", *_allow(*ALL_KINDS)))
     assert re.search(r"destroyed \d+ resource\(s\)", done.stdout)
-    plan = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    plan = json_result(_ok(run_aisec("plan", str(landing), "--offline", "--json")))
     assert plan["destroy"] == 0 and plan["add"] > 100  # everything is gone from the rehearsal state
 
 
@@ -167,7 +167,7 @@ def test_removed_workload_deletions_need_naming(landing: Path, tmp_path: Path) -
     assert refused.returncode == 1 and "protected resource(s)" in refused.stderr
     assert 'module.weekly_scores_dev_kms.aws_kms_key.this["datasets"] (kms)' in refused.stderr
     allowed = run_aisec("plan", str(landing), "--offline", "--json", *_allow("kms", "buckets", "log-groups"))
-    data = json.loads(_ok(allowed).stdout)
+    data = json_result(_ok(allowed))
     assert data["destroy"] > 0 and {d["kind"] for d in data["protected_deletions"]} == {
         "kms",
         "buckets",
@@ -210,7 +210,7 @@ def test_ctrl_c_during_apply_keeps_state_consistent(landing: Path) -> None:
     assert "Interrupt: Terraform finishes the operations in flight" in stderr
     assert "apply interrupted after" in stderr and "to see what is left" in stderr
     done = int(re.search(r"apply interrupted after (\d+) change", stderr).group(1))  # type: ignore[union-attr]
-    plan = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    plan = json_result(_ok(run_aisec("plan", str(landing), "--offline", "--json")))
     # what was created is in the state; the new plan creates exactly the rest
     assert 5 <= done < plan["add"] + done and plan["change"] == plan["destroy"] == 0
     _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
@@ -295,7 +295,7 @@ def test_adapter_keeps_variables_off_disk_and_out_of_saved_plans(tmp_path: Path)
 def test_an_empty_plan_is_not_saved(landing: Path) -> None:
     _ok(run_aisec("plan", str(landing), "--offline"))
     _ok(run_aisec("apply", str(landing), "--offline", "--auto-approve"))
-    data = json.loads(_ok(run_aisec("plan", str(landing), "--offline", "--json")).stdout)
+    data = json_result(_ok(run_aisec("plan", str(landing), "--offline", "--json")))
     assert data["changes"] == [] and data["plan_file"] is None
     nothing = run_aisec("apply", str(landing), "--offline", "--auto-approve")
     assert nothing.returncode == 1 and "no saved plan" in nothing.stderr
@@ -307,7 +307,7 @@ def test_with_a_provider_mirror_terraform_works_in_the_folder(landing: Path) -> 
     tf = PythonTerraformRunner(find_binary(plain_env()))
     mirror = workspace.prepare(tf.binary.platform).cli_config
     env = aisec_env(TF_CLI_CONFIG_FILE=str(mirror))
-    plan = json.loads(_ok(run_aisec("plan", str(landing), "--json", env=env)).stdout)
+    plan = json_result(_ok(run_aisec("plan", str(landing), "--json", env=env)))
     assert not plan["rehearsal"] and plan["plan_json"] is None  # the plan's values stay in memory
     saved = landing / ".aisec-plan"
     assert Path(plan["plan_file"]) == saved / "tfplan"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from generator import gate, planreview
-from tests.conftest import BLUEPRINTS, REPO, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, json_result, run_aisec
 from tests.offline import Rehearsal
 
 HOSTILE = REPO / "tests" / "fixtures" / "gate" / "hostile.custom.tf"
@@ -53,7 +53,7 @@ def _readme_rule(folder: Path) -> Path:
 def _plan(landing: Path, *args: str) -> dict[str, Any]:
     proc = run_aisec("plan", str(landing), "--offline", "--json", *args)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
-    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+    return json_result(proc)  # type: ignore[no-any-return]
 
 
 def _apply(landing: Path) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from generator.reports.compliance import control_addresses, report
 from generator.reports.cost import estimate, price_table
 from generator.reports.diagram import build, mermaid
 from generator.spec import Regime, load_spec, parse_spec
-from tests.conftest import BLUEPRINTS, run_aisec
+from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 
 def test_every_regime_lists_addressed_and_out_of_scope_requirements() -> None:
@@ -65,7 +64,7 @@ def test_compliance_report_and_command() -> None:
     assert status["164.312(e)(1)"] == ("addressed", "")
     enc = next(q for q in hipaa["requirements"] if q["id"] == "164.312(a)(2)(iv)")
     assert {c["id"] for c in enc["controls"]} >= {"KMS-1", "S3-1"} and enc["controls"][0]["resources"]
-    data = json.loads(run_aisec("compliance", str(BLUEPRINTS["multi-workload"]), "--json").stdout)
+    data = json_result(run_aisec("compliance", str(BLUEPRINTS["multi-workload"]), "--json"))
     assert [r["regime"] for r in data["regimes"]] == ["gdpr", "soc2"]
     text = run_aisec("compliance", str(BLUEPRINTS["fedramp-moderate"])).stdout
     assert "FedRAMP Moderate baseline" in text and "SC-28(1)" in text

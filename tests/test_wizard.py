@@ -208,7 +208,7 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
     step(child, "Break-glass roles", "\r")
     step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
     step(child, "Save these answers", "\r")
-    step(child, "12 KMS keys, 9 buckets, 6 IAM roles, 3 Macie jobs, 17 alarms", "")
+    step(child, "12 KMS keys, 10 buckets, 6 workload roles, 3 Macie jobs, 17 alarms", "")
     step(child, "compliance: hipaa 4/12 requirements addressed, 4 partly", "")
     step(child, r"cost: about \$", "")
     step(child, "Save the spec", "\r")

@@ -5,6 +5,7 @@ aisec's cache folder, never in the user's directory (whose `.terraform.lock.hcl`
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shlex
@@ -12,6 +13,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from generator.cache import atomic_write, cache_root
 from generator.offline.schema import PROVIDER_ADDRESS, load
@@ -124,8 +126,7 @@ def working_copy(source: Path, kind: str) -> Path:
     source = source.resolve()
     depth = _parent_depth(source)
     top = source.parents[depth - 1] if depth else source
-    key = hashlib.sha256(str(source).encode()).hexdigest()[:16]
-    base = cache_root("offline") / "work" / f"{source.name}-{key}-{kind}"
+    base = _work_root() / _copy_name(source, kind)
     work = base / source.relative_to(top) if depth else base
     if depth:
         _refresh(base, top, keep_under=work)
@@ -133,7 +134,109 @@ def working_copy(source: Path, kind: str) -> Path:
         _refresh(base, source, keep_under=base)
     if kind in REHEARSAL_KINDS:
         (work / OVERRIDE_FILE).write_text(_OVERRIDE)
+    record = json.dumps(
+        {"source": str(source), "kind": kind, "work": str(work), "folder_id": _folder_id(source)},
+        sort_keys=True,
+    )
+    _write_if_changed(base.with_name(base.name + _RECORD_SUFFIX), record + "\n", 0o600)
     return work
+
+
+# --- the working copies, listed and reset (`aisec rehearsal list|reset`) -------------------------
+
+_RECORD_SUFFIX = ".source.json"  # beside each copy: the folder it copies, for `aisec rehearsal list`
+COPY_KINDS = (*REHEARSAL_KINDS, "provider")  # provider: `aisec validate`'s copy, no state
+
+
+def _work_root() -> Path:
+    return cache_root("offline", "work")
+
+
+def _copy_name(source: Path, kind: str) -> str:
+    key = hashlib.sha256(str(source).encode()).hexdigest()[:16]
+    return f"{source.name}-{key}-{kind}"
+
+
+def _folder_id(folder: Path) -> list[int]:
+    """Which folder this is on disk: a folder deleted and made again at the same path is another."""
+    st = folder.stat()
+    return [st.st_dev, st.st_ino]
+
+
+def replaced(source: Path) -> list[dict[str, Any]]:
+    """The working copies of ``source`` made from an earlier folder at the same path (deleted and
+    made again since): their rehearsal state describes resources of a folder that no longer exists."""
+    source = source.resolve()
+    now = _folder_id(source)
+    stale = []
+    for kind in COPY_KINDS:
+        base = _work_root() / _copy_name(source, kind)
+        try:
+            record = json.loads(base.with_name(base.name + _RECORD_SUFFIX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if base.is_dir() and record.get("folder_id") not in (None, now):
+            stale.append(kind)
+    return [c for c in working_copies() if c["kind"] in stale and c["source"] == str(source)]
+
+
+def _state_resources(state: Path) -> int | None:
+    """Resource instances in a rehearsal's local state; None when there is no state."""
+    try:
+        data = json.loads(state.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return sum(len(r.get("instances", [])) for r in data.get("resources", []) if r.get("mode") == "managed")
+
+
+def _size(folder: Path) -> int:
+    return sum((Path(d) / f).lstat().st_size for d, _, files in os.walk(folder) for f in files)
+
+
+def working_copies() -> list[dict[str, Any]]:
+    """Every working copy in the cache: the folder it copies (and whether that folder still exists),
+    its kind, the resources in its rehearsal state, whether it holds a saved plan, its size."""
+    found = []
+    for base in sorted(p for p in _work_root().iterdir() if p.is_dir()):
+        kind = base.name.rsplit("-", 1)[-1]
+        try:
+            record = json.loads(base.with_name(base.name + _RECORD_SUFFIX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}
+        source = record.get("source")
+        work = Path(record.get("work") or base)
+        status = "unknown" if source is None else "present" if Path(source).is_dir() else "gone"
+        found.append(
+            {
+                "source": source,
+                "status": status,  # present, gone (the folder was deleted or moved) or unknown (no record)
+                "kind": kind,
+                "copy": str(base),
+                "state_resources": _state_resources(work / "terraform.tfstate"),
+                "saved_plan": (work / PLAN_DIR / "tfplan").is_file(),
+                "bytes": _size(base),
+            }
+        )
+    return found
+
+
+def reset(source: Path | None = None, gone: bool = False, everything: bool = False) -> list[dict[str, Any]]:
+    """Delete working copies and their rehearsal state: those of ``source`` (which need not exist
+    any more), those whose folder is gone (or unknown), or all. Returns what was deleted."""
+    if source is not None:
+        names = {_copy_name(source.resolve(), kind) for kind in COPY_KINDS}
+        chosen = [c for c in working_copies() if Path(c["copy"]).name in names]
+    elif gone:
+        chosen = [c for c in working_copies() if c["status"] != "present"]
+    elif everything:
+        chosen = working_copies()
+    else:
+        raise ValueError("name a folder, or ask for the gone copies or all of them")
+    for c in chosen:
+        base = Path(c["copy"])
+        shutil.rmtree(base)
+        base.with_name(base.name + _RECORD_SUFFIX).unlink(missing_ok=True)
+    return chosen
 
 
 def _refresh(base: Path, source: Path, keep_under: Path) -> None:

@@ -36,6 +36,20 @@ class Line:
         return round(self.quantity * self.unit_price, 2)
 
 
+def resource_counts(c: Controls) -> dict[str, int]:
+    """What the landing's root module creates, counted once for every report (render, check-spec,
+    the cost table, the wizard): KMS keys and S3 buckets of the stages and of the foundation."""
+    foundation = c.foundation
+    return {
+        "stage_keys": sum(len(s.keys) for s in c.stages),
+        "foundation_keys": len(foundation.keys) if foundation else 0,
+        "stage_buckets": sum(len(s.buckets) for s in c.stages),
+        "foundation_buckets": len(foundation.bucket_domains) if foundation else 0,
+        "workload_roles": sum(len(s.roles) for s in c.stages),
+        "alarms": len(c.alarms),
+    }
+
+
 def estimate(c: Controls) -> dict[str, Any]:
     table = price_table()
     factor = float(table["region_factors"].get(c.spec.aws.region, 1.0))
@@ -50,13 +64,10 @@ def estimate(c: Controls) -> dict[str, Any]:
         if quantity:
             lines.append(Line(item, quantity, unit, price, scope))
 
-    add(
-        "KMS customer-managed keys",
-        sum(len(s.keys) for s in stages),
-        "keys",
-        p["kms_key_month"],
-        "per workload",
-    )
+    counts = resource_counts(c)
+    add("KMS customer-managed keys", counts["stage_keys"], "keys", p["kms_key_month"], "per workload")
+    add("KMS customer-managed keys (audit, alerts, service logs)", counts["foundation_keys"], "keys",
+        p["kms_key_month"], "shared")  # fmt: skip
     add(
         "KMS requests",
         a.kms_requests * len(stages) / 10_000,
@@ -81,11 +92,7 @@ def estimate(c: Controls) -> dict[str, Any]:
         "per workload",
     )
     add(
-        "Macie buckets monitored",
-        sum(len(s.buckets) for s in stages),
-        "buckets",
-        p["macie_bucket_month"],
-        "per workload",
+        "Macie buckets monitored", counts["stage_buckets"], "buckets", p["macie_bucket_month"], "per workload"
     )
     add(
         "Macie sensitive data discovery",
@@ -120,8 +127,8 @@ def estimate(c: Controls) -> dict[str, Any]:
             "shared",
         )
         archive = c.foundation.archive
-        add("Macie buckets monitored (audit buckets)", 2 if archive else 3, "buckets", p["macie_bucket_month"],
-            "shared")  # fmt: skip
+        add("Macie buckets monitored (audit buckets)", counts["foundation_buckets"], "buckets",
+            p["macie_bucket_month"], "shared")  # fmt: skip
         if archive is not None:
             # Billed to the log-archive account: its key (the bucket storage is counted below).
             add(
