@@ -610,6 +610,11 @@ def _print_verdicts(report: dict[str, Any], as_json: bool) -> None:
     out.print(f"[bold]{report['spec']}[/]: {sum(t.values())} Prowler {report['prowler_version']} checks judged on an "
               f"offline apply: {t['pass']} pass, {t['fail']} fail, {t['depends']} depend on something outside the "
               f"landing, {t['not evaluated']} not evaluated")  # fmt: skip
+    for regime, r in report.get("regimes", {}).items():
+        out.print(f"  {regime}: {r['checks']} checks of its {r['requirements_in_reach']} requirements in reach: "
+                  f"{r['pass']} pass, {r['fail']} fail, {r['depends']} depend, {r['not evaluated']} not evaluated, "
+                  f"{r['not applicable']} not applicable"
+                  + (f"; failing: {', '.join(r['failing'])}" if r["failing"] else ""), markup=False)  # fmt: skip
 
 
 @app.command("cost")

@@ -14,7 +14,7 @@ import pytest
 
 from generator.reports import checks
 from generator.spec import load_spec
-from tests.conftest import BLUEPRINTS, aisec_env, run_aisec
+from tests.conftest import BLUEPRINTS, aisec_env, json_result, run_aisec
 
 GOLDEN = Path(__file__).parent / "golden" / "verdicts"
 UPDATE = os.environ.get("AISEC_UPDATE_GOLDEN") == "1"
@@ -192,7 +192,7 @@ def test_cli_json_matches_the_golden_verdicts() -> None:
     name = "existing-foundation"  # the smallest landing: one more offline apply
     result = run_aisec("compliance", str(BLUEPRINTS[name]), "--checks", "--json", env=aisec_env())
     assert result.returncode == 0, result.stderr
-    got = json.loads(result.stdout)
+    got = json_result(result)
     golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
     assert got["checks"] == golden["checks"] and got["totals"] == golden["totals"]
     assert got["regimes"] == golden["regimes"] and list(got["regimes"]) == ["hipaa"]
@@ -229,3 +229,18 @@ def test_verdicts_per_regime_count_the_checks_of_its_requirements_in_reach() -> 
     assert got["not evaluated"] + got["not applicable"] == 1
     assert got["failing"] == [names[0]]
     assert checks.by_regime(verdicts, []) == {}
+
+
+def test_cli_text_shows_the_totals_per_regime(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text form of `--checks` ends with a line per selected regime, failures named."""
+    from generator import cli
+
+    golden = json.loads((GOLDEN / "gdpr-rag-assistant.json").read_text(encoding="utf-8"))
+    cli._print_verdicts({"spec": "gdpr-rag-assistant", **golden}, as_json=False)
+    text = " ".join(capsys.readouterr().out.split())
+    ai = golden["regimes"]["ai-security"]
+    assert (
+        f"ai-security: {ai['checks']} checks of its {ai['requirements_in_reach']} requirements in reach: "
+        f"{ai['pass']} pass, {ai['fail']} fail" in text
+    )
+    assert "failing: bedrock_vpc_endpoints_configured" in text and "gdpr: 60 checks" in text
