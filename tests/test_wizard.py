@@ -176,19 +176,7 @@ def step(child: pexpect.spawn, expect: str, send: str) -> None:
 
 def test_a_person_at_the_terminal(tmp_path: Path) -> None:
     child = spawn(tmp_path, "-o", "out/clinic", "--save-spec", "clinic.yaml")
-    step(child, "Name of the landing", CLEAR + "clinic\r")
-    step(child, "AWS region", "\r")
-    step(child, "AWS account id", CLEAR + "12345\r")
-    step(child, "is not an AWS account id", CLEAR + "111122223333\r")  # refused, asked again
-    step(child, "Workload name", CLEAR + "notes\r")
-    step(child, "What the workload does", "\r")
-    step(child, "Regulated data", " \r")
-    step(child, "most sensitive data", "\r")
-    step(child, "AWS services", "\r")
-    step(child, "Lifecycle stages", "\r")
-    step(child, "One line about", CLEAR + "Clinical notes\r")
-    step(child, "what do dev and test hold", "\r")
-    step(child, "Add another workload", "n")
+    _to_compliance(child, "111122223333", refused="12345", purpose="Clinical notes")
     step(child, "Compliance regimes", "\r")
     for prompt in (
         "The VPC the endpoints",
@@ -314,18 +302,23 @@ def test_init_never_replaces_a_spec_file_without_asking(tmp_path: Path) -> None:
     assert run_aisec(*args).returncode == 0  # the same content again is no replacement
 
 
-def _to_compliance(child: pexpect.spawn, account: str) -> None:
-    """One PHI training workload in a real terminal, up to the compliance question."""
+def _to_compliance(child: pexpect.spawn, account: str, refused: str = "", purpose: str = "") -> None:
+    """One PHI training workload in a real terminal, up to the compliance question: ``refused`` is an
+    account id typed first (and refused), ``purpose`` the line about the data (default: kept)."""
     step(child, "Name of the landing", CLEAR + "clinic\r")
     step(child, "AWS region", "\r")
-    step(child, "AWS account id", CLEAR + account + "\r")
+    if refused:
+        step(child, "AWS account id", CLEAR + refused + "\r")
+        step(child, "is not an AWS account id", CLEAR + account + "\r")  # refused, asked again
+    else:
+        step(child, "AWS account id", CLEAR + account + "\r")
     step(child, "Workload name", CLEAR + "notes\r")
     step(child, "What the workload does", "\r")
     step(child, "Regulated data", " \r")
     step(child, "most sensitive data", "\r")
     step(child, "AWS services", "\r")
     step(child, "Lifecycle stages", "\r")
-    step(child, "One line about", "\r")
+    step(child, "One line about", (CLEAR + purpose if purpose else "") + "\r")
     step(child, "what do dev and test hold", "\r")
     step(child, "Add another workload", "n")
 
