@@ -95,9 +95,7 @@ def test_leftover_conflict_markers_exit_1_until_resolved(tmp_path: Path) -> None
         assert "<<<<<<< your edit" in main.read_text()
     check = run_aisec("render", str(spec), "-o", str(out), "--check", "--json")
     assert check.returncode == 1
-    assert [(d["path"], d["cause"]) for d in json.loads(check.stdout)["differences"]] == [
-        ("main.tf", "conflict")
-    ]
+    assert [(d["path"], d["cause"]) for d in json_result(check)["differences"]] == [("main.tf", "conflict")]
     main.write_text(main.read_text().split("<<<<<<<")[0])  # resolved: the render's side taken
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
 
@@ -144,7 +142,7 @@ def test_one_spec_is_the_source_of_an_output(tmp_path: Path) -> None:
     assert "--force" in refused.stderr and (out / "providers.tf").read_text() == before
     check = run_aisec("render", str(other), "-o", str(out), "--check", "--json")
     assert check.returncode == 1
-    assert json.loads(check.stdout)["differences"][0]["kind"] == "source"
+    assert json_result(check)["differences"][0]["kind"] == "source"
     switched = run_aisec("render", str(other), "-o", str(out), "--force")
     assert (
         switched.returncode == 0

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from generator.spec import json_schema
-from tests.conftest import BLUEPRINTS, REPO, aisec_env, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_installed_wheel_renders_a_blueprint_by_name_outside_a_checkout(
         capture_output=True, text=True, cwd=elsewhere, env=_outside_env(), timeout=120,
     )  # fmt: skip
     assert listing.returncode == 0, listing.stderr
-    items = json.loads(listing.stdout)
+    items = json_result(listing)
     assert {i["name"] for i in items} == set(BLUEPRINTS)
     assert all(Path(i["path"]).is_relative_to(installed) for i in items)
 

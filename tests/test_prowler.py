@@ -15,7 +15,7 @@ from generator import prowler
 from generator.policy import CONTROLS_BY_ID, decide
 from generator.reports.compliance import prowler_coverage, report
 from generator.spec import Regime, SpecError, parse_spec
-from tests.conftest import BLUEPRINTS
+from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 
 @pytest.fixture(scope="module")
@@ -210,14 +210,13 @@ def test_coverage_of_every_blueprint() -> None:
 
 
 def test_compliance_command_prints_prowlers_count() -> None:
-    from tests.conftest import run_aisec
 
     text = run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"])).stdout
     assert (
         "Prowler 5.46.0 (aws_ai_security_framework_aws.json): 63 requirements, 26 in reach, 18 covered, 4 partly"
         in text
     )
-    data = json.loads(run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"]), "--json").stdout)
+    data = json_result(run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"]), "--json"))
     (gdpr, ai) = data["regimes"]
     assert gdpr["prowler"]["covered"] == 3 and ai["prowler"]["uncovered"] == [
         "AISF-INFRA-08", "AISF-DATA-01", "AISF-DETECT-01", "AISF-DETECT-02"
