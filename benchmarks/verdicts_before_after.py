@@ -36,15 +36,8 @@ from generator.spec import Regime, load_spec  # noqa: E402
 
 DEFAULT_COMMIT = "3615ecb"
 GOLDEN = REPO / "tests" / "golden" / "verdicts"
-# the blueprints that select a regime; the others (batch-scoring, existing-foundation) can be named
-DEFAULT_BLUEPRINTS = (
-    "healthcare-training",
-    "fraud-inference",
-    "gdpr-rag-assistant",
-    "soc2-notebooks",
-    "fedramp-moderate",
-    "multi-workload",
-)
+# every blueprint of today (batch-scoring selects no regime: its totals only)
+DEFAULT_BLUEPRINTS = tuple(sorted(p.stem for p in (REPO / "blueprints").glob("*.yaml")))
 COLUMNS = ("pass", "fail", "depends", "not evaluated", "not applicable")
 
 # Run inside the old tree (its PYTHONPATH): plan and apply offline with its own stand-in, print state.
@@ -128,6 +121,7 @@ def compare(name: str, state: dict[str, Any]) -> dict[str, Any]:
         },
         "totals": {"before": before["totals"], "after": after["totals"]},
         "flipped": dict(sorted(flipped.items())),
+        "changed_of_all_checks": sorted(c for c in b_status if b_status[c] != a_status.get(c)),
     }
 
 
@@ -152,10 +146,14 @@ def table(results: dict[str, dict[str, Any]], commit: str) -> str:
         lines.append(f"| {name} | all checks | {sum(b.values())} | " + " | ".join(cells) + " |")
     lines.append("")
     for name, res in results.items():
-        if not res["flipped"]:
-            lines.append(f"{name}: no verdict of the selected regimes changed")
+        of_all = f"{len(res['changed_of_all_checks'])} of all checks changed"
+        if not res["regimes"]:
+            lines.append(f"{name}: selects no regime; {of_all}")
             continue
-        lines.append(f"{name}: {len(res['flipped'])} checks changed")
+        if not res["flipped"]:
+            lines.append(f"{name}: no verdict of the selected regimes changed; {of_all}")
+            continue
+        lines.append(f"{name}: {len(res['flipped'])} checks of the selected regimes changed; {of_all}")
         for check, f in res["flipped"].items():
             lines.append(f"  {check}: {f['before']} → {f['after']} ({', '.join(f['regimes'])})")
     return "\n".join(lines)
