@@ -244,3 +244,25 @@ def test_cli_text_shows_the_totals_per_regime(capsys: pytest.CaptureFixture[str]
         f"{ai['pass']} pass, {ai['fail']} fail" in text
     )
     assert "failing: bedrock_vpc_endpoints_configured" in text and "gdpr: 60 checks" in text
+
+
+def test_readme_before_after_table_ends_at_the_golden_verdicts() -> None:
+    """The README's "Before and after the security work" table (benchmarks/verdicts_before_after.py):
+    each "after" figure is today's golden verdict count, for every regime every blueprint with a
+    regime selects, so a change of the goldens cannot leave the table behind."""
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Before and after the security work.**", 1)[1].split("\n## ", 1)[0]
+    columns = ("checks", "pass", "fail", "depends", "not evaluated", "not applicable")
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 2 + len(columns) and cells[0] in BLUEPRINTS:
+            rows[(cells[0], cells[1])] = [c.split("→")[-1].strip() for c in cells[2:]]
+    expected = {}
+    for name in BLUEPRINTS:
+        golden = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+        for regime, counts in golden["regimes"].items():
+            expected[(name, regime)] = [str(counts[c]) for c in columns]
+    assert rows == expected
