@@ -134,12 +134,18 @@ def test_installed_wheel_renders_a_blueprint_by_name_outside_a_checkout(
     assert (out / "main.tf").is_file() and (out / ".aisec" / "manifest.json").is_file()
     vendored = {p.name for p in (out / "modules").iterdir()}
     assert {"iam", "kms", "storage", "audit", "privatelink"} <= vendored
-    # the same bytes as the checkout renders (only the vendored modules are pinned by hash)
-    check = subprocess.run(
-        [sys.executable, "-m", "generator", "render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out), "--check"],
-        capture_output=True, text=True, cwd=REPO, env=aisec_env(), timeout=300,
-    )  # fmt: skip
-    assert check.returncode == 0, check.stdout + check.stderr
+    # the same bytes as the checkout renders, but for the spec the manifest records as the source
+    here = tmp_path / "from-checkout"
+    proc = run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(here))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    files = {p.relative_to(out) for p in out.rglob("*") if p.is_file()}
+    assert files == {p.relative_to(here) for p in here.rglob("*") if p.is_file()}
+    manifest = Path(".aisec") / "manifest.json"
+    for rel in files - {manifest}:
+        assert (out / rel).read_bytes() == (here / rel).read_bytes(), rel
+    recorded = [json.loads((d / manifest).read_text()) for d in (out, here)]
+    assert Path(recorded[0].pop("source")["spec"]).name == Path(recorded[1].pop("source")["spec"]).name
+    assert recorded[0] == recorded[1]
 
     schema = subprocess.run(
         [str(aisec), "schema"], capture_output=True, text=True, cwd=elsewhere, env=_outside_env(), timeout=60
