@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.errors import UserInputError
+from generator.errors import UserInputError, WorkError
 from generator.render import MANIFEST, SPEC_COPY, render
 from generator.spec import load_spec, parse_spec
 from generator.writer import LEGACY_BASE_DIR, has_conflict_markers, write
@@ -217,3 +217,17 @@ def test_manifest_is_written_last(
     monkeypatch.setattr(writer, "_atomic_write", lambda p, d: (calls.append(p.name), real(p, d)))
     write(tmp_path, changed)
     assert calls[-1] == Path(MANIFEST).name and calls.count(Path(MANIFEST).name) == 1
+
+
+@pytest.mark.parametrize("rel", ["../escape.tf", "modules/../../escape.tf", "ABSOLUTE"])
+def test_nothing_is_written_outside_the_output_folder(tmp_path: Path, rel: str) -> None:
+    """A path that leaves the output folder (.., absolute) is refused, fresh or over a render."""
+    out = tmp_path / "deep" / "out"
+    files = render(load_spec(BLUEPRINTS["batch-scoring"]))
+    escaped = (tmp_path / "deep" / "escape.tf", tmp_path / "escape.tf", tmp_path / "abs-escape.tf")
+    rel = str(escaped[2]) if rel == "ABSOLUTE" else rel
+    for _ in range(2):  # a fresh folder, then over the render of the first round
+        with pytest.raises(WorkError, match="outside the output folder"):
+            write(out, {**files, rel: "# escaped\n"})
+        assert not any(p.exists() for p in escaped)
+        write(out, files)
