@@ -289,7 +289,7 @@ def test_static_predictions_agree_with_the_verdicts_on_the_applied_state(
 
 
 def test_predictions_appear_in_compliance_md_and_the_json_alike() -> None:
-    """One pure function feeds the rendered COMPLIANCE.md and `aisec compliance --json`."""
+    """One pure function feeds the rendered COMPLIANCE.md and `aisec compliance` (--json and text)."""
     from generator.policy import decide
     from generator.render import render
     from generator.reports.compliance import predicted_checks
@@ -301,12 +301,17 @@ def test_predictions_appear_in_compliance_md_and_the_json_alike() -> None:
     got = {r["regime"]: r["predicted"] for r in json_result(result)["regimes"]}
     assert list(got) == [r.value for r in spec.compliance]
     text = " ".join(render(spec)["COMPLIANCE.md"].split())
+    printed = " ".join(run_aisec("compliance", str(BLUEPRINTS[name])).stdout.split())
     for regime in spec.compliance:
         expected = predicted_checks(decide(spec), regime)
         assert got[regime.value] == expected
         t = expected["totals"]
         assert f"of **{expected['checks']}** checks, **{t['pass']} pass**, **{t['fail']} fail**" in text
         assert t["pass"] and sum(t.values()) == expected["checks"]
+        assert (
+            f"predicted for its {expected['checks']} checks in reach: {t['pass']} pass, {t['fail']} fail"
+            in printed
+        )
         for row in expected["table"]:
             assert f"| `{row['check']}` | {row['prediction']} |" in text
     assert "| `bedrock_vpc_endpoints_configured` | fail | NET-1; NET-1 creates the Bedrock endpoints" in text
