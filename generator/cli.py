@@ -585,6 +585,10 @@ def compliance_cmd(
             out.print(f"  Prowler {p['version']} ({p['file']}): {p['total']} requirements, {p['in_reach']} in reach, "
                       f"{p['covered']} covered, {p['partly']} partly; {p['account']} account level, "
                       f"{p['procedural']} procedural, {p['not_created']} on services not created")  # fmt: skip
+        if v := r.get("predicted"):
+            t = v["totals"]
+            out.print(f"  predicted for its {v['checks']} checks in reach: {t['pass']} pass, {t['fail']} fail, "
+                      f"{t['depends']} depend, {t['not applicable']} not applicable (see COMPLIANCE.md)")  # fmt: skip
         table = Table("requirement", "status", "controls", "resources", box=None, pad_edge=False)
         for q in r["requirements"]:
             resources = sum(len(c["resources"]) for c in q["controls"])

@@ -266,3 +266,74 @@ def test_readme_before_after_table_ends_at_the_golden_verdicts() -> None:
         for regime, counts in golden["regimes"].items():
             expected[(name, regime)] = [str(counts[c]) for c in columns]
     assert rows == expected
+
+
+def _mispredicted(name: str, state: State) -> tuple[int, list[str]]:
+    """How many checks the engine judges pass or fail on the landing, and those predicted otherwise."""
+    from generator.policy import decide
+    from generator.reports.compliance import predicted_checks
+
+    spec = load_spec(BLUEPRINTS[name])
+    controls = decide(spec)
+    judged = {v.check: v for v in checks.evaluate(state)}
+    compared, wrong = 0, []
+    for regime in spec.compliance:
+        for row in predicted_checks(controls, regime)["table"]:
+            verdict = judged.get(row["check"])
+            if verdict is None or verdict.status not in ("pass", "fail"):
+                continue  # the engine cannot tell before deploying (depends, not evaluated)
+            compared += 1  # a verdict of the landing's own: the prediction must be the same
+            if verdict.status != row["prediction"]:
+                wrong.append(
+                    f"{name} {regime.value} {row['check']}: predicted {row['prediction']} "
+                    f"({', '.join(row['controls'])} {row['reason']}), judged {verdict.status}: "
+                    f"{'; '.join(verdict.evidence[:2])} {verdict.fix}"
+                )
+    return compared, wrong
+
+
+def test_static_predictions_agree_with_the_verdicts_on_the_applied_state(
+    verdict_states: dict[str, State],
+) -> None:
+    """COMPLIANCE.md's predicted pass and fail (reports/compliance.py: predicted_checks, from the check
+    table and the landing's controls, no plan) are what the engine judges on every blueprint's state
+    after an offline apply, for each check of each selected regime that the engine judges pass or
+    fail (a prediction of depends or not applicable there is wrong too). No exceptions: where they differed, data/prowler_checks.yaml was corrected (its
+    falls_short and access_log_bucket sections say where our controls do not suffice)."""
+    compared, wrong = 0, []
+    for name, state in sorted(verdict_states.items()):
+        n, w = _mispredicted(name, state)
+        # not vacuous: every blueprint that selects a regime has checks both sides judge
+        assert n > 10 or not load_spec(BLUEPRINTS[name]).compliance, name
+        compared, wrong = compared + n, wrong + w
+    assert not wrong, "\n".join(wrong)
+    assert compared > 300
+
+
+def test_predictions_appear_in_compliance_md_and_the_json_alike() -> None:
+    """One pure function feeds the rendered COMPLIANCE.md and `aisec compliance` (--json and text)."""
+    from generator.policy import decide
+    from generator.render import render
+    from generator.reports.compliance import predicted_checks
+
+    name = "gdpr-rag-assistant"
+    spec = load_spec(BLUEPRINTS[name])
+    result = run_aisec("compliance", str(BLUEPRINTS[name]), "--json")
+    assert result.returncode == 0, result.stderr
+    got = {r["regime"]: r["predicted"] for r in json_result(result)["regimes"]}
+    assert list(got) == [r.value for r in spec.compliance]
+    text = " ".join(render(spec)["COMPLIANCE.md"].split())
+    printed = " ".join(run_aisec("compliance", str(BLUEPRINTS[name])).stdout.split())
+    for regime in spec.compliance:
+        expected = predicted_checks(decide(spec), regime)
+        assert got[regime.value] == expected
+        t = expected["totals"]
+        assert f"of **{expected['checks']}** checks, **{t['pass']} pass**, **{t['fail']} fail**" in text
+        assert t["pass"] and sum(t.values()) == expected["checks"]
+        assert (
+            f"predicted for its {expected['checks']} checks in reach: {t['pass']} pass, {t['fail']} fail"
+            in printed
+        )
+        for row in expected["table"]:
+            assert f"| `{row['check']}` | {row['prediction']} |" in text
+    assert "| `bedrock_vpc_endpoints_configured` | fail | NET-1; NET-1 creates the Bedrock endpoints" in text

@@ -304,6 +304,85 @@ def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
     return {**counts, "version": meta["version"], "file": meta["file"], "uncovered": uncovered}
 
 
+# Controls that exist only with the resources their checks judge: absent, the checks find nothing.
+_RESOURCE_CONTROLS: dict[str, str] = {
+    "ML-4": "the landing creates no SageMaker notebook instance",
+    "ML-6": "the landing creates no ECR repository",
+}
+# Checks named after a service that judge the IAM policies of the landing's roles, used or not.
+_JUDGES_IAM = frozenset({"bedrock_full_access_policy_attached"})
+PREDICTIONS = ("pass", "fail", "depends", "not applicable")
+
+
+def _predict(c: Controls, check: str, table: dict[str, Any]) -> tuple[str, list[str], str]:
+    """(prediction, controls, reason) of one Prowler check for this landing, from the check table."""
+    from generator import prowler
+
+    kind, value = prowler.where(check, table)
+    if kind == "outside":
+        return "not applicable", [], f"judges {value}"
+    if kind == "account":
+        return "depends", [], str(value)
+    used = {svc for w in c.workloads for svc in w.services}
+    service = None if check in _JUDGES_IAM else APPLIES_WITH.get(check.split("_")[0])
+    if service is not None and service not in used:
+        return "not applicable", [], f"no workload uses {service.value}"
+    if kind == "gap":
+        return "fail", [], f"no control passes it: {value}"
+    applied = {ctl.id for ctl in c.controls}
+    if reason := next(
+        (_RESOURCE_CONTROLS[i] for i in value if i in _RESOURCE_CONTROLS and i not in applied), None
+    ):
+        return "not applicable", [], reason
+    present = [i for i in value if i in applied]
+    if present:
+        if check in table.get("falls_short", {}):
+            return "fail", present, str(table["falls_short"][check])
+        if check in table.get("access_log_bucket", {}) and c.foundation is not None:
+            return "fail", present, "the access-log bucket: " + str(table["access_log_bucket"][check])
+        return "pass", present, ""
+    absent = ", ".join(value)
+    if c.foundation is None and all(CONTROLS_BY_ID[i].scope != "workload" for i in value):
+        return (
+            "depends",
+            [],
+            f"the existing foundation and account (foundation: existing): {absent} not created here",
+        )
+    detective = {ctl: name for name, (ctl, _, _) in DETECTIVE.items()}
+    if c.detective is not None and all(
+        i in detective and c.detective.mode(detective[i]) != "create" for i in value
+    ):
+        return (
+            "depends",
+            [],
+            f"the account's detective controls ({absent}), which the spec says exist already",
+        )
+    return "fail", [], f"the controls that pass it are not part of this landing: {absent}"
+
+
+def predicted_checks(c: Controls, regime: Regime) -> dict[str, Any]:
+    """A static prediction, before any plan, of how Prowler will judge this landing once deployed: for
+    each check of the regime's requirements in reach (technical, not out of scope: the checks
+    reports.checks.by_regime counts), pass (a control of this landing serves it), fail (no control
+    does, or ours fall short), depends (an account setting, the existing foundation) or not applicable
+    (it judges a service the landing does not create). tests/test_verdicts.py proves each pass and
+    fail against the verdicts judged on an offline apply."""
+    from generator import prowler
+
+    table = prowler.check_table()
+    in_reach = [
+        r
+        for r in prowler.requirements(regime)
+        if r["classification"] == "technical" and not r.get("out_of_scope_reason")
+    ]
+    rows = []
+    for check in sorted({ck for r in in_reach for ck in r["checks"]}):
+        prediction, controls, reason = _predict(c, check, table)
+        rows.append({"check": check, "prediction": prediction, "controls": controls, "reason": reason})
+    totals = {p: sum(1 for r in rows if r["prediction"] == p) for p in PREDICTIONS}
+    return {"requirements_in_reach": len(in_reach), "checks": len(rows), "totals": totals, "table": rows}
+
+
 def report(c: Controls) -> dict[str, Any]:
     """Per selected regime: requirements, their controls and resources, and coverage."""
     addresses = control_addresses(c)
@@ -370,6 +449,7 @@ def report(c: Controls) -> dict[str, Any]:
                          "percent": round(100 * addressed / len(rows))},
             "requirements": rows,
             "prowler": prowler_coverage(c, regime),
+            "predicted": predicted_checks(c, regime),
         })  # fmt: skip
     return {"name": c.spec.name, "regimes": regimes}
 
@@ -384,4 +464,11 @@ def coverage_line(rep: dict[str, Any]) -> str:
     )
 
 
-__all__ = ["CONTROLS_BY_ID", "control_addresses", "coverage_line", "prowler_coverage", "report"]
+__all__ = [
+    "CONTROLS_BY_ID",
+    "control_addresses",
+    "coverage_line",
+    "predicted_checks",
+    "prowler_coverage",
+    "report",
+]
