@@ -506,7 +506,10 @@ class Wizard:
             for w in self.data["workloads"]
         ):
             implied.add(Regime.AI_SECURITY.value)
-        checked = sorted(set(chosen or []) | implied)
+        chosen = list(
+            chosen or []
+        )  # the edited spec's order is kept; what is implied follows, in Regime order
+        checked = chosen + [r.value for r in Regime if r.value in implied and r.value not in chosen]
         self.checkbox(("compliance",), Spec, "compliance", [r.value for r in Regime], checked=checked,
                       message="Compliance regimes that apply (PHI implies hipaa, cardholder data pci-dss, "
                               "rag and inference workloads ai-security)")  # fmt: skip
