@@ -265,6 +265,15 @@ def requirements(regime: Regime) -> list[dict[str, Any]]:
     return catalogue(regime)["requirements"]  # type: ignore[no-any-return]
 
 
+def in_reach(regime: Regime) -> list[dict[str, Any]]:
+    """The regime's requirements in reach of a landing: technical and not out of scope."""
+    return [
+        r
+        for r in requirements(regime)
+        if r["classification"] == "technical" and not r.get("out_of_scope_reason")
+    ]
+
+
 def main() -> None:
     CATALOGUE_DIR.mkdir(exist_ok=True)
     for name, entry in build()["regimes"].items():

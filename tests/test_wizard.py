@@ -188,12 +188,7 @@ def test_a_person_at_the_terminal(tmp_path: Path) -> None:
         "log-archive account",
     ):
         step(child, prompt, "\r")
-    step(child, "administer the keys", CLEAR + "arn:aws:iam::111122223333:role/PlatformAdmin\r")
-    step(child, "How people reach", "\r")
-    for stage in ("dev", "test", "prod"):
-        step(child, f"roles in {stage}", "\r")
-    step(child, "run terraform apply", "\r")
-    step(child, "Break-glass roles", "\r")
+    _access(child)
     step(child, "Addresses subscribed", CLEAR + "secops@example.com\r")
     step(child, "Save these answers", "\r")
     step(child, "12 KMS keys, 10 buckets, 6 workload roles, 3 Macie jobs, 17 alarms", "")

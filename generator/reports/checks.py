@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.checks.policy_eval import Request, evaluate_cross_account
-from generator.prowler import PROWLER_VERSION, check_table, requirements, where
+from generator.prowler import PROWLER_VERSION, check_table, where
+from generator.prowler import in_reach as prowler_in_reach
 from generator.spec import Regime
 
 STATUSES = ("pass", "fail", "depends", "not evaluated")
@@ -1865,11 +1866,7 @@ def by_regime(verdicts: Iterable[Verdict], regimes: Iterable[Regime]) -> dict[st
 
     out: dict[str, dict[str, Any]] = {}
     for regime in regimes:
-        in_reach = [
-            r
-            for r in requirements(regime)
-            if r["classification"] == "technical" and not r.get("out_of_scope_reason")
-        ]
+        in_reach = prowler_in_reach(regime)
         names = sorted({c for r in in_reach for c in r["checks"]})
         counts = dict.fromkeys((*STATUSES, "not applicable"), 0)
         for name in names:

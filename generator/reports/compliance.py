@@ -370,11 +370,7 @@ def predicted_checks(c: Controls, regime: Regime) -> dict[str, Any]:
     from generator import prowler
 
     table = prowler.check_table()
-    in_reach = [
-        r
-        for r in prowler.requirements(regime)
-        if r["classification"] == "technical" and not r.get("out_of_scope_reason")
-    ]
+    in_reach = prowler.in_reach(regime)
     rows = []
     for check in sorted({ck for r in in_reach for ck in r["checks"]}):
         prediction, controls, reason = _predict(c, check, table)
