@@ -257,7 +257,8 @@ def check_spec(
     specs: Annotated[
         list[Path],
         typer.Argument(
-            help="Spec files (YAML, apiVersion aisec/v1), or names of bundled blueprints.",
+            help="Spec files (YAML, apiVersion aisec/v1), folders of landing specs, or names of "
+            "bundled blueprints.",
             callback=_specs_or_blueprints,
             show_default=False,
         ),
@@ -265,8 +266,10 @@ def check_spec(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate specs (fields, contradictions, AWS name limits) without rendering anything."""
+    from generator.fleet import expand_specs
+
     results: list[dict[str, Any]] = []  # one per spec, in order: --json has the same shape for one or many
-    for spec in specs:
+    for spec in expand_specs(specs):
         try:
             results.append(core.check_spec(spec))
         except UserInputError as exc:
@@ -327,7 +330,12 @@ def render(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Render the Terraform root module for SPEC into a folder (vendored modules included)."""
+    """Render the Terraform root module for SPEC into a folder (vendored modules included).
+
+    SPEC may be a folder of landing specs: each renders into OUTPUT/<its path without .yaml>."""
+    if spec.is_dir():
+        _render_folder(spec, output, force=force, adopt=adopt, check=check, as_json=as_json)
+        return
     if check:
         _render_check(spec, output, as_json)
         return
@@ -359,6 +367,51 @@ def render(
         raise result.attention_error()
     if not as_json:
         out.print(f"Next: aisec plan {output}  (add --offline for a rehearsal without AWS)", markup=False)
+
+
+def _render_folder(
+    specs: Path, output: Path, *, force: bool, adopt: bool, check: bool, as_json: bool
+) -> None:
+    """Every landing of a specs folder, one at a time; one table; exit non-zero when any failed."""
+    from generator import fleet
+
+    if not check:
+        check_output_path(output)
+        output.mkdir(exist_ok=True)
+    outcomes = fleet.render_folder(specs, output, force=force, adopt=adopt, check=check)
+    for o in outcomes:
+        if o.error is not None:
+            _report(o.error)
+    ok = ("up-to-date",) if check else ("rendered",)
+    if as_json:
+        _print_json(
+            {
+                "specs": str(specs),
+                "output": str(output),
+                "landings": [o.record() for o in outcomes],
+                "failed": sum(o.status not in ok for o in outcomes),
+            }
+        )
+    else:
+        table = Table("landing", "spec", "output", "status", "files" if not check else "differences")
+        for o in outcomes:
+            detail = (
+                str(o.differences)
+                if check
+                else ", ".join(f"{v} {k}" for k, v in o.counts.items() if v) or "-"
+            )
+            table.add_row(*map(escape, (o.landing, o.spec, o.output, o.status, detail)))
+        out.print(table)
+        bad = [o for o in outcomes if o.status not in ok]
+        verb = "checked" if check else "rendered"
+        out.print(
+            f"{len(outcomes) - len(bad)} of {len(outcomes)} landing(s) {'up to date' if check else verb}"
+            + (f"; {len(bad)} not: {', '.join(o.landing for o in bad)}" if bad else ""),
+            markup=False,
+        )
+    codes = [o.error.exit_code if o.error is not None else 1 for o in outcomes if o.status not in ok]
+    if codes:
+        raise SystemExit(max(codes))
 
 
 def file_counts(result: writer.WriteResult) -> dict[str, int]:
@@ -401,6 +454,45 @@ def _render_check(spec: Path, output: Path, as_json: bool) -> None:
 
 
 @app.command()
+def affected(
+    base: Annotated[
+        str,
+        typer.Option(
+            "--base",
+            help="The git ref to compare the working tree with (e.g. origin/main).",
+            show_default=False,
+        ),
+    ],
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Folders of landing specs, spec files or rendered landing folders [default: specs].",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the landings a change since --base touches: spec, imported defaults, modules, generated files."""
+    from generator import fleet
+
+    report = fleet.affected(base, paths or [Path("specs")])
+    if as_json:
+        _print_json(report)
+        return
+    rows = [r for r in report["landings"] if r["affected"]]
+    if rows:
+        table = Table("landing", "spec", "output", "why")
+        for r in rows:
+            why = "; ".join(
+                " ".join(x for x in (c["kind"], c["path"], c["detail"] and f"({c['detail']})") if x)
+                for c in r["reasons"]
+            )
+            table.add_row(*map(escape, (r["landing"], r["spec"] or "-", r["output"] or "-", why)))
+        out.print(table)
+    out.print(f"{len(rows)} of {len(report['landings'])} landing(s) affected since {base}", markup=False)
+
+
+@app.command()
 def init(
     output: Annotated[
         Path | None,
@@ -429,15 +521,16 @@ def init(
 ) -> None:
     """Answer a few questions; get a spec file and a rendered root module."""
     from generator import wizard
-    from generator.spec import dump_spec, load_spec, spec_to_data
+    from generator.spec import dump_spec, load_spec, spec_over_imports, spec_to_data
 
     source = "answers"
     start = wizard.STARTER
+    start_path: Path | None = None
     if start_from:
         path = Path(start_from)
         if not path.exists() and "/" not in start_from and not start_from.endswith((".yaml", ".yml")):
             path = blueprints.get_blueprint(start_from).path
-        start, source = spec_to_data(load_spec(path)), str(path)
+        start, source, start_path = spec_to_data(load_spec(path)), str(path), path
     if defaults:
         spec = core.parse_spec(start, source)
     else:
@@ -450,7 +543,8 @@ def init(
     check_output_path(spec_file, kind="file")
     out.print(f"\n[bold]{spec.name}[/] in {spec.aws.region}, account {spec.aws.account_id}")
     _print_implications(summary)
-    text = dump_spec(spec)
+    # a spec with imports stays one: its imports kept, only what differs from them written
+    text = (start_path and spec_over_imports(spec, start_path, spec_file)) or dump_spec(spec)
     replaces = _replaces_spec_file(spec_file, text)
     if defaults and replaces and not force:
         raise UserInputError(
@@ -469,7 +563,8 @@ def init(
             err.print("nothing was written")
             raise SystemExit(1)
     writer.write_spec_file(spec_file, text, overwrite=True)
-    _, result = core.render_parsed(spec, out_dir, source=spec_file)
+    saved = spec_model.load_spec_file(spec_file)  # what renders from now on: the file with its imports
+    _, result = core.render_parsed(saved.spec, out_dir, source=spec_file, imports=saved.imports)
     if result.needs_attention:
         raise result.attention_error()
     n = file_counts(result)

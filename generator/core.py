@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +25,11 @@ from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line, resource_counts
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
-from generator.spec import Spec, load_spec, parse_spec, spec_to_data
+from generator.spec import Spec, load_spec, load_spec_file, parse_spec, spec_to_data
 from generator.writer import (
     WriteResult,
     has_conflict_markers,
+    manifest_imports,
     manifest_source,
     manifest_versions,
     read_manifest,
@@ -123,9 +125,11 @@ def check_spec(path: str | Path) -> dict[str, Any]:
 def render_spec(
     path: str | Path, out: str | Path, force: bool = False, adopt: bool = False
 ) -> tuple[dict[str, Any], WriteResult]:
-    spec = load_spec(path)
-    resolve_modules(spec, load_catalog(), str(path))  # version constraints, reported against the file
-    return render_parsed(spec, out, force=force, source=Path(path), adopt=adopt)
+    loaded = load_spec_file(path)
+    resolve_modules(loaded.spec, load_catalog(), str(path))  # version constraints, reported against the file
+    return render_parsed(
+        loaded.spec, out, force=force, source=Path(path), adopt=adopt, imports=loaded.imports
+    )
 
 
 def render_parsed(
@@ -134,16 +138,25 @@ def render_parsed(
     force: bool = False,
     source: Path | None = None,
     adopt: bool = False,
+    imports: Sequence[Path] = (),
 ) -> tuple[dict[str, Any], WriteResult]:
     controls = decide(spec)
     folder = Path(out)
     recorded, note = spec_source(source, folder, force) if source is not None else (None, None)
     pinned = manifest_versions(folder) if folder.is_dir() else {}  # kept until `aisec upgrade`
-    files = with_source(render(spec, controls, pinned=pinned), recorded)
+    files = with_source(render(spec, controls, pinned=pinned), recorded, import_digests(imports, folder))
     result = write(folder, files, force=force, adopt=adopt)
     if note:
         result.notes.append(note)
     return summarize(spec, controls), result
+
+
+def import_digests(imports: Sequence[Path], out: Path) -> dict[str, str]:
+    """The imported files as the manifest records them: path relative to the output folder -> sha256."""
+    return {
+        Path(os.path.relpath(p, out.resolve())).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in imports
+    }
 
 
 def _shown(path: Path) -> str:
@@ -260,7 +273,8 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
 
     Files aisec does not generate (``*.custom.tf``, ``*_override.tf``) are not compared; generated
     files differ when they were edited (not allowed), hold conflict markers, or are out of date."""
-    spec = load_spec(path)
+    loaded = load_spec_file(path)
+    spec = loaded.spec
     resolve_modules(spec, load_catalog(), str(path))
     folder = Path(out)
     differences = []
@@ -273,7 +287,9 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
         recorded = manifest_source(folder)  # compare the rest as if rendered from the recorded spec
         differences.append({"path": MANIFEST, "kind": "source", "message": exc.message, "diff": ""})
     pinned = manifest_versions(folder) if folder.is_dir() else {}
-    files = with_source(render(spec, decide(spec), pinned=pinned), recorded)
+    files = with_source(
+        render(spec, decide(spec), pinned=pinned), recorded, import_digests(loaded.imports, folder)
+    )
     report = _differences(folder, files, str(out))
     report["differences"][:0] = differences
     report["up_to_date"] = not report["differences"]
@@ -378,7 +394,9 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
     spec = load_spec(spec_copy)
     catalog = catalog or load_catalog()
     before = manifest_versions(folder)
-    files = with_source(render(spec, decide(spec), catalog=catalog), manifest_source(folder))  # same source
+    files = with_source(  # the same source and imports as recorded
+        render(spec, decide(spec), catalog=catalog), manifest_source(folder), manifest_imports(folder)
+    )
     now = resolve_modules(spec, catalog)
     upgrades: dict[str, tuple[Module | None, Module]] = {}
     for name, module in now.items():

@@ -882,11 +882,16 @@ def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module], sourc
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
 
 
-def with_source(files: Mapping[str, str], source: str | None) -> dict[str, str]:
+def with_source(
+    files: Mapping[str, str], source: str | None, imports: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """``files`` with the spec file they were rendered from recorded in the manifest (a path
-    relative to the output folder): the one source later renders must come from."""
+    relative to the output folder): the one source later renders must come from. ``imports``
+    (path relative to the output folder -> sha256 of the file) records the files the spec imports,
+    so `render --check` sees a change in a shared defaults file and `aisec affected` finds the
+    landings that use it."""
     if source is None:
         return dict(files)
     manifest = json.loads(files[MANIFEST])
-    manifest["source"] = {"spec": source}
+    manifest["source"] = {"spec": source, **({"imports": dict(sorted(imports.items()))} if imports else {})}
     return {**files, MANIFEST: json.dumps(manifest, indent=2, sort_keys=True) + "\n"}

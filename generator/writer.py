@@ -124,6 +124,13 @@ def manifest_source(directory: Path) -> str | None:
     return str(source) if source is not None else None
 
 
+def manifest_imports(directory: Path) -> dict[str, str]:
+    """The files the spec of the last render into ``directory`` imported (path relative to the
+    folder -> sha256 of the file when rendered); empty when it imported none."""
+    imports = _manifest(directory, lambda d: d.get("source", {}).get("imports") or {})
+    return {str(k): str(v) for k, v in (imports or {}).items()}
+
+
 def write_spec_file(path: str | Path, text: str, overwrite: bool = False) -> None:
     """Save a spec file atomically; an existing different file is replaced only with ``overwrite``."""
     target = Path(path)
