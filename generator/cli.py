@@ -332,7 +332,8 @@ def render(
 ) -> None:
     """Render the Terraform root module for SPEC into a folder (vendored modules included).
 
-    SPEC may be a folder of landing specs: each renders into OUTPUT/<its path without .yaml>."""
+    SPEC may be a folder of landing specs: each renders into OUTPUT/PATH, PATH being its path
+    below the folder without its suffix (yaml or yml)."""
     if spec.is_dir():
         _render_folder(spec, output, force=force, adopt=adopt, check=check, as_json=as_json)
         return
