@@ -266,11 +266,15 @@ def check_spec(
     as_json: JsonOpt = False,
 ) -> None:
     """Validate specs (fields, contradictions, AWS name limits) without rendering anything."""
-    from generator.fleet import expand_specs
+    from generator.fleet import expand_specs, name_clashes
 
     results: list[dict[str, Any]] = []  # one per spec, in order: --json has the same shape for one or many
-    for spec in expand_specs(specs):
+    expanded = expand_specs(specs)
+    clashes = name_clashes(expanded) if len(expanded) > 1 else {}
+    for spec in expanded:
         try:
+            if spec in clashes:
+                raise clashes[spec]
             results.append(core.check_spec(spec))
         except UserInputError as exc:
             _report(exc)

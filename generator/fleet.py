@@ -3,7 +3,8 @@ change affects (`aisec affected`), for a platform team that keeps tens of landin
 
 A *landing* is a spec file of the folder: every ``*.yaml``/``*.yml`` below it, except files whose
 path (below the folder) has a part starting with ``_`` or ``.``: ``specs/_defaults/base.yaml`` and
-``specs/_shared.yaml`` are only imported, never rendered. A landing renders into the output
+``specs/_shared.yaml`` are only imported, never rendered (nor is anything inside a rendered
+output folder, which holds the vendored modules' YAML). A landing renders into the output
 folder at the same relative path without the suffix: ``specs/team-a/fraud.yaml`` ->
 ``infra/team-a/fraud/``.
 """
@@ -33,11 +34,16 @@ def landing_specs(folder: Path) -> list[Path]:
     """The landings of a specs folder, sorted; a folder without any is a user error."""
     if not folder.is_dir():
         raise UserInputError(f"{folder}: not a folder")
-    found = sorted(p for p in folder.rglob("*") if p.is_file() and is_landing(p.relative_to(folder)))
+    outputs = [m.parent.parent for m in folder.rglob(MANIFEST)]  # rendered folders hold module.yaml files
+    found = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and is_landing(p.relative_to(folder)) and not any(p.is_relative_to(o) for o in outputs)
+    )
     if not found:
         raise UserInputError(
-            f"{folder}: no landing specs (*.yaml files; those under a folder or named with a leading "
-            "_ are only imported)"
+            f"{folder}: no landing specs (*.yaml files; a file or folder named with a leading _ "
+            "holds defaults, only imported)"
         )
     return found
 
@@ -53,6 +59,29 @@ def expand_specs(paths: Sequence[Path]) -> list[Path]:
     for p in paths:
         out.extend(landing_specs(p) if p.is_dir() else [p])
     return out
+
+
+def name_clashes(specs: Sequence[Path]) -> dict[Path, UserInputError]:
+    """Landings sharing a spec name in one account, each with its error: their IAM roles, KMS
+    aliases and buckets are named after it, so they would be the same resources. Specs that do not
+    load are left to the caller (their own errors say why)."""
+    seen: dict[tuple[str, str], list[Path]] = {}
+    for path in specs:
+        try:
+            spec = load_spec_file(path).spec
+        except AisecError:
+            continue
+        seen.setdefault((spec.name, spec.aws.account_id), []).append(path)
+    clashes: dict[Path, UserInputError] = {}
+    for (name, account), paths in seen.items():
+        for path in paths if len(paths) > 1 else ():
+            others = ", ".join(str(o) for o in paths if o != path)
+            clashes[path] = UserInputError(
+                f"{path}: name: {name} is also the name of {others} in account {account}; the "
+                "landings of one account need distinct names (roles, keys and buckets are named after it)",
+                file=str(path),
+            )
+    return clashes
 
 
 # --------------------------------------------------------------------------- render a folder
@@ -89,11 +118,15 @@ def render_folder(
     from generator.cli import file_counts
 
     outcomes = []
-    for spec in landing_specs(specs):
+    landings = landing_specs(specs)
+    clashes = name_clashes(landings)
+    for spec in landings:
         name = landing_name(specs, spec)
         target = out / name
         outcome = LandingOutcome(name, spec.as_posix(), target.as_posix(), "failed")
         try:
+            if spec in clashes:
+                raise clashes[spec]
             if check:
                 report = core.check_render(spec, target)
                 outcome.differences = len(report["differences"])

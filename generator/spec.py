@@ -1734,6 +1734,9 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
+MISSING = "required field is missing"
+
+
 def _problems_from_validation(exc: ValidationError) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
@@ -1743,7 +1746,7 @@ def _problems_from_validation(exc: ValidationError) -> list[Problem]:
             allowed = _allowed_keys(loc[:-1])
             msg = "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else "")
         elif err["type"] == "missing":
-            msg = "required field is missing"
+            msg = MISSING
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, ") :]
         problems.append(Problem(loc, msg))
@@ -1812,7 +1815,9 @@ def parse_spec(data: Any, source: str = "<spec>", origin: dict[tuple[Any, ...], 
         )
 
     def file_of(p: Problem) -> str:
-        return source if origin is None else _origin_of(origin, p.loc, source)
+        if origin is None or (p.loc not in origin and p.message == MISSING):
+            return source  # a field missing: the spec is where to add it, not the defaults file
+        return _origin_of(origin, p.loc, source)
 
     secrets = secret_problems(data)
     if secrets:

@@ -23,6 +23,10 @@ def test_landings_are_the_specs_not_under_an_underscore(tmp_path: Path) -> None:
     for rel in ("a.yaml", "team/b.yml", "_defaults/base.yaml", "_shared.yaml", ".hidden/c.yaml", "notes.txt"):
         (specs / rel).parent.mkdir(parents=True, exist_ok=True)
         (specs / rel).write_text("{}\n")
+    (specs / "out" / ".aisec").mkdir(parents=True)  # a rendered folder: its YAML is no landing
+    (specs / "out" / ".aisec" / "manifest.json").write_text("{}")
+    (specs / "out" / "modules" / "kms").mkdir(parents=True)
+    (specs / "out" / "modules" / "kms" / "module.yaml").write_text("{}")
     found = [fleet.landing_name(specs, p) for p in fleet.landing_specs(specs)]
     assert found == ["a", "team/b"]
     (tmp_path / "only-defaults" / "_base.yaml").parent.mkdir()
@@ -68,6 +72,18 @@ def test_render_a_folder_of_landings_then_check_it(tmp_path: Path) -> None:
     result = json_result(run_aisec("render", str(specs), "-o", str(infra), "--json"))
     assert [r["status"] for r in result["landings"]] == ["rendered", "failed", "rendered"]
     assert result["failed"] == 1
+    errors = json.loads(run_aisec("render", str(specs), "-o", str(infra), "--json").stdout)["errors"]
+    assert {e["file"] for e in errors} == {str(bad)}  # the envelope names the file of each problem
+    # two landings of one account with the same name would be the same roles, keys and buckets
+    bad.write_text((specs / "churn-scoring.yaml").read_text())
+    proc = run_aisec("render", str(specs), "-o", str(infra))
+    assert (
+        proc.returncode == 2
+        and "1 of 3 landing(s) rendered; 2 not: churn-scoring, new-landing" in proc.stdout
+    )
+    assert f"{bad}: name: churn-scoring is also the name of {specs / 'churn-scoring.yaml'}" in proc.stderr
+    proc = run_aisec("check-spec", str(specs))
+    assert proc.returncode == 2 and proc.stderr.count("is also the name of") == 2
 
 
 def test_check_spec_takes_folders(tmp_path: Path) -> None:

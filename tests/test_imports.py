@@ -91,6 +91,14 @@ def test_import_errors_name_the_file_and_the_field(tmp_path: Path, monkeypatch: 
     assert any(d.startswith("specs/_defaults/base.yaml: colour: unknown key") for d in e.details)
     assert any(d.startswith("specs/prod.yaml: name: ") for d in e.details)
     assert {p["file"] for p in e.problems} == {"specs/prod.yaml", "specs/_defaults/base.yaml"}
+    # a field missing in a mapping the defaults give is for the spec to add: it names the spec
+    _edit(specs / "_defaults" / "base.yaml", aws={"region": "us-west-2"})
+    prod = yaml.safe_load((specs / "prod.yaml").read_text())
+    account = prod.pop("aws")["account_id"]  # aws: only in the defaults now
+    (specs / "prod.yaml").write_text(yaml.safe_dump(prod))
+    assert "specs/prod.yaml: aws.account_id: required field is missing" in _error("specs/prod.yaml").details
+    prod["aws"] = {"account_id": account}
+    (specs / "prod.yaml").write_text(yaml.safe_dump(prod))
     # a value the spec overrides is the spec's: its error names the spec
     _edit(specs / "_defaults" / "base.yaml", aws={"region": "us-west-2"}, colour=None)
     (specs / "_defaults" / "base.yaml").write_text(
