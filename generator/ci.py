@@ -67,14 +67,17 @@ class CiSettings:
     install: str = "pypi"  # pypi[:VERSION] | git+URL@REF | PATH.whl | PATH.txt | a pip command line
     drift_cron: str = "17 6 * * *"
     rules: str | None = None  # the team's plan-gate rules in the repository (`aisec plan --rules`)
+    imports: tuple[str, ...] = ()  # the files the spec imports, relative to the repository root
 
     def check(self) -> None:
         problems = []
         if not _REPO_RE[self.platform].fullmatch(self.repo):
             allowed = "owner/name" if self.platform == "github" else "group/project"
             problems.append(f"--repo {self.repo!r}: expected {allowed} (letters, digits, _ . -)")
-        paths = [("spec", self.spec_path), ("--root", self.root)] + (
-            [("--rules", self.rules)] if self.rules else []
+        paths = (
+            [("spec", self.spec_path), ("--root", self.root)]
+            + ([("--rules", self.rules)] if self.rules else [])
+            + [("spec imports", i) for i in self.imports]
         )
         for option, value in paths:
             path = PurePosixPath(value)
@@ -277,7 +280,8 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
         "  '\\n```\\n</details>\\n';\n"
         "await github.rest.issues.createComment({...context.repo, issue_number: context.issue.number, body});\n"
     )
-    paths = [s.spec_path, f"{s.root}/**", *([f"{s.rules}/**"] if s.rules else [])]
+    # the spec's imported defaults trigger it too: a change in one changes the landing
+    paths = [s.spec_path, *s.imports, f"{s.root}/**", *([f"{s.rules}/**"] if s.rules else [])]
     workflow: dict[str, Any] = {
         "name": f"aisec {spec.name}",
         "on": {

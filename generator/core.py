@@ -244,8 +244,10 @@ def ci_files(
     force: bool = False,
 ) -> CiOutcome:  # fmt: skip
     """Write the pipeline file and render the roles' root module for a spec."""
-    spec = load_spec(path)
-    settings = {**settings, "root": settings.get("root") or f"infra/{spec.name}"}
+    loaded = load_spec_file(path)
+    spec = loaded.spec
+    imports = tuple(Path(os.path.relpath(p)).as_posix() for p in loaded.imports)  # from the repository root
+    settings = {**settings, "root": settings.get("root") or f"infra/{spec.name}", "imports": imports}
     s = ci.CiSettings(platform=platform, spec_path=Path(path).as_posix(), **settings)
     s.check()
     text = ci.github_workflow(spec, s) if platform == "github" else ci.gitlab_pipeline(spec, s)

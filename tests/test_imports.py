@@ -168,6 +168,10 @@ def test_cycles_depth_and_paths_outside_the_repository_are_refused(
     shutil.copy(d / "base.yaml", outside)
     _edit(specs / "prod.yaml", imports=[f"../../{outside.name}"])
     assert f"../../{outside.name}: outside the repository" in _error("specs/prod.yaml").message
+    # nor through a symbolic link inside the repository that points out of it
+    (specs / "_defaults" / "link.yaml").symlink_to(outside)
+    _edit(specs / "prod.yaml", imports=["_defaults/link.yaml"])
+    assert "_defaults/link.yaml: outside the repository" in _error("specs/prod.yaml").message
     # .. inside the repository is fine
     shutil.copy(d / "base.yaml", tmp_path / "shared.yaml")
     _edit(specs / "prod.yaml", imports=["../shared.yaml"])
@@ -244,3 +248,14 @@ def test_example_specs_load_with_their_defaults() -> None:
     assert os.path.basename(load_spec_file(EXAMPLE / "specs" / "churn-scoring.yaml").imports[0]) == (
         "platform.yaml"
     )
+
+
+def test_a_github_pipeline_runs_when_an_imported_file_changes(tmp_path: Path) -> None:
+    specs = _repo(tmp_path)
+    proc = run_aisec("ci", "github", "specs/prod.yaml", "--repo", "o/r", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    workflow = yaml.safe_load((tmp_path / ".github" / "workflows" / "aisec.yml").read_text())
+    on = workflow["on"]
+    for event in ("pull_request", "push"):
+        assert on[event]["paths"][:2] == ["specs/prod.yaml", "specs/_defaults/base.yaml"], on
+    assert (specs / "_defaults" / "base.yaml").is_file()
