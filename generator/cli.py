@@ -399,6 +399,8 @@ def _render_folder(
         )
     else:
         table = Table("landing", "spec", "output", "status", "files" if not check else "differences")
+        for column in table.columns:
+            column.overflow = "fold"  # paths whole, folded on narrow terminals, never cut with an ellipsis
         for o in outcomes:
             detail = (
                 str(o.differences)
@@ -487,6 +489,8 @@ def affected(
     rows = [r for r in report["landings"] if r["affected"]]
     if rows:
         table = Table("landing", "spec", "output", "why")
+        for column in table.columns:
+            column.overflow = "fold"
         for r in rows:
             why = "; ".join(
                 " ".join(x for x in (c["kind"], c["path"], c["detail"] and f"({c['detail']})") if x)
