@@ -436,3 +436,53 @@ def test_a_version_not_served_fails_init(tmp_path: Path) -> None:
     )
     with pytest.raises(AssertionError, match=r"(?s)hashicorp/random.*no available releases match"):
         Rehearsal.of(src)
+
+
+# ---------------------------------------------------------------- behaviour without terraform
+def _ctx(tmp: Path, seed: str = "s") -> Any:
+    from generator.offline.utility.behaviour import Context
+
+    return Context(seed, tmp)
+
+
+def test_random_string_honours_its_character_classes(tmp_path: Path) -> None:
+    from generator.offline.utility.random_provider import RESOURCES, random_string
+
+    base = {"length": 40, "upper": True, "lower": True, "numeric": True, "number": True, "special": True,
+            "min_upper": 0, "min_lower": 0, "min_numeric": 0, "min_special": 0, "override_special": None}  # fmt: skip
+    only_lower = random_string(
+        {**base, "upper": False, "numeric": False, "number": False, "special": False}, _ctx(tmp_path)
+    )
+    assert len(only_lower) == 40 and only_lower.islower() and only_lower.isalpha()
+    mins = random_string(
+        {**base, "length": 8, "min_upper": 3, "min_numeric": 3, "special": False}, _ctx(tmp_path)
+    )
+    assert sum(c.isupper() for c in mins) >= 3 and sum(c.isdigit() for c in mins) >= 3
+    custom = random_string({**base, "length": 30, "min_special": 10, "override_special": "_"}, _ctx(tmp_path))
+    assert custom.count("_") >= 10 and not set(custom) - set("_" + "".join(map(chr, range(48, 123))))
+    assert random_string(base, _ctx(tmp_path, "a")) == random_string(base, _ctx(tmp_path, "a"))
+    assert random_string(base, _ctx(tmp_path, "a")) != random_string(base, _ctx(tmp_path, "b"))
+    pet: dict[str, Any] = {"length": 1, "separator": "-", "prefix": None}
+    RESOURCES["random_pet"].apply(pet, _ctx(tmp_path))  # type: ignore[misc]
+    assert pet["id"] in ANIMALS
+
+
+def test_a_rotated_time_rotating_is_gone_at_refresh(tmp_path: Path) -> None:
+    from generator.offline.utility.time_provider import RESOURCES
+
+    read = RESOURCES["time_rotating"].read
+    assert read is not None
+    assert read({"rotation_rfc3339": "2000-01-01T00:00:00Z"}, _ctx(tmp_path)) is None
+    state = {"rotation_rfc3339": "2999-01-01T00:00:00Z"}
+    assert read(state, _ctx(tmp_path)) == state
+
+
+def test_files_stay_inside_the_working_copy(tmp_path: Path) -> None:
+    ctx = _ctx(tmp_path)
+    assert ctx.write_target("./build/x.zip") == (tmp_path / "build" / "x.zip", True)
+    assert ctx.write_target("../../etc/x") == (
+        tmp_path / ".aisec-outside" / str(tmp_path.parents[1] / "etc" / "x").lstrip("/"),
+        False,
+    )
+    assert ctx.write_target("/etc/passwd")[0] == tmp_path / ".aisec-outside" / "etc" / "passwd"
+    assert ctx.read_target("/etc/passwd") is None and ctx.read_target("note.txt") == tmp_path / "note.txt"
