@@ -152,6 +152,9 @@ output "password" {
 output "zip_sha" {
   value = data.archive_file.lambda.output_base64sha256
 }
+module "fn" {
+  source = "../modules/fn"
+}
 """
 )
 
@@ -249,6 +252,13 @@ def test_utility_providers_init_plan_apply_offline(tmp_path: Path) -> None:
     (src / "lambda").mkdir()
     (src / "lambda" / "app.py").write_text("def handler(event, context):\n    return 1\n")
     (src / "note.txt").write_text("hello from a file\n")
+    fn = tmp_path / "modules" / "fn"  # a local module above the root packs its own sources
+    (fn / "src").mkdir(parents=True)
+    (fn / "src" / "index.js").write_text("exports.handler = async () => 1;\n")
+    (fn / "main.tf").write_text(
+        'data "archive_file" "fn" {\n  type        = "zip"\n  source_dir  = "${path.module}/src"\n'
+        '  output_path = "${path.module}/dist/fn.zip"\n}\noutput "sha" {\n  value = data.archive_file.fn.output_sha\n}\n'
+    )
     r = Rehearsal.of(src)
     lock = (r.work / ".terraform.lock.hcl").read_text()
     for u in utility.UTILITIES.values():
@@ -342,6 +352,11 @@ def test_utility_providers_init_plan_apply_offline(tmp_path: Path) -> None:
     assert v["local_file.out"]["content_sha1"] == hashlib.sha1(f"bucket={pet}\n".encode()).hexdigest()
     assert not (src / "generated").exists() and not (src / "build").exists()  # the user's folder is untouched
     assert not Path("/tmp/aisec-util-test-must-not-exist").exists()
+    fn_zip = (
+        r.work.parent / "modules" / "fn" / "dist" / "fn.zip"
+    ).read_bytes()  # in the copy, beside the module
+    assert v["module.fn.data.archive_file.fn"]["output_sha"] == hashlib.sha1(fn_zip).hexdigest()
+    assert zipfile.ZipFile(io.BytesIO(fn_zip)).namelist() == ["index.js"] and not (fn / "dist").exists()
     assert (
         r.work / ".aisec-outside" / "tmp" / "aisec-util-test-must-not-exist" / "escape.txt"
     ).read_text() == "outside"
@@ -485,4 +500,10 @@ def test_files_stay_inside_the_working_copy(tmp_path: Path) -> None:
         False,
     )
     assert ctx.write_target("/etc/passwd")[0] == tmp_path / ".aisec-outside" / "etc" / "passwd"
-    assert ctx.read_target("/etc/passwd") is None and ctx.read_target("note.txt") == tmp_path / "note.txt"
+    assert ctx.read_target("note.txt") == tmp_path / "note.txt" and ctx.read_target("/etc/hosts") == Path(
+        "/etc/hosts"
+    )
+    redirected = tmp_path / ".aisec-outside" / "srv" / "out.zip"
+    redirected.parent.mkdir(parents=True)
+    redirected.write_bytes(b"zip")
+    assert ctx.read_target("/srv/out.zip") == redirected  # what an earlier resource wrote there

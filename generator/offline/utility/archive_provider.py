@@ -29,7 +29,7 @@ def _entries(v: Values, ctx: Context) -> tuple[list[tuple[str, bytes, int]], Dia
         entries.append((s["filename"], s["content"].encode(), 0o644))
     if v.get("source_file") is not None:
         path = ctx.read_target(v["source_file"])
-        if path is None or not path.is_file():
+        if not path.is_file():
             return [], [
                 error(
                     "Archive creation error",
@@ -39,7 +39,7 @@ def _entries(v: Values, ctx: Context) -> tuple[list[tuple[str, bytes, int]], Dia
         entries.append((path.name, path.read_bytes(), path.stat().st_mode & 0o777))
     if v.get("source_dir") is not None:
         root = ctx.read_target(v["source_dir"])
-        if root is None or not root.is_dir():
+        if not root.is_dir():
             return [], [
                 error(
                     "Archive creation error",

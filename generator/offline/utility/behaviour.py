@@ -24,6 +24,7 @@ import grpc
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
+from generator.cache import cache_root
 from generator.offline.provider import (
     _error,
     _path,
@@ -71,21 +72,30 @@ class Context:
     def digest(self, salt: str = "") -> bytes:
         return hashlib.sha256(f"{self.seed}/{salt}".encode()).digest()
 
+    @property
+    def top(self) -> Path:
+        """The working copy holding the folder Terraform runs in: its folder directly under aisec's
+        offline work root (a copy whose local modules reach above the root holds their common
+        ancestor), else that folder itself."""
+        work = cache_root("offline", "work").resolve()
+        if self.cwd != work and self.cwd.is_relative_to(work):
+            return work / self.cwd.relative_to(work).parts[0]
+        return self.cwd
+
     def write_target(self, name: str) -> tuple[Path, bool]:
         """Where a file the configuration names is written: the path itself when it lies inside the
         working copy, otherwise its place under ``.aisec-outside/`` there (False: redirected)."""
         path = Path(os.path.normpath(self.cwd / name))
-        if path == self.cwd or path.is_relative_to(self.cwd):
+        if path.is_relative_to(self.top):
             return path, True
         return self.cwd / OUTSIDE / str(path).lstrip("/"), False
 
-    def read_target(self, name: str) -> Path | None:
-        """A file the configuration reads, when it lies inside the working copy (None otherwise)."""
+    def read_target(self, name: str) -> Path:
+        """A file the configuration reads: where it was written if an earlier resource of the
+        configuration redirected it, else the path as given (as Terraform's file() reads it)."""
         path = Path(os.path.normpath(self.cwd / name))
-        if path.is_relative_to(self.cwd):
-            return path
         redirected = self.cwd / OUTSIDE / str(path).lstrip("/")
-        return redirected if redirected.exists() else None
+        return redirected if not path.is_relative_to(self.top) and redirected.exists() else path
 
 
 @dataclass(frozen=True)

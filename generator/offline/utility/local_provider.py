@@ -62,7 +62,7 @@ def _file_apply(v: Values, ctx: Context) -> Diags:
         data = base64.b64decode(v["content_base64"])
     else:
         source = ctx.read_target(v["source"])
-        if source is None or not source.is_file():
+        if not source.is_file():
             return [
                 error(
                     "Create local file error",
@@ -87,13 +87,12 @@ def _file_destroy(v: Values, ctx: Context) -> Diags:
 
 def _read_file(v: Values, ctx: Context) -> Diags:
     path = ctx.read_target(v["filename"])
-    if path is None or not path.is_file():
+    if not path.is_file():
         return [
             error(
                 "Read local file data source error",
                 "The file at given path cannot be read.\n\n+Original Error: open "
-                f"{v['filename']}: no such file or directory"
-                + ("" if path is not None else " (offline: only files inside the working copy are read)"),
+                f"{v['filename']}: no such file or directory",
             )
         ]
     data = path.read_bytes()
