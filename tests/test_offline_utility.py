@@ -417,6 +417,16 @@ BROKEN = {
         "validate",
         ["Invalid Attribute Combination", "No attribute specified when one (and only one) of [content,sensitive_content,content_base64,source] is required"],
     ),
+    "time_rotating without a rotation": (
+        'resource "time_rotating" "r" {}\n',
+        "validate",
+        ["Missing Attribute Configuration", "At least one attribute out of [rotation_minutes,rotation_hours,rotation_days,rotation_months,rotation_years,rotation_rfc3339] must be specified"],
+    ),
+    "random_integer min above max": (
+        'resource "random_integer" "i" {\n  min = 10\n  max = 1\n}\n',
+        "apply",
+        ["Create Random Integer Error", "The minimum (min) value needs to be smaller than or equal to maximum (max) value."],
+    ),
     "data.http offline": (
         'data "http" "ip" {\n  url = "https://ipv4.icanhazip.com"\n}\noutput "ip" {\n  value = data.http.ip.response_body\n}\n',
         "plan",
@@ -434,13 +444,81 @@ def test_broken_variants_fail_with_the_providers_diagnostic(tmp_path: Path, case
                 .replace('    tls ', '    http    = { source = "hashicorp/http", version = "~> 3.4" }\n    tls ')
                 + body)  # fmt: skip
     r = Rehearsal.of(src)
-    result = r.run(command, *(["-input=false"] if command == "plan" else []))
+    result = r.run(
+        command, *{"plan": ["-input=false"], "apply": ["-input=false", "-auto-approve"]}.get(command, [])
+    )
     assert not result.ok, f"{case}: terraform {command} passed"
     text = " ".join((result.stdout + result.stderr).split())
     for message in messages:
         assert " ".join(message.split()) in text, (
             f"{case}: {message!r} not in\n{result.stdout}\n{result.stderr}"
         )
+
+
+UPDATABLE = (
+    REQUIRED
+    + """
+variable "duration" {
+  type    = string
+  default = "30s"
+}
+variable "days" {
+  type    = number
+  default = 30
+}
+variable "renewal" {
+  type    = number
+  default = 0
+}
+resource "time_sleep" "wait" {
+  create_duration = var.duration
+}
+resource "time_rotating" "key" {
+  rotation_days = var.days
+}
+resource "tls_private_key" "k" {
+  algorithm = "ECDSA"
+}
+resource "tls_self_signed_cert" "c" {
+  private_key_pem       = tls_private_key.k.private_key_pem
+  validity_period_hours = 48
+  early_renewal_hours   = var.renewal
+  allowed_uses          = ["server_auth"]
+  subject {
+    common_name = "svc.internal"
+  }
+}
+"""
+)
+
+
+@pytest.mark.terraform
+def test_in_place_updates_keep_what_the_provider_keeps(tmp_path: Path) -> None:
+    """Arguments these providers update in place (time_sleep durations, time_rotating rotations,
+    early_renewal_hours) do not make a new object: the sleep keeps its id, the certificate its
+    bytes, and the rotation counts from the same base time."""
+    r = Rehearsal.of(_root(tmp_path / "root", UPDATABLE))
+    r.ok("apply", "-input=false", "-auto-approve")
+    before = _values(r)
+    r.ok("plan", "-input=false", "-var", "duration=1m", "-var", "days=60", "-var", "renewal=1", "-out=tfplan")
+    changes = {rc["address"]: rc["change"]["actions"] for rc in r.show_json("tfplan")["resource_changes"]}
+    assert changes == {
+        "time_sleep.wait": ["update"],
+        "time_rotating.key": ["update"],
+        "tls_self_signed_cert.c": ["update"],
+        "tls_private_key.k": ["no-op"],
+    }
+    r.ok("apply", "-input=false", "tfplan")
+    after = _values(r)
+    assert after["time_sleep.wait"]["id"] == before["time_sleep.wait"]["id"]
+    assert after["tls_self_signed_cert.c"]["cert_pem"] == before["tls_self_signed_cert.c"]["cert_pem"]
+    assert after["tls_self_signed_cert.c"]["early_renewal_hours"] == 1
+    rot = after["time_rotating.key"]
+    assert rot["rfc3339"] == before["time_rotating.key"]["rfc3339"]
+    base = datetime.datetime.fromisoformat(rot["rfc3339"].replace("Z", "+00:00"))
+    assert rot["rotation_rfc3339"] == (base + datetime.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert r.run("plan", "-input=false", "-detailed-exitcode", "-var", "duration=1m", "-var", "days=60",
+                 "-var", "renewal=1").returncode == 0  # fmt: skip
 
 
 @pytest.mark.terraform

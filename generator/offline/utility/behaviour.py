@@ -105,7 +105,8 @@ class Resource:
     validate: Callable[[Values], Diags] | None = None
     # (planned, config, prior when updated in place): settle what is known at plan
     plan: Callable[[Values, Values, Values | None], Diags] | None = None
-    apply: Callable[[Values, Context], Diags] | None = None  # fills the planned unknowns
+    apply: Callable[[Values, Context], Diags] | None = None  # fills the planned unknowns of a new object
+    update: Callable[[Values, Context], Diags] | None = None  # an in-place update (default: as planned)
     destroy: Callable[[Values, Context], Diags] | None = None
     read: Callable[[Values, Context], Values | None] | None = None  # refresh; None: the object is gone
 
@@ -266,7 +267,9 @@ class UtilityProvider(rpc.ProviderServicer):  # type: ignore[misc]
                 new_state=request.planned_state, diagnostics=diags, legacy_type_system=True
             )
         config = decode(request.config.msgpack, request.config.json)
-        diags = kind.apply(planned, self._context(request.type_name, config)) if kind.apply else []
+        prior = decode(request.prior_state.msgpack, request.prior_state.json)
+        step = kind.apply if prior is None else kind.update
+        diags = step(planned, self._context(request.type_name, config)) if step else []
         if any(d.severity == pb.Diagnostic.ERROR for d in diags):
             return pb.ApplyResourceChange.Response(diagnostics=diags, legacy_type_system=True)
         return pb.ApplyResourceChange.Response(

@@ -197,7 +197,7 @@ def _integer_apply(v: Values, ctx: Context) -> Diags:
     if high < low:
         return [
             error(
-                "Create Random Integer error",
+                "Create Random Integer Error",
                 "The minimum (min) value needs to be smaller than or equal to maximum (max) value.",
             )
         ]

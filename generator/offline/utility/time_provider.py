@@ -9,7 +9,16 @@ import calendar
 import datetime
 import re
 
-from generator.offline.utility.behaviour import Context, DataSource, Diags, Resource, Values, error, known
+from generator.offline.utility.behaviour import (
+    Context,
+    DataSource,
+    Diags,
+    Resource,
+    Values,
+    at_least,
+    error,
+    known,
+)
 
 _UTC = datetime.timezone.utc
 
@@ -74,41 +83,61 @@ def _offset_apply(v: Values, ctx: Context) -> Diags:
     return []
 
 
-_ROTATIONS = ("rotation_days", "rotation_hours", "rotation_minutes", "rotation_months", "rotation_rfc3339",
-              "rotation_years")  # fmt: skip
+# In the provider's order (its diagnostic lists them so).
+_ROTATIONS = (
+    "rotation_minutes",
+    "rotation_hours",
+    "rotation_days",
+    "rotation_months",
+    "rotation_years",
+    "rotation_rfc3339",
+)
 
 
 def _rotating_validate(cfg: Values) -> Diags:
-    if any(cfg.get(n) is not None for n in _ROTATIONS):
-        return _rfc3339_check(cfg, "rfc3339") + _rfc3339_check(cfg, "rotation_rfc3339")
-    return [
-        error(
-            "Missing Attribute Configuration",
-            f"At least one attribute out of [{','.join(_ROTATIONS)}] must be specified",
+    diags: Diags = []
+    for name in _ROTATIONS[:-1]:
+        diags += at_least(cfg, name, 1)
+    if all(cfg.get(n) is None for n in _ROTATIONS):
+        diags.append(
+            error(
+                "Missing Attribute Configuration",
+                f"At least one attribute out of [{','.join(_ROTATIONS)}] must be specified",
+            )
         )
-    ]
+    return diags + _rfc3339_check(cfg, "rfc3339") + _rfc3339_check(cfg, "rotation_rfc3339")
+
+
+def _rotation(v: Values, base: datetime.datetime) -> datetime.datetime:
+    rotation = _add_months(base, int(v.get("rotation_years") or 0) * 12 + int(v.get("rotation_months") or 0))
+    return rotation + datetime.timedelta(days=int(v.get("rotation_days") or 0), hours=int(v.get("rotation_hours") or 0),
+                                         minutes=int(v.get("rotation_minutes") or 0))  # fmt: skip
 
 
 def _rotating_apply(v: Values, ctx: Context) -> Diags:
     base = _parse(v["rfc3339"]) if known(v.get("rfc3339")) else _now()
     assert base is not None
-    if known(v.get("rotation_rfc3339")) and v.get("rotation_rfc3339"):
-        rotation = _parse(v["rotation_rfc3339"]) or base
-    else:
-        rotation = _add_months(
-            base, int(v.get("rotation_years") or 0) * 12 + int(v.get("rotation_months") or 0)
-        )
-        rotation += datetime.timedelta(days=int(v.get("rotation_days") or 0), hours=int(v.get("rotation_hours") or 0),
-                                       minutes=int(v.get("rotation_minutes") or 0))  # fmt: skip
+    given = v.get("rotation_rfc3339")
+    rotation = (_parse(given) if known(given) and given else None) or _rotation(v, base)
     v["rfc3339"] = v["id"] = _format(base)
     v["rotation_rfc3339"] = _format(rotation)
     _parts(v, base)
     return []
 
 
+def _rotating_plan(v: Values, config: Values, prior: Values | None) -> Diags:
+    """Rotation arguments change in place: the new rotation time counts from the same base."""
+    if prior is not None and config.get("rotation_rfc3339") is None:
+        base = _parse(prior.get("rfc3339") or "")
+        if base is not None and any(v.get(n) != prior.get(n) for n in _ROTATIONS[:-1]):
+            v["rotation_rfc3339"] = _format(_rotation(v, base))
+    return []
+
+
 def _rotating_read(v: Values, ctx: Context) -> Values | None:
+    """Gone once its rotation time has passed (so the next plan creates it anew)."""
     rotation = _parse(v.get("rotation_rfc3339") or "")
-    return None if rotation is not None and _now() >= rotation else v
+    return None if rotation is not None and _now() > rotation else v
 
 
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$")
@@ -138,7 +167,14 @@ def _sleep_apply(v: Values, ctx: Context) -> Diags:
 RESOURCES: dict[str, Resource] = {
     "time_static": Resource(validate=lambda c: _rfc3339_check(c, "rfc3339"), apply=_static_apply),
     "time_offset": Resource(validate=lambda c: _rfc3339_check(c, "base_rfc3339"), apply=_offset_apply),
-    "time_rotating": Resource(validate=_rotating_validate, apply=_rotating_apply, read=_rotating_read),
+    "time_rotating": Resource(
+        in_place=frozenset(_ROTATIONS),
+        validate=_rotating_validate,
+        plan=_rotating_plan,
+        apply=_rotating_apply,
+        update=_rotating_apply,
+        read=_rotating_read,
+    ),
     "time_sleep": Resource(
         in_place=frozenset({"create_duration", "destroy_duration"}),
         validate=_sleep_validate,
