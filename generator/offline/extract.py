@@ -302,7 +302,18 @@ class Extraction:
     skipped: dict[str, str]
 
 
-def extract_wheel(wheel: Path) -> Extraction:
+AWS_ADDRESS = "registry.terraform.io/hashicorp/aws"
+
+
+def extract_wheel(
+    wheel: Path,
+    address: str = AWS_ADDRESS,
+    provider_version: str = PROVIDER_VERSION,
+    package: str = PACKAGE,
+    package_version: str = PACKAGE_VERSION,
+) -> Extraction:
+    """The schema of the provider a cdktf wheel binds (by default the pinned AWS one; the utility
+    providers' wheels have the same layout, see generator/offline/utility)."""
     resources: dict[str, Any] = {}
     data_sources: dict[str, Any] = {}
     provider: dict[str, Any] | None = None
@@ -327,17 +338,17 @@ def extract_wheel(wheel: Path) -> Extraction:
             _approximate(sch["block"], f"{kind}.{name}", approximations)
     schema = {
         "format_version": "1.0",
-        "provider_versions": {"registry.terraform.io/hashicorp/aws": PROVIDER_VERSION},
+        "provider_versions": {address: provider_version},
         "provider_schemas": {
-            "registry.terraform.io/hashicorp/aws": {
+            address: {
                 "provider": provider,
                 "resource_schemas": resources,
                 "data_source_schemas": data_sources,
             }
         },
         "source": {
-            "package": PACKAGE,
-            "version": PACKAGE_VERSION,
+            "package": package,
+            "version": package_version,
             "skipped": skipped,
             "approximations": approximations,
         },
@@ -354,13 +365,13 @@ def encode(schema: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def download_wheel(dest: Path) -> Path:
+def download_wheel(dest: Path, package: str = PACKAGE, version: str = PACKAGE_VERSION) -> Path:
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(dest),
-         f"{PACKAGE}=={PACKAGE_VERSION}"],
+         f"{package}=={version}"],
         check=True,
     )  # fmt: skip
-    return next(dest.glob("*.whl"))
+    return next(dest.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
 
 
 def main(argv: list[str] | None = None) -> None:

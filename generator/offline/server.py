@@ -1,6 +1,8 @@
 """Start the stand-in as Terraform starts a provider plugin (go-plugin handshake over stdout).
 
-    python -m generator.offline.server     (Terraform runs this through the mirror's launcher)
+    python -m generator.offline.server [PROVIDER]   (Terraform runs this through the mirror's launcher)
+
+PROVIDER is ``aws`` (the default) or one of the utility providers (generator/offline/utility).
 
 Terraform talks gRPC over a Unix socket with TLS; the server's self-signed certificate goes in
 the handshake line. The serialized schema response is cached beside the certificate so each
@@ -109,7 +111,7 @@ def schema_bytes(folder: Path, schema: schema_mod.ProviderSchema) -> bytes:
 class _Logged:
     """Wraps the servicer so a handler's exception is logged (gRPC would swallow it)."""
 
-    def __init__(self, servicer: StandIn) -> None:
+    def __init__(self, servicer: Any) -> None:
         self._servicer = servicer
 
     def __getattr__(self, name: str) -> Any:
@@ -127,7 +129,7 @@ class _Logged:
         return call
 
 
-def serve() -> None:
+def serve(provider: str = "aws") -> None:
     # Like go-plugin providers: an interrupt is Terraform's to handle (it asks providers to stop).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_file = os.environ.get("AISEC_OFFLINE_LOG")
@@ -135,8 +137,15 @@ def serve() -> None:
         logging.basicConfig(filename=log_file, level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
     folder = cache_dir()
-    schema = schema_mod.load()
-    servicer = StandIn(schema, schema_bytes(folder, schema))
+    servicer: Any
+    if provider == "aws":
+        schema = schema_mod.load()
+        servicer = StandIn(schema, schema_bytes(folder, schema))
+    else:
+        from generator.offline import utility
+
+        schema = utility.load(provider)
+        servicer = utility.servicer(provider, schema_bytes(folder, schema))
     der, cert_pem, key_pem = certificate(folder)
 
     stopped = []
@@ -159,7 +168,9 @@ def serve() -> None:
         creds = grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
         server.add_secure_port("unix://" + socket, creds)
         server.start()
-        log.info("stand-in ready in %.3fs (schema %s)", time.perf_counter() - started, schema.digest)
+        log.info(
+            "stand-in %s ready in %.3fs (schema %s)", provider, time.perf_counter() - started, schema.digest
+        )
         sys.stdout.write(f"1|6|unix|{socket}|grpc|{base64.b64encode(der).decode().rstrip('=')}\n")
         sys.stdout.flush()
         while not stopped:
@@ -169,4 +180,4 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
-    serve()
+    serve(sys.argv[1] if len(sys.argv) > 1 else "aws")

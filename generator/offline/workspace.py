@@ -72,35 +72,65 @@ def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
         atomic_write(path, text.encode(), mode)
 
 
-def prepare(platform: str) -> OfflineEnv:
-    """The mirror with a launcher for the stand-in, and a CLI configuration that uses it."""
+@dataclass(frozen=True)
+class Served:
+    """One provider package of the mirror: its address, version, the launcher's file name and the
+    argument naming it to the server (generator/offline/server.py)."""
+
+    address: str
+    version: str
+    server_arg: str
+    digest: str
+
+    @property
+    def launcher(self) -> str:
+        return f"terraform-provider-{self.address.rsplit('/', 1)[-1]}_v{self.version}"
+
+
+def served() -> list[Served]:
+    """Every provider the offline mirror serves: hashicorp/aws and the utility providers."""
+    from generator.offline import utility
+
     schema = load()
+    found = [Served(PROVIDER_ADDRESS, schema.version, "aws", schema.digest)]
+    for name, u in utility.UTILITIES.items():
+        found.append(Served(u.address, u.provider_version, name, utility.load(name).digest))
+    return found
+
+
+def prepare(platform: str) -> OfflineEnv:
+    """The mirror with a launcher for each served provider, and a CLI configuration that uses it."""
+    providers = served()
     package_root = str(Path(__file__).resolve().parents[2])
     # One mirror per interpreter and per checkout: the launcher names the checkout, so two checkouts
     # sharing a cache (worktrees, CI runners) would rewrite each other's launcher, and a working
     # copy's lock file would no longer match the provider package.
     python = hashlib.sha256(f"{sys.executable}\0{package_root}".encode()).hexdigest()[:8]
-    folder = cache_root("offline") / f"env-{schema.version}-{schema.digest}-{python}"
-    version = schema.version
-    plugin_dir = folder / "mirror" / PROVIDER_ADDRESS / version / platform
-    launcher = plugin_dir / f"terraform-provider-aws_v{version}"
-    script = (
-        "#!/bin/sh\n"
-        "# aisec offline stand-in for hashicorp/aws (serves the real schema; never reaches AWS)\n"
-        f"PYTHONPATH={shlex.quote(package_root)}${{PYTHONPATH:+:$PYTHONPATH}} "
-        f'exec {shlex.quote(sys.executable)} -m generator.offline.server "$@"\n'
-    )
-    _write_if_changed(launcher, script, 0o755)
+    aws = providers[0]
+    others = hashlib.sha256(
+        "\0".join(f"{p.address}={p.version}:{p.digest}" for p in providers[1:]).encode()
+    ).hexdigest()[:8]
+    folder = cache_root("offline") / f"env-{aws.version}-{aws.digest}-{others}-{python}"
+    for p in providers:
+        launcher = folder / "mirror" / p.address / p.version / platform / p.launcher
+        script = (
+            "#!/bin/sh\n"
+            f"# aisec offline stand-in for {p.address.split('/', 1)[1]} (serves the real schema; reaches nothing)\n"
+            f"PYTHONPATH={shlex.quote(package_root)}${{PYTHONPATH:+:$PYTHONPATH}} "
+            f'exec {shlex.quote(sys.executable)} -m generator.offline.server {p.server_arg} "$@"\n'
+        )
+        _write_if_changed(launcher, script, 0o755)
+    addresses = ", ".join(f'"{p.address}"' for p in providers)
     cli_config = folder / "terraformrc"
     _write_if_changed(
         cli_config,
         "provider_installation {\n"
         "  filesystem_mirror {\n"
         f'    path    = "{folder / "mirror"}"\n'
-        f'    include = ["{PROVIDER_ADDRESS}"]\n'
+        f"    include = [{addresses}]\n"
         "  }\n"
         "  direct {\n"
-        f'    exclude = ["{PROVIDER_ADDRESS}"]\n'
+        f"    exclude = [{addresses}]\n"
         "  }\n"
         "}\n",
     )

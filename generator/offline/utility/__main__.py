@@ -1,0 +1,3 @@
+from generator.offline.utility import main
+
+main()
