@@ -214,6 +214,8 @@ def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]]
                     bt["max_items"] = 1
                 if f.required:
                     bt["min_items"] = 1
+                    if kind == "struct":  # Terraform: both 0 or both 1 in single mode
+                        bt["max_items"] = 1
                 blocks[f.name] = bt
                 continue
             sub = _block(classes, structs, out_cls, structs.get(iface, {}))

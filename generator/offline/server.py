@@ -1,6 +1,7 @@
 """Start the stand-in as Terraform starts a provider plugin (go-plugin handshake over stdout).
 
-    python -m generator.offline.server     (Terraform runs this through the mirror's launcher)
+    python -m generator.offline.server [--provider-version V]
+        (Terraform runs this through the mirror's launcher, which names the version it stands for)
 
 Terraform talks gRPC over a Unix socket with TLS; the server's self-signed certificate goes in
 the handshake line. The serialized schema response is cached beside the certificate so each
@@ -127,7 +128,12 @@ class _Logged:
         return call
 
 
-def serve() -> None:
+def serve(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the offline stand-in for hashicorp/aws")
+    parser.add_argument("--provider-version", choices=schema_mod.SERVED_VERSIONS, default=None)
+    args, _ = parser.parse_known_args(argv)
     # Like go-plugin providers: an interrupt is Terraform's to handle (it asks providers to stop).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_file = os.environ.get("AISEC_OFFLINE_LOG")
@@ -135,7 +141,7 @@ def serve() -> None:
         logging.basicConfig(filename=log_file, level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
     folder = cache_dir()
-    schema = schema_mod.load()
+    schema = schema_mod.load(args.provider_version)
     servicer = StandIn(schema, schema_bytes(folder, schema))
     der, cert_pem, key_pem = certificate(folder)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import atomic_write, cache_root
-from generator.offline.schema import PROVIDER_ADDRESS, load
+from generator.offline import schema as aws_schema
 
 # Files of a user's root module that a working copy never takes: Terraform's own working data,
 # the lock file (it pins the real provider's hashes) and real state or plans.
@@ -72,35 +72,74 @@ def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
         atomic_write(path, text.encode(), mode)
 
 
+@dataclass(frozen=True)
+class ServedProvider:
+    """One provider version the offline mirror offers: its address, its version, what its launcher
+    runs (``python -m`` and these arguments) and a key of what it serves (the environment's name
+    changes with it, so a new schema or new serving code is never hidden by an old mirror)."""
+
+    address: str  # registry.terraform.io/NAMESPACE/TYPE
+    version: str
+    module_args: tuple[str, ...]
+    digest: str
+
+    @property
+    def name(self) -> str:
+        return self.address.rsplit("/", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        return self.address.removeprefix("registry.terraform.io/")
+
+
+def served_providers() -> list[ServedProvider]:
+    """Every (address, version, launcher) the mirror offers; Terraform picks among them."""
+    return [
+        ServedProvider(
+            aws_schema.PROVIDER_ADDRESS,
+            version,
+            ("generator.offline.server", "--provider-version", version),
+            aws_schema.digest(version),
+        )
+        for version in aws_schema.SERVED_VERSIONS
+    ]
+
+
 def prepare(platform: str) -> OfflineEnv:
-    """The mirror with a launcher for the stand-in, and a CLI configuration that uses it."""
-    schema = load()
+    """The mirror with a launcher for each served provider version, and a CLI configuration that
+    uses it."""
+    served = served_providers()
     package_root = str(Path(__file__).resolve().parents[2])
     # One mirror per interpreter and per checkout: the launcher names the checkout, so two checkouts
     # sharing a cache (worktrees, CI runners) would rewrite each other's launcher, and a working
     # copy's lock file would no longer match the provider package.
-    python = hashlib.sha256(f"{sys.executable}\0{package_root}".encode()).hexdigest()[:8]
-    folder = cache_root("offline") / f"env-{schema.version}-{schema.digest}-{python}"
-    version = schema.version
-    plugin_dir = folder / "mirror" / PROVIDER_ADDRESS / version / platform
-    launcher = plugin_dir / f"terraform-provider-aws_v{version}"
-    script = (
-        "#!/bin/sh\n"
-        "# aisec offline stand-in for hashicorp/aws (serves the real schema; never reaches AWS)\n"
-        f"PYTHONPATH={shlex.quote(package_root)}${{PYTHONPATH:+:$PYTHONPATH}} "
-        f'exec {shlex.quote(sys.executable)} -m generator.offline.server "$@"\n'
-    )
-    _write_if_changed(launcher, script, 0o755)
+    key = hashlib.sha256(
+        "\0".join(
+            [sys.executable, package_root, *(f"{p.address} {p.version} {p.digest}" for p in served)]
+        ).encode()
+    ).hexdigest()[:16]
+    folder = cache_root("offline") / f"env-{key}"
+    for p in served:
+        plugin_dir = folder / "mirror" / p.address / p.version / platform
+        script = (
+            "#!/bin/sh\n"
+            f"# aisec offline stand-in for {p.label} {p.version} (never reaches the real service)\n"
+            f"PYTHONPATH={shlex.quote(package_root)}${{PYTHONPATH:+:$PYTHONPATH}} "
+            f"exec {shlex.quote(sys.executable)} -m {' '.join(shlex.quote(a) for a in p.module_args)}"
+            ' "$@"\n'
+        )
+        _write_if_changed(plugin_dir / f"terraform-provider-{p.name}_v{p.version}", script, 0o755)
+    addresses = ", ".join(f'"{a}"' for a in sorted({p.address for p in served}))
     cli_config = folder / "terraformrc"
     _write_if_changed(
         cli_config,
         "provider_installation {\n"
         "  filesystem_mirror {\n"
         f'    path    = "{folder / "mirror"}"\n'
-        f'    include = ["{PROVIDER_ADDRESS}"]\n'
+        f"    include = [{addresses}]\n"
         "  }\n"
         "  direct {\n"
-        f'    exclude = ["{PROVIDER_ADDRESS}"]\n'
+        f"    exclude = [{addresses}]\n"
         "  }\n"
         "}\n",
     )
