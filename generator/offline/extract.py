@@ -114,6 +114,15 @@ _STORAGE_TYPES: dict[str, Any] = {
     "booleanMap": ["map", "bool"],
 }
 _NESTING = {"struct": "single", "list": "list", "set": "set", "map": "map"}
+# Collections of collections, which the getters read as "any" (interpolationForAttribute): the HCL
+# entry's storage class still names the type.
+_NESTED_STORAGE: dict[str, Any] = {
+    "stringListList": ["list", ["list", "string"]],
+    "stringListMap": ["map", ["list", "string"]],
+    "stringMapList": ["list", ["map", "string"]],
+    "stringMapMap": ["map", ["map", "string"]],
+    "numberListList": ["list", ["list", "number"]],
+}
 
 
 @dataclass(frozen=True)
@@ -190,8 +199,20 @@ def _element(ref: str) -> tuple[str, str]:
     raise ValueError(f"unexpected nested type reference {ref}")
 
 
+_ANY_IFACE_RE = re.compile(r"^export interface (\w+) (?:extends [\w.]+ )?\{\n(.*?)^\}\n", re.M | re.S)
+_BLOCK_DOC_RE = re.compile(r"^  \* (\w+) block$", re.M)
+
+
+def documented_blocks(ts: str) -> dict[str, set[str]]:
+    """Per interface, the fields its doc comments call blocks ("* rule block"). The generator writes
+    that line for block types only: a nested *attribute* (the plugin framework's SingleNested-
+    Attribute and kin) has the same HCL entry (isBlock) but no such line."""
+    return {m.group(1): set(_BLOCK_DOC_RE.findall(m.group(2))) for m in _ANY_IFACE_RE.finditer(ts)}
+
+
 def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]], cls: str,
-           hcl: dict[str, HclInfo]) -> dict[str, Any]:  # fmt: skip
+           hcl: dict[str, HclInfo], docs: dict[str, set[str]] | None = None,
+           iface_name: str = "") -> dict[str, Any]:  # fmt: skip
     attrs: dict[str, Any] = {}
     blocks: dict[str, Any] = {}
     for f in classes[cls].fields:
@@ -204,8 +225,9 @@ def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]]
             # A nested block of a data source has no HCL entry (nothing is written back) and no
             # flags (attributes always have one): a block, list-nested as the framework's are.
             flagless = h is None and not flags
-            if (h is not None and h.is_block and not f.computed) or flagless:
-                sub = _block(classes, structs, out_cls, structs.get(iface, {}))
+            said_block = docs is None or f.name in docs.get(iface_name, set())
+            if (h is not None and h.is_block and not f.computed and said_block) or flagless:
+                sub = _block(classes, structs, out_cls, structs.get(iface, {}), docs, iface)
                 kind = h.kind if h is not None else "set" if f.wraps_set else "list"
                 if f.ref.endswith("Map"):
                     kind = "map"
@@ -218,7 +240,7 @@ def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]]
                         bt["max_items"] = 1
                 blocks[f.name] = bt
                 continue
-            sub = _block(classes, structs, out_cls, structs.get(iface, {}))
+            sub = _block(classes, structs, out_cls, structs.get(iface, {}), docs, iface)
             obj: Any = ["object", {k: v["type"] for k, v in sub["attributes"].items()}]
             for bname, bt2 in sub.get("block_types", {}).items():
                 inner = ["object", {k: v["type"] for k, v in bt2["block"]["attributes"].items()}]
@@ -233,6 +255,8 @@ def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]]
             attrs[f.name] = {"type": ty, **flags}
         else:
             ty = f.type
+            if ty == "dynamic" and h is not None:  # the getter was untyped: the storage class is not
+                ty = _STORAGE_TYPES.get(h.storage, _NESTED_STORAGE.get(h.storage, ty))
             if (
                 h is not None
                 and isinstance(ty, list)
@@ -257,7 +281,10 @@ def extract_type(ts: str) -> tuple[str, str, dict[str, Any]]:
     if len(top) != 1:
         raise ValueError(f"expected one resource or data source class, found {top}")
     kind = "data" if classes[top[0]].base == "TerraformDataSource" else "resource"
-    return kind, m.group(1), {"version": 0, "block": _block(classes, structs, top[0], classes[top[0]].hcl)}
+    cm = re.search(r"public constructor\(scope: Construct, id: string, config\??: (\w+)", ts)
+    config = cm.group(1) if cm else top[0] + "Config"
+    block = _block(classes, structs, top[0], classes[top[0]].hcl, documented_blocks(ts), config)
+    return kind, m.group(1), {"version": 0, "block": block}
 
 
 def _provider_block(ts: str, body: str, iface: str) -> dict[str, Any]:
@@ -342,8 +369,14 @@ def _modules(wheel: Path) -> Iterator[tuple[str, str]]:
 
 def _approximate(block: dict[str, Any], path: str, notes: list[str]) -> None:
     """Bend what Terraform would refuse to load, and say so: cdktf lost these types' details."""
-    from generator.offline.schemacheck import block_has_dynamic
+    from generator.offline.schemacheck import block_has_dynamic, has_dynamic
 
+    for name, attr in block.get("attributes", {}).items():
+        if has_dynamic(attr["type"]):
+            notes.append(
+                f"{path}.{name}: untyped in the bundle (no getter type, storage class any); served as "
+                "an attribute of dynamic type, so the provider's block syntax for it is refused"
+            )
     for name, bt in block.get("block_types", {}).items():
         where = f"{path}.{name}"
         if bt["nesting_mode"] == "map" and (bt.get("min_items") or bt.get("max_items")):
