@@ -112,3 +112,25 @@ def test_init_failure_names_an_unserved_provider(tmp_path: Path) -> None:
         in proc.stdout
     )
     assert "it serves hashicorp/aws 5.99.1, 6.25.0, 6.69.1" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "ok"),
+    [
+        (
+            '  encryption_configuration = {\n    sse_algorithm = "AES256"\n    kms_key_arn   = null\n  }\n',
+            True,
+        ),
+        ('  encryption_configuration {\n    sse_algorithm = "AES256"\n  }\n', False),
+    ],
+)
+def test_a_nested_attribute_takes_attribute_syntax(tmp_path: Path, body: str, ok: bool) -> None:
+    """aws_s3tables_table_bucket.encryption_configuration is a nested attribute in the provider:
+    `= { ... }` validates, block syntax is refused, as the real provider refuses it."""
+    root = _root(tmp_path / "tables", "~> 6.25.0")  # where the bundle marks it a block
+    with (root / "main.tf").open("a") as fh:
+        fh.write(f'\nresource "aws_s3tables_table_bucket" "b" {{\n  name = "ver18"\n{body}}}\n')
+    proc = run_aisec("validate", str(root), "--offline")
+    assert (proc.returncode == 0) is ok, proc.stdout + proc.stderr
+    if not ok:
+        assert "Unsupported block type" in proc.stdout, proc.stdout
