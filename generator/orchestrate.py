@@ -47,7 +47,7 @@ from generator.runner import (
     find_binary,
     parse_text_diagnostics,
 )
-from generator.verify import plain_env, root_module
+from generator.verify import plain_env, root_module, unserved_diagnostics
 
 PLAN_DIR = workspace.PLAN_DIR  # ".aisec-plan": the saved plan and its record, 0700
 PLAN_FILE = "tfplan"
@@ -119,6 +119,8 @@ def init(ws: Workspace) -> None:
         if not diagnostics:  # no diagnostic block: Terraform's last words as they are
             lines = (result.stderr or result.stdout).strip().splitlines()[-5:]
             diagnostics = [Diagnostic("error", line.strip()) for line in lines if line.strip()]
+        if ws.rehearsal:  # a provider or version the offline stand-in does not serve: say which
+            diagnostics += unserved_diagnostics(ws.tf, ws.work, ws.env, result.stdout + result.stderr)
         error = ws.diagnostics_error("terraform init failed", diagnostics)
         error.details += init_hints(ws, diagnostics)
         raise error
@@ -163,7 +165,7 @@ def init_hints(ws: Workspace, diagnostics: list[Diagnostic]) -> list[str]:
             "write that bucket, use its KMS key and its lock; check with `aws sts get-caller-identity`. "
             f"To rehearse without AWS (local state, the offline stand-in): {again}"
         )
-    elif _UNREACHABLE_RE.search(text):
+    elif _UNREACHABLE_RE.search(text) and not ws.rehearsal:  # offline: unserved_diagnostics says it
         hints.append(
             "hint: Terraform could not reach the provider registry (registry.terraform.io) to install "
             "the AWS provider: no network, or a proxy or firewall in the way (HTTPS_PROXY). To rehearse "

@@ -8,6 +8,7 @@ Terraform always works on a copy in aisec's cache folder, so the user's director
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from generator.cache import cache_root
 from generator.errors import UserInputError
 from generator.offline import workspace
-from generator.offline.schema import load as load_schema
+from generator.offline.schema import SERVED_VERSIONS
 from generator.runner import (
     Binary,
     Diagnostic,
@@ -93,8 +94,67 @@ def _tool() -> tuple[Binary, PythonTerraformRunner]:
     return binary, PythonTerraformRunner(binary)
 
 
-def _offline_provider_label() -> str:
-    return f"offline stand-in serving the hashicorp/aws {load_schema().version} schema"
+_LOCKED_AWS_RE = re.compile(
+    r'^provider "registry\.terraform\.io/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"', re.M
+)
+
+
+def _offline_provider_label(work: Path | None = None) -> str:
+    """Which served version Terraform chose (the working copy's lock file says), else all of them."""
+    try:
+        lock = (work / ".terraform.lock.hcl").read_text(encoding="utf-8") if work else ""
+    except OSError:
+        lock = ""
+    m = _LOCKED_AWS_RE.search(lock)
+    if m:
+        return f"offline stand-in serving the hashicorp/aws {m.group(1)} schema"
+    return f"offline stand-in serving the hashicorp/aws schema ({', '.join(SERVED_VERSIONS)})"
+
+
+# Where Terraform names a provider it could not find among the mirror's: "...versions for provider
+# hashicorp/random: ..." or "provider registry.terraform.io/hashicorp/random was not found".
+_UNSERVED_RE = re.compile(
+    r"versions\s+for\s+provider\s+([\w.-]+(?:/[\w.-]+){1,2}):|provider\s+([\w.-]+/[\w.-]+/[\w.-]+)\s+was\s+not\s+found"
+)
+_REQUIRED_RE = re.compile(r"provider\[([^\]]+)\]\s*(.*?)\s*$", re.M)
+
+
+def _asked_versions(tf: PythonTerraformRunner, work: Path, env: dict[str, str]) -> dict[str, list[str]]:
+    """Each provider address and the version constraints the configuration puts on it, from
+    `terraform providers` (which reads the configuration, modules included, without init)."""
+    result = tf.run("providers", "-no-color", cwd=work, env=env)
+    asked: dict[str, list[str]] = {}
+    for m in _REQUIRED_RE.finditer(result.stdout):
+        found = asked.setdefault(m.group(1), [])
+        if m.group(2) and m.group(2) not in found:
+            found.append(m.group(2))
+    return asked
+
+
+def unserved_diagnostics(
+    tf: PythonTerraformRunner, work: Path, env: dict[str, str], text: str
+) -> list[Diagnostic]:
+    """For an offline init that failed on a provider the mirror does not offer: which provider, the
+    versions the configuration asks for and what the mirror serves. Empty for other failures."""
+    names = list(dict.fromkeys(a or b for a, b in _UNSERVED_RE.findall(text)))
+    if not names:
+        return []
+    asked = _asked_versions(tf, work, env)
+    served: dict[str, list[str]] = {}
+    for p in workspace.served_providers():
+        served.setdefault(p.label, []).append(p.version)
+    offered = "; ".join(f"{label} {', '.join(versions)}" for label, versions in served.items())
+    found = []
+    for name in names:
+        address = name if name.count("/") == 2 else f"registry.terraform.io/{name}"
+        label = address.removeprefix("registry.terraform.io/")
+        wanted = " and ".join(asked.get(address, [])) or "any version"
+        if label in served:
+            summary = f"the offline stand-in serves no {label} version matching {wanted}"
+        else:
+            summary = f"the offline stand-in does not serve {label} (asked for: {wanted})"
+        found.append(Diagnostic("error", summary, f"it serves {offered}"))
+    return found
 
 
 def _init_offline(tf: PythonTerraformRunner, source: Path) -> tuple[Path, dict[str, str], Result]:
@@ -131,10 +191,11 @@ def validate(directory: str | Path, offline: bool = False) -> ValidateReport:
         report.note = f"the AWS provider could not be installed ({first.removeprefix('Error: ').strip()}); used the offline stand-in"
         report.offline = True
 
-    report.provider = _offline_provider_label()
     work, env, init = _init_offline(tf, source)
+    report.provider = _offline_provider_label(work if init.ok else None)
     if not init.ok:
-        report.diagnostics = parse_text_diagnostics(init.stdout + init.stderr)
+        text = init.stdout + init.stderr
+        report.diagnostics = parse_text_diagnostics(text) + unserved_diagnostics(tf, work, env, text)
         return report
     _validate_in(tf, work, env, report)
     return report

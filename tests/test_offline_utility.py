@@ -12,7 +12,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -199,25 +198,13 @@ def test_each_utility_schema_is_served_valid_and_complete() -> None:
     assert utility.load("tls").resource_block("tls_private_key")["attributes"]["private_key_pem"]["sensitive"]
 
 
-def _wheel(cache: Path, u: utility.Utility) -> Path | None:
-    cache.mkdir(parents=True, exist_ok=True)
-    pattern = f"cdktf_cdktf_provider_{u.name}-{u.package_version}-*.whl"
-    found = sorted(cache.glob(pattern))
-    if not found:
-        proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(cache),
-             f"{u.package}=={u.package_version}"],
-            capture_output=True, text=True, timeout=300,
-        )  # fmt: skip
-        found = sorted(cache.glob(pattern)) if proc.returncode == 0 else []
-    return found[0] if found else None
-
-
 @pytest.mark.parametrize("name", sorted(utility.UTILITIES))
 def test_committed_utility_schema_matches_the_pinned_package(name: str) -> None:
     u = utility.UTILITIES[name]
-    wheel = _wheel(Path.home() / ".cache" / "aisec" / "wheels", u)
-    if wheel is None:
+    extract.WHEELS.mkdir(parents=True, exist_ok=True)
+    try:
+        wheel = extract.download_wheel(u.source, extract.WHEELS)
+    except (subprocess.CalledProcessError, StopIteration):
         pytest.skip(f"the package registry is unreachable: cannot download {u.package}=={u.package_version}")
     assert utility.extract_one(u, wheel) == u.schema_file.read_bytes(), (
         f"the committed schema differs from the extraction: run `python -m generator.offline.utility {name}`"
@@ -229,14 +216,21 @@ def test_committed_utility_schema_matches_the_pinned_package(name: str) -> None:
 
 def test_the_mirror_lists_every_served_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    served = {(p.address, p.version) for p in workspace.served()}
-    assert ("registry.terraform.io/hashicorp/aws", extract.PROVIDER_VERSION) in served
+    served = {(p.address, p.version) for p in workspace.served_providers()}
+    assert {("registry.terraform.io/hashicorp/aws", s.provider_version) for s in extract.SOURCES} <= served
     assert {(u.address, u.provider_version) for u in utility.UTILITIES.values()} <= served
     env = workspace.prepare("linux_amd64")
     rc = env.cli_config.read_text()
-    for p in workspace.served():
-        launcher = env.folder / "mirror" / p.address / p.version / "linux_amd64" / p.launcher
-        assert launcher.is_file() and f"generator.offline.server {p.server_arg} " in launcher.read_text()
+    for p in workspace.served_providers():
+        launcher = (
+            env.folder
+            / "mirror"
+            / p.address
+            / p.version
+            / "linux_amd64"
+            / f"terraform-provider-{p.name}_v{p.version}"
+        )
+        assert launcher.is_file() and f"-m {' '.join(p.module_args)} " in launcher.read_text()
         assert rc.count(f'"{p.address}"') == 2  # mirrored, and never fetched directly
 
 

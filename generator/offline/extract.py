@@ -1,13 +1,20 @@
-"""Extract the AWS provider schema from the PyPI package ``cdktf-cdktf-provider-aws``.
+"""Extract AWS provider schemas from the prebuilt CDK provider bindings on PyPI.
 
-The package is generated from the real provider's schema. Each ``lib/<type>/index.js`` of its
+One schema per served provider version (:data:`SOURCES`): ``cdktf-cdktf-provider-aws`` (CDK for
+Terraform, whose last releases wrap 5.99.1 and 6.25.0) and ``cdktn-provider-aws`` (CDK Terrain,
+its maintained continuation, which tracks the provider's newest 6.x). The bundle's package.json
+names the provider version it wraps; the extraction checks it against the table. CDK Terrain's
+generated code is cdktf's under another module name (``cdktn.``), read the same way.
+
+Each package is generated from the real provider's schema. Each ``lib/<type>/index.js`` of its
 jsii bundle ends with an inline source map whose TypeScript carries, per attribute, a comment
 ``// name - computed: B, optional: B, required: B`` and code that tells blocks from attributes
 and lists from sets. This turns that into ``terraform providers schema -json`` block format.
 
-    python -m generator.offline.extract [--wheel FILE] [--out FILE]
+    python -m generator.offline.extract [--provider-version V] [--wheel FILE] [--out FILE]
 
-Without ``--wheel`` it downloads the pinned version with pip. The output is deterministic (sorted
+Without ``--provider-version`` it extracts every version of the table; without ``--wheel`` it
+downloads the pinned package with pip. The output is deterministic (sorted
 keys, gzip without a timestamp), so a test can compare it with the committed file.
 """
 
@@ -22,17 +29,43 @@ import re
 import subprocess
 import sys
 import tarfile
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PACKAGE = "cdktf-cdktf-provider-aws"
-PACKAGE_VERSION = "21.22.1"
-PROVIDER_VERSION = "6.25.0"
-DEFAULT_OUT = Path(__file__).resolve().parent / "data" / f"aws-{PROVIDER_VERSION}.schema.json.gz"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class Source:
+    """A served provider version and the PyPI package whose bundle carries its schema."""
+
+    package: str
+    package_version: str
+    provider_version: str
+    address: str = "registry.terraform.io/hashicorp/aws"  # the utility providers' wheels read the same way
+
+    @property
+    def out(self) -> Path:
+        return DATA / f"aws-{self.provider_version}.schema.json.gz"
+
+    @property
+    def wheel_prefix(self) -> str:
+        return f"{self.package.replace('-', '_')}-{self.package_version}-"
+
+
+# Oldest first. 5.99.1: the last 5.x any bindings package wraps (cdktf's 19.65.1; 5.100.0 has none).
+# 6.25.0: cdktf's last release (deprecated in favour of CDK Terrain). 6.69.1: CDK Terrain's newest.
+SOURCES: tuple[Source, ...] = (
+    Source("cdktf-cdktf-provider-aws", "19.65.1", "5.99.1"),
+    Source("cdktf-cdktf-provider-aws", "21.22.1", "6.25.0"),
+    Source("cdktn-provider-aws", "25.8.1", "6.69.1"),
+)
+BY_VERSION = {s.provider_version: s for s in SOURCES}
+WHEELS = Path.home() / ".cache" / "aisec" / "wheels"  # downloaded once, reused by the tests
+NEWEST = SOURCES[-1]
 
 _COMMENT_RE = re.compile(
     r"^  // (\w+) - computed: (true|false), optional: (true|false), required: (true|false)\n((?:.*\n){1,4})",
@@ -82,6 +115,15 @@ _STORAGE_TYPES: dict[str, Any] = {
     "booleanMap": ["map", "bool"],
 }
 _NESTING = {"struct": "single", "list": "list", "set": "set", "map": "map"}
+# Collections of collections, which the getters read as "any" (interpolationForAttribute): the HCL
+# entry's storage class still names the type.
+_NESTED_STORAGE: dict[str, Any] = {
+    "stringListList": ["list", ["list", "string"]],
+    "stringListMap": ["map", ["list", "string"]],
+    "stringMapList": ["list", ["map", "string"]],
+    "stringMapMap": ["map", ["map", "string"]],
+    "numberListList": ["list", ["list", "number"]],
+}
 
 
 @dataclass(frozen=True)
@@ -158,8 +200,20 @@ def _element(ref: str) -> tuple[str, str]:
     raise ValueError(f"unexpected nested type reference {ref}")
 
 
+_ANY_IFACE_RE = re.compile(r"^export interface (\w+) (?:extends [\w.]+ )?\{\n(.*?)^\}\n", re.M | re.S)
+_BLOCK_DOC_RE = re.compile(r"^  \* (\w+) block$", re.M)
+
+
+def documented_blocks(ts: str) -> dict[str, set[str]]:
+    """Per interface, the fields its doc comments call blocks ("* rule block"). The generator writes
+    that line for block types only: a nested *attribute* (the plugin framework's SingleNested-
+    Attribute and kin) has the same HCL entry (isBlock) but no such line."""
+    return {m.group(1): set(_BLOCK_DOC_RE.findall(m.group(2))) for m in _ANY_IFACE_RE.finditer(ts)}
+
+
 def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]], cls: str,
-           hcl: dict[str, HclInfo]) -> dict[str, Any]:  # fmt: skip
+           hcl: dict[str, HclInfo], docs: dict[str, set[str]] | None = None,
+           iface_name: str = "") -> dict[str, Any]:  # fmt: skip
     attrs: dict[str, Any] = {}
     blocks: dict[str, Any] = {}
     for f in classes[cls].fields:
@@ -169,16 +223,25 @@ def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]]
             out_cls, iface = _element(f.ref)
             # Real nested blocks are never computed; a computed complex field is an attribute of
             # object type (SDKv2 "attributes as blocks", which Terraform accepts in block syntax).
-            if h is not None and h.is_block and not f.computed:
-                sub = _block(classes, structs, out_cls, structs.get(iface, {}))
-                bt: dict[str, Any] = {"nesting_mode": _NESTING[h.kind], "block": sub}
-                if f.ref.endswith("OutputReference") and h.kind == "list":
+            # A nested block of a data source has no HCL entry (nothing is written back) and no
+            # flags (attributes always have one): a block, list-nested as the framework's are.
+            flagless = h is None and not flags
+            said_block = docs is None or f.name in docs.get(iface_name, set())
+            if (h is not None and h.is_block and not f.computed and said_block) or flagless:
+                sub = _block(classes, structs, out_cls, structs.get(iface, {}), docs, iface)
+                kind = h.kind if h is not None else "set" if f.wraps_set else "list"
+                if f.ref.endswith("Map"):
+                    kind = "map"
+                bt: dict[str, Any] = {"nesting_mode": _NESTING[kind], "block": sub}
+                if f.ref.endswith("OutputReference") and kind == "list":
                     bt["max_items"] = 1
                 if f.required:
                     bt["min_items"] = 1
+                    if kind == "struct":  # Terraform: both 0 or both 1 in single mode
+                        bt["max_items"] = 1
                 blocks[f.name] = bt
                 continue
-            sub = _block(classes, structs, out_cls, structs.get(iface, {}))
+            sub = _block(classes, structs, out_cls, structs.get(iface, {}), docs, iface)
             obj: Any = ["object", {k: v["type"] for k, v in sub["attributes"].items()}]
             for bname, bt2 in sub.get("block_types", {}).items():
                 inner = ["object", {k: v["type"] for k, v in bt2["block"]["attributes"].items()}]
@@ -193,6 +256,8 @@ def _block(classes: dict[str, ClassInfo], structs: dict[str, dict[str, HclInfo]]
             attrs[f.name] = {"type": ty, **flags}
         else:
             ty = f.type
+            if ty == "dynamic" and h is not None:  # the getter was untyped: the storage class is not
+                ty = _STORAGE_TYPES.get(h.storage, _NESTED_STORAGE.get(h.storage, ty))
             if (
                 h is not None
                 and isinstance(ty, list)
@@ -217,7 +282,10 @@ def extract_type(ts: str) -> tuple[str, str, dict[str, Any]]:
     if len(top) != 1:
         raise ValueError(f"expected one resource or data source class, found {top}")
     kind = "data" if classes[top[0]].base == "TerraformDataSource" else "resource"
-    return kind, m.group(1), {"version": 0, "block": _block(classes, structs, top[0], classes[top[0]].hcl)}
+    cm = re.search(r"public constructor\(scope: Construct, id: string, config\??: (\w+)", ts)
+    config = cm.group(1) if cm else top[0] + "Config"
+    block = _block(classes, structs, top[0], classes[top[0]].hcl, documented_blocks(ts), config)
+    return kind, m.group(1), {"version": 0, "block": block}
 
 
 def _provider_block(ts: str, body: str, iface: str) -> dict[str, Any]:
@@ -266,24 +334,50 @@ def extract_provider(ts: str) -> dict[str, Any]:
     return {"version": 0, "block": _provider_block(ts, body, cm.group(1) + "Config")}
 
 
-def _modules(wheel: Path) -> Iterator[tuple[str, str]]:
-    """(folder name, TypeScript source) of every module in the wheel's jsii bundle."""
+_CDKTN_RE = re.compile(r"\bcdktn\.")
+
+
+def _bundle(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as zf:
-        bundle = next(n for n in zf.namelist() if n.endswith(".jsii.tgz"))
-        data = zf.read(bundle)
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        return zf.read(next(n for n in zf.namelist() if n.endswith(".jsii.tgz")))
+
+
+def wrapped_version(wheel: Path, address: str = "registry.terraform.io/hashicorp/aws") -> str:
+    """The provider version the bundle wraps, as its package.json records it."""
+    with tarfile.open(fileobj=io.BytesIO(_bundle(wheel)), mode="r:gz") as tar:
+        fh = tar.extractfile("package/package.json")
+        if fh is None:
+            raise ValueError(f"{wheel.name}: no package.json in the bundle")
+        meta = json.loads(fh.read())
+    for key in ("cdktn", "cdktf"):
+        provider = meta.get(key, {}).get("provider", {})
+        if provider.get("name") == address:
+            return str(provider["version"])
+    raise ValueError(f"{wheel.name}: the bundle names no {address} provider version")
+
+
+def _modules(wheel: Path) -> Iterator[tuple[str, str]]:
+    """(folder name, TypeScript source) of every module in the wheel's jsii bundle. CDK Terrain's
+    module alias ``cdktn.`` is read as cdktf's: the generated code is otherwise the same."""
+    with tarfile.open(fileobj=io.BytesIO(_bundle(wheel)), mode="r:gz") as tar:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
             parts = member.name.split("/")
             if len(parts) == 4 and parts[1] == "lib" and parts[3] == "index.js":
                 fh = tar.extractfile(member)
                 if fh is not None:
-                    yield parts[2], ts_source(fh.read().decode("utf-8"))
+                    yield parts[2], _CDKTN_RE.sub("cdktf.", ts_source(fh.read().decode("utf-8")))
 
 
 def _approximate(block: dict[str, Any], path: str, notes: list[str]) -> None:
     """Bend what Terraform would refuse to load, and say so: cdktf lost these types' details."""
-    from generator.offline.schemacheck import block_has_dynamic
+    from generator.offline.schemacheck import block_has_dynamic, has_dynamic
 
+    for name, attr in block.get("attributes", {}).items():
+        if has_dynamic(attr["type"]):
+            notes.append(
+                f"{path}.{name}: untyped in the bundle (no getter type, storage class any); served as "
+                "an attribute of dynamic type, so the provider's block syntax for it is refused"
+            )
     for name, bt in block.get("block_types", {}).items():
         where = f"{path}.{name}"
         if bt["nesting_mode"] == "map" and (bt.get("min_items") or bt.get("max_items")):
@@ -302,18 +396,12 @@ class Extraction:
     skipped: dict[str, str]
 
 
-AWS_ADDRESS = "registry.terraform.io/hashicorp/aws"
-
-
-def extract_wheel(
-    wheel: Path,
-    address: str = AWS_ADDRESS,
-    provider_version: str = PROVIDER_VERSION,
-    package: str = PACKAGE,
-    package_version: str = PACKAGE_VERSION,
-) -> Extraction:
-    """The schema of the provider a cdktf wheel binds (by default the pinned AWS one; the utility
-    providers' wheels have the same layout, see generator/offline/utility)."""
+def extract_wheel(wheel: Path, source: Source) -> Extraction:
+    wrapped = wrapped_version(wheel, source.address)
+    if wrapped != source.provider_version:
+        raise ValueError(
+            f"{wheel.name} wraps {source.address.removeprefix('registry.terraform.io/')} {wrapped}, not {source.provider_version}"
+        )
     resources: dict[str, Any] = {}
     data_sources: dict[str, Any] = {}
     provider: dict[str, Any] | None = None
@@ -338,17 +426,17 @@ def extract_wheel(
             _approximate(sch["block"], f"{kind}.{name}", approximations)
     schema = {
         "format_version": "1.0",
-        "provider_versions": {address: provider_version},
+        "provider_versions": {source.address: source.provider_version},
         "provider_schemas": {
-            address: {
+            source.address: {
                 "provider": provider,
                 "resource_schemas": resources,
                 "data_source_schemas": data_sources,
             }
         },
         "source": {
-            "package": package,
-            "version": package_version,
+            "package": source.package,
+            "version": source.package_version,
             "skipped": skipped,
             "approximations": approximations,
         },
@@ -365,33 +453,44 @@ def encode(schema: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def download_wheel(dest: Path, package: str = PACKAGE, version: str = PACKAGE_VERSION) -> Path:
+def download_wheel(source: Source, dest: Path) -> Path:
+    found = sorted(dest.glob(source.wheel_prefix + "*.whl"))
+    if found:
+        return found[0]
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--dest", str(dest),
-         f"{package}=={version}"],
+         f"{source.package}=={source.package_version}"],
         check=True,
     )  # fmt: skip
-    return next(dest.glob(f"{package.replace('-', '_')}-{version}-*.whl"))
+    return next(dest.glob(source.wheel_prefix + "*.whl"))
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--wheel", type=Path, help=f"a downloaded {PACKAGE}-{PACKAGE_VERSION} wheel")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--provider-version", choices=sorted(BY_VERSION), help="one version only")
+    parser.add_argument("--wheel", type=Path, help="the downloaded wheel (with --provider-version)")
+    parser.add_argument("--out", type=Path, help="where to write (with --provider-version)")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        wheel = args.wheel or download_wheel(Path(tmp))
-        result = extract_wheel(wheel)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(encode(result.schema))
-    p = result.schema["provider_schemas"]["registry.terraform.io/hashicorp/aws"]
-    print(
-        f"{len(p['resource_schemas'])} resources, {len(p['data_source_schemas'])} data sources "
-        f"({len(result.skipped)} skipped: {', '.join(sorted(result.skipped))}) -> {args.out}",
-        file=sys.stderr,
-    )
+    if (args.wheel or args.out) and not args.provider_version:
+        parser.error("--wheel and --out need --provider-version")
+    chosen = [BY_VERSION[args.provider_version]] if args.provider_version else list(SOURCES)
+    for source in chosen:
+        if args.wheel is None:
+            WHEELS.mkdir(parents=True, exist_ok=True)
+        wheel = args.wheel or download_wheel(source, WHEELS)
+        result = extract_wheel(wheel, source)
+        out = args.out or source.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(encode(result.schema))
+        p = result.schema["provider_schemas"]["registry.terraform.io/hashicorp/aws"]
+        print(
+            f"{source.provider_version}: {len(p['resource_schemas'])} resources, "
+            f"{len(p['data_source_schemas'])} data sources ({len(result.skipped)} skipped: "
+            f"{', '.join(sorted(result.skipped))}) -> {out}",
+            file=sys.stderr,
+        )
 
 
 if __name__ == "__main__":

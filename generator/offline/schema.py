@@ -1,4 +1,5 @@
-"""The AWS provider schema the stand-in serves: the committed extraction plus the rules table."""
+"""The AWS provider schemas the stand-in serves: the committed extractions (one per served provider
+version, see extract.SOURCES) plus the rules table."""
 
 from __future__ import annotations
 
@@ -10,12 +11,26 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.offline.extract import DEFAULT_OUT, PROVIDER_VERSION
+from generator.offline.extract import BY_VERSION, NEWEST, SOURCES
 from generator.offline.rules import RULES, SENSITIVE
 from generator.offline.values import Block
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
-SCHEMA_FILE = DEFAULT_OUT
+# Every version the offline mirror offers, oldest first; Terraform's constraint solving picks one
+# as the registry would (the newest that matches). Without a version, the newest is meant.
+SERVED_VERSIONS: tuple[str, ...] = tuple(s.provider_version for s in SOURCES)
+NEWEST_VERSION = NEWEST.provider_version
+SCHEMA_FILE = NEWEST.out
+
+
+def schema_file(version: str | None = None) -> Path:
+    if version is not None and version not in BY_VERSION:
+        raise ValueError(
+            f"hashicorp/aws {version} is not served offline (served: {', '.join(SERVED_VERSIONS)})"
+        )
+    return BY_VERSION[version or NEWEST_VERSION].out
+
+
 # The code that turns the extraction into what the stand-in serves: the sensitive marks (here and the
 # rules table) and the protobuf conversion (provider.py). The cached serialization and the offline
 # environments are keyed on these as well as on the extraction, so a change to either is served.
@@ -57,15 +72,25 @@ def _mark_sensitive(schema: dict[str, Any]) -> None:
 
 
 @cache
-def load(path: Path = SCHEMA_FILE) -> ProviderSchema:
+def digest(version: str) -> str:
+    """The served schema's key without parsing it: the extraction's bytes and the builders."""
+    return digest_of(schema_file(version).read_bytes())
+
+
+def load(version: str | None = None) -> ProviderSchema:
+    """The schema of one served version (the newest by default)."""
+    return _load(version or NEWEST_VERSION)
+
+
+@cache
+def _load(version: str) -> ProviderSchema:
+    path = schema_file(version)
     raw = path.read_bytes()
     data = json.loads(gzip.decompress(raw))
     p = data["provider_schemas"][PROVIDER_ADDRESS]
     _mark_sensitive(p["resource_schemas"])
     return ProviderSchema(
-        version=data["provider_versions"][PROVIDER_ADDRESS]
-        if "provider_versions" in data
-        else PROVIDER_VERSION,
+        version=data["provider_versions"][PROVIDER_ADDRESS],
         provider=p["provider"],
         resources=p["resource_schemas"],
         data_sources=p["data_source_schemas"],

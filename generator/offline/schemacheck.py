@@ -66,6 +66,8 @@ def check_block(block: Block, path: str) -> list[str]:
         mode, lo, hi = bt.get("nesting_mode"), bt.get("min_items", 0), bt.get("max_items", 0)
         if mode in ("single", "group") and (lo > 1 or hi > 1):
             errors.append(f"{where}: min_items and max_items must be 0 or 1 in {mode} mode")
+        elif mode in ("single", "group") and lo != hi:
+            errors.append(f"{where}: min_items and max_items must match in {mode} mode")
         elif mode in ("list", "set") and hi and lo > hi:
             errors.append(f"{where}: min_items greater than max_items")
         elif mode == "map" and (lo or hi):

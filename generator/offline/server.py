@@ -1,8 +1,10 @@
 """Start the stand-in as Terraform starts a provider plugin (go-plugin handshake over stdout).
 
-    python -m generator.offline.server [PROVIDER]   (Terraform runs this through the mirror's launcher)
+    python -m generator.offline.server [PROVIDER] [--provider-version V]
+        (Terraform runs this through the mirror's launcher, which names what it stands for)
 
-PROVIDER is ``aws`` (the default) or one of the utility providers (generator/offline/utility).
+PROVIDER is ``aws`` (the default; ``--provider-version`` picks one of the served AWS versions) or
+one of the utility providers (generator/offline/utility).
 
 Terraform talks gRPC over a Unix socket with TLS; the server's self-signed certificate goes in
 the handshake line. The serialized schema response is cached beside the certificate so each
@@ -129,7 +131,16 @@ class _Logged:
         return call
 
 
-def serve(provider: str = "aws") -> None:
+def serve(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="the offline stand-in for hashicorp/aws and utility providers"
+    )
+    parser.add_argument("provider", nargs="?", default="aws")
+    parser.add_argument("--provider-version", choices=schema_mod.SERVED_VERSIONS, default=None)
+    args, _ = parser.parse_known_args(argv)
+    provider = args.provider
     # Like go-plugin providers: an interrupt is Terraform's to handle (it asks providers to stop).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     log_file = os.environ.get("AISEC_OFFLINE_LOG")
@@ -139,7 +150,7 @@ def serve(provider: str = "aws") -> None:
     folder = cache_dir()
     servicer: Any
     if provider == "aws":
-        schema = schema_mod.load()
+        schema = schema_mod.load(args.provider_version)
         servicer = StandIn(schema, schema_bytes(folder, schema))
     else:
         from generator.offline import utility
@@ -180,4 +191,4 @@ def serve(provider: str = "aws") -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1] if len(sys.argv) > 1 else "aws")
+    serve()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import atomic_write, cache_root
-from generator.offline.schema import PROVIDER_ADDRESS, load
+from generator.offline import schema as aws_schema
 
 # Files of a user's root module that a working copy never takes: Terraform's own working data,
 # the lock file (it pins the real provider's hashes) and real state or plans.
@@ -73,54 +73,72 @@ def _write_if_changed(path: Path, text: str, mode: int = 0o644) -> None:
 
 
 @dataclass(frozen=True)
-class Served:
-    """One provider package of the mirror: its address, version, the launcher's file name and the
-    argument naming it to the server (generator/offline/server.py)."""
+class ServedProvider:
+    """One provider version the offline mirror offers: its address, its version, what its launcher
+    runs (``python -m`` and these arguments) and a key of what it serves (the environment's name
+    changes with it, so a new schema or new serving code is never hidden by an old mirror)."""
 
-    address: str
+    address: str  # registry.terraform.io/NAMESPACE/TYPE
     version: str
-    server_arg: str
+    module_args: tuple[str, ...]
     digest: str
 
     @property
-    def launcher(self) -> str:
-        return f"terraform-provider-{self.address.rsplit('/', 1)[-1]}_v{self.version}"
+    def name(self) -> str:
+        return self.address.rsplit("/", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        return self.address.removeprefix("registry.terraform.io/")
 
 
-def served() -> list[Served]:
-    """Every provider the offline mirror serves: hashicorp/aws and the utility providers."""
+def served_providers() -> list[ServedProvider]:
+    """Every (address, version, launcher) the mirror offers; Terraform picks among them: the AWS
+    versions, then the utility providers (generator/offline/utility)."""
     from generator.offline import utility
 
-    schema = load()
-    found = [Served(PROVIDER_ADDRESS, schema.version, "aws", schema.digest)]
-    for name, u in utility.UTILITIES.items():
-        found.append(Served(u.address, u.provider_version, name, utility.load(name).digest))
-    return found
+    aws = [
+        ServedProvider(
+            aws_schema.PROVIDER_ADDRESS,
+            version,
+            ("generator.offline.server", "aws", "--provider-version", version),
+            aws_schema.digest(version),
+        )
+        for version in aws_schema.SERVED_VERSIONS
+    ]
+    return aws + [
+        ServedProvider(
+            u.address, u.provider_version, ("generator.offline.server", name), utility.load(name).digest
+        )
+        for name, u in utility.UTILITIES.items()
+    ]
 
 
 def prepare(platform: str) -> OfflineEnv:
-    """The mirror with a launcher for each served provider, and a CLI configuration that uses it."""
-    providers = served()
+    """The mirror with a launcher for each served provider version, and a CLI configuration that
+    uses it."""
+    served = served_providers()
     package_root = str(Path(__file__).resolve().parents[2])
     # One mirror per interpreter and per checkout: the launcher names the checkout, so two checkouts
     # sharing a cache (worktrees, CI runners) would rewrite each other's launcher, and a working
     # copy's lock file would no longer match the provider package.
-    python = hashlib.sha256(f"{sys.executable}\0{package_root}".encode()).hexdigest()[:8]
-    aws = providers[0]
-    others = hashlib.sha256(
-        "\0".join(f"{p.address}={p.version}:{p.digest}" for p in providers[1:]).encode()
-    ).hexdigest()[:8]
-    folder = cache_root("offline") / f"env-{aws.version}-{aws.digest}-{others}-{python}"
-    for p in providers:
-        launcher = folder / "mirror" / p.address / p.version / platform / p.launcher
+    key = hashlib.sha256(
+        "\0".join(
+            [sys.executable, package_root, *(f"{p.address} {p.version} {p.digest}" for p in served)]
+        ).encode()
+    ).hexdigest()[:16]
+    folder = cache_root("offline") / f"env-{key}"
+    for p in served:
+        plugin_dir = folder / "mirror" / p.address / p.version / platform
         script = (
             "#!/bin/sh\n"
-            f"# aisec offline stand-in for {p.address.split('/', 1)[1]} (serves the real schema; reaches nothing)\n"
+            f"# aisec offline stand-in for {p.label} {p.version} (never reaches the real service)\n"
             f"PYTHONPATH={shlex.quote(package_root)}${{PYTHONPATH:+:$PYTHONPATH}} "
-            f'exec {shlex.quote(sys.executable)} -m generator.offline.server {p.server_arg} "$@"\n'
+            f"exec {shlex.quote(sys.executable)} -m {' '.join(shlex.quote(a) for a in p.module_args)}"
+            ' "$@"\n'
         )
-        _write_if_changed(launcher, script, 0o755)
-    addresses = ", ".join(f'"{p.address}"' for p in providers)
+        _write_if_changed(plugin_dir / f"terraform-provider-{p.name}_v{p.version}", script, 0o755)
+    addresses = ", ".join(f'"{a}"' for a in sorted({p.address for p in served}))
     cli_config = folder / "terraformrc"
     _write_if_changed(
         cli_config,

@@ -43,6 +43,10 @@ class Utility:
         return f"cdktf-cdktf-provider-{self.name}"
 
     @property
+    def source(self) -> extract.Source:
+        return extract.Source(self.package, self.package_version, self.provider_version, self.address)
+
+    @property
     def schema_file(self) -> Path:
         return _DATA / f"{self.name}-{self.provider_version}.schema.json.gz"
 
@@ -126,7 +130,7 @@ def servicer(name: str, schema_bytes: bytes | None = None) -> Any:
 
 
 def extract_one(u: Utility, wheel: Path) -> bytes:
-    result = extract.extract_wheel(wheel, u.address, u.provider_version, u.package, u.package_version)
+    result = extract.extract_wheel(wheel, u.source)
     return extract.encode(result.schema)
 
 
@@ -146,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
             found = sorted(
                 (args.wheel_dir or Path(tmp)).glob(f"cdktf_cdktf_provider_{name}-{u.package_version}-*.whl")
             )
-            wheel = found[0] if found else extract.download_wheel(Path(tmp), u.package, u.package_version)
+            wheel = found[0] if found else extract.download_wheel(u.source, Path(tmp))
             data = extract_one(u, wheel)
         u.schema_file.write_bytes(data)
         print(
