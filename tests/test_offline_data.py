@@ -156,6 +156,13 @@ def test_default_vpc_and_unknown_policies() -> None:
     assert vpc["cidr_block"] == "172.31.0.0/16" and vpc["arn"].endswith(f":vpc/{vpc['id']}")
     subnet = decode(read(provider, "aws_subnet", {"vpc_id": vpc["id"], "default_for_az": True}).state.msgpack)
     assert _within(subnet["cidr_block"], "172.31.0.0/16")
+    by_zone = {
+        z: decode(read(provider, "aws_subnet", {"vpc_id": vpc["id"], "availability_zone": z}).state.msgpack)
+        for z in ("us-east-1a", "us-east-1b")
+    }
+    assert [s["availability_zone"] for s in by_zone.values()] == ["us-east-1a", "us-east-1b"]
+    assert by_zone["us-east-1a"]["cidr_block"] != by_zone["us-east-1b"]["cidr_block"]
+    assert all(_within(s["cidr_block"], "172.31.0.0/16") for s in by_zone.values())
     # a customer policy's content is not known offline: valid JSON that grants nothing
     policy = decode(read(provider, "aws_iam_policy", {"name": "team-readers"}).state.msgpack)
     assert policy["arn"] == "arn:aws:iam::123456789012:policy/team-readers"

@@ -205,8 +205,8 @@ class DataSources:
         ids = f.get("subnet-id")
         if not ids:
             seed = f"subnets{cfg.get('tags')}{sorted(f.items())}"
-            base = (int(_h(seed)[:4], 16) % 80) * 3  # subnets of different queries get different CIDRs
-            ids = [self._gen_id("subnet", seed, base + i) for i in range(len(_ZONES))]
+            base = (int(_h(seed)[:4], 16) % 80) * len(_ZONES)  # other queries, other CIDRs
+            ids = [self._gen_id("subnet", seed, base + i) for i in range(len(_ZONES))]  # zone i
         vpc = self._vpc_of(cfg, f)
         for i in ids:
             if vpc:
@@ -219,12 +219,15 @@ class DataSources:
         vpc_id = self._vpc_of(cfg, f) or (self._subnet_vpcs.get(subnet_id) if subnet_id else None)
         zones = self._zones()
         az = cfg.get("availability_zone") or next(iter(f.get("availability-zone", [])), None)
-        subnet_id = subnet_id or self._gen_id(
-            "subnet", f"subnet{vpc_id}{az}{cfg.get('tags')}{sorted(f.items())}", 0
-        )
+        names = [z for z, _ in zones]
+        if (
+            subnet_id is None
+        ):  # one subnet found by its VPC, zone, tags: numbered so its zone is the one asked
+            seed = f"subnet{vpc_id}{az}{cfg.get('tags')}{sorted(f.items())}"
+            base = (int(_h(seed)[:4], 16) % 80) * len(names)
+            subnet_id = self._gen_id("subnet", seed, base + (names.index(az) if az in names else 0))
         index = _index_of(subnet_id)
         vpc_id = vpc_id or self._gen_id("vpc", "default-of-subnets", 0)
-        names = [z for z, _ in zones]
         zone = az if az in names else names[index % len(names)]
         zone_id = dict(zones).get(
             zone, cfg.get("availability_zone_id") or f"{zone_id_prefix(self.ctx['region'])}-az1"
