@@ -183,5 +183,15 @@ def test_unknown_types_get_values_of_their_shape() -> None:
     eks = decode(read(provider, "aws_eks_cluster", {"name": "c"}).state.msgpack)
     assert eks["vpc_config"][0]["subnet_ids"] and eks["identity"][0]["oidc"][0]["issuer"]
     assert eks["tags"] == {}
+    sg = decode(read(provider, "aws_security_group", {"name": "web"}).state.msgpack)
+    assert sg["id"].startswith("sg-0") and sg["arn"].endswith(f":security-group/{sg['id']}")
+    fn = decode(read(provider, "aws_lambda_function", {"function_name": "f"}).state.msgpack)
+    assert fn["arn"] == "arn:aws:lambda:us-east-1:123456789012:function:f"
+    ami = decode(
+        read(provider, "aws_ssm_parameter", {"name": "/aws/service/ami-amazon-linux-latest/x"}).state.msgpack
+    )
+    assert ami["value"].startswith("ami-0") and ami["arn"].endswith(
+        ":parameter/aws/service/ami-amazon-linux-latest/x"
+    )
     assert datasources.zone_id_prefix("ap-southeast-2") == "apse2"
     assert datasources.zone_id_prefix("us-gov-west-1") == "usgw1"
