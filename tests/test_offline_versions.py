@@ -42,8 +42,8 @@ def _locked(work: Path) -> str:
 
 
 def test_the_mirror_offers_every_served_version() -> None:
-    served = workspace.served_providers()
-    assert [(p.label, p.version) for p in served] == [("hashicorp/aws", v) for v in schema.SERVED_VERSIONS]
+    served = [p for p in workspace.served_providers() if p.label == "hashicorp/aws"]
+    assert [p.version for p in served] == list(schema.SERVED_VERSIONS)
     assert schema.SERVED_VERSIONS == ("5.99.1", "6.25.0", "6.69.1")
     for p in served:
         assert p.module_args[-2:] == ("--provider-version", p.version)
