@@ -163,28 +163,30 @@ def test_invalid_policy_document_is_a_diagnostic(provider: StandIn) -> None:
     assert resp.diagnostics[0].summary == "Invalid policy document"
 
 
-def test_state_with_dynamic_typed_blocks_upgrades(provider: StandIn) -> None:
-    """An Access Analyzer analyzer's `configuration` block holds a `dynamic` attribute, so its
-    value has no fixed type: Terraform's state JSON wraps it as {"value", "type"} and msgpack as
-    [type, value]. Refreshing such a state once crashed the stand-in ('str' has no 'get')."""
-    configuration = [
-        {"internal_access": [], "unused_access": [{"analysis_rule": [], "unused_access_age": 90}]}
-    ]
+def test_state_with_dynamic_typed_values_upgrades(provider: StandIn) -> None:
+    """A QuickSight analysis's `definition` is a `dynamic` attribute (the bindings give it no
+    type), so its value has no fixed type: Terraform's state JSON wraps it as {"value", "type"} and
+    msgpack as [type, value]. Refreshing such a state once crashed the stand-in ('str' has no
+    'get'; first seen on an Access Analyzer block, which the extraction now types)."""
+    definition = {
+        "data_set_identifiers_declarations": [
+            {"data_set_arn": "arn:aws:quicksight:eu-west-1:777788889999:dataset/d", "identifier": "sales"}
+        ]
+    }
     ty = [
-        "tuple",
-        [["object", {
-            "internal_access": ["list", ["object", {"analysis_rule": ["list", ["object", {"inclusion": ["list", [
-                "object", {"account_ids": ["list", "string"], "resource_arns": ["list", "string"],
-                           "resource_types": ["list", "string"]}]]}]]}]],
-            "unused_access": ["list", ["object", {"unused_access_age": "number", "analysis_rule": ["list", ["object", {
-                "exclusion": ["list", ["object", {"account_ids": ["list", "string"], "resource_tags": "dynamic"}]]}]]}]],
-        }]],
-    ]  # fmt: skip
-    raw = {"analyzer_name": "a-unused", "type": "ACCOUNT_UNUSED_ACCESS", "id": "a-unused",
-           "configuration": {"value": configuration, "type": ty}}  # fmt: skip
+        "object",
+        {
+            "data_set_identifiers_declarations": [
+                "list",
+                ["object", {"data_set_arn": "string", "identifier": "string"}],
+            ]
+        },
+    ]
+    raw = {"analysis_id": "a-1", "name": "sales", "id": "777788889999,a-1",
+           "definition": {"value": definition, "type": ty}}  # fmt: skip
     response = provider.UpgradeResourceState(
         pb.UpgradeResourceState.Request(
-            type_name="aws_accessanalyzer_analyzer",
+            type_name="aws_quicksight_analysis",
             version=0,
             raw_state=pb.RawState(json=json.dumps(raw).encode()),
         ),
@@ -193,17 +195,15 @@ def test_state_with_dynamic_typed_blocks_upgrades(provider: StandIn) -> None:
     assert not response.diagnostics
     state = decode(response.upgraded_state.msgpack)
     # msgpack carries the dynamic value as [type JSON, value], as Terraform's cty expects.
-    type_json, value = state["configuration"]
+    type_json, value = state["definition"]
     assert json.loads(type_json) == ty
-    assert value[0]["unused_access"][0]["unused_access_age"] == 90
-    assert state["analyzer_name"] == "a-unused"
-    # Planning from that state leaves the block as it was: no change, no crash.
+    assert value["data_set_identifiers_declarations"][0]["identifier"] == "sales"
+    assert state["name"] == "sales"
+    # Planning from that state leaves the value as it was: no change, no crash.
     prior = dict(state)
-    response = plan(
-        provider, "aws_accessanalyzer_analyzer", {**raw, "configuration": state["configuration"]}, prior
-    )
+    response = plan(provider, "aws_quicksight_analysis", {**raw, "definition": state["definition"]}, prior)
     planned = decode(response.planned_state.msgpack)
-    assert planned["configuration"] == state["configuration"]
+    assert planned["definition"] == state["definition"]
 
 
 def test_checked_prerequisites_exist_in_the_rehearsal(provider: StandIn) -> None:

@@ -119,6 +119,9 @@ def conform(value: Any, block: Block) -> Any:
     if value is None or value is UNKNOWN:
         return value
     out: dict[str, Any] = {name: value.get(name) for name in block.get("attributes", {})}
+    for name, attr in block.get("attributes", {}).items():  # a dynamic attribute carries its type
+        if attr.get("type") == "dynamic" and out[name] is not None:
+            out[name] = as_dynamic(out[name]) or out[name]
     for name, bt in block.get("block_types", {}).items():
         nested = value.get(name)
         mode = bt["nesting_mode"]
