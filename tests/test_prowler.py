@@ -194,22 +194,21 @@ def test_coverage_of_every_blueprint() -> None:
     assert found == {
         ("existing-foundation", "hipaa"): (19, 5, 13, 0),
         ("fedramp-moderate", "fedramp-moderate"): (48, 42, 6, 0),
-        ("fraud-inference", "pci-dss"): (415, 347, 0, 25),
+        ("fraud-inference", "pci-dss"): (415, 353, 0, 25),
         ("gdpr-rag-assistant", "gdpr"): (3, 3, 0, 0),
-        ("gdpr-rag-assistant", "ai-security"): (26, 15, 6, 4),
+        ("gdpr-rag-assistant", "ai-security"): (26, 16, 5, 4),
         ("healthcare-training", "hipaa"): (19, 14, 5, 0),
         ("multi-workload", "gdpr"): (3, 3, 0, 0),
         ("multi-workload", "soc2"): (14, 10, 4, 0),
         ("soc2-notebooks", "soc2"): (14, 10, 4, 0),
     }
     cov = prowler_coverage(decide(parse_spec(_rag(compliance=["ai-security"]))), Regime.AI_SECURITY)
-    assert (cov["in_reach"], cov["covered"], cov["partly"], cov["not_applicable"]) == (26, 15, 6, 4)
-    # the seven: two of the Bedrock endpoints Prowler wants (falls_short), the access-log bucket's
-    # SSE-S3 and logging (twice), no EC2 endpoint, Macie jobs instead of automated discovery, no
-    # CloudTrail Insights, GuardDuty protection plans beyond S3
+    assert (cov["in_reach"], cov["covered"], cov["partly"], cov["not_applicable"]) == (26, 16, 5, 4)
+    # the six: the Bedrock endpoints Prowler wants beyond those the workloads call (falls_short),
+    # the access-log bucket's SSE-S3 and logging (twice), no EC2 endpoint, Macie jobs instead of
+    # automated discovery, GuardDuty protection plans beyond S3
     assert cov["uncovered"] == [
-        "AISF-INFRA-01", "AISF-INFRA-05", "AISF-INFRA-08", "AISF-DATA-01", "AISF-DATA-04", "AISF-DETECT-01",
-        "AISF-DETECT-02",
+        "AISF-INFRA-01", "AISF-INFRA-05", "AISF-INFRA-08", "AISF-DATA-01", "AISF-DATA-04", "AISF-DETECT-02",
     ]  # fmt: skip
 
 
@@ -217,14 +216,13 @@ def test_compliance_command_prints_prowlers_count() -> None:
 
     text = run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"])).stdout
     assert (
-        "Prowler 5.46.0 (aws_ai_security_framework_aws.json): 63 requirements, 26 in reach, 15 covered, 6 partly"
+        "Prowler 5.46.0 (aws_ai_security_framework_aws.json): 63 requirements, 26 in reach, 16 covered, 5 partly"
         in text
     )
     data = json_result(run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"]), "--json"))
     (gdpr, ai) = data["regimes"]
     assert gdpr["prowler"]["covered"] == 3 and ai["prowler"]["uncovered"] == [
-        "AISF-INFRA-01", "AISF-INFRA-05", "AISF-INFRA-08", "AISF-DATA-01", "AISF-DATA-04", "AISF-DETECT-01",
-        "AISF-DETECT-02",
+        "AISF-INFRA-01", "AISF-INFRA-05", "AISF-INFRA-08", "AISF-DATA-01", "AISF-DATA-04", "AISF-DETECT-02",
     ]  # fmt: skip
 
 

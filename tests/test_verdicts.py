@@ -213,6 +213,27 @@ def test_organizations_filter_passes_with_every_event_prowler_asks_and_fails_wit
         assert after[check].status == "fail" and after[check].fix == "MON-1", event
 
 
+def test_the_trail_records_cloudtrail_insights_and_the_check_flips_without_them(
+    verdict_states: dict[str, State],
+) -> None:
+    """audit 1.5.0's trail, as applied, has both Insights selectors (TRL-1): Prowler's
+    cloudtrail_insights_exist passes; the same trail without them fails it, and nothing else flips."""
+    check = "cloudtrail_insights_exist"
+    state = verdict_states["healthcare-training"]
+    trail = _resource(state, "aws_cloudtrail")
+    assert sorted(s["insight_type"] for s in trail["values"]["insight_selector"]) == [
+        "ApiCallRateInsight",
+        "ApiErrorRateInsight",
+    ]
+    before = _by_check(checks.evaluate(state))
+    assert before[check].status == "pass" and "insight_selector" in before[check].evidence[0]
+    weak = copy.deepcopy(state)
+    _resource(weak, "aws_cloudtrail")["values"]["insight_selector"] = []
+    after = _by_check(checks.evaluate(weak))
+    assert {c for c in before if before[c].status != after[c].status} == {check}
+    assert after[check].status == "fail" and after[check].fix == "TRL-1"
+
+
 def test_a_public_write_statement_is_caught_once_the_bucket_no_longer_restricts_public_policies(
     verdict_states: dict[str, State],
 ) -> None:
