@@ -162,7 +162,7 @@ CONTROLS: tuple[Control, ...] = (
     Control("MAC-2", "data-discovery", (13,), "Scheduled Macie jobs classify every bucket holding confidential or restricted data, and the corpus of every RAG workload whatever its label", "workload", "evidence"),
     Control("MAC-4", "data-discovery", (34,), "Macie jobs also use custom data identifiers for the data's categories (record numbers for PHI, merchant and account ids for cardholder and financial data), with keywords and a match distance, overridable in the spec", "workload", "evidence"),
     Control("MAC-5", "data-discovery", (34,), "Sensitive-data findings in dev and test buckets declared synthetic are archived by a suppression rule: kept in Macie and the exported results, no alert", "workload", "evidence"),
-    Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption and CloudWatch Logs delivery", "foundation", "evidence"),
+    Control("TRL-1", "audit-logging", (9,), "A multi-region CloudTrail trail with log file validation, KMS encryption, CloudWatch Logs delivery and CloudTrail Insights (unusual API call and error rates)", "foundation", "evidence"),
     Control("TRL-2", "audit-logging", (9,), "S3 data events are recorded for every dataset and artifact bucket", "foundation", "evidence"),
     Control("TRL-3", "audit-logging", (10,), "Audit log groups are encrypted and kept per regime", "foundation", "evidence"),
     Control("TRL-4", "audit-logging", (28,), "Trail and findings buckets lock every log version for the regime's retention (S3 Object Lock); audit buckets keep noncurrent versions as long and deny deletion, lifecycle and policy changes to all but break-glass", "foundation", "evidence"),

@@ -1086,7 +1086,9 @@ class CostAssumptions(Strict):
         "and every rag corpus; new and changed objects).",
     )
     management_events: int = Field(
-        default=1_000_000, ge=0, description="CloudTrail management events per month GuardDuty analyses."
+        default=1_000_000,
+        ge=0,
+        description="CloudTrail management events per month (GuardDuty and CloudTrail Insights analyse them).",
     )
     flow_log_gb: int = Field(default=5, ge=0, description="GB of VPC flow logs per month (the spec's VPC).")
     config_items: int = Field(

@@ -16,7 +16,7 @@ from generator.policy import CONTROLS_BY_ID
 
 MODULES = sorted(p.parent.name for p in data_dir("modules").glob("*/module.yaml"))
 VERSIONS = {
-    "audit": ["1.3.0", "1.2.0", "1.1.0", "1.0.0"],
+    "audit": ["1.5.0", "1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
     "compute": ["1.0.0"],
     "detective": ["1.0.0"],
     "iam": ["2.2.0", "2.1.0", "2.0.0", "1.0.0"],

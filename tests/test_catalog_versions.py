@@ -141,7 +141,7 @@ def test_git_source_mode_with_a_real_git_repository(tmp_path: Path) -> None:
     assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
     assert not (out / "modules").exists()
     main = (out / "main.tf").read_text()
-    assert f'source = "git::file://{repo}//modules/audit?ref=modules/audit/v1.3.0"' in main
+    assert f'source = "git::file://{repo}//modules/audit?ref=modules/audit/v1.5.0"' in main
     assert f'source = "git::file://{repo}//modules/macie?ref=modules/macie/v1.0.0"' in main
     proc = run_aisec("validate", str(out), "--offline")
     assert proc.returncode == 0, proc.stdout + proc.stderr  # terraform init fetched every tag with git

@@ -153,7 +153,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {
         [ct("DescribeVpcs", "ec2.amazonaws.com"), ct("CreateSubnet", "ec2.amazonaws.com")],
     ),
     "organizations-changes": (
-        [ct("LeaveOrganization", "organizations.amazonaws.com"), ct("AttachPolicy", "organizations.amazonaws.com")],
+        [ct(n, "organizations.amazonaws.com") for n in ("LeaveOrganization", "AttachPolicy", "CancelHandshake",
+                                                        "CreateOrganization", "EnableAllFeatures")],
         [ct("DescribeOrganization", "organizations.amazonaws.com"),
          ct("CreatePolicy", "iam.amazonaws.com")],  # IAM's CreatePolicy is 4.4's, not 4.15's
     ),

@@ -129,6 +129,22 @@ def test_cost_assumptions_come_from_the_spec_and_region() -> None:
     assert "shared by all workloads" in text and "Interface endpoints (12 services x 3 AZs)" in text
 
 
+def test_cloudtrail_insights_are_priced_with_the_trail_the_landing_creates() -> None:
+    """Both Insights types analyse the management events (write ones twice): at most 2 analyses per
+    management event, at $0.35 per 100,000 (us-east-1), with the trail; none without it."""
+    data = yaml.safe_load(BLUEPRINTS["healthcare-training"].read_text())
+    data["cost"] = {"management_events": 3_000_000}
+    lines = estimate(decide(parse_spec(data)))["lines"]
+    [insights] = [x for x in lines if x["item"].startswith("CloudTrail Insights")]
+    assert (
+        insights["quantity"] == 60
+        and insights["unit_price"] == price_table()["prices"]["cloudtrail_insights_per_100k"]
+    )
+    assert insights["monthly"] == pytest.approx(60 * 0.35) and insights["scope"] == "shared"
+    existing = estimate(decide(load_spec(BLUEPRINTS["existing-foundation"])))["lines"]
+    assert not [x for x in existing if x["item"].startswith("CloudTrail Insights")]
+
+
 def test_mermaid_in_the_readme(rendered_files: dict[str, dict[str, str]]) -> None:
     readme = rendered_files["multi-workload"]["README.md"]
     assert "```mermaid\nflowchart LR\n" in readme

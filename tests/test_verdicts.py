@@ -141,6 +141,99 @@ def test_weakened_landing_flips_exactly_what_it_should(verdict_states: dict[str,
     assert after["s3_bucket_public_write_acl"].status == "pass"
 
 
+def _prowler_filter_patterns() -> dict[str, str]:
+    """Each CloudWatch metric-filter check's pattern as Prowler 5.46 builds it, from the pinned wheel:
+    the check's own regex, or its build_metric_filter_pattern(...) call run through Prowler's own
+    function (lifted from prowler/providers/aws/services/cloudwatch/lib/metric_filters.py; the rest of
+    that module needs Prowler's dependencies)."""
+    import ast
+    import zipfile
+
+    from generator import prowler
+
+    base = "prowler/providers/aws/services/cloudwatch/"
+    with zipfile.ZipFile(prowler.wheel_path()) as z:
+        lib = ast.parse(z.read(base + "lib/metric_filters.py").decode())
+        build = next(
+            n for n in lib.body if isinstance(n, ast.FunctionDef) and n.name == "build_metric_filter_pattern"
+        )
+        scope: dict[str, Any] = {}
+        exec(
+            compile(ast.Module([*ast.parse("import re").body, build], []), "metric_filters.py", "exec"), scope
+        )
+        patterns = {}
+        for name in checks._FILTERS:
+            tree = ast.parse(z.read(f"{base}{name}/{name}.py").decode())
+            [assign] = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "pattern"
+            ]
+            value = assign.value
+            if isinstance(value, ast.Call):
+                assert getattr(value.func, "id", "") == "build_metric_filter_pattern", name
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in value.keywords}
+                patterns[name] = scope["build_metric_filter_pattern"](**kwargs)
+            else:
+                patterns[name] = ast.literal_eval(value)
+    return patterns
+
+
+def test_metric_filter_checks_look_for_what_prowler_looks_for() -> None:
+    """The engine's pattern for each metric-filter check is the regex Prowler 5.46 builds for it."""
+    theirs = _prowler_filter_patterns()
+    assert len(theirs) == 15
+    for name, pattern in theirs.items():
+        assert checks._filter_regex(checks._FILTERS[name]) == pattern, name
+
+
+def test_organizations_filter_passes_with_every_event_prowler_asks_and_fails_without_one(
+    verdict_states: dict[str, State],
+) -> None:
+    """audit 1.4.0's organizations-changes filter (CIS 4.15 plus CancelHandshake, CreateOrganization
+    and EnableAllFeatures) passes Prowler's check as applied; the same filter missing any one of the
+    events Prowler requires fails it, and nothing else flips."""
+    check = "cloudwatch_log_metric_filter_aws_organizations_changes"
+    state = verdict_states["healthcare-training"]
+    before = _by_check(checks.evaluate(state))
+    assert before[check].status == "pass", before[check]
+    assert 'metric_filter.this["organizations-changes"]: pattern matches' in before[check].evidence[0]
+    for event in ("CancelHandshake", "CreateOrganization", "EnableAllFeatures", "AcceptHandshake"):
+        weak = copy.deepcopy(state)
+        mf = _resource(weak, "aws_cloudwatch_log_metric_filter", '"organizations-changes"')
+        clause = (
+            f' || ($.eventName = "{event}")'
+            if event != "AcceptHandshake"
+            else f'($.eventName = "{event}") || '
+        )
+        assert clause in mf["values"]["pattern"], event
+        mf["values"]["pattern"] = mf["values"]["pattern"].replace(clause, "")
+        after = _by_check(checks.evaluate(weak))
+        assert {c for c in before if before[c].status != after[c].status} == {check}, event
+        assert after[check].status == "fail" and after[check].fix == "MON-1", event
+
+
+def test_the_trail_records_cloudtrail_insights_and_the_check_flips_without_them(
+    verdict_states: dict[str, State],
+) -> None:
+    """audit 1.5.0's trail, as applied, has both Insights selectors (TRL-1): Prowler's
+    cloudtrail_insights_exist passes; the same trail without them fails it, and nothing else flips."""
+    check = "cloudtrail_insights_exist"
+    state = verdict_states["healthcare-training"]
+    trail = _resource(state, "aws_cloudtrail")
+    assert sorted(s["insight_type"] for s in trail["values"]["insight_selector"]) == [
+        "ApiCallRateInsight",
+        "ApiErrorRateInsight",
+    ]
+    before = _by_check(checks.evaluate(state))
+    assert before[check].status == "pass" and "insight_selector" in before[check].evidence[0]
+    weak = copy.deepcopy(state)
+    _resource(weak, "aws_cloudtrail")["values"]["insight_selector"] = []
+    after = _by_check(checks.evaluate(weak))
+    assert {c for c in before if before[c].status != after[c].status} == {check}
+    assert after[check].status == "fail" and after[check].fix == "TRL-1"
+
+
 def test_a_public_write_statement_is_caught_once_the_bucket_no_longer_restricts_public_policies(
     verdict_states: dict[str, State],
 ) -> None:

@@ -721,9 +721,7 @@ def _ct_s3_write(land: Landing) -> Verdict:
 def _ct_insights(land: Landing) -> Verdict:
     return _trail_check(
         "cloudtrail_insights_exist", land,
-        lambda t: (bool(t.get("insight_selector")), t.ev("insight_selector")),
-        "no aisec control: CloudTrail Insights (charged per 100,000 events analysed) is not configured; the landing "
-        "alarms on the CIS monitoring items instead (MON-1)",
+        lambda t: (bool(t.get("insight_selector")) and _logging(t), t.ev("insight_selector")), "TRL-1",
     )  # fmt: skip
 
 

@@ -3,7 +3,7 @@ the Terraform resource addresses that implement them, with coverage figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from generator.policy import (
@@ -254,16 +254,17 @@ APPLIES_WITH: dict[str, Service] = {
 
 def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
     """Prowler's catalogue of a regime against this landing (generator/data/prowler/<regime>.yaml):
-    requirements by classification; of the technical ones in reach (a check concerns what the landing
-    creates), those covered here (every such check that applies to this landing is served by a
-    control it applies, and none is a gap; a check mapped to several controls, each for other
-    resources, is served when one applies), partly covered (some are), and not applicable (no check
-    applies: the landing uses none of the services they judge)."""
+    requirements by classification; of the technical ones in reach, those covered here, partly
+    covered, and not applicable. A requirement's checks on what the landing creates (the check
+    table's controls and gaps) are judged by the static prediction, the same one predicted_checks
+    reports (_predict): covered when each of them that applies is predicted to pass (a control this
+    landing applies serves it and does not fall short: falls_short, access_log_bucket), partly when
+    some are, not applicable when none applies (the landing uses none of the services they judge).
+    A check predicted to fail or to depend on the existing foundation or account leaves it uncovered."""
     from generator import prowler
 
-    applied = {ctl.id for ctl in c.controls}
-    used = {svc for w in c.workloads for svc in w.services}
     table = prowler.check_table()
+    predictions = _predictions(c, {ck for r in prowler.in_reach(regime) for ck in r["checks"]}, table)
     counts = {"total": 0, "in_reach": 0, "covered": 0, "partly": 0, "not_applicable": 0, "account": 0,
               "procedural": 0, "not_created": 0, "also_outside": 0}  # fmt: skip
     uncovered: list[str] = []
@@ -282,14 +283,9 @@ def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
         in_reach = [
             ck
             for ck in r["checks"]
-            if (ck in table["controls"] or ck in table["gaps"])
-            and APPLIES_WITH.get(ck.split("_")[0], Service.S3) in (*used, Service.S3)
+            if prowler.where(ck, table)[0] in ("controls", "gap") and predictions[ck][0] != "not applicable"
         ]
-        served = [
-            ck
-            for ck in in_reach
-            if ck in table["controls"] and any(i in applied for i in table["controls"][ck])
-        ]
+        served = [ck for ck in in_reach if predictions[ck][0] == "pass"]
         if not in_reach:
             counts["not_applicable"] += 1
         elif len(served) == len(in_reach):
@@ -360,6 +356,14 @@ def _predict(c: Controls, check: str, table: dict[str, Any]) -> tuple[str, list[
     return "fail", [], f"the controls that pass it are not part of this landing: {absent}"
 
 
+def _predictions(
+    c: Controls, names: Iterable[str], table: dict[str, Any]
+) -> dict[str, tuple[str, list[str], str]]:
+    """The static prediction of each named check for this landing: predicted_checks' table rows and
+    prowler_coverage's covered requirements both read it."""
+    return {check: _predict(c, check, table) for check in sorted(set(names))}
+
+
 def predicted_checks(c: Controls, regime: Regime) -> dict[str, Any]:
     """A static prediction, before any plan, of how Prowler will judge this landing once deployed: for
     each check of the regime's requirements in reach (technical, not out of scope: the checks
@@ -371,10 +375,11 @@ def predicted_checks(c: Controls, regime: Regime) -> dict[str, Any]:
 
     table = prowler.check_table()
     in_reach = prowler.in_reach(regime)
-    rows = []
-    for check in sorted({ck for r in in_reach for ck in r["checks"]}):
-        prediction, controls, reason = _predict(c, check, table)
-        rows.append({"check": check, "prediction": prediction, "controls": controls, "reason": reason})
+    predictions = _predictions(c, (ck for r in in_reach for ck in r["checks"]), table)
+    rows = [
+        {"check": check, "prediction": prediction, "controls": controls, "reason": reason}
+        for check, (prediction, controls, reason) in predictions.items()
+    ]
     totals = {p: sum(1 for r in rows if r["prediction"] == p) for p in PREDICTIONS}
     return {"requirements_in_reach": len(in_reach), "checks": len(rows), "totals": totals, "table": rows}
 

@@ -118,6 +118,15 @@ def estimate(c: Controls) -> dict[str, Any]:
             p["cloudtrail_data_events_per_100k"],
             "shared",
         )
+        # ApiCallRateInsight analyses write management events, ApiErrorRateInsight all of them: at
+        # most twice the management events (the upper bound, as the write share is unknown).
+        add(
+            "CloudTrail Insights (API call and error rates; at most 2 analyses per management event)",
+            2 * a.management_events / 100_000,
+            "100k events analysed",
+            p["cloudtrail_insights_per_100k"],
+            "shared",
+        )
         add("CloudWatch alarms", len(c.alarms), "alarms", p["cloudwatch_alarm_month"], "shared")
         add(
             "CloudWatch metrics from metric filters",

@@ -234,6 +234,16 @@ resource "aws_cloudtrail" "this" {
     }
   }
 
+  # CloudTrail Insights: unusual rates of write management calls and of management calls that
+  # fail, against each Region's 28-day baseline (the management events selector above feeds both).
+  dynamic "insight_selector" {
+    for_each = toset(var.trail.insight_types)
+
+    content {
+      insight_type = insight_selector.value
+    }
+  }
+
   depends_on = [aws_iam_role_policy.trail_to_logs]
 
   # aisec destroy lifts this for one plan when you name the kind (--allow-destroy-protected).

@@ -32,6 +32,8 @@ variable "trail" {
     (its log bucket, with a policy admitting this trail), `kms_key_arn`, `log_retention_days`
     (CloudWatch Logs copy), and `data_event_bucket_arns` (buckets whose object-level S3 events are
     recorded). The metric filters and alarms of the CIS AWS Foundations benchmark come with it.
+    `insight_types`: the CloudTrail Insights the trail records (unusual management API call and
+    error rates; charged per event analysed), both by default; `[]` turns Insights off.
     External destination (a log-archive account): `bucket_name` is that account's bucket,
     `kms_key_arn` its key (key ARN, or alias ARN, which CloudTrail resolves across accounts) and
     `log_group_kms_key_arn` a key of this account for the CloudWatch Logs copy (default `kms_key_arn`).
@@ -42,8 +44,16 @@ variable "trail" {
     log_group_kms_key_arn  = optional(string)
     log_retention_days     = number
     data_event_bucket_arns = optional(list(string), [])
+    insight_types          = optional(list(string), ["ApiCallRateInsight", "ApiErrorRateInsight"])
   })
   default = null
+
+  validation {
+    condition = alltrue([
+      for t in try(var.trail.insight_types, []) : contains(["ApiCallRateInsight", "ApiErrorRateInsight"], t)
+    ])
+    error_message = "The trail's insight_types are ApiCallRateInsight and ApiErrorRateInsight."
+  }
 }
 
 variable "alerts" {
