@@ -25,7 +25,17 @@ from tf.gen import tfplugin_pb2_grpc as rpc
 from generator.offline import datasources, functions, policydoc
 from generator.offline.rules import SERVICE_OF_PREFIX, rules_for
 from generator.offline.schema import ProviderSchema
-from generator.offline.values import UNKNOWN, Block, conform, decode, encode, has_unknown, nested_pairs
+from generator.offline.values import (
+    UNKNOWN,
+    Block,
+    canonical,
+    conform,
+    decode,
+    encode,
+    has_unknown,
+    nested_pairs,
+    unique_seed,
+)
 
 log = logging.getLogger("aisec.offline")
 
@@ -141,10 +151,6 @@ def mark_computed_unknown(
     for name, bt in block.get("block_types", {}).items():
         for p, c in nested_pairs(planned.get(name), (config or {}).get(name), bt):
             mark_computed_unknown(p, c, bt["block"])
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=lambda o: "<unknown>" if o is UNKNOWN else repr(o))
 
 
 class _Tokens(dict[str, str]):
@@ -354,7 +360,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
         if prior is None:
             mark_computed_unknown(planned, config, block, keep=frozenset(defaulted))
         else:
-            replace = [n for n in rules.force_new if _canonical(prior.get(n)) != _canonical(planned.get(n))]
+            replace = [n for n in rules.force_new if canonical(prior.get(n)) != canonical(planned.get(n))]
             if replace:
                 mark_computed_unknown(planned, config, block, keep=frozenset(defaulted))
         if "region" in attrs and (config or {}).get("region") is None:
@@ -380,14 +386,10 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
         prior = decode(request.prior_state.msgpack, request.prior_state.json)
         config = decode(request.config.msgpack, request.config.json)
         block = self.schema.resource_block(type_name)
-        seed = f"{type_name}:{_canonical(config)}"
+        seed = f"{type_name}:{canonical(config)}"
         if prior is not None and not has_unknown(planned.get("id")):
             seed = f"{type_name}:{prior.get('id')}"
-        n = 0
-        while seed + (f"#{n}" if n else "") in self._seeds:
-            n += 1
-        seed += f"#{n}" if n else ""
-        self._seeds.add(seed)
+        seed = unique_seed(self._seeds, seed)
         ctx = {**self.ctx, "service": _service(type_name)}
         tokens = _Tokens(seed, planned, ctx)
         attrs = block.get("attributes", {})
@@ -455,7 +457,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
                 minified_json=minified,
                 id=str(int(hashlib.sha256(minified.encode()).hexdigest()[:8], 16)),
             )
-        tokens = _Tokens(type_name + _canonical(cfg), cfg, {**c, "service": _service(type_name)})
+        tokens = _Tokens(type_name + canonical(cfg), cfg, {**c, "service": _service(type_name)})
         if type_name == "aws_kms_alias" and cfg.get("name"):
             # ARNs shaped like AWS's: policies that name the key pass IAM-reference checks.
             key_id = tokens["uuid"]

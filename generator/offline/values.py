@@ -158,3 +158,19 @@ def nested_pairs(planned: Any, config: Any, bt: dict[str, Any]) -> list[tuple[An
         cfg = config if isinstance(config, list) else []
         return [(v, cfg[i] if i < len(cfg) else None) for i, v in enumerate(planned)]
     return [(v, v) for v in planned]  # set: the planned element is the config element
+
+
+def canonical(value: Any) -> str:
+    """A value as stable text (unknowns included): what seeds deterministic ids and names."""
+    return json.dumps(value, sort_keys=True, default=lambda o: "<unknown>" if o is UNKNOWN else repr(o))
+
+
+def unique_seed(seeds: set[str], seed: str) -> str:
+    """``seed``, numbered when an earlier object of the same run took it (two identical
+    configurations get different ids); recorded in ``seeds``."""
+    n = 0
+    while seed + (f"#{n}" if n else "") in seeds:
+        n += 1
+    seed += f"#{n}" if n else ""
+    seeds.add(seed)
+    return seed

@@ -33,7 +33,7 @@ from generator.offline.provider import (
     schema_response,
 )
 from generator.offline.schema import ProviderSchema
-from generator.offline.values import UNKNOWN, Block, conform, decode, encode
+from generator.offline.values import UNKNOWN, Block, canonical, conform, decode, encode, unique_seed
 
 log = logging.getLogger("aisec.offline")
 
@@ -117,10 +117,6 @@ class DataSource:
     validate: Callable[[Values], Diags] | None = None
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=lambda o: "<unknown>" if o is UNKNOWN else repr(o))
-
-
 def _leftover(value: Any) -> Any:
     """Computed values no behaviour set: null (the provider leaves them unset)."""
     if value is UNKNOWN:
@@ -153,12 +149,8 @@ class UtilityProvider(rpc.ProviderServicer):  # type: ignore[misc]
         self._seeds: set[str] = set()
 
     def _context(self, type_name: str, config: Any) -> Context:
-        seed = f"{type_name}:{_canonical(config)}"
-        n = 0
-        while seed + (f"#{n}" if n else "") in self._seeds:
-            n += 1
-        seed += f"#{n}" if n else ""
-        self._seeds.add(seed)
+        seed = f"{type_name}:{canonical(config)}"
+        seed = unique_seed(self._seeds, seed)
         return Context(seed, Path.cwd().resolve())
 
     # ---- schema and configuration
@@ -241,7 +233,7 @@ class UtilityProvider(rpc.ProviderServicer):  # type: ignore[misc]
             replace = [
                 n
                 for n in _configurable(block)
-                if n not in kind.in_place and _canonical(prior.get(n)) != _canonical(planned.get(n))
+                if n not in kind.in_place and canonical(prior.get(n)) != canonical(planned.get(n))
             ]
         if prior is None or replace:
             mark_computed_unknown(planned, config, block, keep=frozenset(kind.defaults))
