@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.offline.extract import DEFAULT_OUT, PROVIDER_VERSION
-from generator.offline.rules import RULES, SENSITIVE
+from generator.offline.rules import DATA_SENSITIVE, RULES, SENSITIVE, mark_sensitive
 from generator.offline.values import Block
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
@@ -49,11 +49,7 @@ def _mark_sensitive(schema: dict[str, Any]) -> None:
     names: dict[str, set[str]] = {t: set(r.sensitive) for t, r in RULES.items()}
     for type_name, extra in SENSITIVE.items():
         names.setdefault(type_name, set()).update(extra)
-    for type_name, attrs in names.items():
-        block = schema.get(type_name, {}).get("block", {})
-        for name in attrs:
-            if name in block.get("attributes", {}):
-                block["attributes"][name]["sensitive"] = True
+    mark_sensitive(schema, names)
 
 
 @cache
@@ -62,6 +58,7 @@ def load(path: Path = SCHEMA_FILE) -> ProviderSchema:
     data = json.loads(gzip.decompress(raw))
     p = data["provider_schemas"][PROVIDER_ADDRESS]
     _mark_sensitive(p["resource_schemas"])
+    mark_sensitive(p["data_source_schemas"], DATA_SENSITIVE)
     return ProviderSchema(
         version=data["provider_versions"][PROVIDER_ADDRESS]
         if "provider_versions" in data
