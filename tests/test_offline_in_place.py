@@ -94,8 +94,16 @@ def test_files_above_the_root_and_path_cwd(tmp_path: Path) -> None:
 
 def test_working_copy_takes_only_what_is_read(tmp_path: Path) -> None:
     root = _project(tmp_path)
+    # An example below the root that calls the root as a module names the root with ../..: that
+    # is no file read above the root, and takes nothing more into the copy.
+    example = root / "examples" / "basic"
+    example.mkdir(parents=True)
+    (example / "main.tf").write_text(
+        'module "live" {\n  source = "../../"\n}\n\nlocals {\n  x = "../unrelated"\n}\n'
+    )
     work = workspace.working_copy(root, "provider")
     top = work.parent
+    assert work.name == "live" and top.parent == workspace._work_root()  # the copy's top is the project
     assert (top / "policies" / "read.json").is_file() and (top / "templates" / "ml.tpl").is_file()
     assert not (top / "unrelated").exists()
     start, options = workspace.launch(work)

@@ -135,9 +135,14 @@ def _reads_above(source: Path, tree: Path) -> list[Path]:
     for tf in tree.rglob("*.tf"):
         if _skip(tf.relative_to(tree)):
             continue
-        for m in _PARENT_PATH_RE.finditer(tf.read_text(encoding="utf-8", errors="replace")):
+        text = tf.read_text(encoding="utf-8", errors="replace")
+        for m in _PARENT_PATH_RE.finditer(text):
             # Relative paths in Terraform functions are relative to the directory Terraform runs
-            # in (the root module); ${path.module} is the module's own folder.
+            # in (the root module); ${path.module} is the module's own folder. Outside the root
+            # folder only the latter are taken: a plain `../` in a folder the root does not use
+            # (an example calling the module above it) would name folders far above.
+            if m.group(1) != "${path.module}/" and tf.parent != source:
+                continue
             base = tf.parent if m.group(1) == "${path.module}/" else source
             literal = m.group(2)
             if "${" in literal:
@@ -192,7 +197,10 @@ def launch(cwd: Path) -> tuple[Path, list[str]]:
     subcommand. For a working copy: in the user's folder it copies, with ``-chdir`` to the copy,
     so that ``path.cwd`` is the user's folder, as in a run of their own (Terraform changes into
     the copy before it reads or writes anything, so the user's folder stays untouched)."""
-    root = _work_root().resolve()
+    try:
+        root = _work_root().resolve()
+    except OSError:  # no cache folder to be had: then no working copy either
+        return cwd, []
     cwd = cwd.resolve()
     if not cwd.is_relative_to(root) or cwd == root:
         return cwd, []
