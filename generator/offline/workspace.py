@@ -138,10 +138,11 @@ def _reads_above(source: Path, tree: Path) -> list[Path]:
         text = tf.read_text(encoding="utf-8", errors="replace")
         for m in _PARENT_PATH_RE.finditer(text):
             # Relative paths in Terraform functions are relative to the directory Terraform runs
-            # in (the root module); ${path.module} is the module's own folder. Outside the root
-            # folder only the latter are taken: a plain `../` in a folder the root does not use
-            # (an example calling the module above it) would name folders far above.
-            if m.group(1) != "${path.module}/" and tf.parent != source:
+            # in (the root module), as are ${path.root} and ${path.cwd}; ${path.module} is the
+            # module's own folder. Outside the root folder plain paths are not taken: a plain
+            # `../` in a folder the root does not use (an example calling the module above it)
+            # would name folders far above.
+            if m.group(1) is None and tf.parent != source:
                 continue
             base = tf.parent if m.group(1) == "${path.module}/" else source
             literal = m.group(2)
