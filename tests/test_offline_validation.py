@@ -243,3 +243,20 @@ def test_real_terraform_reports_them_at_the_line(tmp_path: Path) -> None:
     )
     proc = run_aisec("plan", str(secret), "--offline", "--json")
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+def test_exactly_one_of(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK's ExactlyOneOf wording (no type in the table uses it today; the check is ready)."""
+    rules = {"exactly_one_of": [["name", "name_prefix"]]}
+    monkeypatch.setattr(validation, "table", lambda: {"resource": {"aws_sns_topic": rules}, "data": {}})
+    assert _found("aws_sns_topic", {"name": "a"}) == []
+    assert _found("aws_sns_topic", {"name_prefix": UNKNOWN}) == []
+    assert _found("aws_sns_topic", {}) == [
+        ("error", "Invalid combination of arguments", f'"{k}": one of `name,name_prefix` must be specified')
+        for k in ("name", "name_prefix")
+    ]
+    assert _found("aws_sns_topic", {"name": "a", "name_prefix": "b"})[0] == (
+        "error",
+        "Invalid combination of arguments",
+        '"name": only one of `name,name_prefix` can be specified, but `name,name_prefix` were specified.',
+    )
