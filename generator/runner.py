@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import python_terraform
 
 from generator.errors import UserInputError, WorkError
+from generator.offline import workspace
 
 MIN_VERSION = (1, 5, 0)
 
@@ -159,14 +160,22 @@ class PythonTerraformRunner:
             raise ValueError("a saved plan carries its variables; do not pass var or var_file")
         return [str(c) for c in self._tf.generate_cmd_string(command, *args, **options)]
 
+    @staticmethod
+    def _launch(cmd: list[str], cwd: Path) -> tuple[list[str], Path]:
+        """A run in an offline working copy starts in the user's folder with ``-chdir`` to the copy
+        (``path.cwd`` is then the user's folder); other runs start in ``cwd``."""
+        start, options = workspace.launch(cwd)
+        return [cmd[0], *options, *cmd[1:]], start
+
     def run(self, command: str, *args: str, cwd: Path, env: dict[str, str], timeout: float = 1800,
             **options: Any) -> Result:  # fmt: skip
-        cmd = self._command(command, args, options)
+        cmd, cwd = self._launch(self._command(command, args, options), cwd)
         started = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise WorkError(f"`{' '.join(cmd[1:3])}` did not finish within {int(timeout)} s") from None
+            shown = [c for c in cmd[1:] if not c.startswith("-chdir=")][:2]
+            raise WorkError(f"`{' '.join(shown)}` did not finish within {int(timeout)} s") from None
         return Result(cmd, proc.returncode, proc.stdout, proc.stderr, time.perf_counter() - started)
 
     def stream(self, command: str, *args: str, cwd: Path, env: dict[str, str],
@@ -178,7 +187,7 @@ class PythonTerraformRunner:
         its state and exits) and absorbs any further ones, which would make Terraform exit
         immediately and lose track of what it was doing.
         """
-        cmd = self._command(command, args, options)
+        cmd, cwd = self._launch(self._command(command, args, options), cwd)
         started = time.perf_counter()
         proc = subprocess.Popen(
             cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -22,7 +22,7 @@ from typing import Any
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
-from generator.offline import datasources, functions, policydoc
+from generator.offline import datasources, functions, policydoc, validation
 from generator.offline.rules import SERVICE_OF_PREFIX, rules_for
 from generator.offline.schema import ProviderSchema
 from generator.offline.values import (
@@ -305,14 +305,20 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
     def ValidateResourceConfig(self, request: Any, context: Any) -> pb.ValidateResourceConfig.Response:
         cfg = decode(request.config.msgpack, request.config.json)
         block = self.schema.resource_block(request.type_name)
-        return pb.ValidateResourceConfig.Response(diagnostics=computed_only_errors(cfg, block, []))
+        diags = computed_only_errors(cfg, block, []) + validation.diagnostics(
+            "resource", request.type_name, cfg, block
+        )
+        return pb.ValidateResourceConfig.Response(diagnostics=diags)
 
     def ValidateDataResourceConfig(
         self, request: Any, context: Any
     ) -> pb.ValidateDataResourceConfig.Response:
         cfg = decode(request.config.msgpack, request.config.json)
         block = self.schema.data_source_block(request.type_name)
-        return pb.ValidateDataResourceConfig.Response(diagnostics=computed_only_errors(cfg, block, []))
+        diags = computed_only_errors(cfg, block, []) + validation.diagnostics(
+            "data", request.type_name, cfg, block
+        )
+        return pb.ValidateDataResourceConfig.Response(diagnostics=diags)
 
     def ConfigureProvider(self, request: Any, context: Any) -> pb.ConfigureProvider.Response:
         cfg = decode(request.config.msgpack, request.config.json) or {}

@@ -12,7 +12,7 @@ Templates are ``str.format`` strings over: ``partition``, ``region``, ``account`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -196,15 +196,65 @@ RULES: Mapping[str, TypeRules] = MappingProxyType({
     ),
 })  # fmt: skip
 
-# Sensitive attributes of common types beyond the catalog's, so plans and state mark them.
+# Sensitive attributes of common types beyond the catalog's, so plans and state mark them and an
+# output of one without `sensitive = true` fails as with the real provider ("Output refers to
+# sensitive values"). The schema source carries no sensitive flags: these are the provider's
+# `Sensitive: true` arguments, from its documentation. Dotted names reach into nested blocks.
 SENSITIVE: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "aws_iam_access_key": ("secret", "ses_smtp_password_v4", "encrypted_secret"),
     "aws_db_instance": ("password",),
     "aws_rds_cluster": ("master_password",),
+    "aws_docdb_cluster": ("master_password",),
+    "aws_redshift_cluster": ("master_password",),
+    "aws_redshiftserverless_namespace": ("admin_user_password", "admin_username"),
+    "aws_elasticache_replication_group": ("auth_token",),
+    "aws_elasticache_user": ("passwords",),
+    "aws_memorydb_user": ("authentication_mode.passwords",),
+    "aws_mq_broker": ("user.password",),
+    "aws_dms_endpoint": ("password",),
+    "aws_opensearch_domain": ("advanced_security_options.master_user_options.master_user_password",),
+    "aws_elasticsearch_domain": ("advanced_security_options.master_user_options.master_user_password",),
+    "aws_directory_service_directory": ("password",),
     "aws_secretsmanager_secret_version": ("secret_string", "secret_binary"),
     "aws_ssm_parameter": ("value",),
     "aws_iam_user_login_profile": ("password", "encrypted_password"),
+    "aws_iam_service_specific_credential": ("service_password",),
+    "aws_cognito_user_pool_client": ("client_secret",),
+    "aws_appsync_api_key": ("key",),
+    "aws_api_gateway_api_key": ("value",),
+    "aws_iot_certificate": ("private_key",),
+    "aws_lightsail_key_pair": ("private_key",),
+    "aws_acm_certificate": ("private_key",),
+    "aws_iam_server_certificate": ("private_key",),
+    "aws_kms_ciphertext": ("plaintext",),
+    "aws_amplify_app": ("access_token", "basic_auth_credentials", "oauth_token"),
+    "aws_codebuild_source_credential": ("token",),
+    "aws_glue_connection": ("connection_properties",),
+    "aws_transfer_server": ("host_key",),
 })  # fmt: skip
+
+# The same for data sources.
+DATA_SENSITIVE: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "aws_secretsmanager_secret_version": ("secret_string", "secret_binary"),
+    "aws_secretsmanager_random_password": ("random_password",),
+    "aws_ssm_parameter": ("value",),
+    "aws_kms_secrets": ("plaintext",),
+    "aws_ecr_authorization_token": ("authorization_token", "password"),
+    "aws_cognito_user_pool_client": ("client_secret",),
+})  # fmt: skip
+
+
+def mark_sensitive(schemas: dict[str, Any], names: Mapping[str, Collection[str]]) -> None:
+    """Set ``sensitive`` on the named attributes (dotted through nested blocks) of ``schemas``."""
+    for type_name, attrs in names.items():
+        for dotted in attrs:
+            block = schemas.get(type_name, {}).get("block", {})
+            *blocks, name = dotted.split(".")
+            for step in blocks:
+                block = block.get("block_types", {}).get(step, {}).get("block", {})
+            if name in block.get("attributes", {}):
+                block["attributes"][name]["sensitive"] = True
+
 
 # The IAM-style service name in generic ARNs, where it differs from the type's second word.
 SERVICE_OF_PREFIX: Mapping[str, str] = MappingProxyType({

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.offline.extract import BY_VERSION, NEWEST, SOURCES
-from generator.offline.rules import RULES, SENSITIVE
+from generator.offline.rules import DATA_SENSITIVE, RULES, SENSITIVE, mark_sensitive
 from generator.offline.values import Block
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
@@ -35,7 +35,12 @@ def schema_file(version: str | None = None) -> Path:
 # rules table) and the protobuf conversion (provider.py). The cached serialization and the offline
 # environments are keyed on these as well as on the extraction, so a change to either is served.
 _HERE = Path(__file__).parent
-BUILDERS: tuple[Path, ...] = (_HERE / "schema.py", _HERE / "rules.py", _HERE / "provider.py")
+BUILDERS: tuple[Path, ...] = (
+    _HERE / "schema.py",
+    _HERE / "rules.py",
+    _HERE / "provider.py",
+    _HERE / "functions.py",  # the provider functions are part of the schema response
+)
 
 
 def digest_of(raw: bytes, builders: tuple[Path, ...] = BUILDERS) -> str:
@@ -64,11 +69,7 @@ def _mark_sensitive(schema: dict[str, Any]) -> None:
     names: dict[str, set[str]] = {t: set(r.sensitive) for t, r in RULES.items()}
     for type_name, extra in SENSITIVE.items():
         names.setdefault(type_name, set()).update(extra)
-    for type_name, attrs in names.items():
-        block = schema.get(type_name, {}).get("block", {})
-        for name in attrs:
-            if name in block.get("attributes", {}):
-                block["attributes"][name]["sensitive"] = True
+    mark_sensitive(schema, names)
 
 
 @cache
@@ -89,6 +90,7 @@ def _load(version: str) -> ProviderSchema:
     data = json.loads(gzip.decompress(raw))
     p = data["provider_schemas"][PROVIDER_ADDRESS]
     _mark_sensitive(p["resource_schemas"])
+    mark_sensitive(p["data_source_schemas"], DATA_SENSITIVE)
     return ProviderSchema(
         version=data["provider_versions"][PROVIDER_ADDRESS],
         provider=p["provider"],

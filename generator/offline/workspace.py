@@ -156,6 +156,9 @@ def prepare(platform: str) -> OfflineEnv:
 
 
 _PARENT_SOURCE_RE = re.compile(r'^\s*source\s*=\s*"(\.\.(?:/\.\.)*)(?:/[^"]*)?"', re.M)
+# A path literal that climbs above its folder, as file(), templatefile(), fileset() and the like take
+# it: `"../policies/x.json"`, `"${path.module}/../templates/${var.name}.tpl"`.
+_PARENT_PATH_RE = re.compile(r'"(\$\{path\.(?:module|root|cwd)\}/)?((?:\.\./)+[^"\n]*|\.\.)"')
 
 
 def _parent_depth(source: Path) -> int:
@@ -167,19 +170,67 @@ def _parent_depth(source: Path) -> int:
     return depth
 
 
+def _skip(path: Path) -> bool:
+    return any(part in _EXCLUDE_NAMES or part.endswith(_EXCLUDE_SUFFIXES) for part in path.parts)
+
+
+def _reads_above(source: Path, tree: Path) -> list[Path]:
+    """Files and folders outside ``tree`` that the configuration's .tf files (under ``tree``) name
+    with a path climbing above their folder: what file()/templatefile()/fileset() would read. A
+    path with an interpolation counts up to its last static folder (`../policies/${var.x}.json`
+    is the folder `../policies`)."""
+    found: set[Path] = set()
+    for tf in tree.rglob("*.tf"):
+        if _skip(tf.relative_to(tree)):
+            continue
+        text = tf.read_text(encoding="utf-8", errors="replace")
+        for m in _PARENT_PATH_RE.finditer(text):
+            # Relative paths in Terraform functions are relative to the directory Terraform runs
+            # in (the root module), as are ${path.root} and ${path.cwd}; ${path.module} is the
+            # module's own folder. Outside the root folder plain paths are not taken: a plain
+            # `../` in a folder the root does not use (an example calling the module above it)
+            # would name folders far above.
+            if m.group(1) is None and tf.parent != source:
+                continue
+            base = tf.parent if m.group(1) == "${path.module}/" else source
+            literal = m.group(2)
+            if "${" in literal:
+                literal = literal[: literal.index("${")].rpartition("/")[0] or "."
+            target = Path(os.path.normpath(base / literal))
+            if target.exists() and not target.is_relative_to(tree) and target != Path(target.anchor):
+                found.add(target)
+    return sorted(found)
+
+
 def working_copy(source: Path, kind: str) -> Path:
     """A copy of ``source`` in the cache, refreshed from it, keeping Terraform's data and rehearsal
     state. When local module sources reach above ``source`` (`../modules/x`), the copy holds the
-    ancestor folder they need, and the returned path is ``source``'s place inside it."""
+    ancestor folder they need; files and folders the configuration reads above it
+    (`file("../policies/x.json")`) are copied to the same places relative to it. The returned path
+    is ``source``'s place inside the copy. Terraform then runs with the user's folder as its
+    working directory and ``-chdir`` to the copy (see :func:`launch`), so ``path.cwd`` is the
+    user's folder."""
     source = source.resolve()
     depth = _parent_depth(source)
-    top = source.parents[depth - 1] if depth else source
+    tree = source.parents[depth - 1] if depth else source
+    extras = _reads_above(source, tree)
+    # A folder read above the root that holds the root (`fileset("${path.module}/..", ...)`) is
+    # copied whole, as a module source reaching that far would be.
+    while any(tree.is_relative_to(e) for e in extras):
+        tree = min((e for e in extras if tree.is_relative_to(e)), key=lambda e: len(e.parts))
+        extras = _reads_above(source, tree)
+    top = Path(os.path.commonpath([tree, *extras])) if extras else tree
     base = _work_root() / _copy_name(source, kind)
-    work = base / source.relative_to(top) if depth else base
-    if depth:
-        _refresh(base, top, keep_under=work)
-    else:
-        _refresh(base, source, keep_under=base)
+    work = base / source.relative_to(top)
+    _clean(base, keep_under=work)
+    _copy_into(base / tree.relative_to(top), tree)
+    for extra in extras:
+        target = base / extra.relative_to(top)
+        if extra.is_dir():
+            _copy_into(target, extra)
+        elif not _skip(extra):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(extra, target)
     if kind in REHEARSAL_KINDS:
         (work / OVERRIDE_FILE).write_text(_OVERRIDE)
     record = json.dumps(
@@ -188,6 +239,29 @@ def working_copy(source: Path, kind: str) -> Path:
     )
     _write_if_changed(base.with_name(base.name + _RECORD_SUFFIX), record + "\n", 0o600)
     return work
+
+
+def launch(cwd: Path) -> tuple[Path, list[str]]:
+    """Where to start Terraform for a run in ``cwd``, and the global options that go before its
+    subcommand. For a working copy: in the user's folder it copies, with ``-chdir`` to the copy,
+    so that ``path.cwd`` is the user's folder, as in a run of their own (Terraform changes into
+    the copy before it reads or writes anything, so the user's folder stays untouched)."""
+    try:
+        root = _work_root().resolve()
+    except OSError:  # no cache folder to be had: then no working copy either
+        return cwd, []
+    cwd = cwd.resolve()
+    if not cwd.is_relative_to(root) or cwd == root:
+        return cwd, []
+    base = root / cwd.relative_to(root).parts[0]
+    try:
+        record = json.loads(base.with_name(base.name + _RECORD_SUFFIX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return cwd, []
+    source = Path(str(record.get("source") or ""))
+    if Path(str(record.get("work"))).resolve() != cwd or not source.is_absolute() or not source.is_dir():
+        return cwd, []
+    return source, [f"-chdir={cwd}"]
 
 
 # --- the working copies, listed and reset (`aisec rehearsal list|reset`) -------------------------
@@ -287,8 +361,8 @@ def reset(source: Path | None = None, gone: bool = False, everything: bool = Fal
     return chosen
 
 
-def _refresh(base: Path, source: Path, keep_under: Path) -> None:
-    """Make ``base`` a copy of ``source``; in ``keep_under`` keep Terraform's data and state."""
+def _clean(base: Path, keep_under: Path) -> None:
+    """Empty ``base``, but keep Terraform's data and state in ``keep_under``."""
     keep_under.mkdir(parents=True, exist_ok=True)
     kept = {keep_under / name for name in _KEEP}
     for folder, dirs, files in os.walk(base, topdown=True):
@@ -304,14 +378,18 @@ def _refresh(base: Path, source: Path, keep_under: Path) -> None:
             if here / name not in kept:
                 (here / name).unlink()
 
+
+def _copy_into(target: Path, source: Path) -> None:
+    """Copy the folder ``source`` into ``target``, without Terraform's data, lock file or state."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {n for n in names if n in _EXCLUDE_NAMES or n.endswith(_EXCLUDE_SUFFIXES)}
 
+    target.mkdir(parents=True, exist_ok=True)
     for entry in source.iterdir():
         if entry.name in _EXCLUDE_NAMES or entry.name.endswith(_EXCLUDE_SUFFIXES):
             continue
-        target = base / entry.name
         if entry.is_dir():
-            shutil.copytree(entry, target, ignore=ignore, symlinks=False, dirs_exist_ok=True)
+            shutil.copytree(entry, target / entry.name, ignore=ignore, symlinks=False, dirs_exist_ok=True)
         elif entry.is_file():
-            shutil.copy2(entry, target)
+            shutil.copy2(entry, target / entry.name)

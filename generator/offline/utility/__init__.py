@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.offline import extract
+from generator.offline.rules import mark_sensitive
 from generator.offline.schema import ProviderSchema, digest_of
 
 
@@ -90,15 +91,6 @@ BUILDERS: tuple[Path, ...] = (
 )
 
 
-def _mark(schemas: dict[str, dict[str, object]]) -> None:
-    for type_name, names in SENSITIVE.items():
-        block = schemas.get(type_name, {}).get("block")
-        if isinstance(block, dict):
-            for name in names:
-                if name in block.get("attributes", {}):
-                    block["attributes"][name]["sensitive"] = True
-
-
 @cache
 def load(name: str) -> ProviderSchema:
     """The schema served for utility provider ``name`` (KeyError if it is not one)."""
@@ -106,8 +98,8 @@ def load(name: str) -> ProviderSchema:
     raw = u.schema_file.read_bytes()
     data = json.loads(gzip.decompress(raw))
     p = data["provider_schemas"][u.address]
-    _mark(p["resource_schemas"])
-    _mark(p["data_source_schemas"])
+    mark_sensitive(p["resource_schemas"], SENSITIVE)
+    mark_sensitive(p["data_source_schemas"], SENSITIVE)
     for bt in p["provider"]["block"].get("block_types", {}).values():
         for attr in PROVIDER_SENSITIVE.get(name, frozenset()):
             if attr in bt["block"].get("attributes", {}):
