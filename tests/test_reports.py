@@ -153,3 +153,154 @@ def test_diagram_images(tmp_path: Path) -> None:
         run_aisec("diagram", str(BLUEPRINTS["healthcare-training"]), "-o", str(tmp_path / "x.gif")).returncode
         == 2
     )
+
+
+def _cost_spec(name: str, **changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(BLUEPRINTS[name].read_text())
+    for dotted, value in changes.items():
+        *path, last = dotted.split("__")
+        target = data
+        for key in path:
+            target = target.setdefault(key, {})
+        target[last] = value
+    return data
+
+
+def _lines(e: dict[str, Any]) -> list[tuple[str, float, str, float, str]]:
+    return [(x["item"], x["quantity"], x["unit"], x["unit_price"], x["scope"]) for x in e["lines"]]
+
+
+def _totals_add_up(e: dict[str, Any]) -> None:
+    for x in e["lines"]:
+        assert x["monthly"] == pytest.approx(x["quantity"] * x["unit_price"], abs=0.006), x
+    shared = sum(x["monthly"] for x in e["lines"] if x["scope"] == "shared")
+    per_workload = sum(x["monthly"] for x in e["lines"] if x["scope"] == "per workload")
+    assert len(e["lines"]) == sum(1 for x in e["lines"] if x["scope"] in ("shared", "per workload"))
+    assert e["shared_monthly"] == pytest.approx(shared, abs=0.006)
+    assert e["workloads_monthly"] == pytest.approx(per_workload, abs=0.006)
+    assert e["total_monthly"] == pytest.approx(shared + per_workload, abs=0.006)
+
+
+# Each assumption a different number, so that each line shows which one it was computed from.
+ASSUMED = {"data_gb": 101, "artifact_gb": 19, "s3_requests": 1_300_000, "image_gb": 7, "kms_requests": 170_000,
+           "endpoint_gb": 23, "log_gb": 11, "access_log_gb": 3, "data_events": 2_900_000, "macie_scanned_gb": 13,
+           "management_events": 1_700_000, "flow_log_gb": 29, "config_items": 3100, "config_evaluations": 4300,
+           "security_checks": 5900, "iam_principals": 37}  # fmt: skip
+
+
+def test_every_cost_line_is_a_listed_price_times_what_the_landing_creates() -> None:
+    """The estimate of a landing with everything a bill can have: three stages of 3 keys and 2 buckets
+    each, the foundation (3 keys, 3 audit buckets, 7 endpoints in 2 AZs, 17 alarms), a log archive in
+    another Region, detective controls; us-west-1 prices are us-east-1's times 1.12, and three-year
+    retention keeps 12 months of logs in CloudWatch."""
+    data = _cost_spec(
+        "fedramp-moderate", aws__region="us-west-1", log_archive__region="us-east-1", cost=ASSUMED
+    )
+    e = estimate(decide(parse_spec(data)))
+    assert (e["region"], e["region_factor"], e["currency"], e["workloads"]) == ("us-west-1", 1.12, "USD", 1)
+    assert e["assumptions"] == ASSUMED and e["name"] == "agency-docs"
+    per, shared = "per workload", "shared"
+    assert _lines(e) == [
+        ("KMS customer-managed keys", 9, "keys", 1.12, per),
+        ("KMS customer-managed keys (audit, alerts, service logs)", 3, "keys", 1.12, shared),
+        ("KMS requests", 51.0, "10k requests", 0.0336, per),  # 170k x 3 stages
+        ("S3 storage (datasets, artifacts)", 360, "GB-month", 0.02576, per),  # (101 + 19) x 3
+        ("S3 requests", 3900.0, "1k requests", 0.000448, per),
+        ("Macie buckets monitored", 6, "buckets", 0.112, per),
+        ("Macie sensitive data discovery", 39, "GB scanned", 1.12, per),  # restricted data: every stage
+        ("CloudWatch Logs ingestion", 11, "GB", 0.56, shared),
+        ("CloudWatch Logs storage (steady state after 12 months)", 132, "GB-month", 0.0336, shared),
+        ("Interface endpoints (7 services x 2 AZs)", 10220.0, "endpoint-AZ-hours", 0.0112, shared),  # x 730 h
+        ("Interface endpoint data processed", 23, "GB", 0.0112, shared),
+        ("CloudTrail S3 data events", 29.0, "100k events", 0.112, shared),
+        ("CloudWatch alarms", 17, "alarms", 0.112, shared),
+        ("CloudWatch metrics from metric filters", 17, "metrics", 0.336, shared),
+        ("Macie buckets monitored (audit buckets)", 3, "buckets", 0.112, shared),
+        ("KMS key of the log archive (account 666677779999)", 1, "keys", 1.12, shared),
+        ("S3 storage (trail in the log archive, findings, access logs)", 132, "GB-month", 0.02576, shared),
+        (
+            "S3 storage of the access logs replicated to the log archive (account 666677779999)",
+            36,
+            "GB-month",
+            0.02576,
+            shared,
+        ),
+        ("S3 replication transfer us-west-1 -> us-east-1", 3, "GB", 0.0224, shared),
+        ("GuardDuty management event analysis", 1.7, "1M events", 4.48, shared),
+        ("GuardDuty S3 protection (data events)", 2.9, "1M events", 0.896, shared),
+        ("GuardDuty VPC flow log analysis", 29, "GB", 1.12, shared),
+        ("Security Hub security checks (3 standards)", 5900, "checks", 0.00112, shared),
+        ("AWS Config configuration items", 3100, "items", 0.00336, shared),
+        ("AWS Config conformance pack evaluations (1 pack(s))", 4300, "evaluations", 0.00112, shared),
+        ("IAM Access Analyzer unused access", 37, "roles and users", 0.224, shared),
+        ("VPC flow logs ingestion (CloudWatch Logs, vended)", 29, "GB", 0.56, shared),
+        ("VPC flow logs storage (steady state after 12 months)", 348, "GB-month", 0.0336, shared),
+    ]
+    _totals_add_up(e)
+    # the archive in the landing's Region: no transfer; without an archive the trail's bucket is here
+    same = estimate(
+        decide(parse_spec(_cost_spec("fedramp-moderate", log_archive__region="us-west-2", cost=ASSUMED)))
+    )
+    assert not any("replication transfer" in x[0] for x in _lines(same))
+    assert any(x[0] == "S3 storage of the access logs replicated to the log archive (account 666677779999)"
+               for x in _lines(same))  # fmt: skip
+    alone = _cost_spec("fedramp-moderate", cost=ASSUMED)
+    del alone["log_archive"]
+    alone["compliance"] = []
+    items = [x[0] for x in _lines(estimate(decide(parse_spec(alone))))]
+    assert "S3 storage (trail, findings, access logs)" in items
+    assert not any("log archive" in item for item in items)
+
+
+def test_notebooks_and_images_are_priced_per_stage_and_unknown_types_say_so() -> None:
+    data = _cost_spec("soc2-notebooks", cost=ASSUMED)
+    data["workloads"][0]["compute"]["notebook"]["instance_type"] = "ml.t3.large"
+    e = estimate(decide(parse_spec(data)))
+    notebooks = [x for x in _lines(e) if "notebook" in x[0]]
+    assert notebooks == [
+        ("SageMaker notebook instance research-notebooks-dev-notebook (ml.t3.large, running all month)",
+         730.0, "instance-hours", 0.1, "per workload"),
+        ("SageMaker notebook ML storage (research-notebooks-dev-notebook)", 20, "GB-month",
+         price_table()["notebook_volume_gb_month"], "per workload"),
+    ]  # fmt: skip
+    _totals_add_up(e)
+    data["workloads"][0]["compute"]["notebook"]["instance_type"] = "ml.p4d.24xlarge"
+    (unknown,) = [x for x in _lines(estimate(decide(parse_spec(data)))) if "notebook instance" in x[0]]
+    assert "not in the price table: not estimated" in unknown[0] and unknown[3] == 0
+    images = estimate(decide(parse_spec(_cost_spec("fraud-inference", cost=ASSUMED))))
+    (ecr,) = [x for x in _lines(images) if x[0].startswith("ECR storage")]
+    stages = len(yaml.safe_load(BLUEPRINTS["fraud-inference"].read_text())["workloads"][0]["stages"])
+    assert ecr == (
+        "ECR storage (repositories the landing creates)",
+        7 * stages,
+        "GB-month",
+        0.1,
+        "per workload",
+    )
+
+
+def test_detective_controls_cost_only_where_the_landing_creates_them() -> None:
+    modes = {"guardduty": "check", "security_hub": "prerequisite", "config": "prerequisite",
+             "access_analyzer": "create", "flow_logs": "prerequisite"}  # fmt: skip
+    e = estimate(decide(parse_spec(_cost_spec("multi-workload", detective=modes, cost=ASSUMED))))
+    items = [x[0] for x in _lines(e)]
+    assert "IAM Access Analyzer unused access" in items
+    assert not any(i.startswith(("GuardDuty", "Security Hub", "AWS Config", "VPC flow logs")) for i in items)
+    for mode in ("guardduty", "security_hub", "config", "flow_logs"):
+        only = dict.fromkeys(modes, "prerequisite") | {mode: "create"}
+        lines = _lines(
+            estimate(decide(parse_spec(_cost_spec("multi-workload", detective=only, cost=ASSUMED))))
+        )
+        prefix = {"guardduty": "GuardDuty", "security_hub": "Security Hub", "config": "AWS Config",
+                  "flow_logs": "VPC flow logs"}[mode]  # fmt: skip
+        assert any(x[0].startswith(prefix) for x in lines), mode
+        assert not any(x[0].startswith("IAM Access Analyzer") for x in lines)
+    # the existing foundation: no trail, endpoints, alarms or detective controls are billed here
+    existing = estimate(decide(load_spec(BLUEPRINTS["existing-foundation"])))
+    assert {x["scope"] for x in existing["lines"]} == {"per workload", "shared"}
+    shared = [x["item"] for x in existing["lines"] if x["scope"] == "shared"]
+    assert shared == ["CloudWatch Logs ingestion", shared[1]] and shared[1].startswith(
+        "CloudWatch Logs storage"
+    )
+    for name in BLUEPRINTS:
+        _totals_add_up(estimate(decide(load_spec(BLUEPRINTS[name]))))
