@@ -76,6 +76,7 @@ AREAS = (
             T_REPORTS + "test_compliance_report_and_command",
             T_REPORTS + "test_what_rests_on_the_spec_changes_the_status",
             T_REPORTS + "test_existing_foundation_does_not_claim_foundation_controls",
+            T_REPORTS + "test_statuses_follow_what_the_landing_applies_and_the_figures_count_them",
             T_PROWLER + "test_figures_per_regime",
             T_PROWLER + "test_ai_security_is_the_default_for_rag_and_inference_only",
             T_PROWLER + "test_ai_security_coverage_follows_the_guardrail",
@@ -91,6 +92,9 @@ AREAS = (
         (
             T_REPORTS + "test_shared_costs_do_not_grow_with_workloads",
             T_REPORTS + "test_cost_assumptions_come_from_the_spec_and_region",
+            T_REPORTS + "test_every_cost_line_is_a_listed_price_times_what_the_landing_creates",
+            T_REPORTS + "test_notebooks_and_images_are_priced_per_stage_and_unknown_types_say_so",
+            T_REPORTS + "test_detective_controls_cost_only_where_the_landing_creates_them",
         ),
     ),
     Area(

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from generator.policy import REQUIREMENTS, decide
-from generator.reports.compliance import control_addresses, report
+from generator.reports.compliance import control_addresses, coverage_line, report
 from generator.reports.cost import estimate, price_table
 from generator.reports.diagram import build, mermaid
 from generator.spec import Regime, load_spec, parse_spec
@@ -304,3 +304,75 @@ def test_detective_controls_cost_only_where_the_landing_creates_them() -> None:
     )
     for name in BLUEPRINTS:
         _totals_add_up(estimate(decide(load_spec(BLUEPRINTS[name]))))
+
+
+def _check_report_figures(c: Any, rep: dict[str, Any]) -> None:
+    """What COMPLIANCE.md and `aisec compliance` show must agree with itself and with the landing."""
+    from generator.policy import CONTROLS_BY_ID
+
+    applied = {ctl.id for ctl in c.controls}
+    addresses = control_addresses(c)
+    assert [r["regime"] for r in rep["regimes"]] == [r.value for r in Regime if r in c.spec.regimes]
+    for regime in rep["regimes"]:
+        rows = regime["requirements"]
+        count = {
+            s: sum(1 for q in rows if q["status"] == s)
+            for s in ("addressed", "partly addressed", "out of scope")
+        }
+        assert regime["coverage"] == {
+            "addressed": count["addressed"],
+            "total": len(rows),
+            "partly": count["partly addressed"],
+            "out_of_scope": count["out of scope"],
+            "percent": round(100 * count["addressed"] / len(rows)),
+        }
+        title, requirements = REQUIREMENTS[Regime(regime["regime"])]
+        assert regime["title"] == title and [q["id"] for q in rows] == [r.id for r in requirements]
+        for q in rows:
+            assert q["status"] in ("addressed", "partly addressed", "out of scope", "not addressed"), q
+            # "addressed" only with controls of this landing and nothing missing; otherwise a reason
+            assert (q["status"] == "addressed") == (q["reason"] == ""), q
+            if q["status"] in ("addressed", "partly addressed"):
+                assert q["controls"], q
+            for ctl in q["controls"]:
+                assert ctl["id"] in applied and ctl["title"] == CONTROLS_BY_ID[ctl["id"]].title
+                assert ctl["resources"] == addresses[ctl["id"]]
+
+
+def test_statuses_follow_what_the_landing_applies_and_the_figures_count_them() -> None:
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    data["compliance"] = ["ai-security"]
+    c = decide(parse_spec(data))
+    rep = report(c)
+    _check_report_figures(c, rep)
+    rows = {q["id"]: q for q in rep["regimes"][0]["requirements"]}
+    assert (rows["AISF-ML-04"]["status"], rows["AISF-ML-04"]["controls"]) == ("not addressed", [])
+    assert rows["AISF-ML-04"]["reason"].startswith("no control passes sagemaker_models_registry_in_use: ")
+    assert (rows["AISF-INFRA-01"]["status"], rows["AISF-INFRA-01"]["reason"]) == (
+        "out of scope",
+        "not applicable here: its checks judge bedrock, which no workload uses",
+    )
+    assert rows["AISF-INFRA-06"]["status"] == "addressed"
+    assert [x["id"] for x in rows["AISF-INFRA-06"]["controls"]] == ["S3-2", "ML-1"]
+    assert rows["AISF-INFRA-08"]["status"] == "partly addressed"
+    assert rows["AISF-INFRA-08"]["reason"].startswith("no control passes vpc_endpoint_for_ec2_enabled: ")
+    assert (rows["AISF-IAM-04"]["status"], rows["AISF-IAM-04"]["reason"]) == (
+        "partly addressed",
+        "rests on account settings outside the landing: the root user",
+    )
+    assert coverage_line(rep) == (
+        f"ai-security {rep['regimes'][0]['coverage']['addressed']}/63 requirements addressed, "
+        f"{rep['regimes'][0]['coverage']['partly']} partly ({rep['regimes'][0]['coverage']['out_of_scope']} out of scope)"
+    )
+    for name in BLUEPRINTS:
+        c = decide(load_spec(BLUEPRINTS[name]))
+        _check_report_figures(c, report(c))
+    multi = report(decide(load_spec(BLUEPRINTS["multi-workload"])))
+    assert coverage_line(multi) == (
+        "gdpr 5/9 requirements addressed, 0 partly (4 out of scope); "
+        "soc2 8/10 requirements addressed, 0 partly (2 out of scope)"
+    )
+    assert (
+        coverage_line(report(decide(load_spec(BLUEPRINTS["batch-scoring"]))))
+        == "no compliance regime selected"
+    )
