@@ -11,7 +11,7 @@ import yaml
 
 from generator.policy import REQUIREMENTS, decide
 from generator.reports.compliance import control_addresses, coverage_line, report
-from generator.reports.cost import estimate, price_table
+from generator.reports.cost import estimate, estimate_line, price_table
 from generator.reports.diagram import build, mermaid
 from generator.spec import Regime, load_spec, parse_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
@@ -237,6 +237,12 @@ def test_every_cost_line_is_a_listed_price_times_what_the_landing_creates() -> N
         ("VPC flow logs storage (steady state after 12 months)", 348, "GB-month", 0.0336, shared),
     ]
     _totals_add_up(e)
+    assert estimate_line(
+        {**e, "total_monthly": 1234.5, "shared_monthly": 1000, "workloads_monthly": 234.5}
+    ) == (
+        f"about $1,234.50/month ({price_table()['as_of']} us-west-1 list prices): $1,000.00 shared by all workloads, "
+        "$234.50 for 1 workload(s)"
+    )
     # the archive in the landing's Region: no transfer; without an archive the trail's bucket is here
     same = estimate(
         decide(parse_spec(_cost_spec("fedramp-moderate", log_archive__region="us-west-2", cost=ASSUMED)))
