@@ -109,6 +109,7 @@ AREAS = (
             T_ORCH + "test_allow_destroy_protected_takes_kinds_and_addresses_only",
             T_ORCH + "test_terraforms_prevent_destroy_refusals_are_named_by_kind",
             T_ORCH + "test_a_plan_holding_a_sensitive_value_is_recognised",
+            T_ORCH + "test_the_fingerprint_records_the_variables_and_the_terraform_it_was_made_with",
         ),
         # The decisions, not the plumbing around terraform: the plan-level tests of the same guards
         # (test_stale_plans_are_refused, test_protected_*; 30 s to 2 min each) are too slow per mutant.

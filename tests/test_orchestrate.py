@@ -445,3 +445,19 @@ def test_a_plan_holding_a_sensitive_value_is_recognised() -> None:
     }  # fmt: skip
     assert orchestrate._sensitive_variables_in_plan(plan) == ["key", "token"]
     assert orchestrate._sensitive_variables_in_plan({}) == []
+
+
+def test_the_fingerprint_records_the_variables_and_the_terraform_it_was_made_with(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("# x\n")
+    tf = PythonTerraformRunner(find_binary(plain_env()))
+    env = {**plain_env(), "TF_VAR_owner": "me", "TF_VAR_team": "ml"}
+    ws = orchestrate.Workspace(tmp_path, tmp_path, env, False, tf)
+    first, second = Fingerprint.of(ws), Fingerprint.of(ws)
+    assert first.variable_names == ["owner", "team"] and list(first.files) == ["main.tf"]
+    assert first.terraform == f"terraform {tf.binary.version_text}" and tf.binary.version_text[0].isdigit()
+    assert len(bytes.fromhex(first.variables_salt)) == 16 and first.variables_salt != second.variables_salt
+    salt = bytes.fromhex(first.variables_salt)
+    assert first.variables_digest == orchestrate._variables_digest(
+        {"TF_VAR_owner": "me", "TF_VAR_team": "ml"}, salt
+    )
+    assert Fingerprint.of(ws, salt) == first
