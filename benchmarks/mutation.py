@@ -8,10 +8,16 @@ and reports the kill rate per area and every survivor.
 
     python benchmarks/mutation.py                     # every fast area
     python benchmarks/mutation.py --area spec --area hcl
-    python benchmarks/mutation.py --all               # the slow areas too (offline plans per mutant)
+    python benchmarks/mutation.py --all --sample 10   # the slow areas too, every 10th mutant of each
     python benchmarks/mutation.py --json              # one JSON document on stdout
+    python benchmarks/mutation.py --area cost --json --workdir /tmp/m > before.json
+    python benchmarks/mutation.py --recheck before.json --workdir /tmp/m2   # after adding tests
 
-Slow: the fast areas take minutes on two cores, the plan guards much longer; CI does not run it.
+Each area runs the fewest tests that guard it (mutmut runs, per mutant, the selected tests that
+call the mutated function, fastest first, and stops at the first failure). Slow: the fast areas
+take minutes on two cores; the compliance report (about 1,500 mutants) and the cost estimate (800,
+most of them in item names) take an hour or more on a loaded machine, hence --sample. CI does not
+run it.
 """
 
 from __future__ import annotations
@@ -84,6 +90,7 @@ AREAS = (
             T_PROWLER + "test_coverage_of_every_blueprint",
             "tests/test_verdicts.py::test_predictions_appear_in_compliance_md_and_the_json_alike",
         ),
+        slow=True,
     ),
     Area(
         "cost",
@@ -96,6 +103,7 @@ AREAS = (
             T_REPORTS + "test_notebooks_and_images_are_priced_per_stage_and_unknown_types_say_so",
             T_REPORTS + "test_detective_controls_cost_only_where_the_landing_creates_them",
         ),
+        slow=True,
     ),
     Area(
         "guards",
