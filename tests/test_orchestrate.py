@@ -402,6 +402,7 @@ def test_allow_destroy_protected_takes_kinds_and_addresses_only() -> None:
     assert orchestrate._check_allowed(["kms", "buckets", "kms", address]) == sorted(
         {"kms", "buckets", address}
     )
+    assert orchestrate._check_allowed(['aws_s3_bucket.Archive["Q1"]']) == ['aws_s3_bucket.Archive["Q1"]']
     for bad in ("kms; rm -rf /", "all keys", "*", ""):
         with pytest.raises(
             UserInputError, match="give a kind \\(kms, cloudtrail, log-groups, buckets, macie\\)"
@@ -445,6 +446,8 @@ def test_a_plan_holding_a_sensitive_value_is_recognised() -> None:
     }  # fmt: skip
     assert orchestrate._sensitive_variables_in_plan(plan) == ["key", "token"]
     assert orchestrate._sensitive_variables_in_plan({}) == []
+    del plan["variables"]  # a plan that gave no variable values holds none
+    assert orchestrate._sensitive_variables_in_plan(plan) == []
 
 
 def test_the_fingerprint_records_the_variables_and_the_terraform_it_was_made_with(tmp_path: Path) -> None:
