@@ -219,7 +219,7 @@ def _measure(
         text=True,
     )
     report = results(area, work, names if before or sample > 1 else None)
-    report["sample"] = sample
+    report["sample"] = before.get("sample", 1) if before else sample
     if before:
         report["mutants"] = before["mutants"]
         report["killed"] = int(before["killed"]) + int(report["killed"])
