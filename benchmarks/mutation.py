@@ -83,6 +83,7 @@ AREAS = (
             T_REPORTS + "test_what_rests_on_the_spec_changes_the_status",
             T_REPORTS + "test_existing_foundation_does_not_claim_foundation_controls",
             T_REPORTS + "test_statuses_follow_what_the_landing_applies_and_the_figures_count_them",
+            T_REPORTS + "test_every_applied_control_names_resources_the_generated_code_declares",
             T_PROWLER + "test_figures_per_regime",
             T_PROWLER + "test_ai_security_is_the_default_for_rag_and_inference_only",
             T_PROWLER + "test_ai_security_coverage_follows_the_guardrail",
