@@ -13,7 +13,7 @@ from generator.policy import REQUIREMENTS, decide
 from generator.reports.compliance import control_addresses, coverage_line, report
 from generator.reports.cost import estimate, estimate_line, price_table
 from generator.reports.diagram import build, mermaid
-from generator.spec import Regime, load_spec, parse_spec
+from generator.spec import Regime, Service, load_spec, parse_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 
@@ -415,3 +415,49 @@ def test_every_applied_control_names_resources_the_generated_code_declares() -> 
                 assert (calls[m.group(1)], m.group(2), m.group(3)) in declared, (
                     f"{name}: {control}: {address}"
                 )
+
+
+# What each control's evidence consists of, by resource type (where the control applies).
+EVIDENCE_TYPES = {
+    "ML-4": {"aws_sagemaker_notebook_instance", "aws_kms_key"},
+    "ML-6": {"aws_ecr_repository", "aws_ecr_lifecycle_policy", "aws_ecr_repository_policy", "aws_kms_key"},
+    "DET-3": {
+        "aws_config_configuration_recorder",
+        "aws_config_delivery_channel",
+        "aws_config_configuration_recorder_status",
+        "aws_config_conformance_pack",
+        "aws_s3_bucket_policy",  # the config bucket's, with foundation: create
+    },
+    "TRL-1": {"aws_cloudtrail", "aws_cloudwatch_log_group", "aws_iam_role"},
+    "KMS-5": {"aws_kms_key"},
+    "S3-3": {"aws_s3_bucket_versioning", "aws_s3_bucket_logging"},
+}
+
+
+def test_each_controls_evidence_names_every_kind_of_resource_it_consists_of() -> None:
+    seen = set()
+    mixed = yaml.safe_load(BLUEPRINTS["gdpr-rag-assistant"].read_text())  # a batch workload, then Bedrock
+    mixed["workloads"].insert(0, yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())["workloads"][0])
+    images = yaml.safe_load(BLUEPRINTS["fraud-inference"].read_text())  # a batch workload, then images
+    images["workloads"].insert(0, yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())["workloads"][0])
+    variants = [("mixed", parse_spec(mixed)), ("images", parse_spec(images))]
+    for name, spec in [*((n, load_spec(p)) for n, p in BLUEPRINTS.items()), *variants]:
+        c = decide(spec)
+        for s in c.stages:  # the boundary of every stage that pulls images (ML-5)
+            if s.images is not None:
+                assert f"module.{s.ident}_iam.aws_iam_policy.boundary[0]" in control_addresses(c)["ML-5"], (
+                    name
+                )
+        addresses = control_addresses(c)
+        for control, types in EVIDENCE_TYPES.items():
+            if control in addresses:
+                seen.add(control)
+                assert {a.split(".")[-2] for a in addresses[control]} == types, (name, control)
+        for w in c.workloads:  # the model allow-list of every stage of a Bedrock workload (AI-1)
+            if Service.BEDROCK in w.services:
+                for s in w.stages:
+                    assert f"module.{s.ident}_iam.aws_iam_policy.boundary[0]" in addresses["AI-1"], (
+                        name,
+                        s.ident,
+                    )
+    assert seen == set(EVIDENCE_TYPES)
