@@ -461,3 +461,31 @@ def test_each_controls_evidence_names_every_kind_of_resource_it_consists_of() ->
                         s.ident,
                     )
     assert seen == set(EVIDENCE_TYPES)
+
+
+def test_predictions_follow_the_resources_the_landing_creates_and_its_access_log_bucket() -> None:
+    """Two rules of COMPLIANCE.md's predicted Prowler results, without an apply (tests/test_verdicts.py
+    proves every prediction against the applied state): a check of notebook instances is not
+    applicable where the landing creates none and passes where it does; the access-log bucket fails
+    two S3 checks where the landing creates it (foundation: create), not where the foundation exists."""
+    from generator.reports.compliance import predicted_checks
+
+    def rows(name: str, regimes: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        data = yaml.safe_load(BLUEPRINTS[name].read_text())
+        data["compliance"] = regimes or data["compliance"]
+        c = decide(parse_spec(data))
+        return {r["check"]: r for regime in c.spec.regimes for r in predicted_checks(c, regime)["table"]}
+
+    notebook = "sagemaker_notebook_instance_encryption_enabled"
+    without, with_notebooks = rows("batch-scoring", ["ai-security"]), rows("soc2-notebooks", ["ai-security"])
+    assert (without[notebook]["prediction"], without[notebook]["reason"]) == (
+        "not applicable",
+        "the landing creates no SageMaker notebook instance",
+    )
+    assert with_notebooks[notebook]["prediction"] == "pass" and "ML-4" in with_notebooks[notebook]["controls"]
+    for check in ("s3_bucket_kms_encryption", "s3_bucket_server_access_logging_enabled"):
+        assert without[check]["prediction"] == "fail" and without[check]["reason"].startswith(
+            "the access-log bucket: "
+        )
+    existing = rows("existing-foundation")["s3_bucket_server_access_logging_enabled"]
+    assert existing["prediction"] == "pass" and existing["reason"] == ""
