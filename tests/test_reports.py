@@ -489,3 +489,18 @@ def test_predictions_follow_the_resources_the_landing_creates_and_its_access_log
         )
     existing = rows("existing-foundation")["s3_bucket_server_access_logging_enabled"]
     assert existing["prediction"] == "pass" and existing["reason"] == ""
+    # detective controls the spec says exist already: Prowler's verdict depends on the account
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    data["compliance"] = ["ai-security"]
+    data["detective"] = dict.fromkeys(
+        ("guardduty", "security_hub", "config", "access_analyzer", "flow_logs"), "prerequisite"
+    )
+    c = decide(parse_spec(data))
+    (guardduty,) = [
+        r for r in predicted_checks(c, Regime.AI_SECURITY)["table"] if r["check"] == "guardduty_is_enabled"
+    ]
+    assert (guardduty["prediction"], guardduty["reason"]) == (
+        "depends",
+        "the account's detective controls (DET-1), which the spec says exist already",
+    )
+    assert without["guardduty_is_enabled"]["prediction"] == "pass"
