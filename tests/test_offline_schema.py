@@ -115,9 +115,9 @@ def test_the_served_schema_is_keyed_on_the_code_that_builds_it(tmp_path: Path) -
     the sensitive marks or the protobuf conversion must change it, not only a new extraction."""
     import inspect
 
-    from generator.offline import provider, rules, schema
+    from generator.offline import functions, provider, rules, schema
 
-    builders = {Path(inspect.getsourcefile(m) or "") for m in (schema, rules, provider)}
+    builders = {Path(inspect.getsourcefile(m) or "") for m in (schema, rules, provider, functions)}
     assert builders == set(schema.BUILDERS)
     raw = schema.SCHEMA_FILE.read_bytes()
     copies = []
@@ -182,3 +182,82 @@ def test_schema_shapes(version: str) -> None:
         assert quotas["exclusion_list"]["type"] == ["map", ["list", "string"]]
     listener = p["data_source_schemas"]["aws_lb_listener_rule"]["block"]["block_types"]["action"]["block"]
     assert listener["block_types"]["redirect"]["nesting_mode"] == "list"
+
+
+def _attr(ty: object, **flags: bool) -> dict[str, object]:
+    return {"type": ty, **(flags or {"optional": True})}
+
+
+def _nested(mode: str, block: dict[str, object] | None = None, **bounds: int) -> dict[str, object]:
+    return {"nesting_mode": mode, "block": block if block is not None else {}, **bounds}
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        # attribute types Terraform accepts, and those it refuses
+        ({"attributes": {"a": _attr(["object", {"b": ["map", "number"]}]), "c": _attr(["list", "bool"])}}, []),
+        ({"attributes": {"a": _attr(["object", {"B": "string"}])}}, ["t.a: invalid type ['object', {'B': 'string'}]"]),
+        ({"attributes": {"a": _attr(["tuple", {"b": "string"}])}}, ["t.a: invalid type ['tuple', {'b': 'string'}]"]),
+        ({"attributes": {"a": _attr(["tuple", ["string"]])}}, ["t.a: invalid type ['tuple', ['string']]"]),
+        ({"attributes": {"a": _attr(["object", {"b": "string"}, "c"])}},
+         ["t.a: invalid type ['object', {'b': 'string'}, 'c']"]),
+        ({"attributes": {"a": _attr("float")}}, ["t.a: invalid type 'float'"]),
+        # dynamic values inside a set attribute, however deep
+        ({"attributes": {"a": _attr(["set", ["list", "dynamic"]])}}, ["t.a: sets may not contain dynamic values"]),
+        ({"attributes": {"a": _attr(["set", ["set", "dynamic"]]), "b": _attr(["set", ["map", "dynamic"]])}},
+         ["t.a: sets may not contain dynamic values", "t.b: sets may not contain dynamic values"]),
+        ({"attributes": {"a": _attr(["set", ["object", {"b": "dynamic"}]])}},
+         ["t.a: sets may not contain dynamic values"]),
+        ({"attributes": {"a": _attr(["set", ["map", ["list", "string"]]]), "b": _attr(["list", "dynamic"])}}, []),
+        # flags
+        ({"attributes": {"a": _attr("string", required=True), "b": _attr("string", computed=True),
+                         "c": _attr("string", optional=True, computed=True)}}, []),
+        ({"attributes": {"a": _attr("string", required=True, optional=True)}},
+         ["t.a: required cannot be optional or computed"]),
+        # nesting modes and their bounds
+        ({"block_types": {"a": _nested("single", min_items=1, max_items=1), "b": _nested("group"),
+                          "c": _nested("list", min_items=1, max_items=3), "d": _nested("set", min_items=2),
+                          "e": _nested("map")}}, []),
+        ({"block_types": {"a": _nested("single", max_items=2)}},
+         ["t.a: min_items and max_items must be 0 or 1 in single mode"]),
+        ({"block_types": {"a": _nested("single", min_items=2)}},
+         ["t.a: min_items and max_items must be 0 or 1 in single mode"]),
+        ({"block_types": {"a": _nested("group", min_items=2, max_items=2)}},
+         ["t.a: min_items and max_items must be 0 or 1 in group mode"]),
+        ({"block_types": {"a": _nested("list", min_items=3, max_items=2), "b": _nested("set", min_items=3, max_items=2)}},
+         ["t.a: min_items greater than max_items", "t.b: min_items greater than max_items"]),
+        ({"block_types": {"a": _nested("map", max_items=1)}}, ["t.a: min_items and max_items must be 0 in map mode"]),
+        ({"block_types": {"a": _nested("tuple")}}, ["t.a: invalid nesting mode 'tuple'"]),
+        ({"block_types": {"A": _nested("list")}}, ["t.A: invalid name"]),
+        # a set-nested block with a dynamic attribute in a block nested inside it; errors name their path
+        ({"block_types": {"s": _nested("set", {"block_types": {"i": _nested("list", {"attributes": {"d": _attr("dynamic")}})}})}},
+         ["t.s: set-nested blocks may not contain dynamic attributes"]),
+        ({"block_types": {"o": _nested("list", {"block_types": {"i": _nested("single", {"attributes": {"X": _attr("string")}})}})}},
+         ["t.o.i.X: invalid name"]),
+    ],
+)  # fmt: skip
+def test_each_internal_validate_rule_holds_and_only_where_terraform_applies_it(
+    block: dict[str, object], expected: list[str]
+) -> None:
+    """Each rule of Terraform's InternalValidate, on the smallest schema that breaks it (and valid
+    neighbours that must pass): a rule the stand-in drops lets a schema through that Terraform then
+    refuses to load; a rule it over-applies refuses a provider schema Terraform accepts."""
+    assert check_block(block, "t") == expected
+
+
+def test_provider_schema_errors_name_provider_resource_and_data_source() -> None:
+    bad = {"attributes": {"x": {"type": "string"}}}
+    ok = {"attributes": {"x": _attr("string")}}
+    errors = check_provider_schema(
+        {"block": bad},
+        {"aws_b": {"block": bad}, "aws_a": {"block": bad}, "aws_ok": {"block": ok}},
+        {"aws_c": {"block": bad}},
+    )
+    must = "x: must set optional, required or computed"
+    assert errors == [
+        f"provider.{must}",
+        f"resource.aws_a.{must}",
+        f"resource.aws_b.{must}",
+        f"data.aws_c.{must}",
+    ]

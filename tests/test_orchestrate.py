@@ -15,6 +15,7 @@ import pexpect
 import pytest
 
 from generator import core, orchestrate
+from generator.errors import UserInputError
 from generator.offline import workspace
 from generator.orchestrate import Fingerprint
 from generator.runner import PythonTerraformRunner, find_binary
@@ -335,3 +336,131 @@ def test_plan_shows_progress_at_a_terminal(landing: Path) -> None:
     assert child.exitstatus == 0
     quiet = _ok(run_aisec("plan", str(landing), "--offline"))  # not a terminal: no spinner in logs
     assert "terraform plan: " not in quiet.stderr + quiet.stdout
+
+
+def _print(
+    files: dict[str, str], names: list[str], digest: str = "d0", terraform: str = "terraform 1.11.4"
+) -> Fingerprint:
+    return Fingerprint(
+        files=files, variable_names=names, variables_salt="00", variables_digest=digest, terraform=terraform
+    )
+
+
+def test_a_plan_is_stale_for_every_kind_of_change() -> None:
+    """What `apply` compares with the saved plan's fingerprint, and the reason it prints for each change."""
+    planned = _print({"a.tf": "1", "b.tf": "2", "c.tf": "3"}, ["owner"])
+    assert planned.differences(_print({"a.tf": "1", "b.tf": "2", "c.tf": "3"}, ["owner"])) == []
+    now = _print({"a.tf": "1", "c.tf": "9", "d.tf": "4"}, ["owner"])
+    assert planned.differences(now) == [
+        "b.tf: removed since the plan",
+        "c.tf: changed since the plan",
+        "d.tf: added since the plan",
+    ]
+    assert planned.differences(_print(planned.files, ["owner"], digest="d1")) == [
+        "a TF_VAR_ variable has another value than when the plan was made"
+    ]
+    assert planned.differences(_print(planned.files, ["owner", "team"], digest="d1")) == [
+        "TF_VAR_ variables were owner, now owner, team"
+    ]
+    assert _print({}, []).differences(_print({}, ["owner"])) == ["TF_VAR_ variables were none, now owner"]
+    assert planned.differences(_print(planned.files, [])) == ["TF_VAR_ variables were owner, now none"]
+    assert planned.differences(_print(planned.files, ["owner"], terraform="terraform 1.12.0")) == [
+        "the plan was made with terraform 1.11.4, this is terraform 1.12.0"
+    ]
+
+
+def test_the_fingerprint_covers_what_terraform_reads_and_only_that(tmp_path: Path) -> None:
+    import hashlib
+
+    planned = {"main.tf": "a", "zz_custom.tf": "b", "terraform.tfvars": "c", "modules/kms/main.tf": "d",
+               "terraform.tfstate.d/x": "e", ".terraform.lock.hcl": "f"}  # fmt: skip
+    left_out = ["README.md", "modules/kms/README.md", "terraform.tfstate", "terraform.tfstate.backup",
+                orchestrate.ALLOW_OVERRIDE, "modules/kms/" + orchestrate.ALLOW_OVERRIDE, ".terraform/providers/p",
+                ".git/HEAD", f"{orchestrate.PLAN_DIR}/tfplan", ".aisec/cache"]  # fmt: skip
+    for rel, text in {**planned, **dict.fromkeys(left_out, "x")}.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    files = orchestrate._fingerprint_files(tmp_path)
+    assert list(files) == sorted(planned)
+    assert files == {rel: hashlib.sha256(text.encode()).hexdigest() for rel, text in planned.items()}
+
+
+def test_variables_are_compared_by_a_salted_digest_of_their_values() -> None:
+    env = {"TF_VAR_team": "ml", "TF_VAR_owner": "me", "PATH": "/bin", "tf_var_lower": "x", "XTF_VAR_a": "y"}
+    variables = orchestrate._variables(env)
+    assert list(variables.items()) == [("TF_VAR_owner", "me"), ("TF_VAR_team", "ml")]
+    salt = bytes(16)
+    digest = orchestrate._variables_digest(variables, salt)
+    assert len(digest) == 64 and digest == orchestrate._variables_digest(dict(variables), salt)
+    assert digest != orchestrate._variables_digest({**variables, "TF_VAR_team": "ops"}, salt)
+    assert digest != orchestrate._variables_digest(variables, bytes(15) + b"\1")
+    assert "me" not in digest and "ml" not in digest
+
+
+def test_allow_destroy_protected_takes_kinds_and_addresses_only() -> None:
+    address = 'module.churn_dev_kms.aws_kms_key.this["datasets"]'
+    assert orchestrate._check_allowed(["kms", "buckets", "kms", address]) == sorted(
+        {"kms", "buckets", address}
+    )
+    assert orchestrate._check_allowed(['aws_s3_bucket.Archive["Q1"]']) == ['aws_s3_bucket.Archive["Q1"]']
+    for bad in ("kms; rm -rf /", "all keys", "*", ""):
+        with pytest.raises(
+            UserInputError, match="give a kind \\(kms, cloudtrail, log-groups, buckets, macie\\)"
+        ):
+            orchestrate._check_allowed(["kms", bad])
+
+
+def test_terraforms_prevent_destroy_refusals_are_named_by_kind() -> None:
+    from generator.runner import Diagnostic
+
+    def refusal(address: str, summary: str = "Instance cannot be destroyed") -> Diagnostic:
+        detail = (f"Resource {address} has lifecycle.prevent_destroy set, but the plan calls for this resource "
+                  "to be destroyed.")  # fmt: skip
+        return Diagnostic("error", summary, detail)
+
+    found = orchestrate._protected_failure([
+        refusal('module.churn_dev_kms.aws_kms_key.this["datasets"]'),
+        refusal("module.audit.aws_cloudtrail.this[0]"),
+        refusal("aws_sns_topic.alerts"),
+        refusal("aws_s3_bucket.other", summary="Another error"),
+        Diagnostic("error", "Instance cannot be destroyed", "something else"),
+    ])  # fmt: skip
+    assert found == [
+        "aws_sns_topic.alerts (prevent_destroy)",
+        "module.audit.aws_cloudtrail.this[0] (cloudtrail)",
+        'module.churn_dev_kms.aws_kms_key.this["datasets"] (kms)',
+    ]
+    assert orchestrate._address_type('module.a.module.b.aws_s3_bucket.this["trail"]') == "aws_s3_bucket"
+    assert orchestrate._address_type("aws_macie2_account.this[0]") == "aws_macie2_account"
+    assert orchestrate._address_type("kms") is None
+
+
+def test_a_plan_holding_a_sensitive_value_is_recognised() -> None:
+    plan = {
+        "configuration": {"root_module": {"variables": {
+            "token": {"sensitive": True}, "ephemeral_token": {"sensitive": True, "ephemeral": True},
+            "name": {}, "empty": {"sensitive": True}, "unset": {"sensitive": True}, "key": {"sensitive": True},
+        }}},
+        "variables": {"token": {"value": "s3cret"}, "ephemeral_token": {"value": "s3cret"}, "name": {"value": "n"},
+                      "empty": {"value": ""}, "key": {"value": {"k": 1}}},
+    }  # fmt: skip
+    assert orchestrate._sensitive_variables_in_plan(plan) == ["key", "token"]
+    assert orchestrate._sensitive_variables_in_plan({}) == []
+    del plan["variables"]  # a plan that gave no variable values holds none
+    assert orchestrate._sensitive_variables_in_plan(plan) == []
+
+
+def test_the_fingerprint_records_the_variables_and_the_terraform_it_was_made_with(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text("# x\n")
+    tf = PythonTerraformRunner(find_binary(plain_env()))
+    env = {**plain_env(), "TF_VAR_owner": "me", "TF_VAR_team": "ml"}
+    ws = orchestrate.Workspace(tmp_path, tmp_path, env, False, tf)
+    first, second = Fingerprint.of(ws), Fingerprint.of(ws)
+    assert first.variable_names == ["owner", "team"] and list(first.files) == ["main.tf"]
+    assert first.terraform == f"terraform {tf.binary.version_text}" and tf.binary.version_text[0].isdigit()
+    assert len(bytes.fromhex(first.variables_salt)) == 16 and first.variables_salt != second.variables_salt
+    salt = bytes.fromhex(first.variables_salt)
+    assert first.variables_digest == orchestrate._variables_digest(
+        {"TF_VAR_owner": "me", "TF_VAR_team": "ml"}, salt
+    )
+    assert Fingerprint.of(ws, salt) == first
