@@ -212,6 +212,27 @@ def test_coverage_of_every_blueprint() -> None:
     ]  # fmt: skip
 
 
+def test_coverage_counts_partition_the_catalogue() -> None:
+    """Every requirement of a regime's catalogue is counted once, in one class: in reach (covered,
+    partly, not applicable or uncovered), account, procedural or outside what a landing creates.
+    (Mutation testing found a total that was set, not counted, and a class counted twice.)"""
+    from generator.spec import load_spec
+
+    spec = load_spec(BLUEPRINTS["fedramp-moderate"])
+    for regime in Regime:
+        reqs = prowler.requirements(regime)
+        cov = prowler_coverage(decide(spec), regime)
+        by_class = {k: sum(1 for r in reqs if r["classification"] == k) for k in ("account", "procedural")}
+        assert cov["total"] == len(reqs), regime
+        assert (cov["account"], cov["procedural"]) == (by_class["account"], by_class["procedural"]), regime
+        assert cov["total"] == cov["in_reach"] + cov["account"] + cov["procedural"] + cov["not_created"], (
+            regime
+        )
+        assert cov["in_reach"] == (
+            cov["covered"] + cov["partly"] + cov["not_applicable"] + (len(cov["uncovered"]) - cov["partly"])
+        ), regime
+
+
 def test_compliance_command_prints_prowlers_count() -> None:
 
     text = run_aisec("compliance", str(BLUEPRINTS["gdpr-rag-assistant"])).stdout
