@@ -87,6 +87,7 @@ AREAS = (
             T_REPORTS + "test_each_controls_evidence_names_every_kind_of_resource_it_consists_of",
             T_REPORTS + "test_predictions_follow_the_resources_the_landing_creates_and_its_access_log_bucket",
             T_PROWLER + "test_figures_per_regime",
+            T_PROWLER + "test_coverage_counts_partition_the_catalogue",
             T_PROWLER + "test_ai_security_is_the_default_for_rag_and_inference_only",
             T_PROWLER + "test_ai_security_coverage_follows_the_guardrail",
             T_PROWLER + "test_existing_foundation_covers_less",
