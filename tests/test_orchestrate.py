@@ -195,7 +195,7 @@ def test_ctrl_c_during_apply_keeps_state_consistent(landing: Path) -> None:
     _ok(run_aisec("plan", str(landing), "--offline"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "generator", "apply", str(landing), "--offline", "--auto-approve"],
-        cwd=REPO, env=aisec_env(AISEC_OFFLINE_APPLY_SECONDS="0.15"), text=True,
+        cwd=REPO, env=aisec_env(AISEC_OFFLINE_APPLY_SECONDS="0.5"), text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None
