@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,7 +37,54 @@ LONG_FILES = (
 )
 
 
+# What makes a test slow (seconds to minutes), found in its source or its fixtures' sources: the
+# terraform binary, checkov, a terminal session, a browser, a fresh virtual environment, the type
+# checker, or aisec commands that run terraform. Such tests get the `slow` marker; the inner loop
+# is `pytest -m "not slow"` (README, "Contributing: set up and test").
+_SLOW_SIGNS = re.compile(
+    r"Rehearsal|terraform_binary|terraform_env|checkov|pexpect|playwright|chromium|venv|mypy"
+    r'|run_aisec\(\s*"(?:plan|apply|validate|drift|destroy|gate)"|"-m", "generator", "(?:plan|apply)"'
+)
+_SLOW_FIXTURES = {"applied"}
+
+
+def _is_slow(item: pytest.Item) -> bool:
+    if any(item.get_closest_marker(m) for m in ("terraform", "checkov", "live_aws")):
+        return True
+    names = getattr(item, "fixturenames", [])
+    if _SLOW_FIXTURES.intersection(names):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    funcs = [getattr(item, "function", None)]
+    if info is not None:
+        funcs += [d.func for defs in info.name2fixturedefs.values() for d in defs]
+    return any(_SLOW_SIGNS.search(source) for func in funcs for source in _sources(func))
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
+
+
+def _sources(func: Any, depth: int = 2) -> list[str]:
+    """``func``'s source and that of the functions of its own module it calls (two levels deep)."""
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):
+        return []
+    found = [source]
+    if depth:
+        module = sys.modules.get(getattr(func, "__module__", ""), None)
+        for name in set(_CALL.findall(source)):
+            called = getattr(module, name, None)
+            if inspect.isfunction(called) and called is not func and called.__module__ == func.__module__:
+                found += _sources(called, depth - 1)
+    return found
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _is_slow(item):
+            item.add_marker(pytest.mark.slow)
     rank = {name: i for i, name in enumerate(LONG_FILES)}
     items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))  # stable: same order within
 
