@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock
+
+from generator.cache import cache_root
 from generator.offline import workspace
 from generator.runner import PythonTerraformRunner, Result, find_binary
 from generator.verify import plain_env
@@ -22,12 +26,20 @@ class Rehearsal:
 
     @classmethod
     def of(cls, source: Path) -> Rehearsal:
-        """A fresh working copy of ``source`` (rehearsal state kept), initialised."""
+        """A fresh working copy of ``source`` (rehearsal state kept), initialised. Under a file lock:
+        tests on two pytest-xdist workers may make a copy of the same folder (a `rendered` one)."""
         tf = PythonTerraformRunner(find_binary(plain_env()))
         env = workspace.prepare(tf.binary.platform).env(plain_env())
-        rehearsal = cls(workspace.working_copy(source, "offline"), env, tf)
-        rehearsal.ok("init", "-input=false")
+        with FileLock(_lock_for(source)):
+            rehearsal = cls(workspace.working_copy(source, "offline"), env, tf)
+            rehearsal.ok("init", "-input=false")
         return rehearsal
+
+    @classmethod
+    def at(cls, work: Path) -> Rehearsal:
+        """The working copy ``work`` that Rehearsal.of made and initialised (in this or another worker)."""
+        tf = PythonTerraformRunner(find_binary(plain_env()))
+        return cls(work, workspace.prepare(tf.binary.platform).env(plain_env()), tf)
 
     def run(self, *args: str) -> Result:
         return self.tf.run(args[0], *args[1:], "-no-color", cwd=self.work, env=self.env)
@@ -43,6 +55,13 @@ class Rehearsal:
         result = self.tf.run("show", "-json", *args, cwd=self.work, env=self.env)
         assert result.ok, result.stderr
         return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def _lock_for(source: Path) -> Path:
+    """The lock of the working copies of ``source`` (beside the copies in aisec's cache)."""
+    return cache_root("offline", "test-locks") / (
+        hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:16] + ".lock"
+    )
 
 
 def all_resources(module: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,11 +14,9 @@ import yaml
 from generator.bedrock import GUARDRAIL_REGEXES, guardrail_args
 from generator.checks.policy_eval import Request, evaluate
 from generator.errors import SpecError
-from generator.render import render
 from generator.spec import DataCategory, bedrock_models, load_spec, parse_spec
-from generator.writer import write
 from tests.conftest import BLUEPRINTS
-from tests.offline import Rehearsal, all_resources
+from tests.offline import all_resources
 
 RAG = yaml.safe_load(BLUEPRINTS["gdpr-rag-assistant"].read_text())
 HAIKU = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -97,14 +94,9 @@ def test_the_record_number_pattern() -> None:
 
 # ------------------------------------------------------------------ applied policies
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The RAG blueprint rendered into its own folder and applied offline; its roles by name."""
-    folder: Path = tmp_path_factory.mktemp("bedrock") / "rag"
-    write(folder, render(load_spec(BLUEPRINTS["gdpr-rag-assistant"])))
-    r = Rehearsal.of(folder)
-    r.ok("plan", "-input=false", "-out=tfplan")
-    r.ok("apply", "-input=false", "tfplan")
-    resources = all_resources(r.show_json()["values"]["root_module"])
+def landing(applied: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The RAG blueprint as the session applied it offline; its roles by name."""
+    resources = all_resources(applied["gdpr-rag-assistant"]["state"]["values"]["root_module"])
     values = [(x["type"], x["values"]) for x in resources]
     boundaries = {v["arn"]: v["policy"] for t, v in values if t == "aws_iam_policy"}
     inline: dict[str, list[str]] = {}

@@ -36,14 +36,15 @@ def _values(state: dict[str, Any], address: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def both(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def both(tmp_path_factory: pytest.TempPathFactory, applied: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The archive account's root module applied here; the landing as the session applied it."""
     spec = load_spec(BLUEPRINTS[BLUEPRINT])
     out = tmp_path_factory.mktemp("log-archive") / BLUEPRINT
     write(out, render(spec))
     return {
         "controls": decide(spec),
         "archive": _applied(out / ARCHIVE_FOLDER),
-        "landing": _applied(out),
+        "landing": applied[BLUEPRINT]["state"],
     }
 
 

@@ -307,11 +307,15 @@ def _by_type(state: dict[str, dict[str, Any]], rtype: str) -> dict[str, dict[str
 
 
 @pytest.fixture(scope="module")
-def landings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict[str, Any]]]:
-    out = {}
-    for name in ("healthcare-training", "fraud-inference", "multi-workload", "existing-foundation"):
-        out[name] = _apply(tmp_path_factory.mktemp(f"macie-{name}"), render(parse_spec(_data(name))))
-    return out
+def landings(applied: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The blueprints as the session applied them: each resource's values by address."""
+    return {
+        name: {
+            res["address"]: res["values"]
+            for res in all_resources(applied[name]["state"]["values"]["root_module"])
+        }
+        for name in ("healthcare-training", "fraud-inference", "multi-workload", "existing-foundation")
+    }
 
 
 @pytest.mark.terraform

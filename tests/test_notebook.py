@@ -21,7 +21,7 @@ from generator.policy import Controls, decide
 from generator.render import render
 from generator.spec import Stage, load_spec, load_yaml_text, parse_spec
 from tests.conftest import BLUEPRINTS
-from tests.offline import Rehearsal, all_resources
+from tests.offline import all_resources
 
 BLUEPRINT = "soc2-notebooks"
 # The caller's own policies are not what these tests examine: allow everything, so only the
@@ -57,15 +57,11 @@ class Landing:
 
 
 @pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> Landing:
-    folder: Path = tmp_path_factory.mktemp("notebook")
+def landing(applied: dict[str, dict[str, Any]]) -> Landing:
+    """The blueprint as the session planned and applied it offline."""
+    run = applied[BLUEPRINT]
     spec = load_spec(BLUEPRINTS[BLUEPRINT])
-    write(folder, render(spec))
-    r = Rehearsal.of(folder)
-    r.ok("plan", "-input=false", "-out=tfplan")
-    plan = r.show_json("tfplan")
-    r.ok("apply", "-input=false", "tfplan")
-    return Landing(decide(spec), all_resources(r.show_json()["values"]["root_module"]), plan)
+    return Landing(decide(spec), all_resources(run["state"]["values"]["root_module"]), run["plan"])
 
 
 def _dev(landing: Landing) -> Any:

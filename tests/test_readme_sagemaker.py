@@ -16,12 +16,10 @@ from typing import Any
 import pytest
 
 from generator.checks.policy_eval import Request, evaluate
-from generator.core import write
 from generator.policy import decide
-from generator.render import render
 from generator.spec import Stage, load_spec
 from tests.conftest import BLUEPRINTS
-from tests.offline import Rehearsal, all_resources
+from tests.offline import all_resources
 
 pytestmark = pytest.mark.terraform
 README = Path(__file__).parent.parent / "README.md"
@@ -74,14 +72,10 @@ def condition_keys(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_readme_example_is_allowed_and_its_refusal_denied(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    applied: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spec = load_spec(BLUEPRINTS["healthcare-training"])
-    write(tmp_path, render(spec))
-    r = Rehearsal.of(tmp_path)
-    r.ok("plan", "-input=false", "-out=tfplan")
-    r.ok("apply", "-input=false", "tfplan")
-    resources = all_resources(r.show_json()["values"]["root_module"])
+    resources = all_resources(applied["healthcare-training"]["state"]["values"]["root_module"])
 
     def values(rtype: str) -> list[dict[str, Any]]:
         return [x["values"] for x in resources if x["type"] == rtype]

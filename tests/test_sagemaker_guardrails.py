@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from generator.checks.policy_eval import Request, evaluate
-from generator.core import write
 from generator.policy import Controls, StagePlan, decide
-from generator.render import render
 from generator.spec import Stage, load_spec
 from tests.conftest import BLUEPRINTS
-from tests.offline import Rehearsal, all_resources
+from tests.offline import all_resources
 
 pytestmark = pytest.mark.terraform
 
@@ -71,17 +68,15 @@ class Applied:
 
 
 @pytest.fixture(scope="module")
-def landings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Applied]:
-    out = {}
-    for kind, name in TYPES.items():
-        folder: Path = tmp_path_factory.mktemp(f"sm-{kind}")
-        spec = load_spec(BLUEPRINTS[name])
-        write(folder, render(spec))
-        r = Rehearsal.of(folder)
-        r.ok("plan", "-input=false", "-out=tfplan")
-        r.ok("apply", "-input=false", "tfplan")
-        out[kind] = Applied(decide(spec), all_resources(r.show_json()["values"]["root_module"]))
-    return out
+def landings(applied: dict[str, dict[str, Any]]) -> dict[str, Applied]:
+    """Each workload type's blueprint as the session applied it."""
+    return {
+        kind: Applied(
+            decide(load_spec(BLUEPRINTS[name])),
+            all_resources(applied[name]["state"]["values"]["root_module"]),
+        )
+        for kind, name in TYPES.items()
+    }
 
 
 class Stage_:

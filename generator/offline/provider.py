@@ -85,7 +85,9 @@ def schema_response(schema: ProviderSchema) -> pb.GetProviderSchema.Response:
         provider=one(schema.provider),
         resource_schemas={k: one(v) for k, v in schema.resources.items()},
         data_source_schemas={k: one(v) for k, v in schema.data_sources.items()},
-        server_capabilities=pb.ServerCapabilities(plan_destroy=False, get_provider_schema_optional=False),
+        # Optional: Terraform keeps the schema of the first start of a command and skips this call
+        # on the provider's later starts (validate starts it twice, plan and apply three times).
+        server_capabilities=pb.ServerCapabilities(plan_destroy=False, get_provider_schema_optional=True),
     )
 
 

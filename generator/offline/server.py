@@ -36,6 +36,8 @@ from generator.offline import schema as schema_mod
 from generator.offline.provider import StandIn, schema_response
 
 log = logging.getLogger("aisec.offline")
+# Bumped when schema_response changes shape (2: get_provider_schema_optional, see provider.py).
+RESPONSE_FORMAT = "r2"
 
 
 def cache_dir() -> Path:
@@ -102,7 +104,8 @@ def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
 
 
 def schema_bytes(folder: Path, schema: schema_mod.ProviderSchema) -> bytes:
-    path = folder / f"schema-{schema.version}-{schema.digest}.pb"
+    # The suffix names the response's format: a cache written by an older stand-in is not read.
+    path = folder / f"schema-{schema.version}-{schema.digest}-{RESPONSE_FORMAT}.pb"
     if path.is_file():
         return path.read_bytes()
     data: bytes = schema_response(schema).SerializeToString()
