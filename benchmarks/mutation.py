@@ -160,7 +160,8 @@ def _config(area: Area) -> str:
     lines = ["[mutmut]", "source_paths=generator", "only_mutate="]
     lines += [f"    {path}" for path in area.code]
     lines += ["pytest_add_cli_args_test_selection="] + [f"    {t}" for t in area.tests]
-    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    -q"]
+    # -n 0: mutmut runs the tests in its own process (the addopts ask for xdist workers)
+    lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    -q", "    -n", "    0"]
     lines += ["also_copy=", "    blueprints", "    modules", "    schema", "    benchmarks"]
     return "\n".join(lines) + "\n"
 
