@@ -532,6 +532,16 @@ def _ctx(tmp: Path, seed: str = "s") -> Any:
     return Context(seed, tmp)
 
 
+def test_pet_names_are_made_of_single_words() -> None:
+    """The word lists hold single lowercase words, each once (a missing comma between two literals
+    would silently join two words)."""
+    from generator.offline.utility import random_provider
+
+    for words in (random_provider.ADVERBS, random_provider.ADJECTIVES, random_provider.ANIMALS):
+        assert all(re.fullmatch(r"[a-z]{2,10}", w) for w in words), [w for w in words if len(w) > 10]
+        assert len(set(words)) == len(words)
+
+
 def test_random_string_honours_its_character_classes(tmp_path: Path) -> None:
     from generator.offline.utility.random_provider import RESOURCES, random_string
 
