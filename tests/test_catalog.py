@@ -68,6 +68,16 @@ def test_readme_tables_are_current() -> None:
     assert not stale, f"stale module READMEs {stale}: run `aisec catalog docs`"
 
 
+def test_the_readme_names_each_modules_newest_release() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## The module catalog") :]
+    sentence = section[: section.index("Each has")]
+    newest = {name: max(ms, key=lambda m: tuple(map(int, m.version.split(".")))).version
+              for name, ms in load_catalog().modules.items()}  # fmt: skip
+    for name, version in newest.items():
+        assert f"`{name}` {version}" in " ".join(sentence.split()), (name, version)
+
+
 def test_every_released_version_is_available() -> None:
     catalog = load_catalog()
     assert {n: [m.version for m in ms] for n, ms in catalog.modules.items()} == VERSIONS
