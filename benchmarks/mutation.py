@@ -59,7 +59,12 @@ T_PROWLER = "tests/test_prowler.py::"
 # and stops at the first failure; the selection keeps out the tests whose cost is elsewhere (an offline
 # plan of every blueprint, a 57 MB wheel re-extracted) and that add no check of the mutated code.
 AREAS = (
-    Area("spec", "spec validation", ("generator/spec.py",), ("tests/test_spec.py", "tests/test_hostile.py")),
+    Area(
+        "spec",
+        "spec validation and imports",
+        ("generator/spec.py",),
+        ("tests/test_spec.py", "tests/test_hostile.py", "tests/test_imports.py"),
+    ),
     Area("hcl", "HCL escaping", ("generator/hcl.py",), ("tests/test_hcl.py", "tests/test_hostile.py")),
     Area("writer", "the writer and merge", ("generator/writer.py",), ("tests/test_writer.py",)),
     Area(
