@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.cache import atomic_write, cache_root
 from generator.offline import schema as aws_schema
+from generator.offline.folderid import folder_id, same_folder
 
 # Files of a user's root module that a working copy never takes: Terraform's own working data,
 # the lock file (it pins the real provider's hashes) and real state or plans.
@@ -234,7 +235,7 @@ def working_copy(source: Path, kind: str) -> Path:
     if kind in REHEARSAL_KINDS:
         (work / OVERRIDE_FILE).write_text(_OVERRIDE)
     record = json.dumps(
-        {"source": str(source), "kind": kind, "work": str(work), "folder_id": _folder_id(source)},
+        {"source": str(source), "kind": kind, "work": str(work), "folder_id": folder_id(source)},
         sort_keys=True,
     )
     _write_if_changed(base.with_name(base.name + _RECORD_SUFFIX), record + "\n", 0o600)
@@ -279,17 +280,11 @@ def _copy_name(source: Path, kind: str) -> str:
     return f"{source.name}-{key}-{kind}"
 
 
-def _folder_id(folder: Path) -> list[int]:
-    """Which folder this is on disk: a folder deleted and made again at the same path is another."""
-    st = folder.stat()
-    return [st.st_dev, st.st_ino]
-
-
 def replaced(source: Path) -> list[dict[str, Any]]:
     """The working copies of ``source`` made from an earlier folder at the same path (deleted and
     made again since): their rehearsal state describes resources of a folder that no longer exists."""
     source = source.resolve()
-    now = _folder_id(source)
+    now = folder_id(source)
     stale = []
     for kind in COPY_KINDS:
         base = _work_root() / _copy_name(source, kind)
@@ -297,7 +292,7 @@ def replaced(source: Path) -> list[dict[str, Any]]:
             record = json.loads(base.with_name(base.name + _RECORD_SUFFIX).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if base.is_dir() and record.get("folder_id") not in (None, now):
+        if base.is_dir() and not same_folder(record.get("folder_id"), now):
             stale.append(kind)
     return [c for c in working_copies() if c["kind"] in stale and c["source"] == str(source)]
 
