@@ -179,7 +179,7 @@ def _config(area: Area) -> str:
     lines += ["pytest_add_cli_args_test_selection="] + [f"    {t}" for t in area.tests]
     # -n 0: mutmut runs the tests in its own process (the addopts ask for xdist workers)
     lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    -q", "    -n", "    0"]
-    lines += ["also_copy=", "    blueprints", "    modules", "    schema", "    benchmarks"]
+    lines += ["also_copy=", "    blueprints", "    examples", "    modules", "    schema", "    benchmarks"]
     return "\n".join(lines) + "\n"
 
 
