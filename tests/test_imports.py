@@ -259,3 +259,30 @@ def test_a_github_pipeline_runs_when_an_imported_file_changes(tmp_path: Path) ->
     for event in ("pull_request", "push"):
         assert on[event]["paths"][:2] == ["specs/prod.yaml", "specs/_defaults/base.yaml"], on
     assert (specs / "_defaults" / "base.yaml").is_file()
+
+
+# --- what mutation testing of generator/spec.py found unguarded -----------------------------------
+
+
+def test_without_a_repository_imports_may_reach_up_to_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = _repo(tmp_path)
+    shutil.rmtree(tmp_path / ".git")  # no repository: the working folder bounds the imports
+    (specs / "teams").mkdir()
+    landing = yaml.safe_load((specs / "prod.yaml").read_text())
+    landing["imports"] = ["../_defaults/base.yaml"]
+    (specs / "teams" / "ml.yaml").write_text(yaml.safe_dump(landing))
+    monkeypatch.chdir(specs)
+    assert load_spec(specs / "teams" / "ml.yaml").aws.region == "us-west-2"
+    monkeypatch.chdir(specs / "teams")  # the working folder below the base: refused
+    assert "outside" in _error(specs / "teams" / "ml.yaml").message
+
+
+def test_an_imported_folder_is_named_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = _repo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    _edit(specs / "prod.yaml", imports=["_defaults"])
+    err = _error("specs/prod.yaml")
+    assert err.message == "specs/prod.yaml: imports[0]: _defaults is a folder, expected a YAML file"
+    assert err.file == "specs/prod.yaml"  # the importing file, for the JSON error record

@@ -297,3 +297,48 @@ def test_other_account_id_forms_are_refused(value: str) -> None:
         in line
         for line in lines
     ), lines
+
+
+# --- what mutation testing of generator/spec.py found unguarded -----------------------------------
+
+
+def _rag_with_stores(stores: dict[str, Any]) -> dict[str, Any]:
+    data = yaml.safe_load(BLUEPRINTS["gdpr-rag-assistant"].read_text())
+    data["workloads"][0].setdefault("bedrock", {})["vector_stores"] = stores
+    return data
+
+
+def test_error_records_carry_file_field_and_message() -> None:
+    """The records behind `--json`'s errors: {file, field, message} per problem."""
+    data = yaml.safe_load(BLUEPRINTS["batch-scoring"].read_text())
+    data["name"] = "a--b"
+    with pytest.raises(SpecError) as exc:
+        parse_spec(data, "spec.yaml")
+    (record,) = exc.value.problems
+    assert set(record) == {"file", "field", "message"}
+    assert (record["file"], record["field"]) == ("spec.yaml", "name")
+    assert record["message"].startswith("'a--b' is not a valid name: use lowercase letters")
+
+
+def test_an_unknown_key_below_a_stage_keyed_mapping_is_named_not_a_crash() -> None:
+    stores = _rag_with_stores({"dev": {"opensearch_serverless": "x", "colour": "blue"}})
+    with pytest.raises(SpecError) as exc:
+        parse_spec(stores, "spec.yaml")
+    assert any("vector_stores.dev.colour: unknown key" in d for d in exc.value.details or []), (
+        exc.value.details
+    )
+
+
+def test_stages_may_share_the_secret_of_their_store_credentials() -> None:
+    """Each stage needs its own cluster; the credentials secret they read may be one."""
+    a, r = "333344445555", "eu-central-1"
+    secret = f"arn:aws:secretsmanager:{r}:{a}:secret:support-rag-kb-AbCdEf"
+    spec = parse_spec(
+        _rag_with_stores({
+            stage: {"aurora": {"cluster_arn": f"arn:aws:rds:{r}:{a}:cluster:support-rag-{stage}", "credentials_arn": secret}}
+            for stage in ("dev", "prod")
+        }),
+        "spec.yaml",
+    )  # fmt: skip
+    stores = spec.workloads[0].bedrock.vector_stores  # type: ignore[union-attr]
+    assert {s.aurora.credentials_arn for s in stores.values()} == {secret}  # type: ignore[union-attr]
