@@ -138,10 +138,12 @@ def test_cycles_depth_and_paths_outside_the_repository_are_refused(
     (d / "a.yaml").write_text("imports: [b.yaml]\n")
     (d / "b.yaml").write_text("imports: [a.yaml]\n")
     _edit(specs / "prod.yaml", imports=["_defaults/a.yaml"])
-    assert _error("specs/prod.yaml").message == (
+    err = _error("specs/prod.yaml")
+    assert err.message == (
         "specs/_defaults/b.yaml: imports[0]: a.yaml: an import cycle: "
         "specs/_defaults/a.yaml -> specs/_defaults/b.yaml -> specs/_defaults/a.yaml"
     )
+    assert err.file == "specs/_defaults/b.yaml"  # the file holding the import, for the JSON record
     # a spec importing itself
     _edit(specs / "prod.yaml", imports=["prod.yaml"])
     assert "an import cycle: specs/prod.yaml -> specs/prod.yaml" in _error("specs/prod.yaml").message
@@ -155,7 +157,9 @@ def test_cycles_depth_and_paths_outside_the_repository_are_refused(
         (d / f"level{i}.yaml").write_text(f"imports: [level{i + 1}.yaml]\n")
     (d / f"level{MAX_IMPORT_DEPTH + 1}.yaml").write_text("{}\n")
     _edit(specs / "prod.yaml", imports=["_defaults/level0.yaml"])
-    assert f"more than {MAX_IMPORT_DEPTH} levels of imports" in _error("specs/prod.yaml").message
+    err = _error("specs/prod.yaml")
+    assert f"more than {MAX_IMPORT_DEPTH} levels of imports" in err.message
+    assert err.file == f"specs/_defaults/level{MAX_IMPORT_DEPTH - 1}.yaml", err.file
     # base.yaml one level deeper than allowed (prod -> level0 -> ... -> level7 -> base), then at the bound
     (d / f"level{MAX_IMPORT_DEPTH - 1}.yaml").write_text("imports: [base.yaml]\n")
     assert f"more than {MAX_IMPORT_DEPTH} levels of imports" in _error("specs/prod.yaml").message
@@ -163,7 +167,8 @@ def test_cycles_depth_and_paths_outside_the_repository_are_refused(
     assert len(load_spec_file("specs/prod.yaml").imports) == MAX_IMPORT_DEPTH
     # absolute paths and paths leaving the repository
     _edit(specs / "prod.yaml", imports=[str(d / "base.yaml")])
-    assert "an absolute path" in _error("specs/prod.yaml").message
+    err = _error("specs/prod.yaml")
+    assert "an absolute path" in err.message and err.file == "specs/prod.yaml"
     outside = tmp_path.parent / f"{tmp_path.name}-outside.yaml"
     shutil.copy(d / "base.yaml", outside)
     _edit(specs / "prod.yaml", imports=[f"../../{outside.name}"])
@@ -286,3 +291,27 @@ def test_an_imported_folder_is_named_as_one(tmp_path: Path, monkeypatch: pytest.
     err = _error("specs/prod.yaml")
     assert err.message == "specs/prod.yaml: imports[0]: _defaults is a folder, expected a YAML file"
     assert err.file == "specs/prod.yaml"  # the importing file, for the JSON error record
+
+
+def test_at_most_the_allowed_number_of_imported_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator.spec import MAX_IMPORTED_FILES
+
+    specs = _repo(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    d = specs / "_defaults"
+    for i in range(MAX_IMPORTED_FILES):
+        (d / f"part{i}.yaml").write_text("{}\n")
+    parts = [f"_defaults/part{i}.yaml" for i in range(MAX_IMPORTED_FILES - 1)]
+    _edit(specs / "prod.yaml", imports=["_defaults/base.yaml", *parts])
+    assert len(load_spec_file("specs/prod.yaml").imports) == MAX_IMPORTED_FILES
+    _edit(
+        specs / "prod.yaml",
+        imports=["_defaults/base.yaml", *parts, f"_defaults/part{MAX_IMPORTED_FILES - 1}.yaml"],
+    )
+    err = _error("specs/prod.yaml")
+    assert (
+        f"more than {MAX_IMPORTED_FILES} imported files in all" in err.message
+        and err.file == "specs/prod.yaml"
+    )

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from generator.errors import SpecError
-from generator.spec import Spec, json_schema, load_spec, parse_spec
+from generator.spec import Spec, json_schema, load_spec, load_yaml_text, parse_spec
 from tests.conftest import BLUEPRINTS, REPO
 
 BASE = yaml.safe_load((REPO / "blueprints" / "healthcare-training.yaml").read_text())
@@ -342,3 +342,11 @@ def test_stages_may_share_the_secret_of_their_store_credentials() -> None:
     )  # fmt: skip
     stores = spec.workloads[0].bedrock.vector_stores  # type: ignore[union-attr]
     assert {s.aurora.credentials_arn for s in stores.values()} == {secret}  # type: ignore[union-attr]
+
+
+def test_a_yaml_syntax_error_names_its_line_column_and_problem() -> None:
+    with pytest.raises(SpecError) as exc:
+        load_yaml_text("name: x\nkey: value: other\n", "bad.yaml")
+    assert exc.value.message == (
+        "bad.yaml: not valid YAML (line 2, column 11): mapping values are not allowed here"
+    ), exc.value.message
