@@ -315,3 +315,39 @@ def test_at_most_the_allowed_number_of_imported_files(
         f"more than {MAX_IMPORTED_FILES} imported files in all" in err.message
         and err.file == "specs/prod.yaml"
     )
+
+
+def test_an_edited_spec_is_saved_over_its_imports(tmp_path: Path) -> None:
+    """In process (mutation testing does not see the `aisec init` subprocess): what `init --from`
+    saves for a spec with imports, after an edit that sets, changes and removes fields."""
+    from generator.spec import spec_over_imports
+
+    specs = _repo(tmp_path)
+    spec = load_spec(specs / "prod.yaml")
+    edited = spec.model_copy(update={"tags": {"owner": "platform", "cost-center": "300"}, "name": "copy"})
+    target = tmp_path / "teams" / "copy.yaml"
+    target.parent.mkdir()
+    text = spec_over_imports(edited, specs / "prod.yaml", target)
+    assert text is not None
+    data = yaml.safe_load(text)
+    assert data["imports"] == ["../specs/_defaults/base.yaml"]
+    assert "region" not in data["aws"] and "alerts" not in data and "compliance" not in data
+    assert data["tags"] == {"cost-center": "300"} and data["name"] == "copy"  # only what differs
+    target.write_text(text)
+    assert load_spec(target) == edited
+    assert spec_over_imports(edited, BLUEPRINTS["batch-scoring"], target) is None  # imports nothing
+
+
+def test_files_outside_the_working_folder_are_named_by_their_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    specs = _repo(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    d = specs / "_defaults"
+    (d / "a.yaml").write_text("imports: [b.yaml]\n")
+    (d / "b.yaml").write_text("imports: [a.yaml]\n")
+    _edit(specs / "prod.yaml", imports=["_defaults/a.yaml"])
+    message = _error(specs / "prod.yaml").message
+    a, b = (str((d / n).resolve()) for n in ("a.yaml", "b.yaml"))
+    assert message.endswith(f"an import cycle: {a} -> {b} -> {a}"), message
