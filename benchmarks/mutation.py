@@ -49,6 +49,8 @@ class Area:
     # only these functions' mutants (mutmut's names, globs: `generator.orchestrate.x__address_type__*`);
     # empty: every function of `code`
     functions: tuple[str, ...] = ()
+    # more pytest arguments for this area's runs (e.g. `-m "not slow"` to take a file's fast tests)
+    pytest_args: tuple[str, ...] = ()
 
 
 T_SCHEMA = "tests/test_offline_schema.py::"
@@ -75,7 +77,13 @@ AREAS = (
             "tests/test_macie_identifiers.py::test_identifier_fields_outside_macie_limits_are_refused",
             "tests/test_macie_identifiers.py::test_macie_settings_contradictions_are_refused",
             "tests/test_macie_identifiers.py::test_identifiers_default_replace_and_extend",
+            # the checks of images, Bedrock, notebooks and detective modes: their files' fast tests
+            "tests/test_ecr.py",
+            "tests/test_bedrock.py",
+            "tests/test_notebook.py",
+            "tests/test_detective.py",
         ),
+        pytest_args=("-m", "not slow"),
     ),
     Area("hcl", "HCL escaping", ("generator/hcl.py",), ("tests/test_hcl.py", "tests/test_hostile.py")),
     Area("writer", "the writer and merge", ("generator/writer.py",), ("tests/test_writer.py",)),
@@ -179,6 +187,7 @@ def _config(area: Area) -> str:
     lines += ["pytest_add_cli_args_test_selection="] + [f"    {t}" for t in area.tests]
     # -n 0: mutmut runs the tests in its own process (the addopts ask for xdist workers)
     lines += ["pytest_add_cli_args=", "    -p", "    no:cacheprovider", "    -q", "    -n", "    0"]
+    lines += [f"    {a}" for a in area.pytest_args]
     lines += ["also_copy=", "    blueprints", "    examples", "    modules", "    schema", "    benchmarks"]
     return "\n".join(lines) + "\n"
 
