@@ -145,6 +145,40 @@ def render_folder(
 
 
 # --------------------------------------------------------------------------- affected
+@dataclass(frozen=True)
+class Root:
+    """One Terraform root module of a rendered landing: the whole landing (``name`` empty) or, in a
+    landing split by stage, its ``foundation`` or one stage. ``needs`` names the roots of the same
+    landing to plan and apply first."""
+
+    landing: Path
+    name: str
+    path: Path
+    needs: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.landing.as_posix()}:{self.name}" if self.name else self.landing.as_posix()
+
+
+def landing_roots(landing: Path) -> list[Root]:
+    """The root modules of the rendered landing folder ``landing``, in dependency order, as its
+    manifest lists them (``"roots": [{"name", "path", "needs"}]``, paths relative to the landing);
+    a manifest without ``roots`` is one root, the folder itself. No manifest: a user error."""
+    manifest = _read_json(landing / MANIFEST)
+    if manifest is None:
+        raise UserInputError(
+            f"{landing}: not a rendered landing (no {MANIFEST}); render it with `aisec render`"
+        )
+    listed = manifest.get("roots") or []
+    if not listed:
+        return [Root(landing, "", landing)]
+    return [
+        Root(landing, str(r["name"]), landing / str(r["path"]), tuple(str(n) for n in r.get("needs", ())))
+        for r in listed
+    ]
+
+
 def _git(repo: Path, *args: str) -> str:
     proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:

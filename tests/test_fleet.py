@@ -206,3 +206,30 @@ def test_affected_refuses_what_is_not_a_repository_or_a_commit(landings_repo: Pa
     assert "Traceback" not in proc.stderr
     proc = run_aisec("affected", "--base", "main", "nowhere", cwd=landings_repo)
     assert proc.returncode == 2 and "nowhere: no such file or folder" in proc.stderr
+
+
+def test_landing_roots_single_and_split(tmp_path: Path) -> None:
+    """A manifest without ``roots`` is one root, the folder; one with ``roots`` lists them in order
+    with what each needs; a folder without a manifest is refused, naming it."""
+    single = tmp_path / "single"
+    (single / ".aisec").mkdir(parents=True)
+    (single / ".aisec/manifest.json").write_text(json.dumps({"files": {}}))
+    assert fleet.landing_roots(single) == [fleet.Root(single, "", single)]
+    assert fleet.landing_roots(single)[0].label == single.as_posix()
+
+    split = tmp_path / "split"
+    (split / ".aisec").mkdir(parents=True)
+    roots = [
+        {"name": "foundation", "path": "foundation", "needs": []},
+        {"name": "dev", "path": "dev", "needs": ["foundation"]},
+    ]
+    (split / ".aisec/manifest.json").write_text(json.dumps({"files": {}, "roots": roots}))
+    got = fleet.landing_roots(split)
+    assert [(r.name, r.path, r.needs) for r in got] == [
+        ("foundation", split / "foundation", ()),
+        ("dev", split / "dev", ("foundation",)),
+    ]
+    assert got[1].label == f"{split.as_posix()}:dev"
+
+    with pytest.raises(UserInputError, match="not a rendered landing"):
+        fleet.landing_roots(tmp_path / "nothing")
