@@ -68,6 +68,9 @@ class CiSettings:
     drift_cron: str = "17 6 * * *"
     rules: str | None = None  # the team's plan-gate rules in the repository (`aisec plan --rules`)
     imports: tuple[str, ...] = ()  # the files the spec imports, relative to the repository root
+    # GitHub: the environments the apply role trusts instead of `environment` (a folder of landings
+    # applies each root of a landing in an environment of its own, see cifleet)
+    environments: tuple[str, ...] = ()
 
     def check(self) -> None:
         problems = []
@@ -85,7 +88,8 @@ class CiSettings:
                 problems.append(
                     f"{option} {value!r}: a path inside the repository (letters, digits, _ . / -)"
                 )
-        for option, value in (("--branch", self.branch), ("--environment", self.environment)):
+        named = [("--branch", self.branch), ("--environment", self.environment)]
+        for option, value in [*named, *(("environment", e) for e in self.environments)]:
             if not _NAME_RE.fullmatch(value):
                 problems.append(f"{option} {value!r}: letters, digits, _ and -")
         if not _VERSION_RE.fullmatch(self.terraform_version):
@@ -198,7 +202,7 @@ def oidc_subjects(s: CiSettings) -> dict[str, list[str]]:
     if s.platform == "github":
         return {
             "plan": [f"repo:{s.repo}:pull_request", f"repo:{s.repo}:ref:refs/heads/{s.branch}"],
-            "apply": [f"repo:{s.repo}:environment:{s.environment}"],
+            "apply": [f"repo:{s.repo}:environment:{e}" for e in s.environments or (s.environment,)],
         }
     base = f"project_path:{s.repo}"
     return {

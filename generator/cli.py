@@ -1060,6 +1060,9 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
         settings["rules"] = rules
     if output is not None:
         check_output_path(output, kind="file", create_parents=True)
+    if spec.is_dir():
+        _ci_folder(platform, spec, settings, output, roles, force)
+        return
     outcome = core.ci_files(platform, spec, settings, output, roles, force)  # type: ignore[arg-type]
     verb = "wrote" if outcome.written else "unchanged:"
     out.print(f"{verb} {outcome.pipeline}; OIDC roles in {outcome.roles}", markup=False)
@@ -1069,6 +1072,73 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
     )
     for note in outcome.notes:
         err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+
+
+def _ci_folder(platform: str, specs: Path, settings: dict[str, Any], output: Path | None, roles: Path | None,
+               force: bool) -> None:  # fmt: skip
+    """`aisec ci github|gitlab SPECS/ --root OUT/`: the folder's pipeline and each landing's roles."""
+    from generator import cifleet
+
+    if roles is not None:
+        raise UserInputError(
+            "--roles-dir: a folder of landings keeps each landing's roles in OUT/LANDING-ci-roles"
+        )
+    if settings.pop("environment") != "production":
+        raise UserInputError("--environment: a folder of landings applies each root in its own environment, "
+                             "aisec-LANDING[-ROOT] (see README, CI for a folder of landings)")  # fmt: skip
+    target, dirs, notes, written = cifleet.ci_files(platform, specs, settings, output, force)  # type: ignore[arg-type]
+    out.print(
+        f"{'wrote' if written else 'unchanged:'} {target}; OIDC roles of {len(dirs)} landing(s):",
+        markup=False,
+    )
+    for folder in dirs:
+        out.print(f"  {folder}", markup=False)
+    out.print("Next: aisec plan and aisec apply each roles folder (once, by an administrator)", markup=False)
+    for note in notes:
+        err.print(f"[yellow]note:[/] {escape(note)}", soft_wrap=True)
+
+
+@ci_app.command("matrix")
+def ci_matrix(
+    affected_json: Annotated[
+        Path | None,
+        typer.Argument(help="The saved output of `aisec affected --json`.", show_default=False),
+    ] = None,
+    all_in: Annotated[
+        Path | None,
+        typer.Option("--all", help="Every landing of this specs folder instead (with --root).", show_default=False),
+    ] = None,
+    root: RootOpt = None,
+    gitlab: Annotated[
+        str | None,
+        typer.Option("--gitlab", help="Write GitLab's child pipeline for this run: review, main or drift.",
+                     show_default=False),
+    ] = None,
+    settings: Annotated[
+        str | None,
+        typer.Option("--settings", help="The settings `aisec ci gitlab` wrote ($AISEC_CI_SETTINGS).",
+                     show_default=False),
+    ] = None,
+) -> None:  # fmt: skip
+    """In a pipeline: the roots to plan (in two waves), as $GITHUB_OUTPUT lines or GitLab's child pipeline."""
+    from generator import cifleet
+
+    if (affected_json is None) == (all_in is None) or (all_in is not None and root is None):
+        raise UserInputError("aisec ci matrix: give AFFECTED_JSON, or --all SPECS with --root OUT")
+    if affected_json is not None:
+        rows = cifleet.affected_rows(affected_json)
+    else:
+        rows = cifleet.all_rows(all_in, Path(root or ""))  # type: ignore[arg-type]
+    found = cifleet.matrix(rows)
+    for note in found["skipped"]:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+    if gitlab is None:
+        sys.stdout.write(cifleet.github_output(found))
+        return
+    if gitlab not in ("review", "main", "drift") or settings is None:
+        raise UserInputError('--gitlab: review, main or drift, with --settings "$AISEC_CI_SETTINGS"')
+    s = cifleet.settings_from_text(settings, str(all_in or "specs"), root or "infra")
+    sys.stdout.write(cifleet.gitlab_child(found, gitlab, s))  # type: ignore[arg-type]
 
 
 @ci_app.command("github")
