@@ -650,6 +650,14 @@ def ci_files(
             raise result.attention_error()
         roles_dirs.append(roles)
         notes += [f"{name}: {n}" for n in ci.notes(spec, own)]
+    if platform == "github":
+        envs = [e for name, _ in loaded for e in landing_environments(name, Path(s.root) / name)]
+        notes.append(
+            "GitHub creates an environment a job names if it does not exist, unprotected: before the "
+            f"first merge, create {', '.join(envs)} (Settings > Environments), each with deployment "
+            f"branches limited to {s.branch}, and required reviewers on the production ones (a landing "
+            "of one root, a foundation, a prod stage)"
+        )
     written = current != text
     if written:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,8 @@ def landings(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "ci", "github", "specs/", "--repo", "acme/landings", "--root", "infra/", cwd=root, env=ENV
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    # GitHub would create a missing environment unprotected: aisec names every one to create first
+    assert "aisec-churn-scoring, aisec-split-foundation, aisec-split-dev, aisec-split-prod" in proc.stderr
     _git(root, "init", "-q", "-b", "main")
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "landings")
@@ -361,3 +363,15 @@ def test_job_ids_of_two_landings_must_differ(tmp_path: Path) -> None:
     )
     proc = run_aisec("ci", "github", "specs", "--repo", "acme/x", "--root", "infra", cwd=tmp_path, env=ENV)
     assert proc.returncode == 2 and "would share the job names team-a" in proc.stderr
+
+
+def test_a_deleted_landing_is_not_planned(landings: Path) -> None:
+    rows = [
+        {"landing": "gone", "spec": "specs/gone.yaml", "output": "infra/gone", "affected": True,
+         "reasons": [{"kind": "spec", "path": "specs/gone.yaml", "detail": "deleted"}]},
+        {"landing": "support-rag", "spec": "specs/support-rag.yaml", "output": "infra/support-rag",
+         "affected": False, "reasons": []},
+    ]  # fmt: skip
+    found = cifleet.matrix(rows, landings)
+    assert found["first"] == found["then"] == [] and found["count"] == 0
+    assert found["skipped"] == ["gone: its spec was deleted; destroying a landing is a person's job"]
