@@ -651,10 +651,10 @@ def ci_files(
         roles_dirs.append(roles)
         notes += [f"{name}: {n}" for n in ci.notes(spec, own)]
     if platform == "github":
-        envs = [e for name, _ in loaded for e in landing_environments(name, Path(s.root) / name)]
+        every = [e for name, _ in loaded for e in landing_environments(name, Path(s.root) / name)]
         notes.append(
             "GitHub creates an environment a job names if it does not exist, unprotected: before the "
-            f"first merge, create {', '.join(envs)} (Settings > Environments), each with deployment "
+            f"first merge, create {', '.join(every)} (Settings > Environments), each with deployment "
             f"branches limited to {s.branch}, and required reviewers on the production ones (a landing "
             "of one root, a foundation, a prod stage)"
         )
