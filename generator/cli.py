@@ -1141,6 +1141,26 @@ def ci_matrix(
     sys.stdout.write(cifleet.gitlab_child(found, gitlab, s))  # type: ignore[arg-type]
 
 
+@ci_app.command("atlantis")
+def ci_atlantis(
+    specs: Annotated[Path, typer.Argument(help="The folder of landing specs.", show_default=False)],
+    root: Annotated[
+        str, typer.Option("--root", help="The folder the landings are rendered into.", show_default=False)
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="The file to write [default: atlantis.yaml].")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """An Atlantis repo config: a project per root, stages after their foundation, plans by aisec."""
+    from generator import cifleet
+
+    if output is not None:
+        check_output_path(output, kind="file", create_parents=True)
+    target, written = cifleet.atlantis_file(specs, Path(root), output, force)
+    out.print(f"{'wrote' if written else 'unchanged:'} {target}", markup=False)
+
+
 @ci_app.command("github")
 def ci_github(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: PipelineOpt = None, roles: RolesOpt = None,
               branch: BranchOpt = "main", environment: EnvOpt = "production", terraform_version: TfOpt = "1.11.4",

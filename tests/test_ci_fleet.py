@@ -375,3 +375,123 @@ def test_a_deleted_landing_is_not_planned(landings: Path) -> None:
     found = cifleet.matrix(rows, landings)
     assert found["first"] == found["then"] == [] and found["count"] == 0
     assert found["skipped"] == ["gone: its spec was deleted; destroying a landing is a person's job"]
+
+
+# The fields of Atlantis's repo config (version 3) that aisec writes, with their types and allowed
+# values as runatlantis.io/docs/repo-level-atlantis-yaml and custom-workflows describe them; any
+# other key is refused, so a misspelt one fails here rather than on the Atlantis server.
+_STEP = {
+    "oneOf": [
+        {"enum": ["init", "plan", "apply", "show", "policy_check", "import", "state_rm"]},
+        {"type": "object", "properties": {"run": {"type": "string", "minLength": 1}}, "required": ["run"],
+         "additionalProperties": False},
+    ]
+}  # fmt: skip
+ATLANTIS_SCHEMA = {
+    "type": "object",
+    "required": ["version", "projects"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {"const": 3},
+        "automerge": {"type": "boolean"},
+        "parallel_plan": {"type": "boolean"},
+        "parallel_apply": {"type": "boolean"},
+        "projects": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["dir"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$"},
+                    "dir": {"type": "string", "pattern": "^[^/].*$"},
+                    "workflow": {"type": "string"},
+                    "execution_order_group": {"type": "integer", "minimum": 0},
+                    "depends_on": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                    "autoplan": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "enabled": {"type": "boolean"},
+                            "when_modified": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                    "apply_requirements": {
+                        "type": "array",
+                        "items": {"enum": ["approved", "mergeable", "undiverged"]},
+                    },
+                },
+            },
+        },
+        "workflows": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    stage: {
+                        "type": "object",
+                        "required": ["steps"],
+                        "additionalProperties": False,
+                        "properties": {"steps": {"type": "array", "items": _STEP}},
+                    }
+                    for stage in ("plan", "apply", "policy_check", "import", "state_rm")
+                },
+            },
+        },
+    },
+}
+
+
+def test_atlantis_config(landings: Path) -> None:
+    """`aisec ci atlantis`: valid for the fields Atlantis takes; a project per root, stages after
+    their foundation; autoplan paths that reach the spec, its imports and the rendered landing."""
+    import jsonschema
+
+    _git(landings, "checkout", "-q", "main")
+    proc = run_aisec("ci", "atlantis", "specs", "--root", "infra", cwd=landings, env=ENV)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    config = yaml.safe_load((landings / "atlantis.yaml").read_text())
+    jsonschema.validate(config, ATLANTIS_SCHEMA)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does refuse what Atlantis refuses
+        jsonschema.validate(
+            {**config, "projects": [{**config["projects"][0], "depend_on": ["x"]}]}, ATLANTIS_SCHEMA
+        )
+    projects = {p["name"]: p for p in config["projects"]}
+    assert list(projects) == ["churn-scoring", "split-foundation", "split-dev", "split-prod", "support-rag"]
+    assert projects["split-dev"]["dir"] == "infra/split/dev"
+    for name in ("split-dev", "split-prod"):
+        assert projects[name]["depends_on"] == ["split-foundation"]
+        assert projects[name]["execution_order_group"] > projects["split-foundation"]["execution_order_group"]
+    assert all("depends_on" not in projects[n] for n in ("churn-scoring", "split-foundation", "support-rag"))
+
+    def reached(project: dict[str, Any]) -> list[Path]:  # where each pattern points, from the project's dir
+        return [
+            (landings / project["dir"] / pattern.removesuffix("**/*")).resolve()
+            for pattern in project["autoplan"]["when_modified"]
+        ]
+
+    defaults = landings / "specs" / "_defaults"
+    assert reached(projects["support-rag"]) == [
+        (landings / "infra" / "support-rag").resolve(),
+        (landings / "specs" / "support-rag.yaml").resolve(),
+        (defaults / "regulated.yaml").resolve(),  # imported by the spec
+        (defaults / "platform.yaml").resolve(),  # imported by regulated.yaml
+    ]
+    assert reached(projects["split-prod"])[:2] == [
+        (landings / "infra" / "split").resolve(),  # the whole landing, its foundation included
+        (landings / "specs" / "split.yaml").resolve(),
+    ]
+    steps = config["workflows"]["aisec"]
+    assert steps["plan"]["steps"][0] == {"run": "aisec plan ."}
+    assert '"$PLANFILE"' in steps["plan"]["steps"][1]["run"]
+    assert steps["apply"]["steps"] == [{"run": "aisec apply . --auto-approve"}]
+    assert all(p["workflow"] == "aisec" for p in projects.values())
+    # an unrendered landing is named, with what to do
+    (landings / "specs" / "fresh.yaml").write_text((landings / "specs" / "support-rag.yaml").read_text())
+    try:
+        proc = run_aisec("ci", "atlantis", "specs", "--root", "infra", "--force", cwd=landings, env=ENV)
+        assert proc.returncode == 2 and "fresh: not rendered" in proc.stderr
+    finally:
+        (landings / "specs" / "fresh.yaml").unlink()
+        (landings / "atlantis.yaml").unlink()
