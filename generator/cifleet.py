@@ -11,8 +11,9 @@ root applies in an environment of its own (:func:`environment`), a wave after th
 
 Each landing keeps its own CI roles (``OUT/<landing>-ci-roles/``, as for one landing): their
 policies are scoped to the landing's names and sized to AWS's limits per landing; the apply role
-trusts exactly the environments of the landing's roots. Pure functions return texts and data;
-:func:`ci_files` is the one that writes.
+trusts exactly the environments of the landing's roots. ``aisec ci atlantis`` writes the same
+roots as Atlantis projects (:func:`atlantis_config`). Pure functions return texts and data;
+:func:`ci_files` and :func:`atlantis_file` are the ones that write.
 """
 
 from __future__ import annotations
@@ -584,6 +585,7 @@ def gitlab_child(m: dict[str, Any], event: Event, s: ci.CiSettings) -> str:
     if not jobs:  # a child pipeline needs a job: say that nothing is affected
         jobs["nothing-affected"] = {
             "stage": "plan-first",
+            "before_script": [],  # nothing to install for saying so
             "script": ['echo "no landing affected: nothing to plan"'],
         }
     pipeline: dict[str, Any] = {

@@ -315,6 +315,7 @@ def test_gitlab_parent_and_child_pipelines(landings: Path, tmp_path: Path) -> No
     head = _git(landings, "rev-parse", "HEAD")
     child = _run_gitlab_script(landings, tmp_path, CI_PIPELINE_SOURCE="push", CI_COMMIT_BEFORE_SHA=head)
     assert [k for k in child if k not in ("stages", "variables", "default")] == ["nothing-affected"]
+    assert child["nothing-affected"]["before_script"] == []
     # scheduled: drift of every root, with the plan role
     child = _run_gitlab_script(landings, tmp_path, CI_PIPELINE_SOURCE="schedule")
     drift = sorted(k for k in child if k.startswith("drift:"))
@@ -336,6 +337,10 @@ def test_folder_errors_are_clear(landings: Path, tmp_path: Path) -> None:
         (["ci", "matrix", "specs/split.yaml"], "not the JSON of `aisec affected --json`"),
         (["ci", "matrix", "--all", "specs", "--root", "infra", "--gitlab", "later", "--settings", "{}"],
          "review, main or drift"),
+        (["ci", "matrix", "--all", "specs", "--root", "infra", "--gitlab", "main", "--settings", '{"repo": "a;b"}'],
+         "--repo 'a;b'"),
+        (["ci", "matrix", "--all", "specs", "--root", "infra", "--gitlab", "main", "--settings", "{"],
+         "--settings: not the settings"),
     ):  # fmt: skip
         proc = run_aisec(*args, cwd=landings, env=ENV)
         assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, (
