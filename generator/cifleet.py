@@ -205,6 +205,8 @@ case "$GITHUB_EVENT_NAME" in
   push) base="$PUSH_BEFORE" ;;
   *) base="" ;;  # schedule and manual runs: every landing
 esac
+# a base this clone lacks (a force-pushed branch's old head): every landing rather than none
+git cat-file -e "$base^{commit}" 2>/dev/null || base=""
 if [ -z "$base" ] || [ "$base" = 0000000000000000000000000000000000000000 ]; then
   aisec ci matrix --all "$AISEC_SPECS" --root "$AISEC_OUTPUT" | tee -a "$GITHUB_OUTPUT"
 else
@@ -457,6 +459,7 @@ elif [ "$CI_PIPELINE_SOURCE" = schedule ]; then
 else
   event=main; base="$CI_COMMIT_BEFORE_SHA"
 fi
+git cat-file -e "$base^{commit}" 2>/dev/null || base=""
 if [ -z "$base" ] || [ "$base" = 0000000000000000000000000000000000000000 ]; then
   aisec ci matrix --all "$AISEC_SPECS" --root "$AISEC_OUTPUT" --gitlab "$event" --settings "$AISEC_CI_SETTINGS" > aisec-child.yml
 else

@@ -166,10 +166,13 @@ def test_matrix_step_with_nothing_affected_skips_every_job(landings: Path, tmp_p
             assert wave and f"needs.affected.outputs.{wave.group(1)} != '[]'" in job["if"], name
 
 
-def test_matrix_step_first_push_and_schedule_take_every_landing(landings: Path, tmp_path: Path) -> None:
+def test_matrix_step_first_push_unknown_base_and_schedule_take_every_landing(
+    landings: Path, tmp_path: Path
+) -> None:
     _git(landings, "checkout", "-q", "main")
     zeros = "0" * 40
-    for event, extra in (("push", {"PUSH_BEFORE": zeros}), ("schedule", {})):
+    gone = "1234567" * 5 + "12345"  # a commit the clone lacks (force-pushed away)
+    for event, extra in (("push", {"PUSH_BEFORE": zeros}), ("push", {"PUSH_BEFORE": gone}), ("schedule", {})):
         out = _run_github_step(landings, tmp_path, event, **extra)
         assert _ids(out["first"]) == ["churn-scoring", "split-foundation", "support-rag"]
         assert _ids(out["then"]) == ["split-dev", "split-prod"] and out["count"] == 5
