@@ -787,9 +787,28 @@ OfflineOpt = Annotated[
 ]
 
 
+StageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--stage",
+        help="On a landing split by stage (layout: stages): the root to run on, foundation or a stage.",
+        show_default=False,
+    ),
+]
+
+
+def _stage_root(directory: Path, stage: str | None) -> Path:
+    """The root module of DIRECTORY a command runs on (see generator/stages.py)."""
+    from generator import stages
+
+    return stages.root_for(directory, stage)
+
+
 @app.command()
-def validate(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
+def validate(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False,
+             stage: StageOpt = None) -> None:  # fmt: skip
     """terraform fmt -check, init and validate, with the real binary; offline when the provider cannot be installed."""
+    directory = _stage_root(directory, stage)
     report = verify.validate(directory, offline=offline)
     if as_json:
         _print_json(report.as_dict())
@@ -818,21 +837,6 @@ AllowOpt = Annotated[
     ),
 ]
 ApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")]
-StageOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--stage",
-        help="On a landing split by stage (layout: stages): the root to run on, foundation or a stage.",
-        show_default=False,
-    ),
-]
-
-
-def _stage_root(directory: Path, stage: str | None) -> Path:
-    """The root module of DIRECTORY a command runs on (see generator/stages.py)."""
-    from generator import stages
-
-    return stages.root_for(directory, stage)
 
 
 def _confirm(question: str, auto_approve: bool) -> None:
