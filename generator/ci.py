@@ -20,6 +20,7 @@ from generator.hcl import Hcl
 from generator.policy import ROLE_PATH
 from generator.render import LANDING_TAG, render_small_root
 from generator.spec import DEPLOY_PATH, DETECTIVE_CONTROLS, Spec, ci_role_arn, ci_role_name
+from generator.stages import state_key
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
 ACTIONS = {
@@ -1176,11 +1177,13 @@ def _state(spec: Spec) -> dict[str, Any] | None:
     key = spec.state.kms_key(spec.name)
     alias = key if key.startswith("alias/") else None
     bucket = f"arn:aws:s3:::{spec.state.bucket}"
+    # layout: stages: a state per root, <prefix>/<root>.tfstate (generator/stages.py), all of them
+    objects = state_key(spec, "*") if spec.layout == "stages" else spec.state.key
     return {
         "alias": alias,
         "bucket_arn": bucket,
-        "object_arn": f"{bucket}/{spec.state.key}",
-        "lock_arn": f"{bucket}/{spec.state.key}.tflock",
+        "object_arn": f"{bucket}/{objects}",
+        "lock_arn": f"{bucket}/{objects}.tflock",
         "key_arn": Hcl("data.aws_kms_alias.state.target_key_arn") if alias else key,
     }
 

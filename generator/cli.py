@@ -371,7 +371,12 @@ def render(
     if result.needs_attention:
         raise result.attention_error()
     if not as_json:
-        out.print(f"Next: aisec plan {output}  (add --offline for a rehearsal without AWS)", markup=False)
+        split = (
+            " --stage foundation, then each stage" if (output / "foundation" / "main.tf").is_file() else ""
+        )
+        out.print(
+            f"Next: aisec plan {output}{split}  (add --offline for a rehearsal without AWS)", markup=False
+        )
 
 
 def _render_folder(
@@ -782,9 +787,28 @@ OfflineOpt = Annotated[
 ]
 
 
+StageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--stage",
+        help="On a landing split by stage (layout: stages): the root to run on, foundation or a stage.",
+        show_default=False,
+    ),
+]
+
+
+def _stage_root(directory: Path, stage: str | None) -> Path:
+    """The root module of DIRECTORY a command runs on (see generator/stages.py)."""
+    from generator import stages
+
+    return stages.root_for(directory, stage)
+
+
 @app.command()
-def validate(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
+def validate(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False,
+             stage: StageOpt = None) -> None:  # fmt: skip
     """terraform fmt -check, init and validate, with the real binary; offline when the provider cannot be installed."""
+    directory = _stage_root(directory, stage)
     report = verify.validate(directory, offline=offline)
     if as_json:
         _print_json(report.as_dict())
@@ -851,8 +875,14 @@ def plan(
         ),
     ] = None,
     as_json: JsonOpt = False,
+    stage: StageOpt = None,
 ) -> None:
     """init, plan and a security review of the plan (the plan gate); the plan is saved for `aisec apply`."""
+    landing, directory = directory, _stage_root(directory, stage)
+    if directory != landing:
+        from generator import stages
+
+        stages.foundation_first(landing, stage, offline)
     with runview.PlanProgress(err) as progress:
         outcome = orchestrate.plan(
             directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress,
@@ -873,8 +903,9 @@ def plan(
 
 @app.command()
 def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveOpt = False,
-          as_json: JsonOpt = False) -> None:  # fmt: skip
+          as_json: JsonOpt = False, stage: StageOpt = None) -> None:  # fmt: skip
     """Apply the plan saved by `aisec plan`, if the files and variables are still those it was made from."""
+    directory = _stage_root(directory, stage)
     saved = orchestrate.saved_plan(directory, offline=offline)
     review = planreview.Review.from_dict(saved.review)
     runview.print_review(err, review, str(directory), saved.workspace.rehearsal)
@@ -895,8 +926,10 @@ def _confirm_and_apply(directory: Path, saved: orchestrate.SavedPlan, review: pl
 
 
 @app.command()
-def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False) -> None:
+def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = False,
+          stage: StageOpt = None) -> None:  # fmt: skip
     """Does the infrastructure still match the code? Exit 0 no drift, 2 drift, 1 error. Changes nothing."""
+    directory = _stage_root(directory, stage)
     with runview.PlanProgress(err) as progress:
         outcome = orchestrate.drift(directory, offline=offline, on_event=progress)
     if as_json:
@@ -909,8 +942,10 @@ def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = Fal
 
 @app.command()
 def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = None,
-            auto_approve: ApproveOpt = False, as_json: JsonOpt = False) -> None:  # fmt: skip
+            auto_approve: ApproveOpt = False, as_json: JsonOpt = False,
+            stage: StageOpt = None) -> None:  # fmt: skip
     """Plan the destruction of everything, review it, confirm, apply. Protected resources need naming."""
+    directory = _stage_root(directory, stage)
     with runview.PlanProgress(err) as progress:
         outcome = orchestrate.plan(
             directory, offline=offline, destroy=True, allow=allow or (), on_event=progress

@@ -26,6 +26,7 @@ from generator.reports.cost import estimate, estimate_line, resource_counts
 from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import write_image
 from generator.spec import Spec, load_spec, load_spec_file, parse_spec, spec_to_data
+from generator.stages import check_layout_change, render_landing
 from generator.writer import (
     WriteResult,
     has_conflict_markers,
@@ -142,9 +143,12 @@ def render_parsed(
 ) -> tuple[dict[str, Any], WriteResult]:
     controls = decide(spec)
     folder = Path(out)
+    check_layout_change(spec, folder, force)
     recorded, note = spec_source(source, folder, force) if source is not None else (None, None)
     pinned = manifest_versions(folder) if folder.is_dir() else {}  # kept until `aisec upgrade`
-    files = with_source(render(spec, controls, pinned=pinned), recorded, import_digests(imports, folder))
+    files = with_source(
+        render_landing(spec, controls, pinned=pinned), recorded, import_digests(imports, folder)
+    )
     result = write(folder, files, force=force, adopt=adopt)
     if note:
         result.notes.append(note)
@@ -290,7 +294,7 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
         differences.append({"path": MANIFEST, "kind": "source", "message": exc.message, "diff": ""})
     pinned = manifest_versions(folder) if folder.is_dir() else {}
     files = with_source(
-        render(spec, decide(spec), pinned=pinned), recorded, import_digests(loaded.imports, folder)
+        render_landing(spec, decide(spec), pinned=pinned), recorded, import_digests(loaded.imports, folder)
     )
     report = _differences(folder, files, str(out))
     report["differences"][:0] = differences
@@ -397,7 +401,7 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
     catalog = catalog or load_catalog()
     before = manifest_versions(folder)
     files = with_source(  # the same source and imports as recorded
-        render(spec, decide(spec), catalog=catalog), manifest_source(folder), manifest_imports(folder)
+        render_landing(spec, decide(spec), catalog=catalog), manifest_source(folder), manifest_imports(folder)
     )
     now = resolve_modules(spec, catalog)
     upgrades: dict[str, tuple[Module | None, Module]] = {}
@@ -418,6 +422,11 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
     moved_file = folder / MOVED_FILE
     existing = moved_file.read_text(encoding="utf-8") if moved_file.is_file() else ""
     new_moved = "\n".join(b for b in _moved_blocks(files, upgrades, catalog) if b.strip() not in existing)
+    if new_moved and spec.layout == "stages":
+        raise UserInputError(
+            f"{directory}: this upgrade renames resources inside modules, which needs moved blocks in each "
+            "root of a landing split by stage; aisec does not write those yet: upgrade with layout: single"
+        )
     report = {
         "output": str(directory),
         "upgrades": {

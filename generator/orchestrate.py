@@ -56,6 +56,7 @@ ALLOW_OVERRIDE = "zz_aisec_allow_destroy_override.tf"
 # What the fingerprint leaves out: Terraform's data, state, saved plans, aisec's own records, docs.
 _SKIP_DIRS = {".terraform", ".git", PLAN_DIR, ".aisec"}
 _SKIP_FILE_RE = re.compile(r"(^terraform\.tfstate(\.backup)?$|\.md$|^zz_aisec_)")
+_MANIFEST = ".aisec/manifest.json"  # generator.render.MANIFEST (not imported: plan needs no renderer)
 _RESOURCE_RE = re.compile(r'^resource\s+"([a-z0-9_]+)"\s+"([A-Za-z0-9_-]+)"', re.M)
 
 OnEvent = Callable[[Event], None]
@@ -179,15 +180,26 @@ def init_hints(ws: Workspace, diagnostics: list[Diagnostic]) -> list[str]:
 
 
 def _fingerprint_files(source: Path) -> dict[str, str]:
+    found = _hashes(source, source)
+    # A root of a landing split by stage takes its modules from the landing's ../modules: a saved
+    # plan is stale when they change too.
+    landing_modules = source.parent / "modules"
+    if (source.parent / _MANIFEST).is_file() and landing_modules.is_dir():
+        found.update(_hashes(landing_modules, source))
+    return dict(sorted(found.items()))
+
+
+def _hashes(top: Path, source: Path) -> dict[str, str]:
     found = {}
-    for folder, dirs, files in os.walk(source):
+    for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
         for name in files:
             if _SKIP_FILE_RE.search(name):
                 continue
             path = Path(folder, name)
-            found[path.relative_to(source).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return dict(sorted(found.items()))
+            rel = Path(os.path.relpath(path, source)).as_posix()
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
 
 
 def _variables(env: dict[str, str]) -> dict[str, str]:

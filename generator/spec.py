@@ -1139,6 +1139,12 @@ class Spec(Strict):
         default_factory=ModuleSource, description="Where the root module takes the catalog's modules from."
     )
     state: State = Field(default_factory=State)
+    layout: Literal["single", "stages"] = Field(
+        default="single",
+        description="single: one root module and one state for the whole landing; stages: a root module "
+        "and a state for the foundation (foundation/) and for each stage (dev/, test/, prod/), the "
+        "recommended layout for regulated data (needs foundation: create).",
+    )
     cost: CostAssumptions = Field(
         default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
     )
@@ -1443,6 +1449,14 @@ def consistency_problems(spec: Spec) -> list[Problem]:
             Problem(
                 ("foundation_refs",),
                 "foundation: existing needs foundation_refs (access_log_bucket, alert_topic_arn)",
+            )
+        )
+    if spec.layout == "stages" and spec.foundation == "existing":
+        problems.append(
+            Problem(
+                ("layout",),
+                "stages needs foundation: create (the foundation/ root holds the account-level "
+                "resources); with foundation: existing use layout: single",
             )
         )
     if spec.foundation == "create" and spec.foundation_refs is not None:
@@ -2131,6 +2145,8 @@ def _all_locs(data: Any) -> list[tuple[Any, ...]]:
 def spec_to_data(spec: Spec) -> dict[str, Any]:
     """The spec as plain data, with aliases, as it is recorded in `.aisec/spec.yaml`."""
     data: dict[str, Any] = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if data.get("layout") == "single":  # the default layout: the copies of older renders stay as they were
+        del data["layout"]
     return data
 
 

@@ -27,7 +27,21 @@ def golden_view(files: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", sorted(BLUEPRINTS))
 def test_golden(name: str, rendered_files: dict[str, dict[str, str]]) -> None:
-    files = golden_view(rendered_files[name])
+    _compare_golden(name, golden_view(rendered_files[name]))
+
+
+# Specs of the split layout (layout: stages), golden under tests/golden/stages-NAME.
+SPLIT_SPECS = {p.stem: p for p in sorted((Path(__file__).parent / "fixtures" / "stages").glob("*.yaml"))}
+
+
+@pytest.mark.parametrize("name", sorted(SPLIT_SPECS))
+def test_golden_split(name: str) -> None:
+    from generator.stages import render_split
+
+    _compare_golden(f"stages-{name}", golden_view(render_split(load_spec(SPLIT_SPECS[name]))))
+
+
+def _compare_golden(name: str, files: dict[str, str]) -> None:
     folder = GOLDEN / name
     on_disk = {
         p.relative_to(folder).as_posix(): p.read_text(encoding="utf-8")
