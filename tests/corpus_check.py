@@ -49,12 +49,15 @@ def cases(names: list[str]) -> list[Any]:
     """The broken variants of ``names`` as pytest params; a known limit is a strict xfail naming
     its cause."""
     found = []
+    seen: dict[str, int] = {}
     for case in table()["broken"]:
         if case["root"] not in names:
             continue
+        seen[case["root"]] = seen.get(case["root"], 0) + 1
         limit = case.get("known_limit")
         marks = [pytest.mark.xfail(strict=True, reason=limit)] if limit else []
-        found.append(pytest.param(case, id=case["root"], marks=marks))
+        n = seen[case["root"]]
+        found.append(pytest.param(case, id=case["root"] + (f"-{n}" if n > 1 else ""), marks=marks))
     return found
 
 

@@ -10,16 +10,16 @@ import pytest
 
 from tests import corpus_check
 
-pytestmark = pytest.mark.terraform
-
 ROOTS = corpus_check.part(3)
 
 
+@pytest.mark.terraform
 @pytest.mark.parametrize("name", corpus_check.root_params(ROOTS))
 def test_root_validates_and_plans(name: str) -> None:
     corpus_check.check_root(name)
 
 
+@pytest.mark.terraform
 @pytest.mark.parametrize("case", corpus_check.cases(ROOTS))
 def test_broken_variant_fails_with_the_real_diagnostic(case: dict[str, Any], tmp_path: Path) -> None:
     corpus_check.check_broken(case, tmp_path)
