@@ -34,6 +34,9 @@ LONG_FILES = (
     "test_ci_roles.py",
     "test_macie_identifiers.py",
     "test_sagemaker_guardrails.py",
+    "test_corpus_1.py",
+    "test_corpus_2.py",
+    "test_corpus_3.py",
 )
 
 

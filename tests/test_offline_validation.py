@@ -53,6 +53,16 @@ def test_enumerations_with_the_providers_wording() -> None:
     assert _found("aws_cloudwatch_log_group", {"retention_in_days": 2})[0][1].startswith(
         "expected retention_in_days to be one of [0 1 3 5 7 14 30"
     )
+    # The elements of a set of strings (aws_kms_grant.operations: Elem with enum.Validate).
+    grant = {"key_id": "k", "grantee_principal": "arn:aws:iam::111122223333:role/r"}
+    assert _found("aws_kms_grant", {**grant, "operations": ["Decrypt", "Encrypt"]}) == []
+    found = _found("aws_kms_grant", {**grant, "operations": ["Decrypt", "EncryptData"]})
+    assert [f[1] for f in found] == [
+        'expected operations to be one of ["Decrypt" "Encrypt" "GenerateDataKey" '
+        '"GenerateDataKeyWithoutPlaintext" "ReEncryptFrom" "ReEncryptTo" "Sign" "Verify" "GetPublicKey" '
+        '"CreateGrant" "RetireGrant" "DescribeKey" "GenerateDataKeyPair" "GenerateDataKeyPairWithoutPlaintext" '
+        '"GenerateMac" "VerifyMac" "DeriveSharedSecret"], got EncryptData'
+    ]
     doc = {"statement": [{"effect": "Allow"}, {"effect": "Permit"}]}
     assert _found("aws_iam_policy_document", doc, kind="data") == [
         ("error", 'expected statement.1.effect to be one of ["Allow" "Deny"], got Permit', "")

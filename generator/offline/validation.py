@@ -190,11 +190,14 @@ def diagnostics(kind: str, type_name: str, cfg: Any, block: Block) -> list[pb.Di
         allowed = [str(v) for v in (spec["values"] if isinstance(spec, dict) else spec)]
         flatmap = isinstance(spec, dict) and spec.get("key") == "flatmap"
         for value, steps in each(dotted):
-            if isinstance(value, str) and value not in allowed:
-                k = _key(steps) if flatmap else dotted.rpartition(".")[2]
-                found.append(
-                    _diag(f"expected {k} to be one of {_go_quoted(allowed)}, got {value}", "", steps)
-                )
+            # A list or set of strings whose elements the provider validates (Elem's validator):
+            # each element is judged, under the attribute's name, as the SDK's ToDiagFunc keys it.
+            for element in value if isinstance(value, list) else [value]:
+                if isinstance(element, str) and element not in allowed:
+                    k = _key(steps) if flatmap else dotted.rpartition(".")[2]
+                    found.append(
+                        _diag(f"expected {k} to be one of {_go_quoted(allowed)}, got {element}", "", steps)
+                    )
     for dotted, allowed_numbers in (rules.get("int_one_of") or {}).items():
         for value, steps in each(dotted):
             if isinstance(value, (int, float)) and value not in allowed_numbers:

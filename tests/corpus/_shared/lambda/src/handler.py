@@ -1,0 +1,2 @@
+def handler(event, context):
+    return {"status": "ok", "records": len(event.get("Records", []))}
