@@ -1,16 +1,20 @@
 """Start-up (issue 20 item 1): what a command loads and builds before it runs, kept to what it uses,
 with the same behaviour: the command tree built for the command a line names, the compliance maps
-read per regime on first use, pydantic's plugin search skipped for the spec's models."""
+read per regime on first use, pydantic's plugin search skipped for the spec's models, the YAML we
+ship parsed once per content."""
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from generator import cli, policy, prowler
+from generator import catalog, cli, policy, prowler
 from generator.spec import Regime
 from tests.conftest import REPO, aisec_env
 
@@ -110,3 +114,43 @@ def test_spec_models_skip_the_plugin_search_and_leave_the_setting(setting: str |
     proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["True", str(setting)]
+
+
+def test_shipped_yaml_is_parsed_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    shipped = sorted(REPO.glob("modules/*/*.yaml")) + sorted(REPO.glob("generator/data/**/*.yaml"))
+    for path in shipped:
+        text = path.read_text(encoding="utf-8")
+        parsed = yaml.load(text, Loader=catalog._TRUSTED_LOADER)
+        # the first read parses and keeps, the second reads what was kept: both as the parser gives
+        assert repr(catalog.load_yaml(text)) == repr(parsed) == repr(catalog.load_yaml(text)), path
+    kept = list(tmp_path.glob("aisec/yaml-*/*"))
+    assert len(kept) == len({p.read_text(encoding="utf-8") for p in shipped})
+    # what is kept is read back, not parsed again
+    parse = catalog.yaml.load
+    monkeypatch.setattr(catalog.yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
+    assert repr(catalog.load_yaml(shipped[0].read_text(encoding="utf-8"))) == repr(parse(
+        shipped[0].read_text(encoding="utf-8"), Loader=catalog._TRUSTED_LOADER))  # fmt: skip
+
+
+def test_an_edited_yaml_never_meets_its_old_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    texts = [
+        "a: 1\nb: [x, y]\n",
+        "a: 2\nb: [x, y]\n",
+        "a: 2\nb: [y, x]\n",
+        "a: 1\nb: [x, y]\n",
+        "b: [x, y]\na: 1\n",
+    ]
+    for text in texts * 2:  # each edit, and back: always the content of the text given
+        assert repr(catalog.load_yaml(text)) == repr(yaml.safe_load(text))
+    assert len(list((tmp_path / "cache").glob("aisec/yaml-*/*"))) == 4
+    # a kept result that cannot be read (cut short, or not marshal data) is parsed again and replaced
+    for entry in (tmp_path / "cache").glob("aisec/yaml-*/*"):
+        entry.write_bytes(entry.read_bytes()[:3])
+    assert [catalog.load_yaml(t) for t in texts] == [yaml.safe_load(t) for t in texts]
+    # values marshal cannot hold (dates) are parsed every time; no cache folder at all: parsed too
+    assert catalog.load_yaml("as_of: 2025-11-01\n") == {"as_of": datetime.date(2025, 11, 1)}
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert catalog.load_yaml("a: 3\n") == {"a": 3}
