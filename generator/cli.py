@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from generator import __version__
 from generator.errors import AisecError, UserInputError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from generator import blueprints, core, orchestrate, planreview, runview, site, verify, writer
     from generator import spec as spec_model
 else:  # loaded at first use: `aisec --help` needs none of them, `aisec render` not the plan gate
@@ -38,6 +39,13 @@ else:  # loaded at first use: `aisec --help` needs none of them, `aisec render` 
         ("generator.blueprints", "generator.core", "generator.orchestrate", "generator.planreview",
          "generator.runview", "generator.site", "generator.spec", "generator.verify", "generator.writer"),
     )  # fmt: skip
+
+    def Table(*columns: Any, **options: Any) -> Any:
+        """rich's Table, imported when a command first draws one (render and check-spec never do)."""
+        from rich.table import Table as RichTable
+
+        return RichTable(*columns, **options)
+
 
 app = typer.Typer(
     name="aisec",
