@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 
 from generator import catalog, cli, policy, prowler
+from generator import render as render_module
 from generator.spec import Regime
 from tests.conftest import REPO, aisec_env
 
@@ -154,3 +156,32 @@ def test_an_edited_yaml_never_meets_its_old_result(tmp_path: Path, monkeypatch: 
     (tmp_path / "file").write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
     assert catalog.load_yaml("a: 3\n") == {"a": 3}
+
+
+def test_compiled_templates_are_kept_per_jinja_version_and_compiling_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # jinja checks a template's source before using its compiled code, not the options it was
+    # compiled with: a kept compilation under other options would be served as is
+    (tmp_path / "t.j2").write_text("{% if 1 %}\nx\n{% endif %}\n")
+    (tmp_path / "shared").mkdir()
+    cache = jinja2.FileSystemBytecodeCache(str(tmp_path / "shared"))
+
+    def render(trim: bool) -> str:
+        loader = jinja2.FileSystemLoader(str(tmp_path))
+        env = jinja2.Environment(loader=loader, bytecode_cache=cache, trim_blocks=trim)
+        return env.get_template("t.j2").render()
+
+    assert render(trim=True) == "x\n" and render(trim=False) == "x\n"  # stale: "\nx\n" expected
+    # so the folder aisec keeps them in is named by jinja's version and render.py, which sets them
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folders = {render_module._bytecode_cache().directory}  # type: ignore[union-attr,attr-defined]
+    edited = tmp_path / "render.py"
+    edited.write_text(
+        Path(render_module.__file__).read_text().replace("trim_blocks=True", "trim_blocks=False")
+    )
+    monkeypatch.setattr(render_module, "__file__", str(edited))
+    folders.add(render_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
+    monkeypatch.setattr(jinja2, "__version__", "0.0.0")
+    folders.add(render_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
+    assert len(folders) == 3
