@@ -3,7 +3,8 @@ time per spec when rendering many specs in one process.
 
     python benchmarks/bench_render.py [--runs 10] [--specs 1000] [--blueprint healthcare-training]
 
-Prints a table and, with --json, the figures as JSON. Numbers, not thresholds: nothing here fails.
+Prints a table (wall and CPU time, ratios to the floor, the load average) and, with --json, the
+figures as JSON. Numbers, not thresholds: nothing here fails.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,14 +25,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def timed_process(cmd: list[str], runs: int) -> list[float]:
-    times = []
-    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's code, wherever aisec is installed from
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        times.append(time.perf_counter() - start)
-    return times
+def timed_process(cmd: list[str], pycache: str) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one run of ``cmd``."""
+    # This checkout's code, wherever aisec is installed from; its bytecode as an installed aisec
+    # has it: compiled once (by the warm-up runs) into a folder of the benchmark's own, whatever
+    # PYTHONDONTWRITEBYTECODE says (compiling the package on every run is not start-up).
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": pycache}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=REPO)  # -m imports from the cwd first
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -52,7 +59,7 @@ def main() -> None:
     blueprint = str(REPO / "blueprints" / f"{args.blueprint}.yaml")
     aisec = [sys.executable, "-m", "generator"]
     with tempfile.TemporaryDirectory() as tmp:
-        timed_process([*aisec, "render", blueprint, "-o", f"{tmp}/same"], 1)
+        pycache = f"{tmp}/pycache"
         # Interleaved, so a machine busy with something else slows every command alike: the ratios
         # to the floor, measured in the same run, are what to compare between machines.
         commands: dict[str, Callable[[int], list[str]]] = {
@@ -65,11 +72,17 @@ def main() -> None:
             "compliance": lambda i: [*aisec, "compliance", blueprint],
             "help": lambda i: [*aisec, "--help"],
         }
+        for command in commands.values():  # warm-up: bytecode, compiled templates, `same`
+            timed_process(command(-1), pycache)
         times: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
         for i in range(args.runs):
             for name, command in commands.items():
-                times[name] += timed_process(command(i), 1)
+                wall, used = timed_process(command(i), pycache)
+                times[name].append(wall)
+                cpu[name].append(used)
     medians = {name: statistics.median(t) for name, t in times.items()}
+    cpu_medians = {name: statistics.median(t) for name, t in cpu.items()}
 
     base = yaml.safe_load(Path(blueprint).read_text())
     specs = []
@@ -77,37 +90,51 @@ def main() -> None:
         data = dict(base, name=f"bench-{i}")
         specs.append(data)
     render(parse_spec(specs[0]))  # warm the template cache, as a long-running process would
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     total_files = 0
     for data in specs:
         spec = parse_spec(data)
         total_files += len(render(spec, decide(spec)))
     in_process = (time.perf_counter() - start) / args.specs
+    in_process_cpu = (time.process_time() - start_cpu) / args.specs
 
-    floor_s = medians["floor"]
+    floor_s, floor_cpu = medians["floor"], cpu_medians["floor"]
     figures: dict[str, object] = {
         "blueprint": args.blueprint,
         "runs": args.runs,
+        "load_average": os.getloadavg(),
         "python_import_floor_s": floor_s,
         "commands_s": {k: v for k, v in medians.items() if k != "floor"},
         "ratio_to_floor": {k: round(v / floor_s, 2) for k, v in medians.items() if k != "floor"},
+        "python_import_floor_cpu_s": floor_cpu,
+        "commands_cpu_s": {k: v for k, v in cpu_medians.items() if k != "floor"},
+        "cpu_ratio_to_floor": {k: round(v / floor_cpu, 2) for k, v in cpu_medians.items() if k != "floor"},
         "specs_in_process": args.specs,
         "per_spec_parse_decide_render_ms": in_process * 1000,
+        "per_spec_parse_decide_render_cpu_ms": in_process_cpu * 1000,
         "files_per_spec": total_files // args.specs,
     }
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(f"blueprint {args.blueprint}, median of {args.runs} interleaved runs")
-    print(f"  {'python -c import pydantic, jinja2, yaml (floor)':48s} {floor_s * 1000:8.1f} ms")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"blueprint {args.blueprint}, median of {args.runs} interleaved runs (load average {load})")
+    print(f"  {'':48s} {'wall':>8s}     {'ratio':>6s}  {'cpu':>8s}     {'ratio':>6s}")
+    print(f"  {'python -c import pydantic, jinja2, yaml (floor)':48s} {floor_s * 1000:8.1f} ms"
+          f"{'':9s}  {floor_cpu * 1000:8.1f} ms")  # fmt: skip
     for name, seconds in medians.items():
         if name != "floor":
             label = "aisec " + " ".join(commands[name](0)[3:]).replace(blueprint, args.blueprint)
             label = label.replace(f"{tmp}/", "")
-            print(f"  {label[:48]:48s} {seconds * 1000:8.1f} ms  {seconds / floor_s:5.2f}x floor")
+            used = cpu_medians[name]
+            print(
+                f"  {label[:48]:48s} {seconds * 1000:8.1f} ms  {seconds / floor_s:5.2f}x"
+                f"  {used * 1000:8.1f} ms  {used / floor_cpu:5.2f}x"
+            )
     print(
-        f"  {args.specs} specs in one process: {in_process * 1000:.2f} ms per spec "
-        f"(parse + decide + render, {total_files // args.specs} files each, no disk)"
+        f"  {args.specs} specs in one process: {in_process * 1000:.2f} ms per spec, "
+        f"{in_process_cpu * 1000:.2f} ms CPU (parse + decide + render, {total_files // args.specs} "
+        "files each, no disk)"
     )
 
 

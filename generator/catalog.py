@@ -10,8 +10,10 @@ repository's own folder; in an installed wheel the same files are bundled in the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import marshal
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from generator.cache import atomic_write, cache_root
 from generator.errors import SpecError, WorkError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -154,8 +157,30 @@ _TRUSTED_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_yaml(text: str) -> Any:
-    """YAML we ship (data tables, module metadata): safe, fast, not for user input."""
-    return yaml.load(text, Loader=_TRUSTED_LOADER)
+    """YAML we ship (data tables, module metadata): safe, fast, not for user input.
+
+    Parsed once per content: the result is kept in aisec's cache under the digest of the text (in
+    a folder named by the parser and its version), so an edited file has another name and can never
+    meet the result of its old text. Reading it back is twenty times parsing it again."""
+    folder = _parsed_yaml_folder()
+    entry = None if folder is None else folder / hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if entry is not None:
+        try:
+            return marshal.loads(entry.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):  # not there yet, or unreadable: parse
+            pass
+    data = yaml.load(text, Loader=_TRUSTED_LOADER)
+    if entry is not None:
+        with contextlib.suppress(OSError, ValueError):  # ValueError: a value marshal cannot hold (a date)
+            atomic_write(entry, marshal.dumps(data))
+    return data
+
+
+def _parsed_yaml_folder() -> Path | None:
+    try:
+        return cache_root(f"yaml-{yaml.__version__}-{_TRUSTED_LOADER.__name__}-marshal{marshal.version}")
+    except OSError:  # no writable cache: parse every time
+        return None
 
 
 RELEASES_DIR = ".releases"

@@ -7,7 +7,9 @@ on stdout whatever happens (see :func:`envelope`): scripts never parse a half or
 
 from __future__ import annotations
 
+import copy
 import errno
+import gc
 import json
 import os
 import sys
@@ -20,12 +22,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from generator import __version__
 from generator.errors import AisecError, UserInputError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from generator import blueprints, core, orchestrate, planreview, runview, site, verify, writer
     from generator import spec as spec_model
 else:  # loaded at first use: `aisec --help` needs none of them, `aisec render` not the plan gate
@@ -36,6 +39,13 @@ else:  # loaded at first use: `aisec --help` needs none of them, `aisec render` 
         ("generator.blueprints", "generator.core", "generator.orchestrate", "generator.planreview",
          "generator.runview", "generator.site", "generator.spec", "generator.verify", "generator.writer"),
     )  # fmt: skip
+
+    def Table(*columns: Any, **options: Any) -> Any:
+        """rich's Table, imported when a command first draws one (render and check-spec never do)."""
+        from rich.table import Table as RichTable
+
+        return RichTable(*columns, **options)
+
 
 app = typer.Typer(
     name="aisec",
@@ -1385,16 +1395,50 @@ def _tidy_help(command: Any) -> None:
         _tidy_help(sub)
 
 
-def cli_command() -> Any:
-    """The click command behind ``aisec``, its help tidied."""
-    command = typer.main.get_command(app)
+def cli_command(args: list[str] | None = None) -> Any:
+    """The click command behind ``aisec``, its help tidied. Given the command line, only the
+    command (or group) it names is built, as it alone can run: typer builds a command by reading
+    its function's signature, and all of them took a tenth of a whole `aisec render`."""
+    named = app if args is None or _COMPLETE_VAR in os.environ else _only_named(app, args)
+    command = typer.main.get_command(named)
     _tidy_help(command)
     return command
 
 
+_COMPLETE_VAR = "_AISEC_COMPLETE"  # set by the shell completion scripts: they walk every command
+
+
+def _only_named(group: typer.Typer, args: list[str]) -> typer.Typer:
+    """``group`` holding only the command or subgroup the first argument that is no option names
+    (pruned the same way below), or the whole ``group`` when that names none of them: the usage
+    errors, suggestions and help then come from the full command tree, as before."""
+    name = next((a for a in args if a == "--" or not a.startswith("-")), None)
+    commands = [c for c in group.registered_commands if _name_of(c) == name]
+    groups = [g for g in group.registered_groups if g.name == name]
+    if not commands and not groups:
+        return group
+    pruned = copy.copy(group)
+    pruned.registered_commands = commands
+    pruned.registered_groups = []
+    for info in groups:
+        sub = copy.copy(info)
+        assert info.typer_instance is not None
+        sub.typer_instance = _only_named(info.typer_instance, args[args.index(str(name)) + 1 :])
+        pruned.registered_groups.append(sub)
+    return pruned
+
+
+def _name_of(command: Any) -> str:
+    return str(command.name or typer.main.get_command_name(command.callback.__name__))
+
+
 def main(argv: list[str] | None = None) -> None:
+    # Start-up builds many objects that live as long as the process (modules, models, tables): a
+    # young-generation collection every 700 allocations kept scanning them (a tenth of a render).
+    # Every 100,000 now; the older generations keep Python's ratios (each ten of the one before).
+    gc.set_threshold(100_000, 10, 10)
     args = list(sys.argv[1:] if argv is None else argv)
-    command = cli_command()
+    command = cli_command(args)
     _run.result, _run.errors = None, []  # one run, one envelope
     options = args[: args.index("--")] if "--" in args else args
     _run.command = _command_name(command, args)

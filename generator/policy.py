@@ -7,11 +7,12 @@ applies them to a spec. Templates read the result and decide nothing themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from generator.catalog import data_dir, load_yaml
 from generator.spec import (
@@ -76,30 +77,59 @@ def _prowler_requirements(regime: Regime) -> tuple[str, tuple[Requirement, ...]]
     return prowler.REGIME_TITLES[regime], tuple(reqs)
 
 
-def _load_requirements() -> dict[Regime, tuple[str, tuple[Requirement, ...]]]:
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _LazyTable(Mapping[K, V], Generic[K, V]):
+    """A read-only table whose keys are known and whose values are computed on first read, then
+    kept: a render reads the requirement maps of its spec's regimes only (parsing the Prowler-based
+    catalogues at import was a fifth of a whole `aisec render`). Looked up like a dict."""
+
+    def __init__(self, keys: Iterable[K], compute: Callable[[K], V]) -> None:
+        self._keys = {k: k for k in keys}
+        self._compute = compute
+        self._values: dict[K, V] = {}
+
+    def __getitem__(self, key: K) -> V:
+        key = self._keys[key]  # KeyError for a key not in the table, as a dict
+        if key not in self._values:
+            self._values[key] = self._compute(key)
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+@cache
+def _compliance_map() -> dict[str, Any]:
     raw = load_yaml((Path(__file__).parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
-    out = {}
-    for regime in Regime:
-        if regime.value not in raw["regimes"]:
-            out[regime] = _prowler_requirements(regime)
-            continue
-        entry = raw["regimes"][regime.value]
-        reqs = tuple(
-            Requirement(
-                regime,
-                str(r["id"]),
-                str(r["title"]),
-                tuple(r.get("families", ())),
-                r.get("out_of_scope"),
-                tuple(r.get("rests_on", ())),
-            )
-            for r in entry["requirements"]
+    return raw  # type: ignore[no-any-return]
+
+
+def _load_requirements(regime: Regime) -> tuple[str, tuple[Requirement, ...]]:
+    raw = _compliance_map()
+    if regime.value not in raw["regimes"]:
+        return _prowler_requirements(regime)
+    entry = raw["regimes"][regime.value]
+    reqs = tuple(
+        Requirement(
+            regime,
+            str(r["id"]),
+            str(r["title"]),
+            tuple(r.get("families", ())),
+            r.get("out_of_scope"),
+            tuple(r.get("rests_on", ())),
         )
-        out[regime] = (str(entry["title"]), reqs)
-    return out
+        for r in entry["requirements"]
+    )
+    return str(entry["title"]), reqs
 
 
-REQUIREMENTS: Mapping[Regime, tuple[str, tuple[Requirement, ...]]] = MappingProxyType(_load_requirements())
+REQUIREMENTS: Mapping[Regime, tuple[str, tuple[Requirement, ...]]] = _LazyTable(Regime, _load_requirements)
 FAMILY_NAMES = (
     "encryption-at-rest",
     "key-management",
@@ -109,10 +139,12 @@ FAMILY_NAMES = (
     "data-discovery",
     "detection",
 )
-FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = MappingProxyType({
-    family: {regime: tuple(r.id for r in reqs if family in r.families) for regime, (_, reqs) in REQUIREMENTS.items()}
-    for family in FAMILY_NAMES
-})  # fmt: skip
+FAMILIES: Mapping[str, Mapping[Regime, tuple[str, ...]]] = _LazyTable(
+    FAMILY_NAMES,
+    lambda family: _LazyTable(
+        Regime, lambda regime: tuple(r.id for r in REQUIREMENTS[regime][1] if family in r.families)
+    ),
+)
 
 
 @dataclass(frozen=True)

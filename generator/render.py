@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -65,9 +66,14 @@ def _refuse_raw(value: Any) -> Any:
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates are cached per user: compiling them is half of a cold `aisec render`."""
+    """Compiled templates are cached per user: compiling them is half of a cold `aisec render`.
+
+    jinja checks a template's source before using its compiled code, not the options it was
+    compiled with (trim_blocks, finalize...) nor its own version: the folder is named by jinja's
+    version and the digest of this file, which sets those options, so none can go stale."""
+    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
     try:
-        return jinja2.FileSystemBytecodeCache(str(cache_root(f"jinja-{__version__}")))
+        return jinja2.FileSystemBytecodeCache(str(cache_root(f"jinja-{jinja2.__version__}-{digest}")))
     except OSError:
         return None
 

@@ -313,6 +313,14 @@ def _unique_list(value: Any) -> Any:
     return value
 
 
+# pydantic looks for plugins (the entry points of every installed distribution: tens of
+# milliseconds in a large environment) when it builds its first validator. The spec's models use
+# none: they are built with plugins off, as typer builds its validators, and the setting is put
+# back after the last model.
+_PLUGINS_SETTING = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
+
+
 class Strict(BaseModel):
     """Base of every spec model: unknown keys are errors, values are not coerced silently."""
 
@@ -1177,6 +1185,12 @@ class Spec(Strict):
     def detective_mode(self, control: str) -> str:
         """create, check or prerequisite: the spec's choice, or the foundation's default."""
         return self.detective.mode(control, self.foundation)
+
+
+if _PLUGINS_SETTING is None:  # the models are built: pydantic's plugin setting as it was
+    del os.environ["PYDANTIC_DISABLE_PLUGINS"]
+else:
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = _PLUGINS_SETTING
 
 
 # --------------------------------------------------------------------------- contradictions

@@ -1,0 +1,187 @@
+"""Start-up (issue 20 item 1): what a command loads and builds before it runs, kept to what it uses,
+with the same behaviour: the command tree built for the command a line names, the compliance maps
+read per regime on first use, pydantic's plugin search skipped for the spec's models, the YAML we
+ship parsed once per content."""
+
+from __future__ import annotations
+
+import datetime
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pytest
+import yaml
+
+from generator import catalog, cli, policy, prowler
+from generator import render as render_module
+from generator.spec import Regime
+from tests.conftest import REPO, aisec_env
+
+
+def _names(command: Any) -> set[str]:
+    return set(getattr(command, "commands", {}))
+
+
+def test_only_the_named_command_is_built() -> None:
+    full = cli.cli_command()
+    assert {"render", "cost", "catalog", "ci"} <= _names(full)
+    assert _names(cli.cli_command(["render", "spec.yaml", "-o", "out"])) == {"render"}
+    assert _names(cli.cli_command(["--json", "cost", "spec.yaml"])) == {"cost"}
+    catalog = cli.cli_command(["catalog", "show", "kms", "--json"])
+    assert _names(catalog) == {"catalog"} and _names(catalog.commands["catalog"]) == {"show"}
+    # a group alone, an unknown name, no name, or an argument after "--": the whole tree, as before
+    assert _names(cli.cli_command(["catalog"]).commands["catalog"]) == _names(full.commands["catalog"])
+    for args in (["rendr", "x"], [], ["--help"], ["--", "render"]):
+        assert _names(cli.cli_command(args)) == _names(full), args
+    # the root keeps its own options (--version, completion)
+    assert [p.name for p in cli.cli_command(["render"]).params] == [p.name for p in full.params]
+
+
+def test_shell_completion_walks_the_whole_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_AISEC_COMPLETE", "complete_bash")
+    assert _names(cli.cli_command(["render"])) == _names(cli.cli_command())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "--help"],
+        ["catalog", "show", "--help"],
+        ["render"],  # missing argument: the usage error
+        ["render", "x.yaml", "--bogus"],
+        ["rendr"],  # no such command: the suggestion comes from the whole tree
+        ["catalog", "shw"],
+    ],
+)
+def test_help_and_usage_errors_are_those_of_the_whole_tree(args: list[str]) -> None:
+    def run(command: Any) -> tuple[int, str, str]:
+        proc = subprocess.run(
+            [sys.executable, "-c", "import sys; from generator import cli; "
+             f"sys.exit(cli._run_command({command}, sys.argv[1:]))", *args],
+            cwd=REPO, capture_output=True, text=True, env=aisec_env(), timeout=120,
+        )  # fmt: skip
+        return proc.returncode, proc.stdout, proc.stderr
+
+    pruned = run("cli.cli_command(sys.argv[1:])")
+    assert pruned == run("cli.cli_command()")
+    assert pruned[0] != 0 or "Usage: aisec" in pruned[1]
+
+
+def test_requirement_maps_are_read_per_regime() -> None:
+    script = (
+        "from generator import policy, prowler; from generator.spec import Regime\n"
+        "assert prowler.catalogue.cache_info().currsize == 0\n"
+        "assert policy.REQUIREMENTS[Regime.HIPAA][1] and policy.FAMILIES['detection'][Regime.HIPAA]\n"
+        "assert prowler.catalogue.cache_info().currsize == 0, 'hipaa needs no Prowler catalogue'\n"
+        "policy.REQUIREMENTS[Regime.AI_SECURITY]\n"
+        "assert prowler.catalogue.cache_info().currsize == 1\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_requirement_maps_read_like_dicts() -> None:
+    assert list(policy.REQUIREMENTS) == list(Regime) and len(policy.REQUIREMENTS) == len(Regime)
+    assert policy.REQUIREMENTS["hipaa"] is policy.REQUIREMENTS[Regime.HIPAA]  # read once, kept
+    assert list(policy.FAMILIES) == list(policy.FAMILY_NAMES)
+    for missing in ("nope", None):
+        with pytest.raises(KeyError):
+            policy.REQUIREMENTS[missing]  # type: ignore[index]
+        with pytest.raises(KeyError):
+            policy.FAMILIES[missing]  # type: ignore[index]
+    # the families' requirement ids are those the requirements name
+    for family in policy.FAMILY_NAMES:
+        for regime in Regime:
+            expected = tuple(r.id for r in policy.REQUIREMENTS[regime][1] if family in r.families)
+            assert policy.FAMILIES[family][regime] == expected
+    assert prowler.catalogue(Regime.AI_SECURITY)  # the Prowler-based map was read from its catalogue
+
+
+@pytest.mark.parametrize("setting", [None, "some-plugin"])
+def test_spec_models_skip_the_plugin_search_and_leave_the_setting(setting: str | None) -> None:
+    env = aisec_env()
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    script = (
+        "import os; import generator.spec as s; from pydantic.plugin import _loader\n"
+        "s.load_spec('blueprints/healthcare-training.yaml')\n"
+        "print(_loader._plugins is None, os.environ.get('PYDANTIC_DISABLE_PLUGINS'))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", str(setting)]
+
+
+def test_shipped_yaml_is_parsed_once_per_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    shipped = sorted(REPO.glob("modules/*/*.yaml")) + sorted(REPO.glob("generator/data/**/*.yaml"))
+    for path in shipped:
+        text = path.read_text(encoding="utf-8")
+        parsed = yaml.load(text, Loader=catalog._TRUSTED_LOADER)
+        # the first read parses and keeps, the second reads what was kept: both as the parser gives
+        assert repr(catalog.load_yaml(text)) == repr(parsed) == repr(catalog.load_yaml(text)), path
+    kept = list(tmp_path.glob("aisec/yaml-*/*"))
+    assert len(kept) == len({p.read_text(encoding="utf-8") for p in shipped})
+    # what is kept is read back, not parsed again
+    parse = catalog.yaml.load
+    monkeypatch.setattr(catalog.yaml, "load", lambda *a, **k: pytest.fail("parsed again"))
+    assert repr(catalog.load_yaml(shipped[0].read_text(encoding="utf-8"))) == repr(parse(
+        shipped[0].read_text(encoding="utf-8"), Loader=catalog._TRUSTED_LOADER))  # fmt: skip
+
+
+def test_an_edited_yaml_never_meets_its_old_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    texts = [
+        "a: 1\nb: [x, y]\n",
+        "a: 2\nb: [x, y]\n",
+        "a: 2\nb: [y, x]\n",
+        "a: 1\nb: [x, y]\n",
+        "b: [x, y]\na: 1\n",
+    ]
+    for text in texts * 2:  # each edit, and back: always the content of the text given
+        assert repr(catalog.load_yaml(text)) == repr(yaml.safe_load(text))
+    assert len(list((tmp_path / "cache").glob("aisec/yaml-*/*"))) == 4
+    # a kept result that cannot be read (cut short, or not marshal data) is parsed again and replaced
+    for entry in (tmp_path / "cache").glob("aisec/yaml-*/*"):
+        entry.write_bytes(entry.read_bytes()[:3])
+    assert [catalog.load_yaml(t) for t in texts] == [yaml.safe_load(t) for t in texts]
+    # values marshal cannot hold (dates) are parsed every time; no cache folder at all: parsed too
+    assert catalog.load_yaml("as_of: 2025-11-01\n") == {"as_of": datetime.date(2025, 11, 1)}
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))
+    assert catalog.load_yaml("a: 3\n") == {"a": 3}
+
+
+def test_compiled_templates_are_kept_per_jinja_version_and_compiling_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # jinja checks a template's source before using its compiled code, not the options it was
+    # compiled with: a kept compilation under other options would be served as is
+    (tmp_path / "t.j2").write_text("{% if 1 %}\nx\n{% endif %}\n")
+    (tmp_path / "shared").mkdir()
+    cache = jinja2.FileSystemBytecodeCache(str(tmp_path / "shared"))
+
+    def render(trim: bool) -> str:
+        loader = jinja2.FileSystemLoader(str(tmp_path))
+        env = jinja2.Environment(loader=loader, bytecode_cache=cache, trim_blocks=trim)
+        return env.get_template("t.j2").render()
+
+    assert render(trim=True) == "x\n" and render(trim=False) == "x\n"  # stale: "\nx\n" expected
+    # so the folder aisec keeps them in is named by jinja's version and render.py, which sets them
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folders = {render_module._bytecode_cache().directory}  # type: ignore[union-attr,attr-defined]
+    edited = tmp_path / "render.py"
+    edited.write_text(
+        Path(render_module.__file__).read_text().replace("trim_blocks=True", "trim_blocks=False")
+    )
+    monkeypatch.setattr(render_module, "__file__", str(edited))
+    folders.add(render_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
+    monkeypatch.setattr(jinja2, "__version__", "0.0.0")
+    folders.add(render_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
+    assert len(folders) == 3
