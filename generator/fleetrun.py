@@ -128,7 +128,12 @@ def select(folder: Path, affected_since: str | None = None) -> tuple[list[RootRu
     report = None
     if affected_since is not None:
         cwd = Path.cwd()
-        report = fleet.affected(affected_since, landings, cwd=cwd)
+        try:
+            report = fleet.affected(affected_since, landings, cwd=cwd)
+        except UserInputError as exc:  # named as the user gave it
+            raise UserInputError(
+                exc.message.replace("--base ", "--affected-since ", 1), exc.details
+            ) from None
         touched = {(cwd / r["output"]).resolve() for r in report["landings"] if r["affected"] and r["output"]}
         landings = [ld for ld in landings if ld.resolve() in touched]
     runs = []

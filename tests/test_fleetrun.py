@@ -314,5 +314,5 @@ def test_affected_since_keeps_the_landings_a_change_touches(
     assert [r.label for r in runs] == ["team/c"]
     assert report is not None and report["affected"] == ["infra/team/c"]
     assert [r.label for r in fleetrun.select(Path("infra"), None)[0]] == ["a", "b", "team/c"]
-    with pytest.raises(UserInputError, match="not a commit"):
+    with pytest.raises(UserInputError, match=r"^--affected-since no-such-ref: not a commit"):
         fleetrun.select(Path("infra"), "no-such-ref")
