@@ -316,3 +316,31 @@ def test_affected_since_keeps_the_landings_a_change_touches(
     assert [r.label for r in fleetrun.select(Path("infra"), None)[0]] == ["a", "b", "team/c"]
     with pytest.raises(UserInputError, match=r"^--affected-since no-such-ref: not a commit"):
         fleetrun.select(Path("infra"), "no-such-ref")
+
+
+def test_progress_a_spinner_per_root_at_a_terminal_a_line_each_in_ci_logs(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    runs = _runs(tmp_path)[:2]
+    for terminal in (True, False):
+        stream = io.StringIO()
+        console = Console(file=stream, force_terminal=terminal, width=120, color_system=None)
+        with fleetrun.FleetProgress(console, "planning", 2) as progress:
+            for run in runs:
+                progress.start(run)
+            assert len(progress.progress.tasks) == (2 if terminal else 0)
+            runs[0].status, runs[0].seconds = "planned", 2.0
+            progress.end(runs[0])
+            runs[1].status, runs[1].exit_code, runs[1].reason = (
+                "failed",
+                1,
+                "split/dev: terraform plan failed",
+            )
+            progress.end(runs[1])
+            assert len(progress.progress.tasks) == 0
+        text = stream.getvalue()
+        assert "[1/2] split:foundation: planned in 2.0s" in text
+        assert "[2/2] split:dev: failed: split/dev: terraform plan failed" in text
+        assert ("planning split:dev ..." in text) is not terminal
