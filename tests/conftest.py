@@ -34,6 +34,7 @@ LONG_FILES = (
     "test_ci_roles.py",
     "test_macie_identifiers.py",
     "test_sagemaker_guardrails.py",
+    "test_fleetrun.py",
 )
 
 
