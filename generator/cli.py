@@ -818,12 +818,12 @@ ApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for
 AllOpt = Annotated[
     bool,
     typer.Option(
-        "--all", help="DIR is a folder of rendered landings: run every root of every landing below it."
+        "--all", help="DIRECTORY is a folder of rendered landings: run every root of every landing below it."
     ),
 ]
 ParallelOpt = Annotated[
     int | None,
-    typer.Option("--parallel", min=1, help="With --all: roots run at the same time [default: CPUs, at most 4].",
+    typer.Option("--parallel", min=1, metavar="N", help="With --all: roots run at the same time [default: CPUs, at most 4].",
                  show_default=False),
 ]  # fmt: skip
 AffectedSinceOpt = Annotated[
@@ -943,7 +943,7 @@ def plan(
 ) -> None:
     """init, plan and a security review of the plan (the plan gate); the plan is saved for `aisec apply`.
 
-    With --all, DIR is a folder of rendered landings: every root of every landing below it is
+    With --all, DIRECTORY is a folder of rendered landings: every root of every landing below it is
     planned, N at a time, in dependency order, with a summary table."""
     if all_roots:
         for given, option in (
@@ -982,7 +982,7 @@ def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveO
           as_json: JsonOpt = False) -> None:  # fmt: skip
     """Apply the plan saved by `aisec plan`, if the files and variables are still those it was made from.
 
-    With --all, DIR is a folder of rendered landings: every saved plan below it is checked, listed
+    With --all, DIRECTORY is a folder of rendered landings: every saved plan below it is checked, listed
     and confirmed once (or --auto-approve), then applied N at a time in dependency order."""
     if all_roots:
         _fleet("apply", directory, offline, parallel, affected_since, [], auto_approve, as_json)
