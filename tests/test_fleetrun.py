@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -197,6 +198,17 @@ def _git(repo: Path, *args: str) -> str:
     ).stdout  # fmt: skip
 
 
+def _fleet(
+    *args: str, cwd: Path, env: dict[str, str], input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`aisec ARGS` as run_aisec runs it, with room for several offline plans on a busy machine."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd, env=env, input=input, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+
+
+@pytest.mark.terraform
 def test_plan_all_then_affected_then_apply_all_offline(tmp_path: Path) -> None:
     """Three landings planned two at a time; then, after a change to b and c broken on purpose,
     only those two are planned (c fails and is named, b is planned all the same); apply --all
@@ -213,7 +225,7 @@ def test_plan_all_then_affected_then_apply_all_offline(tmp_path: Path) -> None:
     _git(repo, "commit", "-qm", "landings")
     env = aisec_env(COLUMNS="200")
 
-    first = run_aisec("plan", "--all", "infra", "--parallel", "2", "--offline", cwd=repo, env=env)
+    first = _fleet("plan", "--all", "infra", "--parallel", "2", "--offline", cwd=repo, env=env)
     assert first.returncode == 0, first.stdout + first.stderr
     rows = [line for line in first.stdout.splitlines() if line.startswith("│")]
     assert [
@@ -227,7 +239,7 @@ def test_plan_all_then_affected_then_apply_all_offline(tmp_path: Path) -> None:
 
     (repo / "infra" / "b" / "team.custom.tf").write_text('locals {\n  team = "scoring"\n}\n')
     (repo / "infra" / "c" / "broken.custom.tf").write_text('resource "aws_s3_bucket" {\n')
-    second = run_aisec(
+    second = _fleet(
         "plan", "--all", "infra", "--affected-since", "main", "--offline", "--json", cwd=repo, env=env
     )
     result = json_result(second)
@@ -248,13 +260,13 @@ def test_plan_all_then_affected_then_apply_all_offline(tmp_path: Path) -> None:
     assert any("broken.custom.tf:1" in line for line in errors[0]["detail"]), errors
     assert "error: infra/c: terraform init failed" in second.stderr
 
-    refused = run_aisec("apply", "--all", "infra", "--offline", cwd=repo, env=env, input="")
+    refused = _fleet("apply", "--all", "infra", "--offline", cwd=repo, env=env, input="")
     assert refused.returncode == 2 and "pass --auto-approve" in refused.stderr  # no terminal to confirm at
 
     # a's plan (from the first run) is stale once a file of a changes: refused, the others applied
     extra = repo / "infra" / "a" / "extra.custom.tf"
     extra.write_text("locals {}\n")
-    applied = run_aisec("apply", "--all", "infra", "--offline", "--auto-approve", "--json", cwd=repo, env=env)
+    applied = _fleet("apply", "--all", "infra", "--offline", "--auto-approve", "--json", cwd=repo, env=env)
     result = json_result(applied)
     assert applied.returncode == 1, applied.stderr
     assert [(r["landing"], r["status"], r["applied"]) for r in result["roots"]] == [
@@ -268,10 +280,10 @@ def test_plan_all_then_affected_then_apply_all_offline(tmp_path: Path) -> None:
     )
     assert result["roots"][0]["errors"][0]["detail"] == ["extra.custom.tf: added since the plan"]
     extra.unlink()
-    applied = run_aisec("apply", "--all", "infra", "--offline", "--auto-approve", cwd=repo, env=env)
+    applied = _fleet("apply", "--all", "infra", "--offline", "--auto-approve", cwd=repo, env=env)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert "3 root(s) of 3 landing(s): 1 applied, 2 no plan" in applied.stdout
-    again = run_aisec("apply", "--all", "infra", "--offline", "--auto-approve", cwd=repo, env=env)
+    again = _fleet("apply", "--all", "infra", "--offline", "--auto-approve", cwd=repo, env=env)
     assert again.returncode == 0 and "Nothing applied: no saved plan to apply" in again.stdout, again.stdout
     assert _git(repo, "status", "--porcelain", "--", "infra/a") == ""  # offline: the folders are not written
 
