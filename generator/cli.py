@@ -849,6 +849,92 @@ AllowOpt = Annotated[
 ApproveOpt = Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")]
 
 
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all", help="DIRECTORY is a folder of rendered landings: run every root of every landing below it."
+    ),
+]
+ParallelOpt = Annotated[
+    int | None,
+    typer.Option("--parallel", min=1, metavar="N", help="With --all: roots run at the same time [default: CPUs, at most 4].",
+                 show_default=False),
+]  # fmt: skip
+AffectedSinceOpt = Annotated[
+    str | None,
+    typer.Option("--affected-since", help="With --all: only the landings `aisec affected --base REF` lists.",
+                 metavar="REF", show_default=False),
+]  # fmt: skip
+
+
+def _one_root_only(parallel: int | None, affected_since: str | None) -> None:
+    if parallel is not None or affected_since is not None:
+        option = "--parallel" if parallel is not None else "--affected-since"
+        raise UserInputError(f"{option} needs --all (a folder of landings)")
+
+
+def _fleet(command: str, folder: Path, offline: bool, parallel: int | None, affected_since: str | None,
+           rules: list[Path], auto_approve: bool, as_json: bool) -> None:  # fmt: skip
+    """`aisec plan --all` / `apply --all`: see generator/fleetrun.py."""
+    import time
+
+    from generator import fleetrun
+
+    began = time.perf_counter()
+    parallel = parallel or fleetrun.default_parallel()
+    runs, affected_report = fleetrun.select(folder, affected_since)
+    if command == "plan":
+        with fleetrun.FleetProgress(err, "planning", len(runs)) as progress:
+            fleetrun.run_fleet(runs, lambda r: fleetrun.plan_root(r, offline, rules), parallel, fleetrun.PLAN_OK,
+                               progress.start, progress.end)  # fmt: skip
+    else:
+        for run in runs:
+            fleetrun.check_saved(run, offline)
+        ready = [r for r in runs if r.status == "ready"]
+        if ready:
+            err.print(fleetrun.table(runs))
+            ops = [sum(getattr(r, k) for r in ready) for k in ("add", "change", "destroy")]
+            where = "offline rehearsals" if offline else "AWS"
+            _confirm(f"Apply {len(ready)} saved plan(s) ({ops[0]} to add, {ops[1]} to change, {ops[2]} to destroy) "
+                     f"to {where}?", auto_approve)  # fmt: skip
+            for run in ready:
+                run.status = "queued"
+            with fleetrun.FleetProgress(err, "applying", len(ready)) as progress:
+                fleetrun.run_fleet(runs, lambda r: fleetrun.apply_root(r, offline), parallel, fleetrun.APPLY_OK,
+                                   progress.start, progress.end)  # fmt: skip
+    for run in (r for r in runs if r.exit_code):  # each named by its folder (child errors name it already)
+        path = run.root.path.as_posix()
+        for record in run.errors or [{"file": None, "field": None, "message": run.reason, "detail": []}]:
+            message = (
+                record["message"] if record["message"].startswith(path) else f"{path}: {record['message']}"
+            )
+            _run.errors.append({**record, "message": message})
+            err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+            for line in record.get("detail") or []:
+                err.print(f"  {line}", markup=False, soft_wrap=True)
+    code = fleetrun.exit_code(runs)
+    if as_json:
+        _print_json(fleetrun.report(runs, folder, command, parallel, affected_since, affected_report,
+                                    time.perf_counter() - began))  # fmt: skip
+    else:
+        if runs:
+            out.print(fleetrun.table(runs, applying=command == "apply"))
+        counts: dict[str, int] = {}
+        for run in runs:
+            counts[run.status] = counts.get(run.status, 0) + 1
+        landings = len({r.landing for r in runs})
+        scope = f" affected since {affected_since}" if affected_since else ""
+        summary = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to do"
+        bad = [r.label for r in runs if r.exit_code]
+        out.print(f"{len(runs)} root(s) of {landings} landing(s){scope}: {summary}"
+                  + (f"; not done: {', '.join(bad)}" if bad else ""), markup=False)  # fmt: skip
+        if command == "apply" and not any(r.status in ("applied", "failed", "interrupted") for r in runs):
+            out.print(f"Nothing applied: no saved plan to apply (run `aisec plan --all {folder}` first).",
+                      markup=False)  # fmt: skip
+    if code:
+        raise SystemExit(code)
+
+
 def _confirm(question: str, auto_approve: bool) -> None:
     if auto_approve:
         return
@@ -884,10 +970,30 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    all_roots: AllOpt = False,
+    parallel: ParallelOpt = None,
+    affected_since: AffectedSinceOpt = None,
     as_json: JsonOpt = False,
     stage: StageOpt = None,
 ) -> None:
-    """init, plan and a security review of the plan (the plan gate); the plan is saved for `aisec apply`."""
+    """init, plan and a security review of the plan (the plan gate); the plan is saved for `aisec apply`.
+
+    With --all, DIRECTORY is a folder of rendered landings: every root of every landing below it is
+    planned, N at a time, in dependency order, with a summary table."""
+    if all_roots:
+        _no_stage_with_all(stage)
+        for given, option in (
+            (destroy, "--destroy"),
+            (allow, "--allow-destroy-protected"),
+            (accept, "--accept"),
+        ):
+            if given:
+                raise UserInputError(
+                    f"{option} applies to one root module; run `aisec plan ROOT {option} ...` for it"
+                )
+        _fleet("plan", directory, offline, parallel, affected_since, rules or [], False, as_json)
+        return
+    _one_root_only(parallel, affected_since)
     landing, directory = directory, _stage_root(directory, stage)
     if directory != landing:
         from generator import stages
@@ -911,10 +1017,26 @@ def plan(
         runview.print_blocking(out, outcome.blocking, f"`aisec plan {directory}{again} {hint}`")
 
 
+def _no_stage_with_all(stage: str | None) -> None:
+    if stage is not None:
+        raise UserInputError(
+            "--stage picks one root of one landing; --all runs every root of every landing below the folder"
+        )
+
+
 @app.command()
 def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveOpt = False,
+          all_roots: AllOpt = False, parallel: ParallelOpt = None, affected_since: AffectedSinceOpt = None,
           as_json: JsonOpt = False, stage: StageOpt = None) -> None:  # fmt: skip
-    """Apply the plan saved by `aisec plan`, if the files and variables are still those it was made from."""
+    """Apply the plan saved by `aisec plan`, if the files and variables are still those it was made from.
+
+    With --all, DIRECTORY is a folder of rendered landings: every saved plan below it is checked, listed
+    and confirmed once (or --auto-approve), then applied N at a time in dependency order."""
+    if all_roots:
+        _no_stage_with_all(stage)
+        _fleet("apply", directory, offline, parallel, affected_since, [], auto_approve, as_json)
+        return
+    _one_root_only(parallel, affected_since)
     directory = _stage_root(directory, stage)
     saved = orchestrate.saved_plan(directory, offline=offline)
     review = planreview.Review.from_dict(saved.review)

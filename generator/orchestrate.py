@@ -548,6 +548,10 @@ class StalePlan(WorkError):
     pass
 
 
+class NoSavedPlan(WorkError):
+    """No plan saved for the root module (never planned, or its plan had no changes)."""
+
+
 @dataclass
 class SavedPlan:
     workspace: Workspace
@@ -564,7 +568,7 @@ def saved_plan(directory: str | Path, offline: bool = False) -> SavedPlan:
     ws = open_workspace(directory, offline)
     record_path = ws.plan_dir / RECORD_FILE
     if not record_path.is_file() or not (ws.plan_dir / PLAN_FILE).is_file():
-        raise WorkError(
+        raise NoSavedPlan(
             f"{ws.source}: no saved plan{' for an offline rehearsal' if offline else ''}; "
             f"run `aisec plan {directory}{' --offline' if offline else ''}` first"
         )

@@ -37,6 +37,7 @@ LONG_FILES = (
     "test_corpus_1.py",
     "test_corpus_2.py",
     "test_corpus_3.py",
+    "test_fleetrun.py",
 )
 
 

@@ -50,16 +50,15 @@ def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    cert_file, key_file = folder / "plugin-cert.pem", folder / "plugin-key.pem"
+    # One file holds both, written at once: stand-ins starting side by side (`aisec plan --all`)
+    # may each make a pair, and a reader must never meet one's certificate with the other's key.
+    pair_file = folder / "plugin-pair.pem"
     now = datetime.datetime.now(datetime.timezone.utc)
-    if cert_file.is_file() and key_file.is_file():
-        cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
-        if cert.not_valid_after_utc > now + datetime.timedelta(hours=1):
-            return (
-                cert.public_bytes(serialization.Encoding.DER),
-                cert_file.read_bytes(),
-                key_file.read_bytes(),
-            )
+    if pair_file.is_file():
+        cert_pem, marker, key_rest = pair_file.read_bytes().partition(b"-----BEGIN PRIVATE KEY-----")
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        if marker and cert.not_valid_after_utc > now + datetime.timedelta(hours=1):
+            return cert.public_bytes(serialization.Encoding.DER), cert_pem, marker + key_rest
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "localhost")])
     cert = (
@@ -98,8 +97,7 @@ def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    atomic_write(key_file, key_pem)
-    atomic_write(cert_file, cert_pem)
+    atomic_write(pair_file, cert_pem + key_pem)
     return cert.public_bytes(serialization.Encoding.DER), cert_pem, key_pem
 
 
