@@ -181,6 +181,8 @@ def test_bad_fleet_arguments_exit_2_with_the_reason(tmp_path: Path) -> None:
         ("plan", "--all", str(tmp_path), "--destroy"): "--destroy applies to one root module",
         ("plan", "--all", str(tmp_path), "--accept", "X@y.z"): "--accept applies to one root module",
         ("plan", "--all", str(tmp_path), "--parallel", "0"): "--parallel",
+        ("plan", "--all", str(tmp_path), "--stage", "dev"): "--stage picks one root of one landing",
+        ("apply", "--all", str(tmp_path), "--stage", "dev"): "--stage picks one root of one landing",
     }
     for args, message in cases.items():
         proc = run_aisec(*args, "--json")
