@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import logging
 import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from concurrent import futures
 from pathlib import Path
@@ -46,15 +48,20 @@ def cache_dir() -> Path:
 
 def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
     """(DER certificate, PEM certificate, PEM key) of a self-signed localhost certificate, cached."""
+    cert_file, key_file = folder / "plugin-cert.pem", folder / "plugin-key.pem"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cached = _cached_certificate(cert_file, key_file, now)
+    if cached is not None:
+        return cached
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    cert_file, key_file = folder / "plugin-cert.pem", folder / "plugin-key.pem"
-    now = datetime.datetime.now(datetime.timezone.utc)
     if cert_file.is_file() and key_file.is_file():
         cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
         if cert.not_valid_after_utc > now + datetime.timedelta(hours=1):
+            _note_expiry(cert_file, cert.not_valid_after_utc)
             return (
                 cert.public_bytes(serialization.Encoding.DER),
                 cert_file.read_bytes(),
@@ -100,7 +107,44 @@ def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     atomic_write(key_file, key_pem)
     atomic_write(cert_file, cert_pem)
+    _note_expiry(cert_file, cert.not_valid_after_utc)
     return cert.public_bytes(serialization.Encoding.DER), cert_pem, key_pem
+
+
+# Beside the certificate: its expiry and the digest of the PEM it belongs to, so that a start with a
+# valid cached certificate needs neither the cryptography package (a third of the start-up's
+# imports) nor a parse of the certificate.
+_EXPIRY_SUFFIX = ".not-after"
+
+
+def _note_expiry(cert_file: Path, not_after: datetime.datetime) -> None:
+    digest = hashlib.sha256(cert_file.read_bytes()).hexdigest()
+    atomic_write(
+        cert_file.with_name(cert_file.name + _EXPIRY_SUFFIX), f"{not_after.isoformat()} {digest}\n".encode()
+    )
+
+
+def _cached_certificate(
+    cert_file: Path, key_file: Path, now: datetime.datetime
+) -> tuple[bytes, bytes, bytes] | None:
+    """The cached certificate when its note says it is valid for another hour and names exactly
+    this PEM; None otherwise (then it is read, or made anew, with cryptography)."""
+    try:
+        note = cert_file.with_name(cert_file.name + _EXPIRY_SUFFIX).read_text(encoding="ascii").split()
+        cert_pem, key_pem = cert_file.read_bytes(), key_file.read_bytes()
+        not_after = datetime.datetime.fromisoformat(note[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+    if len(note) != 2 or note[1] != hashlib.sha256(cert_pem).hexdigest():
+        return None
+    if not_after.tzinfo is None or not_after <= now + datetime.timedelta(hours=1):
+        return None
+    body = cert_pem.split(b"-----BEGIN CERTIFICATE-----", 1)[-1].split(b"-----END CERTIFICATE-----", 1)[0]
+    try:
+        der = base64.b64decode(b"".join(body.split()), validate=True)
+    except ValueError:
+        return None
+    return der, cert_pem, key_pem
 
 
 def schema_bytes(folder: Path, schema: schema_mod.ProviderSchema) -> bytes:
@@ -152,8 +196,10 @@ def serve(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     folder = cache_dir()
     servicer: Any
+    schema: schema_mod.ProviderSchema
     if provider == "aws":
-        schema = schema_mod.load(args.provider_version)
+        # parsed on the first call that needs it: a start that only serves the schema never does
+        schema = schema_mod.LazySchema(args.provider_version)
         servicer = StandIn(schema, schema_bytes(folder, schema))
     else:
         from generator.offline import utility
@@ -162,11 +208,11 @@ def serve(argv: list[str] | None = None) -> None:
         servicer = utility.servicer(provider, schema_bytes(folder, schema))
     der, cert_pem, key_pem = certificate(folder)
 
-    stopped = []
+    stopped = threading.Event()
 
     class Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
         def Shutdown(self, request: Any, context: Any) -> Any:
-            stopped.append(True)
+            stopped.set()
             return controller_pb.Empty()
 
     class Stdio(stdio_rpc.GRPCStdioServicer):  # type: ignore[misc]
@@ -187,10 +233,16 @@ def serve(argv: list[str] | None = None) -> None:
         )
         sys.stdout.write(f"1|6|unix|{socket}|grpc|{base64.b64encode(der).decode().rstrip('=')}\n")
         sys.stdout.flush()
-        while not stopped:
-            if server.wait_for_termination(0.05) is False:
-                break
-        server.stop(0)
+        stopped.wait()
+        # Terraform waits for the plugin process to end after its Shutdown call (twice in a
+        # validate): let the answer go out, then end without the interpreter's and gRPC's slow
+        # teardown. Nothing is left to write: every answer has been sent, the log is flushed and
+        # the socket's folder removed.
+        server.stop(0.2).wait()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
