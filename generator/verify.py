@@ -7,18 +7,21 @@ Terraform always works on a copy in aisec's cache folder, so the user's director
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import cache_root
+from generator.cache import atomic_write, cache_root
 from generator.errors import UserInputError
 from generator.offline import workspace
 from generator.offline.schema import SERVED_VERSIONS
 from generator.runner import (
+    MIN_VERSION,
     Binary,
     Diagnostic,
     PythonTerraformRunner,
@@ -91,8 +94,43 @@ def plain_env() -> dict[str, str]:
 
 
 def _tool() -> tuple[Binary, PythonTerraformRunner]:
-    binary = find_binary(plain_env())
+    binary = _known_binary(plain_env())
     return binary, PythonTerraformRunner(binary)
+
+
+def _known_binary(env: dict[str, str]) -> Binary:
+    """:func:`find_binary`'s answer, remembered in the cache for the file it names (its path, size
+    and modification time): the same binary is not asked for its version again (`terraform
+    version -json` is a process of its own). Another binary on PATH, or the same one replaced,
+    is asked."""
+    path = next(
+        (p for p in (shutil.which(n, path=env.get("PATH")) for n in ("terraform", "tofu")) if p), None
+    )
+    record = cache_root("offline") / "binary.json"
+    key = ""
+    if path is not None:
+        try:
+            st = os.stat(path)
+            key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
+            known = json.loads(record.read_text(encoding="utf-8"))
+            if known.get("key") == key:
+                version = tuple(int(v) for v in known["version"])
+                if len(version) == 3 and version >= MIN_VERSION:
+                    return Binary(
+                        path, str(known["name"]), (version[0], version[1], version[2]), str(known["platform"])
+                    )
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    binary = find_binary(env)
+    if key and binary.path == path:
+        entry = {
+            "key": key,
+            "name": binary.name,
+            "version": list(binary.version),
+            "platform": binary.platform,
+        }
+        atomic_write(record, json.dumps(entry).encode())
+    return binary
 
 
 _LOCKED_AWS_RE = re.compile(

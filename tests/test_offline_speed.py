@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator import verify
+from generator.errors import UserInputError
 from generator.offline import schema as schema_mod
 from generator.offline import server, workspace
 from generator.offline.provider import StandIn, schema_response
@@ -192,3 +193,36 @@ def test_certificate_cached_without_cryptography(tmp_path: Path) -> None:
     note.write_text("2000-01-01T00:00:00+00:00 " + note.read_text().split()[1] + "\n")
     assert server.certificate(tmp_path) == first  # really valid for 30 days: read and kept
     assert note.read_text().split()[0] == cert.not_valid_after_utc.isoformat()
+
+
+# --- the binary's version, asked once per binary ----------------------------------------------------
+
+
+def test_terraform_version_is_asked_once_per_binary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    bin_dir, asked = tmp_path / "bin", tmp_path / "asked"
+    bin_dir.mkdir()
+    fake = bin_dir / "terraform"
+
+    def install(version: str) -> None:
+        fake.write_text(
+            f"#!/bin/sh\necho x >> {asked}\n"
+            f'echo \'{{"terraform_version": "{version}", "platform": "linux_arm64"}}\'\n'
+        )
+        fake.chmod(0o755)
+
+    install("1.9.8")
+    env = {"PATH": str(bin_dir)}
+    first = verify._known_binary(env)
+    assert verify._known_binary(env) == first
+    assert (first.version, first.platform) == ((1, 9, 8), "linux_arm64")
+    assert asked.read_text().count("x") == 1  # the second answer came from the cache
+    install("1.10.0 ")  # the binary replaced (another size): asked again
+    assert verify._known_binary(env).version == (1, 10, 0)
+    assert asked.read_text().count("x") == 2
+    install("1.4.0  ")  # too old: refused as before, and never remembered
+    with pytest.raises(UserInputError, match=r"needs 1\.5"):
+        verify._known_binary(env)
+    with pytest.raises(UserInputError, match=r"needs 1\.5"):
+        verify._known_binary(env)
+    assert asked.read_text().count("x") == 4
