@@ -7,17 +7,21 @@ Terraform always works on a copy in aisec's cache folder, so the user's director
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import cache_root
+from generator.cache import atomic_write, cache_root
 from generator.errors import UserInputError
 from generator.offline import workspace
 from generator.offline.schema import SERVED_VERSIONS
 from generator.runner import (
+    MIN_VERSION,
     Binary,
     Diagnostic,
     PythonTerraformRunner,
@@ -90,8 +94,43 @@ def plain_env() -> dict[str, str]:
 
 
 def _tool() -> tuple[Binary, PythonTerraformRunner]:
-    binary = find_binary(plain_env())
+    binary = _known_binary(plain_env())
     return binary, PythonTerraformRunner(binary)
+
+
+def _known_binary(env: dict[str, str]) -> Binary:
+    """:func:`find_binary`'s answer, remembered in the cache for the file it names (its path, size
+    and modification time): the same binary is not asked for its version again (`terraform
+    version -json` is a process of its own). Another binary on PATH, or the same one replaced,
+    is asked."""
+    path = next(
+        (p for p in (shutil.which(n, path=env.get("PATH")) for n in ("terraform", "tofu")) if p), None
+    )
+    record = cache_root("offline") / "binary.json"
+    key = ""
+    if path is not None:
+        try:
+            st = os.stat(path)
+            key = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}"
+            known = json.loads(record.read_text(encoding="utf-8"))
+            if known.get("key") == key:
+                version = tuple(int(v) for v in known["version"])
+                if len(version) == 3 and version >= MIN_VERSION:
+                    return Binary(
+                        path, str(known["name"]), (version[0], version[1], version[2]), str(known["platform"])
+                    )
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    binary = find_binary(env)
+    if key and binary.path == path:
+        entry = {
+            "key": key,
+            "name": binary.name,
+            "version": list(binary.version),
+            "platform": binary.platform,
+        }
+        atomic_write(record, json.dumps(entry).encode())
+    return binary
 
 
 _LOCKED_AWS_RE = re.compile(
@@ -160,18 +199,44 @@ def unserved_diagnostics(
 def _init_offline(tf: PythonTerraformRunner, source: Path) -> tuple[Path, dict[str, str], Result]:
     env = workspace.prepare(tf.binary.platform).env(plain_env())
     work = workspace.working_copy(source, "offline")
+    return work, env, _init(tf, work, env)
+
+
+def _init(tf: PythonTerraformRunner, work: Path, env: dict[str, str]) -> Result:
+    """`terraform init -upgrade` in the working copy, unless the last successful one there saw
+    exactly the files, binary, CLI configuration and mirror this one would see and its results
+    (lock file, installed modules and providers) are untouched: then it would do the same again."""
+    binary = Path(tf.binary.path)
+    try:
+        stamp = binary.stat()
+    except OSError:
+        return tf.run("init", "-input=false", "-no-color", "-upgrade", cwd=work, env=env)
+    key = f"{binary} {tf.binary.version_text} {stamp.st_size} {stamp.st_mtime_ns}"
+    if workspace.init_is_current(work, workspace.init_key(work, key, env)):
+        return Result(["init", "-upgrade"], 0, "(the last init in this working copy still holds)", "", 0.0)
+    workspace.forget_init(work)
     result = tf.run("init", "-input=false", "-no-color", "-upgrade", cwd=work, env=env)
-    return work, env, result
+    if result.ok:
+        workspace.record_init(work, workspace.init_key(work, key, env))
+    return result
 
 
 def validate(directory: str | Path, offline: bool = False) -> ValidateReport:
     source = root_module(directory)
     _, tf = _tool()
-    fmt = tf.run("fmt", "-check", "-recursive", "-no-color", cwd=source, env=plain_env())
-    unformatted = [line.strip() for line in fmt.stdout.splitlines() if line.strip()]
-    report = ValidateReport(str(directory), offline, "", unformatted=unformatted)
+    # `fmt -check` reads the user's folder only: it runs while the copy is made, initialised and
+    # validated (its result is reported first, as before).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        fmt_run = pool.submit(tf.run, "fmt", "-check", "-recursive", "-no-color", cwd=source, env=plain_env())
+        report = ValidateReport(str(directory), offline, "")
+        _validate(tf, source, report)
+        fmt = fmt_run.result()
+    report.unformatted = [line.strip() for line in fmt.stdout.splitlines() if line.strip()]
+    return report
 
-    if not offline:
+
+def _validate(tf: PythonTerraformRunner, source: Path, report: ValidateReport) -> None:
+    if not report.offline:
         work = workspace.working_copy(source, "provider")
         init = tf.run(
             "init", "-input=false", "-no-color", "-backend=false", cwd=work, env=plain_env(), timeout=300
@@ -180,11 +245,11 @@ def validate(directory: str | Path, offline: bool = False) -> ValidateReport:
         if init.ok:
             report.provider = "hashicorp/aws from its registry or your mirror"
             _validate_in(tf, work, plain_env(), report)
-            return report
+            return
         if not any(marker in text for marker in _INSTALL_FAILURES):
             report.provider = "hashicorp/aws (not reached: terraform init failed)"
             report.diagnostics = parse_text_diagnostics(text)
-            return report
+            return
         first = next(
             (ln for ln in text.splitlines() if ln.startswith("Error:")), "provider installation failed"
         )
@@ -196,9 +261,8 @@ def validate(directory: str | Path, offline: bool = False) -> ValidateReport:
     if not init.ok:
         text = init.stdout + init.stderr
         report.diagnostics = parse_text_diagnostics(text) + unserved_diagnostics(tf, work, env, text)
-        return report
+        return
     _validate_in(tf, work, env, report)
-    return report
 
 
 def _validate_in(tf: PythonTerraformRunner, work: Path, env: dict[str, str], report: ValidateReport) -> None:

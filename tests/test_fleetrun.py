@@ -303,7 +303,10 @@ def test_stand_ins_started_side_by_side_never_read_a_mixed_certificate_pair(tmp_
     with ThreadPoolExecutor(4) as pool:
         made = list(pool.map(lambda _: server.certificate(tmp_path), range(8)))
     der, cert_pem, key_pem = server.certificate(tmp_path)  # read back from the file
-    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == ["plugin-pair.pem"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "plugin-pair.pem",
+        "plugin-pair.pem.not-after",
+    ]
     assert (der, cert_pem, key_pem) in made
     key = serialization.load_pem_private_key(key_pem, None)
     cert = x509.load_pem_x509_certificate(cert_pem)

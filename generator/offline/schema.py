@@ -98,3 +98,27 @@ def _load(version: str) -> ProviderSchema:
         data_sources=p["data_source_schemas"],
         digest=digest_of(raw),
     )
+
+
+class LazySchema(ProviderSchema):
+    """A served version's schema whose version and digest are known at once and whose parse (the
+    bulk of the stand-in's start-up) waits for the first call that needs it. Terraform's first
+    start of the provider in a command asks only for the schema response, which is served from its
+    cached serialization (server.py): that start never parses the extraction."""
+
+    def __init__(self, version: str | None = None) -> None:
+        version = version or NEWEST_VERSION
+        object.__setattr__(self, "version", version)
+        object.__setattr__(self, "digest", digest(version))
+
+    @property
+    def provider(self) -> dict[str, Any]:
+        return _load(self.version).provider
+
+    @property
+    def resources(self) -> dict[str, dict[str, Any]]:
+        return _load(self.version).resources
+
+    @property
+    def data_sources(self) -> dict[str, dict[str, Any]]:
+        return _load(self.version).data_sources

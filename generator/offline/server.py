@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import logging
 import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 from concurrent import futures
 from pathlib import Path
@@ -45,20 +47,29 @@ def cache_dir() -> Path:
 
 
 def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
-    """(DER certificate, PEM certificate, PEM key) of a self-signed localhost certificate, cached."""
+    """(DER certificate, PEM certificate, PEM key) of a self-signed localhost certificate, cached.
+
+    One file holds both, written at once: stand-ins starting side by side (`aisec plan --all`) may
+    each make a pair, and a reader must never meet one's certificate with the other's key."""
+    pair_file = folder / "plugin-pair.pem"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cached = _cached_certificate(pair_file, now)
+    if cached is not None:
+        return cached
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    # One file holds both, written at once: stand-ins starting side by side (`aisec plan --all`)
-    # may each make a pair, and a reader must never meet one's certificate with the other's key.
-    pair_file = folder / "plugin-pair.pem"
-    now = datetime.datetime.now(datetime.timezone.utc)
-    if pair_file.is_file():
-        cert_pem, marker, key_rest = pair_file.read_bytes().partition(b"-----BEGIN PRIVATE KEY-----")
+    try:
+        pair = pair_file.read_bytes()
+        cert_pem, marker, key_rest = pair.partition(_KEY_MARKER)
         cert = x509.load_pem_x509_certificate(cert_pem)
-        if marker and cert.not_valid_after_utc > now + datetime.timedelta(hours=1):
-            return cert.public_bytes(serialization.Encoding.DER), cert_pem, marker + key_rest
+    except (OSError, ValueError):
+        marker = b""  # none yet, or unreadable: make a new pair
+    if marker and cert.not_valid_after_utc > now + datetime.timedelta(hours=1):
+        _note_expiry(pair_file, pair, cert.not_valid_after_utc)
+        return cert.public_bytes(serialization.Encoding.DER), cert_pem, marker + key_rest
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "localhost")])
     cert = (
@@ -98,7 +109,47 @@ def certificate(folder: Path) -> tuple[bytes, bytes, bytes]:
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     atomic_write(pair_file, cert_pem + key_pem)
+    _note_expiry(pair_file, cert_pem + key_pem, cert.not_valid_after_utc)
     return cert.public_bytes(serialization.Encoding.DER), cert_pem, key_pem
+
+
+# Beside the pair: the certificate's expiry and the digest of the pair it belongs to, so that a start
+# with a valid cached certificate needs neither the cryptography package (a third of the start-up's
+# imports) nor a parse of the certificate. A note and a pair written by two stand-ins at once do not
+# match: the pair is then read with cryptography, never mixed.
+_EXPIRY_SUFFIX = ".not-after"
+_KEY_MARKER = b"-----BEGIN PRIVATE KEY-----"
+
+
+def _note_expiry(pair_file: Path, pair: bytes, not_after: datetime.datetime) -> None:
+    digest = hashlib.sha256(pair).hexdigest()
+    atomic_write(
+        pair_file.with_name(pair_file.name + _EXPIRY_SUFFIX), f"{not_after.isoformat()} {digest}\n".encode()
+    )
+
+
+def _cached_certificate(pair_file: Path, now: datetime.datetime) -> tuple[bytes, bytes, bytes] | None:
+    """The cached pair when its note says the certificate is valid for another hour and names exactly
+    this pair; None otherwise (then it is read, or made anew, with cryptography)."""
+    try:
+        note = pair_file.with_name(pair_file.name + _EXPIRY_SUFFIX).read_text(encoding="ascii").split()
+        pair = pair_file.read_bytes()
+        not_after = datetime.datetime.fromisoformat(note[0])
+    except (OSError, ValueError, IndexError, UnicodeDecodeError):
+        return None
+    if len(note) != 2 or note[1] != hashlib.sha256(pair).hexdigest():
+        return None
+    if not_after.tzinfo is None or not_after <= now + datetime.timedelta(hours=1):
+        return None
+    cert_pem, marker, key_rest = pair.partition(_KEY_MARKER)
+    if not marker:
+        return None
+    body = cert_pem.split(b"-----BEGIN CERTIFICATE-----", 1)[-1].split(b"-----END CERTIFICATE-----", 1)[0]
+    try:
+        der = base64.b64decode(b"".join(body.split()), validate=True)
+    except ValueError:
+        return None
+    return der, cert_pem, marker + key_rest
 
 
 def schema_bytes(folder: Path, schema: schema_mod.ProviderSchema) -> bytes:
@@ -150,8 +201,10 @@ def serve(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     folder = cache_dir()
     servicer: Any
+    schema: schema_mod.ProviderSchema
     if provider == "aws":
-        schema = schema_mod.load(args.provider_version)
+        # parsed on the first call that needs it: a start that only serves the schema never does
+        schema = schema_mod.LazySchema(args.provider_version)
         servicer = StandIn(schema, schema_bytes(folder, schema))
     else:
         from generator.offline import utility
@@ -160,11 +213,11 @@ def serve(argv: list[str] | None = None) -> None:
         servicer = utility.servicer(provider, schema_bytes(folder, schema))
     der, cert_pem, key_pem = certificate(folder)
 
-    stopped = []
+    stopped = threading.Event()
 
     class Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
         def Shutdown(self, request: Any, context: Any) -> Any:
-            stopped.append(True)
+            stopped.set()
             return controller_pb.Empty()
 
     class Stdio(stdio_rpc.GRPCStdioServicer):  # type: ignore[misc]
@@ -185,10 +238,16 @@ def serve(argv: list[str] | None = None) -> None:
         )
         sys.stdout.write(f"1|6|unix|{socket}|grpc|{base64.b64encode(der).decode().rstrip('=')}\n")
         sys.stdout.flush()
-        while not stopped:
-            if server.wait_for_termination(0.05) is False:
-                break
-        server.stop(0)
+        stopped.wait()
+        # Terraform waits for the plugin process to end after its Shutdown call (twice in a
+        # validate): let the answer go out, then end without the interpreter's and gRPC's slow
+        # teardown. Nothing is left to write: every answer has been sent, the log is flushed and
+        # the socket's folder removed.
+        server.stop(0.2).wait()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

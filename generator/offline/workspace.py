@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -223,17 +224,19 @@ def working_copy(source: Path, kind: str) -> Path:
     top = Path(os.path.commonpath([tree, *extras])) if extras else tree
     base = _work_root() / _copy_name(source, kind)
     work = base / source.relative_to(top)
-    _clean(base, keep_under=work)
-    _copy_into(base / tree.relative_to(top), tree)
+    wanted: dict[Path, Path | str] = {}  # each file of the copy: the file it copies, or its text
+    folders: set[Path] = {base, work}
+    _plan_copy(wanted, folders, base / tree.relative_to(top), tree)
     for extra in extras:
         target = base / extra.relative_to(top)
         if extra.is_dir():
-            _copy_into(target, extra)
+            _plan_copy(wanted, folders, target, extra)
         elif not _skip(extra):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(extra, target)
+            folders.update(target.parents)
+            wanted[target] = extra
     if kind in REHEARSAL_KINDS:
-        (work / OVERRIDE_FILE).write_text(_OVERRIDE)
+        wanted[work / OVERRIDE_FILE] = _OVERRIDE
+    _sync(base, work, wanted, {f for f in folders if f.is_relative_to(base)})
     record = json.dumps(
         {"source": str(source), "kind": kind, "work": str(work), "folder_id": folder_id(source)},
         sort_keys=True,
@@ -356,9 +359,26 @@ def reset(source: Path | None = None, gone: bool = False, everything: bool = Fal
     return chosen
 
 
-def _clean(base: Path, keep_under: Path) -> None:
-    """Empty ``base``, but keep Terraform's data and state in ``keep_under``."""
-    keep_under.mkdir(parents=True, exist_ok=True)
+def _plan_copy(wanted: dict[Path, Path | str], folders: set[Path], target: Path, source: Path) -> None:
+    """The files and folders of ``source`` as they go into ``target`` (symbolic links followed),
+    without Terraform's data, lock file or state."""
+    folders.add(target)
+    for folder, dirs, files in os.walk(source, followlinks=True):
+        here = Path(folder)
+        into = target / here.relative_to(source)
+        dirs[:] = [d for d in dirs if d not in _EXCLUDE_NAMES and not d.endswith(_EXCLUDE_SUFFIXES)]
+        folders.update(into / d for d in dirs)
+        for name in files:
+            skipped = name in _EXCLUDE_NAMES or name.endswith(_EXCLUDE_SUFFIXES)
+            # a broken link or a socket is not copied, as before
+            if not skipped and (here / name).is_file():
+                wanted[into / name] = here / name
+
+
+def _sync(base: Path, keep_under: Path, wanted: dict[Path, Path | str], folders: set[Path]) -> None:
+    """Make ``base`` hold exactly ``wanted`` (and ``folders``), keeping Terraform's data and state in
+    ``keep_under``. A file whose bytes are already right is left alone: a second run with nothing
+    changed writes nothing (the copy's bytes, not its times, are what Terraform reads)."""
     kept = {keep_under / name for name in _KEEP}
     for folder, dirs, files in os.walk(base, topdown=True):
         here = Path(folder)
@@ -366,25 +386,119 @@ def _clean(base: Path, keep_under: Path) -> None:
             path = here / name
             if path in kept:
                 dirs.remove(name)
-            elif not any(k.is_relative_to(path) for k in kept):
-                shutil.rmtree(path)
+            elif path not in folders and not any(k.is_relative_to(path) for k in kept):
+                if path.is_symlink():
+                    path.unlink()
+                else:
+                    shutil.rmtree(path)
                 dirs.remove(name)
         for name in files:
-            if here / name not in kept:
-                (here / name).unlink()
+            path = here / name
+            if path not in kept and path not in wanted:
+                path.unlink()
+    for made in sorted(folders, key=lambda f: len(f.parts)):
+        if made.is_symlink() or (made.exists() and not made.is_dir()):
+            made.unlink()
+        made.mkdir(parents=True, exist_ok=True)
+    for target, origin in wanted.items():
+        data = origin.encode() if isinstance(origin, str) else origin.read_bytes()
+        mode = None if isinstance(origin, str) else stat.S_IMODE(origin.stat().st_mode)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.is_symlink():
+            target.unlink()
+        else:
+            try:
+                held = target.stat()
+                if held.st_size == len(data) and target.read_bytes() == data:
+                    if mode is not None and stat.S_IMODE(held.st_mode) != mode:
+                        os.chmod(target, mode)
+                    continue
+            except FileNotFoundError:
+                pass
+        target.write_bytes(data)
+        if isinstance(origin, Path):
+            shutil.copystat(origin, target)
 
 
-def _copy_into(target: Path, source: Path) -> None:
-    """Copy the folder ``source`` into ``target``, without Terraform's data, lock file or state."""
+# --- skipping a repeated `terraform init` ---------------------------------------------------------
 
-    def ignore(folder: str, names: list[str]) -> set[str]:
-        return {n for n in names if n in _EXCLUDE_NAMES or n.endswith(_EXCLUDE_SUFFIXES)}
+INIT_RECORD = "aisec-init.sha256"  # in the copy's .terraform: what the last successful init saw
 
-    target.mkdir(parents=True, exist_ok=True)
-    for entry in source.iterdir():
-        if entry.name in _EXCLUDE_NAMES or entry.name.endswith(_EXCLUDE_SUFFIXES):
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, target / entry.name, ignore=ignore, symlinks=False, dirs_exist_ok=True)
-        elif entry.is_file():
-            shutil.copy2(entry, target / entry.name)
+
+def _copy_base(work: Path) -> Path:
+    """The top folder of the working copy that holds ``work``."""
+    root = _work_root().resolve()
+    work = work.resolve()
+    return root / work.relative_to(root).parts[0]
+
+
+def _hash_tree(h: Any, folder: Path, skip: set[Path]) -> None:
+    for here, dirs, files in os.walk(folder):
+        dirs.sort()
+        dirs[:] = [d for d in dirs if Path(here, d) not in skip]
+        for name in sorted(files):
+            path = Path(here, name)
+            if path in skip:
+                continue
+            h.update(b"\0f\0" + str(path.relative_to(folder)).encode() + b"\0")
+            h.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+
+
+def init_key(work: Path, binary: str, env: dict[str, str]) -> str | None:
+    """What a `terraform init -upgrade` in ``work`` depends on and leaves behind: every file of the
+    working copy (configuration, local modules, files they read), Terraform's data and lock file
+    as the last init left them, the CLI configuration (it names the mirror, whose folder name is
+    the digest of what it serves), the binary and the TF_* variables. None when an init cannot be
+    skipped: no earlier init, or module sources that are not local folders (init -upgrade would
+    fetch them again)."""
+    data = work / ".terraform"
+    try:
+        modules = json.loads((data / "modules" / "modules.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        modules = {"Modules": []}  # a configuration without module calls
+    except (OSError, ValueError):
+        return None
+    for m in modules.get("Modules") or []:
+        source = m.get("Source") if isinstance(m, dict) else None
+        if not isinstance(source, str) or (source and not source.startswith(("./", "../"))):
+            return None
+    if not (work / ".terraform.lock.hcl").is_file() or not data.is_dir():
+        return None
+    h = hashlib.sha256()
+    h.update(binary.encode())
+    for name in sorted(env):
+        if name.startswith("TF_"):
+            h.update(f"\0e\0{name}={env[name]}".encode())
+    cli_config = env.get("TF_CLI_CONFIG_FILE")
+    if cli_config:
+        try:
+            h.update(b"\0c\0" + Path(cli_config).read_bytes())
+        except OSError:
+            return None
+    base = _copy_base(work)
+    record = data / INIT_RECORD
+    # Terraform's data counts as it stands, the rehearsal's state and plans do not (init does not
+    # read them), nor does this record.
+    skip = {record, *(work / n for n in _KEEP if n not in (".terraform", ".terraform.lock.hcl"))}
+    _hash_tree(h, base, skip)
+    return h.hexdigest()
+
+
+def init_is_current(work: Path, key: str | None) -> bool:
+    """Whether the last successful init in ``work`` saw exactly ``key`` (see :func:`init_key`)."""
+    if key is None:
+        return False
+    try:
+        return (work / ".terraform" / INIT_RECORD).read_text(encoding="utf-8").strip() == key
+    except OSError:
+        return False
+
+
+def forget_init(work: Path) -> None:
+    (work / ".terraform" / INIT_RECORD).unlink(missing_ok=True)
+
+
+def record_init(work: Path, key: str | None) -> None:
+    if key is not None and (work / ".terraform").is_dir():
+        atomic_write(work / ".terraform" / INIT_RECORD, (key + "\n").encode())
