@@ -33,6 +33,7 @@ from generator.render import (
 from generator.render import (
     _HCL_ENV,
     ARCHIVE_FOLDER,
+    LANDING_TAG,
     MANIFEST,
     _detective_args,
     _foundation_args,
@@ -200,6 +201,7 @@ def _stage_root(controls: Controls, modules: Mapping[str, Module], stage: str) -
         "bedrock_args": bedrock,
         "log_groups": log_groups,
         "macie": macie,
+        "landing_tag": LANDING_TAG,
         "compute_security_group": f"{spec.name}-compute"
         if any(s.sagemaker is not None or s.notebook is not None for s in sub.stages)
         else None,

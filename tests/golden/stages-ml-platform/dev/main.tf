@@ -10,10 +10,12 @@ data "aws_s3_bucket" "access_logs" {
   bucket = "ml-platform-access-logs-777788889999"
 }
 
-# The foundation's security group for SageMaker compute (NET-*, ML-1).
+# The foundation's security group for SageMaker compute (NET-*, ML-1); only one carrying the
+# landing's tag: a same-named group someone else made in the VPC fails the plan, it is not used.
 data "aws_security_group" "compute" {
   name   = "ml-platform-compute"
   vpc_id = "vpc-6f7081920a1b2c3d4"
+  tags   = { "aisec-landing" = "ml-platform" }
 }
 
 # The log groups of the dev stage, each encrypted with the stage's logs key (LOG-*).
