@@ -251,11 +251,11 @@ def _rules_env(s: CiSettings) -> dict[str, str]:
     return {"AISEC_RULES": s.rules} if s.rules else {}
 
 
-def github_workflow(spec: Spec, s: CiSettings) -> str:
-    s.check()
-    arns = role_arns(spec)
+def github_setup_steps(s: CiSettings) -> list[dict[str, Any]]:
+    """The steps every job starts with: checkout without kept credentials, Python, Terraform (no
+    wrapper: aisec reads its output), aisec as --install says. Actions pinned by commit SHA."""
     uses = {k: v[0] for k, v in ACTIONS.items()}
-    setup = [
+    return [
         {"uses": uses["checkout"], "with": {"persist-credentials": False}},
         {"uses": uses["setup-python"], "with": {"python-version": "3.12"}},
         {
@@ -264,6 +264,13 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
         },
         {"name": "Install aisec", "run": s.install_command()},
     ]
+
+
+def github_workflow(spec: Spec, s: CiSettings) -> str:
+    s.check()
+    arns = role_arns(spec)
+    uses = {k: v[0] for k, v in ACTIONS.items()}
+    setup = github_setup_steps(s)
 
     def aws(role: str) -> dict[str, Any]:
         return {

@@ -221,15 +221,7 @@ def github_workflow(s: ci.CiSettings) -> str:
     uses = {k: v[0] for k, v in ci.ACTIONS.items()}
     main = f"github.ref == 'refs/heads/{s.branch}'"
     applies = f"(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && {main}"
-    setup = [
-        {"uses": uses["checkout"], "with": {"persist-credentials": False}},
-        {"uses": uses["setup-python"], "with": {"python-version": "3.12"}},
-        {
-            "uses": uses["setup-terraform"],
-            "with": {"terraform_version": s.terraform_version, "terraform_wrapper": False},
-        },
-        {"name": "Install aisec", "run": s.install_command()},
-    ]
+    setup = ci.github_setup_steps(s)
 
     def aws(role: str) -> dict[str, Any]:
         return {

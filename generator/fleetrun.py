@@ -24,7 +24,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from rich.console import Console
@@ -32,7 +31,7 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from generator import fleet
+from generator import fleet, runview
 from generator.errors import AisecError, UserInputError
 from generator.render import MANIFEST
 
@@ -323,7 +322,7 @@ def run_fleet(
 
 
 # --------------------------------------------------------------------------- what the user sees
-class FleetProgress:
+class FleetProgress(runview.LiveProgress):
     """At a terminal, a spinner line per root in work; elsewhere (CI logs) a line when a root starts
     and one when it ends. Finished roots are printed above the spinners as they end."""
 
@@ -341,17 +340,6 @@ class FleetProgress:
             transient=True,
         )
         self.tasks: dict[int, Any] = {}
-
-    def __enter__(self) -> FleetProgress:
-        if self.live:
-            self.progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self.live:
-            self.progress.stop()
 
     def start(self, run: RootRun) -> None:
         if self.live:

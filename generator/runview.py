@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from rich.console import Console
 from rich.markup import escape
@@ -73,7 +73,25 @@ def print_review(console: Console, review: Review, label: str, rehearsal: bool) 
             console.print(f"    {d['address']}: {'/'.join(d['actions'])}", markup=False)
 
 
-class ApplyProgress:
+class LiveProgress:
+    """A rich Progress shown only at a terminal (``self.live``), started and stopped by ``with``."""
+
+    live: bool
+    progress: Progress
+
+    def __enter__(self) -> Self:
+        if self.live:
+            self.progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.live:
+            self.progress.stop()
+
+
+class ApplyProgress(LiveProgress):
     """Event sink for an apply: ``with ApplyProgress(console, total) as p: apply(..., on_event=p)``."""
 
     def __init__(self, console: Console, total: int) -> None:
@@ -90,17 +108,6 @@ class ApplyProgress:
         )
         self.task = self.progress.add_task("applying", total=total)
         self.started: dict[str, float] = {}
-
-    def __enter__(self) -> ApplyProgress:
-        if self.live:
-            self.progress.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self.live:
-            self.progress.stop()
 
     def __call__(self, event: Event) -> None:
         kind = event.get("type")
