@@ -20,7 +20,7 @@ from generator.hcl import Hcl
 from generator.policy import ROLE_PATH
 from generator.render import LANDING_TAG, render_small_root
 from generator.spec import DEPLOY_PATH, DETECTIVE_CONTROLS, Spec, ci_role_arn, ci_role_name
-from generator.stages import state_key
+from generator.stages import FOUNDATION, state_key
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
 ACTIONS = {
@@ -180,21 +180,54 @@ def install_notes(s: CiSettings) -> list[str]:
 LANDING_PATH = ROLE_PATH  # stage roles, the trail delivery role and their boundaries (modules/iam, audit)
 
 
-def role_names(spec: Spec) -> dict[str, str]:
-    return {"plan": ci_role_name(spec.name, "plan"), "apply": ci_role_name(spec.name, "apply")}
+def role_names(spec: Spec, root: str = "") -> dict[str, str]:
+    """The landing's roles, or (``root``, layout: stages) the roles of one of its roots."""
+    return {"plan": ci_role_name(spec.name, "plan", root), "apply": ci_role_name(spec.name, "apply", root)}
 
 
-def role_arns(spec: Spec) -> dict[str, str]:
-    """The ARNs the pipelines assume; policy.decide names the apply role as the default deployer."""
+def role_arns(spec: Spec, root: str = "") -> dict[str, str]:
+    """The ARNs the pipelines assume; policy.decide names the apply role as the default deployer
+    (for layout: stages, each root's apply role in that root's key, bucket and repository policies)."""
     return {
-        "plan": ci_role_arn(spec.aws.account_id, spec.name, "plan"),
-        "apply": ci_role_arn(spec.aws.account_id, spec.name, "apply"),
+        "plan": ci_role_arn(spec.aws.account_id, spec.name, "plan", root),
+        "apply": ci_role_arn(spec.aws.account_id, spec.name, "apply", root),
     }
+
+
+def ci_roots(spec: Spec) -> tuple[str, ...]:
+    """The roots that get roles of their own: ``("",)`` for a landing of one root (its two roles),
+    the foundation and each stage some workload has for ``layout: stages``."""
+    if spec.layout != "stages":
+        return ("",)
+    present = {st.value for wl in spec.workloads for st in wl.stages}
+    return (FOUNDATION, *(st for st in ("dev", "test", "prod") if st in present))
 
 
 def boundary_name(spec: Spec) -> str:
     """The permission boundary of the CI roles themselves (under DEPLOY_PATH, out of their reach)."""
     return f"{spec.name}-aisec-deploy-boundary"
+
+
+def root_environment(spec: Spec, s: CiSettings, root: str) -> str:
+    """The GitHub environment a root's apply job runs in: the one of s.environments (cifleet's
+    ``aisec-<landing>-<root>``) that ends with the root's name, else ``aisec-<name>-<root>``."""
+    return next((e for e in s.environments if e.endswith(f"-{root}")), f"aisec-{spec.name}-{root}")
+
+
+def root_subjects(spec: Spec, s: CiSettings) -> dict[str, list[str]]:
+    """layout: stages: the subjects of every root's roles, keyed ``<root>-plan``/``<root>-apply``.
+    A root's apply role trusts its own environment only (GitHub); plan roles keep the pull request
+    and main-branch subjects (any of them may be assumed there: each reads its own state only)."""
+    every = oidc_subjects(s)
+    found: dict[str, list[str]] = {}
+    for root in ci_roots(spec):
+        found[f"{root}-plan"] = every["plan"]
+        found[f"{root}-apply"] = (
+            [f"repo:{s.repo}:environment:{root_environment(spec, s, root)}"]
+            if s.platform == "github"
+            else every["apply"]
+        )
+    return found
 
 
 def oidc_subjects(s: CiSettings) -> dict[str, list[str]]:
@@ -266,8 +299,19 @@ def github_setup_steps(s: CiSettings) -> list[dict[str, Any]]:
     ]
 
 
+def _one_root(spec: Spec, s: CiSettings) -> None:
+    """This pipeline runs one root with one pair of roles: a landing split by stage has a root and
+    a pair of roles per stage, which the folder pipeline (cifleet) runs."""
+    if spec.layout == "stages":
+        raise UserInputError(
+            f"{s.spec_path}: layout: stages has a root and a pair of CI roles per stage: give the folder "
+            f"of specs and the folder they render into (aisec ci {s.platform} SPECS/ --root OUT/)"
+        )
+
+
 def github_workflow(spec: Spec, s: CiSettings) -> str:
     s.check()
+    _one_root(spec, s)
     arns = role_arns(spec)
     uses = {k: v[0] for k, v in ACTIONS.items()}
     setup = github_setup_steps(s)
@@ -410,6 +454,7 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
 
 def gitlab_pipeline(spec: Spec, s: CiSettings) -> str:
     s.check()
+    _one_root(spec, s)
     arns = role_arns(spec)
     tf_url = f"https://releases.hashicorp.com/terraform/{s.terraform_version}"
     tf_zip = f"terraform_{s.terraform_version}_linux_amd64.zip"
@@ -1147,6 +1192,131 @@ def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Stateme
     ]  # fmt: skip
 
 
+# layout: stages: services whose resources carry the stage in their names (keys: in their Name tag,
+# the alias). A root's apply role writes them only under its own stage's names.
+STAGE_NAMED = ("ecr", "iam", "kms", "logs", "s3", "sagemaker")
+# What a stage root creates with random ids and AWS lets us scope only by the landing tag (no stage
+# in the ARN, and the provider sets no stage tag): Macie jobs and custom data identifiers, Bedrock
+# guardrails, new keys. A stage's apply role keeps these landing-wide (see README).
+STAGE_TAGGED = tuple(
+    sorted(
+        {
+            "kms:CreateKey",
+            *(
+                a
+                for t in (
+                    "aws_bedrock_guardrail",
+                    "aws_macie2_classification_job",
+                    "aws_macie2_custom_data_identifier",
+                )
+                for a in (*RESOURCE_ACCESS[t].writes, *RESOURCE_ACCESS[t].creates, *RESOURCE_ACCESS[t].built)
+            ),
+        }
+    )
+)
+_SCOPE_WRITE_PARTS = ("deploy", "deploy_keys", "deploy_network", "deploy_iam")
+
+
+def _apply_writes(spec: Spec, state: dict[str, Any] | None) -> tuple[str, ...]:
+    """Every action the apply role alone holds (its policies beyond the plan role's)."""
+    found = {
+        a
+        for part in _SCOPE_WRITE_PARTS
+        for st in POLICIES[part](spec, state)
+        if st.effect == "Allow"
+        for a in st.actions
+    }
+    return tuple(sorted(found))
+
+
+def stage_resources(spec: Spec, stage: str) -> dict[str, tuple[str, ...]]:
+    """ARN patterns of one stage's resources in the services of STAGE_NAMED (but kms keys, which
+    the Name tag scopes: ``stage_key_names``). Every such name holds ``<landing>-<workload>-<stage>``
+    (or the same with slashes)."""
+    a, r, n, st = spec.aws.account_id, spec.aws.region, spec.name, stage
+    logs = f"arn:aws:logs:{r}:{a}:log-group:"
+    return {
+        "ecr": (f"arn:aws:ecr:{r}:{a}:repository/{n}/*/{st}/*",),
+        "iam": (f"arn:aws:iam::{a}:role{LANDING_PATH}{n}-*-{st}-*", f"arn:aws:iam::{a}:policy{LANDING_PATH}{n}-*-{st}-*"),
+        "kms": (f"arn:aws:kms:{r}:{a}:alias/aisec/{n}/*/{st}/*",),
+        "logs": tuple(
+            f"{logs}{g}{tail}"
+            for g in (f"/aisec/{n}/*/{st}", f"/aws/sagemaker/Endpoints/{n}-*-{st}", f"/aws/lambda/{n}-*-{st}-*")
+            for tail in ("", ":*")
+        ),
+        "s3": (f"arn:aws:s3:::{n}-*-{st}-*-{a}",),
+        "sagemaker": (f"arn:aws:sagemaker:{r}:{a}:notebook-instance/{n}-*-{st}*",),
+    }  # fmt: skip
+
+
+def stage_key_names(spec: Spec, stage: str) -> str:
+    """The Name tag of a stage's keys (the kms module tags each key with its alias)."""
+    return f"alias/aisec/{spec.name}/*/{stage}/*"
+
+
+def scope_statements(spec: Spec, state: dict[str, Any] | None, root: str) -> list[Statement]:
+    """layout: stages: the explicit denies that keep one root's roles to that root (attached to its
+    plan and apply roles). A stage's: no state but its own, no writes outside its stage's names, no
+    account-level writes (trail, alarms, rules, topic, endpoints, detective controls, Macie's account,
+    Bedrock's invocation logging). The foundation's: no state but its own, no writes to any stage's
+    names or keys."""
+    k = f"arn:aws:kms:{spec.aws.region}:{spec.aws.account_id}:key/*"
+    writes = _apply_writes(spec, state)
+    named = {
+        svc: tuple(a for a in writes if a.split(":")[0] == svc and a not in STAGE_TAGGED)
+        for svc in STAGE_NAMED
+    }
+    key_writes = tuple(a for a in named["kms"] if a not in ("kms:CreateAlias", "kms:UpdateAlias"))
+    found = []
+    if state:
+        own = state_key(spec, root)
+        found.append(
+            Statement("DenyOtherRootsState", f"the {root} root's state and lock file, no other root's",
+                      DATA_OBJECT_ACTIONS, ("*",), effect="Deny",
+                      not_resources=(f"{state['bucket_arn']}/{own}", f"{state['bucket_arn']}/{own}.tflock"))
+        )  # fmt: skip
+    if root == FOUNDATION:
+        stages = ("dev", "test", "prod")
+        per = [stage_resources(spec, st) for st in stages]
+        found += [
+            Statement(f"DenyStage{_noun(svc)}", f"{svc}: the stages' resources are their own roots'",
+                      named[svc], tuple(p for res in per for p in res[svc]), effect="Deny")
+            for svc in STAGE_NAMED if svc != "kms" and named[svc]
+        ]  # fmt: skip
+        found += [
+            Statement("DenyStageKeys", "keys whose Name tag is a stage's alias are the stages' roots'", key_writes,
+                      (k,), (("StringLike", "aws:ResourceTag/Name", tuple(stage_key_names(spec, st) for st in stages)),),
+                      effect="Deny"),
+            Statement("DenyStageAliases", "aliases of the stages' keys", ("kms:CreateAlias", "kms:UpdateAlias"),
+                      tuple(p for res in per for p in res["kms"]), effect="Deny"),
+        ]  # fmt: skip
+        return found
+    own_res = stage_resources(spec, root)
+    state_objects = (
+        (
+            f"{state['bucket_arn']}/{state_key(spec, root)}",
+            f"{state['bucket_arn']}/{state_key(spec, root)}.tflock",
+        )
+        if state
+        else ()
+    )
+    elsewhere = tuple(a for a in writes if a.split(":")[0] not in STAGE_NAMED and a not in STAGE_TAGGED)
+    found += [
+        Statement("DenyAccountLevelWrites", "the trail, alarms, rules, alert topic, endpoints, detective controls, "
+                  "Macie's account and Bedrock's logging are the foundation's", elsewhere, ("*",), effect="Deny"),
+        *(
+            Statement(f"DenyOther{_noun(svc)}", f"{svc}: the {root} stage's names only", named[svc], ("*",),
+                      effect="Deny", not_resources=(*own_res[svc], *(state_objects if svc == "s3" else ())))
+            for svc in STAGE_NAMED if svc != "kms" and named[svc]
+        ),
+        Statement("DenyOtherKeys", f"keys whose Name tag is not a {root} alias", key_writes, (k,),
+                  (("StringNotLike", "aws:ResourceTag/Name", (stage_key_names(spec, root),)),), effect="Deny"),
+        Statement("DenyOtherAliases", f"aliases of the {root} stage's keys only", ("kms:CreateAlias", "kms:UpdateAlias"),
+                  ("*",), effect="Deny", not_resources=(*own_res["kms"], k)),
+    ]  # fmt: skip
+    return found
+
+
 # The managed policies of the CI roles (under DEPLOY_PATH) and which role gets which. Split so that
 # each stays under AWS's 6,144-character limit for a managed policy.
 POLICIES = {
@@ -1201,22 +1371,33 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
     person's job (aisec destroy)."""
     s.check()
     state = _state(spec)
+    documents = {part: build(spec, state) for part, build in POLICIES.items()}
+    names = role_names(spec)
+    subjects = oidc_subjects(s)
+    attachments = {f"{role}/{part}": [role, part] for role, parts in ROLE_POLICIES.items() for part in parts}
+    if spec.layout == "stages":
+        # A plan and an apply role per root, each with the landing's policies and its root's scope.
+        roots = ci_roots(spec)
+        documents |= {f"scope_{root}": scope_statements(spec, state, root) for root in roots}
+        names = {f"{root}-{kind}": name for root in roots for kind, name in role_names(spec, root).items()}
+        subjects = root_subjects(spec, s)
+        attachments = {
+            f"{root}-{kind}/{part}": [f"{root}-{kind}", part]
+            for root in roots
+            for kind, parts in ROLE_POLICIES.items()
+            for part in (*parts, f"scope_{root}")
+        }
     ctx = {
         "platform": s.platform,
         "issuer_url": f"https://{ISSUERS[s.platform]}",
         "issuer_host": ISSUERS[s.platform],
-        "subjects": oidc_subjects(s),
-        "role_names": role_names(spec),
+        "subjects": subjects,
+        "role_names": names,
         "role_path": DEPLOY_PATH,
         "boundary_name": boundary_name(spec),
-        "documents": {
-            **{part: build(spec, state) for part, build in POLICIES.items()},
-            "ceiling": ceiling_statements(spec, state),
-        },
-        "policy_names": {part: policy_name(spec, part) for part in POLICIES},
-        "attachments": {
-            f"{role}/{part}": [role, part] for role, parts in ROLE_POLICIES.items() for part in parts
-        },
+        "documents": {**documents, "ceiling": ceiling_statements(spec, state)},
+        "policy_names": {part: policy_name(spec, part) for part in documents},
+        "attachments": attachments,
         "boundary_parts": BOUNDARY_PARTS,
         "state": state,
     }

@@ -101,7 +101,8 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
             )
         spec_path = here / str(row["spec"])
         spec = load_spec_file(spec_path).spec
-        arns = ci.role_arns(spec)
+        # layout: stages: each root's own roles (ci.ci_roots), else the landing's pair
+        split = spec.layout == "stages"
         roots = _roots(here / str(row["output"]))
         ids = {r.name: root_id(landing, r.name) for r in roots}
         for r in roots:
@@ -124,8 +125,8 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
                 "path": _checked_path(landing, "root", _rel(r.path, here)),
                 "environment": environment(landing, r.name),
                 "region": spec.aws.region,
-                "plan_role": arns["plan"],
-                "apply_role": arns["apply"],
+                "plan_role": ci.role_arns(spec, r.name if split else "")["plan"],
+                "apply_role": ci.role_arns(spec, r.name if split else "")["apply"],
                 "needs": [ids[n] for n in r.needs],
             }
             if not r.needs:

@@ -926,6 +926,18 @@ def _access(spec: Spec) -> AccessPlan:
     )
 
 
+def _root_access(spec: Spec, access: AccessPlan, root: str) -> AccessPlan:
+    """layout: stages: each root is deployed by its own CI apply role (generator/ci.py), so where
+    the deployers are the landing's CI apply role (the default, or named in access.deployers) a
+    stage's key, bucket and repository policies name that stage's role instead, and the
+    foundation's the foundation's. Other deployers the spec names stay as they are."""
+    if spec.layout != "stages":
+        return access
+    landing = ci_role_arn(spec.aws.account_id, spec.name, "apply")
+    own = ci_role_arn(spec.aws.account_id, spec.name, "apply", root)
+    return replace(access, deployers=tuple(own if d == landing else d for d in access.deployers))
+
+
 def _people(spec: Spec, stage: Stage) -> tuple[str, ...]:
     """aws:PrincipalArn patterns of who may assume a stage's people's roles (bar 27)."""
     account = spec.aws.account_id
@@ -1320,7 +1332,11 @@ def decide(spec: Spec) -> Controls:
             workload=wl,
             ident=ident(wl.name),
             services=wl.effective_services,
-            stages=tuple(_stage(spec, wl, st, rotation, access) for st in Stage if st in wl.stages),
+            stages=tuple(
+                _stage(spec, wl, st, rotation, _root_access(spec, access, st.value))
+                for st in Stage
+                if st in wl.stages
+            ),
             macie_identifiers=macie_identifier_plans(wl),
         )
         for wl in spec.workloads
@@ -1345,7 +1361,9 @@ def decide(spec: Spec) -> Controls:
         # The account's Bedrock invocation log (bar 33) is one more service group of the landing.
         shared_logs = tuple(sorted({*shared_logs, bedrock_invocation_log_group(spec)}))
     foundation = (
-        _foundation(spec, rotation, retention, shared_logs, access) if spec.creates_foundation else None
+        _foundation(spec, rotation, retention, shared_logs, _root_access(spec, access, "foundation"))
+        if spec.creates_foundation
+        else None
     )
     detective = _detective(spec, retention)
     has_macie_jobs = any(s.macie_job for w in workloads for s in w.stages)

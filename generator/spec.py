@@ -1225,12 +1225,14 @@ def role_name(spec_name: str, workload: str, stage: str, persona: str) -> str:
 DEPLOY_PATH = "/aisec-deploy/"
 
 
-def ci_role_name(spec_name: str, kind: Literal["plan", "apply"]) -> str:
-    return f"{spec_name}-aisec-{kind}"
+def ci_role_name(spec_name: str, kind: Literal["plan", "apply"], root: str = "") -> str:
+    """The CI role of a landing (``NAME-aisec-apply``) or, for ``layout: stages``, of one of its
+    roots (``NAME-aisec-dev-apply``, ``NAME-aisec-foundation-plan``)."""
+    return f"{spec_name}-aisec-{root}-{kind}" if root else f"{spec_name}-aisec-{kind}"
 
 
-def ci_role_arn(account_id: str, spec_name: str, kind: Literal["plan", "apply"]) -> str:
-    return f"arn:aws:iam::{account_id}:role{DEPLOY_PATH}{ci_role_name(spec_name, kind)}"
+def ci_role_arn(account_id: str, spec_name: str, kind: Literal["plan", "apply"], root: str = "") -> str:
+    return f"arn:aws:iam::{account_id}:role{DEPLOY_PATH}{ci_role_name(spec_name, kind, root)}"
 
 
 def bucket_name(spec_name: str, workload: str, stage: str, domain: str, account_id: str) -> str:
