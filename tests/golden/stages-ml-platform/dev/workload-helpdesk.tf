@@ -31,11 +31,11 @@ module "helpdesk_dev_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -58,11 +58,11 @@ module "helpdesk_dev_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -79,11 +79,11 @@ module "helpdesk_dev_kms" {
       perimeter = {
         principals = []
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -126,7 +126,7 @@ module "helpdesk_dev_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -143,7 +143,7 @@ module "helpdesk_dev_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }

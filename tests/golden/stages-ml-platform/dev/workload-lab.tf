@@ -30,11 +30,11 @@ module "lab_dev_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -57,11 +57,11 @@ module "lab_dev_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -78,11 +78,11 @@ module "lab_dev_kms" {
       perimeter = {
         principals = []
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -122,7 +122,7 @@ module "lab_dev_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -139,7 +139,7 @@ module "lab_dev_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-dev-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }

@@ -25,7 +25,7 @@ module "foundation_kms" {
       ]
       perimeter = {
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-foundation-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = ["arn:aws:iam::777788889999:root"]
@@ -117,7 +117,7 @@ module "foundation_kms" {
       ]
       perimeter = {
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-foundation-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = ["arn:aws:iam::777788889999:root"]
@@ -160,7 +160,7 @@ module "foundation_kms" {
       ]
       perimeter = {
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-foundation-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = ["arn:aws:iam::777788889999:root"]
@@ -280,7 +280,7 @@ module "audit" {
     admin_principals = [
       "arn:aws:iam::777788889999:role/PlatformAdmin",
       "arn:aws:iam::777788889999:role/SecurityAdmin",
-      "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+      "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-foundation-apply",
     ]
   }
   log_groups = {

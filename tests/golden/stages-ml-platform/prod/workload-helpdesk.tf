@@ -30,11 +30,11 @@ module "helpdesk_prod_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -57,11 +57,11 @@ module "helpdesk_prod_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -78,11 +78,11 @@ module "helpdesk_prod_kms" {
       perimeter = {
         principals = []
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -124,7 +124,7 @@ module "helpdesk_prod_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
       }
@@ -141,7 +141,7 @@ module "helpdesk_prod_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         prefix_readers = {

@@ -28,11 +28,11 @@ module "recsys_serve_prod_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -63,11 +63,11 @@ module "recsys_serve_prod_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -88,11 +88,11 @@ module "recsys_serve_prod_kms" {
       perimeter = {
         principals = []
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -137,7 +137,7 @@ module "recsys_serve_prod_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -158,7 +158,7 @@ module "recsys_serve_prod_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-prod-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]

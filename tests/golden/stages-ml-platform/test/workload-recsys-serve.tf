@@ -30,11 +30,11 @@ module "recsys_serve_test_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -65,11 +65,11 @@ module "recsys_serve_test_kms" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -90,11 +90,11 @@ module "recsys_serve_test_kms" {
       perimeter = {
         principals = []
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         lifecycle = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -140,7 +140,7 @@ module "recsys_serve_test_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
@@ -161,7 +161,7 @@ module "recsys_serve_test_storage" {
           "arn:aws:iam::777788889999:role/aws-service-role/macie.amazonaws.com/AWSServiceRoleForAmazonMacie",
         ]
         managers = [
-          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-apply",
+          "arn:aws:iam::777788889999:role/aisec-deploy/ml-platform-aisec-test-apply",
           "arn:aws:iam::777788889999:root",
         ]
         vpc_ids = ["vpc-6f7081920a1b2c3d4"]
