@@ -231,3 +231,26 @@ def test_a_plan_role_reads_its_own_roots_state_only(applied: dict[str, Any]) -> 
     assert _decide(prod, "s3:GetObject", f"{STATE}/dev.tfstate") == "explicit-deny"
     assert _decide(prod, "s3:GetObject", f"{STATE}/foundation.tfstate") == "explicit-deny"
     assert _decide(prod, "s3:PutObject", f"{STATE}/prod.tfstate") != "allow"
+
+
+def test_the_matrix_names_each_roots_own_roles(tmp_path: Path) -> None:
+    """`aisec ci matrix` over a repository with a split landing: each root's entry carries that
+    root's roles; the single-spec pipeline refuses the split landing."""
+    from generator import cifleet
+    from generator.errors import UserInputError
+
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "fraud.yaml").write_text(
+        BLUEPRINTS["fraud-inference"].read_text().rstrip("\n") + "\nlayout: stages\n"
+    )
+    core.render_spec(specs / "fraud.yaml", tmp_path / "infra" / "fraud")
+    m = cifleet.matrix(cifleet.all_rows(specs, tmp_path / "infra", cwd=tmp_path), cwd=tmp_path)
+    roles = {e["root"]: (e["plan_role"], e["apply_role"]) for e in [*m["first"], *m["then"]]}
+    base = f"arn:aws:iam::{ACCOUNT}:role/aisec-deploy/payments-ml-aisec"
+    assert roles == {
+        r: (f"{base}-{r}-plan", f"{base}-{r}-apply") for r in ("foundation", "dev", "test", "prod")
+    }
+    settings = ci.CiSettings("github", "acme/landings", "specs/fraud.yaml", "infra/fraud")
+    with pytest.raises(UserInputError, match="layout: stages"):
+        ci.github_workflow(load_spec(specs / "fraud.yaml"), settings)
