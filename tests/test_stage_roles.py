@@ -254,3 +254,48 @@ def test_the_matrix_names_each_roots_own_roles(tmp_path: Path) -> None:
     settings = ci.CiSettings("github", "acme/landings", "specs/fraud.yaml", "infra/fraud")
     with pytest.raises(UserInputError, match="layout: stages"):
         ci.github_workflow(load_spec(specs / "fraud.yaml"), settings)
+
+
+def _arn(r: dict[str, Any]) -> str | None:
+    """The ARN a write to one applied resource is made on (the types the scope policies name)."""
+    v, t = r["values"], r["type"]
+    if t.startswith("aws_s3_bucket"):
+        return f"arn:aws:s3:::{v['bucket']}"
+    if t == "aws_iam_role_policy":
+        return f"arn:aws:iam::{ACCOUNT}:role/aisec/{v['role']}"
+    if t in ("aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_kms_alias", "aws_cloudwatch_log_group"):
+        return str(v["arn"])
+    if t in ("aws_sagemaker_notebook_instance", "aws_ecr_repository"):
+        return str(v["arn"])
+    return None
+
+
+@pytest.mark.parametrize("root", ["foundation", "dev", "prod"])
+def test_the_scope_denies_nothing_a_root_deploys_of_its_own(applied: dict[str, Any], root: str) -> None:
+    """Every write ci.RESOURCE_ACCESS lists for a resource of the root, on that resource as applied
+    (its tags in the request), is not denied by the root's scope policy: the denies keep a role out
+    of other roots, not out of its own."""
+    scope = next(
+        json.loads(v["policy"])
+        for k, v in applied["roles"].items()
+        if k == f'aws_iam_policy.ci["scope_{root}"]'
+    )
+    role = f"arn:aws:iam::{ACCOUNT}:role/aisec-deploy/payments-ml-aisec-{root}-apply"
+    checked, blocked = set(), []
+    for r in applied["roots"][root]:
+        arn = _arn(r) if r["mode"] == "managed" else None
+        if arn is None or r["type"] not in ci.RESOURCE_ACCESS:
+            continue
+        access = ci.RESOURCE_ACCESS[r["type"]]
+        context = {**_tags(r["values"].get("tags_all") or {}), "aws:ResourceAccount": ACCOUNT}
+        if r["type"] == "aws_kms_alias":  # the alias's key: its Name tag is the alias
+            context["aws:ResourceTag/Name"] = r["values"]["name"]
+        for action in (*access.writes, *access.built):
+            if action.split(":")[0] != arn.split(":")[2]:
+                continue  # e.g. kms:CreateGrant of a notebook: made on its key, checked with the key
+            checked.add(r["type"])
+            decision = evaluate(Request(role, action, arn, context), identity_policies=[scope])
+            if decision.outcome == "explicit-deny":
+                blocked.append(f"{action} on {arn}")
+    assert blocked == []
+    assert {"aws_kms_key", "aws_kms_alias", "aws_iam_role", "aws_s3_bucket_policy"} <= checked, checked
