@@ -481,6 +481,7 @@ def rich_spec() -> dict:  # type: ignore[type-arg]
                      "region": "eu-west-1", "kms_key_id": "alias/ml-platform-state",
                      "users": [f"arn:aws:iam::{account}:role/ci-apply"]}  # fmt: skip
     data["cost"] = {**data["cost"], "data_gb": 1234, "log_gb": 77}
+    data["layout"] = "stages"
     train, serve, helpdesk, lab = data["workloads"]
     train["description"] = "Trains the recommender."
     train["macie"] = {"default_identifiers": False, "ignore_words": ["SYNTHETIC-ROW"],
@@ -560,7 +561,7 @@ def test_changing_one_answer_keeps_the_rest(capsys: pytest.CaptureFixture[str]) 
     start["name"], start["workloads"][0]["name"] = "ml-lab", "recsys-fit"
     assert after == start
     assert (
-        "kept as they were (not asked here): detective; modules; module_source; state; cost; tags; "
+        "kept as they were (not asked here): detective; modules; module_source; state; layout; cost; tags; "
         "workload recsys-fit: macie; workload recsys-serve: images; workload helpdesk: bedrock; workload lab: compute"
     ) in capsys.readouterr().err
 
