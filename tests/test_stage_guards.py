@@ -112,3 +112,27 @@ def test_the_guards_know_a_stage_root_by_the_landings_manifest(tmp_path: Path) -
     manifest = json.loads((out / ".aisec" / "manifest.json").read_text())
     assert [r["name"] for r in manifest["roots"]] == ["foundation", "dev", "prod"]
     stageguard.refuse_foundation_destroy(out / "dev", offline=True)  # only the foundation is guarded
+
+
+def test_an_import_into_a_stage_of_what_the_foundation_names_is_flagged(tmp_path: Path) -> None:
+    """An `import` block in dev/ adopting the foundation's shared SageMaker log group: the plan shows
+    it as a no-op with `importing` (the offline stand-in cannot import, so the plan JSON is given)."""
+    out = _landing(tmp_path)
+    adopted = {
+        "address": "aws_cloudwatch_log_group.adopted",
+        "mode": "managed",
+        "type": "aws_cloudwatch_log_group",
+        "change": {
+            "actions": ["no-op"],
+            "importing": {"id": "/aws/sagemaker/ProcessingJobs"},
+            "before": {"name": "/aws/sagemaker/ProcessingJobs"},
+            "after": {"name": "/aws/sagemaker/ProcessingJobs"},
+        },
+    }
+    own = {**adopted, "address": "aws_cloudwatch_log_group.own"}
+    own["change"] = {"actions": ["create"], "before": None, "after": {"name": "/aisec/churn/dev/own"}}
+    plan = {"resource_changes": [adopted, own]}
+    found = stageguard.stage_findings(out / "dev", plan, out / "dev")
+    assert [(f.id, f.severity) for f in found] == [("AISEC-CHG-041@aws_cloudwatch_log_group.adopted", "high")]
+    assert "the dev root imports name '/aws/sagemaker/ProcessingJobs' is the foundation's" in found[0].reason
+    assert stageguard.stage_findings(out / "foundation", plan, out / "foundation") == []
