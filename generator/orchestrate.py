@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import gate, planreview
+from generator import gate, planreview, stageguard
 from generator.cache import atomic_write
 from generator.errors import UserInputError, WorkError
 from generator.offline import workspace
@@ -299,9 +299,11 @@ def _check_allowed(allowed: Iterable[str]) -> list[str]:
 
 
 def _remove_overrides(root: Path) -> None:
-    for path in root.rglob(ALLOW_OVERRIDE):
-        if ".terraform" not in path.parts:
-            path.unlink()
+    folders = {root.resolve()} | {folder.resolve() for _prefix, folder in gate._module_dirs(root)}
+    for folder in folders:
+        for path in folder.rglob(ALLOW_OVERRIDE) if folder.is_dir() else ():
+            if ".terraform" not in path.parts:
+                path.unlink()
 
 
 @contextmanager
@@ -312,8 +314,14 @@ def _lifted_guards(ws: Workspace, allowed: list[str]) -> Iterator[None]:
     types = {planreview.PROTECTED[k][0] for k in allowed if k in planreview.PROTECTED}
     types |= {t for a in allowed if a not in planreview.PROTECTED and (t := _address_type(a))}
     written = []
+    # the root module's folder and every local module Terraform installed, also those above it
+    # (a split landing's stage roots use ../modules/NAME)
+    files = set(ws.work.rglob("*.tf"))
+    for _prefix, folder in gate._module_dirs(ws.work):
+        if folder.resolve().is_dir() and ".terraform" not in folder.resolve().parts:
+            files.update(folder.resolve().glob("*.tf"))
     try:
-        for tf in sorted(ws.work.rglob("*.tf")):
+        for tf in sorted({f.resolve() for f in files}):
             if ".terraform" in tf.parts or tf.name == ALLOW_OVERRIDE:
                 continue
             blocks = [
@@ -404,6 +412,8 @@ def plan(
             raise UserInputError(
                 f"--accept {finding!r}: give a finding id as `aisec plan` prints it, RULE@ADDRESS"
             )
+    if destroy:  # a split landing's foundation is not destroyed under applied stages
+        stageguard.refuse_foundation_destroy(root_module(directory), offline)
     ws = open_workspace(directory, offline)
     rule_dirs = gate.rules_dirs(ws.source, rules)
     gate.require_scanners()
@@ -437,6 +447,7 @@ def plan(
                 ["declare them `ephemeral = true` (Terraform 1.10+) so their values stay out of plan files"],
             )
         review, notes = _gate_review(ws, data, destroy, rule_dirs)
+        review.findings += stageguard.stage_findings(ws.source, data, ws.work)
         review.accepted = _check_accepted(ws, review, accept)
         blocked = review.blocked(allowed)
         if blocked:

@@ -300,6 +300,22 @@ def replaced(source: Path) -> list[dict[str, Any]]:
     return [c for c in working_copies() if c["kind"] in stale and c["source"] == str(source)]
 
 
+def rehearsal_state(source: Path) -> Path | None:
+    """The local state of ``source``'s offline rehearsal (`aisec plan/apply --offline`), when one was
+    made from this very folder (not from an earlier one deleted and made again at its path). Read
+    only: no working copy is made."""
+    source = source.resolve()
+    base = _work_root() / _copy_name(source, "offline")
+    try:
+        record = json.loads(base.with_name(base.name + _RECORD_SUFFIX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not base.is_dir() or not same_folder(record.get("folder_id"), folder_id(source)):
+        return None
+    state = Path(str(record.get("work") or base)) / "terraform.tfstate"
+    return state if state.is_file() else None
+
+
 def _state_resources(state: Path) -> int | None:
     """Resource instances in a rehearsal's local state; None when there is no state."""
     try:
