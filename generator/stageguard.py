@@ -16,7 +16,6 @@ its ``roots`` (:func:`generator.fleet.landing_roots`) under another name than th
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -93,12 +92,12 @@ def _rehearsal_addresses(root: Path) -> list[str]:
     if state is None:
         return []
     try:
-        data = json.loads(state.read_text(encoding="utf-8"))
+        resources = workspace.managed_resources(state)
     except (OSError, ValueError) as exc:
         raise WorkError(f"{root}: its offline rehearsal's state cannot be read ({exc})") from None
     found = []
-    for r in data.get("resources", []):
-        if r.get("mode") == "managed" and r.get("instances"):
+    for r in resources:
+        if r.get("instances"):
             prefix = f"{r['module']}." if r.get("module") else ""
             found.append(f"{prefix}{r['type']}.{r['name']}")
     return found

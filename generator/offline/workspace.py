@@ -316,13 +316,18 @@ def rehearsal_state(source: Path) -> Path | None:
     return state if state.is_file() else None
 
 
+def managed_resources(state: Path) -> list[dict[str, Any]]:
+    """The managed resources of a local state file (OSError or ValueError when it cannot be read)."""
+    data = json.loads(state.read_text(encoding="utf-8"))
+    return [r for r in data.get("resources", []) if r.get("mode") == "managed"]
+
+
 def _state_resources(state: Path) -> int | None:
     """Resource instances in a rehearsal's local state; None when there is no state."""
     try:
-        data = json.loads(state.read_text(encoding="utf-8"))
+        return sum(len(r.get("instances", [])) for r in managed_resources(state))
     except (OSError, ValueError):
         return None
-    return sum(len(r.get("instances", [])) for r in data.get("resources", []) if r.get("mode") == "managed")
 
 
 def _size(folder: Path) -> int:
