@@ -217,7 +217,9 @@ def root_environment(spec: Spec, s: CiSettings, root: str) -> str:
 def root_subjects(spec: Spec, s: CiSettings) -> dict[str, list[str]]:
     """layout: stages: the subjects of every root's roles, keyed ``<root>-plan``/``<root>-apply``.
     A root's apply role trusts its own environment only (GitHub); plan roles keep the pull request
-    and main-branch subjects (any of them may be assumed there: each reads its own state only)."""
+    and main-branch subjects (any of them may be assumed there: each reads its own state only).
+    GitLab's `sub` cannot name an environment (only project_path, ref_type, ref), and IAM checks no
+    other claim of a custom provider: there every apply role trusts the main branch (README)."""
     every = oidc_subjects(s)
     found: dict[str, list[str]] = {}
     for root in ci_roots(spec):

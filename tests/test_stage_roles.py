@@ -509,3 +509,18 @@ def test_names_of_workloads_that_merely_start_with_a_stage_stay_apart(applied: d
         for kind, (action, arn, context) in names(workload, stage).items()
     }
     assert decided == {k: "allow" if k.endswith(" in dev") else "explicit-deny" for k in decided}
+
+
+def test_on_gitlab_every_apply_role_trusts_the_main_branch_only(tmp_path: Path) -> None:
+    """GitLab's `sub` can name only the project, the ref type and the ref (README, "GitLab: no
+    per-environment trust"): each root's apply role trusts the main branch, never a pull request's
+    ref or a wildcard, and its plan role the main branch and merge requests as for one landing."""
+    spec_file = tmp_path / "fraud.yaml"
+    spec_file.write_text(BLUEPRINTS["fraud-inference"].read_text().rstrip("\n") + "\nlayout: stages\n")
+    settings = ci.CiSettings("gitlab", "acme/ml/landings", "specs/fraud.yaml", "infra/fraud")
+    subjects = ci.root_subjects(load_spec(spec_file), settings)
+    main = ["project_path:acme/ml/landings:ref_type:branch:ref:main"]
+    assert {k: v for k, v in subjects.items() if k.endswith("-apply")} == {
+        f"{r}-apply": main for r in ("foundation", "dev", "test", "prod")
+    }
+    assert all(v == ci.oidc_subjects(settings)["plan"] for k, v in subjects.items() if k.endswith("-plan"))
