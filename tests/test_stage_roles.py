@@ -276,8 +276,10 @@ def _arn(r: dict[str, Any]) -> str | None:
         return f"arn:aws:iam::{ACCOUNT}:role/aisec/{v['role']}"
     if t in ("aws_iam_role", "aws_iam_policy", "aws_kms_key", "aws_kms_alias", "aws_cloudwatch_log_group"):
         return str(v["arn"])
-    if t in ("aws_sagemaker_notebook_instance", "aws_ecr_repository"):
+    if t in ("aws_sagemaker_notebook_instance", "aws_ecr_repository", "aws_macie2_custom_data_identifier"):
         return str(v["arn"])
+    if t in ("aws_macie2_classification_job", "aws_bedrock_guardrail"):
+        return str(v["job_arn" if t == "aws_macie2_classification_job" else "guardrail_arn"])
     return None
 
 
@@ -286,11 +288,12 @@ def test_the_scope_denies_nothing_a_root_deploys_of_its_own(applied: dict[str, A
     """Every write ci.RESOURCE_ACCESS lists for a resource of the root, on that resource as applied
     (its tags in the request), is not denied by the root's scope policy: the denies keep a role out
     of other roots, not out of its own."""
-    scope = next(
+    scopes = [
         json.loads(v["policy"])
         for k, v in applied["roles"].items()
-        if k == f'aws_iam_policy.ci["scope_{root}"]'
-    )
+        if k in (f'aws_iam_policy.ci["scope_{root}"]', f'aws_iam_policy.ci["scope_{root}_tags"]')
+    ]
+    assert len(scopes) == 2
     role = f"arn:aws:iam::{ACCOUNT}:role/aisec-deploy/payments-ml-aisec-{root}-apply"
     checked, blocked = set(), []
     for r in applied["roots"][root]:
@@ -301,15 +304,27 @@ def test_the_scope_denies_nothing_a_root_deploys_of_its_own(applied: dict[str, A
         context = {**_tags(r["values"].get("tags_all") or {}), "aws:ResourceAccount": ACCOUNT}
         if r["type"] == "aws_kms_alias":  # the alias's key: its Name tag is the alias
             context["aws:ResourceTag/Name"] = r["values"]["name"]
-        for action in (*access.writes, *access.built):
+        tags = r["values"].get("tags_all") or {}
+        for action in (*access.writes, *access.built, *access.creates):
             if action.split(":")[0] != arn.split(":")[2]:
                 continue  # e.g. kms:CreateGrant of a notebook: made on its key, checked with the key
             checked.add(r["type"])
-            decision = evaluate(Request(role, action, arn, context), identity_policies=[scope])
+            asked = context
+            if ":Create" in action or action.endswith(":TagResource"):  # the tags of the request
+                asked = {
+                    **context,
+                    **{f"aws:RequestTag/{k}": v for k, v in tags.items()},
+                    "aws:TagKeys": sorted(tags),
+                }
+            if ":Create" in action:  # a new one: no tag on it yet
+                asked = {k: v for k, v in asked.items() if not k.startswith("aws:ResourceTag/")}
+            decision = evaluate(Request(role, action, arn, asked), identity_policies=scopes)
             if decision.outcome == "explicit-deny":
                 blocked.append(f"{action} on {arn}")
     assert blocked == []
     assert {"aws_kms_key", "aws_kms_alias", "aws_iam_role", "aws_s3_bucket_policy"} <= checked, checked
+    if root != "foundation":
+        assert set(TAGGED_ARNS) <= checked, checked
 
 
 # The types AWS gives random ids, by the attribute holding their ARN (generator/ci.py STAGE_TAGGED_TYPES).
