@@ -168,6 +168,15 @@ def test_arn_arguments_with_the_providers_wording() -> None:
     assert _found("aws_cloudwatch_event_target", dlq) == [
         ("error", '"dead_letter_config.0.arn" (dlq) is an invalid ARN: arn: invalid prefix', "")
     ]
+    trail = {
+        "name": "trail",
+        "s3_bucket_name": "b",
+        "cloud_watch_logs_group_arn": "arn:aws:logs:us-east-1:111122223333:log-group:t:*",
+    }
+    assert _found("aws_cloudtrail", trail) == []
+    assert _found("aws_cloudtrail", {**trail, "cloud_watch_logs_role_arn": "trail-role"})[0][1] == (
+        '"cloud_watch_logs_role_arn" (trail-role) is an invalid ARN: arn: invalid prefix'
+    )
     assert _found("aws_iam_role_policy_attachment", {"role": "r", "policy_arn": "ReadOnlyAccess"})[0][1] == (
         '"policy_arn" (ReadOnlyAccess) is an invalid ARN: arn: invalid prefix'
     )
