@@ -137,8 +137,6 @@ UNTYPED = {
     "resource.aws_quicksight_analysis.definition",
     "resource.aws_quicksight_dashboard.definition",
     "resource.aws_quicksight_template.definition",
-    "resource.aws_wafv2_rule_group.rule.statement",
-    "resource.aws_wafv2_web_acl.rule.statement",
     "data.aws_quicksight_analysis.definition",
 }
 
@@ -174,9 +172,13 @@ def test_schema_shapes(version: str) -> None:
     assert db["password_wo"]["type"] == "string"
     # blocks the docs call blocks stay blocks
     assert "timeouts" in p["resource_schemas"]["aws_wafv2_web_acl_association"]["block"]["block_types"]
-    assert (
-        p["resource_schemas"]["aws_wafv2_web_acl"]["block"]["block_types"]["rule"]["nesting_mode"] == "list"
-    )
+    # the WAFv2 statements are the provider's nested blocks (generator/offline/wafv2.py), so the
+    # rule blocks holding them are sets again, as in the provider
+    for name in ("aws_wafv2_web_acl", "aws_wafv2_rule_group"):
+        rule = p["resource_schemas"][name]["block"]["block_types"]["rule"]
+        assert rule["nesting_mode"] == "set"
+        assert "statement" not in rule["block"]["attributes"]
+        assert rule["block"]["block_types"]["statement"]["min_items"] == 1
     if version == "6.69.1":
         quotas = p["resource_schemas"]["aws_servicequotas_auto_management"]["block"]["attributes"]
         assert quotas["exclusion_list"]["type"] == ["map", ["list", "string"]]
@@ -261,3 +263,45 @@ def test_provider_schema_errors_name_provider_resource_and_data_source() -> None
         f"resource.aws_b.{must}",
         f"data.aws_c.{must}",
     ]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_wafv2_statements_nest_as_in_the_provider(version: str) -> None:
+    """schemas.go: and/or/not hold statements two levels down from the root (level 3), the
+    innermost holding leaf statements only; rate-based and managed rule group statements hold a
+    scope-down statement one level down; rule groups have no managed or rule group references."""
+    p = committed(version)["provider_schemas"][PROVIDER_ADDRESS]["resource_schemas"]
+    acl = p["aws_wafv2_web_acl"]["block"]["block_types"]["rule"]["block"]["block_types"]["statement"]
+    group = p["aws_wafv2_rule_group"]["block"]["block_types"]["rule"]["block"]["block_types"]["statement"]
+    assert acl["max_items"] == 1 and group["max_items"] == 1
+    top = acl["block"]["block_types"]
+    assert {"managed_rule_group_statement", "rule_group_reference_statement"} <= set(top)
+    assert not {"managed_rule_group_statement", "rule_group_reference_statement"} & set(
+        group["block"]["block_types"]
+    )
+    # root -> and_statement.statement (level 3) -> or_statement.statement (2) -> not_statement
+    # .statement (1): leaves only
+    lvl3 = top["and_statement"]["block"]["block_types"]["statement"]
+    assert lvl3["min_items"] == 1 and "max_items" not in lvl3
+    lvl2 = lvl3["block"]["block_types"]["or_statement"]["block"]["block_types"]["statement"]
+    lvl1 = lvl2["block"]["block_types"]["not_statement"]["block"]["block_types"]["statement"]
+    assert "byte_match_statement" in lvl1["block"]["block_types"]
+    assert not {"and_statement", "or_statement", "not_statement", "rate_based_statement"} & set(
+        lvl1["block"]["block_types"]
+    )
+    scope_down = top["rate_based_statement"]["block"]["block_types"]["scope_down_statement"]
+    inner = scope_down["block"]["block_types"]["and_statement"]["block"]["block_types"]["statement"]
+    assert "not_statement" in inner["block"]["block_types"]
+    innermost = inner["block"]["block_types"]["not_statement"]["block"]["block_types"]["statement"]
+    assert "not_statement" not in innermost["block"]["block_types"]
+    managed = top["managed_rule_group_statement"]["block"]
+    assert managed["attributes"]["vendor_name"] == {"type": "string", "required": True}
+    assert managed["block_types"]["rule_action_override"]["max_items"] == 100
+    byte = top["byte_match_statement"]["block"]["block_types"]
+    assert byte["text_transformation"] == {
+        "nesting_mode": "set",
+        "min_items": 1,
+        "block": {"attributes": {"priority": {"type": "number", "required": True},
+                                 "type": {"type": "string", "required": True}}},
+    }  # fmt: skip
+    assert "single_header" in byte["field_to_match"]["block"]["block_types"]

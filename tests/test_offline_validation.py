@@ -144,6 +144,90 @@ def test_deprecations_are_warnings() -> None:
     assert _found("aws_iam_role", {"name": "r", "managed_policy_arns": []}) == []
 
 
+def test_arn_arguments_with_the_providers_wording() -> None:
+    """verify.ValidARN: arn.Parse's errors, then partition, region, account and resource."""
+    target = {"rule": "r", "arn": "arn:aws:sqs:us-east-1:111122223333:q"}
+    assert _found("aws_cloudwatch_event_target", target) == []
+    assert _found("aws_cloudwatch_event_target", {**target, "arn": UNKNOWN}) == []
+    assert _found("aws_cloudwatch_event_target", {**target, "arn": "training-events"}) == [
+        ("error", '"arn" (training-events) is an invalid ARN: arn: invalid prefix', "")
+    ]
+    assert _found("aws_cloudwatch_event_target", {**target, "arn": "arn:aws:sqs"}) == [
+        ("error", '"arn" (arn:aws:sqs) is an invalid ARN: arn: not enough sections', "")
+    ]
+    found = _found("aws_cloudwatch_event_target", {**target, "arn": "arn:azure:sqs:mars:12:"})
+    assert [f[1].split(": ", 1)[1] for f in found] == [
+        "invalid partition value (expecting to match regular expression: ^aws(-[a-z]+)*$)",
+        "invalid region value (expecting to match regular expression: ^[a-z]{2}(-[a-z]+)+-\\d$)",
+        "invalid account ID value (expecting to match regular expression: "
+        "^(aws|aws-managed|third-party|\\d{12}|cw.{10})$)",
+        "missing resource value",
+    ]
+    # nested in a list block: the SDK's flatmap key
+    dlq = {**target, "dead_letter_config": [{"arn": "dlq"}]}
+    assert _found("aws_cloudwatch_event_target", dlq) == [
+        ("error", '"dead_letter_config.0.arn" (dlq) is an invalid ARN: arn: invalid prefix', "")
+    ]
+    trail = {
+        "name": "trail",
+        "s3_bucket_name": "b",
+        "cloud_watch_logs_group_arn": "arn:aws:logs:us-east-1:111122223333:log-group:t:*",
+    }
+    assert _found("aws_cloudtrail", trail) == []
+    assert _found("aws_cloudtrail", {**trail, "cloud_watch_logs_role_arn": "trail-role"})[0][1] == (
+        '"cloud_watch_logs_role_arn" (trail-role) is an invalid ARN: arn: invalid prefix'
+    )
+    assert _found("aws_iam_role_policy_attachment", {"role": "r", "policy_arn": "ReadOnlyAccess"})[0][1] == (
+        '"policy_arn" (ReadOnlyAccess) is an invalid ARN: arn: invalid prefix'
+    )
+
+
+def test_framework_enums_with_the_providers_wording() -> None:
+    """fwtypes.StringEnumType: "Invalid String Enum Value", the framework's path (a set element by
+    its value), the enum's values and the empty string."""
+    bucket = {"name": "t", "encryption_configuration": {"sse_algorithm": "aws:kms", "kms_key_arn": UNKNOWN}}
+    assert _found("aws_s3tables_table_bucket", bucket) == []
+    bucket["encryption_configuration"]["sse_algorithm"] = "aws:kms:dsse"
+    assert _found("aws_s3tables_table_bucket", bucket) == [
+        (
+            "error",
+            "Invalid String Enum Value",
+            "The provided value does not match any valid values.\n\nPath: encryption_configuration.sse_algorithm\n"
+            "Given Value: aws:kms:dsse\nValid Values: [AES256 aws:kms ]",
+        )
+    ]
+    block = load().resource_block("aws_bedrock_guardrail")
+    inner = block["block_types"]["content_policy_config"]["block"]["block_types"]["filters_config"]["block"]
+    filt = {name: None for name in inner["attributes"]}
+    ok = {**filt, "type": "HATE", "input_strength": "HIGH", "output_strength": "NONE"}
+    bad = {**ok, "type": "HATRED"}
+    guardrail = {"name": "g", "content_policy_config": [{"filters_config": [ok, bad], "tier_config": None}]}
+    found = _found("aws_bedrock_guardrail", guardrail)
+    assert len(found) == 1 and found[0][1] == "Invalid String Enum Value"
+    assert found[0][2].splitlines()[2] == (
+        'Path: content_policy_config[0].filters_config[Value({"input_action":<null>,"input_enabled":<null>,'
+        '"input_modalities":<null>,"input_strength":"HIGH","output_action":<null>,"output_enabled":<null>,'
+        '"output_modalities":<null>,"output_strength":"NONE","type":"HATRED"})].type'
+    )
+    assert found[0][2].endswith("Valid Values: [SEXUAL VIOLENCE HATE INSULTS MISCONDUCT PROMPT_ATTACK ]")
+
+
+def test_framework_enum_values_are_the_apis() -> None:
+    """The table's enum values are the AWS API's (the Go SDK's Values() follow the API model, as
+    botocore's service models do), where the installed botocore has the shape."""
+    botocore = pytest.importorskip("botocore.session")
+    model = botocore.get_session().get_service_model("bedrock")
+    rules = validation.table()["resource"]["aws_bedrock_guardrail"]["enum"]
+    assert (
+        rules["content_policy_config.filters_config.type"]
+        == model.shape_for("GuardrailContentFilterType").enum
+    )
+    assert (
+        rules["content_policy_config.filters_config.input_strength"]
+        == model.shape_for("GuardrailFilterStrength").enum
+    )
+
+
 def test_table_names_only_what_the_schema_has() -> None:
     """Every path of the table exists in the served schema (a typo would silently check nothing)."""
     schema = load()
@@ -169,6 +253,11 @@ def test_table_names_only_what_the_schema_has() -> None:
                 b = block
                 *blocks, name = dotted.split(".")
                 for step in blocks:
+                    if step in b.get("attributes", {}):  # an object attribute (plugin framework)
+                        ty = b["attributes"][step]["type"]
+                        assert ty[0] == "object", (type_name, dotted)
+                        b = {"attributes": {k: {"type": t} for k, t in ty[1].items()}}
+                        continue
                     b = b["block_types"][step]["block"]
                 assert name in b.get("attributes", {}) or name in b.get("block_types", {}), (
                     type_name,

@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.offline import wafv2
+
 DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -421,6 +423,7 @@ def extract_wheel(wheel: Path, source: Source) -> Extraction:
     if provider is None:
         raise ValueError("the wheel has no provider module")
     approximations: list[str] = []
+    wafv2.apply(resources, approximations)
     for kind, schemas in (("resource", resources), ("data", data_sources)):
         for name, sch in sorted(schemas.items()):
             _approximate(sch["block"], f"{kind}.{name}", approximations)

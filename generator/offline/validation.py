@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 from tf.gen import tfplugin_pb2 as pb
 
+from generator.offline import validators
 from generator.offline.values import UNKNOWN, Block
 
 TABLE = Path(__file__).parent / "data" / "validations.yaml"
@@ -198,6 +199,21 @@ def diagnostics(kind: str, type_name: str, cfg: Any, block: Block) -> list[pb.Di
                     found.append(
                         _diag(f"expected {k} to be one of {_go_quoted(allowed)}, got {element}", "", steps)
                     )
+    for dotted in rules.get("arn") or []:
+        for value, steps in each(dotted):
+            if isinstance(value, str):
+                found.extend(
+                    _diag(message, "", steps) for message in validators.arn_errors(_key(steps), value)
+                )
+    for dotted, enum_values in (rules.get("enum") or {}).items():
+        for value, fw_path, steps in validators.framework_values(cfg, block, dotted):
+            error = (
+                validators.enum_error(fw_path, value, [str(v) for v in enum_values])
+                if isinstance(value, str)
+                else None
+            )
+            if error is not None:
+                found.append(_diag(*error, steps))
     for dotted, allowed_numbers in (rules.get("int_one_of") or {}).items():
         for value, steps in each(dotted):
             if isinstance(value, (int, float)) and value not in allowed_numbers:
