@@ -126,6 +126,7 @@ class Migration:
     moves: list[Move] = field(default_factory=list)
     unmapped: list[Values] = field(default_factory=list)  # old instances no root declares
     changes: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # root -> action -> addresses
+    types: dict[str, dict[str, str]] = field(default_factory=dict)  # root -> address -> type
     refusals: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)  # the `terraform state mv` calls
     backups: str | None = None
@@ -149,6 +150,22 @@ class Migration:
             "backups": self.backups,
             "applied": self.applied,
         }
+
+
+def refusals(mig: Migration) -> list[str]:
+    """Why the migration must not go on: a data holder no root declares, or that a root's plan
+    against its moved state would replace or destroy."""
+    found = [
+        f"{u['address']}: no root of the split landing declares it (a {u['type']})"
+        for u in mig.unmapped
+        if u["type"] in DATA_HOLDERS
+    ]
+    for root, changes in mig.changes.items():
+        types = mig.types.get(root, {})
+        for address in changes.get("replace", []) + changes.get("destroy", []):
+            if types.get(address) in DATA_HOLDERS:
+                found.append(f"{root}: {address} would be replaced or destroyed (a {types[address]})")
+    return found
 
 
 def map_instances(
@@ -427,11 +444,6 @@ def migrate(
         mig = Migration(landing, _backend_kind(spec, offline), roots)
         declared = {r: _declared(_plan_root(tf, scratch / "landing" / r, None)) for r in roots}
         mig.moves, mig.unmapped = map_instances(old, declared)
-        for u in mig.unmapped:
-            if u["type"] in DATA_HOLDERS:
-                mig.refusals.append(
-                    f"{u['address']}: no root of the split landing declares it (a {u['type']})"
-                )
         # The moves, on local copies.
         old_copy = scratch / "old.tfstate"
         old_copy.write_text(json.dumps(old_state))
@@ -447,12 +459,8 @@ def migrate(
             moved = scratch / f"{root}.tfstate"
             plan = _plan_root(tf, scratch / "landing" / root, moved if moved.is_file() else None)
             mig.changes[root] = _changes(plan)
-            types = {rc["address"]: rc["type"] for rc in plan.get("resource_changes", [])}
-            for address in mig.changes[root]["replace"] + mig.changes[root]["destroy"]:
-                if types.get(address) in DATA_HOLDERS:
-                    mig.refusals.append(
-                        f"{root}: {address} would be replaced or destroyed (a {types[address]})"
-                    )
+            mig.types[root] = {rc["address"]: rc["type"] for rc in plan.get("resource_changes", [])}
+        mig.refusals = refusals(mig)
         if mig.refusals or dry_run:
             return mig
         _carry_out(mig, tf, spec, spec_path, offline, old_backend, old_state, scratch, core)

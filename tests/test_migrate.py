@@ -200,3 +200,27 @@ def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
             assert not deleted and not created
             applied = run_aisec("apply", str(out), "--offline", "--stage", "foundation", "--auto-approve")
             assert applied.returncode == 0, applied.stderr[-3000:]
+
+
+def test_a_data_holder_replaced_destroyed_or_left_behind_refuses_the_migration() -> None:
+    mig = migrate.Migration(Path("landing"), "local", ["foundation", "dev"])
+    mig.unmapped = [
+        {"address": "module.gone.aws_s3_bucket.this", "type": "aws_s3_bucket"},
+        {"address": "module.gone.aws_sns_topic.t", "type": "aws_sns_topic"},
+    ]
+    key, job = 'module.k.aws_kms_key.this["logs"]', 'module.macie.aws_macie2_classification_job.this["j"]'
+    group = 'module.audit.aws_cloudwatch_log_group.workload["a"]'
+    mig.changes = {
+        "foundation": {"create": [], "update": [], "replace": [job], "destroy": [group]},
+        "dev": {"create": [], "update": [key], "replace": [], "destroy": []},
+    }
+    mig.types = {
+        "foundation": {job: "aws_macie2_classification_job", group: "aws_cloudwatch_log_group"},
+        "dev": {key: "aws_kms_key"},
+    }
+    assert migrate.refusals(mig) == [
+        "module.gone.aws_s3_bucket.this: no root of the split landing declares it (a aws_s3_bucket)",
+        f"foundation: {group} would be replaced or destroyed (a aws_cloudwatch_log_group)",
+    ]
+    mig.changes["dev"]["replace"] = [key]
+    assert migrate.refusals(mig)[-1] == f"dev: {key} would be replaced or destroyed (a aws_kms_key)"
