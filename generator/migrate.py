@@ -270,7 +270,7 @@ class _Terraform:
     def run(self, where: Path, *args: str, offline: bool = False) -> str:
         result = self.tf.run(args[0], *args[1:], cwd=where, env=self.offline_env if offline else self.env)
         if not result.ok:
-            lines = (result.stderr or result.stdout).strip().splitlines()[-6:]
+            lines = (result.stderr or result.stdout).strip().splitlines()[-20:]
             raise WorkError(f"{where}: terraform {' '.join(args[:2])} failed", lines)
         return result.stdout
 
@@ -457,10 +457,20 @@ def migrate(
             raise WorkError(f"{landing}: the moves left {sorted(set(left))[:5]} in the old state")
         for root in roots:
             moved = scratch / f"{root}.tfstate"
-            plan = _plan_root(tf, scratch / "landing" / root, moved if moved.is_file() else None)
+            try:
+                plan = _plan_root(tf, scratch / "landing" / root, moved if moved.is_file() else None)
+            except WorkError as exc:
+                text = " ".join(" ".join(exc.details).split())
+                if "prevent_destroy" not in text:
+                    raise
+                # Terraform refuses to plan destroying what the modules protect: a refusal too.
+                found = re.findall(r"Resource (\S+) has lifecycle\.prevent_destroy", text) or ["a resource"]
+                mig.refusals += [f"{root}: {a} would be destroyed (prevent_destroy)" for a in found]
+                mig.changes[root] = {"create": [], "update": [], "replace": [], "destroy": []}
+                continue
             mig.changes[root] = _changes(plan)
             mig.types[root] = {rc["address"]: rc["type"] for rc in plan.get("resource_changes", [])}
-        mig.refusals = refusals(mig)
+        mig.refusals = mig.refusals + refusals(mig)
         if mig.refusals or dry_run:
             return mig
         _carry_out(mig, tf, spec, spec_path, offline, old_backend, old_state, scratch, core)
@@ -492,7 +502,9 @@ def _carry_out(
             kept[rel.as_posix()] = path.read_bytes()
     pushed: list[tuple[Backend, Values | None]] = []
     try:
-        core.render_parsed(spec, landing, source=spec_path, layout_change=True)
+        _, written = core.render_parsed(spec, landing, source=spec_path, layout_change=True)
+        if written.needs_attention:  # generated files edited by hand: put back first
+            raise written.attention_error()
         targets = {root: _new_backend(landing, root, spec, offline) for root in mig.roots}
         before = {root: b.pull(tf) for root, b in targets.items()}
         for root, state in before.items():
