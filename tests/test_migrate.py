@@ -224,3 +224,22 @@ def test_a_data_holder_replaced_destroyed_or_left_behind_refuses_the_migration()
     ]
     mig.changes["dev"]["replace"] = [key]
     assert migrate.refusals(mig)[-1] == f"dev: {key} would be replaced or destroyed (a aws_kms_key)"
+
+
+def test_migrate_refuses_a_spec_still_single_and_a_landing_already_split(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(BLUEPRINTS["batch-scoring"].read_text())
+    out = tmp_path / "landing"
+    assert run_aisec("render", str(spec), "-o", str(out)).returncode == 0
+    proc = run_aisec("migrate", str(out), "--dry-run")
+    assert proc.returncode == 2 and "layout: single; set layout: stages in the spec" in proc.stderr, (
+        proc.stderr
+    )
+    split = tmp_path / "split.yaml"
+    split.write_text(spec.read_text().rstrip("\n") + "\nlayout: stages\n")
+    assert run_aisec("render", str(split), "-o", str(tmp_path / "s")).returncode == 0
+    proc = run_aisec("migrate", str(tmp_path / "s"), "--dry-run")
+    assert proc.returncode == 2 and "already split by stage" in proc.stderr, proc.stderr
+    # Nothing applied offline: no state to move, said before anything is rendered.
+    proc = run_aisec("migrate", str(out), "--spec", str(split), "--offline", "--dry-run")
+    assert proc.returncode == 2 and "no offline rehearsal state to move" in proc.stderr, proc.stderr
