@@ -673,6 +673,8 @@ def migrate_cmd(
         table = Table(
             "old address", "root", "new address", "how", title=f"{directory}: {len(mig.moves)} move(s)"
         )
+        for column in table.columns:
+            column.overflow = "fold"  # addresses whole, on several lines when long
         for m in mig.moves:
             table.add_row(m.old, m.root, "" if m.new == m.old else m.new, m.how)
         out.print(table)
