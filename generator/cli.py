@@ -653,6 +653,57 @@ def upgrade(
     )
 
 
+@app.command("migrate")
+def migrate_cmd(
+    directory: DirArg,
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="The spec (default: the one the landing was rendered from).")
+    ] = None,
+    offline: OfflineOpt = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the move plan; change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Move an applied single-root landing to layout: stages: its state into the roots' states, nothing destroyed."""
+    from generator import migrate
+
+    mig = migrate.migrate(directory, spec, offline=offline, dry_run=dry_run)
+    if as_json:
+        _print_json(mig.record())
+    else:
+        table = Table(
+            "old address", "root", "new address", "how", title=f"{directory}: {len(mig.moves)} move(s)"
+        )
+        for column in table.columns:
+            column.overflow = "fold"  # addresses whole, on several lines when long
+        for m in mig.moves:
+            table.add_row(m.old, m.root, "" if m.new == m.old else m.new, m.how)
+        out.print(table)
+        for root, changes in mig.changes.items():
+            counts = ", ".join(f"{len(v)} to {k}" for k, v in changes.items() if v) or "no changes"
+            out.print(f"{root}: after the moves, its plan has {counts}", markup=False)
+            for kind in ("replace", "destroy"):
+                for address in changes[kind]:
+                    out.print(f"  {kind}: {address}", markup=False)
+        for u in mig.unmapped:
+            out.print(f"not moved (no root declares it): {u['address']}", markup=False)
+    if mig.refusals:
+        raise UserInputError(
+            f"{directory}: not migrated: a data holder would be replaced, destroyed or left behind",
+            mig.refusals,
+        )
+    if not as_json:
+        if dry_run:
+            out.print(
+                f"{directory}: dry run, nothing changed; `aisec migrate {directory}` moves it.", markup=False
+            )
+        else:
+            out.print(
+                f"{directory}: migrated to layout: stages ({mig.backend}); backups of every state in "
+                f"{mig.backups}. Next: `aisec plan {directory} --stage foundation`, then each stage.",
+                markup=False,
+            )
+
+
 @app.command("bootstrap-state")
 def bootstrap_state(
     spec: SpecArg,

@@ -140,10 +140,12 @@ def render_parsed(
     source: Path | None = None,
     adopt: bool = False,
     imports: Sequence[Path] = (),
+    layout_change: bool = False,
 ) -> tuple[dict[str, Any], WriteResult]:
+    """``layout_change``: the output may switch layout (`aisec migrate` has moved its state)."""
     controls = decide(spec)
     folder = Path(out)
-    check_layout_change(spec, folder, force)
+    check_layout_change(spec, folder, force or layout_change)
     recorded, note = spec_source(source, folder, force) if source is not None else (None, None)
     pinned = manifest_versions(folder) if folder.is_dir() else {}  # kept until `aisec upgrade`
     files = with_source(

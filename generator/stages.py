@@ -287,11 +287,16 @@ def check_layout_change(spec: Spec, folder: Path, force: bool) -> None:
     if was_split == is_split(spec):
         return
     before, now = ("stages", "single") if was_split else ("single", "stages")
+    how = (
+        f"`aisec migrate {folder}` moves an applied landing's state into the new roots"
+        if not was_split
+        else "aisec does not move resources from the stages' states back into one"
+    )
     raise UserInputError(
         f"{folder}: rendered with layout: {before}, the spec now says layout: {now}; the resources an "
         f"apply made are in the {before} layout's state(s), which the {now} layout's roots do not "
-        "read, so they would be planned again from nothing (aisec does not move resources between "
-        "states yet). Render into a new folder, or use --force if this output was never applied"
+        f"read, so they would be planned again from nothing ({how}). Render into a new folder, or "
+        "use --force if this output was never applied"
     )
 
 

@@ -38,6 +38,7 @@ LONG_FILES = (
     "test_corpus_2.py",
     "test_corpus_3.py",
     "test_fleetrun.py",
+    "test_migrate.py",
 )
 
 

@@ -249,6 +249,7 @@ def test_switching_an_output_between_layouts_needs_force(tmp_path: Path) -> None
     proc = run_aisec("render", str(spec), "-o", str(out))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "rendered with layout: single, the spec now says layout: stages" in proc.stderr
+    assert f"`aisec migrate {out}` moves an applied landing's state" in " ".join(proc.stderr.split())
     assert not (out / "foundation").exists() and (out / "main.tf").is_file()
     core.render_spec(spec, out, force=True)
     assert (out / "foundation" / "main.tf").is_file() and not (out / "main.tf").exists()
