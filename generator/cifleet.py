@@ -623,6 +623,10 @@ def ci_files(
     if clashes:
         raise next(iter(clashes.values()))
     loaded = [(landing_name(specs, p), load_spec_file(p).spec) for p in landings]
+    from generator.accounts import refuse_ci
+
+    for path, (_name, spec) in zip(landings, loaded, strict=True):
+        refuse_ci(spec, str(path))  # CI roles per account: not written yet
     ids: dict[str, str] = {}
     for name, _ in loaded:
         rid = root_id(name, "")

@@ -449,6 +449,33 @@ class Access(Strict):
         return value
 
 
+class StageAccount(Strict):
+    """A stage in an AWS account of its own (``accounts.stages``): the account, its VPC and its roles."""
+
+    account_id: AccountId = Field(description="The stage's 12-digit account id, quoted; not aws.account_id.")
+    network: Network = Field(description="The VPC of that account the stage's endpoints and compute use.")
+    access: Access = Field(description="That account's key administrators, deployers and break-glass roles.")
+
+
+class Accounts(Strict):
+    """An account per stage (layout: stages): each account gets its own foundation root."""
+
+    assume_role: Annotated[
+        str,
+        _regex(
+            re.compile(r"^[\w+=,.@-]{1,64}$"), "an IAM role name (1-64 of letters, digits, + = , . @ _ -)"
+        ),
+    ] = Field(
+        default="OrganizationAccountAccessRole",
+        description="The role every root's provider assumes in its account (trusting the identity that runs "
+        "Terraform); default the role AWS Organizations creates in each member account.",
+    )
+    stages: dict[Stage, StageAccount] = Field(
+        min_length=1,
+        description="The stages that live in an account of their own; the others stay in aws.account_id.",
+    )
+
+
 DetectiveMode = Literal["create", "check", "prerequisite"]
 # No AWS provider data source reads an AWS Config recorder, an Access Analyzer analyzer or a flow
 # log, so those can be created or named as prerequisites, not checked at plan time.
@@ -1153,6 +1180,11 @@ class Spec(Strict):
         "and a state for the foundation (foundation/) and for each stage (dev/, test/, prod/), the "
         "recommended layout for regulated data (needs foundation: create).",
     )
+    accounts: Accounts | None = Field(
+        default=None,
+        description="An AWS account per stage (layout: stages, needs log_archive): a foundation root per account, "
+        "every root's provider assuming a role in its account.",
+    )
     cost: CostAssumptions = Field(
         default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
     )
@@ -1547,6 +1579,9 @@ def consistency_problems(spec: Spec) -> list[Problem]:
 
     problems += _people_problems(spec)
     problems += _alert_problems(spec)
+    from generator.accounts import account_problems  # the accounts' rules live with their render
+
+    problems += account_problems(spec)
 
     reserved = next((p for p in RESERVED_BUCKET_PREFIXES if spec.name.startswith(p)), None)
     if reserved is not None:
