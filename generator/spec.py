@@ -1357,13 +1357,16 @@ def _vector_store_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...
             )
         if (store.opensearch_serverless is None) == (store.aurora is None):
             problems.append(Problem(here, "name exactly one of opensearch_serverless or aurora"))
+        # accounts: a stage in an account of its own keeps its store there
+        own = spec.accounts.stages.get(stage) if spec.accounts is not None else None
+        expected = own.account_id if own is not None else spec.aws.account_id
         for field, arn in store.arns:
             region, account = arn.split(":")[3:5]
-            if (region, account) != (spec.aws.region, spec.aws.account_id):
+            if (region, account) != (spec.aws.region, expected):
                 problems.append(
                     Problem(
                         (*here, *field),
-                        f"must be in the landing's account {spec.aws.account_id} and region {spec.aws.region} "
+                        f"must be in the {'stage' if own else 'landing'}'s account {expected} and region {spec.aws.region} "
                         f"(a knowledge base uses a store of its own account and region), not {account} {region}",
                     )
                 )

@@ -301,3 +301,25 @@ def test_ci_refuses_a_landing_with_accounts(tmp_path: Path) -> None:
     # the single-spec form refuses it too (layout: stages)
     proc = run_aisec("ci", "github", "specs/agency-docs.yaml", "--repo", "o/r", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_stage_in_its_own_account_keeps_its_vector_store_there(tmp_path: Path) -> None:
+    """A knowledge base uses a store of its own account: prod's store must move with prod."""
+    text = BLUEPRINTS["gdpr-rag-assistant"].read_text()
+    archive = (
+        'log_archive:\n  account_id: "999900001111"\n  break_glass: ["arn:aws:iam::999900001111:role/BG"]\n'
+    )
+    own = PROD_ACCOUNT.replace("ProdPlatformAdmin", "Admin")
+    spec = tmp_path / "rag.yaml"
+    spec.write_text(text.rstrip("\n") + "\n" + archive + own)
+    proc = run_aisec("check-spec", str(spec))
+    field = "workloads[0].bedrock.vector_stores.prod.opensearch_serverless"
+    assert (
+        proc.returncode == 2 and f"{spec}: {field}: must be in the stage's account {PROD}" in proc.stderr
+    ), proc.stderr
+    assert "vector_stores.dev" not in proc.stderr  # dev stays in the landing's account
+    spec.write_text(
+        spec.read_text().replace("333344445555:collection/supportragprd01", f"{PROD}:collection/p01")
+    )
+    proc = run_aisec("check-spec", str(spec))
+    assert proc.returncode == 0, proc.stderr
