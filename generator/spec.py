@@ -2250,6 +2250,8 @@ WHY: dict[str, str] = {
     "Spec.foundation": "The trail, Macie account and endpoints exist once per account; a central team may own them.",
     "LogArchive.account_id": "Logs kept in another account survive a compromise of this one (AWS SRA's log archive).",
     "LogArchive.break_glass": "Only these roles of the archive account may delete logs or change the archive's policy.",
+    "StageAccount.account_id": "An account of its own puts the stage behind the account boundary, not only IAM (AWS SRA).",
+    "Accounts.assume_role": "Each root assumes this role in its account only; the provider refuses any other account.",
     "Access.admin_principals": "These roles manage keys but can never decrypt data (separation of duties).",
     "Access.human_access": "People never hold long-lived keys: they come through SSO or with MFA.",
     "Alerts.email": "Security alarms and Macie findings are mailed here.",
