@@ -174,22 +174,30 @@ def foundation_names(landing: Path) -> set[str]:
     spec_file = landing / ".aisec" / "spec.yaml"
     if not spec_file.is_file():
         return set()
-    controls = decide(load_spec(spec_file))
-    f = controls.foundation
-    if f is None:
-        return set()
-    names = {
-        f.access_log_bucket,
-        f.trail_bucket,
-        f.findings_bucket,
-        f.trail_name,
-        f.trail_arn,
-        f"{controls.spec.name}-compute",
-        *(k.alias for k in f.keys),
-        *f.shared_log_groups,
-    }
-    if f.config_bucket:
-        names.add(f.config_bucket)
+    spec = load_spec(spec_file)
+    if spec.accounts is not None:  # an account per stage: every account's foundation (generator/accounts.py)
+        from generator.accounts import account_specs
+
+        every = [decide(s) for _root, _stages, s in account_specs(spec)]
+    else:
+        every = [decide(spec)]
+    names: set[str] = set()
+    for controls in every:
+        f = controls.foundation
+        if f is None:
+            continue
+        names |= {
+            f.access_log_bucket,
+            f.trail_bucket,
+            f.findings_bucket,
+            f.trail_name,
+            f.trail_arn,
+            f"{controls.spec.name}-compute",
+            *(k.alias for k in f.keys),
+            *f.shared_log_groups,
+        }
+        if f.config_bucket:
+            names.add(f.config_bucket)
     return {n for n in names if n}
 
 

@@ -323,3 +323,27 @@ def test_a_stage_in_its_own_account_keeps_its_vector_store_there(tmp_path: Path)
     )
     proc = run_aisec("check-spec", str(spec))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_the_foundation_guards_know_each_accounts_foundation(tmp_path: Path) -> None:
+    """AISEC-CHG-041: prod's root must not change what foundation-prod owns (its access-log bucket is
+    named after prod's account); a foundation-prod root is a foundation, not a stage."""
+    from generator import stageguard
+
+    out = tmp_path / "landing"
+    core.render_spec(_write_spec(tmp_path), out)
+    own = f"agency-docs-access-logs-{PROD}"
+    assert own in stageguard.foundation_names(out)
+    plan = {
+        "resource_changes": [
+            {
+                "address": "aws_s3_bucket_policy.sneaky",
+                "type": "aws_s3_bucket_policy",
+                "mode": "managed",
+                "change": {"actions": ["create"], "after": {"bucket": own}},
+            }
+        ]
+    }
+    findings = stageguard.stage_findings(out / "prod", plan, out / "prod")
+    assert [f.rule for f in findings] == ["AISEC-CHG-041"], findings
+    assert stageguard.stage_findings(out / "foundation-prod", plan, out / "foundation-prod") == []
