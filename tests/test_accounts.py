@@ -298,6 +298,11 @@ def test_ci_refuses_a_landing_with_accounts(tmp_path: Path) -> None:
     proc = run_aisec("ci", "github", "specs", "--root", "infra", "--repo", "o/r", cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "accounts: aisec ci does not create CI roles in each stage's account" in proc.stderr
+    # so does the matrix the pipelines fan out from
+    proc = run_aisec("ci", "matrix", "--all", "specs", "--root", "infra", cwd=tmp_path)
+    assert proc.returncode == 2 and "aisec ci does not create CI roles" in proc.stderr, (
+        proc.stdout + proc.stderr
+    )
     # the single-spec form refuses it too (layout: stages)
     proc = run_aisec("ci", "github", "specs/agency-docs.yaml", "--repo", "o/r", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
