@@ -208,3 +208,27 @@ def render_accounts(
     manifest["roots"] = roots(spec)
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
+
+
+# --------------------------------------------------------------------------- cost
+def estimate_accounts(spec: Spec) -> dict[str, Any]:
+    """`aisec cost` of a landing with ``accounts``: each account's estimate (its own foundation:
+    endpoints, trail, Macie, detective controls, ...; its stages' resources), lines named by root
+    and summed."""
+    from generator.policy import decide
+    from generator.reports.cost import estimate
+
+    parts = [(root, estimate(decide(derived))) for root, _stages, derived in account_specs(spec)]
+    first = parts[0][1]
+    lines = [{**line, "item": f"{root}: {line['item']}"} for root, e in parts for line in e["lines"]]
+    shared = round(sum(e["shared_monthly"] for _r, e in parts), 2)
+    per_workload = round(sum(e["workloads_monthly"] for _r, e in parts), 2)
+    return {
+        **first,
+        "lines": lines,
+        "shared_monthly": shared,
+        "workloads_monthly": per_workload,
+        "total_monthly": round(shared + per_workload, 2),
+        "workloads": len(spec.workloads),
+        "accounts": {root: e["total_monthly"] for root, e in parts},
+    }

@@ -352,3 +352,16 @@ def test_the_foundation_guards_know_each_accounts_foundation(tmp_path: Path) -> 
     findings = stageguard.stage_findings(out / "prod", plan, out / "prod")
     assert [f.rule for f in findings] == ["AISEC-CHG-041"], findings
     assert stageguard.stage_findings(out / "foundation-prod", plan, out / "foundation-prod") == []
+
+
+def test_cost_counts_each_accounts_foundation(tmp_path: Path) -> None:
+    with_accounts = core.cost(_write_spec(tmp_path))
+    (tmp_path / "one").mkdir()
+    one = core.cost(_write_spec(tmp_path / "one", "layout: stages\n"))
+    assert set(with_accounts["accounts"]) == {"foundation", "foundation-prod"}
+    assert sum(with_accounts["accounts"].values()) == pytest.approx(with_accounts["total_monthly"])
+    # a second trail, endpoints, Macie and detective controls: the shared part grows by about one foundation
+    assert with_accounts["shared_monthly"] > 1.5 * one["shared_monthly"]
+    assert any(line["item"].startswith("foundation-prod: ") for line in with_accounts["lines"])
+    # the stages' own resources are the same, split over the accounts
+    assert with_accounts["workloads_monthly"] == pytest.approx(one["workloads_monthly"], rel=0.05)
