@@ -463,7 +463,8 @@ class Accounts(Strict):
     assume_role: Annotated[
         str,
         _regex(
-            re.compile(r"^[\w+=,.@-]{1,64}$"), "an IAM role name (1-64 of letters, digits, + = , . @ _ -)"
+            re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$"),
+            "an IAM role name (1-64 of letters, digits, + = , . @ _ -)",
         ),
     ] = Field(
         default="OrganizationAccountAccessRole",

@@ -273,6 +273,20 @@ def test_the_stand_in_refuses_an_assumed_account_outside_allowed_account_ids(
             "no workload has the stage test",
         ),
         (PROD_ACCOUNT.replace(f'"{PROD}"', '"12345"'), "accounts.stages.prod.account_id", "12 digits"),
+        (
+            PROD_ACCOUNT.replace("accounts:\n", "accounts:\n  assume_role: 'x\" }\\nresource'\n"),
+            "accounts.assume_role",
+            "an IAM role name",
+        ),
+    ],
+    ids=[
+        "main-account",
+        "archive-account",
+        "single-layout",
+        "foreign-admin",
+        "no-such-stage",
+        "not-12-digits",
+        "hostile-role",
     ],
 )
 def test_bad_accounts_are_refused_naming_the_field(tmp_path: Path, extra: str, field: str, says: str) -> None:
