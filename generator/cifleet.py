@@ -101,6 +101,9 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
             )
         spec_path = here / str(row["spec"])
         spec = load_spec_file(spec_path).spec
+        from generator.accounts import refuse_ci
+
+        refuse_ci(spec, str(spec_path))  # CI roles per account: not written yet
         # layout: stages: each root's own roles (ci.ci_roots), else the landing's pair
         split = spec.layout == "stages"
         roots = _roots(here / str(row["output"]))
@@ -623,6 +626,10 @@ def ci_files(
     if clashes:
         raise next(iter(clashes.values()))
     loaded = [(landing_name(specs, p), load_spec_file(p).spec) for p in landings]
+    from generator.accounts import refuse_ci
+
+    for path, (_name, spec) in zip(landings, loaded, strict=True):
+        refuse_ci(spec, str(path))  # CI roles per account: not written yet
     ids: dict[str, str] = {}
     for name, _ in loaded:
         rid = root_id(name, "")

@@ -104,7 +104,12 @@ def compliance_checks(path: str | Path) -> dict[str, Any]:
 
 
 def cost(path: str | Path) -> dict[str, Any]:
-    return estimate(decide(load_spec(path)))
+    spec = load_spec(path)
+    if spec.accounts is not None:  # an account per stage: each account's foundation costs too
+        from generator.accounts import estimate_accounts
+
+        return estimate_accounts(spec)
+    return estimate(decide(spec))
 
 
 def diagram(path: str | Path, target: Path) -> None:

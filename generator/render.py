@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -30,6 +30,7 @@ from generator.policy import (
     UNUSED_ACCESS_DAYS,
     ArchivePlan,
     Controls,
+    FoundationPlan,
     KeyPlan,
     Perimeter,
     StagePlan,
@@ -681,7 +682,9 @@ def render(
 ARCHIVE_FOLDER = "log-archive"
 
 
-def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dict[str, str]:
+def render_log_archive(
+    controls: Controls, modules: Mapping[str, Module], others: Sequence[FoundationPlan] = ()
+) -> dict[str, str]:
     """The root module for the log-archive account: the bucket the trail delivers to (Object Lock
     in the regime's retention, versioning, SSE-KMS with that account's key, TLS only, public access
     blocked, deletes and policy changes denied to all but break-glass) and its key."""
@@ -689,6 +692,10 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
     assert f is not None and f.archive is not None
     a = f.archive
     workload = spec.aws.account_id
+    # An account per stage (generator/accounts.py): every account's foundation delivers here.
+    trails = [f.trail_arn, *(o.trail_arn for o in others)]
+    sources = [workload, *(o.trail_arn.split(":")[4] for o in others)]
+    replicators = [a.replication_role_arn, *(o.archive.replication_role_arn for o in others if o.archive)]
     key = {
         "alias": a.key_alias,
         "description": f"aisec {spec.name}: log archive of account {workload} (trail {f.trail_name})",
@@ -702,11 +709,11 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
                 "principal": "cloudtrail.amazonaws.com",
                 "actions": ["kms:GenerateDataKey*"],
                 "conditions": [
-                    {"test": "StringEquals", "variable": "aws:SourceArn", "values": [f.trail_arn]},
+                    {"test": "StringEquals", "variable": "aws:SourceArn", "values": trails},
                     {
                         "test": "StringEquals",
                         "variable": "kms:EncryptionContext:aws:cloudtrail:arn",
-                        "values": [f.trail_arn],
+                        "values": trails,
                     },
                 ],
             },
@@ -714,9 +721,7 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
                 "sid": "CloudTrailDescribesKeyForThisTrail",
                 "principal": "cloudtrail.amazonaws.com",
                 "actions": ["kms:DescribeKey"],
-                "conditions": [
-                    {"test": "StringEquals", "variable": "aws:SourceArn", "values": [f.trail_arn]}
-                ],
+                "conditions": [{"test": "StringEquals", "variable": "aws:SourceArn", "values": trails}],
             },
         ],
         "perimeter": {
@@ -738,8 +743,8 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
             "kms_key_arn": key_ref,
             "access_log_bucket": a.access_log_bucket,
             "access_log_prefix": "archive/",
-            "cloudtrail_trail_arns": [f.trail_arn],
-            "cloudtrail_source_accounts": [workload],
+            "cloudtrail_trail_arns": trails,
+            "cloudtrail_source_accounts": sources,
             "object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days},
             **evidence,
         },
@@ -750,14 +755,17 @@ def render_log_archive(controls: Controls, modules: Mapping[str, Module]) -> dic
             "kms_key_arn": key_ref,
             "access_log_bucket": a.access_log_bucket,
             "access_log_prefix": "server-logs/",
-            "replication_sources": [a.replication_role_arn],
+            "replication_sources": replicators,
             "object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days},
             **evidence,
         },
     }
+    from generator.accounts import assume_role_arn
+
     ctx: dict[str, Any] = {
         "region": a.region,
         "account_id": a.account,
+        "assume_role_arn": assume_role_arn(spec, a.account),
         "a": a,
         "f": f,
         "key": {"archive": key},

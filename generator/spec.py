@@ -449,6 +449,34 @@ class Access(Strict):
         return value
 
 
+class StageAccount(Strict):
+    """A stage in an AWS account of its own (``accounts.stages``): the account, its VPC and its roles."""
+
+    account_id: AccountId = Field(description="The stage's 12-digit account id, quoted; not aws.account_id.")
+    network: Network = Field(description="The VPC of that account the stage's endpoints and compute use.")
+    access: Access = Field(description="That account's key administrators, deployers and break-glass roles.")
+
+
+class Accounts(Strict):
+    """An account per stage (layout: stages): each account gets its own foundation root."""
+
+    assume_role: Annotated[
+        str,
+        _regex(
+            re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$"),
+            "an IAM role name (1-64 of letters, digits, + = , . @ _ -)",
+        ),
+    ] = Field(
+        default="OrganizationAccountAccessRole",
+        description="The role every root's provider assumes in its account (trusting the identity that runs "
+        "Terraform); default the role AWS Organizations creates in each member account.",
+    )
+    stages: dict[Stage, StageAccount] = Field(
+        min_length=1,
+        description="The stages that live in an account of their own; the others stay in aws.account_id.",
+    )
+
+
 DetectiveMode = Literal["create", "check", "prerequisite"]
 # No AWS provider data source reads an AWS Config recorder, an Access Analyzer analyzer or a flow
 # log, so those can be created or named as prerequisites, not checked at plan time.
@@ -1153,6 +1181,11 @@ class Spec(Strict):
         "and a state for the foundation (foundation/) and for each stage (dev/, test/, prod/), the "
         "recommended layout for regulated data (needs foundation: create).",
     )
+    accounts: Accounts | None = Field(
+        default=None,
+        description="An AWS account per stage (layout: stages, needs log_archive): a foundation root per account, "
+        "every root's provider assuming a role in its account.",
+    )
     cost: CostAssumptions = Field(
         default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
     )
@@ -1325,13 +1358,16 @@ def _vector_store_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...
             )
         if (store.opensearch_serverless is None) == (store.aurora is None):
             problems.append(Problem(here, "name exactly one of opensearch_serverless or aurora"))
+        # accounts: a stage in an account of its own keeps its store there
+        own = spec.accounts.stages.get(stage) if spec.accounts is not None else None
+        expected = own.account_id if own is not None else spec.aws.account_id
         for field, arn in store.arns:
             region, account = arn.split(":")[3:5]
-            if (region, account) != (spec.aws.region, spec.aws.account_id):
+            if (region, account) != (spec.aws.region, expected):
                 problems.append(
                     Problem(
                         (*here, *field),
-                        f"must be in the landing's account {spec.aws.account_id} and region {spec.aws.region} "
+                        f"must be in the {'stage' if own else 'landing'}'s account {expected} and region {spec.aws.region} "
                         f"(a knowledge base uses a store of its own account and region), not {account} {region}",
                     )
                 )
@@ -1581,6 +1617,9 @@ def consistency_problems(spec: Spec) -> list[Problem]:
 
     problems += _people_problems(spec)
     problems += _alert_problems(spec)
+    from generator.accounts import account_problems  # the accounts' rules live with their render
+
+    problems += account_problems(spec)
 
     reserved = next((p for p in RESERVED_BUCKET_PREFIXES if spec.name.startswith(p)), None)
     if reserved is not None:
@@ -2246,6 +2285,8 @@ WHY: dict[str, str] = {
     "Spec.foundation": "The trail, Macie account and endpoints exist once per account; a central team may own them.",
     "LogArchive.account_id": "Logs kept in another account survive a compromise of this one (AWS SRA's log archive).",
     "LogArchive.break_glass": "Only these roles of the archive account may delete logs or change the archive's policy.",
+    "StageAccount.account_id": "An account of its own puts the stage behind the account boundary, not only IAM (AWS SRA).",
+    "Accounts.assume_role": "Each root assumes this role in its account only; the provider refuses any other account.",
     "Access.admin_principals": "These roles manage keys but can never decrypt data (separation of duties).",
     "Access.human_access": "People never hold long-lived keys: they come through SSO or with MFA.",
     "Alerts.email": "Security alarms and Macie findings are mailed here.",

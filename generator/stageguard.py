@@ -26,6 +26,14 @@ from generator.errors import UserInputError, WorkError
 from generator.planreview import Finding, declared
 
 FOUNDATION = "foundation"  # generator.stages.FOUNDATION (not imported: that one loads the renderer)
+
+
+def is_foundation(name: str) -> bool:
+    """``foundation``, or the foundation of a stage's own account (``foundation-prod``,
+    generator/accounts.py)."""
+    return name == FOUNDATION or name.startswith(FOUNDATION + "-")
+
+
 _MANIFEST = ".aisec/manifest.json"  # generator.render.MANIFEST
 FOUNDATION_OWNED = "AISEC-CHG-041"
 FOUNDATION_OWNED_REASON = (
@@ -122,14 +130,14 @@ def state_addresses(root: Path, offline: bool) -> list[str]:
     return [a for a in listed if not _DATA_RE.search(a)]  # managed resources only
 
 
-def applied_stages(landing: Path, offline: bool) -> dict[str, list[str]]:
-    """The roots of ``landing`` other than the foundation whose state holds resources: name ->
+def applied_stages(landing: Path, offline: bool, foundation: str = FOUNDATION) -> dict[str, list[str]]:
+    """The stage roots of ``landing`` on ``foundation`` whose state holds resources: name ->
     addresses. Offline: the rehearsal's state (read, nothing run); otherwise `terraform state list`."""
     from generator.fleet import landing_roots
 
     held = {}
     for r in landing_roots(landing):
-        if not r.name or r.name == FOUNDATION:
+        if not r.name or is_foundation(r.name) or (r.needs and foundation not in r.needs):
             continue
         addresses = _rehearsal_addresses(r.path) if offline else state_addresses(r.path, offline)
         if addresses:
@@ -140,14 +148,14 @@ def applied_stages(landing: Path, offline: bool) -> dict[str, list[str]]:
 def refuse_foundation_destroy(root: str | Path, offline: bool) -> None:
     """Refuse a destroy plan of a split landing's foundation while a stage root still holds resources."""
     where = place(root)
-    if where is None or where.name != FOUNDATION:
+    if where is None or not is_foundation(where.name):
         return
-    held = applied_stages(where.landing, offline)
+    held = applied_stages(where.landing, offline, where.name)
     if not held:
         return
     again = " --offline" if offline else ""
     raise UserInputError(
-        f"{where.landing}: --stage {FOUNDATION}: not destroyed while {', '.join(held)} still "
+        f"{where.landing}: --stage {where.name}: not destroyed while {', '.join(held)} still "
         f"{'has' if len(held) == 1 else 'have'} resources in {'its' if len(held) == 1 else 'their'} state; "
         "the stages use the foundation's access-log bucket and compute security group, and its trail "
         "records their data events",
@@ -166,22 +174,30 @@ def foundation_names(landing: Path) -> set[str]:
     spec_file = landing / ".aisec" / "spec.yaml"
     if not spec_file.is_file():
         return set()
-    controls = decide(load_spec(spec_file))
-    f = controls.foundation
-    if f is None:
-        return set()
-    names = {
-        f.access_log_bucket,
-        f.trail_bucket,
-        f.findings_bucket,
-        f.trail_name,
-        f.trail_arn,
-        f"{controls.spec.name}-compute",
-        *(k.alias for k in f.keys),
-        *f.shared_log_groups,
-    }
-    if f.config_bucket:
-        names.add(f.config_bucket)
+    spec = load_spec(spec_file)
+    if spec.accounts is not None:  # an account per stage: every account's foundation (generator/accounts.py)
+        from generator.accounts import account_specs
+
+        every = [decide(s) for _root, _stages, s in account_specs(spec)]
+    else:
+        every = [decide(spec)]
+    names: set[str] = set()
+    for controls in every:
+        f = controls.foundation
+        if f is None:
+            continue
+        names |= {
+            f.access_log_bucket,
+            f.trail_bucket,
+            f.findings_bucket,
+            f.trail_name,
+            f.trail_arn,
+            f"{controls.spec.name}-compute",
+            *(k.alias for k in f.keys),
+            *f.shared_log_groups,
+        }
+        if f.config_bucket:
+            names.add(f.config_bucket)
     return {n for n in names if n}
 
 
@@ -202,7 +218,7 @@ def stage_findings(root: Path, plan: Mapping[str, Any], work: Path) -> list[Find
     foundation owns; none for the foundation's own root or a landing of one root. ``work`` is where
     Terraform ran (for the file:line of each resource)."""
     where = place(root)
-    if where is None or where.name == FOUNDATION:
+    if where is None or is_foundation(where.name):
         return []
     names: set[str] | None = None
     locations: Mapping[str, str] | None = None

@@ -125,7 +125,10 @@ def _source(spec: Spec, modules: Mapping[str, Module]) -> Any:
 
 
 def _common(spec: Spec, modules: Mapping[str, Module], root: str) -> dict[str, Any]:
+    from generator.accounts import assume_role_arn  # an account per stage: the role each root assumes
+
     return {
+        "assume_role_arn": assume_role_arn(spec),
         "spec": spec,
         "region": spec.aws.region,
         "tags": _tags(spec) if root == FOUNDATION else {**_tags(spec), STAGE_TAG: root},
@@ -145,7 +148,9 @@ def _head(spec: Spec, modules: Mapping[str, Module], root: str) -> dict[str, str
     }
 
 
-def _foundation_root(controls: Controls, modules: Mapping[str, Module], stages: list[str]) -> dict[str, str]:
+def _foundation_root(
+    controls: Controls, modules: Mapping[str, Module], stages: list[str], root: str = FOUNDATION
+) -> dict[str, str]:
     spec, f = controls.spec, controls.foundation
     assert f is not None
     args = _foundation_args(controls)
@@ -163,7 +168,7 @@ def _foundation_root(controls: Controls, modules: Mapping[str, Module], stages: 
         ):
             raise AssertionError(f"the foundation root would reference {ref}")
     ctx = {
-        **_common(spec, modules, FOUNDATION),
+        **_common(spec, modules, root),
         "c": controls,
         "f": f,
         "foundation": args,
@@ -171,7 +176,7 @@ def _foundation_root(controls: Controls, modules: Mapping[str, Module], stages: 
         "detective_table": DETECTIVE,
         "stages": stages,
     }
-    files = _head(spec, modules, FOUNDATION)
+    files = _head(spec, modules, root)
     files["main.tf"] = align(_HCL_ENV.get_template("main.tf.j2").render(ctx))
     files["outputs.tf"] = align(_HCL_ENV.get_template("stages/foundation-outputs.tf.j2").render(ctx))
     files["README.md"] = _DOC.get_template("stages/foundation-README.md.j2").render(ctx)
@@ -268,6 +273,10 @@ def render_landing(
     pinned: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The landing's files in the spec's layout."""
+    if spec.accounts is not None:  # an account per stage: a foundation root per account
+        from generator.accounts import render_accounts
+
+        return render_accounts(spec, catalog, pinned)
     if is_split(spec):
         return render_split(spec, controls, catalog, pinned)
     return render(spec, controls, catalog, pinned)

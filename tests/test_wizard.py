@@ -482,6 +482,16 @@ def rich_spec() -> dict:  # type: ignore[type-arg]
                      "users": [f"arn:aws:iam::{account}:role/ci-apply"]}  # fmt: skip
     data["cost"] = {**data["cost"], "data_gb": 1234, "log_gb": 77}
     data["layout"] = "stages"
+    data["accounts"] = {
+        "assume_role": "aisec-landing-deployer",
+        "stages": {
+            "test": {
+                "account_id": "555566667777",
+                "network": {**data["network"], "vpc_id": "vpc-0a1b2c3d4e5f60718"},
+                "access": {"admin_principals": ["arn:aws:iam::555566667777:role/TestKeyAdmin"]},
+            }
+        },
+    }
     train, serve, helpdesk, lab = data["workloads"]
     train["description"] = "Trains the recommender."
     train["macie"] = {"default_identifiers": False, "ignore_words": ["SYNTHETIC-ROW"],
@@ -561,7 +571,7 @@ def test_changing_one_answer_keeps_the_rest(capsys: pytest.CaptureFixture[str]) 
     start["name"], start["workloads"][0]["name"] = "ml-lab", "recsys-fit"
     assert after == start
     assert (
-        "kept as they were (not asked here): detective; modules; module_source; state; layout; cost; tags; "
+        "kept as they were (not asked here): detective; modules; module_source; state; layout; accounts; cost; tags; "
         "workload recsys-fit: macie; workload recsys-serve: images; workload helpdesk: bedrock; workload lab: compute"
     ) in capsys.readouterr().err
 

@@ -330,6 +330,25 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
         allowed = cfg.get("allowed_account_ids")
         if isinstance(allowed, list) and len(allowed) == 1 and isinstance(allowed[0], str):
             self.ctx["account"] = allowed[0]  # the only account this configuration may touch
+        # assume_role: the session is in the role's account, as the real provider's caller identity
+        # is; an account allowed_account_ids leaves out is refused, as the real provider does.
+        for ar in cfg.get("assume_role") or []:
+            role = ar.get("role_arn") if isinstance(ar, dict) else None
+            parts = role.split(":") if isinstance(role, str) else []
+            if len(parts) < 6 or not parts[4]:
+                continue
+            if isinstance(allowed, list) and allowed and parts[4] not in allowed:
+                return pb.ConfigureProvider.Response(
+                    diagnostics=[
+                        _error(
+                            "Invalid account ID",
+                            f"AWS account ID not allowed: {parts[4]} (assume_role {role}; "
+                            f"allowed_account_ids {', '.join(map(str, allowed))})",
+                        )
+                    ]
+                )
+            self.ctx["account"] = parts[4]
+            self.ctx["assumed_role"] = parts[5].split("/")[-1]
         self.default_tags = {}
         for dt in cfg.get("default_tags") or []:
             if isinstance(dt, dict):
@@ -436,7 +455,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
                 account_id=c["account"],
                 id=c["account"],
                 user_id="AROAOFFLINESTANDIN:rehearsal",
-                arn=f"arn:{c['partition']}:sts::{c['account']}:assumed-role/aisec-offline/rehearsal",
+                arn=f"arn:{c['partition']}:sts::{c['account']}:assumed-role/{c.get('assumed_role', 'aisec-offline')}/rehearsal",
             )
         elif type_name == "aws_region":
             region = cfg.get("region") or cfg.get("name") or c["region"]

@@ -1,0 +1,381 @@
+"""An AWS account per stage (issue #17 item 2, `accounts`): a foundation root per account, every
+root's provider assuming a role in its account. A landing with prod in its own account is applied
+offline (real terraform, the stand-in), root by root in the manifest's order; what is checked is
+the plan's provider configuration and the resources and policies as applied."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import accounts, core, fleet
+from generator.checks import policy_eval
+from generator.checks.policy_eval import Request
+from generator.policy import decide
+from generator.render import ARCHIVE_FOLDER
+from generator.spec import load_spec
+from tests import test_security_bar as bar
+from tests.conftest import BLUEPRINTS, run_aisec
+from tests.offline import Rehearsal, all_resources
+
+MAIN, PROD, ARCHIVE = "666677778888", "444455556666", "666677779999"  # fedramp-moderate's, and prod's
+PROD_ACCOUNT = f"""layout: stages
+accounts:
+  stages:
+    prod:
+      account_id: "{PROD}"
+      network:
+        vpc_id: vpc-0a1b2c3d4e5f60718
+        vpc_cidr: 10.200.0.0/16
+        subnet_ids: [subnet-0a1b2c3d4e5f60718, subnet-1a1b2c3d4e5f60718]
+        route_table_ids: [rtb-0a1b2c3d4e5f60718]
+      access:
+        admin_principals: ["arn:aws:iam::{PROD}:role/ProdPlatformAdmin"]
+        break_glass: ["arn:aws:iam::{PROD}:role/ProdBreakGlass"]
+"""
+ACCOUNT_IN_ARN = re.compile(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
+
+
+def _spec_text(extra: str = PROD_ACCOUNT, stages: str = "[dev, prod]") -> str:
+    text = (
+        BLUEPRINTS["fedramp-moderate"].read_text().replace("stages: [dev, test, prod]", f"stages: {stages}")
+    )
+    return text.rstrip("\n") + "\n" + extra
+
+
+def _write_spec(tmp_path: Path, extra: str = PROD_ACCOUNT, **kw: str) -> Path:
+    spec = tmp_path / "agency-docs.yaml"
+    spec.write_text(_spec_text(extra, **kw))
+    return spec
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every root planned and applied offline in the manifest's order, and log-archive/."""
+    tmp = tmp_path_factory.mktemp("accounts")
+    spec_path = _write_spec(tmp)
+    out = tmp / "landing"
+    core.render_spec(spec_path, out)
+    runs: dict[str, Any] = {}
+    for root in [*fleet.landing_roots(out), fleet.Root(out, ARCHIVE_FOLDER, out / ARCHIVE_FOLDER)]:
+        r = Rehearsal.of(root.path)
+        r.ok("plan", "-input=false", "-out=tfplan")
+        plan = r.show_json("tfplan")
+        r.ok("apply", "-input=false", "tfplan")
+        state = r.show_json()
+        runs[root.name] = {
+            "plan": plan,
+            "state": state,
+            "resources": all_resources(state["values"]["root_module"]),
+        }
+    return {"out": out, "spec": load_spec(spec_path), "runs": runs}
+
+
+def test_a_foundation_root_per_account_and_the_order(tmp_path: Path) -> None:
+    out = tmp_path / "landing"
+    core.render_spec(_write_spec(tmp_path, stages="[dev, test, prod]"), out)
+    assert [(r.name, r.needs) for r in fleet.landing_roots(out)] == [
+        ("foundation", ()),
+        ("foundation-prod", ()),
+        ("dev", ("foundation",)),
+        ("test", ("foundation",)),
+        ("prod", ("foundation-prod",)),
+    ]
+    # prod's account holds its own account-level part; the main account's foundation nothing of prod
+    main, own = (
+        (out / "foundation" / "main.tf").read_text(),
+        (out / "foundation-prod" / "main.tf").read_text(),
+    )
+    assert PROD not in main and MAIN not in own
+    assert "vpc-0a1b2c3d4e5f60718" in own and "vpc-0a1b2c3d4e5f60718" not in main
+    assert f"agency-docs-doc-classifier-prod-datasets-{PROD}" in own  # the prod trail's data events
+    assert "-prod-" not in main.replace("aisec/agency-docs/doc-classifier/", "")
+    # every root's state key is its own
+    keys = {p.parent.name for p in out.glob("*/backend.tf")}
+    assert keys == {"foundation", "foundation-prod", "dev", "test", "prod"}
+    assert (
+        'key          = "aisec/agency-docs/foundation-prod.tfstate"'
+        in (out / "foundation-prod" / "backend.tf").read_text()
+    )
+
+
+@pytest.mark.terraform
+def test_each_root_targets_its_account(landing: dict[str, Any]) -> None:
+    role = "OrganizationAccountAccessRole"
+    expected = {
+        "foundation": MAIN,
+        "dev": MAIN,
+        "foundation-prod": PROD,
+        "prod": PROD,
+        ARCHIVE_FOLDER: ARCHIVE,
+    }
+    assert set(landing["runs"]) == set(expected)
+    for name, account in expected.items():
+        aws = landing["runs"][name]["plan"]["configuration"]["provider_config"]["aws"]["expressions"]
+        assert aws["allowed_account_ids"]["constant_value"] == [account], name
+        assert aws["assume_role"][0]["role_arn"]["constant_value"] == f"arn:aws:iam::{account}:role/{role}", (
+            name
+        )
+
+
+@pytest.mark.terraform
+def test_prod_names_only_prods_account_and_dev_nothing_of_prods(landing: dict[str, Any]) -> None:
+    runs = landing["runs"]
+    for name, own, other in (
+        ("foundation-prod", PROD, MAIN),
+        ("prod", PROD, MAIN),
+        ("foundation", MAIN, PROD),
+        ("dev", MAIN, PROD),
+    ):
+        text = json.dumps(runs[name]["state"]["values"])
+        assert other not in text, (name, other)  # no bucket name, ARN or policy condition of the other
+        found = set(ACCOUNT_IN_ARN.findall(text))
+        assert own in found and found <= {own, ARCHIVE}, (name, found)
+    # The prod roles, key and bucket policies as applied: prod's account, and the archive's only
+    # where the trail and the replicas go there.
+    prod = [
+        r
+        for r in runs["prod"]["resources"]
+        if r["type"] in ("aws_iam_role", "aws_kms_key", "aws_s3_bucket_policy")
+    ]
+    assert prod
+    for r in prod:
+        doc = json.dumps(r["values"])
+        assert set(ACCOUNT_IN_ARN.findall(doc)) <= {PROD}, r["address"]
+
+
+def _applied(landing: dict[str, Any], roots: tuple[str, ...], account_spec: Any) -> bar.Applied:
+    resources = [r for name in roots for r in landing["runs"][name]["resources"]]
+    return bar.Applied(decide(account_spec), resources)
+
+
+def _per_account(landing: dict[str, Any]) -> dict[str, bar.Applied]:
+    specs = {root: spec for root, _stages, spec in accounts.account_specs(landing["spec"])}
+    return {
+        "main": _applied(landing, ("foundation", "dev"), specs["foundation"]),
+        "prod": _applied(landing, ("foundation-prod", "prod"), specs["foundation-prod"]),
+    }
+
+
+# The security bar's checks that judge one account's resources, run on each account's roots.
+BAR_CHECKS = (
+    bar.test_keys_rotate_and_keep_their_deletion_window,
+    bar.test_key_policy_statements_keep_roles_apart,
+    bar.test_each_data_bucket_has_its_own_stage_key,
+    bar.test_every_bucket_is_private_versioned_logged_and_refuses_plain_http,
+    bar.test_trail_records_everything_and_the_data_events_of_every_stage,
+    bar.test_every_log_group_is_encrypted_and_kept,
+    bar.test_alarms_reach_an_encrypted_topic,
+    bar.test_macie_classifies_every_sensitive_bucket,
+    bar.test_endpoints_for_every_service_used,
+    bar.test_endpoint_security_group_admits_https_from_the_vpc_only,
+)
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize("check", BAR_CHECKS, ids=lambda c: c.__name__)
+def test_the_security_bar_holds_in_each_account(landing: dict[str, Any], check: Any) -> None:
+    for name, applied in _per_account(landing).items():
+        check(name, {name: applied})
+
+
+@pytest.mark.terraform
+def test_the_other_account_is_denied_prods_data(landing: dict[str, Any]) -> None:
+    prod = _per_account(landing)["prod"]
+    stage = next(s for s in prod.stages if s.stage == "prod")
+    bucket, alias = stage.bucket("datasets"), stage.alias("datasets")
+    assert bucket.endswith(PROD) and bucket in prod.bucket_policies and alias in prod.key_policies
+    own_role = next(iter(prod.stage_roles(stage)))
+    assert own_role.startswith(f"arn:aws:iam::{PROD}:role/")
+    for outsider in (
+        f"arn:aws:iam::{MAIN}:role/FedRAMPPlatformAdmin",  # the main account's administrators
+        f"arn:aws:iam::{MAIN}:role/aisec/agency-docs-doc-classifier-dev-engineer",  # a dev role
+    ):
+        ctx = {"aws:PrincipalAccount": MAIN}
+        assert not prod.s3(outsider, "s3:GetObject", bucket, **ctx).allowed, outsider
+        assert not prod.s3(outsider, "s3:PutObject", bucket, **ctx).allowed, outsider
+        assert not prod.kms(outsider, "kms:Decrypt", alias, **ctx).allowed, outsider
+        assert not prod.via_s3(outsider, "kms:Decrypt", alias).allowed, outsider
+        for arn in prod.stage_roles(stage):
+            assert not prod.assume(outsider, arn).allowed, (outsider, arn)
+
+
+@pytest.mark.terraform
+def test_the_archive_takes_each_accounts_trail_under_its_own_prefix(landing: dict[str, Any]) -> None:
+    archive = {r["address"]: r["values"] for r in landing["runs"][ARCHIVE_FOLDER]["resources"]}
+    policy = archive['module.archive_storage.aws_s3_bucket_policy.this["archive"]']["policy"]
+    key_arn = archive['module.archive_kms.aws_kms_key.this["archive"]']["arn"]
+    bucket = f"arn:aws:s3:::agency-docs-log-archive-{ARCHIVE}"
+    put = {"s3:x-amz-acl": "bucket-owner-full-control", "s3:x-amz-server-side-encryption": "aws:kms",
+           "s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn, "aws:SecureTransport": True}  # fmt: skip
+
+    def put_as(trail_account: str, prefix_account: str) -> bool:
+        trail = f"arn:aws:cloudtrail:us-west-2:{trail_account}:trail/agency-docs-trail"
+        obj = f"{bucket}/AWSLogs/{prefix_account}/CloudTrail/us-west-2/2026/12/05/x.json.gz"
+        request = Request("cloudtrail.amazonaws.com", "s3:PutObject", obj, {**put, "aws:SourceArn": trail})
+        return policy_eval.evaluate(request, resource_policy=policy).allowed
+
+    assert put_as(MAIN, MAIN) and put_as(PROD, PROD)
+    assert not put_as(PROD, "111122223333") and not put_as("111122223333", "111122223333")
+    replicas = archive['module.archive_storage.aws_s3_bucket_policy.this["server_logs"]']["policy"]
+    for account in (MAIN, PROD):
+        role = f"arn:aws:iam::{account}:role/aisec/agency-docs-access-logs-to-archive"
+        obj = f"arn:aws:s3:::agency-docs-log-archive-s3logs-{ARCHIVE}/x"
+        request = Request(role, "s3:ReplicateObject", obj, {"aws:SecureTransport": True})
+        assert policy_eval.evaluate(request, resource_policy=replicas).allowed, account
+        delete = Request(role, "s3:ReplicateDelete", obj, {"aws:SecureTransport": True})
+        assert not policy_eval.evaluate(delete, resource_policy=replicas).allowed, account
+
+
+@pytest.mark.terraform
+def test_the_stand_in_refuses_an_assumed_account_outside_allowed_account_ids(
+    landing: dict[str, Any], tmp_path: Path
+) -> None:
+    copy = tmp_path / "landing"
+    shutil.copytree(landing["out"], copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "tfplan"))
+    (copy / "prod" / "whoami.custom.tf").write_text(
+        'data "aws_caller_identity" "me" {}\noutput "whoami" { value = data.aws_caller_identity.me.arn }\n'
+    )
+    work = Rehearsal.of(copy / "prod")
+    work.ok("plan", "-input=false", "-out=tfplan")
+    whoami = work.show_json("tfplan")["planned_values"]["outputs"]["whoami"]["value"]
+    assert whoami.startswith(f"arn:aws:sts::{PROD}:assumed-role/OrganizationAccountAccessRole/"), whoami
+    providers = work.work / "providers.tf"
+    providers.write_text(providers.read_text().replace(f'["{PROD}"]', f'["{MAIN}"]'))
+    result = work.run("plan", "-input=false", "-refresh=false")
+    assert not result.ok and f"AWS account ID not allowed: {PROD}" in result.stderr + result.stdout
+
+
+# --------------------------------------------------------------------------- the spec's rules
+@pytest.mark.parametrize(
+    ("extra", "field", "says"),
+    [
+        (
+            PROD_ACCOUNT.replace(PROD, MAIN),
+            "accounts.stages.prod.account_id",
+            "another account than aws.account_id",
+        ),
+        (PROD_ACCOUNT.replace(PROD, ARCHIVE), "accounts.stages.prod.account_id", "log_archive.account_id"),
+        (PROD_ACCOUNT.replace("layout: stages\n", ""), "accounts", "needs layout: stages"),
+        (
+            PROD_ACCOUNT.replace(f"iam::{PROD}:role/ProdPlatformAdmin", f"iam::{MAIN}:role/X"),
+            "accounts.stages.prod.access.admin_principals[0]",
+            f"a role of the stage's account {PROD}",
+        ),
+        (
+            PROD_ACCOUNT.replace("    prod:", "    test:"),
+            "accounts.stages.test",
+            "no workload has the stage test",
+        ),
+        (PROD_ACCOUNT.replace(f'"{PROD}"', '"12345"'), "accounts.stages.prod.account_id", "12 digits"),
+        (
+            PROD_ACCOUNT.replace("accounts:\n", "accounts:\n  assume_role: 'x\" }\\nresource'\n"),
+            "accounts.assume_role",
+            "an IAM role name",
+        ),
+    ],
+    ids=[
+        "main-account",
+        "archive-account",
+        "single-layout",
+        "foreign-admin",
+        "no-such-stage",
+        "not-12-digits",
+        "hostile-role",
+    ],
+)
+def test_bad_accounts_are_refused_naming_the_field(tmp_path: Path, extra: str, field: str, says: str) -> None:
+    spec = _write_spec(tmp_path, extra)
+    proc = run_aisec("check-spec", str(spec))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{spec}: {field}: " in proc.stderr and says in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_accounts_need_the_log_archive(tmp_path: Path) -> None:
+    text = re.sub(r"log_archive:\n(  .*\n)+", "", _spec_text())
+    spec = tmp_path / "s.yaml"
+    spec.write_text(text)
+    proc = run_aisec("check-spec", str(spec))
+    assert proc.returncode == 2 and f"{spec}: accounts: needs log_archive" in proc.stderr, proc.stderr
+
+
+def test_ci_refuses_a_landing_with_accounts(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    spec = _write_spec(tmp_path / "specs")
+    core.render_spec(spec, tmp_path / "infra" / "agency-docs")
+    proc = run_aisec("ci", "github", "specs", "--root", "infra", "--repo", "o/r", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "accounts: aisec ci does not create CI roles in each stage's account" in proc.stderr
+    # so does the matrix the pipelines fan out from
+    proc = run_aisec("ci", "matrix", "--all", "specs", "--root", "infra", cwd=tmp_path)
+    assert proc.returncode == 2 and "aisec ci does not create CI roles" in proc.stderr, (
+        proc.stdout + proc.stderr
+    )
+    # the single-spec form refuses it too (layout: stages)
+    proc = run_aisec("ci", "github", "specs/agency-docs.yaml", "--repo", "o/r", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_stage_in_its_own_account_keeps_its_vector_store_there(tmp_path: Path) -> None:
+    """A knowledge base uses a store of its own account: prod's store must move with prod."""
+    text = BLUEPRINTS["gdpr-rag-assistant"].read_text()
+    archive = (
+        'log_archive:\n  account_id: "999900001111"\n  break_glass: ["arn:aws:iam::999900001111:role/BG"]\n'
+    )
+    own = PROD_ACCOUNT.replace("ProdPlatformAdmin", "Admin")
+    spec = tmp_path / "rag.yaml"
+    spec.write_text(text.rstrip("\n") + "\n" + archive + own)
+    proc = run_aisec("check-spec", str(spec))
+    field = "workloads[0].bedrock.vector_stores.prod.opensearch_serverless"
+    assert (
+        proc.returncode == 2 and f"{spec}: {field}: must be in the stage's account {PROD}" in proc.stderr
+    ), proc.stderr
+    assert "vector_stores.dev" not in proc.stderr  # dev stays in the landing's account
+    spec.write_text(
+        spec.read_text().replace("333344445555:collection/supportragprd01", f"{PROD}:collection/p01")
+    )
+    proc = run_aisec("check-spec", str(spec))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_foundation_guards_know_each_accounts_foundation(tmp_path: Path) -> None:
+    """AISEC-CHG-041: prod's root must not change what foundation-prod owns (its access-log bucket is
+    named after prod's account); a foundation-prod root is a foundation, not a stage."""
+    from generator import stageguard
+
+    out = tmp_path / "landing"
+    core.render_spec(_write_spec(tmp_path), out)
+    own = f"agency-docs-access-logs-{PROD}"
+    assert own in stageguard.foundation_names(out)
+    plan = {
+        "resource_changes": [
+            {
+                "address": "aws_s3_bucket_policy.sneaky",
+                "type": "aws_s3_bucket_policy",
+                "mode": "managed",
+                "change": {"actions": ["create"], "after": {"bucket": own}},
+            }
+        ]
+    }
+    findings = stageguard.stage_findings(out / "prod", plan, out / "prod")
+    assert [f.rule for f in findings] == ["AISEC-CHG-041"], findings
+    assert stageguard.stage_findings(out / "foundation-prod", plan, out / "foundation-prod") == []
+
+
+def test_cost_counts_each_accounts_foundation(tmp_path: Path) -> None:
+    with_accounts = core.cost(_write_spec(tmp_path))
+    (tmp_path / "one").mkdir()
+    one = core.cost(_write_spec(tmp_path / "one", "layout: stages\n"))
+    assert set(with_accounts["accounts"]) == {"foundation", "foundation-prod"}
+    assert sum(with_accounts["accounts"].values()) == pytest.approx(with_accounts["total_monthly"])
+    # a second trail, endpoints, Macie and detective controls: the shared part grows by about one foundation
+    assert with_accounts["shared_monthly"] > 1.5 * one["shared_monthly"]
+    assert any(line["item"].startswith("foundation-prod: ") for line in with_accounts["lines"])
+    # the stages' own resources are the same, split over the accounts
+    assert with_accounts["workloads_monthly"] == pytest.approx(one["workloads_monthly"], rel=0.05)
