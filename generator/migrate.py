@@ -416,6 +416,13 @@ def _load(landing: Path, spec_path: Path | None) -> tuple[Path, Spec]:
             "(single | stages)",
             file=str(spec_path),
         )
+    if spec.accounts is not None:
+        # the old state's objects live in aws.account_id; a stage in another account cannot take them
+        raise UserInputError(
+            f"{spec_path}: accounts: migrate moves state within one account; migrate to layout: stages "
+            "without accounts first (moving an applied stage into another account is not supported)",
+            file=str(spec_path),
+        )
     return spec_path, spec
 
 

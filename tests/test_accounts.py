@@ -379,3 +379,16 @@ def test_cost_counts_each_accounts_foundation(tmp_path: Path) -> None:
     assert any(line["item"].startswith("foundation-prod: ") for line in with_accounts["lines"])
     # the stages' own resources are the same, split over the accounts
     assert with_accounts["workloads_monthly"] == pytest.approx(one["workloads_monthly"], rel=0.05)
+
+
+def test_migrate_refuses_to_move_state_into_another_account(tmp_path: Path) -> None:
+    """aisec migrate moves a single landing's state within its account; a spec naming accounts is
+    refused before anything is read (the old objects live in aws.account_id)."""
+    single = tmp_path / "single.yaml"
+    single.write_text(_spec_text(extra=""))
+    out = tmp_path / "landing"
+    assert run_aisec("render", str(single), "-o", str(out)).returncode == 0
+    proc = run_aisec("migrate", str(out), "--spec", str(_write_spec(tmp_path)), "--dry-run")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "accounts: migrate moves state within one account" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
