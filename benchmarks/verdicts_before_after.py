@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.prowler import requirements  # noqa: E402
+from generator.decide.prowler import requirements  # noqa: E402
 from generator.reports import checks  # noqa: E402
 from generator.spec import Regime, load_spec  # noqa: E402
 

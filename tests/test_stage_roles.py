@@ -236,8 +236,8 @@ def test_a_plan_role_reads_its_own_roots_state_only(applied: dict[str, Any]) -> 
 def test_the_matrix_names_each_roots_own_roles(tmp_path: Path) -> None:
     """`aisec ci matrix` over a repository with a split landing: each root's entry carries that
     root's roles; the single-spec pipeline refuses the split landing."""
-    from generator import cifleet
     from generator.errors import UserInputError
+    from generator.fleet import ci as cifleet
 
     specs = tmp_path / "specs"
     specs.mkdir()

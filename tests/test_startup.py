@@ -15,8 +15,9 @@ import jinja2
 import pytest
 import yaml
 
-from generator import catalog, cli, policy, prowler
+from generator import catalog, cli
 from generator import render as render_module
+from generator.decide import policy, prowler
 from generator.spec import Regime
 from tests.conftest import REPO, aisec_env
 
@@ -72,7 +73,7 @@ def test_help_and_usage_errors_are_those_of_the_whole_tree(args: list[str]) -> N
 
 def test_requirement_maps_are_read_per_regime() -> None:
     script = (
-        "from generator import policy, prowler; from generator.spec import Regime\n"
+        "from generator.decide import policy; from generator.decide import prowler; from generator.spec import Regime\n"
         "assert prowler.catalogue.cache_info().currsize == 0\n"
         "assert policy.REQUIREMENTS[Regime.HIPAA][1] and policy.FAMILIES['detection'][Regime.HIPAA]\n"
         "assert prowler.catalogue.cache_info().currsize == 0, 'hipaa needs no Prowler catalogue'\n"

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator.checks.policy_eval import Request, evaluate_cross_account
-from generator.prowler import PROWLER_VERSION, check_table, where
-from generator.prowler import in_reach as prowler_in_reach
+from generator.decide.prowler import PROWLER_VERSION, check_table, where
+from generator.decide.prowler import in_reach as prowler_in_reach
 from generator.spec import Regime
 
 STATUSES = ("pass", "fail", "depends", "not evaluated")

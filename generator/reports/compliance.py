@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from generator.policy import (
+from generator.decide.policy import (
     CONTROLS_BY_ID,
     DETECTIVE,
     REQUIREMENTS,
@@ -261,7 +261,7 @@ def prowler_coverage(c: Controls, regime: Regime) -> dict[str, Any]:
     landing applies serves it and does not fall short: falls_short, access_log_bucket), partly when
     some are, not applicable when none applies (the landing uses none of the services they judge).
     A check predicted to fail or to depend on the existing foundation or account leaves it uncovered."""
-    from generator import prowler
+    from generator.decide import prowler
 
     table = prowler.check_table()
     predictions = _predictions(c, {ck for r in prowler.in_reach(regime) for ck in r["checks"]}, table)
@@ -312,7 +312,7 @@ PREDICTIONS = ("pass", "fail", "depends", "not applicable")
 
 def _predict(c: Controls, check: str, table: dict[str, Any]) -> tuple[str, list[str], str]:
     """(prediction, controls, reason) of one Prowler check for this landing, from the check table."""
-    from generator import prowler
+    from generator.decide import prowler
 
     kind, value = prowler.where(check, table)
     if kind == "outside":
@@ -371,7 +371,7 @@ def predicted_checks(c: Controls, regime: Regime) -> dict[str, Any]:
     does, or ours fall short), depends (an account setting, the existing foundation) or not applicable
     (it judges a service the landing does not create). tests/test_verdicts.py proves each pass and
     fail against the verdicts judged on an offline apply."""
-    from generator import prowler
+    from generator.decide import prowler
 
     table = prowler.check_table()
     in_reach = prowler.in_reach(regime)

@@ -29,15 +29,19 @@ from generator.errors import AisecError, UserInputError
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from generator import blueprints, core, orchestrate, planreview, runview, site, verify, writer
+    from generator import core
     from generator import spec as spec_model
+    from generator.render import writer
+    from generator.reports import site
+    from generator.run import orchestrate, planreview, runview, verify
+    from generator.spec import blueprints
 else:  # loaded at first use: `aisec --help` needs none of them, `aisec render` not the plan gate
     from generator.lazy import lazy
 
     blueprints, core, orchestrate, planreview, runview, site, spec_model, verify, writer = map(
         lazy,
-        ("generator.blueprints", "generator.core", "generator.orchestrate", "generator.planreview",
-         "generator.runview", "generator.site", "generator.spec", "generator.verify", "generator.writer"),
+        ("generator.spec.blueprints", "generator.core", "generator.run.orchestrate", "generator.run.planreview",
+         "generator.run.runview", "generator.reports.site", "generator.spec", "generator.run.verify", "generator.render.writer"),
     )  # fmt: skip
 
     def Table(*columns: Any, **options: Any) -> Any:
@@ -544,8 +548,7 @@ def init(
     ] = False,
 ) -> None:
     """Answer a few questions; get a spec file and a rendered root module."""
-    from generator import wizard
-    from generator.spec import dump_spec, load_spec, spec_over_imports, spec_to_data
+    from generator.spec import dump_spec, load_spec, spec_over_imports, spec_to_data, wizard
 
     source = "answers"
     start = wizard.STARTER
@@ -576,7 +579,7 @@ def init(
             "or pass --force to replace it"
         )
     if not defaults:
-        from generator.wizard import Prompter
+        from generator.spec.wizard import Prompter
 
         question = (
             f"{spec_file} exists with other content: replace it, and render into {out_dir}?"
@@ -809,7 +812,7 @@ StageOpt = Annotated[
 
 def _stage_root(directory: Path, stage: str | None) -> Path:
     """The root module of DIRECTORY a command runs on (see generator/stages.py)."""
-    from generator import stages
+    from generator.render import stages
 
     return stages.root_for(directory, stage)
 
@@ -878,7 +881,7 @@ def _fleet(command: str, folder: Path, offline: bool, parallel: int | None, affe
     """`aisec plan --all` / `apply --all`: see generator/fleetrun.py."""
     import time
 
-    from generator import fleetrun
+    from generator.fleet import run as fleetrun
 
     began = time.perf_counter()
     parallel = parallel or fleetrun.default_parallel()
@@ -996,7 +999,7 @@ def plan(
     _one_root_only(parallel, affected_since)
     landing, directory = directory, _stage_root(directory, stage)
     if directory != landing:
-        from generator import stages
+        from generator.render import stages
 
         stages.foundation_first(landing, stage, offline)
     with runview.PlanProgress(err) as progress:
@@ -1244,7 +1247,7 @@ def _ci(platform: str, spec: Path, repo: str, root: str | None, output: Path | N
 def _ci_folder(platform: str, specs: Path, settings: dict[str, Any], output: Path | None, roles: Path | None,
                force: bool) -> None:  # fmt: skip
     """`aisec ci github|gitlab SPECS/ --root OUT/`: the folder's pipeline and each landing's roles."""
-    from generator import cifleet
+    from generator.fleet import ci as cifleet
 
     if roles is not None:
         raise UserInputError(
@@ -1288,7 +1291,7 @@ def ci_matrix(
     ] = None,
 ) -> None:  # fmt: skip
     """In a pipeline: the roots to plan (in two waves), as $GITHUB_OUTPUT lines or GitLab's child pipeline."""
-    from generator import cifleet
+    from generator.fleet import ci as cifleet
 
     if (affected_json is None) == (all_in is None) or (all_in is not None and root is None):
         raise UserInputError("aisec ci matrix: give AFFECTED_JSON, or --all SPECS with --root OUT")
@@ -1320,7 +1323,7 @@ def ci_atlantis(
     force: ForceOpt = False,
 ) -> None:
     """An Atlantis repo config: a project per root, stages after their foundation, plans by aisec."""
-    from generator import cifleet
+    from generator.fleet import ci as cifleet
 
     if output is not None:
         check_output_path(output, kind="file", create_parents=True)
@@ -1351,7 +1354,7 @@ def ci_gitlab(spec: SpecArg, repo: RepoOpt, root: RootOpt = None, output: Pipeli
 @catalog_app.command("list")
 def catalog_list(as_json: JsonOpt = False) -> None:
     """The modules of the catalog, their released versions and what they implement."""
-    from generator.catalog_report import listing
+    from generator.reports.catalog_report import listing
 
     modules = listing()
     if as_json:
@@ -1372,7 +1375,7 @@ def catalog_show(
     as_json: JsonOpt = False,
 ) -> None:
     """A module's version, constraints, controls, inputs, outputs and changelog."""
-    from generator.catalog_report import show
+    from generator.reports.catalog_report import show
 
     m = show(name, version)
     if as_json:
@@ -1407,7 +1410,7 @@ def catalog_site(
 @catalog_app.command("check")
 def catalog_check() -> None:
     """Fail (exit 1) when a module changed since its version was released, or lacks a changelog entry."""
-    from generator.catalog_report import check
+    from generator.reports.catalog_report import check
 
     problems = check()
     for p in problems:
@@ -1423,7 +1426,7 @@ def catalog_release(
     bump: Annotated[str, typer.Option("--bump", help="patch, minor or major.", show_default=False)],
 ) -> None:
     """Record a new version of a module: bump it, open its changelog entry, lock its content hash."""
-    from generator.catalog_report import release
+    from generator.reports.catalog_report import release
 
     new = release(name, bump)
     out.print(f"{name} {new} recorded; describe the change in modules/{name}/CHANGELOG.md")
@@ -1436,7 +1439,7 @@ def catalog_docs(
     ] = False,
 ) -> None:
     """Regenerate the input/output tables of the module READMEs from variables.tf and outputs.tf."""
-    from generator.catalog_report import docs
+    from generator.reports.catalog_report import docs
 
     stale = docs(check)
     for path in stale:

@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import gate, planreview, stageguard
 from generator.cache import atomic_write
 from generator.errors import UserInputError, WorkError
 from generator.offline import workspace
-from generator.planreview import Review
-from generator.runner import (
+from generator.run import gate, planreview, stageguard
+from generator.run.planreview import Review
+from generator.run.runner import (
     Diagnostic,
     Event,
     PythonTerraformRunner,
@@ -47,7 +47,7 @@ from generator.runner import (
     find_binary,
     parse_text_diagnostics,
 )
-from generator.verify import plain_env, root_module, unserved_diagnostics
+from generator.run.verify import plain_env, root_module, unserved_diagnostics
 
 PLAN_DIR = workspace.PLAN_DIR  # ".aisec-plan": the saved plan and its record, 0700
 PLAN_FILE = "tfplan"

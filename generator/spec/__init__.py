@@ -731,7 +731,9 @@ class BedrockModels:
 
 
 def bedrock_models() -> BedrockModels:
-    raw = load_yaml((Path(__file__).parent / "data" / "bedrock_models.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml(
+        (Path(__file__).parent.parent / "data" / "bedrock_models.yaml").read_text(encoding="utf-8")
+    )
     return BedrockModels(
         as_of=str(raw["as_of"]),
         source=raw["source"],

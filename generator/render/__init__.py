@@ -1,7 +1,7 @@
 """Rendering: (spec, controls, catalog) -> {relative path: text}. Pure: no disk writes, no prompts.
 
 The module arguments are built here as Python data (references to other modules as :class:`Hcl`
-expressions, everything else as plain values that :func:`generator.hcl.encode` escapes); the
+expressions, everything else as plain values that :func:`generator.render.hcl.encode` escapes); the
 templates only lay them out. The same spec always gives byte-identical files.
 """
 
@@ -17,12 +17,10 @@ from typing import Any
 import jinja2
 
 from generator import __version__
-from generator.bedrock import bedrock_iam_args
 from generator.cache import cache_root
 from generator.catalog import Catalog, Module, load_catalog, parse_version, satisfies
-from generator.errors import SpecError, UserInputError
-from generator.hcl import Hcl, align, encode, ident, string
-from generator.policy import (
+from generator.decide.bedrock import bedrock_iam_args
+from generator.decide.policy import (
     DETECTIVE,
     LAYERS,
     OBJECT_LOCK_MODE,
@@ -37,6 +35,8 @@ from generator.policy import (
     decide,
     log_group_key,
 )
+from generator.errors import SpecError, UserInputError
+from generator.render.hcl import Hcl, align, encode, ident, string
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line

@@ -20,7 +20,7 @@ from generator.cache import atomic_write, cache_root
 from generator.errors import UserInputError
 from generator.offline import workspace
 from generator.offline.schema import SERVED_VERSIONS
-from generator.runner import (
+from generator.run.runner import (
     MIN_VERSION,
     Binary,
     Diagnostic,

@@ -606,8 +606,8 @@ def ci_files(
     Returns the pipeline, the roles' folders, notes and whether the pipeline was written."""
     from generator.cache import atomic_write
     from generator.fleet import landing_name, landing_specs, name_clashes
+    from generator.render.writer import write
     from generator.spec import load_spec_file
-    from generator.writer import write
 
     out = settings.get("root")
     if not out:
@@ -680,7 +680,7 @@ def atlantis_config(specs: Path, out: Path, cwd: Path | None = None) -> str:
     it imports or the landing's rendered folder changes, planned and applied by aisec (its plan
     gate included)."""
     from generator.fleet import landing_name, landing_specs
-    from generator.orchestrate import PLAN_DIR, PLAN_FILE
+    from generator.run.orchestrate import PLAN_DIR, PLAN_FILE
     from generator.spec import load_spec_file
 
     here = (cwd or Path.cwd()).resolve()

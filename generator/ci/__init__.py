@@ -15,12 +15,12 @@ from typing import Any, Literal
 import yaml
 
 from generator import __version__
+from generator.decide.policy import ROLE_PATH
 from generator.errors import UserInputError
-from generator.hcl import Hcl
-from generator.policy import ROLE_PATH
 from generator.render import LANDING_TAG, render_small_root
+from generator.render.hcl import Hcl
+from generator.render.stages import FOUNDATION, state_key
 from generator.spec import DEPLOY_PATH, DETECTIVE_CONTROLS, Spec, ci_role_arn, ci_role_name
-from generator.stages import FOUNDATION, state_key
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).
 ACTIONS = {

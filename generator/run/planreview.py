@@ -3,7 +3,7 @@ policy gate's findings and the deletions of protected resources. Pure functions 
 `terraform show -json` output.
 
 The change rules are data (:data:`RULES`): a resource type, the actions that matter, and an optional
-test on the before/after values. The gate (:mod:`generator.policygate`) reads every policy the plan
+test on the before/after values. The gate (:mod:`generator.run.policygate`) reads every policy the plan
 creates or changes. Each match becomes one finding with a stable id, ``RULE@address``; high ones
 block `aisec apply` until accepted by that id at plan time.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from generator import policygate
+from generator.run import policygate
 
 Values = dict[str, Any]
 

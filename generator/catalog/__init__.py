@@ -26,7 +26,7 @@ import yaml
 from generator.cache import atomic_write, cache_root
 from generator.errors import SpecError, WorkError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _REPO_DIR = PACKAGE_DIR.parent
 _BUNDLED_DIR = PACKAGE_DIR / "_bundled"
 VERSION_RE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import UserInputError, WorkError
-from generator.planreview import Finding, declared
+from generator.run.planreview import Finding, declared
 
-FOUNDATION = "foundation"  # generator.stages.FOUNDATION (not imported: that one loads the renderer)
+FOUNDATION = "foundation"  # generator.render.stages.FOUNDATION (not imported: that one loads the renderer)
 _MANIFEST = ".aisec/manifest.json"  # generator.render.MANIFEST
 FOUNDATION_OWNED = "AISEC-CHG-041"
 FOUNDATION_OWNED_REASON = (
@@ -108,7 +108,7 @@ def state_addresses(root: Path, offline: bool) -> list[str]:
     resources its state holds.
     Against AWS that is an init (backend and providers, cached in ``.terraform``) and one read of
     the state object per root."""
-    from generator import orchestrate
+    from generator.run import orchestrate
 
     ws = orchestrate.open_workspace(root, offline)
     orchestrate.init(ws)
@@ -160,7 +160,7 @@ def refuse_foundation_destroy(root: str | Path, offline: bool) -> None:
 def foundation_names(landing: Path) -> set[str]:
     """The names the foundation gives its resources (buckets, trail, key aliases, shared log groups,
     the compute security group), from the landing's spec."""
-    from generator.policy import decide
+    from generator.decide.policy import decide
     from generator.spec import load_spec
 
     spec_file = landing / ".aisec" / "spec.yaml"
@@ -220,7 +220,7 @@ def stage_findings(root: Path, plan: Mapping[str, Any], work: Path) -> list[Find
         if why is None:
             continue
         if locations is None:
-            from generator import gate
+            from generator.run import gate
 
             locations = gate.declarations(work)
         doing = "imports" if change.get("importing") else "/".join(sorted(actions))

@@ -16,18 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from generator.cache import atomic_write
 from generator.catalog import Catalog, Module, load_catalog, parse_version
-from generator.catalog_report import changelog_entries
+from generator.decide.policy import Controls, decide
 from generator.errors import UserInputError, WorkError
-from generator.policy import Controls, decide
 from generator.render import MANIFEST, SPEC_COPY, render, render_state, resolve_modules, with_source
-from generator.reports.compliance import coverage_line
-from generator.reports.compliance import report as compliance_report
-from generator.reports.cost import estimate, estimate_line, resource_counts
-from generator.reports.diagram import build as build_diagram
-from generator.reports.diagram import write_image
-from generator.spec import Spec, load_spec, load_spec_file, parse_spec, spec_to_data
-from generator.stages import check_layout_change, render_landing
-from generator.writer import (
+from generator.render.stages import check_layout_change, render_landing
+from generator.render.writer import (
     WriteResult,
     has_conflict_markers,
     manifest_imports,
@@ -36,14 +29,24 @@ from generator.writer import (
     read_manifest,
     write,
 )
+from generator.reports.catalog_report import changelog_entries
+from generator.reports.compliance import coverage_line
+from generator.reports.compliance import report as compliance_report
+from generator.reports.cost import estimate, estimate_line, resource_counts
+from generator.reports.diagram import build as build_diagram
+from generator.reports.diagram import write_image
+from generator.spec import Spec, load_spec, load_spec_file, parse_spec, spec_to_data
 
 if TYPE_CHECKING:
-    from generator import ci, gate, runner, verify
+    from generator import ci
     from generator.reports import checks
+    from generator.run import gate, runner, verify
 else:  # the pipelines, CI roles, Terraform and the checks load only for the commands that use them
     from generator.lazy import lazy
 
-    ci, gate, runner, verify = (lazy(f"generator.{m}") for m in ("ci", "gate", "runner", "verify"))
+    ci, gate, runner, verify = (
+        lazy(f"generator.{m}") for m in ("ci", "run.gate", "run.runner", "run.verify")
+    )
     checks = lazy("generator.reports.checks")
 
 

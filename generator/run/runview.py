@@ -1,7 +1,7 @@
 """How Terraform runs look at the terminal: plan summaries and live progress from `-json` events.
 
 On a terminal a progress bar names the resource being worked on; elsewhere (CI logs) one line per
-finished resource. Both read the same events (:mod:`generator.runner`'s ``stream``).
+finished resource. Both read the same events (:mod:`generator.run.runner`'s ``stream``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generator.planreview import Finding, Review
-from generator.runner import Event
+from generator.run.planreview import Finding, Review
+from generator.run.runner import Event
 
 _VERBS = {"create": "creating", "update": "updating", "delete": "destroying", "read": "reading"}
 

@@ -33,12 +33,12 @@ from typing import Any
 
 from generator.errors import UserInputError, WorkError
 from generator.offline import workspace
-from generator.runner import PythonTerraformRunner
+from generator.run.runner import PythonTerraformRunner
 
 Values = dict[str, Any]
 RULES_DIR = ".aisec/rules"  # a root module's own rules folder, used when it exists
 CHECKOV_CONFIG = ".checkov.yaml"
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # the package folder
 _RESOURCE_RE = re.compile(r'^resource\s+"([a-z0-9_]+)"\s+"([A-Za-z0-9_-]+)"')
 _RULE_ID_RES = (
     re.compile(r"^\s*id:\s*['\"]?([A-Za-z0-9_-]+)", re.M),

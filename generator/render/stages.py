@@ -22,11 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.bedrock import bedrock_iam_args
 from generator.catalog import Catalog, Module, load_catalog
+from generator.decide.bedrock import bedrock_iam_args
+from generator.decide.policy import DETECTIVE, Controls, decide, log_group_key
 from generator.errors import UserInputError
-from generator.hcl import Hcl, align, string
-from generator.policy import DETECTIVE, Controls, decide, log_group_key
 from generator.render import (
     _DOC_ENV as _DOC,
 )
@@ -45,6 +44,7 @@ from generator.render import (
     render,
     resolve_modules,
 )
+from generator.render.hcl import Hcl, align, string
 from generator.spec import Spec
 
 FOUNDATION = "foundation"
@@ -336,7 +336,7 @@ def foundation_first(directory: Path, stage: str | None, offline: bool) -> None:
     and stop when it has changes, which must be applied before a stage is planned against it."""
     if stage is None or stage == FOUNDATION or not (directory / MANIFEST).is_file():
         return
-    from generator import orchestrate
+    from generator.run import orchestrate
 
     for need in needs_of(directory, stage):
         outcome = orchestrate.plan(need, offline=offline)

@@ -17,8 +17,8 @@ import jinja2
 
 from generator import __version__
 from generator.catalog import load_catalog, parse_version
-from generator.catalog_report import show
 from generator.errors import UserInputError
+from generator.reports.catalog_report import show
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("generator", "templates"),

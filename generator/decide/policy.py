@@ -54,7 +54,7 @@ class Requirement:
 def _prowler_requirements(regime: Regime) -> tuple[str, tuple[Requirement, ...]]:
     """A regime whose map is Prowler's catalogue itself (ai-security): each requirement served by
     the controls its checks map to (data/prowler/<regime>.yaml)."""
-    from generator import prowler
+    from generator.decide import prowler
 
     table = prowler.check_table()
     reqs = []
@@ -106,7 +106,7 @@ class _LazyTable(Mapping[K, V], Generic[K, V]):
 
 @cache
 def _compliance_map() -> dict[str, Any]:
-    raw = load_yaml((Path(__file__).parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
+    raw = load_yaml((Path(__file__).parent.parent / "data" / "compliance.yaml").read_text(encoding="utf-8"))
     return raw  # type: ignore[no-any-return]
 
 

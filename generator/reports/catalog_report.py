@@ -9,9 +9,9 @@ from typing import Any
 
 from generator import catalog
 from generator.catalog import LOCK_FILE, Module, archive_path, archive_text, data_dir, load_catalog
+from generator.catalog.moduledocs import parse_items, stale_readmes, updated_readme
+from generator.decide.policy import CONTROLS_BY_ID
 from generator.errors import UserInputError
-from generator.moduledocs import parse_items, stale_readmes, updated_readme
-from generator.policy import CONTROLS_BY_ID
 
 
 def changelog_entries(module: Module, root: Path | None = None) -> dict[str, str]:

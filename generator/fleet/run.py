@@ -31,9 +31,10 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from generator import fleet, runview
+from generator import fleet
 from generator.errors import AisecError, UserInputError
 from generator.render import MANIFEST
+from generator.run import runview
 
 # Folders never searched for landings: Terraform's data, git's, saved plans.
 _PRUNE = {".terraform", ".git", ".aisec-plan"}
@@ -145,7 +146,7 @@ def select(folder: Path, affected_since: str | None = None) -> tuple[list[RootRu
 # --------------------------------------------------------------------------- one root, one process
 def _child_env() -> dict[str, str]:
     """The child aisec runs this process's code, wherever aisec is installed from."""
-    package_root = str(Path(__file__).resolve().parents[1])
+    package_root = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     return {**os.environ, "PYTHONPATH": package_root + (os.pathsep + path if path else ""), "NO_COLOR": "1"}
 
@@ -217,8 +218,8 @@ def check_saved(run: RootRun, offline: bool) -> None:
     """Before confirming `apply --all`: the root's saved plan as `aisec apply` checks it. No saved
     plan: ``no plan`` (its plan had no changes, or it was not planned); a plan that `aisec apply`
     would refuse: ``refused`` with the reason (the others are applied all the same)."""
-    from generator import orchestrate
-    from generator.planreview import Review
+    from generator.run import orchestrate
+    from generator.run.planreview import Review
 
     try:
         saved = orchestrate.saved_plan(run.root.path, offline=offline)
