@@ -366,7 +366,7 @@ def render(
                 "output": str(output),
                 **{k: getattr(result, k) for k in ("created", "updated", "unchanged", "removed", "overwritten_edits",
                                                    "conflicts", "edited", "unmanaged", "notes")},
-                "counts": file_counts(result),
+                "counts": writer.file_counts(result),
                 "summary": summary,
             }
         )  # fmt: skip
@@ -375,7 +375,7 @@ def render(
             err.print(f"[yellow]warning:[/] {escape(note)}")
         for rel in result.overwritten_edits:
             err.print(f"[yellow]warning:[/] replaced your edit of {rel} (--force)")
-        n = file_counts(result)
+        n = writer.file_counts(result)
         out.print(
             f"Rendered [bold]{summary['name']}[/] into {output}: {n['created']} created, {n['updated']} updated, "
             f"{n['removed']} removed, {n['unchanged']} unchanged"
@@ -438,23 +438,6 @@ def _render_folder(
     codes = [o.error.exit_code if o.error is not None else 1 for o in outcomes if o.status not in ok]
     if codes:
         raise SystemExit(max(codes))
-
-
-def file_counts(result: writer.WriteResult) -> dict[str, int]:
-    """A render's files in five buckets: created, updated, unchanged and left add up to the files
-    it generates (plus edited files it no longer generates, still reported as yours); the manifest,
-    aisec's own record written last, is not counted. What render prints, its --json and init agree."""
-    from generator.render import MANIFEST
-
-    return {
-        "created": sum(1 for rel in result.created if rel != MANIFEST),
-        "updated": len(result.updated)
-        + len(result.overwritten_edits),  # regenerated, or an edit replaced (--force)
-        "removed": len(result.removed),
-        "unchanged": len(result.unchanged),
-        # left as they are, reported, exit 1: edited by hand, holding conflict markers, or not made by aisec
-        "left": len(result.needs_attention),
-    }
 
 
 def _render_check(spec: Path, output: Path, as_json: bool) -> None:
@@ -594,7 +577,7 @@ def init(
     _, result = core.render_parsed(saved.spec, out_dir, source=spec_file, imports=saved.imports)
     if result.needs_attention:
         raise result.attention_error()
-    n = file_counts(result)
+    n = writer.file_counts(result)
     out.print(
         f"Saved {spec_file}; rendered {out_dir}: {n['created']} created, {n['updated']} updated, "
         f"{n['removed']} removed, {n['unchanged']} unchanged.",
@@ -811,7 +794,7 @@ StageOpt = Annotated[
 
 
 def _stage_root(directory: Path, stage: str | None) -> Path:
-    """The root module of DIRECTORY a command runs on (see generator/stages.py)."""
+    """The root module of DIRECTORY a command runs on (see generator/render/stages.py)."""
     from generator.render import stages
 
     return stages.root_for(directory, stage)
@@ -999,9 +982,9 @@ def plan(
     _one_root_only(parallel, affected_since)
     landing, directory = directory, _stage_root(directory, stage)
     if directory != landing:
-        from generator.render import stages
+        from generator.run import stageguard
 
-        stages.foundation_first(landing, stage, offline)
+        stageguard.foundation_first(landing, stage, offline)
     with runview.PlanProgress(err) as progress:
         outcome = orchestrate.plan(
             directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress,

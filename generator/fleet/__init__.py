@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import AisecError, UserInputError
+from generator.landing import Root as Root  # the shared interface: a landing's roots
+from generator.landing import landing_roots as landing_roots
+from generator.landing import read_json
 from generator.render import MANIFEST, resolve_modules
 from generator.spec import load_spec_file
 
@@ -115,7 +118,7 @@ def render_folder(
     Each landing is all-or-nothing: one whose spec (or an import) is wrong writes nothing and is
     reported; the others are rendered all the same."""
     from generator import core
-    from generator.cli import file_counts
+    from generator.render.writer import file_counts
 
     outcomes = []
     landings = landing_specs(specs)
@@ -145,40 +148,6 @@ def render_folder(
 
 
 # --------------------------------------------------------------------------- affected
-@dataclass(frozen=True)
-class Root:
-    """One Terraform root module of a rendered landing: the whole landing (``name`` empty) or, in a
-    landing split by stage, its ``foundation`` or one stage. ``needs`` names the roots of the same
-    landing to plan and apply first."""
-
-    landing: Path
-    name: str
-    path: Path
-    needs: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.landing.as_posix()}:{self.name}" if self.name else self.landing.as_posix()
-
-
-def landing_roots(landing: Path) -> list[Root]:
-    """The root modules of the rendered landing folder ``landing``, in dependency order, as its
-    manifest lists them (``"roots": [{"name", "path", "needs"}]``, paths relative to the landing);
-    a manifest without ``roots`` is one root, the folder itself. No manifest: a user error."""
-    manifest = _read_json(landing / MANIFEST)
-    if manifest is None:
-        raise UserInputError(
-            f"{landing}: not a rendered landing (no {MANIFEST}); render it with `aisec render`"
-        )
-    listed = manifest.get("roots") or []
-    if not listed:
-        return [Root(landing, "", landing)]
-    return [
-        Root(landing, str(r["name"]), landing / str(r["path"]), tuple(str(n) for n in r.get("needs", ())))
-        for r in listed
-    ]
-
-
 def _git(repo: Path, *args: str) -> str:
     proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -237,14 +206,6 @@ def _manifest_at(repo: Path, base: str, path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _module_versions(manifest: dict[str, Any] | None) -> dict[str, str]:
     modules = (manifest or {}).get("modules") or {}
     return {str(k): str(v.get("version")) for k, v in modules.items() if isinstance(v, dict)}
@@ -279,7 +240,7 @@ def affected(
         if not p.is_relative_to(repo):
             raise UserInputError(f"{arg}: outside the repository {repo}, which --base refers to")
         if (p / MANIFEST).is_file():
-            manifest = _read_json(p / MANIFEST) or {}
+            manifest = read_json(p / MANIFEST) or {}
             source = (manifest.get("source") or {}).get("spec")
             spec = (p / source).resolve() if source else None
             key = spec or p
@@ -302,7 +263,7 @@ def affected(
     for rel in filter(None, listed.split("\0")):
         manifest_path = repo / rel
         folder = manifest_path.parent.parent
-        source = ((_read_json(manifest_path) or {}).get("source") or {}).get("spec")
+        source = ((read_json(manifest_path) or {}).get("source") or {}).get("spec")
         if source and (folder / source).resolve() in landings:
             landings[(folder / source).resolve()].output = folder
 
@@ -326,7 +287,7 @@ def affected(
         elif spec is not None:
             landing.because("spec", shown(spec), "missing")
         output = landing.output
-        current = _read_json(output / MANIFEST) if output is not None else None
+        current = read_json(output / MANIFEST) if output is not None else None
         recorded = ((current or {}).get("source") or {}).get("imports") or {}
         if output is not None:
             imports += [(output / r).resolve() for r in recorded]

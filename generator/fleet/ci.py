@@ -2,7 +2,7 @@
 
 A first job runs `aisec affected` and turns its report into the list of root modules to plan
 (`aisec ci matrix`, :func:`matrix`): every root of each affected landing (the landing itself, or
-its foundation and its stages, as :func:`generator.fleet.landing_roots` lists them), in two waves:
+its foundation and its stages, as :func:`generator.landing.landing_roots` lists them), in two waves:
 roots that need no other root (``first``: whole landings and foundations), then the roots that need
 those (``then``: stages). GitHub fans each wave out with ``strategy.matrix``; GitLab runs a child
 pipeline that the first job writes (GitLab's ``parallel:matrix`` only takes values written in the
@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from generator import __version__, ci
 from generator.errors import UserInputError, WorkError
+from generator.landing import MANIFEST, landing_roots, rendered_roots
 
 MAX_MATRIX = 256  # GitHub runs at most 256 jobs of one matrix
 GITLAB_CHILD = "aisec-child.yml"
@@ -46,18 +47,13 @@ def environment(landing: str, root: str) -> str:
     return f"aisec-{root_id(landing, root)}"
 
 
-def _roots(output: Path) -> list[Any]:
-    from generator.fleet import landing_roots
-
-    return landing_roots(output)
-
-
 def landing_environments(landing: str, output: Path) -> tuple[str, ...]:
     """The environments of a landing's roots: one per root of its rendered folder (one for an
     unsplit landing, or one not rendered yet)."""
-    if not (output / ".aisec" / "manifest.json").is_file():
+    roots = rendered_roots(output)
+    if roots is None:
         return (environment(landing, ""),)
-    return tuple(environment(landing, r.name) for r in _roots(output))
+    return tuple(environment(landing, r.name) for r in roots)
 
 
 def _rel(path: Path, cwd: Path) -> str:
@@ -103,7 +99,7 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
         spec = load_spec_file(spec_path).spec
         # layout: stages: each root's own roles (ci.ci_roots), else the landing's pair
         split = spec.layout == "stages"
-        roots = _roots(here / str(row["output"]))
+        roots = landing_roots(here / str(row["output"]))
         ids = {r.name: root_id(landing, r.name) for r in roots}
         for r in roots:
             rid = ids[r.name]
@@ -158,7 +154,7 @@ def all_rows(specs: Path, out: Path, cwd: Path | None = None) -> list[dict[str, 
             "landing": landing_name(specs, spec),
             "spec": _rel(spec, here),
             "output": _rel(out / landing_name(specs, spec), here)
-            if (out / landing_name(specs, spec) / ".aisec" / "manifest.json").is_file()
+            if (out / landing_name(specs, spec) / MANIFEST).is_file()
             else None,
             "affected": True,
             "reasons": [{"kind": "all", "path": "", "detail": ""}],
@@ -689,14 +685,14 @@ def atlantis_config(specs: Path, out: Path, cwd: Path | None = None) -> str:
     for spec_file in landing_specs(specs):
         landing = landing_name(specs, spec_file)
         output = out / landing
-        if not (output / ".aisec" / "manifest.json").is_file():
+        if not (output / MANIFEST).is_file():
             raise UserInputError(
                 f"{landing}: not rendered in {output}; render the folder first (aisec render {specs} -o {out})"
             )
         imports = [_rel(p, here) for p in load_spec_file(spec_file).imports]
         spec_rel = _checked_path(landing, "spec", _rel(spec_file, here))
         landing_rel = _checked_path(landing, "output", _rel(output, here))
-        roots = _roots(output)
+        roots = landing_roots(output)
         for r in roots:
             root_dir = _checked_path(landing, "root", _rel(r.path, here))
             inside = _from(root_dir, landing_rel)

@@ -36,6 +36,7 @@ from generator.decide.policy import (
     log_group_key,
 )
 from generator.errors import SpecError, UserInputError
+from generator.landing import MANIFEST as MANIFEST  # where the writer keeps its record
 from generator.render.hcl import Hcl, align, encode, ident, string
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
@@ -44,7 +45,6 @@ from generator.reports.diagram import build as build_diagram
 from generator.reports.diagram import mermaid
 from generator.spec import DETECTIVE_CONTROLS, ModuleName, Spec, dump_spec
 
-MANIFEST = ".aisec/manifest.json"
 SPEC_COPY = ".aisec/spec.yaml"
 MODULE_NAMES: tuple[ModuleName, ...] = (
     "kms",

@@ -26,6 +26,7 @@ from generator.catalog import Catalog, Module, load_catalog
 from generator.decide.bedrock import bedrock_iam_args
 from generator.decide.policy import DETECTIVE, Controls, decide, log_group_key
 from generator.errors import UserInputError
+from generator.landing import rendered_roots
 from generator.render import (
     _DOC_ENV as _DOC,
 )
@@ -295,15 +296,13 @@ def check_layout_change(spec: Spec, folder: Path, force: bool) -> None:
 def root_for(directory: Path, stage: str | None) -> Path:
     """The root module `aisec plan/apply/drift/destroy` runs on: the folder itself for a landing of
     one root (no ``--stage``), the named root of a split landing (``--stage`` required)."""
-    from generator.fleet import landing_roots
-
-    if not (directory / MANIFEST).is_file():
+    found = rendered_roots(directory)
+    if found is None:
         if stage is not None:
             raise UserInputError(
                 f"{directory}: --stage {stage}: not a rendered landing (no {MANIFEST}), so it has no stages"
             )
         return directory
-    found = landing_roots(directory)
     names = [r.name for r in found if r.name]
     if not names:
         if stage is not None:
@@ -321,31 +320,3 @@ def root_for(directory: Path, stage: str | None) -> Path:
         if r.name == stage:
             return r.path
     raise UserInputError(f"{directory}: --stage {stage}: no such root; the roots are {', '.join(names)}")
-
-
-def needs_of(directory: Path, stage: str) -> list[Path]:
-    """The roots the root ``stage`` of the landing ``directory`` needs, in order."""
-    from generator.fleet import landing_roots
-
-    found = {r.name: r for r in landing_roots(directory)}
-    return [found[n].path for n in found[stage].needs if n in found]
-
-
-def foundation_first(directory: Path, stage: str | None, offline: bool) -> None:
-    """Before a stage's plan: plan the foundation (saved, as `aisec plan --stage foundation` would)
-    and stop when it has changes, which must be applied before a stage is planned against it."""
-    if stage is None or stage == FOUNDATION or not (directory / MANIFEST).is_file():
-        return
-    from generator.run import orchestrate
-
-    for need in needs_of(directory, stage):
-        outcome = orchestrate.plan(need, offline=offline)
-        review = outcome.review
-        if review.has_changes:
-            again = " --offline" if offline else ""
-            raise UserInputError(
-                f"{directory}: --stage {stage}: the {need.name} root has changes not yet applied "
-                f"({review.add} to add, {review.change} to change, {review.destroy} to destroy); its plan "
-                f"is saved: review it, `aisec apply {directory} --stage {need.name}{again}`, then plan "
-                f"{stage} again"
-            )

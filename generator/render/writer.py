@@ -279,3 +279,18 @@ def _prune_empty_dirs(start: Path, stop: Path) -> None:
     while current != stop and current.is_dir() and not any(current.iterdir()):
         current.rmdir()
         current = current.parent
+
+
+def file_counts(result: WriteResult) -> dict[str, int]:
+    """A render's files in five buckets: created, updated, unchanged and left add up to the files
+    it generates (plus edited files it no longer generates, still reported as yours); the manifest,
+    aisec's own record written last, is not counted. What render prints, its --json and init agree."""
+    return {
+        "created": sum(1 for rel in result.created if rel != MANIFEST),
+        "updated": len(result.updated)
+        + len(result.overwritten_edits),  # regenerated, or an edit replaced (--force)
+        "removed": len(result.removed),
+        "unchanged": len(result.unchanged),
+        # left as they are, reported, exit 1: edited by hand, holding conflict markers, or not made by aisec
+        "left": len(result.needs_attention),
+    }

@@ -11,7 +11,7 @@
   the foundation's resources into a stage's state.
 
 A root is a stage root when the folder above it is a rendered landing whose manifest lists it among
-its ``roots`` (:func:`generator.fleet.landing_roots`) under another name than the foundation.
+its ``roots`` (:func:`generator.landing.landing_roots`) under another name than the foundation.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import UserInputError, WorkError
+from generator.landing import Root, landing_roots, rendered_roots
 from generator.run.planreview import Finding, declared
 
 FOUNDATION = "foundation"  # generator.render.stages.FOUNDATION (not imported: that one loads the renderer)
-_MANIFEST = ".aisec/manifest.json"  # generator.render.MANIFEST
 FOUNDATION_OWNED = "AISEC-CHG-041"
 FOUNDATION_OWNED_REASON = (
     "a stage root's plan touches a resource the foundation owns: it belongs to foundation/ and its "
@@ -74,11 +74,7 @@ def place(root: str | Path) -> Place | None:
     """Where ``root`` sits when it is a root of a landing split by stage, else None."""
     root = Path(root).resolve()
     landing = root.parent
-    if not (landing / _MANIFEST).is_file():
-        return None
-    from generator.fleet import landing_roots
-
-    for r in landing_roots(landing):
+    for r in rendered_roots(landing) or ():
         if r.name and r.path.resolve() == root:
             return Place(landing, r.name)
     return None
@@ -125,8 +121,6 @@ def state_addresses(root: Path, offline: bool) -> list[str]:
 def applied_stages(landing: Path, offline: bool) -> dict[str, list[str]]:
     """The roots of ``landing`` other than the foundation whose state holds resources: name ->
     addresses. Offline: the rehearsal's state (read, nothing run); otherwise `terraform state list`."""
-    from generator.fleet import landing_roots
-
     held = {}
     for r in landing_roots(landing):
         if not r.name or r.name == FOUNDATION:
@@ -234,3 +228,32 @@ def stage_findings(root: Path, plan: Mapping[str, Any], work: Path) -> list[Find
             )
         )
     return found
+
+
+def needs_of(roots: list[Root], stage: str) -> list[Path]:
+    """The roots the root ``stage`` of a landing (its ``roots``) needs, in order."""
+    found = {r.name: r for r in roots}
+    return [found[n].path for n in found[stage].needs if n in found]
+
+
+def foundation_first(directory: Path, stage: str | None, offline: bool) -> None:
+    """Before a stage's plan: plan the foundation (saved, as `aisec plan --stage foundation` would)
+    and stop when it has changes, which must be applied before a stage is planned against it."""
+    if stage is None or stage == FOUNDATION:
+        return
+    roots = rendered_roots(directory)
+    if roots is None:
+        return
+    from generator.run import orchestrate
+
+    for need in needs_of(roots, stage):
+        outcome = orchestrate.plan(need, offline=offline)
+        review = outcome.review
+        if review.has_changes:
+            again = " --offline" if offline else ""
+            raise UserInputError(
+                f"{directory}: --stage {stage}: the {need.name} root has changes not yet applied "
+                f"({review.add} to add, {review.change} to change, {review.destroy} to destroy); its plan "
+                f"is saved: review it, `aisec apply {directory} --stage {need.name}{again}`, then plan "
+                f"{stage} again"
+            )
