@@ -13,8 +13,9 @@ import yaml
 
 from generator.decide import prowler
 from generator.decide.policy import CONTROLS_BY_ID, decide
+from generator.errors import SpecError
 from generator.reports.compliance import prowler_coverage, report
-from generator.spec import Regime, SpecError, parse_spec
+from generator.spec import Regime, parse_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 
