@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -15,21 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.cache import atomic_write
-from generator.catalog import Catalog, Module, load_catalog, parse_version
+from generator.catalog import load_catalog
+from generator.core.compare import CAUSES, check_render
+from generator.core.sources import import_digests, spec_source
+from generator.core.upgrade import MOVED_FILE, upgrade
 from generator.decide.policy import Controls, decide
 from generator.errors import UserInputError, WorkError
-from generator.render import MANIFEST, SPEC_COPY, render, render_state, resolve_modules, with_source
+from generator.render import render, render_state, resolve_modules, with_source
 from generator.render.stages import check_layout_change, render_landing
-from generator.render.writer import (
-    WriteResult,
-    has_conflict_markers,
-    manifest_imports,
-    manifest_source,
-    manifest_versions,
-    read_manifest,
-    write,
-)
-from generator.reports.catalog_report import changelog_entries
+from generator.render.writer import WriteResult, manifest_versions, write
 from generator.reports.compliance import coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate, estimate_line, resource_counts
@@ -158,72 +149,6 @@ def render_parsed(
     return summarize(spec, controls), result
 
 
-def import_digests(imports: Sequence[Path], out: Path) -> dict[str, str]:
-    """The imported files as the manifest records them: path relative to the output folder -> sha256."""
-    return {
-        Path(os.path.relpath(p, out.resolve())).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in imports
-    }
-
-
-def _shown(path: Path) -> str:
-    """A path as a user would type it from here: relative below the working folder, else absolute."""
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(resolved)
-
-
-def _is_spec_copy(path: Path) -> Path | None:
-    """The output folder when ``path`` is the spec copy aisec keeps in one (``.aisec/spec.yaml``)."""
-    resolved = path.resolve()
-    copy = Path(SPEC_COPY)
-    if resolved.name == copy.name and resolved.parent.name == copy.parent.name:
-        folder = resolved.parent.parent
-        if (folder / MANIFEST).is_file():
-            return folder
-    return None
-
-
-def spec_source(path: Path, out: Path, force: bool = False) -> tuple[str, str | None]:
-    """The spec ``path`` as the manifest records it (relative to ``out``), and a note to print.
-
-    One source of truth: an output is rendered from one spec file. Its ``.aisec/spec.yaml`` is a
-    record of the last render, never a source; a render from another spec than the recorded one
-    (while that one exists) would be undone by the next render from it, so it needs ``force``."""
-    copy_of = _is_spec_copy(path)
-    if copy_of is not None:
-        recorded = manifest_source(copy_of)
-        hint = (
-            f"edit {_shown(copy_of / recorded)} and render it"
-            if recorded is not None
-            else f"copy it to a spec file of your own (cp {path} NAME.aisec.yaml) and render that"
-        )
-        raise UserInputError(
-            f"{path}: is aisec's record of the spec last rendered into {_shown(copy_of)}, not a spec "
-            f"to edit (the next render from the real spec would undo a render from it); {hint}"
-        )
-    rel = Path(os.path.relpath(path.resolve(), out.resolve())).as_posix()
-    recorded = manifest_source(out) if out.is_dir() else None
-    if recorded is None or recorded == rel:
-        return rel, None
-    before = out / recorded
-    if (out / recorded).resolve() == path.resolve():
-        return rel, None
-    if not before.is_file():
-        return rel, f"{out} was rendered from {_shown(before)}, which is gone: {path} is its spec from now on"
-    if not force:
-        raise UserInputError(
-            f"{path}: {out} is rendered from {_shown(before)}; rendering it from another spec would "
-            f"replace that render, and the next render from {_shown(before)} would undo this one. "
-            f"Render from {_shown(before)}, or pass --force to make {path} its spec from now on"
-        )
-    return rel, (
-        f"{out} is rendered from {path} from now on (was {_shown(before)}, which no longer applies to it)"
-    )
-
-
 def bootstrap_state(
     path: str | Path, out: str | Path | None, force: bool = False
 ) -> tuple[Path, WriteResult]:
@@ -277,184 +202,16 @@ def ci_files(
     return CiOutcome(target, roles_dir, notes, written)
 
 
-def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
-    """How the output on disk differs from what the spec renders now (for CI): nothing is written.
-
-    Files aisec does not generate (``*.custom.tf``, ``*_override.tf``) are not compared; generated
-    files differ when they were edited (not allowed), hold conflict markers, or are out of date."""
-    loaded = load_spec_file(path)
-    spec = loaded.spec
-    resolve_modules(spec, load_catalog(), str(path))
-    folder = Path(out)
-    differences = []
-    recorded: str | None
-    try:
-        recorded, _ = spec_source(Path(path), folder)
-    except UserInputError as exc:
-        if _is_spec_copy(Path(path)) is not None:
-            raise
-        recorded = manifest_source(folder)  # compare the rest as if rendered from the recorded spec
-        differences.append({"path": MANIFEST, "kind": "source", "message": exc.message, "diff": ""})
-    pinned = manifest_versions(folder) if folder.is_dir() else {}
-    files = with_source(
-        render_landing(spec, decide(spec), pinned=pinned), recorded, import_digests(loaded.imports, folder)
-    )
-    report = _differences(folder, files, str(out))
-    report["differences"][:0] = differences
-    report["up_to_date"] = not report["differences"]
-    overrides = sorted(p.name for p in folder.glob("*_override.tf")) if folder.is_dir() else []
-    overrides += ["override.tf"] if (folder / "override.tf").is_file() else []
-    return {"spec": str(path), "output": str(out), **report, "overrides": overrides}
-
-
-# Why a generated file on disk is not what the render makes, and what to do about it.
-CAUSES = {
-    "edited": "edited by hand since the last render; generated files are not edited: move the change "
-    "to a *.custom.tf or *_override.tf file, then `aisec render --force` restores the file",
-    "conflict": "holds the conflict markers (<<<<<<< ... >>>>>>>) of an unresolved merge",
-    "unmanaged": "not made by aisec, at a path aisec generates",
-    "outdated": "out of date: the spec or aisec changed since the last render; render it again",
-}
-
-
-def _cause(rel: str, current: str, old: dict[str, str]) -> str:
-    if has_conflict_markers(current):
-        return "conflict"
-    if rel == MANIFEST:
-        return "outdated"
-    if rel not in old:
-        return "unmanaged"
-    if hashlib.sha256(current.encode("utf-8")).hexdigest() != old[rel]:
-        return "edited"
-    return "outdated"
-
-
-def _differences(folder: Path, files: dict[str, str], label: str) -> dict[str, Any]:
-    differences = []
-    out = label
-    old = read_manifest(folder) or {} if folder.is_dir() else {}
-    for rel, text in files.items():
-        target = folder / rel
-        try:
-            current = target.read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
-            differences.append(
-                {"path": rel, "kind": "missing", "message": "missing: render it again", "diff": ""}
-            )
-            continue
-        if current != text:
-            diff = difflib.unified_diff(
-                current.splitlines(True),
-                text.splitlines(True),
-                f"{out}/{rel} (on disk)",
-                f"{out}/{rel} (rendered)",
-            )
-            cause = _cause(rel, current, old)
-            differences.append(
-                {
-                    "path": rel,
-                    "kind": "differs",
-                    "cause": cause,
-                    "message": CAUSES[cause],
-                    "diff": "".join(diff),
-                }
-            )
-    for rel in sorted(set(old) - set(files)):
-        if (folder / rel).exists():
-            differences.append(
-                {"path": rel, "kind": "stale", "diff": "",
-                 "message": "no longer generated: render again, which removes it unless it was edited"}
-            )  # fmt: skip
-    return {"up_to_date": not differences, "differences": differences}
-
-
-MOVED_FILE = "moved.custom.tf"
-_CALL_RE = re.compile(r'^module "([A-Za-z0-9_]+)" \{\n\s*source\s*=\s*"[^"]*modules/([a-z]+)[^"]*"', re.M)
-
-
-def _moved_blocks(
-    files: dict[str, str], upgrades: dict[str, tuple[Module | None, Module]], catalog: Catalog
-) -> list[str]:
-    """`moved` blocks for the resources the new module versions renamed, for every call of them."""
-    blocks = []
-    for name, (old, new) in sorted(upgrades.items()):
-        renamed = [
-            pair
-            for m in catalog.modules[name]
-            if old is not None
-            and parse_version(old.version) < parse_version(m.version) <= parse_version(new.version)
-            for pair in m.moved
-        ]
-        calls = sorted({c for text in files.values() for c, mod in _CALL_RE.findall(text) if mod == name})
-        for call in calls:
-            for before, after in renamed:
-                blocks.append(
-                    f"moved {{\n  from = module.{call}.{before}\n  to   = module.{call}.{after}\n}}\n"
-                )
-    return blocks
-
-
-def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | None = None) -> dict[str, Any]:
-    """Re-render an output with the newest module versions its spec's constraints allow."""
-    folder = Path(directory)
-    spec_copy = folder / SPEC_COPY
-    if not spec_copy.is_file():
-        raise UserInputError(f"{directory}: no {SPEC_COPY}; upgrade works on a folder aisec rendered")
-    spec = load_spec(spec_copy)
-    catalog = catalog or load_catalog()
-    before = manifest_versions(folder)
-    files = with_source(  # the same source and imports as recorded
-        render_landing(spec, decide(spec), catalog=catalog), manifest_source(folder), manifest_imports(folder)
-    )
-    now = resolve_modules(spec, catalog)
-    upgrades: dict[str, tuple[Module | None, Module]] = {}
-    for name, module in now.items():
-        old_version = before.get(name)
-        if old_version != module.version:
-            old = next((m for m in catalog.modules[name] if m.version == old_version), None)
-            upgrades[name] = (old, module)
-    entries = {}
-    for name, (old, new) in upgrades.items():
-        log = changelog_entries(new)
-        entries[name] = {
-            v: text
-            for v, text in log.items()
-            if (old is None or parse_version(v) > parse_version(old.version))
-            and parse_version(v) <= parse_version(new.version)
-        }
-    moved_file = folder / MOVED_FILE
-    existing = moved_file.read_text(encoding="utf-8") if moved_file.is_file() else ""
-    new_moved = "\n".join(b for b in _moved_blocks(files, upgrades, catalog) if b.strip() not in existing)
-    if new_moved and spec.layout == "stages":
-        raise UserInputError(
-            f"{directory}: this upgrade renames resources inside modules, which needs moved blocks in each "
-            "root of a landing split by stage; aisec does not write those yet: upgrade with layout: single"
-        )
-    report = {
-        "output": str(directory),
-        "upgrades": {
-            n: {"from": o.version if o else before.get(n), "to": m.version} for n, (o, m) in upgrades.items()
-        },
-        "changelog": entries,
-        "moved": new_moved,
-        **_differences(folder, files, str(directory)),
-    }
-    if not dry_run and upgrades:
-        result = write(folder, files)
-        if new_moved:
-            header = (
-                ""
-                if existing
-                else "# Written by aisec upgrade: resources the catalog's modules renamed. Yours from now on;\n# keep them until every copy of the state has been applied with them.\n\n"
-            )
-            atomic_write(moved_file, (existing + header + new_moved.rstrip("\n") + "\n").encode(), 0o644)
-        report["written"] = True
-        if result.needs_attention:
-            raise result.attention_error()
-    return report
-
-
-__all__ = ["decide", "parse_spec"]
+__all__ = [
+    "CAUSES",
+    "MOVED_FILE",
+    "check_render",
+    "decide",
+    "import_digests",
+    "parse_spec",
+    "spec_source",
+    "upgrade",
+]
 
 
 def spec_data(spec: Spec) -> dict[str, Any]:
