@@ -181,7 +181,7 @@ def test_the_deployer_can_create_the_notebook_volume_grant(landing: Landing) -> 
         if via:
             context.update({"aws:ViaAWSService": True, "kms:ViaService": f"sagemaker.{region}.amazonaws.com"})
         request = Request(deployer, action, key, context)
-        # The deployer's identity policy (the CI roles, generator/ci/__init__.py) is out of this test: the
+        # The deployer's identity policy (the CI roles, generator/ci/) is out of this test: the
         # key policy is what must not refuse it.
         return evaluate(
             request,

@@ -97,7 +97,7 @@ def _state(spec: Spec) -> dict[str, Any] | None:
     key = spec.state.kms_key(spec.name)
     alias = key if key.startswith("alias/") else None
     bucket = f"arn:aws:s3:::{spec.state.bucket}"
-    # layout: stages: a state per root, <prefix>/<root>.tfstate (generator/stages.py), all of them
+    # layout: stages: a state per root, <prefix>/<root>.tfstate (generator/render/stages.py), all of them
     objects = state_key(spec, "*") if spec.layout == "stages" else spec.state.key
     return {
         "alias": alias,

@@ -110,7 +110,7 @@ def _one_root_only(parallel: int | None, affected_since: str | None) -> None:
 
 def _fleet(command: str, folder: Path, offline: bool, parallel: int | None, affected_since: str | None,
            rules: list[Path], auto_approve: bool, as_json: bool) -> None:  # fmt: skip
-    """`aisec plan --all` / `apply --all`: see generator/fleetrun.py."""
+    """`aisec plan --all` / `apply --all`: see generator/fleet/run.py."""
     import time
 
     from generator.fleet import run as fleetrun

@@ -80,7 +80,7 @@ def _access(spec: Spec) -> AccessPlan:
 
 
 def _root_access(spec: Spec, access: AccessPlan, root: str) -> AccessPlan:
-    """layout: stages: each root is deployed by its own CI apply role (generator/ci.py), so where
+    """layout: stages: each root is deployed by its own CI apply role (generator/ci/), so where
     the deployers are the landing's CI apply role (the default, or named in access.deployers) a
     stage's key, bucket and repository policies name that stage's role instead, and the
     foundation's the foundation's. Other deployers the spec names stay as they are."""

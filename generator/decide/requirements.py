@@ -28,7 +28,7 @@ class Requirement:
     families: tuple[str, ...] = ()
     out_of_scope: str | None = None
     rests_on: tuple[str, ...] = ()  # reports.compliance.PREREQUISITES
-    # Requirements taken from Prowler's catalogue (generator/prowler.py) name their controls: only
+    # Requirements taken from Prowler's catalogue (generator/decide/prowler.py) name their controls: only
     # these serve them, and checks no control passes (gaps) keep them at most partly addressed.
     controls: tuple[str, ...] = ()
     gaps: tuple[str, ...] = ()

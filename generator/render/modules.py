@@ -121,7 +121,7 @@ def module_source(spec: Spec, module: Module) -> Hcl:
 
 
 # On every resource (provider default_tags): the CI apply role reaches resources with random ids
-# (keys, endpoints, security groups, Macie jobs) by this tag (generator/ci.py).
+# (keys, endpoints, security groups, Macie jobs) by this tag (generator/ci/).
 LANDING_TAG = "aisec-landing"
 
 

@@ -1,6 +1,6 @@
 """`aisec init`: the questionnaire that produces the same spec a CI pipeline would use.
 
-Questions, choices, defaults and validation all come from generator/spec.py: each answer is
+Questions, choices, defaults and validation all come from the spec package (generator/spec/): each answer is
 checked by the pydantic type of the field it fills, so a refused answer gets the message the YAML
 path would give, then with the answers before it by the spec's cross-field rules (`spec_problems`,
 what `parse_spec` applies), so a contradiction is shown at the question that causes it. A review
