@@ -1,4 +1,4 @@
-"""Prowler's verdicts before deploying (generator/reports/checks.py), on the state of a real offline
+"""Prowler's verdicts before deploying (generator/reports/checks/), on the state of a real offline
 apply of every blueprint: golden files per blueprint, and a deliberately weakened landing that flips
 exactly the verdicts it should."""
 
