@@ -12,17 +12,10 @@ confirmation; Ctrl-C leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import sys
-import types
-import typing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
-import questionary
-from pydantic import BaseModel, TypeAdapter, ValidationError
 from questionary import Choice
 
 from generator import spec as spec_mod
@@ -41,375 +34,12 @@ from generator.spec import (
     Stage,
     WorkloadType,
 )
+from generator.spec.answers import SECTIONS, WORKLOAD_ASKED, Answers, Loc, _account, _implied, _is_default
+from generator.spec.prompts import STARTER, Prompter, _people_check, field_check, help_text, split_list
 
-# A quick start (`--defaults` without `--from`): placeholders to replace before applying.
-STARTER: dict[str, Any] = {
-    "apiVersion": "aisec/v1",
-    "name": "ai-landing",
-    "aws": {"region": "us-east-1", "account_id": "123456789012"},
-    "compliance": [],
-    "network": {
-        "vpc_id": "vpc-0123456789abcdef0",
-        "vpc_cidr": "10.0.0.0/16",
-        "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
-        "route_table_ids": ["rtb-0123456789abcdef0"],
-    },
-    "foundation": "create",
-    "access": {"admin_principals": ["arn:aws:iam::123456789012:role/PlatformAdmin"], "human_access": "sso"},
-    "alerts": {"email": []},
-    "workloads": [
-        {"name": "training", "type": "training", "data": {"sensitivity": "internal", "categories": []}}
-    ],
-}
 
-
-def field_check(model: type[BaseModel], name: str) -> Callable[[Any], str | None]:
-    """A validator for one field, with the messages of the YAML path (None when valid)."""
-    info = model.model_fields[name]
-    annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
-    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
-
-    def check(value: Any) -> str | None:
-        try:
-            adapter.validate_python(value)
-        except ValidationError as exc:
-            problems = spec_mod._problems_from_validation(exc)
-            return "; ".join(
-                f"{spec_mod.format_loc(p.loc)}: {p.message}" if p.loc else p.message for p in problems
-            )
-        return None
-
-    return check
-
-
-def help_text(model: type[BaseModel], name: str) -> str:
-    why = spec_mod.WHY.get(f"{model.__name__}.{name}", "")
-    return why
-
-
-def split_list(text: str) -> list[str]:
-    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
-
-
-@dataclass
-class Prompter:
-    """Asks questionary prompts in the terminal; with ``keys``, each prompt is fed the next string
-    of keystrokes instead (for tests: the real prompts, answered without a terminal)."""
-
-    keys: list[str] | None = None
-    show_why: bool = True
-    _pipes: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
-
-    @property
-    def io(self) -> dict[str, Any]:
-        if self.keys is None:
-            return {}
-        if not self.keys:
-            raise AssertionError("the scripted answers ran out before the questions did")
-        from prompt_toolkit.input import create_pipe_input
-        from prompt_toolkit.output import DummyOutput
-
-        pipe = self._pipes.enter_context(create_pipe_input())
-        pipe.send_text(self.keys.pop(0))
-        pipe.close()  # a prompt left wanting more keys ends with EOFError instead of waiting
-        return {"input": pipe, "output": DummyOutput()}
-
-    def _message(self, model: type[BaseModel], name: str, message: str | None = None) -> str:
-        text = message or model.model_fields[name].description or name
-        return text.rstrip(".")
-
-    def _why(self, model: type[BaseModel], name: str) -> str | None:
-        why = help_text(model, name)
-        return f"(why: {why})" if why and self.show_why else None
-
-    def text(self, model: type[BaseModel], name: str, default: str = "", as_list: bool = False,
-             optional: bool = False, message: str | None = None,
-             check: Callable[[Any], str | None] | None = None,
-             cross: Callable[[Any], str | None] | None = None) -> Any:  # fmt: skip
-        """``check`` judges the answer alone (default: its field's type), ``cross`` with the others."""
-        check = check or field_check(model, name)
-
-        def validate(answer: str) -> bool | str:
-            value: Any = split_list(answer) if as_list else answer
-            if optional and not answer.strip():
-                value = [] if as_list else ""
-            else:
-                problem = check(value)
-                if problem is not None:
-                    return problem
-            problem = cross(value) if cross is not None else None
-            return True if problem is None else problem
-
-        answer = questionary.text(
-            self._message(model, name, message) + (" (comma-separated)" if as_list else ""),
-            default=default,
-            validate=validate,
-            instruction=self._why(model, name),
-            **self.io,
-        ).unsafe_ask()
-        if optional and not answer.strip():
-            return [] if as_list else ""
-        return split_list(answer) if as_list else answer
-
-    def select(self, model: type[BaseModel], name: str, choices: Sequence[str], default: str | None = None,
-               message: str | None = None) -> str:  # fmt: skip
-        return str(
-            questionary.select(
-                self._message(model, name, message), choices=list(choices), default=default,
-                instruction=self._why(model, name), **self.io,
-            ).unsafe_ask()
-        )  # fmt: skip
-
-    def checkbox(self, model: type[BaseModel], name: str, choices: Sequence[str], checked: Sequence[str] = (),
-                 message: str | None = None, at_least_one: bool = False) -> list[str]:  # fmt: skip
-        answer = questionary.checkbox(
-            self._message(model, name, message),
-            choices=[Choice(c, checked=c in checked) for c in choices],
-            validate=(lambda a: bool(a) or "choose at least one") if at_least_one else (lambda a: True),
-            instruction=self._why(model, name),
-            **self.io,
-        ).unsafe_ask()
-        return [str(a) for a in answer]
-
-    def confirm(self, message: str, default: bool = True) -> bool:
-        return bool(questionary.confirm(message, default=default, **self.io).unsafe_ask())
-
-    def menu(self, message: str, choices: Sequence[Choice], default: str | None = None) -> str:
-        return str(
-            questionary.select(message, choices=list(choices), default=default, **self.io).unsafe_ask()
-        )
-
-
-def _people_check(iam_mfa: bool) -> Callable[[Any], str | None]:
-    """Each entry a permission set name or an ARN (ARNs only with iam-mfa), as the YAML path says."""
-    adapter: TypeAdapter[Any] = TypeAdapter(list[spec_mod.PersonRef])
-
-    def check(value: Any) -> str | None:
-        if not value:
-            return "name at least one permission set or principal"
-        try:
-            adapter.validate_python(value)
-        except ValidationError as exc:
-            return "; ".join(p.message for p in spec_mod._problems_from_validation(exc))
-        if iam_mfa and any(not v.startswith("arn:") for v in value):
-            return "with human_access iam-mfa, name IAM role or user ARNs"
-        return None
-
-    return check
-
-
-Loc = tuple[str | int, ...]
-
-
-def _related(a: Loc, b: Loc) -> bool:
-    """One location is the other or inside it (a problem at workloads[0] concerns workloads[0].name)."""
-    n = min(len(a), len(b))
-    return a[:n] == b[:n]
-
-
-def _section(model: type[BaseModel], key: str) -> type[BaseModel] | None:
-    """The model of ``key``'s field when it is a section (a model, or a model or None), else None:
-    lists and mappings of values (people per stage, tags, vector stores) are one answer each."""
-    info = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
-    if info is None:
-        return None
-    union = typing.get_origin(info.annotation) in (typing.Union, types.UnionType)
-    for arg in (info.annotation, *(typing.get_args(info.annotation) if union else ())):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
-
-
-def _overlay(model: type[BaseModel], base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    """The answers ``top`` over the spec being edited ``base``: what no question touched is kept as
-    it was, a section merges field by field, a None in ``top`` removes the key, any other value
-    replaces it. Driven by the spec model, so a field added to the spec is kept without a change here."""
-    out = {k: copy.deepcopy(v) for k, v in base.items() if k not in top}
-    for key, value in top.items():
-        if value is None:
-            continue
-        sub = _section(model, key)
-        if sub is not None and isinstance(value, dict) and isinstance(base.get(key), dict):
-            out[key] = _overlay(sub, base[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _is_default(model: type[BaseModel], key: str, value: Any) -> bool:
-    info = next((f for n, f in model.model_fields.items() if key in (n, f.alias)), None)
-    if info is None or info.is_required():
-        return False
-    default = info.get_default(call_default_factory=True)
-    plain = TypeAdapter(Any).dump_python(default, mode="json", exclude_none=True)
-    return value is None or value == plain
-
-
-def _implied(workloads: Sequence[dict[str, Any]]) -> set[str]:
-    return {
-        r.value
-        for w in workloads
-        for c in w.get("data", {}).get("categories", [])
-        if (r := CATEGORY_RULES[DataCategory(c)][1])
-    }
-
-
-def _account(value: str) -> str:
-    """The answer as the spec stores it (the console's dashed form becomes 12 digits)."""
-    try:
-        return str(TypeAdapter(spec_mod.AccountId).validate_python(value))
-    except ValidationError:
-        return value
-
-
-# The parts of the questionnaire the review step can go back to, by the spec key they answer.
-SECTIONS = {
-    "name": "basics", "aws": "basics", "compliance": "compliance", "network": "network",
-    "foundation": "foundation", "foundation_refs": "foundation", "log_archive": "foundation",
-    "access": "access", "alerts": "alerts",
-}  # fmt: skip
-
-
-# What the questions answer; everything else of the spec being edited (detective controls, module
-# source, cost assumptions, tags, a workload's Bedrock, Macie, compute and image settings, and any
-# field added later) is kept as it was: answers are overlaid on the spec's data, nothing is rebuilt.
-ASKED = ("apiVersion", "workloads", *SECTIONS)
-WORKLOAD_ASKED = ("name", "type", "description", "data", "services", "stages")
-
-
-class Wizard:
-    """The answers so far, and every question asked with a check of the spec's own rules.
-
-    Each answer is checked first by the pydantic type of its field, then together with the answers
-    given so far: the partial answers, completed for the questions still to come from ``start`` (and
-    the least demanding compliance: the regimes the data implies), go through `spec_problems` (the
-    rules `parse_spec` applies), and the problems located at an answered field are shown at the
-    question that caused them. A contradiction is thus caught where it arises, not at the end.
-    """
-
-    def __init__(self, p: Prompter, start: dict[str, Any]) -> None:
-        self.p = p
-        self.start = copy.deepcopy(start)
-        self.data: dict[str, Any] = {"apiVersion": "aisec/v1"}
-        self.answered: set[Loc] = set()
-        # per workload: the spec's settings it started from (what no question touches is kept from
-        # here) and what its unanswered questions default to
-        self.fillers: list[dict[str, Any]] = []
-        # settings not asked about count as answered: an answer contradicting them is shown at its question
-        self.answered |= set(self.kept())
-
-    def kept(self) -> list[Loc]:
-        """Where the spec edited has settings no question asks about (they are kept as they are)."""
-        workloads = self.fillers if self.data.get("workloads") else self.start.get("workloads") or []
-        return [(k,) for k in self.start if k not in ASKED] + [
-            ("workloads", i, k) for i, w in enumerate(workloads) for k in w if k not in WORKLOAD_ASKED
-        ]
-
-    def _overlaid(self) -> dict[str, Any]:
-        """The answers so far over the spec being edited (its workloads: those answered so far)."""
-        data = _overlay(
-            Spec,
-            {k: v for k, v in self.start.items() if k != "workloads"},
-            {k: v for k, v in self.data.items() if k != "workloads"},
-        )
-        answered = self.data.get("workloads") or []
-        data["workloads"] = [_overlay(spec_mod.Workload, self.fillers[i], w) for i, w in enumerate(answered)]
-        return data
-
-    # ------------------------------------------------------------------ the spec rules on partial answers
-    def candidate(self) -> dict[str, Any]:
-        data = self._overlaid()
-        if not data["workloads"]:
-            data["workloads"] = copy.deepcopy(self.start.get("workloads") or STARTER["workloads"])
-        if ("compliance",) not in self.answered:
-            data["compliance"] = sorted(_implied(data["workloads"]))
-        # A section being answered lacks its later fields: neutral stand-ins keep it checkable.
-        if isinstance(data.get("log_archive"), dict):
-            archive = _account(str(data["log_archive"].get("account_id", "")))
-            archive = archive if spec_mod.ACCOUNT_RE.fullmatch(archive) else "000000000000"
-            data["log_archive"].setdefault("break_glass", [f"arn:aws:iam::{archive}:role/answer-pending"])
-        if isinstance(data.get("foundation_refs"), dict):
-            data["foundation_refs"] = {
-                "access_log_bucket": "answer-pending",
-                "alert_topic_arn": "arn:aws:sns:us-east-1:000000000000:answer-pending",
-                **data["foundation_refs"],
-            }
-        return data
-
-    def problems_at(self, loc: Loc, value: Any) -> str | None:
-        """The spec's problems at answered fields if ``loc`` held ``value`` (None: none)."""
-        problems = self.problems(loc, value)
-        return "; ".join(f"{spec_mod.format_loc(pr.loc)}: {pr.message}" for pr in problems) or None
-
-    def problems(self, loc: Loc, value: Any) -> list[spec_mod.Problem]:
-        """The problems ``value`` at ``loc`` causes: at answered fields, and not there without it (a
-        contradiction kept for the review, or one of another section, is not this question's)."""
-
-        def found() -> set[spec_mod.Problem]:
-            _, problems = spec_mod.spec_problems(self.candidate())
-            return {pr for pr in problems if any(_related(pr.loc, a) for a in self.answered)}
-
-        before = found()
-        saved, answered = copy.deepcopy(self.data), set(self.answered)
-        self.put(loc, value)
-        self.answered.add(loc)
-        try:
-            after = found()
-        finally:
-            self.data, self.answered = saved, answered
-        return sorted(after - before, key=lambda pr: (spec_mod.format_loc(pr.loc), pr.message))
-
-    def put(self, loc: Loc, value: Any) -> None:
-        node: Any = self.data
-        for key in loc[:-1]:
-            if isinstance(key, str) and node.get(key) is None:
-                node[key] = {}
-            node = node[key]
-        node[loc[-1]] = value
-
-    def answer(self, loc: Loc, value: Any) -> Any:
-        self.put(loc, value)
-        self.answered.add(loc)
-        return value
-
-    def final(self) -> dict[str, Any]:
-        return self._overlaid()
-
-    # ------------------------------------------------------------------ prompts that record their answer
-    def text(self, loc: Loc, model: type[BaseModel], name: str, **kw: Any) -> Any:
-        def cross(value: Any) -> str | None:
-            return self.problems_at(loc, None if kw.get("optional") and value in ("", []) else value)
-
-        value = self.p.text(model, name, cross=cross, **kw)
-        return self.answer(loc, None if kw.get("optional") and value in ("", []) else value)
-
-    def _until_coherent(self, loc: Loc, ask: Callable[[], Any]) -> Any:
-        while True:
-            value = ask()
-            problems = self.problems(loc, value)
-            if not problems:
-                return self.answer(loc, value)
-            for pr in problems:
-                print(f"  {spec_mod.format_loc(pr.loc)}: {pr.message}", file=sys.stderr)
-            if not self.p.confirm(
-                "Answer this question again? (no: keep the answer and change the other one at the review)",
-                default=True,
-            ):
-                return self.answer(loc, value)
-
-    def select(self, loc: Loc, model: type[BaseModel], name: str, choices: Sequence[str], **kw: Any) -> str:
-        return str(self._until_coherent(loc, lambda: self.p.select(model, name, choices, **kw)))
-
-    def checkbox(
-        self, loc: Loc, model: type[BaseModel], name: str, choices: Sequence[str], **kw: Any
-    ) -> list[str]:
-        checked = list(kw.get("checked", ()))
-
-        def ask() -> list[str]:  # the order of the spec edited is kept: an unchanged answer is equal
-            answer = self.p.checkbox(model, name, choices, **kw)
-            return [c for c in checked if c in answer] + [c for c in answer if c not in checked]
-
-        return list(self._until_coherent(loc, ask))
+class Wizard(Answers):
+    """The questions, section by section: each answer checked as :class:`Answers` says."""
 
     # ------------------------------------------------------------------ the sections
     def basics(self) -> None:
@@ -731,3 +361,20 @@ def require_terminal() -> None:
             "aisec init asks questions and needs a terminal; in CI or a pipe use `aisec render SPEC -o DIR` "
             "with a spec file (start from `aisec blueprints show NAME`), or `aisec init --defaults`"
         )
+
+
+__all__ = [
+    "STARTER",
+    "Answers",
+    "Prompter",
+    "Spec",
+    "SpecError",
+    "Wizard",
+    "_people_check",
+    "field_check",
+    "help_text",
+    "require_terminal",
+    "run",
+    "spec_mod",
+    "split_list",
+]
