@@ -51,10 +51,10 @@ def main() -> None:
 
     from generator.offline import workspace
     from generator.render import render
-    from generator.runner import PythonTerraformRunner, find_binary
+    from generator.render.writer import write
+    from generator.run.runner import PythonTerraformRunner, find_binary
+    from generator.run.verify import plain_env
     from generator.spec import load_spec
-    from generator.verify import plain_env
-    from generator.writer import write
 
     provider_startup(1)  # warm the schema and certificate caches, as any second run finds them
     startup = provider_startup(args.runs)
@@ -83,7 +83,7 @@ def main() -> None:
                 if name == "show -json":
                     resources = len(json.loads(result.stdout)["resource_changes"])
         # the same cycle through aisec: fingerprints, scrypt, show -json and the review included
-        from generator import orchestrate
+        from generator.run import orchestrate
 
         for _ in range(args.runs):
             work = workspace.working_copy(out, "offline")

@@ -52,7 +52,7 @@ def main() -> None:
 
     import yaml
 
-    from generator.policy import decide
+    from generator.decide.policy import decide
     from generator.render import render
     from generator.spec import parse_spec
 

@@ -157,8 +157,8 @@ def _uninitialised(folder: Path) -> None:
 
 def measure(name: str, source: Path, tmp: Path, runs: int, cold: bool) -> dict[str, Any]:
     from generator.offline import workspace
-    from generator.runner import find_binary
-    from generator.verify import plain_env
+    from generator.run.runner import find_binary
+    from generator.run.verify import plain_env
 
     base_env = {**plain_env(), "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     binary = find_binary(base_env)
@@ -220,8 +220,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from generator.render import render
+    from generator.render.writer import write
     from generator.spec import load_spec
-    from generator.writer import write
 
     load_before = os.getloadavg()
     roots: dict[str, dict[str, Any]] = {}

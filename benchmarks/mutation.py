@@ -46,7 +46,7 @@ class Area:
     code: tuple[str, ...]  # files mutated
     tests: tuple[str, ...]  # the tests that guard them: files or test ids, the fewest that do
     slow: bool = False
-    # only these functions' mutants (mutmut's names, globs: `generator.orchestrate.x__address_type__*`);
+    # only these functions' mutants (mutmut's names, globs: `generator.run.orchestrate.x__address_type__*`);
     # empty: every function of `code`
     functions: tuple[str, ...] = ()
     # more pytest arguments for this area's runs (e.g. `-m "not slow"` to take a file's fast tests)
@@ -64,7 +64,19 @@ AREAS = (
     Area(
         "spec",
         "spec validation and imports",
-        ("generator/spec.py",),
+        # the spec package but the wizard and the blueprints
+        (
+            "generator/spec/types.py",
+            "generator/spec/account.py",
+            "generator/spec/macie.py",
+            "generator/spec/workload.py",
+            "generator/spec/model.py",
+            "generator/spec/problems.py",
+            "generator/spec/consistency.py",
+            "generator/spec/load.py",
+            "generator/spec/imports.py",
+            "generator/spec/schema.py",
+        ),
         (
             "tests/test_spec.py",
             "tests/test_hostile.py",
@@ -85,8 +97,8 @@ AREAS = (
         ),
         pytest_args=("-m", "not slow"),
     ),
-    Area("hcl", "HCL escaping", ("generator/hcl.py",), ("tests/test_hcl.py", "tests/test_hostile.py")),
-    Area("writer", "the writer and merge", ("generator/writer.py",), ("tests/test_writer.py",)),
+    Area("hcl", "HCL escaping", ("generator/render/hcl.py",), ("tests/test_hcl.py", "tests/test_hostile.py")),
+    Area("writer", "the writer and merge", ("generator/render/writer.py",), ("tests/test_writer.py",)),
     Area(
         "schemacheck",
         "the stand-in's schema checks",
@@ -137,7 +149,7 @@ AREAS = (
     Area(
         "guards",
         "the plan fingerprint and guards",
-        ("generator/orchestrate.py",),
+        ("generator/run/orchestrate.py",),
         (
             T_ORCH + "test_fingerprint_names_what_changed",
             T_ORCH + "test_a_plan_is_stale_for_every_kind_of_change",
@@ -151,7 +163,7 @@ AREAS = (
         # The decisions, not the plumbing around terraform: the plan-level tests of the same guards
         # (test_stale_plans_are_refused, test_protected_*; 30 s to 2 min each) are too slow per mutant.
         functions=tuple(
-            f"generator.orchestrate.{name}__mutmut_*"
+            f"generator.run.orchestrate.{name}__mutmut_*"
             for name in (
                 "x__fingerprint_files",
                 "x__variables",

@@ -6,7 +6,7 @@ judged by TODAY's verdict engine, against today's golden verdicts (tests/golden/
 
 For each blueprint the older commit's own code renders it (its CLI), plans and applies it offline
 with its own stand-in provider (its tests/offline.py Rehearsal), and `terraform show -json` gives
-the applied state. Today's generator/reports/checks.py judges that state for the blueprint's
+the applied state. Today's generator/reports/checks/ judges that state for the blueprint's
 compliance regimes as selected TODAY (today's blueprint file), exactly as tests/test_verdicts.py
 judges today's landings. The old tree is a detached git worktree in a temporary folder, removed
 afterwards; Terraform runs with a fresh cache folder so no rehearsal state is reused.
@@ -30,7 +30,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.prowler import requirements  # noqa: E402
+from generator.decide.prowler import requirements  # noqa: E402
 from generator.reports import checks  # noqa: E402
 from generator.spec import Regime, load_spec  # noqa: E402
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from filelock import FileLock, Timeout
 
-from generator.blueprints import all_blueprints
 from generator.render import render
+from generator.render.writer import write
 from generator.spec import load_spec
-from generator.writer import write
+from generator.spec.blueprints import all_blueprints
 
 REPO = Path(__file__).resolve().parent.parent
 BLUEPRINTS = {b.name: b.path for b in all_blueprints()}

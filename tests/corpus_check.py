@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import verify
 from generator.offline import workspace
-from generator.runner import Diagnostic, parse_text_diagnostics
+from generator.run import verify
+from generator.run.runner import Diagnostic, parse_text_diagnostics
 from tests.offline import Rehearsal, all_resources
 
 CORPUS = Path(__file__).parent / "corpus"

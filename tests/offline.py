@@ -12,8 +12,8 @@ from filelock import FileLock
 
 from generator.cache import cache_root
 from generator.offline import workspace
-from generator.runner import PythonTerraformRunner, Result, find_binary
-from generator.verify import plain_env
+from generator.run.runner import PythonTerraformRunner, Result, find_binary
+from generator.run.verify import plain_env
 
 
 @dataclass

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from generator import accounts, core, fleet
+from generator import core, fleet
 from generator.checks import policy_eval
 from generator.checks.policy_eval import Request
-from generator.policy import decide
-from generator.render import ARCHIVE_FOLDER
+from generator.decide.policy import decide
+from generator.render import ARCHIVE_FOLDER, accounts
 from generator.spec import load_spec
 from tests import test_security_bar as bar
 from tests.conftest import BLUEPRINTS, run_aisec
@@ -347,7 +347,7 @@ def test_a_stage_in_its_own_account_keeps_its_vector_store_there(tmp_path: Path)
 def test_the_foundation_guards_know_each_accounts_foundation(tmp_path: Path) -> None:
     """AISEC-CHG-041: prod's root must not change what foundation-prod owns (its access-log bucket is
     named after prod's account); a foundation-prod root is a foundation, not a stage."""
-    from generator import stageguard
+    from generator.run import stageguard
 
     out = tmp_path / "landing"
     core.render_spec(_write_spec(tmp_path), out)

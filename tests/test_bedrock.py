@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.bedrock import GUARDRAIL_REGEXES, guardrail_args
 from generator.checks.policy_eval import Request, evaluate
+from generator.decide.bedrock import GUARDRAIL_REGEXES, guardrail_args
 from generator.errors import SpecError
 from generator.spec import DataCategory, bedrock_models, load_spec, parse_spec
 from tests.conftest import BLUEPRINTS

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from generator.catalog import data_dir, load_catalog
+from generator.catalog.moduledocs import items, stale_readmes
+from generator.decide.policy import CONTROLS_BY_ID
 from generator.errors import UserInputError
-from generator.moduledocs import items, stale_readmes
-from generator.policy import CONTROLS_BY_ID
 
 MODULES = sorted(p.parent.name for p in data_dir("modules").glob("*/module.yaml"))
 VERSIONS = {
@@ -104,7 +104,7 @@ def test_catalog_commands() -> None:
 
 
 def test_released_versions_are_immutable(tmp_path: Path) -> None:
-    from generator.catalog_report import check, read_lock, release
+    from generator.reports.catalog_report import check, read_lock, release
 
     assert check() == [], "a module changed without a release: run `aisec catalog check`"
     root = tmp_path / "modules"

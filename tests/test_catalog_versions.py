@@ -13,9 +13,9 @@ import yaml
 
 from generator import core
 from generator.catalog import archive_path, data_dir, load_catalog
-from generator.catalog_report import check, release
 from generator.errors import WorkError
 from generator.render import RENDERS_WITH, render, resolve_modules
+from generator.reports.catalog_report import check, release
 from generator.spec import parse_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
 from tests.offline import Rehearsal

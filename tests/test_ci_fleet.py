@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import cifleet
+from generator.fleet import ci as cifleet
 from tests.conftest import REPO, aisec_env, run_aisec
 from tests.offline import Rehearsal, all_resources
 from tests.test_ci import _actionlint, _builtin_schema_check

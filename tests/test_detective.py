@@ -14,12 +14,12 @@ import pytest
 import yaml
 
 from generator.checks.policy_eval import Request, evaluate
+from generator.decide.policy import RETENTION_DAYS, decide
 from generator.errors import SpecError
-from generator.policy import RETENTION_DAYS, decide
 from generator.render import render
+from generator.render.writer import write
 from generator.reports.cost import estimate
 from generator.spec import Regime, load_spec, parse_spec
-from generator.writer import write
 from tests.conftest import BLUEPRINTS
 from tests.offline import Rehearsal, all_resources
 

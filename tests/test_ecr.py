@@ -17,11 +17,11 @@ import pytest
 import yaml
 
 from generator.checks.policy_eval import Request, evaluate
+from generator.decide.policy import Controls, StagePlan, decide
 from generator.errors import SpecError
-from generator.policy import Controls, StagePlan, decide
 from generator.render import render
+from generator.render.writer import write
 from generator.spec import Spec, Stage, parse_spec
-from generator.writer import write
 from tests.conftest import BLUEPRINTS, run_aisec
 from tests.offline import Rehearsal, all_resources
 

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import core, fleetrun
+from generator import core
 from generator.errors import UserInputError
+from generator.fleet import run as fleetrun
 from generator.render import MANIFEST
 from tests.conftest import BLUEPRINTS, aisec_env, json_result, run_aisec
 

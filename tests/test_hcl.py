@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.hcl import Hcl, align, encode, ident, string
+from generator.render.hcl import Hcl, align, encode, ident, string
 from tests.conftest import terraform_binary, terraform_env
 
 HOSTILE = [

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from generator import core
 from generator.errors import SpecError
 from generator.render import render
+from generator.render.writer import write
 from generator.spec import (
     CATEGORY_RULES,
     REGIONS,
@@ -31,7 +32,6 @@ from generator.spec import (
     parse_spec,
     secret_problems,
 )
-from generator.writer import write
 from tests.conftest import BLUEPRINTS, run_aisec, terraform_binary, terraform_env
 from tests.offline import Rehearsal, all_resources
 

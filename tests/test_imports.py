@@ -266,7 +266,7 @@ def test_a_github_pipeline_runs_when_an_imported_file_changes(tmp_path: Path) ->
     assert (specs / "_defaults" / "base.yaml").is_file()
 
 
-# --- what mutation testing of generator/spec.py found unguarded -----------------------------------
+# --- what mutation testing of the spec (generator/spec/) found unguarded ------------------------------------
 
 
 def test_without_a_repository_imports_may_reach_up_to_the_working_folder(

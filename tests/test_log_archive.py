@@ -12,10 +12,11 @@ import pytest
 
 from generator.checks import policy_eval
 from generator.checks.policy_eval import Request
-from generator.policy import decide
+from generator.decide.policy import decide
+from generator.errors import SpecError
 from generator.render import ARCHIVE_FOLDER, render
-from generator.spec import SpecError, load_spec, parse_spec
-from generator.writer import write
+from generator.render.writer import write
+from generator.spec import load_spec, parse_spec
 from tests.conftest import BLUEPRINTS
 from tests.offline import Rehearsal, all_resources
 

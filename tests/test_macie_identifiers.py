@@ -17,9 +17,10 @@ import pytest
 import yaml
 
 from generator.checks.policy_eval import Request, evaluate
+from generator.decide.policy import MACIE_ROLE, RAG_CORPUS_DOMAINS, decide
 from generator.errors import SpecError
-from generator.policy import MACIE_ROLE, RAG_CORPUS_DOMAINS, decide
 from generator.render import render
+from generator.render.writer import write
 from generator.spec import (
     DEFAULT_IDENTIFIERS,
     DataCategory,
@@ -30,7 +31,6 @@ from generator.spec import (
     macie_scanned,
     parse_spec,
 )
-from generator.writer import write
 from tests.conftest import BLUEPRINTS, run_aisec
 from tests.offline import Rehearsal, all_resources
 

@@ -1,11 +1,11 @@
-"""The CloudWatch Logs JSON filter-pattern matcher (generator/metricfilter.py) on its own."""
+"""The CloudWatch Logs JSON filter-pattern matcher (generator/checks/metricfilter.py) on its own."""
 
 from __future__ import annotations
 
 import pytest
 
+from generator.checks.metricfilter import PatternError, matches, parse
 from generator.errors import UserInputError
-from generator.metricfilter import PatternError, matches, parse
 
 EVENT = {
     "eventName": "PutBucketPolicy",

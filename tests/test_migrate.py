@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator import fleet, migrate
+from generator import fleet
+from generator.core import migrate
 from generator.errors import WorkError
 from generator.offline import workspace
 from tests.conftest import BLUEPRINTS, json_result, run_aisec

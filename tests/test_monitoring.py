@@ -1,5 +1,5 @@
 """The landing's metric filters (modules/audit/metric-filters.yaml): every pattern run against sample
-CloudTrail events, matching and not, with the real matcher (generator/metricfilter.py)."""
+CloudTrail events, matching and not, with the real matcher (generator/checks/metricfilter.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from generator.catalog import data_dir
-from generator.metricfilter import parse
-from generator.policy import DETECTIVE_PREREQUISITES, MONITORING, bedrock_invocation_log_group, decide
+from generator.checks.metricfilter import parse
+from generator.decide.policy import DETECTIVE_PREREQUISITES, MONITORING, bedrock_invocation_log_group, decide
 from generator.render import render
 from generator.spec import load_spec, parse_spec
 from tests.conftest import BLUEPRINTS

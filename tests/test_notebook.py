@@ -16,8 +16,8 @@ import pytest
 
 from generator.checks.policy_eval import Request, evaluate
 from generator.core import write
+from generator.decide.policy import Controls, decide
 from generator.errors import SpecError
-from generator.policy import Controls, decide
 from generator.render import render
 from generator.spec import Stage, load_spec, load_yaml_text, parse_spec
 from tests.conftest import BLUEPRINTS
@@ -181,7 +181,7 @@ def test_the_deployer_can_create_the_notebook_volume_grant(landing: Landing) -> 
         if via:
             context.update({"aws:ViaAWSService": True, "kms:ViaService": f"sagemaker.{region}.amazonaws.com"})
         request = Request(deployer, action, key, context)
-        # The deployer's identity policy (the CI roles, generator/ci.py) is out of this test: the
+        # The deployer's identity policy (the CI roles, generator/ci/) is out of this test: the
         # key policy is what must not refuse it.
         return evaluate(
             request,

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from generator import verify
 from generator.errors import UserInputError
 from generator.offline import schema as schema_mod
 from generator.offline import server, workspace
 from generator.offline.provider import StandIn, schema_response
-from generator.runner import PythonTerraformRunner
+from generator.run import verify
+from generator.run.runner import PythonTerraformRunner
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -14,12 +14,13 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from generator import core, orchestrate
+from generator import core
 from generator.errors import UserInputError
 from generator.offline import workspace
-from generator.orchestrate import Fingerprint
-from generator.runner import PythonTerraformRunner, find_binary
-from generator.verify import plain_env
+from generator.run import orchestrate
+from generator.run.orchestrate import Fingerprint
+from generator.run.runner import PythonTerraformRunner, find_binary
+from generator.run.verify import plain_env
 from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 
 ALL_KINDS = ["kms", "cloudtrail", "log-groups", "buckets", "macie"]
@@ -411,7 +412,7 @@ def test_allow_destroy_protected_takes_kinds_and_addresses_only() -> None:
 
 
 def test_terraforms_prevent_destroy_refusals_are_named_by_kind() -> None:
-    from generator.runner import Diagnostic
+    from generator.run.runner import Diagnostic
 
     def refusal(address: str, summary: str = "Instance cannot be destroyed") -> Diagnostic:
         detail = (f"Resource {address} has lifecycle.prevent_destroy set, but the plan calls for this resource "

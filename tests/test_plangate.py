@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import gate, planreview
+from generator.run import gate, planreview
 from tests.conftest import BLUEPRINTS, REPO, json_result, run_aisec
 from tests.offline import Rehearsal
 

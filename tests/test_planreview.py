@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.planreview import PROTECTED, review
+from generator.run.planreview import PROTECTED, review
 
 
 def _change(rtype: str, actions: list[str], before: dict[str, Any] | None, after: dict[str, Any] | None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.policy import CONTROLS, FAMILIES, decide
+from generator.decide.policy import CONTROLS, FAMILIES, decide
 from generator.spec import Regime, Stage, load_spec
 from tests.conftest import BLUEPRINTS
 

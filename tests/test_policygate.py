@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator.planreview import Review, review
-from generator.policygate import GATE_RULES
+from generator.run.planreview import Review, review
+from generator.run.policygate import GATE_RULES
 
 
 def _rc(rtype: str, name: str, after: dict[str, Any] | None, actions: tuple[str, ...] = ("create",),

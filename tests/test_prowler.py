@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator import prowler
-from generator.policy import CONTROLS_BY_ID, decide
+from generator.decide import prowler
+from generator.decide.policy import CONTROLS_BY_ID, decide
+from generator.errors import SpecError
 from generator.reports.compliance import prowler_coverage, report
-from generator.spec import Regime, SpecError, parse_spec
+from generator.spec import Regime, parse_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 
@@ -52,7 +53,9 @@ def test_committed_catalogue_is_the_build_of_its_sources(wheel: Path) -> None:
     built = prowler.build(wheel)["regimes"]
     for regime in Regime:
         committed = yaml.safe_load(prowler.catalogue_file(regime).read_text())
-        assert committed == built[regime.value], f"rebuild: python -m generator.prowler ({regime.value})"
+        assert committed == built[regime.value], (
+            f"rebuild: python -m generator.decide.prowler ({regime.value})"
+        )
 
 
 def test_wheel_is_verified_against_its_pin(

@@ -36,7 +36,7 @@ SPLIT_SPECS = {p.stem: p for p in sorted((Path(__file__).parent / "fixtures" / "
 
 @pytest.mark.parametrize("name", sorted(SPLIT_SPECS))
 def test_golden_split(name: str) -> None:
-    from generator.stages import render_split
+    from generator.render.stages import render_split
 
     _compare_golden(f"stages-{name}", golden_view(render_split(load_spec(SPLIT_SPECS[name]))))
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.policy import REQUIREMENTS, decide
+from generator.decide.policy import REQUIREMENTS, decide
 from generator.reports.compliance import control_addresses, coverage_line, report
 from generator.reports.cost import estimate, estimate_line, price_table
 from generator.reports.diagram import build, mermaid
@@ -338,7 +338,7 @@ def test_detective_controls_cost_only_where_the_landing_creates_them() -> None:
 
 def _check_report_figures(c: Any, rep: dict[str, Any]) -> None:
     """What COMPLIANCE.md and `aisec compliance` show must agree with itself and with the landing."""
-    from generator.policy import CONTROLS_BY_ID
+    from generator.decide.policy import CONTROLS_BY_ID
 
     applied = {ctl.id for ctl in c.controls}
     addresses = control_addresses(c)

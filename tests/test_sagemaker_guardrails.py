@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from generator.checks.policy_eval import Request, evaluate
-from generator.policy import Controls, StagePlan, decide
+from generator.decide.policy import Controls, StagePlan, decide
 from generator.spec import Stage, load_spec
 from tests.conftest import BLUEPRINTS
 from tests.offline import all_resources

@@ -17,7 +17,7 @@ import pytest
 from policy_sentry.querying.actions import get_action_data
 
 from generator.checks.policy_eval import Request, evaluate
-from generator.policy import decide
+from generator.decide.policy import decide
 from generator.spec import Sensitivity, Service, Spec, WorkloadType, load_spec
 from tests.conftest import BLUEPRINTS
 from tests.offline import all_resources

@@ -299,7 +299,7 @@ def test_other_account_id_forms_are_refused(value: str) -> None:
     ), lines
 
 
-# --- what mutation testing of generator/spec.py found unguarded -----------------------------------
+# --- what mutation testing of the spec (generator/spec/) found unguarded ------------------------------------
 
 
 def _rag_with_stores(stores: dict[str, Any]) -> dict[str, Any]:

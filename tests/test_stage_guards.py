@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator import core, stageguard
-from generator.planreview import declared
+from generator import core
+from generator.run import stageguard
+from generator.run.planreview import declared
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
 PROTECTED = ("kms", "cloudtrail", "log-groups", "buckets", "macie")

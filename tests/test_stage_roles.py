@@ -247,8 +247,8 @@ def test_a_plan_role_reads_its_own_roots_state_only(applied: dict[str, Any]) -> 
 def test_the_matrix_names_each_roots_own_roles(tmp_path: Path) -> None:
     """`aisec ci matrix` over a repository with a split landing: each root's entry carries that
     root's roles; the single-spec pipeline refuses the split landing."""
-    from generator import cifleet
     from generator.errors import UserInputError
+    from generator.fleet import ci as cifleet
 
     specs = tmp_path / "specs"
     specs.mkdir()
@@ -327,7 +327,7 @@ def test_the_scope_denies_nothing_a_root_deploys_of_its_own(applied: dict[str, A
         assert set(TAGGED_ARNS) <= checked, checked
 
 
-# The types AWS gives random ids, by the attribute holding their ARN (generator/ci.py STAGE_TAGGED_TYPES).
+# The types AWS gives random ids, by the attribute holding their ARN (generator/ci/roles.py STAGE_TAGGED_TYPES).
 TAGGED_ARNS = {
     "aws_macie2_classification_job": "job_arn",
     "aws_macie2_custom_data_identifier": "arn",

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import core, fleet, stages
+from generator import core, fleet
+from generator.decide.policy import decide
 from generator.errors import SpecError, UserInputError
 from generator.offline import workspace
-from generator.policy import decide
-from generator.render import MANIFEST
+from generator.render import MANIFEST, stages
 from generator.spec import load_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
 
@@ -293,7 +293,7 @@ def test_the_ci_roles_reach_every_root_state_of_the_landing_and_no_other(tmp_pat
 
 
 def test_a_saved_plan_of_a_stage_is_stale_when_the_landings_modules_change(tmp_path: Path) -> None:
-    from generator.orchestrate import _fingerprint_files
+    from generator.run.orchestrate import _fingerprint_files
 
     out = _rendered(tmp_path)
     before = _fingerprint_files(out / "dev")

@@ -15,8 +15,9 @@ import jinja2
 import pytest
 import yaml
 
-from generator import catalog, cli, policy, prowler
-from generator import render as render_module
+from generator import catalog, cli
+from generator.decide import policy, prowler
+from generator.render import templates as template_module
 from generator.spec import Regime
 from tests.conftest import REPO, aisec_env
 
@@ -72,7 +73,7 @@ def test_help_and_usage_errors_are_those_of_the_whole_tree(args: list[str]) -> N
 
 def test_requirement_maps_are_read_per_regime() -> None:
     script = (
-        "from generator import policy, prowler; from generator.spec import Regime\n"
+        "from generator.decide import policy; from generator.decide import prowler; from generator.spec import Regime\n"
         "assert prowler.catalogue.cache_info().currsize == 0\n"
         "assert policy.REQUIREMENTS[Regime.HIPAA][1] and policy.FAMILIES['detection'][Regime.HIPAA]\n"
         "assert prowler.catalogue.cache_info().currsize == 0, 'hipaa needs no Prowler catalogue'\n"
@@ -173,15 +174,15 @@ def test_compiled_templates_are_kept_per_jinja_version_and_compiling_options(
         return env.get_template("t.j2").render()
 
     assert render(trim=True) == "x\n" and render(trim=False) == "x\n"  # stale: "\nx\n" expected
-    # so the folder aisec keeps them in is named by jinja's version and render.py, which sets them
+    # so the folder aisec keeps them in is named by jinja's version and render/templates.py, which sets them
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    folders = {render_module._bytecode_cache().directory}  # type: ignore[union-attr,attr-defined]
-    edited = tmp_path / "render.py"
+    folders = {template_module._bytecode_cache().directory}  # type: ignore[union-attr,attr-defined]
+    edited = tmp_path / "templates.py"
     edited.write_text(
-        Path(render_module.__file__).read_text().replace("trim_blocks=True", "trim_blocks=False")
+        Path(template_module.__file__).read_text().replace("trim_blocks=True", "trim_blocks=False")
     )
-    monkeypatch.setattr(render_module, "__file__", str(edited))
-    folders.add(render_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
+    monkeypatch.setattr(template_module, "__file__", str(edited))
+    folders.add(template_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
     monkeypatch.setattr(jinja2, "__version__", "0.0.0")
-    folders.add(render_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
+    folders.add(template_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
     assert len(folders) == 3

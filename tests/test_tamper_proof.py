@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from generator.checks.policy_eval import Request, evaluate
-from generator.planreview import review
-from generator.policy import decide
+from generator.decide.policy import decide
+from generator.run.planreview import review
 from generator.spec import load_spec
 from tests.conftest import BLUEPRINTS
 from tests.offline import all_resources

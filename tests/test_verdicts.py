@@ -1,4 +1,4 @@
-"""Prowler's verdicts before deploying (generator/reports/checks.py), on the state of a real offline
+"""Prowler's verdicts before deploying (generator/reports/checks/), on the state of a real offline
 apply of every blueprint: golden files per blueprint, and a deliberately weakened landing that flips
 exactly the verdicts it should."""
 
@@ -149,7 +149,7 @@ def _prowler_filter_patterns() -> dict[str, str]:
     import ast
     import zipfile
 
-    from generator import prowler
+    from generator.decide import prowler
 
     base = "prowler/providers/aws/services/cloudwatch/"
     with zipfile.ZipFile(prowler.wheel_path()) as z:
@@ -300,7 +300,7 @@ def test_cli_missing_spec_is_a_clear_error(tmp_path: Path) -> None:
 def test_verdicts_per_regime_count_the_checks_of_its_requirements_in_reach() -> None:
     """A regime's totals: the checks of its in-reach requirements (technical, not out of scope), each
     counted once; a check nobody evaluated counts as not evaluated; failures are named."""
-    from generator.prowler import check_table, requirements, where
+    from generator.decide.prowler import check_table, requirements, where
     from generator.spec import Regime
 
     in_reach = [
@@ -363,7 +363,7 @@ def test_readme_before_after_table_ends_at_the_golden_verdicts() -> None:
 
 def _mispredicted(name: str, state: State) -> tuple[int, list[str]]:
     """How many checks the engine judges pass or fail on the landing, and those predicted otherwise."""
-    from generator.policy import decide
+    from generator.decide.policy import decide
     from generator.reports.compliance import predicted_checks
 
     spec = load_spec(BLUEPRINTS[name])
@@ -405,7 +405,7 @@ def test_static_predictions_agree_with_the_verdicts_on_the_applied_state(
 
 def test_predictions_appear_in_compliance_md_and_the_json_alike() -> None:
     """One pure function feeds the rendered COMPLIANCE.md and `aisec compliance` (--json and text)."""
-    from generator.policy import decide
+    from generator.decide.policy import decide
     from generator.render import render
     from generator.reports.compliance import predicted_checks
 

@@ -16,9 +16,8 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from generator import wizard
 from generator.render import render
-from generator.spec import Stage, load_spec, parse_spec, spec_to_data
+from generator.spec import Stage, load_spec, parse_spec, spec_to_data, wizard
 from tests.conftest import BLUEPRINTS, REPO, run_aisec
 
 DOWN, UP, CLEAR = "\x1b[B", "\x1b[A", "\x15"  # arrows down and up; Ctrl-U clears the pre-filled default

@@ -10,8 +10,8 @@ import yaml
 
 from generator.errors import UserInputError, WorkError
 from generator.render import MANIFEST, SPEC_COPY, render
+from generator.render.writer import LEGACY_BASE_DIR, has_conflict_markers, write
 from generator.spec import load_spec, parse_spec
-from generator.writer import LEGACY_BASE_DIR, has_conflict_markers, write
 from tests.conftest import BLUEPRINTS
 
 
@@ -210,7 +210,7 @@ def test_manifest_is_written_last(
     data = __import__("yaml").safe_load(BLUEPRINTS["batch-scoring"].read_text())
     data["tags"] = {"owner": "other"}
     changed = render(parse_spec(data))
-    import generator.writer as writer
+    import generator.render.writer as writer
 
     calls: list[str] = []
     real = writer._atomic_write

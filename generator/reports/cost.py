@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.catalog import load_yaml
-from generator.policy import Controls
+from generator.decide.policy import Controls
 
 
 @cache

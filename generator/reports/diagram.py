@@ -9,8 +9,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.decide.policy import Controls
 from generator.errors import UserInputError, WorkError
-from generator.policy import Controls
 
 
 @dataclass

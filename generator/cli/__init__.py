@@ -1,0 +1,173 @@
+"""The `aisec` command line: parse arguments, call the core, print results, set the exit code.
+
+Exit codes: 0 ok, 1 the work failed, 2 bad input. Messages go to stderr, results to stdout;
+every command that reports something accepts --json, and then prints exactly one JSON document
+on stdout whatever happens (see :func:`envelope`): scripts never parse a half or an empty stdout.
+
+The commands live in one module per group (render, reports, run, ci, catalog), over what they
+share (common); importing them registers them, in the order `aisec --help` lists them.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+import typer
+
+# the command groups: importing them registers their commands (render, reports and run in this order)
+from generator.cli import catalog, ci, render, reports, run  # noqa: F401
+from generator.cli.common import _PATH_ERRNOS, _error, _report, _run, app, envelope, err
+from generator.cli.reports import _print_verdicts
+from generator.errors import AisecError, UserInputError
+
+__all__ = ["_print_verdicts", "cli_command", "envelope", "main"]
+
+
+def _command_name(root: Any, args: list[str]) -> str:
+    """The subcommand a command line names ("render", "catalog show"), as far as it names one."""
+    names, command = [], root
+    for arg in args:
+        sub = getattr(command, "commands", {}).get(arg)
+        if sub is None:
+            if not arg.startswith("-"):
+                break
+            continue
+        names.append(arg)
+        command = sub
+    return " ".join(names)
+
+
+class _PlainArgument(typer.core.TyperArgument):
+    """An argument shown as click shows one (SPEC, [NAME], SPECS...), not typer's {spec} <path>."""
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def _rich_display_name(self) -> str:
+        return self.display_name_raw + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _tidy_help(command: Any) -> None:
+    """Metavars a reader understands (SPEC, PATH, TEXT) instead of typer's {spec} and <list[str]>."""
+    for param in command.params:
+        if isinstance(param, typer.core.TyperArgument):
+            param.__class__ = _PlainArgument
+            param.metavar = param.metavar or param.name.upper()
+        elif isinstance(param, typer.core.TyperOption) and not param.is_flag and param.metavar is None:
+            param.metavar = "PATH" if param.type_descriptor.is_path else "TEXT"
+    for sub in getattr(command, "commands", {}).values():
+        if not sub.short_help and sub.help:  # whole first paragraph: click would cut it at 45 characters
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
+        _tidy_help(sub)
+
+
+def cli_command(args: list[str] | None = None) -> Any:
+    """The click command behind ``aisec``, its help tidied. Given the command line, only the
+    command (or group) it names is built, as it alone can run: typer builds a command by reading
+    its function's signature, and all of them took a tenth of a whole `aisec render`."""
+    named = app if args is None or _COMPLETE_VAR in os.environ else _only_named(app, args)
+    command = typer.main.get_command(named)
+    _tidy_help(command)
+    return command
+
+
+_COMPLETE_VAR = "_AISEC_COMPLETE"  # set by the shell completion scripts: they walk every command
+
+
+def _only_named(group: typer.Typer, args: list[str]) -> typer.Typer:
+    """``group`` holding only the command or subgroup the first argument that is no option names
+    (pruned the same way below), or the whole ``group`` when that names none of them: the usage
+    errors, suggestions and help then come from the full command tree, as before."""
+    name = next((a for a in args if a == "--" or not a.startswith("-")), None)
+    commands = [c for c in group.registered_commands if _name_of(c) == name]
+    groups = [g for g in group.registered_groups if g.name == name]
+    if not commands and not groups:
+        return group
+    pruned = copy.copy(group)
+    pruned.registered_commands = commands
+    pruned.registered_groups = []
+    for info in groups:
+        sub = copy.copy(info)
+        assert info.typer_instance is not None
+        sub.typer_instance = _only_named(info.typer_instance, args[args.index(str(name)) + 1 :])
+        pruned.registered_groups.append(sub)
+    return pruned
+
+
+def _name_of(command: Any) -> str:
+    return str(command.name or typer.main.get_command_name(command.callback.__name__))
+
+
+def main(argv: list[str] | None = None) -> None:
+    # Start-up builds many objects that live as long as the process (modules, models, tables): a
+    # young-generation collection every 700 allocations kept scanning them (a tenth of a render).
+    # Every 100,000 now; the older generations keep Python's ratios (each ten of the one before).
+    gc.set_threshold(100_000, 10, 10)
+    args = list(sys.argv[1:] if argv is None else argv)
+    command = cli_command(args)
+    _run.result, _run.errors = None, []  # one run, one envelope
+    options = args[: args.index("--")] if "--" in args else args
+    _run.command = _command_name(command, args)
+    # help and aisec --version print text and nothing else, --json or not (catalog show has a --version)
+    shown = {"-h", "--help"} | (set() if _run.command else {"--version"})
+    _run.json = "--json" in options and not shown & set(options)
+    code = _run_command(command, args)
+    if _run.json:
+        sys.stdout.write(json.dumps(envelope(_run.command, code, _run.result, _run.errors), indent=2,
+                                    sort_keys=True) + "\n")  # fmt: skip
+    raise SystemExit(code)
+
+
+def _run_command(command: Any, args: list[str]) -> int:
+    """Run the command line; every outcome becomes an exit code (and errors on stderr)."""
+    try:
+        rv = command.main(args=args, prog_name="aisec", standalone_mode=False)
+        if rv == 130:  # typer turned a Ctrl-C into this exit code
+            raise KeyboardInterrupt
+        return rv if isinstance(rv, int) else 0
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except AisecError as exc:
+        _report(exc)
+        return exc.exit_code
+    except typer.TyperException as exc:  # click's usage errors: a missing argument, an unknown option
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        _run.errors.append(_error(exc.format_message() if hasattr(exc, "format_message") else str(exc)))
+        return int(getattr(exc, "exit_code", 2))
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted; nothing was left half-written")
+        _run.errors.append(_error("interrupted"))
+        return 130
+    except OSError as exc:
+        if exc.errno not in _PATH_ERRNOS:
+            return _internal_error(exc)
+        where = exc.filename or ""
+        _report(UserInputError(f"{where}: {exc.strerror or exc}" if where else str(exc)))
+        return 2
+    except Exception as exc:  # a bug: say so plainly, with the traceback only on request
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("AISEC_DEBUG"):
+        traceback.print_exc()
+    err.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)
+    err.print("This is a bug in aisec. Re-run with AISEC_DEBUG=1 for the traceback and report it.")
+    _run.errors.append(_error(f"internal error: {type(exc).__name__}: {exc}"))
+    return 1
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""An AWS account per stage (``accounts`` in the spec, ``layout: stages`` only).
+
+A stage named under ``accounts.stages`` lives in its own account. What the foundation holds is
+per account (S3 access logging needs a target bucket of the same account, the endpoints and the
+compute security group belong to a VPC, Macie is enabled per account, a trail records only its
+own account), so each account gets its own foundation root: ``foundation`` for the stages left in
+``aws.account_id``, ``foundation-<stage>`` for a stage in its own account. Each root is rendered
+from the spec as seen from its account (that account's id, VPC and roles, the workloads cut to the
+account's stages), so every name, ARN and policy condition holding an account id is its own; every
+root's provider assumes ``accounts.assume_role`` in its account and is allowed only that account.
+Every account's trail and access-log replicas go to the log archive (required).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import UserInputError
+from generator.spec import Aws, Spec
+
+if TYPE_CHECKING:
+    from generator.catalog import Catalog
+
+FOUNDATION = "foundation"  # generator.render.stages.FOUNDATION (not imported: that one loads the renderer)
+
+
+def foundation_of(stage: str) -> str:
+    """The foundation root of a stage in an account of its own."""
+    return f"{FOUNDATION}-{stage}"
+
+
+def is_foundation(root: str) -> bool:
+    """``foundation`` or the foundation of a stage's own account (``foundation-prod``)."""
+    return root == FOUNDATION or root.startswith(FOUNDATION + "-")
+
+
+def assume_role_arn(spec: Spec, account: str | None = None) -> str | None:
+    """The role a root's provider assumes in ``account`` (default the spec's), or None without
+    ``accounts`` (the credentials Terraform starts with are then the account's own)."""
+    if spec.accounts is None:
+        return None
+    return f"arn:aws:iam::{account or spec.aws.account_id}:role/{spec.accounts.assume_role}"
+
+
+def own_account_stages(spec: Spec) -> list[str]:
+    """The stages in an account of their own, in dev, test, prod order."""
+    named = {s.value for s in (spec.accounts.stages if spec.accounts else {})}
+    return [s for s in ("dev", "test", "prod") if s in named]
+
+
+def _cut(spec: Spec, stages: set[str], update: Mapping[str, Any]) -> Spec | None:
+    """The spec as one account sees it: its workloads cut to ``stages`` (None when none is left)."""
+    workloads = []
+    for w in spec.workloads:
+        kept = [s for s in w.stages if s.value in stages]
+        if kept:
+            workloads.append(w.model_copy(update={"stages": kept}))
+    if not workloads:
+        return None
+    return spec.model_copy(update={"workloads": workloads, **update})
+
+
+def account_specs(spec: Spec) -> list[tuple[str, list[str], Spec]]:
+    """(foundation root, stages, the spec as that account sees it) per account, the main account
+    first (left out when every stage has its own account)."""
+    assert spec.accounts is not None
+    own = own_account_stages(spec)
+    present = [
+        s for s in ("dev", "test", "prod") if any(s in {x.value for x in w.stages} for w in spec.workloads)
+    ]
+    main_stages = [s for s in present if s not in own]
+    found: list[tuple[str, list[str], Spec]] = []
+    main = _cut(spec, set(main_stages), {})
+    if main is not None:
+        found.append((FOUNDATION, main_stages, main))
+    for stage, sa in spec.accounts.stages.items():
+        derived = _cut(
+            spec,
+            {stage.value},
+            {
+                "aws": Aws(region=spec.aws.region, account_id=sa.account_id),
+                "network": sa.network,
+                "access": sa.access,
+            },
+        )
+        if derived is not None:
+            found.append((foundation_of(stage.value), [stage.value], derived))
+    order = {FOUNDATION: -1, **{foundation_of(s): i for i, s in enumerate(("dev", "test", "prod"))}}
+    return sorted(found, key=lambda f: order[f[0]])
+
+
+# --------------------------------------------------------------------------- checks
+def refuse_ci(spec: Spec, source: str) -> None:
+    """`aisec ci` does not write CI roles per account yet: refuse a landing with ``accounts``."""
+    if spec.accounts is not None:
+        raise UserInputError(
+            f"{source}: accounts: aisec ci does not create CI roles in each stage's account yet; "
+            f"run the roots with a deployment identity that accounts.assume_role "
+            f"({spec.accounts.assume_role}) trusts in every account"
+        )
+
+
+# --------------------------------------------------------------------------- render
+def roots(spec: Spec) -> list[dict[str, Any]]:
+    """The manifest's ``roots``: each account's foundation, then each stage, needing its own."""
+    found = account_specs(spec)
+    out = [{"name": root, "path": root, "needs": []} for root, _stages, _spec in found]
+    by_stage = {s: root for root, stages, _spec in found for s in stages}
+    for s in ("dev", "test", "prod"):
+        if s in by_stage:
+            out.append({"name": s, "path": s, "needs": [by_stage[s]]})
+    return out
+
+
+def render_accounts(
+    spec: Spec, catalog: Catalog | None = None, pinned: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Every file of a landing split by stage with an account per stage, by path."""
+    from generator.catalog import load_catalog
+    from generator.decide.policy import decide
+    from generator.render import ARCHIVE_FOLDER, MANIFEST, SPEC_COPY, render_log_archive, resolve_modules
+    from generator.render import stages as split
+
+    catalog = catalog or load_catalog()
+    modules = resolve_modules(spec, catalog, pinned=pinned)
+    # The landing's README, COMPLIANCE.md and manifest as for one account; then the roots per account.
+    whole = split.render_split(spec, None, catalog, pinned)
+    files = {p: t for p, t in whole.items() if "/" not in p or p.startswith(("modules/", ".aisec/"))}
+    plans = []
+    for root, stages, derived in account_specs(spec):
+        controls = decide(derived)
+        plans.append(controls)
+        parts = {root: split._foundation_root(controls, modules, stages, root)}
+        parts.update({s: split._stage_root(controls, modules, s) for s in stages})
+        for name, root_files in parts.items():
+            files.update({f"{name}/{rel}": text for rel, text in root_files.items()})
+    first, rest = plans[0], plans[1:]
+    assert first.foundation is not None
+    others = [c.foundation for c in rest if c.foundation is not None]
+    archive = render_log_archive(first, modules, others)
+    nested = (SPEC_COPY, MANIFEST)  # the landing's spec copy and manifest cover this folder
+    files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items() if rel not in nested})
+    manifest = json.loads(files[MANIFEST])
+    manifest["roots"] = roots(spec)
+    files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    return files
+
+
+# --------------------------------------------------------------------------- cost
+def estimate_accounts(spec: Spec) -> dict[str, Any]:
+    """`aisec cost` of a landing with ``accounts``: each account's estimate (its own foundation:
+    endpoints, trail, Macie, detective controls, ...; its stages' resources), lines named by root
+    and summed."""
+    from generator.decide.policy import decide
+    from generator.reports.cost import estimate
+
+    parts = [(root, estimate(decide(derived))) for root, _stages, derived in account_specs(spec)]
+    first = parts[0][1]
+    lines = [{**line, "item": f"{root}: {line['item']}"} for root, e in parts for line in e["lines"]]
+    shared = round(sum(e["shared_monthly"] for _r, e in parts), 2)
+    per_workload = round(sum(e["workloads_monthly"] for _r, e in parts), 2)
+    return {
+        **first,
+        "lines": lines,
+        "shared_monthly": shared,
+        "workloads_monthly": per_workload,
+        "total_monthly": round(shared + per_workload, 2),
+        "workloads": len(spec.workloads),
+        "accounts": {root: e["total_monthly"] for root, e in parts},
+    }
