@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from generator import fleet
-from generator.core import migrate
+from generator.core import migrate, moves
 from generator.errors import WorkError
 from generator.offline import workspace
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
@@ -91,8 +91,8 @@ def test_mapping_covers_renamed_stage_copies_and_leaves_unknown_objects_unmapped
             },
         },
     }  # fmt: skip
-    moves, unmapped = migrate.map_instances(old, new)
-    got = {m.old: (m.root, m.new, m.how) for m in moves}
+    mapped, unmapped = moves.map_instances(old, new)
+    got = {m.old: (m.root, m.new, m.how) for m in mapped}
     assert got == {
         'module.audit.aws_cloudwatch_log_group.workload["shared"]': (
             "foundation", 'module.audit.aws_cloudwatch_log_group.workload["shared"]', "same address",
@@ -106,7 +106,7 @@ def test_mapping_covers_renamed_stage_copies_and_leaves_unknown_objects_unmapped
         "module.renamed.aws_sns_topic.t": ("foundation", "module.other.aws_sns_topic.t", "same name"),
     }  # fmt: skip
     assert unmapped == [{"address": "module.gone.aws_s3_bucket.this", "type": "aws_s3_bucket"}]
-    steps = migrate.state_mv_steps(moves, old)
+    steps = moves.state_mv_steps(mapped, old)
     # module.audit and its log groups are split between roots: one instance at a time.
     assert not {s[1] for s in steps} & {"module.audit", "module.audit.aws_cloudwatch_log_group.workload"}
     a_dev = 'module.audit.aws_cloudwatch_log_group.workload["a_dev"]'
@@ -121,7 +121,7 @@ def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
     _spec, out = _applied_single(tmp_path)
     old_file = _rehearsal(out)
     before = _state(old_file)
-    held = migrate.instances(before)
+    held = moves.instances(before)
     files_before = _files(out)
 
     # The move plan, nothing changed.
@@ -172,17 +172,17 @@ def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
     assert done["applied"] and Path(done["backups"], "single.tfstate").is_file()
     assert json.loads(Path(done["backups"], "single.tfstate").read_text())["resources"] == before["resources"]
     assert [r.name for r in fleet.landing_roots(out)] == ["foundation", "dev", "test", "prod"]
-    assert not migrate.instances(_state(old_file))  # the old state emptied of every managed object
+    assert not moves.instances(_state(old_file))  # the old state emptied of every managed object
     moved: dict[str, str] = {}
     for root in ("foundation", "dev", "test", "prod"):
-        for address in migrate.instances(_state(_rehearsal(out / root))):
+        for address in moves.instances(_state(_rehearsal(out / root))):
             assert address not in moved, address
             moved[address] = root
     for address, rec in held.items():
         target = by_old[address]
         assert moved.get(target["new"]) == target["root"], address
-        if rec["type"] in migrate.DATA_HOLDERS:  # the same object, its id unchanged
-            new = migrate.instances(_state(_rehearsal(out / target["root"])))[target["new"]]
+        if rec["type"] in moves.DATA_HOLDERS:  # the same object, its id unchanged
+            new = moves.instances(_state(_rehearsal(out / target["root"])))[target["new"]]
             assert new["attributes"].get("id") == rec["attributes"].get("id"), address
 
     # Each root plans against its moved state (offline, with refresh): nothing destroyed, nothing
@@ -196,7 +196,7 @@ def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
         changes = plan["changes"][root]
         assert deleted == set(changes["replace"]), (root, deleted)
         assert created == set(changes["replace"] + changes["create"]), (root, created)
-        assert not {c["type"] for c in review["changes"] if c["actions"] != ["update"]} & migrate.DATA_HOLDERS
+        assert not {c["type"] for c in review["changes"] if c["actions"] != ["update"]} & moves.DATA_HOLDERS
         if root == "foundation":
             assert not deleted and not created
             applied = run_aisec("apply", str(out), "--offline", "--stage", "foundation", "--auto-approve")
@@ -204,7 +204,7 @@ def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
 
 
 def test_a_data_holder_replaced_destroyed_or_left_behind_refuses_the_migration() -> None:
-    mig = migrate.Migration(Path("landing"), "local", ["foundation", "dev"])
+    mig = moves.Migration(Path("landing"), "local", ["foundation", "dev"])
     mig.unmapped = [
         {"address": "module.gone.aws_s3_bucket.this", "type": "aws_s3_bucket"},
         {"address": "module.gone.aws_sns_topic.t", "type": "aws_sns_topic"},
@@ -219,12 +219,12 @@ def test_a_data_holder_replaced_destroyed_or_left_behind_refuses_the_migration()
         "foundation": {job: "aws_macie2_classification_job", group: "aws_cloudwatch_log_group"},
         "dev": {key: "aws_kms_key"},
     }
-    assert migrate.refusals(mig) == [
+    assert moves.refusals(mig) == [
         "module.gone.aws_s3_bucket.this: no root of the split landing declares it (a aws_s3_bucket)",
         f"foundation: {group} would be replaced or destroyed (a aws_cloudwatch_log_group)",
     ]
     mig.changes["dev"]["replace"] = [key]
-    assert migrate.refusals(mig)[-1] == f"dev: {key} would be replaced or destroyed (a aws_kms_key)"
+    assert moves.refusals(mig)[-1] == f"dev: {key} would be replaced or destroyed (a aws_kms_key)"
 
 
 def test_migrate_refuses_a_spec_still_single_and_a_landing_already_split(tmp_path: Path) -> None:
