@@ -309,6 +309,18 @@ def test_help_and_render_load_only_what_they_run(tmp_path: Path) -> None:
     assert (tmp_path / "out" / "main.tf").is_file()
     assert {"generator.render", "generator.spec"} <= at_render
     assert not {m for m in at_render if m.split(".")[0] in heavy or m in heavy}, sorted(at_render & heavy)
+    # nor the other command groups, nor what only `render --check` and `upgrade` use (the diff, the
+    # catalog's changelogs): generator.cli and generator.core load those on first use
+    unused = {
+        "generator.cli.catalog",
+        "generator.cli.ci",
+        "generator.cli.reports",
+        "generator.cli.run",
+        "generator.core.compare",
+        "generator.core.upgrade",
+        "generator.reports.catalog_report",
+    }
+    assert not at_render & unused, sorted(at_render & unused)
 
 
 # --- --json: one envelope on stdout, whatever happens ------------------------------------------

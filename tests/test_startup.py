@@ -41,6 +41,35 @@ def test_only_the_named_command_is_built() -> None:
     assert [p.name for p in cli.cli_command(["render"]).params] == [p.name for p in full.params]
 
 
+def test_each_name_loads_the_group_that_registers_it() -> None:
+    """The table that tells which command group a name needs names every command and group of the
+    whole tree, each with the module that registers it (a new command must be added to it)."""
+    from generator.cli import common
+
+    cli.cli_command()  # imports every group
+    registers = {cli._name_of(c): c.callback.__module__ for c in common.app.registered_commands}
+    for group in common.app.registered_groups:
+        assert group.typer_instance is not None
+        modules = {c.callback.__module__ for c in group.typer_instance.registered_commands}
+        assert len(modules) == 1, (group.name, modules)
+        registers[str(group.name)] = modules.pop()
+    assert {name: f"generator.cli.{g}" for name, g in cli._GROUP_OF.items()} == registers
+
+
+def test_help_lists_the_commands_in_one_order_whichever_group_loaded_first() -> None:
+    def names(first: list[list[str]]) -> str:
+        code = f"from generator import cli\nfor a in {first!r}: cli.cli_command(a)\nprint(list(cli.cli_command().commands))"
+        proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                              env=aisec_env(), timeout=120, check=True)  # fmt: skip
+        return proc.stdout
+
+    fresh = names([])
+    assert (
+        fresh.index("'completion'") < fresh.index("'render'") < fresh.index("'cost'") < fresh.index("'plan'")
+    )
+    assert names([["plan", "x"], ["cost", "x"]]) == fresh
+
+
 def test_shell_completion_walks_the_whole_tree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("_AISEC_COMPLETE", "complete_bash")
     assert _names(cli.cli_command(["render"])) == _names(cli.cli_command())

@@ -12,21 +12,58 @@ from __future__ import annotations
 
 import copy
 import gc
+import importlib
 import json
 import os
 import sys
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-# the command groups: importing them registers their commands (render, reports and run in this order)
-from generator.cli import catalog, ci, render, reports, run  # noqa: F401
 from generator.cli.common import _PATH_ERRNOS, _error, _report, _run, app, envelope, err
-from generator.cli.reports import _print_verdicts
 from generator.errors import AisecError, UserInputError
 
+if TYPE_CHECKING:
+    from generator.cli.reports import _print_verdicts
+
 __all__ = ["_print_verdicts", "cli_command", "envelope", "main"]
+
+# The command groups: importing one registers its commands. `aisec --help` lists them in this
+# order (common holds `completion`). A command line that names a command imports only the group
+# that registers it (`aisec render` never builds the run, CI, catalog and report commands); help,
+# completion, no name and an unknown name import them all. tests/test_startup.py checks this
+# table against what the groups register.
+_GROUPS = ("common", "catalog", "ci", "render", "reports", "run")
+_GROUP_OF = {
+    "completion": "common",
+    **dict.fromkeys(("catalog", "blueprints"), "catalog"),
+    "ci": "ci",
+    **dict.fromkeys(
+        ("check-spec", "render", "affected", "init", "upgrade", "migrate", "bootstrap-state"), "render"
+    ),
+    **dict.fromkeys(("compliance", "cost", "diagram", "schema"), "reports"),
+    **dict.fromkeys(("validate", "plan", "apply", "drift", "destroy", "rehearsal"), "run"),
+}
+
+
+def _load_groups(args: list[str] | None) -> None:
+    """Import the command groups the command line needs (see :data:`_GROUP_OF`)."""
+    whole = args is None or _COMPLETE_VAR in os.environ
+    name = None if args is None else next((a for a in args if a == "--" or not a.startswith("-")), None)
+    for group in _GROUPS[1:] if whole or name not in _GROUP_OF else (_GROUP_OF[str(name)],):
+        importlib.import_module(f"generator.cli.{group}")
+    # in the order of _GROUPS, whichever was imported first in this process
+    app.registered_commands.sort(key=lambda c: _GROUPS.index(c.callback.__module__.rpartition(".")[2]))
+
+
+def __getattr__(name: str) -> Any:
+    """``_print_verdicts`` (the verdicts' table, shared with the tests), imported on first use."""
+    if name == "_print_verdicts":
+        from generator.cli.reports import _print_verdicts
+
+        return _print_verdicts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _command_name(root: Any, args: list[str]) -> str:
@@ -75,6 +112,7 @@ def cli_command(args: list[str] | None = None) -> Any:
     """The click command behind ``aisec``, its help tidied. Given the command line, only the
     command (or group) it names is built, as it alone can run: typer builds a command by reading
     its function's signature, and all of them took a tenth of a whole `aisec render`."""
+    _load_groups(args)
     named = app if args is None or _COMPLETE_VAR in os.environ else _only_named(app, args)
     command = typer.main.get_command(named)
     _tidy_help(command)

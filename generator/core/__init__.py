@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
@@ -13,9 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.cache import atomic_write
 from generator.catalog import load_catalog
-from generator.core.compare import CAUSES, check_render
 from generator.core.sources import import_digests, spec_source
-from generator.core.upgrade import MOVED_FILE, upgrade
 from generator.decide.policy import Controls, decide
 from generator.errors import UserInputError, WorkError
 from generator.render import render, render_state, resolve_modules, with_source
@@ -30,6 +29,8 @@ from generator.spec import Spec, load_spec, load_spec_file, parse_spec, spec_to_
 
 if TYPE_CHECKING:
     from generator import ci
+    from generator.core.compare import CAUSES, check_render
+    from generator.core.upgrade import MOVED_FILE, upgrade
     from generator.reports import checks
     from generator.run import gate, runner, verify
 else:  # the pipelines, CI roles, Terraform and the checks load only for the commands that use them
@@ -39,6 +40,25 @@ else:  # the pipelines, CI roles, Terraform and the checks load only for the com
         lazy(f"generator.{m}") for m in ("ci", "run.gate", "run.runner", "run.verify")
     )
     checks = lazy("generator.reports.checks")
+
+# `render --check` (compare) and `upgrade` load on first use: a plain render never diffs a
+# landing nor reads the catalog's changelogs (difflib, the catalog report and its docs parser)
+_LAZY_NAMES = {
+    "CAUSES": "generator.core.compare",
+    "check_render": "generator.core.compare",
+    "MOVED_FILE": "generator.core.upgrade",
+    "upgrade": "generator.core.upgrade",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names of :data:`_LAZY_NAMES`, imported at their first use (PEP 562)."""
+    where = _LAZY_NAMES.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value
+    return value
 
 
 def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
