@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from generator.offline import goderive
-from generator.offline.gosdkv2 import GoSchemaError, Translator, parse_funcs, tokenize
+from generator.offline.goparse import GoSchemaError, parse_consts, parse_funcs, tokenize
+from generator.offline.gosdkv2 import Translator
 
 HELPERS = """
 package schema
@@ -238,3 +239,76 @@ def test_derive_writes_pinned_reproducible_shape(tmp_path: Path, capsys: pytest.
     argv = [str(pkg), "NoSuchSchema", "--repository", "o/r", "--commit", "c", "--out", str(outs[0])]
     assert goderive.main(argv) == 2
     assert "NoSuchSchema: not found" in capsys.readouterr().err
+
+
+NAMES = """
+package names
+
+const (
+	AttrValue = "value" // a comment
+	AttrType  string = "type"
+	Computed  = iota
+	Sum       = 1 + 2
+)
+"""
+
+CONSTS = """
+package schema
+
+const rowsMaxItems = 200
+
+const (
+	attrOptional = false
+	attrRequired = true
+	attrKind     = "kind"
+)
+
+func enumSchema[T enum.Valueser[T]](required bool) *schema.Schema {
+	return &schema.Schema{Type: schema.TypeString, Required: required, Optional: !required,
+		ValidateDiagFunc: enum.Validate[T]()}
+}
+
+func rowsSchema(maxItems int) *schema.Schema {
+	return &schema.Schema{Type: schema.TypeList, Optional: true, MaxItems: maxItems, Elem: rowResource()}
+}
+
+func rowResource() *schema.Resource {
+	return &schema.Resource{Schema: map[string]*schema.Schema{
+		names.AttrValue: {Type: schema.TypeFloat, Required: true},
+		names.AttrType:  textSchema(false, nil),
+		attrKind:        enumSchema[awstypes.Kind](attrRequired),
+	}}
+}
+
+func TableSchema() *schema.Schema {
+	return &schema.Schema{Type: schema.TypeList, Optional: true, MaxItems: 1, Elem: &schema.Resource{
+		Schema: map[string]*schema.Schema{"rows": rowsSchema(rowsMaxItems), "totals": rowsSchema(2)}}}
+}
+"""
+
+
+def test_constants_name_keys_and_counts() -> None:
+
+    assert parse_consts(NAMES) == {"AttrValue": "value", "AttrType": "type"}
+    assert parse_consts(CONSTS) == {
+        "rowsMaxItems": 200,
+        "attrOptional": False,
+        "attrRequired": True,
+        "attrKind": "kind",
+    }
+    got = Translator({"names/attr.go": NAMES, "helpers.go": HELPERS, "table.go": CONSTS}).function(
+        "TableSchema"
+    )
+    row = {
+        "attributes": {
+            "kind": {"type": "string", "required": True},
+            "type": {"type": "string", "optional": True},
+            "value": {"type": "number", "required": True},
+        }
+    }
+    assert got["block"]["block"]["block_types"] == {
+        "rows": {"nesting_mode": "list", "max_items": 200, "block": row},
+        "totals": {"nesting_mode": "list", "max_items": 2, "block": row},
+    }
+    with pytest.raises(GoSchemaError, match="not a string literal"):
+        Translator({"helpers.go": HELPERS, "table.go": CONSTS}).function("TableSchema")

@@ -56,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repository", required=True, help="e.g. hashicorp/terraform-provider-aws")
     parser.add_argument("--commit", required=True, help="the commit the folder was checked out at")
     parser.add_argument("--path", default="", help="the folder's path inside the repository")
+    parser.add_argument("--also", type=Path, action="append", default=[],
+                        help="another Go file to read (e.g. the names package's constants)")  # fmt: skip
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
     try:
-        data = derive(read_sources(args.folder), args.function, repository=args.repository,
+        sources = read_sources(args.folder)
+        sources.update({f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in args.also})
+        data = derive(sources, args.function, repository=args.repository,
                       commit=args.commit, folder=args.path or args.folder.name)  # fmt: skip
     except GoSchemaError as exc:
         print(f"{args.folder}: {exc}", file=sys.stderr)

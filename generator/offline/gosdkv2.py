@@ -22,259 +22,42 @@ set or map of a primitive is an attribute; ``TypeInt``/``TypeFloat`` are numbers
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
-_TOKEN_RE = re.compile(
-    r"""
-    (?P<ws>\s+|//[^\n]*|/\*.*?\*/)
-  | (?P<str>"(?:\\.|[^"\\])*"|`[^`]*`)
-  | (?P<rune>'(?:\\.|[^'\\])*')
-  | (?P<num>\d+(?:\.\d+)?)
-  | (?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<op>\.\.\.|:=|&&|\|\||==|!=|<=|>=|[{}()\[\],:;&*!.+\-/<>=|])
-  | (?P<other>\S)
-    """,
-    re.VERBOSE | re.DOTALL,
+from generator.offline.goparse import (
+    Call,
+    Func,
+    GoSchemaError,
+    Lit,
+    Not,
+    Opaque,
+    Ref,
+    parse_consts,
+    parse_funcs,
 )
 
 TYPES = {"schema.TypeString": "string", "schema.TypeInt": "number", "schema.TypeFloat": "number",
          "schema.TypeBool": "bool"}  # fmt: skip
 COLLECTIONS = {"schema.TypeList": "list", "schema.TypeSet": "set", "schema.TypeMap": "map"}
 
-
-class GoSchemaError(ValueError):
-    """The Go text uses a construct this translator does not evaluate."""
-
-
-def tokenize(src: str) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    pos = 0
-    while pos < len(src):
-        m = _TOKEN_RE.match(src, pos)
-        if m is None:
-            raise GoSchemaError(f"cannot read Go text at {src[pos : pos + 30]!r}")
-        pos = m.end()
-        kind = m.lastgroup or ""
-        if kind != "ws":
-            out.append((kind, m.group()))
-    return out
-
-
-@dataclass
-class Lit:
-    """A composite literal: ``type{key: value, ...}`` (type "" when elided)."""
-
-    type: str
-    items: list[tuple[Any, Any]] = field(default_factory=list)
-
-
-@dataclass
-class Call:
-    name: str
-    args: list[Any]
-
-
-@dataclass
-class Ref:
-    name: str
-
-
-@dataclass
-class Not:
-    operand: Any
-
-
-class Opaque:
-    """A value the shape does not need (validators, function literals, expressions)."""
-
-
-@dataclass
-class Func:
-    name: str
-    params: list[str]
-    body: Any  # the returned expression, or None when the body is not a single return
-
-
-class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]]) -> None:
-        self.t = tokens
-        self.i = 0
-
-    def peek(self, k: int = 0) -> str:
-        j = self.i + k
-        return self.t[j][1] if j < len(self.t) else ""
-
-    def kind(self) -> str:
-        return self.t[self.i][0] if self.i < len(self.t) else ""
-
-    def take(self, want: str | None = None) -> str:
-        tok = self.peek()
-        if want is not None and tok != want:
-            raise GoSchemaError(f"expected {want!r}, found {tok!r} (token {self.i})")
-        self.i += 1
-        return tok
-
-    def skip_balanced(self) -> None:
-        """Skip from an opening bracket to its match."""
-        pairs = {"{": "}", "(": ")", "[": "]"}
-        stack = [pairs[self.take()]]
-        while stack:
-            tok = self.take()
-            if tok == "":
-                raise GoSchemaError("unbalanced brackets")
-            if tok in pairs:
-                stack.append(pairs[tok])
-            elif tok == stack[-1]:
-                stack.pop()
-
-    def type_name(self) -> str:
-        """A type before a composite literal: ``map[string]*schema.Schema``, ``[]string``."""
-        parts: list[str] = []
-        while self.peek() not in ("{", ""):
-            if (
-                parts
-                and self.kind() == "ident"
-                and self.peek(1) != "{"
-                and parts[-1] not in ("[", "]", "*", "map")
-            ):
-                break
-            parts.append(self.take())
-        return "".join(parts)
-
-    def literal_body(self, type_: str) -> Lit:
-        self.take("{")
-        lit = Lit(type_)
-        while self.peek() != "}":
-            first = self.expr()
-            if self.peek() == ":":
-                self.take()
-                lit.items.append((first, self.expr()))
-            else:
-                lit.items.append((None, first))
-            if self.peek() == ",":
-                self.take()
-        self.take("}")
-        return lit
-
-    def expr(self) -> Any:
-        value = self.unary()
-        # Binary operators and selectors after a value: not needed for the shape.
-        while self.peek() in ("&&", "||", "==", "!=", "+", "-", "/", "<", ">", "<=", ">=", ".", "|"):
-            self.take()
-            self.unary()
-            value = Opaque()
-        return value
-
-    def unary(self) -> Any:
-        tok = self.peek()
-        if tok == "!":
-            self.take()
-            return Not(self.unary())
-        if tok in ("&", "*", "-"):
-            self.take()
-            return self.unary()
-        if tok == "{":
-            return self.literal_body("")
-        if tok in ("[", "map"):
-            type_ = self.type_name()
-            return self.literal_body(type_) if self.peek() == "{" else Opaque()
-        if tok == "func":
-            self.take()
-            self.skip_balanced()  # parameters
-            while self.peek() != "{":
-                self.take()  # result types
-            self.skip_balanced()
-            return Opaque()
-        if tok == "(":
-            self.take()
-            value = self.expr()
-            self.take(")")
-            return value
-        kind = self.kind()
-        if kind == "str":
-            return self.take()[1:-1]
-        if kind == "num":
-            num = self.take()
-            return float(num) if "." in num else int(num)
-        if kind == "ident":
-            name = self.take()
-            if name in ("true", "false"):
-                return name == "true"
-            if self.peek() == "(":
-                self.take()
-                args: list[Any] = []
-                while self.peek() != ")":
-                    args.append(self.expr())
-                    if self.peek() == ",":
-                        self.take()
-                self.take(")")
-                return Call(name, args)
-            if self.peek() == "{" and "." in name:
-                return self.literal_body(name)
-            return Ref(name)
-        raise GoSchemaError(f"unexpected {tok!r} (token {self.i})")
-
-
-def parse_funcs(src: str) -> dict[str, Func]:
-    """Every top-level function of a Go file; ``body`` set when it is a single ``return expr``."""
-    p = _Parser(tokenize(src))
-    funcs: dict[str, Func] = {}
-    while p.peek():
-        if p.peek() != "func" or p.peek(1) == "(":  # not a function, or a method
-            p.take()
-            continue
-        p.take()
-        name = p.take()
-        params: list[str] = []
-        if p.peek() == "[":  # type parameters
-            p.skip_balanced()
-        p.take("(")
-        depth = 0
-        expect_name = True
-        while depth or p.peek() != ")":
-            tok = p.take()
-            if tok in "([{":
-                depth += 1
-            elif tok in ")]}":
-                depth -= 1
-            elif tok == "," and not depth:
-                expect_name = True
-            elif expect_name and not depth:
-                params.append(tok)
-                expect_name = False
-        p.take(")")
-        while p.peek() != "{":  # result type
-            if p.take() in ("interface", "struct") and p.peek() == "{":
-                p.skip_balanced()
-        start = p.i
-        body: Any = None
-        p.take("{")
-        if p.peek() == "return":
-            p.take()
-            try:
-                body = p.expr()
-            except GoSchemaError:
-                body = None
-            if p.peek() != "}":
-                body = None
-        p.i = start
-        p.skip_balanced()
-        funcs[name] = Func(name, params, body)
-    return funcs
+__all__ = ["GoSchemaError", "Translator", "parse_consts", "parse_funcs"]
 
 
 class Translator:
     def __init__(self, sources: dict[str, str]) -> None:
         self.funcs: dict[str, Func] = {}
+        self.consts: dict[str, Any] = {}
         for _, src in sorted(sources.items()):
             self.funcs.update(parse_funcs(src))
+            self.consts.update(parse_consts(src))
         self.stack: list[str] = []
 
     def _value(self, node: Any, env: dict[str, Any]) -> Any:
         if isinstance(node, Ref):
-            return env.get(node.name, node)
+            if node.name in env:
+                return env[node.name]
+            # A package constant, qualified (names.AttrValue) or not.
+            return self.consts.get(node.name.rsplit(".", 1)[-1], node)
         if isinstance(node, Not):
             inner = self._value(node.operand, env)
             return (not inner) if isinstance(inner, bool) else Opaque()
@@ -314,6 +97,11 @@ class Translator:
         if ty_name not in COLLECTIONS:
             raise GoSchemaError(f"unknown schema type {ty_name}")
         mode = COLLECTIONS[ty_name]
+        if isinstance(elem, Call):  # a function returning *schema.Resource
+            fn = self.funcs.get(elem.name)
+            if fn is not None and isinstance(fn.body, Lit) and fn.body.type == "schema.Resource":
+                args = [self._value(a, env) for a in elem.args]
+                elem, env = fn.body, dict(zip(fn.params, args, strict=False))
         if isinstance(elem, Lit) and elem.type == "schema.Resource":
             if mode == "map":
                 raise GoSchemaError("TypeMap of a resource is not supported")
@@ -342,6 +130,7 @@ class Translator:
             raise GoSchemaError("resource without a Schema map")
         block: dict[str, Any] = {"attributes": {}}
         for key, value in schema_map.items:
+            key = self._value(key, env)
             if not isinstance(key, str):
                 raise GoSchemaError(f"schema map key {key!r} is not a string literal")
             got = self.schema(value, env)
