@@ -226,11 +226,24 @@ def test_derive_writes_pinned_reproducible_shape(tmp_path: Path, capsys: pytest.
     (pkg / "root_test.go").write_text("func keySchema() *schema.Schema { return nil }\n")
     outs = [tmp_path / "a.json.gz", tmp_path / "b.json.gz"]
     for out in outs:
-        argv = [str(pkg), "WidgetSchema", "--repository", "o/r", "--commit", "c" * 40, "--path", "x/schema"]
+        argv = [
+            str(pkg),
+            "WidgetSchema",
+            "keySchema",
+            "--repository",
+            "o/r",
+            "--commit",
+            "c" * 40,
+            "--path",
+            "x/schema",
+        ]
         assert goderive.main([*argv, "--out", str(out)]) == 0
     assert outs[0].read_bytes() == outs[1].read_bytes()
     data = json.loads(gzip.decompress(outs[0].read_bytes()))
-    assert data["shape"] == Translator({"h.go": HELPERS, "r.go": ROOT}).function("WidgetSchema")
+    assert data["shapes"]["WidgetSchema"] == Translator({"h.go": HELPERS, "r.go": ROOT}).function(
+        "WidgetSchema"
+    )
+    assert data["source"]["functions"] == ["WidgetSchema", "keySchema"]
     assert data["source"]["commit"] == "c" * 40 and data["source"]["folder"] == "x/schema"
     assert data["source"]["files"] == {
         "helpers.go": hashlib.sha256(HELPERS.encode()).hexdigest(),

@@ -132,11 +132,9 @@ def test_the_served_schema_is_keyed_on_the_code_that_builds_it(tmp_path: Path) -
 
 
 # What stays approximate in every served version: the bundle calls these blocks but carries no
-# type for their contents (see generator/offline/data/README.md).
+# type for their contents (see generator/offline/data/README.md). The resources' QuickSight
+# definitions are derived from the provider's source (generator/offline/quicksight.py).
 UNTYPED = {
-    "resource.aws_quicksight_analysis.definition",
-    "resource.aws_quicksight_dashboard.definition",
-    "resource.aws_quicksight_template.definition",
     "data.aws_quicksight_analysis.definition",
 }
 
@@ -305,3 +303,38 @@ def test_wafv2_statements_nest_as_in_the_provider(version: str) -> None:
                                  "type": {"type": "string", "required": True}}},
     }  # fmt: skip
     assert "single_header" in byte["field_to_match"]["block"]["block_types"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_quicksight_definitions_nest_as_in_the_provider(version: str) -> None:
+    """The resources' `definition` is the provider's block tree, derived from its Go source
+    (generator/offline/goderive.py -> data/quicksight-definition.json.gz), not a dynamic value."""
+    from generator.offline import quicksight
+
+    data = committed(version)
+    p = data["provider_schemas"][PROVIDER_ADDRESS]["resource_schemas"]
+    for name in quicksight.RESOURCES:
+        block = p[name]["block"]
+        assert "definition" not in block["attributes"]
+        definition = block["block_types"]["definition"]
+        assert definition["nesting_mode"] == "list" and definition["max_items"] == 1
+        inner = definition["block"]["block_types"]
+        assert inner["sheets"]["max_items"] == 20
+        visuals = inner["sheets"]["block"]["block_types"]["visuals"]["block"]["block_types"]
+        kpi = visuals["kpi_visual"]["block"]
+        assert kpi["attributes"]["visual_id"] == {"type": "string", "required": True}
+        assert any(n.startswith(f"resource.{name}.definition: ") for n in data["source"]["approximations"])
+    analysis = p["aws_quicksight_analysis"]["block"]["block_types"]["definition"]["block"]["block_types"]
+    assert analysis["data_set_identifiers_declarations"]["min_items"] == 1
+    template = p["aws_quicksight_template"]["block"]["block_types"]["definition"]["block"]["block_types"]
+    assert template["data_set_configuration"]["min_items"] == 1
+
+
+def test_quicksight_apply_refuses_a_typed_definition() -> None:
+    """The bundle's attribute is replaced only while it is untyped: a bindings release that types
+    it must be looked at, not silently overwritten."""
+    from generator.offline import quicksight
+
+    resources = {"aws_quicksight_analysis": {"block": {"attributes": {"definition": {"type": "string"}}}}}
+    with pytest.raises(ValueError, match="expected the bundle's untyped attribute"):
+        quicksight.apply(resources, [])

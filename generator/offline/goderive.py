@@ -1,10 +1,10 @@
 """Derive a block schema from a provider's Go schema package, pinned to a commit.
 
-``python -m generator.offline.goderive DIR FUNCTION --repository R --commit SHA --out FILE`` reads
+``python -m generator.offline.goderive DIR FUNCTION... --repository R --commit SHA --out FILE`` reads
 every ``*.go`` file of DIR except tests (a checkout of the provider at SHA, e.g.
-``internal/service/quicksight/schema``), translates FUNCTION with :mod:`generator.offline.gosdkv2`
+``internal/service/quicksight/schema``), translates each FUNCTION with :mod:`generator.offline.gosdkv2`
 and writes the result as deterministic gzip JSON (the encoding of the served schemas) together with
-where it came from: repository, commit, folder, function and the SHA-256 of each file read. Only
+where it came from: repository, commit, folder, functions and the SHA-256 of each file read. Only
 the derived shape is kept in this repository, not the Go text; re-running on the same commit gives
 the same bytes.
 """
@@ -29,16 +29,16 @@ def read_sources(folder: Path) -> dict[str, str]:
 
 
 def derive(
-    sources: dict[str, str], function: str, *, repository: str, commit: str, folder: str
+    sources: dict[str, str], functions: list[str], *, repository: str, commit: str, folder: str
 ) -> dict[str, Any]:
-    shape = Translator(sources).function(function)
+    translator = Translator(sources)
     return {
-        "shape": shape,
+        "shapes": {name: translator.function(name) for name in functions},
         "source": {
             "repository": repository,
             "commit": commit,
             "folder": folder,
-            "function": function,
+            "functions": functions,
             "files": {
                 name: hashlib.sha256(text.encode("utf-8")).hexdigest()
                 for name, text in sorted(sources.items())
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("folder", type=Path, help="the Go schema package (a checkout at --commit)")
-    parser.add_argument("function", help="the schema function to translate, e.g. DefinitionSchema")
+    parser.add_argument("functions", nargs="+", help="the schema functions to translate")
     parser.add_argument("--repository", required=True, help="e.g. hashicorp/terraform-provider-aws")
     parser.add_argument("--commit", required=True, help="the commit the folder was checked out at")
     parser.add_argument("--path", default="", help="the folder's path inside the repository")
@@ -63,13 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         sources = read_sources(args.folder)
         sources.update({f"{p.parent.name}/{p.name}": p.read_text(encoding="utf-8") for p in args.also})
-        data = derive(sources, args.function, repository=args.repository,
+        data = derive(sources, args.functions, repository=args.repository,
                       commit=args.commit, folder=args.path or args.folder.name)  # fmt: skip
     except GoSchemaError as exc:
         print(f"{args.folder}: {exc}", file=sys.stderr)
         return 2
     args.out.write_bytes(encode(data))
-    print(f"{args.function} -> {args.out}", file=sys.stderr)
+    print(f"{', '.join(args.functions)} -> {args.out}", file=sys.stderr)
     return 0
 
 

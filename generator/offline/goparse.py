@@ -249,14 +249,15 @@ def parse_funcs(src: str) -> dict[str, Func]:
     return funcs
 
 
-_CONST_LINE = r"""(\w+)(?:[ \t]+[\w.]+)?[ \t]*=[ \t]*("(?:\\.|[^"\\])*"|\d+|true|false)[ \t]*(?://[^\n]*)?$"""
+_CONST_LINE = r"""(\w+)(?:[ \t]+[\w.]+)?[ \t]*=[ \t]*("(?:\\.|[^"\\])*"|\d+|true|false|schema\.Type\w+)[ \t]*(?://[^\n]*)?$"""
 _CONST_GROUP_RE = re.compile(r"^const \((.*?)^\)", re.MULTILINE | re.DOTALL)
 _CONST_ONE_RE = re.compile(r"^const " + _CONST_LINE, re.MULTILINE)
 _CONST_IN_GROUP_RE = re.compile(r"^[ \t]*" + _CONST_LINE, re.MULTILINE)
 
 
 def parse_consts(src: str) -> dict[str, Any]:
-    """Top-level ``const`` declarations whose value is a string, integer or bool literal (``iota`` and
+    """Top-level ``const`` declarations whose value is a string, integer or bool literal or a
+    ``schema.Type*`` name (``iota`` and
     expressions are left out): ``const X = 1`` and ``const (\n A = "a"\n B int = 2\n)``."""
     found = _CONST_ONE_RE.findall(src)
     for group in _CONST_GROUP_RE.findall(src):
@@ -267,4 +268,6 @@ def parse_consts(src: str) -> dict[str, Any]:
 def _const_value(text: str) -> Any:
     if text.startswith('"'):
         return text[1:-1]
+    if text.startswith("schema.Type"):  # an alias of a schema type (nullable.TypeNullableInt)
+        return Ref(text)
     return text == "true" if text in ("true", "false") else int(text)
