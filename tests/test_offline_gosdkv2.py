@@ -325,3 +325,13 @@ def test_constants_name_keys_and_counts() -> None:
     }
     with pytest.raises(GoSchemaError, match="not a string literal"):
         Translator({"helpers.go": HELPERS, "table.go": CONSTS}).function("TableSchema")
+
+
+def test_a_flag_it_cannot_evaluate_is_an_error_not_a_guess() -> None:
+    src = """
+func oddSchema() *schema.Schema {
+	return &schema.Schema{Type: schema.TypeString, Required: isRequired()}
+}
+"""
+    with pytest.raises(GoSchemaError, match="Required is not a boolean"):
+        Translator({"o.go": src}).function("oddSchema")

@@ -88,7 +88,11 @@ class Translator:
         for key, value in node.items:
             if isinstance(key, Ref):
                 keys[key.name] = self._value(value, env)
-        flags = {k.lower(): keys.get(k) is True for k in ("Required", "Optional", "Computed", "Sensitive")}
+        flags: dict[str, bool] = {}
+        for k in ("Required", "Optional", "Computed", "Sensitive"):
+            if not isinstance(keys.get(k, False), bool):
+                raise GoSchemaError(f"{k} is not a boolean the translator can evaluate: {keys[k]!r}")
+            flags[k.lower()] = keys.get(k) is True
         ty = keys.get("Type")
         ty_name = ty.name if isinstance(ty, Ref) else repr(ty)
         elem = keys.get("Elem")
