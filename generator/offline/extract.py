@@ -428,6 +428,7 @@ def extract_wheel(wheel: Path, source: Source) -> Extraction:
     for kind, schemas in (("resource", resources), ("data", data_sources)):
         for name, sch in sorted(schemas.items()):
             _approximate(sch["block"], f"{kind}.{name}", approximations)
+    quicksight.detach(resources)  # served by reference, resolved by the loader when needed
     schema = {
         "format_version": "1.0",
         "provider_versions": {source.address: source.provider_version},
