@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from typing import Any
 
@@ -163,11 +165,21 @@ def test_invalid_policy_document_is_a_diagnostic(provider: StandIn) -> None:
     assert resp.diagnostics[0].summary == "Invalid policy document"
 
 
-def test_state_with_dynamic_typed_values_upgrades(provider: StandIn) -> None:
-    """A QuickSight analysis's `definition` is a `dynamic` attribute (the bindings give it no
-    type), so its value has no fixed type: Terraform's state JSON wraps it as {"value", "type"} and
-    msgpack as [type, value]. Refreshing such a state once crashed the stand-in ('str' has no
-    'get'; first seen on an Access Analyzer block, which the extraction now types)."""
+def test_state_with_dynamic_typed_values_upgrades() -> None:
+    """An attribute the bindings give no type is served `dynamic` (a QuickSight analysis's
+    `definition` was, before its blocks were derived from the provider's source; the schema here
+    puts it back so), so its value has no fixed type: Terraform's state JSON wraps it as
+    {"value", "type"} and msgpack as [type, value]. Refreshing such a state once crashed the
+    stand-in ('str' has no 'get'; first seen on an Access Analyzer block, which the extraction now
+    types)."""
+    served = load()
+    analysis = copy.deepcopy(served.resources["aws_quicksight_analysis"])
+    del analysis["block"]["block_types"]["definition"]
+    analysis["block"]["attributes"]["definition"] = {"type": "dynamic", "optional": True}
+    provider = StandIn(
+        dataclasses.replace(served, resources={**served.resources, "aws_quicksight_analysis": analysis})
+    )
+    provider.ConfigureProvider(pb.ConfigureProvider.Request(config=dv({"region": "eu-west-1"})), None)
     definition = {
         "data_set_identifiers_declarations": [
             {"data_set_arn": "arn:aws:quicksight:eu-west-1:777788889999:dataset/d", "identifier": "sales"}
@@ -201,7 +213,16 @@ def test_state_with_dynamic_typed_values_upgrades(provider: StandIn) -> None:
     assert state["name"] == "sales"
     # Planning from that state leaves the value as it was: no change, no crash.
     prior = dict(state)
-    response = plan(provider, "aws_quicksight_analysis", {**raw, "definition": state["definition"]}, prior)
+    cfg = conform({**raw, "definition": state["definition"]}, analysis["block"])
+    response = provider.PlanResourceChange(
+        pb.PlanResourceChange.Request(
+            type_name="aws_quicksight_analysis",
+            prior_state=dv(prior),
+            proposed_new_state=dv(cfg),
+            config=dv(cfg),
+        ),
+        None,
+    )
     planned = decode(response.planned_state.msgpack)
     assert planned["definition"] == state["definition"]
 

@@ -12,6 +12,7 @@ import pytest
 
 from generator.catalog import data_dir
 from generator.offline import extract
+from generator.offline import schema as schema_mod
 from generator.offline.schema import PROVIDER_ADDRESS, load
 from generator.offline.schemacheck import check_block, check_provider_schema
 
@@ -27,7 +28,12 @@ VERSIONS = [s.provider_version for s in extract.SOURCES]
 
 
 def committed(version: str = extract.NEWEST.provider_version) -> dict:  # type: ignore[type-arg]
-    return json.loads(gzip.decompress(extract.BY_VERSION[version].out.read_bytes()))
+    """The committed extraction with its QuickSight definition references resolved."""
+    from generator.offline import quicksight
+
+    data = json.loads(gzip.decompress(extract.BY_VERSION[version].out.read_bytes()))
+    quicksight.attach(data["provider_schemas"][PROVIDER_ADDRESS]["resource_schemas"])
+    return data
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -115,10 +121,11 @@ def test_the_served_schema_is_keyed_on_the_code_that_builds_it(tmp_path: Path) -
     the sensitive marks or the protobuf conversion must change it, not only a new extraction."""
     import inspect
 
-    from generator.offline import functions, provider, rules, schema
+    from generator.offline import functions, provider, quicksight, rules, schema
 
-    builders = {Path(inspect.getsourcefile(m) or "") for m in (schema, rules, provider, functions)}
-    assert builders == set(schema.BUILDERS)
+    modules = (schema, rules, provider, functions, quicksight)
+    builders = {Path(inspect.getsourcefile(m) or "") for m in modules}
+    assert builders | {quicksight.DATA} == set(schema.BUILDERS)
     raw = schema.SCHEMA_FILE.read_bytes()
     copies = []
     for path in schema.BUILDERS:
@@ -132,11 +139,9 @@ def test_the_served_schema_is_keyed_on_the_code_that_builds_it(tmp_path: Path) -
 
 
 # What stays approximate in every served version: the bundle calls these blocks but carries no
-# type for their contents (see generator/offline/data/README.md).
+# type for their contents (see generator/offline/data/README.md). The resources' QuickSight
+# definitions are derived from the provider's source (generator/offline/quicksight.py).
 UNTYPED = {
-    "resource.aws_quicksight_analysis.definition",
-    "resource.aws_quicksight_dashboard.definition",
-    "resource.aws_quicksight_template.definition",
     "data.aws_quicksight_analysis.definition",
 }
 
@@ -305,3 +310,70 @@ def test_wafv2_statements_nest_as_in_the_provider(version: str) -> None:
                                  "type": {"type": "string", "required": True}}},
     }  # fmt: skip
     assert "single_header" in byte["field_to_match"]["block"]["block_types"]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_quicksight_definitions_nest_as_in_the_provider(version: str) -> None:
+    """The resources' `definition` is the provider's block tree, derived from its Go source
+    (generator/offline/goderive.py -> data/quicksight-definition.json.gz), not a dynamic value."""
+    from generator.offline import quicksight
+
+    data = committed(version)
+    p = data["provider_schemas"][PROVIDER_ADDRESS]["resource_schemas"]
+    for name in quicksight.RESOURCES:
+        block = p[name]["block"]
+        assert "definition" not in block["attributes"]
+        definition = block["block_types"]["definition"]
+        assert definition["nesting_mode"] == "list" and definition["max_items"] == 1
+        inner = definition["block"]["block_types"]
+        assert inner["sheets"]["max_items"] == 20
+        visuals = inner["sheets"]["block"]["block_types"]["visuals"]["block"]["block_types"]
+        kpi = visuals["kpi_visual"]["block"]
+        assert kpi["attributes"]["visual_id"] == {"type": "string", "required": True}
+        assert any(n.startswith(f"resource.{name}.definition: ") for n in data["source"]["approximations"])
+    analysis = p["aws_quicksight_analysis"]["block"]["block_types"]["definition"]["block"]["block_types"]
+    assert analysis["data_set_identifiers_declarations"]["min_items"] == 1
+    template = p["aws_quicksight_template"]["block"]["block_types"]["definition"]["block"]["block_types"]
+    assert template["data_set_configuration"]["min_items"] == 1
+
+
+def test_quicksight_apply_refuses_a_typed_definition() -> None:
+    """The bundle's attribute is replaced only while it is untyped: a bindings release that types
+    it must be looked at, not silently overwritten."""
+    from generator.offline import quicksight
+
+    resources = {"aws_quicksight_analysis": {"block": {"attributes": {"definition": {"type": "string"}}}}}
+    with pytest.raises(ValueError, match="expected the bundle's untyped attribute"):
+        quicksight.apply(resources, [])
+
+
+def test_a_load_without_quicksight_does_not_parse_its_definitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The served files hold the QuickSight `definition` blocks by reference: a configuration
+    without those types never parses data/quicksight-definition.json.gz; the first access to one
+    resolves all three (sensitive marks included), and the schema response is the full schema."""
+    from generator.offline import quicksight
+    from generator.offline.provider import schema_response
+
+    calls: list[Path] = []
+    real = quicksight.load
+
+    def counted(path: Path = quicksight.DATA) -> dict:  # type: ignore[type-arg]
+        calls.append(path)
+        return real(path)
+
+    monkeypatch.setattr(quicksight, "load", counted)
+    raw = json.loads(gzip.decompress(extract.NEWEST.out.read_bytes()))
+    served = raw["provider_schemas"][PROVIDER_ADDRESS]["resource_schemas"]
+    for name, function in quicksight.RESOURCES.items():
+        assert served[name]["block"]["block_types"]["definition"] == quicksight.reference(function)
+    fresh = schema_mod._load.__wrapped__(extract.NEWEST.provider_version)  # type: ignore[attr-defined]
+    assert "bucket" in fresh.resource_block("aws_s3_bucket")["attributes"]
+    assert "aws_quicksight_analysis" in fresh.resources and len(fresh.resources) == len(served)
+    assert calls == [] and fresh.resources.unresolved == set(quicksight.RESOURCES)
+    definition = fresh.resource_block("aws_quicksight_dashboard")["block_types"]["definition"]
+    assert definition["nesting_mode"] == "list" and "sheets" in definition["block"]["block_types"]
+    assert len(calls) == 1 and not fresh.resources.unresolved
+    response = schema_response(fresh).resource_schemas["aws_quicksight_template"]
+    (served_definition,) = [b for b in response.block.block_types if b.type_name == "definition"]
+    assert {b.type_name for b in served_definition.block.block_types} >= {"sheets", "data_set_configuration"}
+    assert len(calls) == 1

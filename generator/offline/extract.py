@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.offline import wafv2
+from generator.offline import quicksight, wafv2
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -424,9 +424,11 @@ def extract_wheel(wheel: Path, source: Source) -> Extraction:
         raise ValueError("the wheel has no provider module")
     approximations: list[str] = []
     wafv2.apply(resources, approximations)
+    quicksight.apply(resources, approximations)
     for kind, schemas in (("resource", resources), ("data", data_sources)):
         for name, sch in sorted(schemas.items()):
             _approximate(sch["block"], f"{kind}.{name}", approximations)
+    quicksight.detach(resources)  # served by reference, resolved by the loader when needed
     schema = {
         "format_version": "1.0",
         "provider_versions": {source.address: source.provider_version},

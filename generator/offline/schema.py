@@ -6,11 +6,13 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generator.offline import quicksight
 from generator.offline.extract import BY_VERSION, NEWEST, SOURCES
 from generator.offline.rules import DATA_SENSITIVE, RULES, SENSITIVE, mark_sensitive
 from generator.offline.values import Block
@@ -40,6 +42,8 @@ BUILDERS: tuple[Path, ...] = (
     _HERE / "rules.py",
     _HERE / "provider.py",
     _HERE / "functions.py",  # the provider functions are part of the schema response
+    _HERE / "quicksight.py",  # resolves the served files' references to ...
+    quicksight.DATA,  # ... the QuickSight definition blocks held here
 )
 
 
@@ -54,7 +58,7 @@ def digest_of(raw: bytes, builders: tuple[Path, ...] = BUILDERS) -> str:
 class ProviderSchema:
     version: str
     provider: dict[str, Any]
-    resources: dict[str, dict[str, Any]]
+    resources: Mapping[str, dict[str, Any]]
     data_sources: dict[str, dict[str, Any]]
     digest: str
 
@@ -70,6 +74,37 @@ def _mark_sensitive(schema: dict[str, Any]) -> None:
     for type_name, extra in SENSITIVE.items():
         names.setdefault(type_name, set()).update(extra)
     mark_sensitive(schema, names)
+
+
+class Resources(Mapping[str, dict[str, Any]]):
+    """The resource schemas of one extraction, whose QuickSight ``definition`` references
+    (quicksight.py) are resolved, and sensitive-marked, on the first access to one of those types:
+    a configuration without QuickSight never parses their 4 MiB of blocks. Any walk over all
+    resources (items, values, the schema response) goes through the access, so it sees them."""
+
+    def __init__(self, schemas: dict[str, dict[str, Any]]) -> None:
+        self._schemas = schemas
+        self._pending = quicksight.pending(schemas)
+
+    def __getitem__(self, type_name: str) -> dict[str, Any]:
+        if type_name in self._pending:
+            done = quicksight.attach(self._schemas)
+            _mark_sensitive({t: self._schemas[t] for t in done})
+            self._pending.clear()
+        return self._schemas[type_name]
+
+    def __contains__(self, type_name: object) -> bool:  # Mapping's would resolve
+        return type_name in self._schemas
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._schemas)
+
+    def __len__(self) -> int:
+        return len(self._schemas)
+
+    @property
+    def unresolved(self) -> frozenset[str]:
+        return frozenset(self._pending)
 
 
 @cache
@@ -89,12 +124,12 @@ def _load(version: str) -> ProviderSchema:
     raw = path.read_bytes()
     data = json.loads(gzip.decompress(raw))
     p = data["provider_schemas"][PROVIDER_ADDRESS]
-    _mark_sensitive(p["resource_schemas"])
+    _mark_sensitive(p["resource_schemas"])  # the QuickSight definitions when resolved
     mark_sensitive(p["data_source_schemas"], DATA_SENSITIVE)
     return ProviderSchema(
         version=data["provider_versions"][PROVIDER_ADDRESS],
         provider=p["provider"],
-        resources=p["resource_schemas"],
+        resources=Resources(p["resource_schemas"]),
         data_sources=p["data_source_schemas"],
         digest=digest_of(raw),
     )
@@ -116,7 +151,7 @@ class LazySchema(ProviderSchema):
         return _load(self.version).provider
 
     @property
-    def resources(self) -> dict[str, dict[str, Any]]:
+    def resources(self) -> Mapping[str, dict[str, Any]]:
         return _load(self.version).resources
 
     @property

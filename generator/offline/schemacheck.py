@@ -7,6 +7,7 @@ must pass them all.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from generator.offline.values import Block
@@ -81,7 +82,7 @@ def check_block(block: Block, path: str) -> list[str]:
 
 
 def check_provider_schema(
-    provider: dict[str, Any], resources: dict[str, Any], data_sources: dict[str, Any]
+    provider: Mapping[str, Any], resources: Mapping[str, Any], data_sources: Mapping[str, Any]
 ) -> list[str]:
     errors = check_block(provider["block"], "provider")
     for kind, schemas in (("resource", resources), ("data", data_sources)):
