@@ -157,6 +157,24 @@ def test_another_principal_of_prods_account_is_denied_the_state(applied: dict[st
         assert not _cross(applied, role, "kms:Decrypt", key_arn), outsider
 
 
+def test_the_bucket_itself_admits_each_role_to_its_own_roots_state_only(applied: dict[str, Any]) -> None:
+    """The bucket's side alone (the role's own policies widened to everything): prod's roles get
+    prod.tfstate and its lock file, no other root's object, not even foundation-prod's."""
+    broad = [
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        )
+    ]
+    for kind in ("plan", "apply"):
+        role = {**_role(applied["prod"], f"prod-{kind}"), "policies": broad, "boundary": None}
+        assert _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate"), kind
+        assert _cross(applied, role, "s3:DeleteObject", f"{PREFIX}/prod.tfstate.tflock"), kind
+        assert not _cross(applied, role, "s3:DeleteObject", f"{PREFIX}/prod.tfstate"), kind
+        for other in ("dev", "foundation", "foundation-prod", "test"):
+            for action in ("s3:GetObject", "s3:PutObject", "s3:ListBucket"):
+                assert not _cross(applied, role, action, f"{PREFIX}/{other}.tfstate"), (kind, other, action)
+
+
 def test_devs_roles_in_the_main_account_are_denied_prods_state(applied: dict[str, Any]) -> None:
     bucket, _key, _arn = _policies(applied)
     for kind in ("plan", "apply"):
