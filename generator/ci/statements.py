@@ -28,6 +28,7 @@ from generator.ci.access import (
     landing_resources,
 )
 from generator.render import LANDING_TAG
+from generator.render.hcl import Hcl
 from generator.spec import Spec
 
 
@@ -301,10 +302,9 @@ def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Stateme
     # Macie resources, in one pattern for the size limit.
     macie = (f"arn:aws:macie2:{spec.aws.region}:{spec.aws.account_id}:*",)
     # the state key when it is another account's (accounts: a stage account's roles, generator.ci.accounts)
+    key_arn = str(state["key_arn"]) if state and not isinstance(state["key_arn"], Hcl) else ""
     foreign_key = (
-        (state["key_arn"],)
-        if state and isinstance(state["key_arn"], str) and not _glob(x.keys, state["key_arn"])
-        else ()
+        (key_arn,) if key_arn.startswith("arn:") and key_arn.split(":")[4] != spec.aws.account_id else ()
     )
     resources = {**x.scoped, "ec2": ec2, "kms": (x.keys, x.alias, *foreign_key), "s3": s3, "macie2": macie}
     # ecr:* would hold ecr:GetAuthorizationToken (credentials, on "*" only): the repository calls
