@@ -305,18 +305,24 @@ def test_accounts_need_the_log_archive(tmp_path: Path) -> None:
     assert proc.returncode == 2 and f"{spec}: accounts: needs log_archive" in proc.stderr, proc.stderr
 
 
-def test_ci_refuses_a_landing_with_accounts(tmp_path: Path) -> None:
+def test_ci_refuses_accounts_with_a_state_key_it_does_not_create(tmp_path: Path) -> None:
+    """CI roles per account are built (tests/test_ci_accounts.py); their cross-account state access
+    rests on the state key's policy that bootstrap-state writes: an existing key is refused."""
     (tmp_path / "specs").mkdir()
     spec = _write_spec(tmp_path / "specs")
+    key = f"arn:aws:kms:us-west-2:{MAIN}:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+    spec.write_text(
+        spec.read_text().replace(
+            "  key: aisec/agency-docs.tfstate\n", f"  key: aisec/agency-docs.tfstate\n  kms_key_id: {key}\n"
+        )
+    )
     core.render_spec(spec, tmp_path / "infra" / "agency-docs")
+    says = "state.kms_key_id: aisec ci with accounts needs the state key that aisec bootstrap-state creates"
     proc = run_aisec("ci", "github", "specs", "--root", "infra", "--repo", "o/r", cwd=tmp_path)
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "accounts: aisec ci does not create CI roles in each stage's account" in proc.stderr
+    assert proc.returncode == 2 and says in proc.stderr, proc.stdout + proc.stderr
     # so does the matrix the pipelines fan out from
     proc = run_aisec("ci", "matrix", "--all", "specs", "--root", "infra", cwd=tmp_path)
-    assert proc.returncode == 2 and "aisec ci does not create CI roles" in proc.stderr, (
-        proc.stdout + proc.stderr
-    )
+    assert proc.returncode == 2 and says in proc.stderr, proc.stdout + proc.stderr
     # the single-spec form refuses it too (layout: stages)
     proc = run_aisec("ci", "github", "specs/agency-docs.yaml", "--repo", "o/r", cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr

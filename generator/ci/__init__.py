@@ -109,29 +109,40 @@ def _state(spec: Spec) -> dict[str, Any] | None:
     }
 
 
-def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
+def _part(root: str) -> str:
+    """A root's name as a policy part (an HCL identifier: foundation-prod -> foundation_prod)."""
+    return root.replace("-", "_")
+
+
+_OWN = object()  # ci_roles: the state as the spec's own account sees it
+
+
+def ci_roles(
+    spec: Spec, s: CiSettings, roots: tuple[str, ...] | None = None, state: Any = _OWN, assume_role: str | None = None
+) -> dict[str, str]:  # fmt: skip
     """The root module with the OIDC provider, the plan and apply roles the pipeline assumes and
     their own permission boundary. Deleting is not granted: removing protected resources stays a
-    person's job (aisec destroy)."""
+    person's job (aisec destroy). ``roots``, ``state`` and ``assume_role``: the CI roles of one
+    account of a landing with ``accounts`` (generator.ci.accounts)."""
     s.check()
-    state = _state(spec)
+    state = _state(spec) if state is _OWN else state
     documents = {part: build(spec, state) for part, build in POLICIES.items()}
     names = role_names(spec)
     subjects = oidc_subjects(s)
     attachments = {f"{role}/{part}": [role, part] for role, parts in ROLE_POLICIES.items() for part in parts}
     if spec.layout == "stages":
         # A plan and an apply role per root, each with the landing's policies and its root's scope.
-        roots = ci_roots(spec)
-        documents |= {f"scope_{root}": scope_statements(spec, state, root) for root in roots}
+        roots = roots or ci_roots(spec)
+        documents |= {f"scope_{_part(root)}": scope_statements(spec, state, root) for root in roots}
         # the stage tag's scope in a policy of its own (AWS's 6,144 characters per managed policy)
-        documents |= {f"scope_{root}_tags": stage_tag_statements(root) for root in roots}
+        documents |= {f"scope_{_part(root)}_tags": stage_tag_statements(root) for root in roots}
         names = {f"{root}-{kind}": name for root in roots for kind, name in role_names(spec, root).items()}
-        subjects = root_subjects(spec, s)
+        subjects = root_subjects(spec, s, roots)
         attachments = {
             f"{root}-{kind}/{part}": [f"{root}-{kind}", part]
             for root in roots
             for kind, parts in ROLE_POLICIES.items()
-            for part in (*parts, f"scope_{root}", f"scope_{root}_tags")
+            for part in (*parts, f"scope_{_part(root)}", f"scope_{_part(root)}_tags")
         }
     ctx = {
         "platform": s.platform,
@@ -146,6 +157,7 @@ def ci_roles(spec: Spec, s: CiSettings) -> dict[str, str]:
         "attachments": attachments,
         "boundary_parts": BOUNDARY_PARTS,
         "state": state,
+        "assume_role_arn": assume_role,
     }
     return render_small_root(spec, "ci", ("main.tf", "variables.tf", "outputs.tf"), ctx)
 

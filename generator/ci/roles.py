@@ -16,7 +16,8 @@ from generator.ci.statements import (
     network_statements,
     plan_statements,
 )
-from generator.render.stages import FOUNDATION, STAGE_TAG, state_key
+from generator.render.accounts import is_foundation
+from generator.render.stages import STAGE_TAG, state_key
 from generator.spec import Spec
 
 STAGE_NAMED = ("ecr", "iam", "kms", "logs", "s3", "sagemaker")
@@ -72,7 +73,7 @@ def stage_tag_statements(root: str) -> list[Statement]:
     keep: Condition = ("ForAnyValue:StringEquals", "aws:TagKeys", (STAGE_TAG,))
     untag = tuple(a for a in STAGE_TAG_CALLS if a.endswith(":UntagResource"))
     tag = tuple(a for a in STAGE_TAG_CALLS if a.endswith(":TagResource"))  # UntagResource has no RequestTag
-    if root == FOUNDATION:
+    if is_foundation(root):  # foundation, or foundation-<stage> of a stage's own account
         return [
             Statement("DenyStageTagged", "what carries a stage tag is that stage root's",
                       (*STAGE_TAGGED_CHANGES, *STAGE_TAG_CALLS), ("*",), (("Null", have, ("false",)),),
@@ -156,7 +157,7 @@ def scope_statements(spec: Spec, state: dict[str, Any] | None, root: str) -> lis
                       DATA_OBJECT_ACTIONS, ("*",), effect="Deny",
                       not_resources=(f"{state['bucket_arn']}/{own}", f"{state['bucket_arn']}/{own}.tflock"))
         )  # fmt: skip
-    if root == FOUNDATION:
+    if is_foundation(root):  # foundation, or foundation-<stage> of a stage's own account
         stages = ("dev", "test", "prod")
         per = [stage_resources(spec, st) for st in stages]
         found += [

@@ -203,10 +203,12 @@ def boundary_name(spec: Spec) -> str:
 def root_environment(spec: Spec, s: CiSettings, root: str) -> str:
     """The GitHub environment a root's apply job runs in: the one of s.environments (cifleet's
     ``aisec-<landing>-<root>``) that ends with the root's name, else ``aisec-<name>-<root>``."""
-    return next((e for e in s.environments if e.endswith(f"-{root}")), f"aisec-{spec.name}-{root}")
+    # the shortest such: prod's is aisec-x-prod, not aisec-x-foundation-prod (accounts)
+    found = sorted((e for e in s.environments if e.endswith(f"-{root}")), key=len)
+    return found[0] if found else f"aisec-{spec.name}-{root}"
 
 
-def root_subjects(spec: Spec, s: CiSettings) -> dict[str, list[str]]:
+def root_subjects(spec: Spec, s: CiSettings, roots: tuple[str, ...] | None = None) -> dict[str, list[str]]:
     """layout: stages: the subjects of every root's roles, keyed ``<root>-plan``/``<root>-apply``.
     A root's apply role trusts its own environment only (GitHub); plan roles keep the pull request
     and main-branch subjects (any of them may be assumed there: each reads its own state only).
@@ -214,7 +216,7 @@ def root_subjects(spec: Spec, s: CiSettings) -> dict[str, list[str]]:
     other claim of a custom provider: there every apply role trusts the main branch (README)."""
     every = oidc_subjects(s)
     found: dict[str, list[str]] = {}
-    for root in ci_roots(spec):
+    for root in roots or ci_roots(spec):
         found[f"{root}-plan"] = every["plan"]
         found[f"{root}-apply"] = (
             [f"repo:{s.repo}:environment:{root_environment(spec, s, root)}"]

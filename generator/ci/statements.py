@@ -28,6 +28,7 @@ from generator.ci.access import (
     landing_resources,
 )
 from generator.render import LANDING_TAG
+from generator.render.hcl import Hcl
 from generator.spec import Spec
 
 
@@ -300,7 +301,12 @@ def ceiling_statements(spec: Spec, state: dict[str, Any] | None) -> list[Stateme
     # Macie ids are random (jobs, identifiers, archive rules are the landing's by tag): the account's
     # Macie resources, in one pattern for the size limit.
     macie = (f"arn:aws:macie2:{spec.aws.region}:{spec.aws.account_id}:*",)
-    resources = {**x.scoped, "ec2": ec2, "kms": (x.keys, x.alias), "s3": s3, "macie2": macie}
+    # the state key when it is another account's (accounts: a stage account's roles, generator.ci.accounts)
+    key_arn = str(state["key_arn"]) if state and not isinstance(state["key_arn"], Hcl) else ""
+    foreign_key = (
+        (key_arn,) if key_arn.startswith("arn:") and key_arn.split(":")[4] != spec.aws.account_id else ()
+    )
+    resources = {**x.scoped, "ec2": ec2, "kms": (x.keys, x.alias, *foreign_key), "s3": s3, "macie2": macie}
     # ecr:* would hold ecr:GetAuthorizationToken (credentials, on "*" only): the repository calls
     # by name instead.
     actions = tuple(a for svc in sorted(resources) for a in CEILING_ACTIONS.get(svc, (f"{svc}:*",)))

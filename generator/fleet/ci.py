@@ -24,10 +24,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import ci
 from generator.errors import UserInputError, WorkError
+
+if TYPE_CHECKING:
+    from generator.spec import Spec
 from generator.fleet.atlantis import atlantis_config, atlantis_file
 from generator.fleet.gitlab import gitlab_child, gitlab_pipeline, settings_from_text
 from generator.fleet.matrix import (
@@ -301,7 +304,7 @@ def ci_files(
     from generator.render.accounts import refuse_ci
 
     for path, (_name, spec) in zip(landings, loaded, strict=True):
-        refuse_ci(spec, str(path))  # CI roles per account: not written yet
+        refuse_ci(spec, str(path))  # what CI roles per account do not cover yet
     ids: dict[str, str] = {}
     for name, _ in loaded:
         rid = root_id(name, "")
@@ -322,7 +325,7 @@ def ci_files(
         own = replace(s, environments=envs)
         own.check()
         roles = Path(f"{s.root}/{name}-ci-roles")
-        result = write(roles, ci.ci_roles(spec, own), force=force, offer_adopt=False)
+        result = write(roles, _roles_files(spec, own), force=force, offer_adopt=False)
         if result.needs_attention:
             raise result.attention_error()
         roles_dirs.append(roles)
@@ -340,6 +343,15 @@ def ci_files(
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(target, text.encode(), 0o644)
     return target, roles_dirs, notes, written
+
+
+def _roles_files(spec: Spec, s: ci.CiSettings) -> dict[str, str]:
+    """The CI-roles root of a landing, or (``accounts``) one per account under its foundation's name."""
+    if spec.accounts is not None:
+        from generator.ci.accounts import ci_roles_accounts
+
+        return ci_roles_accounts(spec, s)
+    return ci.ci_roles(spec, s)
 
 
 __all__ = [

@@ -84,9 +84,11 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
         spec = load_spec_file(spec_path).spec
         from generator.render.accounts import refuse_ci
 
-        refuse_ci(spec, str(spec_path))  # CI roles per account: not written yet
-        # layout: stages: each root's own roles (ci.ci_roots), else the landing's pair
+        refuse_ci(spec, str(spec_path))  # what CI roles per account do not cover yet
+        # layout: stages: each root's own roles (ci.ci_roots), else the landing's pair; accounts:
+        # each root's roles in its own account (generator.ci.accounts)
         split = spec.layout == "stages"
+        in_accounts = _account_role_arns(spec)
         roots = landing_roots(here / str(row["output"]))
         ids = {r.name: root_id(landing, r.name) for r in roots}
         for r in roots:
@@ -109,8 +111,8 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
                 "path": _checked_path(landing, "root", _rel(r.path, here)),
                 "environment": environment(landing, r.name),
                 "region": spec.aws.region,
-                "plan_role": ci.role_arns(spec, r.name if split else "")["plan"],
-                "apply_role": ci.role_arns(spec, r.name if split else "")["apply"],
+                "plan_role": in_accounts.get(r.name, ci.role_arns(spec, r.name if split else ""))["plan"],
+                "apply_role": in_accounts.get(r.name, ci.role_arns(spec, r.name if split else ""))["apply"],
                 "needs": [ids[n] for n in r.needs],
             }
             if not r.needs:
@@ -129,6 +131,15 @@ def matrix(rows: list[dict[str, Any]], cwd: Path | None = None) -> dict[str, Any
                 "jobs; split the change (or the specs folder into pipelines of their own)"
             )
     return {**waves, "count": len(waves["first"]) + len(waves["then"]), "skipped": skipped}
+
+
+def _account_role_arns(spec: Any) -> dict[str, dict[str, str]]:
+    """``accounts``: each root's plan and apply role ARN in its own account; else nothing."""
+    if spec.accounts is None:
+        return {}
+    from generator.ci.accounts import account_role_arns
+
+    return account_role_arns(spec)
 
 
 def all_rows(specs: Path, out: Path, cwd: Path | None = None) -> list[dict[str, Any]]:

@@ -91,14 +91,46 @@ def account_specs(spec: Spec) -> list[tuple[str, list[str], Spec]]:
     return sorted(found, key=lambda f: order[f[0]])
 
 
+def account_roots(spec: Spec) -> list[tuple[str, str, tuple[str, ...], Spec]]:
+    """(account id, its foundation root, the roots it holds, the spec as it sees it) per account,
+    the main account first: each account's CI roles serve these roots (``aisec ci``)."""
+    return [
+        (derived.aws.account_id, root, (root, *stages), derived)
+        for root, stages, derived in account_specs(spec)
+    ]
+
+
+def foreign_state_users(spec: Spec) -> list[tuple[str, str, tuple[str, str]]]:
+    """(account id, root, its plan and apply role ARNs) for every root outside the main account:
+    their state stays in the main account's bucket, so the bucket and the state key name them,
+    each for its own root's state key only."""
+    if spec.accounts is None:
+        return []
+    from generator.spec import ci_role_arn
+
+    return [
+        (
+            account,
+            r,
+            (ci_role_arn(account, spec.name, "plan", r), ci_role_arn(account, spec.name, "apply", r)),
+        )
+        for account, _found, held, _derived in account_roots(spec)
+        if account != spec.aws.account_id
+        for r in held
+    ]
+
+
 # --------------------------------------------------------------------------- checks
 def refuse_ci(spec: Spec, source: str) -> None:
-    """`aisec ci` does not write CI roles per account yet: refuse a landing with ``accounts``."""
-    if spec.accounts is not None:
+    """`aisec ci` writes the CI roles of each account (generator.ci.accounts), whose roles reach the
+    main account's state through the bucket and key policies of `aisec bootstrap-state`: refuse a
+    state key aisec does not create (``state.kms_key_id``), whose policy is not ours to extend."""
+    if spec.accounts is not None and spec.state.kms_key_id and not spec.state.kms_key_id.startswith("alias/"):
         raise UserInputError(
-            f"{source}: accounts: aisec ci does not create CI roles in each stage's account yet; "
-            f"run the roots with a deployment identity that accounts.assume_role "
-            f"({spec.accounts.assume_role}) trusts in every account"
+            f"{source}: state.kms_key_id: aisec ci with accounts needs the state key that aisec "
+            "bootstrap-state creates (its key policy admits each stage account's CI roles); an existing "
+            "key's policy is not aisec's to extend: leave state.kms_key_id out, or run the roots with a "
+            f"deployment identity that accounts.assume_role ({spec.accounts.assume_role}) trusts"
         )
 
 

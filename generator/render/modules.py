@@ -30,8 +30,8 @@ MODULE_NAMES: tuple[ModuleName, ...] = (
 
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
-        "kms": "1.3.0",
-        "storage": "1.4.0",
+        "kms": "1.4.0",  # bootstrap-state of a landing with accounts: account_users
+        "storage": "1.5.0",  # and object_grants
         "iam": "2.2.0",
         "privatelink": "1.3.0",
         "audit": "1.5.0",

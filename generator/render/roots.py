@@ -179,7 +179,7 @@ def render_state(spec: Spec, folder: str = "STATE-FOLDER", catalog: Catalog | No
             "users": admins + [u for u in spec.state.users if u not in admins],
         }
         key_ref = _ref("state_kms", "key_arns", "state")
-    buckets = {
+    buckets: dict[str, dict[str, Any]] = {
         "access_logs": {"name": log_bucket, "access_log_target": True},
         "state": {
             "name": bucket,
@@ -188,6 +188,31 @@ def render_state(spec: Spec, folder: str = "STATE-FOLDER", catalog: Catalog | No
             "access_log_prefix": "state/",
         },
     }
+    # An account per stage: each stage account's CI roles reach their own root's state and lock file
+    # (and the key, through S3) in this bucket, named by ARN; nothing else of it.
+    from generator.render.accounts import foreign_state_users
+    from generator.render.stages import state_key
+
+    foreign = foreign_state_users(spec)
+    if foreign:
+        keys = {r: str(state_key(spec, r)) for _a, r, _arns in foreign}
+        buckets["state"]["object_grants"] = [
+            {
+                "account_id": a,
+                "principal_arns": list(arns),
+                "keys": [keys[r]],
+                "lock_keys": [f"{keys[r]}.tflock"],
+            }
+            for a, r, arns in foreign
+        ]
+        if key is not None:
+            by_account: dict[str, list[str]] = {}
+            for a, _r, arns in foreign:
+                by_account.setdefault(a, []).extend(arns)
+            key["account_users"] = [
+                {"account_id": a, "principal_arns": arns, "via_services": [f"s3.{region}.amazonaws.com"]}
+                for a, arns in by_account.items()
+            ]
     ctx: dict[str, Any] = {
         "region": region,
         "key": {"state": key} if key else None,

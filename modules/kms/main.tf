@@ -109,6 +109,41 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # Named roles of other accounts (CI roles of a stage account), through the named services only.
+  dynamic "statement" {
+    for_each = each.value.account_users
+
+    content {
+      sid       = "KeyUsersOfAccount${statement.value.account_id}"
+      effect    = "Allow"
+      actions   = local.user_actions
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principal_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [statement.value.account_id]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = statement.value.via_services
+      }
+    }
+  }
+
   dynamic "statement" {
     for_each = length(each.value.readers) > 0 ? [each.value.readers] : []
 

@@ -32,7 +32,10 @@ variable "keys" {
     `network_exempt` (principals that reach the key from AWS's network); `grantors` (principals
     outside `principals`, e.g. the deployer creating a SageMaker notebook, that may create grants
     for AWS resources, only through the services in `grant_services`, e.g.
-    sagemaker.us-east-1.amazonaws.com, and use the key in no other way).
+    sagemaker.us-east-1.amazonaws.com, and use the key in no other way); `account_users` (roles of
+    other accounts that use the key: per entry the `account_id`, the `principal_arns` (exact role
+    ARNs, checked as aws:PrincipalArn, so the roles need not exist yet) and the `via_services` they
+    are held to, e.g. the S3 of a Terraform state).
   EOT
   type = map(object({
     alias                   = string
@@ -53,6 +56,11 @@ variable "keys" {
       }))
     })), [])
     via_services = optional(list(string), [])
+    account_users = optional(list(object({
+      account_id     = string
+      principal_arns = list(string)
+      via_services   = list(string)
+    })), [])
     perimeter = optional(object({
       principals     = optional(list(string))
       managers       = list(string)

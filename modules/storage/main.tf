@@ -615,6 +615,79 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # Named principals of other accounts (CI roles of a stage account): exactly their objects.
+  dynamic "statement" {
+    for_each = each.value.object_grants
+
+    content {
+      sid       = "ObjectsForNamedPrincipals${statement.key}"
+      effect    = "Allow"
+      actions   = ["s3:GetObject", "s3:PutObject"]
+      resources = [for k in statement.value.keys : "${aws_s3_bucket.this[each.key].arn}/${k}"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principal_arns
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = { for i, g in each.value.object_grants : i => g if length(g.lock_keys) > 0 }
+
+    content {
+      sid       = "LockFilesForNamedPrincipals${statement.key}"
+      effect    = "Allow"
+      actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+      resources = [for k in statement.value.lock_keys : "${aws_s3_bucket.this[each.key].arn}/${k}"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principal_arns
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.object_grants
+
+    content {
+      sid       = "ListingForNamedPrincipals${statement.key}"
+      effect    = "Allow"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.this[each.key].arn]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principal_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "s3:prefix"
+        values   = concat(statement.value.keys, statement.value.lock_keys)
+      }
+    }
+  }
+
   # A replication destination (a log archive): the named roles of other accounts write replicas
   # and their tags, and check versioning; never deletes (s3:ReplicateDelete), reads or listings.
   dynamic "statement" {

@@ -43,7 +43,11 @@ variable "buckets" {
     `replication` (replicate every new object version into `destination_bucket_arn` of
     `destination_account_id`, through a role named `role_name` under /aisec/ that S3 assumes for
     this bucket only; delete markers are not replicated); `replication_sources` (for a destination:
-    role ARNs of other accounts allowed to write replicas here; never to delete).
+    role ARNs of other accounts allowed to write replicas here; never to delete);
+    `object_grants` (roles of other accounts, each reaching exactly the listed object keys:
+    `account_id`, `principal_arns` (exact role ARNs, checked as aws:PrincipalArn, so the roles need
+    not exist yet), `keys` to read and write (a Terraform state), `lock_keys` to read, write and
+    delete (its lock file); listing only those keys; nothing else of the bucket).
     Every bucket denies SSE-C writes; a bucket with a key denies writes naming another algorithm or key.
   EOT
   type = map(object({
@@ -77,6 +81,12 @@ variable "buckets" {
       role_name              = string
     }))
     replication_sources = optional(list(string), [])
+    object_grants = optional(list(object({
+      account_id     = string
+      principal_arns = list(string)
+      keys           = list(string)
+      lock_keys      = optional(list(string), [])
+    })), [])
   }))
   nullable = false
 

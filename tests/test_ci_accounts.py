@@ -1,0 +1,206 @@
+"""`aisec ci` for a landing with `accounts` (issue #17): each root's CI roles in that root's account.
+
+A folder with one landing, prod in an account of its own: `aisec ci github` writes a CI-roles root
+per account, `aisec bootstrap-state` the state bucket and key of the main account. The three are
+applied offline and the policies AS APPLIED are evaluated (generator/checks/policy_eval.py): prod's
+roles (prod's account) reach prod.tfstate and its lock file across accounts, through their own
+policies AND the bucket's and the key's; no other root's state; nobody else from that account."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.checks.policy_eval import Request, evaluate, evaluate_cross_account
+from tests.conftest import run_aisec
+from tests.offline import Rehearsal, all_resources
+from tests.test_accounts import MAIN, PROD, _write_spec
+
+STATE = f"arn:aws:s3:::agency-docs-tfstate-{MAIN}"
+PREFIX = f"{STATE}/aisec/agency-docs"
+ROLES = "infra/agency-docs-ci-roles"
+
+
+def _apply(folder: Path) -> dict[str, dict[str, Any]]:
+    r = Rehearsal.of(folder)
+    r.ok("plan", "-input=false", "-out=tfplan")
+    r.ok("apply", "-input=false", "tfplan")
+    return {x["address"]: x["values"] for x in all_resources(r.show_json()["values"]["root_module"])}
+
+
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("ci-accounts")
+    (tmp / "specs").mkdir()
+    _write_spec(tmp / "specs")
+    proc = run_aisec("render", "specs", "-o", "infra", cwd=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_aisec("ci", "github", "specs", "--root", "infra", "--repo", "o/r", cwd=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = run_aisec("bootstrap-state", "specs/agency-docs.yaml", "-o", "state", cwd=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return {
+        "tmp": tmp,
+        "state": _apply(tmp / "state"),
+        "main": _apply(tmp / ROLES / "foundation"),
+        "prod": _apply(tmp / ROLES / "foundation-prod"),
+    }
+
+
+def _role(roles: dict[str, Any], key: str) -> dict[str, Any]:
+    docs = {v["arn"]: v["policy"] for k, v in roles.items() if k.startswith("aws_iam_policy.")}
+    role = roles[f'aws_iam_role.ci["{key}"]']
+    attached = [
+        docs[v["policy_arn"]]
+        for k, v in roles.items()
+        if k.startswith("aws_iam_role_policy_attachment.ci[") and v["role"] == role["name"]
+    ]
+    return {"arn": role["arn"], "trust": json.loads(role["assume_role_policy"]), "policies": attached,
+            "boundary": docs[role["permissions_boundary"]]}  # fmt: skip
+
+
+def _policies(applied: dict[str, Any]) -> tuple[str, str, str]:
+    state = applied["state"]
+    bucket = next(v["policy"] for k, v in state.items() if k.endswith('aws_s3_bucket_policy.this["state"]'))
+    key = next(v for k, v in state.items() if k.endswith('aws_kms_key.this["state"]'))
+    return bucket, key["policy"], key["arn"]
+
+
+def _cross(applied: dict[str, Any], role: dict[str, Any], action: str, resource: str) -> bool:
+    """A request of a role of another account on the main account's state (both sides must allow)."""
+    bucket, key_policy, _arn = _policies(applied)
+    policy = key_policy if action.startswith("kms:") else bucket
+    ctx: dict[str, Any] = {"aws:SecureTransport": True}
+    if action.startswith("kms:"):
+        ctx |= {
+            "kms:CallerAccount": role["arn"].split(":")[4],
+            "kms:ViaService": f"s3.{resource.split(':')[3]}.amazonaws.com",
+        }
+    if action == "s3:ListBucket":
+        ctx["s3:prefix"] = resource.split("/", 1)[1] if "/" in resource else ""
+        resource = STATE
+    request = Request(role["arn"], action, resource, ctx)
+    return evaluate_cross_account(
+        request, resource_policy=policy, identity_policies=role["policies"], boundary=role["boundary"]
+    ).allowed
+
+
+def test_each_accounts_roles_root_assumes_into_it_and_holds_its_roots_roles(applied: dict[str, Any]) -> None:
+    tmp = applied["tmp"]
+    prod_provider = (tmp / ROLES / "foundation-prod" / "providers.tf").read_text()
+    assert f'allowed_account_ids = ["{PROD}"]' in prod_provider
+    assert f"arn:aws:iam::{PROD}:role/OrganizationAccountAccessRole" in prod_provider
+    main_provider = (tmp / ROLES / "foundation" / "providers.tf").read_text()
+    assert f'allowed_account_ids = ["{MAIN}"]' in main_provider
+    prod_roles = {k for k in applied["prod"] if k.startswith("aws_iam_role.ci[")}
+    assert prod_roles == {
+        f'aws_iam_role.ci["{r}-{k}"]' for r in ("foundation-prod", "prod") for k in ("plan", "apply")
+    }
+    main_roles = {k for k in applied["main"] if k.startswith("aws_iam_role.ci[")}
+    assert main_roles == {
+        f'aws_iam_role.ci["{r}-{k}"]' for r in ("foundation", "dev") for k in ("plan", "apply")
+    }
+    assert "aws_iam_openid_connect_provider.ci[0]" in applied["prod"]
+    apply = _role(applied["prod"], "prod-apply")
+    assert apply["arn"].startswith(f"arn:aws:iam::{PROD}:role/")
+    subjects = apply["trust"]["Statement"][0]["Condition"]["StringLike"][
+        "token.actions.githubusercontent.com:sub"
+    ]
+    assert subjects in (
+        "repo:o/r:environment:aisec-agency-docs-prod",
+        ["repo:o/r:environment:aisec-agency-docs-prod"],
+    )
+    # the scope names prod's account: its stage roles' ARNs, not the main account's
+    scope = next(v["policy"] for k, v in applied["prod"].items() if k == 'aws_iam_policy.ci["scope_prod"]')
+    assert f":{PROD}:" in scope and f":{MAIN}:" not in scope.replace(STATE, "")
+
+
+def test_prods_roles_reach_their_own_state_across_accounts_and_no_other(applied: dict[str, Any]) -> None:
+    for kind in ("plan", "apply"):
+        role = _role(applied["prod"], f"prod-{kind}")
+        assert _cross(applied, role, "s3:GetObject", f"{PREFIX}/prod.tfstate"), kind
+        assert _cross(applied, role, "s3:ListBucket", f"{PREFIX}/prod.tfstate"), kind
+        for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
+            assert _cross(applied, role, action, f"{PREFIX}/prod.tfstate.tflock"), (kind, action)
+        _bucket, _key, key_arn = _policies(applied)
+        for action in ("kms:Decrypt", "kms:GenerateDataKey"):
+            assert _cross(applied, role, action, key_arn), (kind, action)
+        for other in ("dev", "foundation", "foundation-prod"):
+            assert not _cross(applied, role, "s3:GetObject", f"{PREFIX}/{other}.tfstate"), (kind, other)
+            assert not _cross(applied, role, "s3:PutObject", f"{PREFIX}/{other}.tfstate"), (kind, other)
+            assert not _cross(applied, role, "s3:ListBucket", f"{PREFIX}/{other}.tfstate"), (kind, other)
+    apply = _role(applied["prod"], "prod-apply")
+    assert _cross(applied, apply, "s3:PutObject", f"{PREFIX}/prod.tfstate")
+    assert not _cross(applied, _role(applied["prod"], "prod-plan"), "s3:PutObject", f"{PREFIX}/prod.tfstate")
+    foundation = _role(applied["prod"], "foundation-prod-apply")
+    assert _cross(applied, foundation, "s3:PutObject", f"{PREFIX}/foundation-prod.tfstate")
+    assert not _cross(applied, foundation, "s3:GetObject", f"{PREFIX}/prod.tfstate")
+
+
+def test_another_principal_of_prods_account_is_denied_the_state(applied: dict[str, Any]) -> None:
+    _bucket, _key_policy, key_arn = _policies(applied)
+    broad = [
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        )
+    ]
+    for outsider in (
+        f"arn:aws:iam::{PROD}:role/ProdPlatformAdmin",
+        f"arn:aws:iam::{PROD}:role/aisec-deploy/x-apply",
+    ):
+        role = {"arn": outsider, "policies": broad, "boundary": None}
+        assert not _cross(applied, role, "s3:GetObject", f"{PREFIX}/prod.tfstate"), outsider
+        assert not _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate.tflock"), outsider
+        assert not _cross(applied, role, "kms:Decrypt", key_arn), outsider
+
+
+def test_the_bucket_itself_admits_each_role_to_its_own_roots_state_only(applied: dict[str, Any]) -> None:
+    """The bucket's side alone (the role's own policies widened to everything): prod's roles get
+    prod.tfstate and its lock file, no other root's object, not even foundation-prod's."""
+    broad = [
+        json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        )
+    ]
+    for kind in ("plan", "apply"):
+        role = {**_role(applied["prod"], f"prod-{kind}"), "policies": broad, "boundary": None}
+        assert _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate"), kind
+        assert _cross(applied, role, "s3:DeleteObject", f"{PREFIX}/prod.tfstate.tflock"), kind
+        assert not _cross(applied, role, "s3:DeleteObject", f"{PREFIX}/prod.tfstate"), kind
+        for other in ("dev", "foundation", "foundation-prod", "test"):
+            for action in ("s3:GetObject", "s3:PutObject", "s3:ListBucket"):
+                assert not _cross(applied, role, action, f"{PREFIX}/{other}.tfstate"), (kind, other, action)
+
+
+def test_devs_roles_in_the_main_account_are_denied_prods_state(applied: dict[str, Any]) -> None:
+    bucket, _key, _arn = _policies(applied)
+    for kind in ("plan", "apply"):
+        role = _role(applied["main"], f"dev-{kind}")
+        assert role["arn"].startswith(f"arn:aws:iam::{MAIN}:role/")
+
+        def own(action: str, resource: str, role: dict[str, Any] = role) -> bool:
+            r = Request(role["arn"], action, resource, {"aws:SecureTransport": True})
+            return evaluate(
+                r, resource_policy=bucket, identity_policies=role["policies"], boundary=role["boundary"]
+            ).allowed
+
+        assert own("s3:GetObject", f"{PREFIX}/dev.tfstate"), kind
+        assert not own("s3:GetObject", f"{PREFIX}/prod.tfstate"), kind
+        assert not own("s3:GetObject", f"{PREFIX}/foundation-prod.tfstate"), kind
+
+
+def test_the_matrix_names_each_roots_role_in_its_account(applied: dict[str, Any]) -> None:
+    tmp = applied["tmp"]
+    proc = run_aisec("ci", "matrix", "--all", "specs", "--root", "infra", cwd=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    every = next(line for line in proc.stdout.splitlines() if line.startswith("all="))
+    rows = {r["root"]: r for r in json.loads(every.removeprefix("all="))}
+    assert set(rows) == {"foundation", "foundation-prod", "dev", "prod"}
+    for root, account in (("foundation", MAIN), ("dev", MAIN), ("foundation-prod", PROD), ("prod", PROD)):
+        for kind in ("plan", "apply"):
+            arn = rows[root][f"{kind}_role"]
+            assert arn == f"arn:aws:iam::{account}:role/aisec-deploy/agency-docs-aisec-{root}-{kind}", arn
+    assert rows["prod"]["environment"] != rows["foundation-prod"]["environment"]
