@@ -15,6 +15,13 @@ from typing import Any
 from generator.errors import UserInputError
 
 MANIFEST = ".aisec/manifest.json"  # aisec's record of a rendered folder (generator.render.writer)
+FOUNDATION = "foundation"  # the account-level root of a landing split by stage (layout: stages)
+
+
+def is_foundation(root: str) -> bool:
+    """``foundation``, or the foundation of a stage's own account (``foundation-prod``,
+    generator/render/accounts.py)."""
+    return root == FOUNDATION or root.startswith(FOUNDATION + "-")
 
 
 def read_json(path: Path) -> dict[str, Any] | None:

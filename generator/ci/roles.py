@@ -16,7 +16,7 @@ from generator.ci.statements import (
     network_statements,
     plan_statements,
 )
-from generator.render.accounts import is_foundation
+from generator.landing import is_foundation
 from generator.render.stages import STAGE_TAG, state_key
 from generator.spec import Spec
 

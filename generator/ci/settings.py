@@ -11,7 +11,7 @@ from typing import Literal
 from generator import __version__
 from generator.decide.policy import ROLE_PATH
 from generator.errors import UserInputError
-from generator.render.stages import FOUNDATION
+from generator.landing import FOUNDATION
 from generator.spec import Spec, ci_role_arn, ci_role_name
 
 # Pinned actions: full commit SHAs of the named releases (written as `@SHA # tag`).

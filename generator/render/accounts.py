@@ -18,22 +18,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import UserInputError
+from generator.landing import FOUNDATION
 from generator.spec import Aws, Spec
 
 if TYPE_CHECKING:
     from generator.catalog import Catalog
 
-FOUNDATION = "foundation"  # generator.render.stages.FOUNDATION (not imported: that one loads the renderer)
-
 
 def foundation_of(stage: str) -> str:
     """The foundation root of a stage in an account of its own."""
     return f"{FOUNDATION}-{stage}"
-
-
-def is_foundation(root: str) -> bool:
-    """``foundation`` or the foundation of a stage's own account (``foundation-prod``)."""
-    return root == FOUNDATION or root.startswith(FOUNDATION + "-")
 
 
 def assume_role_arn(spec: Spec, account: str | None = None) -> str | None:

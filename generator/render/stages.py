@@ -26,7 +26,7 @@ from generator.catalog import Catalog, Module, load_catalog
 from generator.decide.bedrock import bedrock_iam_args
 from generator.decide.policy import DETECTIVE, Controls, decide, log_group_key
 from generator.errors import UserInputError
-from generator.landing import rendered_roots
+from generator.landing import FOUNDATION, is_foundation, rendered_roots
 from generator.render import (
     _DOC_ENV as _DOC,
 )
@@ -48,7 +48,6 @@ from generator.render import (
 from generator.render.hcl import Hcl, align, string
 from generator.spec import Spec
 
-FOUNDATION = "foundation"
 # On every resource of a stage root (its provider's default_tags, beside the landing tag): the stage
 # roots' CI roles reach resources AWS gives random ids (Macie jobs, identifiers and archive rules,
 # Bedrock guardrails, keys) only when they carry their own stage (generator/ci/roles.py stage_tag_statements).
@@ -133,7 +132,7 @@ def _common(spec: Spec, modules: Mapping[str, Module], root: str) -> dict[str, A
         "spec": spec,
         "region": spec.aws.region,
         # foundation roots (``foundation``, an account's ``foundation-prod``) carry no stage tag
-        "tags": _tags(spec) if root.split("-")[0] == FOUNDATION else {**_tags(spec), STAGE_TAG: root},
+        "tags": _tags(spec) if is_foundation(root) else {**_tags(spec), STAGE_TAG: root},
         "generator_version": __version__,
         "source": _source(spec, modules),
         "state_kms_key": spec.state.kms_key(spec.name),

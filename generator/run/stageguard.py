@@ -23,17 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import UserInputError, WorkError
-from generator.landing import Root, landing_roots, rendered_roots
+from generator.landing import FOUNDATION, Root, is_foundation, landing_roots, rendered_roots
 from generator.run.planreview import Finding, declared
-
-FOUNDATION = "foundation"  # generator.render.stages.FOUNDATION (not imported: that one loads the renderer)
-
-
-def is_foundation(name: str) -> bool:
-    """``foundation``, or the foundation of a stage's own account (``foundation-prod``,
-    generator/render/accounts.py)."""
-    return name == FOUNDATION or name.startswith(FOUNDATION + "-")
-
 
 FOUNDATION_OWNED = "AISEC-CHG-041"
 FOUNDATION_OWNED_REASON = (
