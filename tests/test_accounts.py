@@ -206,6 +206,36 @@ def test_the_other_account_is_denied_prods_data(landing: dict[str, Any]) -> None
 
 
 @pytest.mark.terraform
+def test_prods_administrators_cannot_expire_or_weaken_its_data(landing: dict[str, Any]) -> None:
+    """The key administrators of prod's account (admin_principals: "never use the data"), given
+    `*` on `*`, are denied the object calls; they must be denied as well the bucket settings that
+    destroy or weaken the data without one: a lifecycle rule expiring every object, versioning
+    suspended, SSE-S3 as the default for writes that name no key, ACLs reopened, access logging off.
+    Prod's deployer keeps them (it applies those settings)."""
+    prod = _per_account(landing)["prod"]
+    stage = next(s for s in prod.stages if s.stage == "prod")
+    admin = f"arn:aws:iam::{PROD}:role/ProdPlatformAdmin"
+    deployer = f"arn:aws:iam::{PROD}:role/aisec-deploy/agency-docs-aisec-prod-apply"
+    settings = (
+        "s3:PutLifecycleConfiguration",
+        "s3:PutBucketVersioning",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketAcl",
+        "s3:PutBucketLogging",
+        "s3:PutBucketPolicy",
+    )
+    for domain in ("datasets", "artifacts"):
+        bucket = stage.bucket(domain)
+        assert prod.s3(admin, "s3:DeleteObject", bucket).outcome == "explicit-deny", bucket
+        for action in settings:
+            assert prod.s3(admin, action, bucket, key=None).outcome == "explicit-deny", (bucket, action)
+            policy = prod.bucket_policies[bucket]
+            request = Request(deployer, action, f"arn:aws:s3:::{bucket}", {"aws:SecureTransport": True})
+            assert policy_eval.evaluate(request, resource_policy=policy).outcome != "explicit-deny", action
+
+
+@pytest.mark.terraform
 def test_the_archive_takes_each_accounts_trail_under_its_own_prefix(landing: dict[str, Any]) -> None:
     archive = {r["address"]: r["values"] for r in landing["runs"][ARCHIVE_FOLDER]["resources"]}
     policy = archive['module.archive_storage.aws_s3_bucket_policy.this["archive"]']["policy"]

@@ -167,12 +167,47 @@ def test_the_bucket_itself_admits_each_role_to_its_own_roots_state_only(applied:
     ]
     for kind in ("plan", "apply"):
         role = {**_role(applied["prod"], f"prod-{kind}"), "policies": broad, "boundary": None}
-        assert _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate"), kind
+        assert _cross(applied, role, "s3:GetObject", f"{PREFIX}/prod.tfstate"), kind
+        # the plan role (pull requests assume it) never writes the state, whatever its own policies say
+        assert _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate") == (kind == "apply"), kind
+        assert _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate.tflock"), kind
         assert _cross(applied, role, "s3:DeleteObject", f"{PREFIX}/prod.tfstate.tflock"), kind
         assert not _cross(applied, role, "s3:DeleteObject", f"{PREFIX}/prod.tfstate"), kind
         for other in ("dev", "foundation", "foundation-prod", "test"):
             for action in ("s3:GetObject", "s3:PutObject", "s3:ListBucket"):
                 assert not _cross(applied, role, action, f"{PREFIX}/{other}.tfstate"), (kind, other, action)
+
+
+def test_the_main_accounts_principals_are_denied_prods_state_by_the_bucket(applied: dict[str, Any]) -> None:
+    """The bucket's own Denies, with every identity policy widened to everything: within the main
+    account an IAM Allow would otherwise suffice, so any of its principals with s3:* (dev's roles, an
+    auditor's role, a workload's) could read prod's secrets in prod.tfstate or rewrite what prod's
+    next apply acts on. Only prod's roots' own roles and the main account's stewards of the state
+    (admin_principals, state.users, break_glass) reach prod's objects; the main account's own
+    state stays the main account's."""
+    bucket, _key, _arn = _policies(applied)
+    broad = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+
+    def own(principal: str, action: str, resource: str) -> bool:
+        request = Request(principal, action, resource, {"aws:SecureTransport": True})
+        return evaluate(request, resource_policy=bucket, identity_policies=broad).allowed
+
+    outsiders = (
+        f"arn:aws:iam::{MAIN}:role/aisec-deploy/agency-docs-aisec-dev-apply",
+        f"arn:aws:iam::{MAIN}:role/aisec-deploy/agency-docs-aisec-foundation-apply",
+        f"arn:aws:iam::{MAIN}:role/aisec/agency-docs-doc-classifier-dev-pipeline",
+        f"arn:aws:iam::{MAIN}:role/SecurityAudit",
+        f"arn:aws:iam::{MAIN}:root",
+    )
+    for root in ("prod", "foundation-prod"):
+        for obj in (f"{PREFIX}/{root}.tfstate", f"{PREFIX}/{root}.tfstate.tflock"):
+            for who in outsiders:
+                for action in ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject"):
+                    assert not own(who, action, obj), (who, action, obj)
+            admin = f"arn:aws:iam::{MAIN}:role/FedRAMPPlatformAdmin"  # admin_principals run Terraform
+            assert own(admin, "s3:GetObject", obj) and own(admin, "s3:PutObject", obj), obj
+    for who in outsiders:
+        assert own(who, "s3:GetObject", f"{PREFIX}/dev.tfstate"), who  # IAM decides, as before
 
 
 def test_devs_roles_in_the_main_account_are_denied_prods_state(applied: dict[str, Any]) -> None:

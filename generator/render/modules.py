@@ -31,7 +31,7 @@ MODULE_NAMES: tuple[ModuleName, ...] = (
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
         "kms": "1.4.0",  # bootstrap-state of a landing with accounts: account_users
-        "storage": "1.5.0",  # and object_grants
+        "storage": "1.6.0",  # and object_grants, object_guards (the state of another account)
         "iam": "2.2.0",
         "privatelink": "1.3.0",
         "audit": "1.5.0",

@@ -205,6 +205,21 @@ def render_state(spec: Spec, folder: str = "STATE-FOLDER", catalog: Catalog | No
             }
             for a, r, arns in foreign
         ]
+        # The grants admit those roles; the guards keep everyone else of this account out of another
+        # account's state (its state holds that account's secrets, and what is written there its
+        # next apply acts on), and keep its plan role, which pull requests assume, from writing it.
+        stewards = list(
+            dict.fromkeys([*spec.access.admin_principals, *spec.state.users, *spec.access.break_glass])
+        )
+        buckets["state"]["object_guards"] = [
+            {
+                "keys": [keys[r]],
+                "lock_keys": [f"{keys[r]}.tflock"],
+                "writers": [apply, *stewards],
+                "readers": [plan],
+            }
+            for _a, r, (plan, apply) in foreign
+        ]
         if key is not None:
             by_account: dict[str, list[str]] = {}
             for a, _r, arns in foreign:

@@ -15,15 +15,26 @@ locals {
     "s3:RestoreObject",
   ]
   bucket_actions = ["s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:ListBucketVersions"]
-  # Bucket settings that send object names or data elsewhere, or remove the Denies themselves.
+  # Bucket settings that send object names or data elsewhere, or remove the Denies themselves; and
+  # those that destroy or weaken the data without touching an object: a lifecycle expiring it,
+  # versioning suspended, default encryption swapped for SSE-S3 (writes that name no key get it),
+  # ownership or ACLs reopened, access logging turned off.
   export_settings = [
     "s3:DeleteBucketPolicy",
     "s3:PutAnalyticsConfiguration",
+    "s3:PutBucketAcl",
+    "s3:PutBucketLogging",
     "s3:PutBucketNotification",
+    "s3:PutBucketOwnershipControls",
     "s3:PutBucketPolicy",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
     "s3:PutInventoryConfiguration",
+    "s3:PutLifecycleConfiguration",
     "s3:PutReplicationConfiguration",
   ]
+  # Everything that reads, writes, deletes or re-labels an object (its versions, ACL, tags, retention).
+  guarded_object_actions = ["s3:DeleteObject*", "s3:GetObject*", "s3:PutObject*", "s3:RestoreObject"]
 }
 
 resource "aws_s3_bucket" "this" {
@@ -276,7 +287,8 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  # Settings that copy object names or data elsewhere, or lift these Denies, are the managers'.
+  # Settings that copy object names or data elsewhere, lift these Denies, or destroy or weaken the
+  # data without an object call, are the managers'.
   dynamic "statement" {
     for_each = try(length(each.value.perimeter.managers), 0) > 0 ? [each.value.perimeter] : []
 
@@ -684,6 +696,52 @@ data "aws_iam_policy_document" "this" {
         test     = "StringEquals"
         variable = "s3:prefix"
         values   = concat(statement.value.keys, statement.value.lock_keys)
+      }
+    }
+  }
+
+  # Guarded objects (another account's Terraform state): nobody outside the named principals reads,
+  # writes or deletes them, whatever IAM or a grant above says; only the writers change `keys`.
+  dynamic "statement" {
+    for_each = each.value.object_guards
+
+    content {
+      sid       = "DenyGuardedObjectsOutsideNamedPrincipals${statement.key}"
+      effect    = "Deny"
+      actions   = local.guarded_object_actions
+      resources = [for k in concat(statement.value.keys, statement.value.lock_keys) : "${aws_s3_bucket.this[each.key].arn}/${k}"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = concat(statement.value.writers, statement.value.readers)
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = each.value.object_guards
+
+    content {
+      sid       = "DenyGuardedWritesOutsideWriters${statement.key}"
+      effect    = "Deny"
+      actions   = [for a in local.guarded_object_actions : a if a != "s3:GetObject*"]
+      resources = [for k in statement.value.keys : "${aws_s3_bucket.this[each.key].arn}/${k}"]
+
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.writers
       }
     }
   }

@@ -35,7 +35,8 @@ variable "buckets" {
     no network perimeter), `network_exempt` (principals reaching the bucket from AWS's network) and
     `prefix_readers` (principal ARN -> the only key prefix it may read), `managers` (deployers and
     break-glass: they list the bucket, from anywhere, and alone change its policy, notification,
-    inventory, analytics and replication settings);
+    inventory, analytics, replication, lifecycle, versioning, default encryption, ownership, ACL and
+    logging settings);
     `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
     not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
     policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
@@ -47,7 +48,11 @@ variable "buckets" {
     `object_grants` (roles of other accounts, each reaching exactly the listed object keys:
     `account_id`, `principal_arns` (exact role ARNs, checked as aws:PrincipalArn, so the roles need
     not exist yet), `keys` to read and write (a Terraform state), `lock_keys` to read, write and
-    delete (its lock file); listing only those keys; nothing else of the bucket).
+    delete (its lock file); listing only those keys; nothing else of the bucket);
+    `object_guards` (Deny statements on named object keys that hold whatever IAM or a grant allows:
+    only `writers` and `readers` (aws:PrincipalArn patterns) read, write or delete `keys` and
+    `lock_keys` at all, and only `writers` write or delete `keys`: a Terraform state that only its
+    root's roles, and of those only its apply role, may change).
     Every bucket denies SSE-C writes; a bucket with a key denies writes naming another algorithm or key.
   EOT
   type = map(object({
@@ -75,6 +80,12 @@ variable "buckets" {
       days = number
     }))
     protect_logs = optional(bool, false)
+    object_guards = optional(list(object({
+      keys      = list(string)
+      lock_keys = optional(list(string), [])
+      writers   = list(string)
+      readers   = optional(list(string), [])
+    })), [])
     replication = optional(object({
       destination_bucket_arn = string
       destination_account_id = string
