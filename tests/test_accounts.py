@@ -252,6 +252,9 @@ def test_the_archive_takes_each_accounts_trail_under_its_own_prefix(landing: dic
 
     assert put_as(MAIN, MAIN) and put_as(PROD, PROD)
     assert not put_as(PROD, "111122223333") and not put_as("111122223333", "111122223333")
+    # one account's trail never writes under another's prefix (a trail's S3 key prefix is its
+    # owner's to set: "AWSLogs/<main>/..." would otherwise land prod's files among main's)
+    assert not put_as(PROD, MAIN) and not put_as(MAIN, PROD)
     replicas = archive['module.archive_storage.aws_s3_bucket_policy.this["server_logs"]']["policy"]
     for account in (MAIN, PROD):
         role = f"arn:aws:iam::{account}:role/aisec/agency-docs-access-logs-to-archive"

@@ -496,15 +496,16 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # A trail writes under its own account's AWSLogs/ prefix only (a log archive takes several
+  # accounts' trails: one's trail never writes, with any S3 key prefix, under another's).
   dynamic "statement" {
-    for_each = length(each.value.cloudtrail_trail_arns) > 0 ? [each.value.cloudtrail_trail_arns] : []
+    for_each = length(each.value.cloudtrail_trail_arns) > 0 ? toset(coalescelist(each.value.cloudtrail_source_accounts, [var.account_id])) : toset([])
 
     content {
-      sid     = "CloudTrailWrite"
-      effect  = "Allow"
-      actions = ["s3:PutObject"]
-      # A trail of another account (a log archive) writes under that account's AWSLogs/ prefix.
-      resources = [for a in coalescelist(each.value.cloudtrail_source_accounts, [var.account_id]) : "${aws_s3_bucket.this[each.key].arn}/AWSLogs/${a}/*"]
+      sid       = "CloudTrailWrite${statement.key == var.account_id ? "" : statement.key}"
+      effect    = "Allow"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/AWSLogs/${statement.key}/*"]
 
       principals {
         type        = "Service"
@@ -514,7 +515,7 @@ data "aws_iam_policy_document" "this" {
       condition {
         test     = "StringEquals"
         variable = "aws:SourceArn"
-        values   = statement.value
+        values   = [for t in each.value.cloudtrail_trail_arns : t if split(":", t)[4] == statement.key]
       }
 
       condition {

@@ -23,8 +23,8 @@ variable "buckets" {
     buckets); `access_log_bucket` and `access_log_prefix` (where this bucket's access logs go; null only
     for an access-log target); `access_log_target` (accept S3 server access logs from this account);
     `cloudtrail_trail_arns` (trails allowed to deliver logs here); `cloudtrail_source_accounts` (the
-    accounts of those trails, whose AWSLogs/<account>/ prefixes they write; default this account, a
-    log archive names the workload accounts); `macie_export` (accept Macie findings from this
+    accounts of those trails, whose AWSLogs/<account>/ prefixes they write, each trail its own
+    account's only; default this account, a log archive names the workload accounts); `macie_export` (accept Macie findings from this
     account); `config_delivery` (accept AWS Config snapshots and history from this account, under
     AWSLogs/<account>/Config/ of any prefix; not with `object_lock`, which AWS Config refuses);
     `noncurrent_version_expiration_days` (default 365); `force_destroy`;
