@@ -219,3 +219,23 @@ def test_a_requirement_weaker_in_one_account_is_weaker_for_the_landing(tmp_path:
         f"  - SC-7 Boundary protection: partly addressed: account {PROD}: the network perimeter is off"
         in compliance
     )
+
+
+def test_two_stages_of_one_account_each_show_their_own_copy_of_a_custom_identifier(tmp_path: Path) -> None:
+    """Each stage root creates its own copy of the workload's custom data identifiers (KEY-STAGE):
+    dev and test, both in the main account, each name theirs, present in their root."""
+    spec = _write_spec(tmp_path, stages="[dev, test, prod]")
+    macie = "    macie:\n      identifiers: [{name: member-id, regex: 'MBR-[0-9]{8}', keywords: [member]}]\n"
+    spec.write_text(
+        spec.read_text().replace("    stages: [dev, test, prod]\n", "    stages: [dev, test, prod]\n" + macie)
+    )
+    out = tmp_path / "landing"
+    core.render_spec(spec, out)
+    main = landing_accounts(load_spec(spec))[0]
+    copies = [x for x in rooted_addresses(main)["MAC-4"] if "custom_data_identifier" in x]
+    assert copies == [
+        f'{s}/module.macie.aws_macie2_custom_data_identifier.this["doc-classifier-member-id-{s}"]'
+        for s in ("dev", "test")
+    ]
+    for s in ("dev", "test"):
+        assert f'"doc-classifier-member-id-{s}"' in (out / s / "main.tf").read_text()

@@ -51,31 +51,30 @@ def landing_accounts(spec: Spec) -> list[Account]:
     ]
 
 
-def _stage_addresses(a: Account) -> dict[str, tuple[str, str]]:
+def _stage_addresses(a: Account) -> dict[str, list[tuple[str, str]]]:
     """The addresses of the audit and macie modules a stage root holds (its log groups, Macie jobs,
-    their custom data identifiers, renamed per stage, and archive rules) -> (root, address there)."""
+    their custom data identifiers, copied per stage root, and archive rules) -> [(root, address
+    there)]: a custom data identifier of two stages of the account is in both their roots."""
     from generator.render import _foundation_args, _macie_args
     from generator.render.stages import _only_stage
 
     f = a.controls.foundation
     shared = {log_group_key(None, n) for n in (f.shared_log_groups if f else ())}
-    found: dict[str, tuple[str, str]] = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     for stage in a.stages:
         sub = _only_stage(a.controls, stage)
-        for key in _foundation_args(sub)["log_groups"]:
-            if key not in shared:
-                address = f'module.audit.aws_cloudwatch_log_group.workload["{key}"]'
-                found[address] = (stage, address)
         macie = _macie_args(sub)
-        for key in macie["jobs"]:
-            address = f'module.macie.aws_macie2_classification_job.this["{key}"]'
-            found[address] = (stage, address)
-        for key in macie.get("archive_rules", {}):
-            address = f'module.macie.aws_macie2_findings_filter.archive["{key}"]'
-            found[address] = (stage, address)
+        here = [
+            *(f'module.audit.aws_cloudwatch_log_group.workload["{k}"]' for k in _foundation_args(sub)["log_groups"] if k not in shared),
+            *(f'module.macie.aws_macie2_classification_job.this["{k}"]' for k in macie["jobs"]),
+            *(f'module.macie.aws_macie2_findings_filter.archive["{k}"]' for k in macie.get("archive_rules", {})),
+        ]  # fmt: skip
+        for address in here:
+            found.setdefault(address, []).append((stage, address))
         for key in macie["custom_data_identifiers"]:
             address = f'module.macie.aws_macie2_custom_data_identifier.this["{key}"]'
-            found[address] = (stage, f'module.macie.aws_macie2_custom_data_identifier.this["{key}-{stage}"]')
+            copy = f'module.macie.aws_macie2_custom_data_identifier.this["{key}-{stage}"]'
+            found.setdefault(address, []).append((stage, copy))
     return found
 
 
@@ -84,17 +83,19 @@ def rooted_addresses(a: Account) -> dict[str, list[str]]:
     in_stage = _stage_addresses(a)
     idents = {s.ident: s.stage.value for s in a.controls.stages}
 
-    def rooted(address: str) -> str:
+    def rooted(address: str) -> list[str]:
         if address in in_stage:
-            root, there = in_stage[address]
-            return f"{root}/{there}"
+            return [f"{root}/{there}" for root, there in in_stage[address]]
         module = address.split(".")[1] if address.startswith("module.") else ""
         for ident, stage in idents.items():
             if module.startswith(f"{ident}_"):
-                return f"{stage}/{address}"
-        return f"{a.foundation}/{address}"
+                return [f"{stage}/{address}"]
+        return [f"{a.foundation}/{address}"]
 
-    return {ctl: [rooted(x) for x in found] for ctl, found in control_addresses(a.controls).items()}
+    return {
+        ctl: list(dict.fromkeys(r for x in found for r in rooted(x)))
+        for ctl, found in control_addresses(a.controls).items()
+    }
 
 
 def account_report(a: Account) -> dict[str, Any]:
