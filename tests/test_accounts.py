@@ -38,6 +38,21 @@ accounts:
         admin_principals: ["arn:aws:iam::{PROD}:role/ProdPlatformAdmin"]
         break_glass: ["arn:aws:iam::{PROD}:role/ProdBreakGlass"]
 """
+MAIN_PUSHER = f"arn:aws:iam::{MAIN}:role/ImageBuilder"
+PROD_PUSHER = f"arn:aws:iam::{PROD}:role/ProdImageBuilder"
+
+
+def with_images(spec: Path, *pushers: str) -> Path:
+    """The workload creates a repository per stage, pushed to by ``pushers``."""
+    images = "    images:\n      create: [trainer]\n" + (
+        f"      pushers: [{', '.join(json.dumps(p) for p in pushers)}]\n" if pushers else ""
+    )
+    text = spec.read_text()
+    assert "    stages: [dev, prod]\n" in text
+    spec.write_text(text.replace("    stages: [dev, prod]\n", "    stages: [dev, prod]\n" + images))
+    return spec
+
+
 ACCOUNT_IN_ARN = re.compile(r"arn:aws:[a-z0-9-]+:[a-z0-9-]*:(\d{12}):")
 
 
@@ -56,9 +71,10 @@ def _write_spec(tmp_path: Path, extra: str = PROD_ACCOUNT, **kw: str) -> Path:
 
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Every root planned and applied offline in the manifest's order, and log-archive/."""
+    """Every root planned and applied offline in the manifest's order, and log-archive/; the
+    workload creates an image repository in each stage, with a pusher of each account."""
     tmp = tmp_path_factory.mktemp("accounts")
-    spec_path = _write_spec(tmp)
+    spec_path = with_images(_write_spec(tmp), MAIN_PUSHER, PROD_PUSHER)
     out = tmp / "landing"
     core.render_spec(spec_path, out)
     runs: dict[str, Any] = {}
@@ -263,6 +279,68 @@ def test_the_archive_takes_each_accounts_trail_under_its_own_prefix(landing: dic
         assert policy_eval.evaluate(request, resource_policy=replicas).allowed, account
         delete = Request(role, "s3:ReplicateDelete", obj, {"aws:SecureTransport": True})
         assert not policy_eval.evaluate(delete, resource_policy=replicas).allowed, account
+
+
+@pytest.mark.terraform
+def test_compliance_evidence_names_resources_each_root_holds(landing: dict[str, Any]) -> None:
+    """COMPLIANCE.md's ROOT/ADDRESS of each control, per account, is a resource of ROOT's applied state."""
+    from generator.render.accounts_docs import landing_accounts, rooted_addresses
+
+    applied = {name: {r["address"] for r in run["resources"]} for name, run in landing["runs"].items()}
+    seen = 0
+    for a in landing_accounts(landing["spec"]):
+        for control, addresses in rooted_addresses(a).items():
+            for rooted in addresses:
+                root, address = rooted.split("/", 1)
+                assert root in a.roots and address in applied[root], (a.account_id, control, rooted)
+                seen += 1
+    assert seen > 100
+
+
+def _repository(landing: dict[str, Any], root: str) -> tuple[str, str]:
+    """The ARN and applied policy of the image repository a stage root created."""
+    values = {r["address"]: r["values"] for r in landing["runs"][root]["resources"]}
+    repo = next(
+        v
+        for a, v in values.items()
+        if a.endswith('aws_ecr_repository.this["agency-docs/doc-classifier/' + root + '/trainer"]')
+    )
+    policy = next(v["policy"] for a, v in values.items() if ".aws_ecr_repository_policy.this[" in a)
+    return repo["arn"], policy
+
+
+@pytest.mark.terraform
+@pytest.mark.parametrize(
+    ("root", "own", "other"),
+    [("dev", MAIN_PUSHER, PROD_PUSHER), ("prod", PROD_PUSHER, MAIN_PUSHER)],
+    ids=["dev", "prod"],
+)
+def test_each_accounts_repositories_take_pushes_from_its_own_pushers_only(
+    landing: dict[str, Any], root: str, own: str, other: str
+) -> None:
+    """The applied repository policy, with pushers whose own policies allow ecr:* everywhere: the
+    account's pusher pushes; the other account's listed pusher, and any other role, cannot."""
+    arn, policy = _repository(landing, root)
+    account = arn.split(":")[4]
+    assert account == own.split(":")[4]
+    everything = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}],
+    }
+    for action in ("ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:BatchGetImage"):
+        request = Request(own, action, arn)
+        assert policy_eval.evaluate(
+            request, resource_policy=policy, identity_policies=[everything]
+        ).allowed, action
+        cross = policy_eval.evaluate_cross_account(
+            Request(other, action, arn), resource_policy=policy, identity_policies=[everything]
+        )
+        assert not cross.allowed, (other, action, cross)
+    stranger = f"arn:aws:iam::{account}:role/SomeoneElse"
+    request = Request(stranger, "ecr:PutImage", arn)
+    decision = policy_eval.evaluate(request, resource_policy=policy, identity_policies=[everything])
+    assert decision.outcome == "explicit-deny", decision
+    assert other not in policy  # the other account's pusher is not even named
 
 
 @pytest.mark.terraform

@@ -496,8 +496,9 @@ def rich_spec() -> dict:  # type: ignore[type-arg]
     train["macie"] = {"default_identifiers": False, "ignore_words": ["SYNTHETIC-ROW"],
                       "identifiers": [{"name": "member-id", "regex": "MBR-[0-9]{8}", "keywords": ["member"]}]}  # fmt: skip
     serve["services"] = ["sagemaker", "ecr", "s3"]
-    serve["images"] = {"create": ["serve"], "pushers": [f"arn:aws:iam::{account}:role/image-build"],
-                       "untagged_expiry_days": 30}  # fmt: skip
+    # a pusher of each account holding one of its stages (test's is its own)
+    pushers = [f"arn:aws:iam::{account}:role/image-build", "arn:aws:iam::555566667777:role/image-build"]
+    serve["images"] = {"create": ["serve"], "pushers": pushers, "untagged_expiry_days": 30}
     helpdesk["bedrock"] = {
         "models": ["amazon.titan-embed-text-v2:0"],
         "guardrail": True,

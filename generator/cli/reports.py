@@ -51,6 +51,15 @@ def compliance_cmd(
         return
     if not report["regimes"]:
         out.print(f"{spec}: no compliance regime selected")
+    for a in report.get("accounts", []):  # an account per stage: each account's coverage first
+        for r in a["regimes"]:
+            cov = r["coverage"]
+            out.print(f"account {a['account_id']} ({', '.join(x + '/' for x in a['roots'])}): {r['title']}: "
+                      f"{cov['addressed']}/{cov['total']} addressed, {cov['partly']} partly")  # fmt: skip
+    if report.get("accounts"):
+        out.print(
+            "The landing as deployed (a requirement's weakest status in any account; resources as ROOT/ADDRESS):"
+        )
     for r in report["regimes"]:
         cov = r["coverage"]
         out.print(f"[bold]{r['title']}[/]: {cov['addressed']}/{cov['total']} addressed ({cov['percent']}%), "
@@ -109,6 +118,11 @@ def cost_cmd(spec: SpecArg, as_json: JsonOpt = False) -> None:
     out.print(table)
     out.print(f"Total: ${e['total_monthly']:,.2f}/month: ${e['shared_monthly']:,.2f} shared by all workloads, "
               f"${e['workloads_monthly']:,.2f} for {e['workloads']} workload(s).")  # fmt: skip
+    for root, total in e.get("accounts", {}).items():  # an account per stage: each account's share
+        held = e["account_roots"][root]
+        out.print(
+            f"  account {held['account_id']} ({', '.join(r + '/' for r in held['roots'])}): ${total:,.2f}/month"
+        )
     out.print(f"List prices of {e['prices_as_of']} for {e['region']} (factor {e['region_factor']} over us-east-1); "
               "taxes, support and the workloads' own compute are not included (notebooks aisec generates are).")  # fmt: skip
 

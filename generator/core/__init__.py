@@ -90,13 +90,20 @@ def summarize(spec: Spec, controls: Controls) -> dict[str, Any]:
         "log_retention_days": controls.retention_days,
         "key_rotation_days": controls.rotation_days,
         "controls": [c.id for c in controls.controls],
-        "coverage": coverage_line(compliance_report(controls)),
-        "cost": estimate_line(estimate(controls)),
+        "coverage": coverage_line(compliance(spec) if spec.accounts else compliance_report(controls)),
+        "cost": estimate_line(_estimate(spec) if spec.accounts else estimate(controls)),
     }
 
 
-def compliance(path: str | Path) -> dict[str, Any]:
-    return compliance_report(decide(load_spec(path)))
+def compliance(path: str | Path | Spec) -> dict[str, Any]:
+    """The compliance report of a spec; with ``accounts``, of the landing as deployed (a
+    requirement's weakest status in any account) and each account's (``accounts``)."""
+    spec = path if isinstance(path, Spec) else load_spec(path)
+    if spec.accounts is not None:
+        from generator.render.accounts_docs import landing_report
+
+        return landing_report(spec)
+    return compliance_report(decide(spec))
 
 
 def compliance_checks(path: str | Path) -> dict[str, Any]:
@@ -118,7 +125,10 @@ def compliance_checks(path: str | Path) -> dict[str, Any]:
 
 
 def cost(path: str | Path) -> dict[str, Any]:
-    spec = load_spec(path)
+    return _estimate(load_spec(path))
+
+
+def _estimate(spec: Spec) -> dict[str, Any]:
     if spec.accounts is not None:  # an account per stage: each account's foundation costs too
         from generator.render.accounts import estimate_accounts
 

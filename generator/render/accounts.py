@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from generator.errors import UserInputError
 from generator.landing import FOUNDATION
 from generator.spec import Aws, Spec
+from generator.spec.workload import Workload
 
 if TYPE_CHECKING:
     from generator.catalog import Catalog
@@ -46,14 +47,24 @@ def own_account_stages(spec: Spec) -> list[str]:
 
 def _cut(spec: Spec, stages: set[str], update: Mapping[str, Any]) -> Spec | None:
     """The spec as one account sees it: its workloads cut to ``stages`` (None when none is left)."""
+    account = str(update["aws"].account_id) if "aws" in update else spec.aws.account_id
     workloads = []
     for w in spec.workloads:
         kept = [s for s in w.stages if s.value in stages]
         if kept:
-            workloads.append(w.model_copy(update={"stages": kept}))
+            workloads.append(w.model_copy(update={"stages": kept, **_own_pushers(w, account)}))
     if not workloads:
         return None
     return spec.model_copy(update={"workloads": workloads, **update})
+
+
+def _own_pushers(w: Workload, account: str) -> dict[str, Any]:
+    """The workload's ``images`` with only the pushers of ``account``: its repositories there admit
+    no other account's (spec.problems refuses an account left with none)."""
+    if w.images is None or not w.images.pushers:
+        return {}
+    own = [p for p in w.images.pushers if p.split(":")[4] == account]
+    return {"images": w.images.model_copy(update={"pushers": own})}
 
 
 def account_specs(spec: Spec) -> list[tuple[str, list[str], Spec]]:
@@ -151,7 +162,7 @@ def render_accounts(
 
     catalog = catalog or load_catalog()
     modules = resolve_modules(spec, catalog, pinned=pinned)
-    # The landing's README, COMPLIANCE.md and manifest as for one account; then the roots per account.
+    # The landing's manifest as for one account (README and COMPLIANCE.md made per account below).
     whole = split.render_split(spec, None, catalog, pinned)
     files = {p: t for p, t in whole.items() if "/" not in p or p.startswith(("modules/", ".aisec/"))}
     plans = []
@@ -168,6 +179,9 @@ def render_accounts(
     archive = render_log_archive(first, modules, others)
     nested = (SPEC_COPY, MANIFEST)  # the landing's spec copy and manifest cover this folder
     files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items() if rel not in nested})
+    from generator.render.accounts_docs import landing_docs
+
+    files.update(landing_docs(spec, files["README.md"]))  # the landing as deployed, per account
     manifest = json.loads(files[MANIFEST])
     manifest["roots"] = roots(spec)
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
@@ -182,7 +196,8 @@ def estimate_accounts(spec: Spec) -> dict[str, Any]:
     from generator.decide.policy import decide
     from generator.reports.cost import estimate
 
-    parts = [(root, estimate(decide(derived))) for root, _stages, derived in account_specs(spec)]
+    found = account_specs(spec)
+    parts = [(root, estimate(decide(derived))) for root, _stages, derived in found]
     first = parts[0][1]
     lines = [{**line, "item": f"{root}: {line['item']}"} for root, e in parts for line in e["lines"]]
     shared = round(sum(e["shared_monthly"] for _r, e in parts), 2)
@@ -195,4 +210,8 @@ def estimate_accounts(spec: Spec) -> dict[str, Any]:
         "total_monthly": round(shared + per_workload, 2),
         "workloads": len(spec.workloads),
         "accounts": {root: e["total_monthly"] for root, e in parts},
+        "account_roots": {
+            root: {"account_id": derived.aws.account_id, "roots": [root, *stages]}
+            for root, stages, derived in found
+        },
     }

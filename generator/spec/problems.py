@@ -70,15 +70,7 @@ def _images_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> 
         return []
     if Service.ECR not in wl.effective_services:
         return [Problem((*where, "images"), "only for workloads using the ecr service (add it to services)")]
-    problems = []
-    for j, arn in enumerate(images.pushers):
-        m = ROLE_ARN_RE.match(arn)
-        if m and m.group(1) != spec.aws.account_id:
-            problems.append(
-                Problem(
-                    (*where, "images", "pushers", j), f"must be a role of this account {spec.aws.account_id}"
-                )
-            )
+    problems = _pusher_problems(spec, wl, where)
     if images.pushers and not images.create:
         problems.append(
             Problem((*where, "images", "pushers"), "only with images.create (repositories to push to)")
@@ -92,6 +84,53 @@ def _images_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> 
                     f"the repository name {longest}/{name} would exceed ECR's 256 characters",
                 )
             )
+    return problems
+
+
+def stage_accounts(spec: Spec, wl: Workload) -> dict[str, list[str]]:
+    """The accounts holding the workload's stages (``accounts``: a stage may have its own), each
+    with its stages, the landing's account first."""
+    own = spec.accounts.stages if spec.accounts is not None else {}
+    found: dict[str, list[str]] = {}
+    for stage in wl.stages:
+        account = own[stage].account_id if stage in own else spec.aws.account_id
+        found.setdefault(account, []).append(stage.value)
+    return dict(sorted(found.items(), key=lambda kv: kv[0] != spec.aws.account_id))
+
+
+def _pusher_problems(spec: Spec, wl: Workload, where: tuple[str | int, ...]) -> list[Problem]:
+    """Pushers are roles of an account holding one of the workload's stages. The repositories a
+    stage creates live in its account, and their policy only denies (it grants no other account
+    anything), so each account's repositories admit that account's pushers alone: with pushers
+    listed, every account holding a stage needs one of its own (none would be a silent drop)."""
+    assert wl.images is not None
+    held = stage_accounts(spec, wl)
+    problems = []
+    if spec.accounts is None:
+        allowed = f"must be a role of this account {spec.aws.account_id}"
+    else:
+        allowed = "must be a role of an account holding one of this workload's stages: " + ", ".join(
+            f"{a} ({', '.join(st)})" for a, st in held.items()
+        )
+    pushing: set[str] = set()
+    for j, arn in enumerate(wl.images.pushers):
+        m = ROLE_ARN_RE.match(arn)
+        if m and m.group(1) not in held:
+            problems.append(Problem((*where, "images", "pushers", j), allowed))
+        elif m:
+            pushing.add(m.group(1))
+    if spec.accounts is not None and pushing and wl.images.create:
+        for account, stages in held.items():
+            if account not in pushing:
+                problems.append(
+                    Problem(
+                        (*where, "images", "pushers"),
+                        f"none is a role of account {account}, which holds this workload's "
+                        f"{' and '.join(stages)} stage: the repositories created there admit only "
+                        "pushers of that account (their policy grants another account nothing); add a "
+                        f"role of {account}, or list no pushers (the deployers push)",
+                    )
+                )
     return problems
 
 

@@ -217,7 +217,8 @@ class Images(Strict):
     pushers: list[RoleArn] = Field(
         default_factory=list,
         description="Roles of this account that push images into the created repositories (your image "
-        "build pipeline); default: the deployers only.",
+        "build pipeline); default: the deployers only. With accounts: roles of the accounts holding the "
+        "workload's stages, each account's repositories admitting its own, at least one per account.",
     )
     untagged_expiry_days: int = Field(
         default=14,
