@@ -40,7 +40,7 @@ from generator.ci.access import (
     landing_arns,
     landing_resources,
 )
-from generator.ci.pipelines import _dump, github_setup_steps, github_workflow, gitlab_pipeline
+from generator.ci.pipelines import _dump, github_setup_steps, github_top, github_workflow, gitlab_pipeline
 from generator.ci.roles import (
     BOUNDARY_PARTS,
     POLICIES,
@@ -226,6 +226,7 @@ __all__ = [
     "deploy_statements",
     "detection_statements",
     "github_setup_steps",
+    "github_top",
     "github_workflow",
     "gitlab_pipeline",
     "guardrail_statements",

@@ -51,6 +51,27 @@ def _rules_env(s: CiSettings) -> dict[str, str]:
     return {"AISEC_RULES": s.rules} if s.rules else {}
 
 
+def github_top(s: CiSettings, name: str, specs: list[str], group: str, env: dict[str, str]) -> dict[str, Any]:
+    """What a GitHub workflow holds before its jobs: runs on pull requests and pushes to the branch
+    that touch ``specs``, the root(s) or the rules, on the drift schedule and by hand; no token
+    permissions but the jobs' own; bash; one run at a time in ``group``; ``env`` and the rules."""
+    paths = [*specs, f"{s.root}/**", *([f"{s.rules}/**"] if s.rules else [])]
+    return {
+        "name": name,
+        "on": {
+            "pull_request": {"paths": paths},
+            "push": {"branches": [s.branch], "paths": paths},
+            "schedule": [{"cron": s.drift_cron}],
+            "workflow_dispatch": {},
+        },
+        "permissions": {},
+        # `shell: bash` named explicitly runs steps with -eo pipefail: `aisec drift | tee` fails on drift
+        "defaults": {"run": {"shell": "bash"}},
+        "concurrency": {"group": group, "cancel-in-progress": False},
+        "env": {**env, **_rules_env(s), "TF_IN_AUTOMATION": "1", "NO_COLOR": "1"},
+    }
+
+
 def github_setup_steps(s: CiSettings) -> list[dict[str, Any]]:
     """The steps every job starts with: checkout without kept credentials, Python, Terraform (no
     wrapper: aisec reads its output), aisec as --install says. Actions pinned by commit SHA."""
@@ -103,27 +124,15 @@ def github_workflow(spec: Spec, s: CiSettings) -> str:
         "  '\\n```\\n</details>\\n';\n"
         "await github.rest.issues.createComment({...context.repo, issue_number: context.issue.number, body});\n"
     )
-    # the spec's imported defaults trigger it too: a change in one changes the landing
-    paths = [s.spec_path, *s.imports, f"{s.root}/**", *([f"{s.rules}/**"] if s.rules else [])]
     workflow: dict[str, Any] = {
-        "name": f"aisec {spec.name}",
-        "on": {
-            "pull_request": {"paths": paths},
-            "push": {"branches": [s.branch], "paths": paths},
-            "schedule": [{"cron": s.drift_cron}],
-            "workflow_dispatch": {},
-        },
-        "permissions": {},
-        # `shell: bash` named explicitly runs steps with -eo pipefail: `aisec drift | tee` fails on drift
-        "defaults": {"run": {"shell": "bash"}},
-        "concurrency": {"group": f"aisec-{spec.name}", "cancel-in-progress": False},
-        "env": {
-            "AISEC_SPEC": s.spec_path,
-            "AISEC_ROOT": s.root,
-            **_rules_env(s),
-            "TF_IN_AUTOMATION": "1",
-            "NO_COLOR": "1",
-        },
+        # the spec's imported defaults trigger it too: a change in one changes the landing
+        **github_top(
+            s,
+            f"aisec {spec.name}",
+            [s.spec_path, *s.imports],
+            f"aisec-{spec.name}",
+            {"AISEC_SPEC": s.spec_path, "AISEC_ROOT": s.root},
+        ),
         "jobs": {
             "check": {
                 "name": "Check and plan",

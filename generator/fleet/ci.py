@@ -186,27 +186,16 @@ def github_workflow(s: ci.CiSettings) -> str:
             ],
         }
 
-    paths = [f"{s.spec_path}/**", f"{s.root}/**", *([f"{s.rules}/**"] if s.rules else [])]
     not_drift = "github.event_name != 'schedule'"
     workflow: dict[str, Any] = {
-        "name": f"aisec landings ({s.spec_path})",
-        "on": {
-            "pull_request": {"paths": paths},
-            "push": {"branches": [s.branch], "paths": paths},
-            "schedule": [{"cron": s.drift_cron}],
-            "workflow_dispatch": {},
-        },
-        "permissions": {},
-        "defaults": {"run": {"shell": "bash"}},
         # one run at a time per branch: a main run applies foundations, then stages, unraced
-        "concurrency": {"group": "aisec-landings-${{ github.ref }}", "cancel-in-progress": False},
-        "env": {
-            "AISEC_SPECS": s.spec_path,
-            "AISEC_OUTPUT": s.root,
-            **({"AISEC_RULES": s.rules} if s.rules else {}),
-            "TF_IN_AUTOMATION": "1",
-            "NO_COLOR": "1",
-        },
+        **ci.github_top(
+            s,
+            f"aisec landings ({s.spec_path})",
+            [f"{s.spec_path}/**"],
+            "aisec-landings-${{ github.ref }}",
+            {"AISEC_SPECS": s.spec_path, "AISEC_OUTPUT": s.root},
+        ),
         "jobs": {
             "affected": {
                 "name": "Affected landings",
