@@ -628,59 +628,16 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  # Named principals of other accounts (CI roles of a stage account): exactly their objects.
+  # Named principals of other accounts (CI roles of a stage account): exactly their objects, lock
+  # files and listing (local.object_grant_statements, grants.tf).
   dynamic "statement" {
-    for_each = each.value.object_grants
+    for_each = local.object_grant_statements[each.key]
 
     content {
-      sid       = "ObjectsForNamedPrincipals${statement.key}"
+      sid       = statement.value.sid
       effect    = "Allow"
-      actions   = ["s3:GetObject", "s3:PutObject"]
-      resources = [for k in statement.value.keys : "${aws_s3_bucket.this[each.key].arn}/${k}"]
-
-      principals {
-        type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
-      }
-
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:PrincipalArn"
-        values   = statement.value.principal_arns
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = { for i, g in each.value.object_grants : i => g if length(g.lock_keys) > 0 }
-
-    content {
-      sid       = "LockFilesForNamedPrincipals${statement.key}"
-      effect    = "Allow"
-      actions   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-      resources = [for k in statement.value.lock_keys : "${aws_s3_bucket.this[each.key].arn}/${k}"]
-
-      principals {
-        type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
-      }
-
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:PrincipalArn"
-        values   = statement.value.principal_arns
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = each.value.object_grants
-
-    content {
-      sid       = "ListingForNamedPrincipals${statement.key}"
-      effect    = "Allow"
-      actions   = ["s3:ListBucket"]
-      resources = [aws_s3_bucket.this[each.key].arn]
+      actions   = statement.value.actions
+      resources = statement.value.resources
 
       principals {
         type        = "AWS"
@@ -693,10 +650,14 @@ data "aws_iam_policy_document" "this" {
         values   = statement.value.principal_arns
       }
 
-      condition {
-        test     = "StringEquals"
-        variable = "s3:prefix"
-        values   = concat(statement.value.keys, statement.value.lock_keys)
+      dynamic "condition" {
+        for_each = statement.value.conditions
+
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
       }
     }
   }
