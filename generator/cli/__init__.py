@@ -19,10 +19,14 @@ import sys
 import traceback
 from typing import TYPE_CHECKING, Any
 
-import typer
+from generator.cli import dataclass_code
 
-from generator.cli.common import _PATH_ERRNOS, _error, _report, _run, app, envelope, err
-from generator.errors import AisecError, UserInputError
+dataclass_code.install()  # before typer, pydantic and aisec define their dataclasses
+
+import typer  # noqa: E402
+
+from generator.cli.common import _PATH_ERRNOS, _error, _report, _run, app, envelope, err  # noqa: E402
+from generator.errors import AisecError, UserInputError  # noqa: E402
 
 if TYPE_CHECKING:
     from generator.cli.reports import _print_verdicts
@@ -163,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     if _run.json:
         sys.stdout.write(json.dumps(envelope(_run.command, code, _run.result, _run.errors), indent=2,
                                     sort_keys=True) + "\n")  # fmt: skip
+    dataclass_code.save()
     raise SystemExit(code)
 
 
