@@ -88,3 +88,24 @@ def test_a_missing_or_damaged_table_is_an_empty_one(table: Path, content: bytes)
     dataclass_code.install()
     assert dataclass_code._codes == {}
     assert _behaviour(_define())[0] == "Point(name='a', count=1)"
+
+
+def test_the_command_line_saves_the_table_and_spares_the_exit_its_collection(
+    table: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At its end, main() writes what the run compiled and freezes what lives (Python's exit then
+    does not look through the modules and models for reference cycles)."""
+    import gc
+
+    from generator import cli
+
+    _define()
+    threshold = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["--version"])
+        assert exit_.value.code == 0 and capsys.readouterr().out.startswith("aisec ")
+        assert table.is_file() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
