@@ -3,14 +3,16 @@
 Python's dataclasses write each class's methods (``__init__``, ``__repr__``, ``__eq__``,
 ``__hash__``, a frozen class's ``__setattr__`` and ``__delattr__``) as source text and compile it
 every time the class is defined: about 100 classes (aisec's decisions, tables and catalog, and
-pydantic's, typer's and rich's own) and 460 functions in an `aisec render`, a sixth of its
+pydantic's, typer's and rich's own) and 460 functions in an `aisec render`, an eighth of its
 instructions. The code compiled from a text depends only on that text and on the compiler, so
 :func:`install` has ``dataclasses`` look each text up in a table kept in aisec's cache, keyed by
 the whole text (a lookup compares it character by character, not a digest of it), in a file
 named by the interpreter's bytecode magic number (another Python never reads it). A text not in
 the table (a class defined or edited since) is compiled as ``dataclasses`` compiles it and added
 by :func:`save`. The table cannot go stale: an entry is the compiler's output for its own key.
-A missing, unreadable or foreign file is an empty table.
+A missing, unreadable or foreign file is an empty table. Like Python's own ``__pycache__`` and
+jinja's compiled templates (also kept in this cache), the file holds code the command line runs:
+it sits in the user's cache folder, created private to the user.
 """
 
 from __future__ import annotations
