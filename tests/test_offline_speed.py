@@ -150,7 +150,10 @@ def test_no_skip_for_module_sources_init_would_fetch(tmp_path: Path) -> None:
 # --- the stand-in: a start that only serves the schema does not parse it --------------------------
 
 
-def test_schema_response_served_without_parsing_the_extraction(tmp_path: Path) -> None:
+def test_schema_response_served_without_parsing_the_extraction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no per-type cache yet
     version = schema_mod.SERVED_VERSIONS[0]
     full = schema_mod.load(version)
     cached = server.schema_bytes(tmp_path, full)
@@ -162,9 +165,34 @@ def test_schema_response_served_without_parsing_the_extraction(tmp_path: Path) -
     assert schema_mod._load.cache_info().currsize == 0  # answered from the cached serialization
     assert served.resource_schemas == schema_response(full).resource_schemas
     assert cached == server.schema_bytes(tmp_path, lazy)
-    # the first call that needs the schema parses it, and sees the same schema
+    # the first call that needs the schema parses it (to make the per-type cache), and sees the same
     assert lazy.resource_block("aws_s3_bucket") == full.resource_block("aws_s3_bucket")
     assert schema_mod._load.cache_info().currsize == 1
+
+
+def test_later_starts_parse_only_the_types_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start with the per-type cache in place answers block requests without the full parse, with
+    exactly the blocks the full parse gives (QuickSight definitions resolved, sensitive marks set)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for version in schema_mod.SERVED_VERSIONS:
+        full = schema_mod.load(version)
+        schema_mod.LazySchema(version).resource_block("aws_s3_bucket")  # makes the cache
+        made = sorted((tmp_path / "cache").rglob(f"types-{version}-*"))
+        assert [p.name for p in made] == [f"types-{version}-{full.digest}-{schema_mod.SLICES_FORMAT}.json"]
+        schema_mod._load.cache_clear()
+        lazy = schema_mod.LazySchema(version)
+        assert lazy.resource_block("aws_quicksight_analysis") == full.resource_block(
+            "aws_quicksight_analysis"
+        )
+        assert schema_mod._load.cache_info().currsize == 0  # the later start never parsed everything
+        for type_name in full.resources:
+            assert lazy.resource_block(type_name) == full.resource_block(type_name), type_name
+        for type_name in full.data_sources:
+            assert lazy.data_source_block(type_name) == full.data_source_block(type_name), type_name
+        assert full.resource_block("aws_quicksight_analysis")["block_types"]["definition"]["block"]
+        with pytest.raises(KeyError):
+            lazy.resource_block("aws_not_a_type")
+        assert schema_mod._load.cache_info().currsize == 0
 
 
 # --- the certificate, read without the cryptography package ----------------------------------------
