@@ -254,3 +254,20 @@ def test_terraform_version_is_asked_once_per_binary(tmp_path: Path, monkeypatch:
     with pytest.raises(UserInputError, match=r"needs 1\.5"):
         verify._known_binary(env)
     assert asked.read_text().count("x") == 4
+
+
+def test_the_stand_in_starts_without_the_extraction_code() -> None:
+    """The served versions' table is sources.py: the stand-in's start does not import the schema
+    extraction (its regular expressions, tarfile, zipfile, the WAFv2 shapes), and the extraction
+    reads the same table."""
+    from generator.offline import extract, sources
+
+    code = "import sys, generator.offline.server; print(sorted(m for m in sys.modules if 'offline' in m))"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "generator.offline.sources" in out.stdout
+    assert "generator.offline.extract" not in out.stdout and "generator.offline.wafv2" not in out.stdout
+    assert (
+        extract.SOURCES is sources.SOURCES
+        and tuple(s.provider_version for s in sources.SOURCES) == schema_mod.SERVED_VERSIONS
+    )

@@ -1,5 +1,5 @@
 """The AWS provider schemas the stand-in serves: the committed extractions (one per served provider
-version, see extract.SOURCES) plus the rules table."""
+version, see sources.SOURCES) plus the rules table."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 
 from generator.cache import atomic_write, cache_root
 from generator.offline import quicksight
-from generator.offline.extract import BY_VERSION, NEWEST, SOURCES
 from generator.offline.rules import DATA_SENSITIVE, RULES, SENSITIVE, mark_sensitive
+from generator.offline.sources import BY_VERSION, NEWEST, SOURCES
 from generator.offline.values import Block
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
