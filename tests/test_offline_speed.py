@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tf.gen import tfplugin_pb2 as pb
 
 from generator.errors import UserInputError
 from generator.offline import schema as schema_mod
@@ -271,3 +272,16 @@ def test_the_stand_in_starts_without_the_extraction_code() -> None:
         extract.SOURCES is sources.SOURCES
         and tuple(s.provider_version for s in sources.SOURCES) == schema_mod.SERVED_VERSIONS
     )
+
+
+def test_the_schema_reply_is_sent_as_cached_bytes_and_is_the_same_message(tmp_path: Path) -> None:
+    """GetProviderSchema answers with the cached serialization and the functions' appended, never
+    parsed and serialized again; it is the message the servicer itself would return."""
+    for version in schema_mod.SERVED_VERSIONS:
+        lazy = schema_mod.LazySchema(version)
+        cached = server.schema_bytes(tmp_path, lazy)
+        reply = server.schema_reply(cached, version)
+        assert reply.startswith(cached)
+        expected = StandIn(lazy, cached).GetProviderSchema(None, None)
+        assert expected.functions  # the provider functions are in both
+        assert pb.GetProviderSchema.Response.FromString(reply) == expected
