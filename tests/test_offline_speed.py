@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tf.gen import tfplugin_pb2 as pb
 
 from generator.errors import UserInputError
 from generator.offline import schema as schema_mod
@@ -150,7 +151,10 @@ def test_no_skip_for_module_sources_init_would_fetch(tmp_path: Path) -> None:
 # --- the stand-in: a start that only serves the schema does not parse it --------------------------
 
 
-def test_schema_response_served_without_parsing_the_extraction(tmp_path: Path) -> None:
+def test_schema_response_served_without_parsing_the_extraction(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no per-type cache yet
     version = schema_mod.SERVED_VERSIONS[0]
     full = schema_mod.load(version)
     cached = server.schema_bytes(tmp_path, full)
@@ -162,9 +166,34 @@ def test_schema_response_served_without_parsing_the_extraction(tmp_path: Path) -
     assert schema_mod._load.cache_info().currsize == 0  # answered from the cached serialization
     assert served.resource_schemas == schema_response(full).resource_schemas
     assert cached == server.schema_bytes(tmp_path, lazy)
-    # the first call that needs the schema parses it, and sees the same schema
+    # the first call that needs the schema parses it (to make the per-type cache), and sees the same
     assert lazy.resource_block("aws_s3_bucket") == full.resource_block("aws_s3_bucket")
     assert schema_mod._load.cache_info().currsize == 1
+
+
+def test_later_starts_parse_only_the_types_asked_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start with the per-type cache in place answers block requests without the full parse, with
+    exactly the blocks the full parse gives (QuickSight definitions resolved, sensitive marks set)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for version in schema_mod.SERVED_VERSIONS:
+        full = schema_mod.load(version)
+        schema_mod.LazySchema(version).resource_block("aws_s3_bucket")  # makes the cache
+        made = sorted((tmp_path / "cache").rglob(f"types-{version}-*"))
+        assert [p.name for p in made] == [f"types-{version}-{full.digest}-{schema_mod.SLICES_FORMAT}.json"]
+        schema_mod._load.cache_clear()
+        lazy = schema_mod.LazySchema(version)
+        assert lazy.resource_block("aws_quicksight_analysis") == full.resource_block(
+            "aws_quicksight_analysis"
+        )
+        assert schema_mod._load.cache_info().currsize == 0  # the later start never parsed everything
+        for type_name in full.resources:
+            assert lazy.resource_block(type_name) == full.resource_block(type_name), type_name
+        for type_name in full.data_sources:
+            assert lazy.data_source_block(type_name) == full.data_source_block(type_name), type_name
+        assert full.resource_block("aws_quicksight_analysis")["block_types"]["definition"]["block"]
+        with pytest.raises(KeyError):
+            lazy.resource_block("aws_not_a_type")
+        assert schema_mod._load.cache_info().currsize == 0
 
 
 # --- the certificate, read without the cryptography package ----------------------------------------
@@ -226,3 +255,33 @@ def test_terraform_version_is_asked_once_per_binary(tmp_path: Path, monkeypatch:
     with pytest.raises(UserInputError, match=r"needs 1\.5"):
         verify._known_binary(env)
     assert asked.read_text().count("x") == 4
+
+
+def test_the_stand_in_starts_without_the_extraction_code() -> None:
+    """The served versions' table is sources.py: the stand-in's start does not import the schema
+    extraction (its regular expressions, tarfile, zipfile, the WAFv2 shapes), and the extraction
+    reads the same table."""
+    from generator.offline import extract, sources
+
+    code = "import sys, generator.offline.server; print(sorted(m for m in sys.modules if 'offline' in m))"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert "generator.offline.sources" in out.stdout
+    assert "generator.offline.extract" not in out.stdout and "generator.offline.wafv2" not in out.stdout
+    assert (
+        extract.SOURCES is sources.SOURCES
+        and tuple(s.provider_version for s in sources.SOURCES) == schema_mod.SERVED_VERSIONS
+    )
+
+
+def test_the_schema_reply_is_sent_as_cached_bytes_and_is_the_same_message(tmp_path: Path) -> None:
+    """GetProviderSchema answers with the cached serialization and the functions' appended, never
+    parsed and serialized again; it is the message the servicer itself would return."""
+    for version in schema_mod.SERVED_VERSIONS:
+        lazy = schema_mod.LazySchema(version)
+        cached = server.schema_bytes(tmp_path, lazy)
+        reply = server.schema_reply(cached, version)
+        assert reply.startswith(cached)
+        expected = StandIn(lazy, cached).GetProviderSchema(None, None)
+        assert expected.functions  # the provider functions are in both
+        assert pb.GetProviderSchema.Response.FromString(reply) == expected

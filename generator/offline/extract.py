@@ -37,37 +37,14 @@ from typing import Any
 
 from generator.offline import quicksight, wafv2
 
-DATA = Path(__file__).resolve().parent / "data"
+# The table of served versions lives in sources.py (the stand-in's start reads it without this module).
+from generator.offline.sources import BY_VERSION as BY_VERSION
+from generator.offline.sources import DATA as DATA
+from generator.offline.sources import NEWEST as NEWEST
+from generator.offline.sources import SOURCES as SOURCES
+from generator.offline.sources import Source as Source
 
-
-@dataclass(frozen=True)
-class Source:
-    """A served provider version and the PyPI package whose bundle carries its schema."""
-
-    package: str
-    package_version: str
-    provider_version: str
-    address: str = "registry.terraform.io/hashicorp/aws"  # the utility providers' wheels read the same way
-
-    @property
-    def out(self) -> Path:
-        return DATA / f"aws-{self.provider_version}.schema.json.gz"
-
-    @property
-    def wheel_prefix(self) -> str:
-        return f"{self.package.replace('-', '_')}-{self.package_version}-"
-
-
-# Oldest first. 5.99.1: the last 5.x any bindings package wraps (cdktf's 19.65.1; 5.100.0 has none).
-# 6.25.0: cdktf's last release (deprecated in favour of CDK Terrain). 6.69.1: CDK Terrain's newest.
-SOURCES: tuple[Source, ...] = (
-    Source("cdktf-cdktf-provider-aws", "19.65.1", "5.99.1"),
-    Source("cdktf-cdktf-provider-aws", "21.22.1", "6.25.0"),
-    Source("cdktn-provider-aws", "25.8.1", "6.69.1"),
-)
-BY_VERSION = {s.provider_version: s for s in SOURCES}
 WHEELS = Path.home() / ".cache" / "aisec" / "wheels"  # downloaded once, reused by the tests
-NEWEST = SOURCES[-1]
 
 _COMMENT_RE = re.compile(
     r"^  // (\w+) - computed: (true|false), optional: (true|false), required: (true|false)\n((?:.*\n){1,4})",

@@ -1,5 +1,5 @@
 """The AWS provider schemas the stand-in serves: the committed extractions (one per served provider
-version, see extract.SOURCES) plus the rules table."""
+version, see sources.SOURCES) plus the rules table."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generator.cache import atomic_write, cache_root
 from generator.offline import quicksight
-from generator.offline.extract import BY_VERSION, NEWEST, SOURCES
 from generator.offline.rules import DATA_SENSITIVE, RULES, SENSITIVE, mark_sensitive
+from generator.offline.sources import BY_VERSION, NEWEST, SOURCES
 from generator.offline.values import Block
 
 PROVIDER_ADDRESS = "registry.terraform.io/hashicorp/aws"
@@ -139,7 +140,11 @@ class LazySchema(ProviderSchema):
     """A served version's schema whose version and digest are known at once and whose parse (the
     bulk of the stand-in's start-up) waits for the first call that needs it. Terraform's first
     start of the provider in a command asks only for the schema response, which is served from its
-    cached serialization (server.py): that start never parses the extraction."""
+    cached serialization (server.py): that start never parses the extraction. The later starts ask
+    for the blocks of the types the configuration uses (validate, plan, apply): those come one by one
+    from the parsed schema's per-type cache (TypeSlices), not from a parse of all 2,000 types."""
+
+    _slices: TypeSlices | None = None
 
     def __init__(self, version: str | None = None) -> None:
         version = version or NEWEST_VERSION
@@ -157,3 +162,66 @@ class LazySchema(ProviderSchema):
     @property
     def data_sources(self) -> dict[str, dict[str, Any]]:
         return _load(self.version).data_sources
+
+    def resource_block(self, type_name: str) -> Block:
+        return self._typed().get("resource", type_name)["block"]  # type: ignore[no-any-return]
+
+    def data_source_block(self, type_name: str) -> Block:
+        return self._typed().get("data", type_name)["block"]  # type: ignore[no-any-return]
+
+    def _typed(self) -> TypeSlices:
+        slices = self._slices
+        if slices is None:
+            slices = TypeSlices.of(self.version, self.digest)
+            object.__setattr__(self, "_slices", slices)
+        return slices
+
+
+# Bumped when the slices file's layout changes (its name carries it, with the served schema's digest,
+# which covers this module: a file written by other code is never read).
+SLICES_FORMAT = "s1"
+
+
+class TypeSlices:
+    """The fully parsed schema of one served version (QuickSight definitions resolved, sensitive
+    attributes marked: what ``_load`` gives once every type has been accessed), kept in aisec's cache
+    as one JSON document per type behind an index, so a start of the stand-in parses only the types
+    it is asked about. Made from ``_load`` on the first start that finds none (content-addressed:
+    its name holds the digest of the extraction and of the code that builds the schema)."""
+
+    def __init__(self, index: dict[str, dict[str, list[int]]], body: bytes) -> None:
+        self._index, self._body = index, body
+        self._parsed: dict[tuple[str, str], dict[str, Any]] = {}
+
+    @classmethod
+    def of(cls, version: str, key: str) -> TypeSlices:
+        path = cache_root("offline") / f"types-{version}-{key}-{SLICES_FORMAT}.json"
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raw = cls.build(_load(version))
+            atomic_write(path, raw)
+        header, _, body = raw.partition(b"\n")
+        return cls(json.loads(header), body)
+
+    @staticmethod
+    def build(schema: ProviderSchema) -> bytes:
+        """Index line, then each type's JSON (offsets into what follows the index line)."""
+        parts: list[bytes] = []
+        index: dict[str, dict[str, list[int]]] = {"resource": {}, "data": {}}
+        offset = 0
+        for kind, types in (("resource", schema.resources), ("data", schema.data_sources)):
+            for type_name in types:
+                text = json.dumps(types[type_name], separators=(",", ":")).encode()
+                index[kind][type_name] = [offset, len(text)]
+                parts.append(text)
+                offset += len(text)
+        return json.dumps(index, separators=(",", ":")).encode() + b"\n" + b"".join(parts)
+
+    def get(self, kind: str, type_name: str) -> dict[str, Any]:
+        """One type's schema (``kind`` resource or data); KeyError for a type not served."""
+        found = self._parsed.get((kind, type_name))
+        if found is None:
+            start, length = self._index[kind][type_name]
+            found = self._parsed[kind, type_name] = json.loads(self._body[start : start + length])
+        return found

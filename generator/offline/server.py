@@ -183,6 +183,51 @@ class _Logged:
         return call
 
 
+def schema_reply(cached: bytes, version: str) -> bytes:
+    """What StandIn.GetProviderSchema returns, serialized: the cached response followed by the
+    functions' (protobuf merges concatenated messages into one), to be sent as it is."""
+    from tf.gen import tfplugin_pb2 as pb
+
+    from generator.offline import functions
+
+    functions_only = pb.GetProviderSchema.Response(functions=functions.definitions(version))
+    functions_bytes: bytes = functions_only.SerializeToString()
+    return cached + functions_bytes
+
+
+class _Collected:
+    """Stands for the server while the generated code registers the Provider service's handlers."""
+
+    def __init__(self) -> None:
+        self.service = ""
+        self.handlers: dict[str, Any] = {}
+
+    def add_generic_rpc_handlers(self, generic: Any) -> None:
+        pass  # made again below from the same handlers
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        self.service, self.handlers = service, dict(handlers)
+
+
+def _add_provider(server: Any, servicer: Any, schema_reply: bytes | None) -> None:
+    """The generated Provider handlers, GetProviderSchema's answering ``schema_reply`` (bytes sent as
+    they are: no serializer) when given. The first start of each terraform command asks for the
+    schema; the 4 MB response is then neither parsed nor serialized again."""
+    collected = _Collected()
+    rpc.add_ProviderServicer_to_server(servicer, collected)
+    handlers = collected.handlers
+    if schema_reply is not None:
+        from tf.gen import tfplugin_pb2 as pb
+
+        handlers["GetProviderSchema"] = grpc.unary_unary_rpc_method_handler(
+            lambda request, context: schema_reply,
+            request_deserializer=pb.GetProviderSchema.Request.FromString,
+            response_serializer=None,
+        )
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(collected.service, handlers),))
+    server.add_registered_method_handlers(collected.service, handlers)
+
+
 def serve(argv: list[str] | None = None) -> None:
     import argparse
 
@@ -205,12 +250,15 @@ def serve(argv: list[str] | None = None) -> None:
     if provider == "aws":
         # parsed on the first call that needs it: a start that only serves the schema never does
         schema = schema_mod.LazySchema(args.provider_version)
-        servicer = StandIn(schema, schema_bytes(folder, schema))
+        cached = schema_bytes(folder, schema)
+        servicer = StandIn(schema, cached)
+        reply: bytes | None = schema_reply(cached, schema.version)
     else:
         from generator.offline import utility
 
         schema = utility.load(provider)
         servicer = utility.servicer(provider, schema_bytes(folder, schema))
+        reply = None
     der, cert_pem, key_pem = certificate(folder)
 
     stopped = threading.Event()
@@ -225,7 +273,7 @@ def serve(argv: list[str] | None = None) -> None:
             return iter(())
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    rpc.add_ProviderServicer_to_server(_Logged(servicer), server)
+    _add_provider(server, _Logged(servicer), reply)
     controller_rpc.add_GRPCControllerServicer_to_server(Controller(), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(Stdio(), server)
     with tempfile.TemporaryDirectory(prefix="aisec-plugin-") as tmp:
