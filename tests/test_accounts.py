@@ -24,9 +24,12 @@ from tests.conftest import BLUEPRINTS, run_aisec
 from tests.offline import Rehearsal, all_resources
 
 MAIN, PROD, ARCHIVE = "666677778888", "444455556666", "666677779999"  # fedramp-moderate's, and prod's
+# the state key `aisec bootstrap-state` created (its output state_kms_key): fedramp-moderate's state
+STATE_KEY = f"arn:aws:kms:us-west-2:{MAIN}:key/5e1f7a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b"
+KEY_LINE = f"  state_kms_key_arn: {STATE_KEY}\n"
 PROD_ACCOUNT = f"""layout: stages
 accounts:
-  stages:
+{KEY_LINE}  stages:
     prod:
       account_id: "{PROD}"
       network:
@@ -118,6 +121,11 @@ def test_a_foundation_root_per_account_and_the_order(tmp_path: Path) -> None:
         'key          = "aisec/agency-docs/foundation-prod.tfstate"'
         in (out / "foundation-prod" / "backend.tf").read_text()
     )
+    # every root names the state key by its ARN (accounts.state_kms_key_arn): an alias would be
+    # looked up in the account of the role that runs prod's roots, a key of prod's account
+    for root in keys:
+        backend = (out / root / "backend.tf").read_text()
+        assert f'kms_key_id   = "{STATE_KEY}"' in backend and "alias/" not in backend, root
 
 
 @pytest.mark.terraform
@@ -389,6 +397,22 @@ def test_the_stand_in_refuses_an_assumed_account_outside_allowed_account_ids(
             "accounts.assume_role",
             "an IAM role name",
         ),
+        (
+            PROD_ACCOUNT.replace(STATE_KEY, STATE_KEY.replace(MAIN, PROD)),
+            "accounts.state_kms_key_arn",
+            f"must be a key of aws.account_id {MAIN} (the state's account), not {PROD}",
+        ),
+        (
+            PROD_ACCOUNT.replace(STATE_KEY, STATE_KEY.replace("us-west-2", "eu-west-1")),
+            "accounts.state_kms_key_arn",
+            "must be a key of the state's region us-west-2, not eu-west-1",
+        ),
+        (
+            PROD_ACCOUNT.replace(STATE_KEY, f"arn:aws:kms:us-west-2:{MAIN}:alias/agency-docs-tfstate"),
+            "accounts.state_kms_key_arn",
+            "a KMS key ARN",
+        ),
+        (PROD_ACCOUNT.replace(STATE_KEY, STATE_KEY[:-3]), "accounts.state_kms_key_arn", "a KMS key ARN"),
     ],
     ids=[
         "main-account",
@@ -398,6 +422,10 @@ def test_the_stand_in_refuses_an_assumed_account_outside_allowed_account_ids(
         "no-such-stage",
         "not-12-digits",
         "hostile-role",
+        "state-key-of-prod",
+        "state-key-other-region",
+        "state-key-alias",
+        "state-key-malformed",
     ],
 )
 def test_bad_accounts_are_refused_naming_the_field(tmp_path: Path, extra: str, field: str, says: str) -> None:
@@ -416,6 +444,48 @@ def test_accounts_need_the_log_archive(tmp_path: Path) -> None:
     assert proc.returncode == 2 and f"{spec}: accounts: needs log_archive" in proc.stderr, proc.stderr
 
 
+def test_a_state_key_arn_only_with_the_s3_backend_and_the_key_aisec_creates(tmp_path: Path) -> None:
+    s3 = "  backend: s3\n  bucket: agency-docs-tfstate-666677778888\n  key: aisec/agency-docs.tfstate\n"
+    key = f"arn:aws:kms:us-west-2:{MAIN}:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+    for state, says in (
+        ("  backend: local\n", "only with state.backend s3"),
+        (s3 + f"  kms_key_id: {key}\n", "leave it out: state.kms_key_id names the state key by its ARN"),
+    ):
+        spec = _write_spec(tmp_path)
+        assert s3 in spec.read_text()
+        spec.write_text(spec.read_text().replace(s3, state))
+        proc = run_aisec("check-spec", str(spec))
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert f"{spec}: accounts.state_kms_key_arn: {says}" in proc.stderr, proc.stderr
+    # the local backend has no state key: nothing to name, and the landing renders without it
+    spec.write_text(spec.read_text().replace(state, "  backend: local\n").replace(KEY_LINE, ""))
+    out = tmp_path / "local"
+    proc = run_aisec("render", str(spec), "-o", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert 'backend "s3"' not in (out / "prod" / "backend.tf").read_text()
+
+
+def test_render_needs_the_state_key_arn_bootstrap_state_does_not(tmp_path: Path) -> None:
+    """The workflow: aisec bootstrap-state creates the key (it needs no ARN), then the spec names the
+    key's ARN, then the landing renders. Before the ARN is set, render refuses and writes nothing."""
+    spec = _write_spec(tmp_path, PROD_ACCOUNT.replace(KEY_LINE, ""))
+    assert run_aisec("check-spec", str(spec)).returncode == 0
+    out = tmp_path / "landing"
+    proc = run_aisec("render", str(spec), "-o", str(out))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{spec}: accounts.state_kms_key_arn: required" in proc.stderr, proc.stderr
+    assert f"aisec bootstrap-state {spec}" in proc.stderr and "output state_kms_key" in proc.stderr
+    assert "Traceback" not in proc.stderr and not out.exists()
+    proc = run_aisec("bootstrap-state", str(spec), "-o", str(tmp_path / "state"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert re.search(r'alias += "alias/agency-docs-tfstate"', (tmp_path / "state" / "main.tf").read_text())
+    assert 'output "state_kms_key"' in (tmp_path / "state" / "outputs.tf").read_text()
+    assert (
+        "set accounts.state_kms_key_arn in the spec to this root's state_kms_key output"
+        in (tmp_path / "state" / "README.md").read_text()
+    )
+
+
 def test_ci_refuses_accounts_with_a_state_key_it_does_not_create(tmp_path: Path) -> None:
     """CI roles per account are built (tests/test_ci_accounts.py); their cross-account state access
     rests on the state key's policy that bootstrap-state writes: an existing key is refused."""
@@ -423,9 +493,11 @@ def test_ci_refuses_accounts_with_a_state_key_it_does_not_create(tmp_path: Path)
     spec = _write_spec(tmp_path / "specs")
     key = f"arn:aws:kms:us-west-2:{MAIN}:key/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
     spec.write_text(
-        spec.read_text().replace(
+        spec.read_text()
+        .replace(
             "  key: aisec/agency-docs.tfstate\n", f"  key: aisec/agency-docs.tfstate\n  kms_key_id: {key}\n"
         )
+        .replace(KEY_LINE, "")  # the existing key's ARN is the backend's already
     )
     core.render_spec(spec, tmp_path / "infra" / "agency-docs")
     says = "state.kms_key_id: aisec ci with accounts needs the state key that aisec bootstrap-state creates"
@@ -445,7 +517,7 @@ def test_a_stage_in_its_own_account_keeps_its_vector_store_there(tmp_path: Path)
     archive = (
         'log_archive:\n  account_id: "999900001111"\n  break_glass: ["arn:aws:iam::999900001111:role/BG"]\n'
     )
-    own = PROD_ACCOUNT.replace("ProdPlatformAdmin", "Admin")
+    own = PROD_ACCOUNT.replace("ProdPlatformAdmin", "Admin").replace(KEY_LINE, "")  # a local backend
     spec = tmp_path / "rag.yaml"
     spec.write_text(text.rstrip("\n") + "\n" + archive + own)
     proc = run_aisec("check-spec", str(spec))

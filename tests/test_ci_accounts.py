@@ -17,7 +17,7 @@ import pytest
 from generator.checks.policy_eval import Request, evaluate, evaluate_cross_account
 from tests.conftest import run_aisec
 from tests.offline import Rehearsal, all_resources
-from tests.test_accounts import MAIN, PROD, _write_spec
+from tests.test_accounts import KEY_LINE, MAIN, PROD, PROD_ACCOUNT, _write_spec
 
 STATE = f"arn:aws:s3:::agency-docs-tfstate-{MAIN}"
 PREFIX = f"{STATE}/aisec/agency-docs"
@@ -33,18 +33,23 @@ def _apply(folder: Path) -> dict[str, dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def applied(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The README's order: bootstrap-state (the spec names no state key yet), apply it, set
+    accounts.state_kms_key_arn to the key it created, then render and aisec ci."""
     tmp = tmp_path_factory.mktemp("ci-accounts")
     (tmp / "specs").mkdir()
-    _write_spec(tmp / "specs")
+    spec = _write_spec(tmp / "specs", PROD_ACCOUNT.replace(KEY_LINE, ""))
+    proc = run_aisec("bootstrap-state", "specs/agency-docs.yaml", "-o", "state", cwd=tmp)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    state = _apply(tmp / "state")
+    key_arn = state['module.state_kms.aws_kms_key.this["state"]']["arn"]
+    spec.write_text(spec.read_text().replace("accounts:\n", f"accounts:\n  state_kms_key_arn: {key_arn}\n"))
     proc = run_aisec("render", "specs", "-o", "infra", cwd=tmp)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     proc = run_aisec("ci", "github", "specs", "--root", "infra", "--repo", "o/r", cwd=tmp)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    proc = run_aisec("bootstrap-state", "specs/agency-docs.yaml", "-o", "state", cwd=tmp)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
     return {
         "tmp": tmp,
-        "state": _apply(tmp / "state"),
+        "state": state,
         "main": _apply(tmp / ROLES / "foundation"),
         "prod": _apply(tmp / ROLES / "foundation-prod"),
     }
@@ -69,11 +74,17 @@ def _policies(applied: dict[str, Any]) -> tuple[str, str, str]:
     return bucket, key["policy"], key["arn"]
 
 
-def _cross(applied: dict[str, Any], role: dict[str, Any], action: str, resource: str) -> bool:
+def _cross(
+    applied: dict[str, Any],
+    role: dict[str, Any],
+    action: str,
+    resource: str,
+    extra: dict[str, Any] | None = None,
+) -> bool:
     """A request of a role of another account on the main account's state (both sides must allow)."""
     bucket, key_policy, _arn = _policies(applied)
     policy = key_policy if action.startswith("kms:") else bucket
-    ctx: dict[str, Any] = {"aws:SecureTransport": True}
+    ctx: dict[str, Any] = {"aws:SecureTransport": True, **(extra or {})}
     if action.startswith("kms:"):
         ctx |= {
             "kms:CallerAccount": role["arn"].split(":")[4],
@@ -138,6 +149,30 @@ def test_prods_roles_reach_their_own_state_across_accounts_and_no_other(applied:
     foundation = _role(applied["prod"], "foundation-prod-apply")
     assert _cross(applied, foundation, "s3:PutObject", f"{PREFIX}/foundation-prod.tfstate")
     assert not _cross(applied, foundation, "s3:GetObject", f"{PREFIX}/prod.tfstate")
+
+
+def test_prods_state_writes_name_the_state_key_by_arn_which_the_bucket_admits(
+    applied: dict[str, Any],
+) -> None:
+    """prod's roots name the state key by ARN (the spec's accounts.state_kms_key_arn, set from
+    bootstrap-state's output); the bucket's DenyOtherKeys refuses a write naming anything else: the
+    alias (which KMS would look up in prod's account) or a key of prod's account."""
+    _bucket, _key, key_arn = _policies(applied)
+    for root in ("prod", "foundation-prod", "dev", "foundation"):
+        backend = (applied["tmp"] / "infra" / "agency-docs" / root / "backend.tf").read_text()
+        assert f'kms_key_id   = "{key_arn}"' in backend, root
+    apply = _role(applied["prod"], "prod-apply")
+    prods_key = f"arn:aws:kms:us-west-2:{PROD}:key/{key_arn.rsplit('/', 1)[1]}"
+    for named, allowed in ((key_arn, True), ("alias/agency-docs-tfstate", False), (prods_key, False)):
+        sse = {
+            "s3:x-amz-server-side-encryption": "aws:kms",
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": named,
+        }
+        assert _cross(applied, apply, "s3:PutObject", f"{PREFIX}/prod.tfstate", sse) is allowed, named
+    # with the ARN in the spec, prod's roles are granted that key, not any key of the main account
+    other = key_arn[: -len("0000-000000000000")] + "0000-000000000000"
+    assert other != key_arn and _cross(applied, apply, "kms:Decrypt", key_arn)
+    assert not _cross(applied, apply, "kms:Decrypt", other)
 
 
 def test_another_principal_of_prods_account_is_denied_the_state(applied: dict[str, Any]) -> None:

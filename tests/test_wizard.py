@@ -483,6 +483,7 @@ def rich_spec() -> dict:  # type: ignore[type-arg]
     data["layout"] = "stages"
     data["accounts"] = {
         "assume_role": "aisec-landing-deployer",
+        "state_kms_key_arn": f"arn:aws:kms:eu-west-1:{account}:key/5e1f7a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b",
         "stages": {
             "test": {
                 "account_id": "555566667777",

@@ -95,7 +95,7 @@ def _state(spec: Spec) -> dict[str, Any] | None:
     """The S3 backend's bucket, object, lock file and key, when the spec uses one."""
     if spec.state.backend != "s3" or not spec.state.bucket or not spec.state.key:
         return None
-    key = spec.state.kms_key(spec.name)
+    key = spec.backend_kms_key()  # with accounts, by ARN once bootstrap-state made it
     alias = key if key.startswith("alias/") else None
     bucket = f"arn:aws:s3:::{spec.state.bucket}"
     # layout: stages: a state per root, <prefix>/<root>.tfstate (generator/render/stages.py), all of them

@@ -31,12 +31,14 @@ def _foreign_state(spec: Spec, stage: str) -> dict[str, Any] | None:
         return None
     objects = f"{state['bucket_arn']}/{state_key(spec, '*' + stage)}"
     region = spec.state.region or spec.aws.region
+    # the state key itself once the spec names its ARN (accounts.state_kms_key_arn), else any of the main account's
+    key = state["key_arn"] if state["alias"] is None else f"arn:aws:kms:{region}:{spec.aws.account_id}:key/*"
     return {
         "alias": None,  # an alias is looked up in the caller's account: not across accounts
         "bucket_arn": state["bucket_arn"],
         "object_arn": objects,
         "lock_arn": f"{objects}.tflock",
-        "key_arn": f"arn:aws:kms:{region}:{spec.aws.account_id}:key/*",
+        "key_arn": key,
     }
 
 

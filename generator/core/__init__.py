@@ -18,6 +18,7 @@ from generator.core.sources import import_digests, spec_source
 from generator.decide.policy import Controls, decide
 from generator.errors import UserInputError, WorkError
 from generator.render import render, render_state, resolve_modules, with_source
+from generator.render.accounts import require_state_key
 from generator.render.stages import check_layout_change, render_landing
 from generator.render.writer import WriteResult, manifest_versions, write
 from generator.reports.compliance import coverage_line
@@ -172,6 +173,7 @@ def render_parsed(
     layout_change: bool = False,
 ) -> tuple[dict[str, Any], WriteResult]:
     """``layout_change``: the output may switch layout (`aisec migrate` has moved its state)."""
+    require_state_key(spec, str(source) if source is not None else "SPEC")  # accounts: the key's ARN
     controls = decide(spec)
     folder = Path(out)
     check_layout_change(spec, folder, force or layout_change)

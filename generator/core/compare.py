@@ -13,6 +13,7 @@ from generator.core.sources import _is_spec_copy, import_digests, spec_source
 from generator.decide.policy import decide
 from generator.errors import UserInputError
 from generator.render import MANIFEST, resolve_modules, with_source
+from generator.render.accounts import require_state_key
 from generator.render.stages import render_landing
 from generator.render.writer import has_conflict_markers, manifest_source, manifest_versions, read_manifest
 from generator.spec import load_spec_file
@@ -26,6 +27,7 @@ def check_render(path: str | Path, out: str | Path) -> dict[str, Any]:
     loaded = load_spec_file(path)
     spec = loaded.spec
     resolve_modules(spec, load_catalog(), str(path))
+    require_state_key(spec, str(path))  # accounts: the state key's ARN
     folder = Path(out)
     differences = []
     recorded: str | None

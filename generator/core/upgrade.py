@@ -13,6 +13,7 @@ from generator.core.compare import _differences
 from generator.decide.policy import decide
 from generator.errors import UserInputError
 from generator.render import SPEC_COPY, resolve_modules, with_source
+from generator.render.accounts import require_state_key
 from generator.render.stages import render_landing
 from generator.render.writer import manifest_imports, manifest_source, manifest_versions, write
 from generator.reports.catalog_report import changelog_entries
@@ -51,6 +52,7 @@ def upgrade(directory: str | Path, dry_run: bool = False, catalog: Catalog | Non
     if not spec_copy.is_file():
         raise UserInputError(f"{directory}: no {SPEC_COPY}; upgrade works on a folder aisec rendered")
     spec = load_spec(spec_copy)
+    require_state_key(spec, str(spec_copy))  # accounts: the state key's ARN
     catalog = catalog or load_catalog()
     before = manifest_versions(folder)
     files = with_source(  # the same source and imports as recorded

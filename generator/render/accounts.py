@@ -139,6 +139,24 @@ def refuse_ci(spec: Spec, source: str) -> None:
         )
 
 
+def require_state_key(spec: Spec, source: str = "SPEC") -> None:
+    """Refuse to render a landing with accounts and an S3 backend whose state key is named by alias
+    only: a stage account's roots run as that account's roles, and KMS looks an alias up in the
+    requester's account (a key of the stage's account, not the state's). `aisec bootstrap-state`
+    renders without it: it creates the key whose ARN goes here."""
+    if spec.accounts is None or spec.state.backend != "s3" or spec.accounts.state_kms_key_arn:
+        return
+    if spec.state.kms_key_id and not spec.state.kms_key_id.startswith("alias/"):
+        return  # an existing key named by its ARN already
+    raise UserInputError(
+        f"{source}: accounts.state_kms_key_arn: required to render a landing with accounts and state.backend "
+        "s3: a stage account's roots must name the state key by its ARN (an alias is looked up in their own "
+        f"account). Run `aisec bootstrap-state {source}` first, apply it, and set accounts.state_kms_key_arn "
+        "to its output state_kms_key (arn:aws:kms:REGION:ACCOUNT:key/ID)",
+        file=source,
+    )
+
+
 # --------------------------------------------------------------------------- render
 def roots(spec: Spec) -> list[dict[str, Any]]:
     """The manifest's ``roots``: each account's foundation, then each stage, needing its own."""
@@ -160,6 +178,7 @@ def render_accounts(
     from generator.render import ARCHIVE_FOLDER, MANIFEST, SPEC_COPY, render_log_archive, resolve_modules
     from generator.render import stages as split
 
+    require_state_key(spec)
     catalog = catalog or load_catalog()
     modules = resolve_modules(spec, catalog, pinned=pinned)
     # The landing's manifest as for one account (README and COMPLIANCE.md made per account below).

@@ -135,7 +135,7 @@ def _common(spec: Spec, modules: Mapping[str, Module], root: str) -> dict[str, A
         "tags": _tags(spec) if is_foundation(root) else {**_tags(spec), STAGE_TAG: root},
         "generator_version": __version__,
         "source": _source(spec, modules),
-        "state_kms_key": spec.state.kms_key(spec.name),
+        "state_kms_key": spec.backend_kms_key(),  # by ARN with accounts
         "state_key": state_key(spec, root),
         "root": root,
     }

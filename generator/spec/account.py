@@ -182,6 +182,16 @@ class Accounts(Strict):
         min_length=1,
         description="The stages that live in an account of their own; the others stay in aws.account_id.",
     )
+    state_kms_key_arn: (
+        Annotated[str, _regex(KMS_KEY_ARN_RE, "a KMS key ARN such as arn:aws:kms:REGION:ACCOUNT:key/ID")]
+        | None
+    ) = Field(
+        default=None,
+        description="With state.backend s3: the ARN of the state key `aisec bootstrap-state` created (its output "
+        "state_kms_key), a key of aws.account_id in the state's region. Every root's backend names the key by "
+        "this ARN: an alias would be looked up in the account of the role a stage account's root runs as. "
+        "Required to render (not to bootstrap the state): run aisec bootstrap-state first.",
+    )
 
 
 DetectiveMode = Literal["create", "check", "prerequisite"]

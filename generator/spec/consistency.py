@@ -12,6 +12,7 @@ from generator.spec.problems import (
     _notebook_problems,
     bucket_name,
     role_name,
+    state_key_problems,
 )
 from generator.spec.types import (
     BUCKET_DOMAIN_MAX,
@@ -310,7 +311,7 @@ def account_problems(spec: Spec) -> list[Problem]:
     a = spec.accounts
     if a is None:
         return []
-    problems: list[Problem] = []
+    problems: list[Problem] = state_key_problems(spec)
     if spec.layout != "stages":
         problems.append(
             Problem(("accounts",), "needs layout: stages (a root and a state per stage, each in its account)")

@@ -219,6 +219,12 @@ class Spec(Strict):
     def creates_foundation(self) -> bool:
         return self.foundation == "create"
 
+    def backend_kms_key(self) -> str:
+        """The state key as every root's backend names it: by ARN with ``accounts`` (an alias is
+        looked up in the requester's account), else ``state.kms_key_id`` or the default alias."""
+        arn = self.accounts.state_kms_key_arn if self.accounts is not None else None
+        return arn or self.state.kms_key(self.name)
+
     def detective_mode(self, control: str) -> str:
         """create, check or prerequisite: the spec's choice, or the foundation's default."""
         return self.detective.mode(control, self.foundation)

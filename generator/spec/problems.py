@@ -36,6 +36,37 @@ def format_loc(loc: Iterable[str | int]) -> str:
     return out or "(top level)"
 
 
+def state_key_problems(spec: Spec) -> list[Problem]:
+    """``accounts.state_kms_key_arn``: the key of aisec bootstrap-state, in the main account and the
+    state's region (the backend's KMS key must be where the state bucket is)."""
+    arn = spec.accounts.state_kms_key_arn if spec.accounts is not None else None
+    if arn is None:
+        return []
+    where = ("accounts", "state_kms_key_arn")
+    if spec.state.backend != "s3":
+        return [
+            Problem(
+                where,
+                "only with state.backend s3 (the key of the state bucket aisec bootstrap-state creates)",
+            )
+        ]
+    if spec.state.kms_key_id is not None and not spec.state.kms_key_id.startswith("alias/"):
+        return [Problem(where, "leave it out: state.kms_key_id names the state key by its ARN already")]
+    _arn, _aws, _kms, region, account, _key = arn.split(":", 5)
+    wanted = spec.state.region or spec.aws.region
+    out = "; set it to the output state_kms_key of aisec bootstrap-state"
+    if account != spec.aws.account_id:
+        return [
+            Problem(
+                where,
+                f"must be a key of aws.account_id {spec.aws.account_id} (the state's account), not {account}{out}",
+            )
+        ]
+    if region != wanted:
+        return [Problem(where, f"must be a key of the state's region {wanted}, not {region}{out}")]
+    return []
+
+
 def role_name(spec_name: str, workload: str, stage: str, persona: str) -> str:
     return f"{spec_name}-{workload}-{stage}-{persona}"
 
