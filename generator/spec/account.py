@@ -12,7 +12,6 @@ from pydantic import (
 )
 
 from generator.spec.types import (
-    KMS_KEY_ARN_RE,
     SNS_ARN_RE,
     AccountId,
     BucketName,
@@ -20,6 +19,7 @@ from generator.spec.types import (
     DataCategory,
     Email,
     HumanAccess,
+    KmsKeyArn,
     PersonRef,
     RegionName,
     RoleArn,
@@ -103,10 +103,7 @@ class LogArchive(Strict):
         description="Emergency roles of the log-archive account: the only ones that may delete archived logs "
         "or change the archive bucket's policy, lifecycle, versioning or Object Lock after it is created.",
     )
-    kms_key_arn: (
-        Annotated[str, _regex(KMS_KEY_ARN_RE, "a KMS key ARN such as arn:aws:kms:REGION:ACCOUNT:key/ID")]
-        | None
-    ) = Field(
+    kms_key_arn: KmsKeyArn | None = Field(
         default=None,
         description="The archive key's ARN (output archive_kms_key of log-archive/) once it exists: the trail then "
         "names the key itself; before, it names the key's alias ARN, which AWS reads back as the key ARN, "
@@ -182,10 +179,7 @@ class Accounts(Strict):
         min_length=1,
         description="The stages that live in an account of their own; the others stay in aws.account_id.",
     )
-    state_kms_key_arn: (
-        Annotated[str, _regex(KMS_KEY_ARN_RE, "a KMS key ARN such as arn:aws:kms:REGION:ACCOUNT:key/ID")]
-        | None
-    ) = Field(
+    state_kms_key_arn: KmsKeyArn | None = Field(
         default=None,
         description="With state.backend s3: the ARN of the state key `aisec bootstrap-state` created (its output "
         "state_kms_key), a key of aws.account_id in the state's region. Every root's backend names the key by "

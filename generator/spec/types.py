@@ -258,6 +258,7 @@ RoleArn = Annotated[
     str, _regex(ROLE_ARN_RE, "an IAM role ARN such as arn:aws:iam::111122223333:role/PlatformAdmin")
 ]
 Email = Annotated[str, _regex(EMAIL_RE, "an e-mail address")]
+KmsKeyArn = Annotated[str, _regex(KMS_KEY_ARN_RE, "a KMS key ARN such as arn:aws:kms:REGION:ACCOUNT:key/ID")]
 PersonRef = Annotated[
     str,
     _regex(
