@@ -511,6 +511,25 @@ def test_ci_refuses_accounts_with_a_state_key_it_does_not_create(tmp_path: Path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
 
 
+def test_ci_refuses_accounts_before_the_state_key_arn_is_set(tmp_path: Path) -> None:
+    """The stage accounts' CI roles reach the state key through S3: before the spec names its ARN
+    they would be granted any key of the main account, and their backends could not name it."""
+    (tmp_path / "specs").mkdir()
+    spec = _write_spec(tmp_path / "specs")
+    core.render_spec(spec, tmp_path / "infra" / "agency-docs")  # rendered with the ARN, then removed
+    spec.write_text(spec.read_text().replace(KEY_LINE, ""))
+    for args in (
+        ("github", "specs", "--root", "infra", "--repo", "o/r"),
+        ("matrix", "--all", "specs", "--root", "infra"),
+    ):
+        proc = run_aisec("ci", *args, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert "accounts.state_kms_key_arn: required" in proc.stderr and "Traceback" not in proc.stderr, (
+            proc.stderr
+        )
+    assert not (tmp_path / ".github").exists()
+
+
 def test_a_stage_in_its_own_account_keeps_its_vector_store_there(tmp_path: Path) -> None:
     """A knowledge base uses a store of its own account: prod's store must move with prod."""
     text = BLUEPRINTS["gdpr-rag-assistant"].read_text()

@@ -129,7 +129,9 @@ def foreign_state_users(spec: Spec) -> list[tuple[str, str, tuple[str, str]]]:
 def refuse_ci(spec: Spec, source: str) -> None:
     """`aisec ci` writes the CI roles of each account (generator.ci.accounts), whose roles reach the
     main account's state through the bucket and key policies of `aisec bootstrap-state`: refuse a
-    state key aisec does not create (``state.kms_key_id``), whose policy is not ours to extend."""
+    state key aisec does not create (``state.kms_key_id``), whose policy is not ours to extend, and
+    a state key not yet named by its ARN (the stage accounts' roles would get any key of the main
+    account through S3, and their backends could not name it: `require_state_key`)."""
     if spec.accounts is not None and spec.state.kms_key_id and not spec.state.kms_key_id.startswith("alias/"):
         raise UserInputError(
             f"{source}: state.kms_key_id: aisec ci with accounts needs the state key that aisec "
@@ -137,6 +139,7 @@ def refuse_ci(spec: Spec, source: str) -> None:
             "key's policy is not aisec's to extend: leave state.kms_key_id out, or run the roots with a "
             f"deployment identity that accounts.assume_role ({spec.accounts.assume_role}) trusts"
         )
+    require_state_key(spec, source)
 
 
 def require_state_key(spec: Spec, source: str = "SPEC") -> None:
