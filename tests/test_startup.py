@@ -215,26 +215,3 @@ def test_compiled_templates_are_kept_per_jinja_version_and_compiling_options(
     monkeypatch.setattr(jinja2, "__version__", "0.0.0")
     folders.add(template_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
     assert len(folders) == 3
-
-
-def test_importlib_metadata_is_imported_on_first_use() -> None:
-    """The command line leaves ``importlib.metadata`` (and the email package it imports) to its first
-    use: a spec's check never imports it; a use, through the module or a reference kept to it
-    before, answers as the module does."""
-    script = (
-        "import sys, importlib\n"
-        "from generator.cli import main\n"
-        "import importlib.metadata as kept\n"
-        "try:\n"
-        "    main(['check-spec', 'healthcare-training'])\n"
-        "except SystemExit as exc:\n"
-        "    assert exc.code == 0, exc.code\n"
-        "print(sorted(m for m in ('email', 'csv', 'importlib.metadata._meta') if m in sys.modules))\n"
-        "from importlib.metadata import PackageNotFoundError, version\n"
-        "print(version('pydantic') == kept.version('pydantic') == importlib.metadata.version('pydantic'))\n"
-        "print(sys.modules['importlib.metadata'] is importlib.metadata, kept.PackageNotFoundError is PackageNotFoundError)\n"
-    )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
-    )
-    assert done.stdout.splitlines()[-3:] == ["[]", "True", "True True"], done.stdout + done.stderr

@@ -17,35 +17,10 @@ import json
 import os
 import sys
 import traceback
-import types
 from typing import TYPE_CHECKING, Any
 
 from generator.cli import dataclass_code
 
-
-def _metadata_on_first_use() -> None:
-    """``importlib.metadata`` imported when first used: pydantic imports it (with email, csv and
-    zipfile) to search the installed distributions for plugins, a search the spec's models and
-    typer's validators skip (PYDANTIC_DISABLE_PLUGINS); `render` never uses it. Until then the name
-    holds a stand-in whose first attribute read imports the module, puts it in its place and
-    answers from it (a reference kept to the stand-in keeps answering from it)."""
-    if "importlib.metadata" in sys.modules:
-        return
-    stand_in = types.ModuleType("importlib.metadata", "importlib.metadata, imported on first use")
-
-    def __getattr__(name: str) -> Any:
-        if sys.modules.get("importlib.metadata") is stand_in:
-            del sys.modules["importlib.metadata"]
-        real = importlib.import_module("importlib.metadata")
-        setattr(importlib, "metadata", real)  # noqa: B010
-        return getattr(real, name)
-
-    stand_in.__getattr__ = __getattr__  # type: ignore[method-assign]  # PEP 562
-    sys.modules["importlib.metadata"] = stand_in
-    setattr(importlib, "metadata", stand_in)  # noqa: B010  # as an import binds a submodule to its package
-
-
-_metadata_on_first_use()
 dataclass_code.install()  # before typer, pydantic and aisec define their dataclasses
 
 import typer  # noqa: E402
