@@ -377,3 +377,44 @@ def test_a_load_without_quicksight_does_not_parse_its_definitions(monkeypatch: p
     (served_definition,) = [b for b in response.block.block_types if b.type_name == "definition"]
     assert {b.type_name for b in served_definition.block.block_types} >= {"sheets", "data_set_configuration"}
     assert len(calls) == 1
+
+
+def test_concurrent_first_accesses_resolve_the_definitions_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stand-in's gRPC server answers calls on several threads, and two of them may be the
+    first to touch a QuickSight type (a CI run failed with KeyError '$ref' when one thread read a
+    reference the other had just resolved): every thread gets the resolved block, parsed once."""
+    import threading
+    import time
+
+    from generator.offline import quicksight
+
+    calls: list[Path] = []
+    real = quicksight.load
+
+    def slow(path: Path = quicksight.DATA) -> dict:  # type: ignore[type-arg]
+        calls.append(path)
+        time.sleep(0.3)  # widens the window in which a second thread can start resolving
+        return real(path)
+
+    monkeypatch.setattr(quicksight, "load", slow)
+    fresh = schema_mod._load.__wrapped__(extract.NEWEST.provider_version)  # type: ignore[attr-defined]
+    names = sorted(quicksight.RESOURCES) * 2
+    errors: list[BaseException] = []
+    blocks: list[dict] = []  # type: ignore[type-arg]
+    start = threading.Barrier(len(names))
+
+    def first_access(name: str) -> None:
+        start.wait()
+        try:
+            blocks.append(fresh.resource_block(name)["block_types"]["definition"])
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=first_access, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(blocks) == len(names) and all("sheets" in b["block"]["block_types"] for b in blocks)
+    assert len(calls) == 1 and not fresh.resources.unresolved

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -81,17 +82,21 @@ class Resources(Mapping[str, dict[str, Any]]):
     """The resource schemas of one extraction, whose QuickSight ``definition`` references
     (quicksight.py) are resolved, and sensitive-marked, on the first access to one of those types:
     a configuration without QuickSight never parses their 4 MiB of blocks. Any walk over all
-    resources (items, values, the schema response) goes through the access, so it sees them."""
+    resources (items, values, the schema response) goes through the access, so it sees them.
+    The gRPC server answers on several threads: one resolves, the others wait for it."""
 
     def __init__(self, schemas: dict[str, dict[str, Any]]) -> None:
         self._schemas = schemas
         self._pending = quicksight.pending(schemas)
+        self._lock = threading.Lock()
 
     def __getitem__(self, type_name: str) -> dict[str, Any]:
         if type_name in self._pending:
-            done = quicksight.attach(self._schemas)
-            _mark_sensitive({t: self._schemas[t] for t in done})
-            self._pending.clear()
+            with self._lock:
+                if self._pending:  # not resolved by another thread while this one waited
+                    done = quicksight.attach(self._schemas)
+                    _mark_sensitive({t: self._schemas[t] for t in done})
+                    self._pending.clear()
         return self._schemas[type_name]
 
     def __contains__(self, type_name: object) -> bool:  # Mapping's would resolve
