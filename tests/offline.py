@@ -70,3 +70,21 @@ def all_resources(module: dict[str, Any]) -> list[dict[str, Any]]:
     for child in module.get("child_modules", []):
         found += all_resources(child)
     return found
+
+
+def ci_role(state: dict[str, Any], key: str) -> dict[str, Any]:
+    """A CI role of an applied CI-roles root (``state``: its resources by address, with their
+    values): its ARN, trust policy, attached policy documents and permission boundary."""
+    docs = {v["arn"]: v["policy"] for k, v in state.items() if k.startswith("aws_iam_policy.")}
+    role = state[f'aws_iam_role.ci["{key}"]']
+    attached = [
+        docs[v["policy_arn"]]
+        for k, v in state.items()
+        if k.startswith("aws_iam_role_policy_attachment.ci[") and v["role"] == role["name"]
+    ]
+    return {
+        "arn": role["arn"],
+        "trust": json.loads(role["assume_role_policy"]),
+        "policies": attached,
+        "boundary": docs[role["permissions_boundary"]],
+    }

@@ -16,7 +16,7 @@ import pytest
 
 from generator.checks.policy_eval import Request, evaluate, evaluate_cross_account
 from tests.conftest import run_aisec
-from tests.offline import Rehearsal, all_resources
+from tests.offline import Rehearsal, all_resources, ci_role
 from tests.test_accounts import KEY_LINE, MAIN, PROD, PROD_ACCOUNT, _write_spec
 
 STATE = f"arn:aws:s3:::agency-docs-tfstate-{MAIN}"
@@ -53,18 +53,6 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "main": _apply(tmp / ROLES / "foundation"),
         "prod": _apply(tmp / ROLES / "foundation-prod"),
     }
-
-
-def _role(roles: dict[str, Any], key: str) -> dict[str, Any]:
-    docs = {v["arn"]: v["policy"] for k, v in roles.items() if k.startswith("aws_iam_policy.")}
-    role = roles[f'aws_iam_role.ci["{key}"]']
-    attached = [
-        docs[v["policy_arn"]]
-        for k, v in roles.items()
-        if k.startswith("aws_iam_role_policy_attachment.ci[") and v["role"] == role["name"]
-    ]
-    return {"arn": role["arn"], "trust": json.loads(role["assume_role_policy"]), "policies": attached,
-            "boundary": docs[role["permissions_boundary"]]}  # fmt: skip
 
 
 def _policies(applied: dict[str, Any]) -> tuple[str, str, str]:
@@ -115,7 +103,7 @@ def test_each_accounts_roles_root_assumes_into_it_and_holds_its_roots_roles(appl
         f'aws_iam_role.ci["{r}-{k}"]' for r in ("foundation", "dev") for k in ("plan", "apply")
     }
     assert "aws_iam_openid_connect_provider.ci[0]" in applied["prod"]
-    apply = _role(applied["prod"], "prod-apply")
+    apply = ci_role(applied["prod"], "prod-apply")
     assert apply["arn"].startswith(f"arn:aws:iam::{PROD}:role/")
     subjects = apply["trust"]["Statement"][0]["Condition"]["StringLike"][
         "token.actions.githubusercontent.com:sub"
@@ -131,7 +119,7 @@ def test_each_accounts_roles_root_assumes_into_it_and_holds_its_roots_roles(appl
 
 def test_prods_roles_reach_their_own_state_across_accounts_and_no_other(applied: dict[str, Any]) -> None:
     for kind in ("plan", "apply"):
-        role = _role(applied["prod"], f"prod-{kind}")
+        role = ci_role(applied["prod"], f"prod-{kind}")
         assert _cross(applied, role, "s3:GetObject", f"{PREFIX}/prod.tfstate"), kind
         assert _cross(applied, role, "s3:ListBucket", f"{PREFIX}/prod.tfstate"), kind
         for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
@@ -143,10 +131,12 @@ def test_prods_roles_reach_their_own_state_across_accounts_and_no_other(applied:
             assert not _cross(applied, role, "s3:GetObject", f"{PREFIX}/{other}.tfstate"), (kind, other)
             assert not _cross(applied, role, "s3:PutObject", f"{PREFIX}/{other}.tfstate"), (kind, other)
             assert not _cross(applied, role, "s3:ListBucket", f"{PREFIX}/{other}.tfstate"), (kind, other)
-    apply = _role(applied["prod"], "prod-apply")
+    apply = ci_role(applied["prod"], "prod-apply")
     assert _cross(applied, apply, "s3:PutObject", f"{PREFIX}/prod.tfstate")
-    assert not _cross(applied, _role(applied["prod"], "prod-plan"), "s3:PutObject", f"{PREFIX}/prod.tfstate")
-    foundation = _role(applied["prod"], "foundation-prod-apply")
+    assert not _cross(
+        applied, ci_role(applied["prod"], "prod-plan"), "s3:PutObject", f"{PREFIX}/prod.tfstate"
+    )
+    foundation = ci_role(applied["prod"], "foundation-prod-apply")
     assert _cross(applied, foundation, "s3:PutObject", f"{PREFIX}/foundation-prod.tfstate")
     assert not _cross(applied, foundation, "s3:GetObject", f"{PREFIX}/prod.tfstate")
 
@@ -161,7 +151,7 @@ def test_prods_state_writes_name_the_state_key_by_arn_which_the_bucket_admits(
     for root in ("prod", "foundation-prod", "dev", "foundation"):
         backend = (applied["tmp"] / "infra" / "agency-docs" / root / "backend.tf").read_text()
         assert f'kms_key_id   = "{key_arn}"' in backend, root
-    apply = _role(applied["prod"], "prod-apply")
+    apply = ci_role(applied["prod"], "prod-apply")
     prods_key = f"arn:aws:kms:us-west-2:{PROD}:key/{key_arn.rsplit('/', 1)[1]}"
     for named, allowed in ((key_arn, True), ("alias/agency-docs-tfstate", False), (prods_key, False)):
         sse = {
@@ -201,7 +191,7 @@ def test_the_bucket_itself_admits_each_role_to_its_own_roots_state_only(applied:
         )
     ]
     for kind in ("plan", "apply"):
-        role = {**_role(applied["prod"], f"prod-{kind}"), "policies": broad, "boundary": None}
+        role = {**ci_role(applied["prod"], f"prod-{kind}"), "policies": broad, "boundary": None}
         assert _cross(applied, role, "s3:GetObject", f"{PREFIX}/prod.tfstate"), kind
         # the plan role (pull requests assume it) never writes the state, whatever its own policies say
         assert _cross(applied, role, "s3:PutObject", f"{PREFIX}/prod.tfstate") == (kind == "apply"), kind
@@ -248,7 +238,7 @@ def test_the_main_accounts_principals_are_denied_prods_state_by_the_bucket(appli
 def test_devs_roles_in_the_main_account_are_denied_prods_state(applied: dict[str, Any]) -> None:
     bucket, _key, _arn = _policies(applied)
     for kind in ("plan", "apply"):
-        role = _role(applied["main"], f"dev-{kind}")
+        role = ci_role(applied["main"], f"dev-{kind}")
         assert role["arn"].startswith(f"arn:aws:iam::{MAIN}:role/")
 
         def own(action: str, resource: str, role: dict[str, Any] = role) -> bool:

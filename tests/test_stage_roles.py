@@ -15,7 +15,7 @@ from generator import ci, core
 from generator.checks.policy_eval import Request, evaluate
 from generator.spec import load_spec
 from tests.conftest import BLUEPRINTS
-from tests.offline import Rehearsal, all_resources
+from tests.offline import Rehearsal, all_resources, ci_role
 
 pytestmark = pytest.mark.terraform
 
@@ -69,20 +69,7 @@ def _managed(resources: list[dict[str, Any]], rtype: str) -> list[dict[str, Any]
 
 def _role(applied: dict[str, Any], key: str) -> dict[str, Any]:
     """A CI role as applied: its ARN, trust, attached policies and boundary."""
-    state = applied["roles"]
-    docs = {v["arn"]: v["policy"] for k, v in state.items() if k.startswith("aws_iam_policy.")}
-    role = state[f'aws_iam_role.ci["{key}"]']
-    attached = [
-        docs[v["policy_arn"]]
-        for k, v in state.items()
-        if k.startswith("aws_iam_role_policy_attachment.ci[") and v["role"] == role["name"]
-    ]
-    return {
-        "arn": role["arn"],
-        "trust": json.loads(role["assume_role_policy"]),
-        "policies": attached,
-        "boundary": docs[role["permissions_boundary"]],
-    }
+    return ci_role(applied["roles"], key)
 
 
 def _key(applied: dict[str, Any], root: str, alias_end: str) -> dict[str, Any]:
