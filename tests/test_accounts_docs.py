@@ -6,6 +6,7 @@ tests/test_accounts.py, on its applied landing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -15,7 +16,8 @@ import pytest
 from generator import core
 from generator.decide.policy import decide
 from generator.render import accounts
-from generator.render.accounts_docs import landing_accounts, rooted_addresses
+from generator.render.accounts import landing_accounts
+from generator.render.accounts_docs import rooted_addresses
 from generator.reports.cost import estimate
 from generator.spec import load_spec
 from tests.conftest import run_aisec
@@ -239,3 +241,56 @@ def test_two_stages_of_one_account_each_show_their_own_copy_of_a_custom_identifi
     ]
     for s in ("dev", "test"):
         assert f'"doc-classifier-member-id-{s}"' in (out / s / "main.tf").read_text()
+
+
+def test_the_manifest_records_every_file_of_the_landing_as_written(tmp_path: Path) -> None:
+    """The manifest holds each generated file's digest, so the next render can tell an edited file
+    from one it wrote. A multi-account render once recorded the digests of the whole spec's split
+    render instead (none of foundation-prod/, the wrong README): after any spec change, the next
+    `aisec render` refused its own README as "edited since the last render"."""
+    spec = _write_spec(tmp_path)
+    out = tmp_path / "landing"
+    first = run_aisec("render", str(spec), "-o", str(out))
+    assert first.returncode == 0, first.stderr
+    recorded = json.loads((out / ".aisec" / "manifest.json").read_text())["files"]
+    written = {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in out.rglob("*")
+        if p.is_file() and p.relative_to(out).as_posix() != ".aisec/manifest.json"
+    }
+    assert recorded == written
+    assert any(p.startswith("foundation-prod/") for p in recorded)
+    text = spec.read_text()
+    old = "Trains a classifier that routes incoming agency correspondence."
+    assert old in text
+    spec.write_text(text.replace(old, "Trains a classifier for agency mail."))
+    again = run_aisec("render", str(spec), "-o", str(out))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "edited" not in again.stderr and "left as they are" not in again.stdout
+    assert "Trains a classifier for agency mail." in (out / "README.md").read_text()
+
+
+def test_the_diagram_draws_each_account_with_its_own_vpc(rendered: tuple[Path, Path], tmp_path: Path) -> None:
+    """The landing README's architecture and `aisec diagram` draw the landing as deployed: each
+    account in its own box, with its own VPC, trail and Macie, and only its own stages."""
+    spec_path, out = rendered
+    readme = (out / "README.md").read_text()
+    (block,) = re.findall(r"```mermaid\n(.*?)```", readme, re.S)
+    boxes = re.split(r"^  subgraph ", block, flags=re.M)[1:]
+    assert [b.split("[", 1)[0] for b in boxes] == ["account1", "account2"]
+    main_box, prod_box = boxes
+    assert f"Account {MAIN} (foundation/, dev/)" in main_box and "vpc-5e6f7081920a1b2c3" in main_box
+    assert f"Account {PROD} (foundation-prod/, prod/)" in prod_box and "vpc-0a1b2c3d4e5f60718" in prod_box
+    assert "vpc-0a1b2c3d4e5f60718" not in main_box and "vpc-5e6f7081920a1b2c3" not in prod_box
+    assert '["dev"]' in main_box and '["prod"]' not in main_box
+    assert '["prod"]' in prod_box and '["dev"]' not in prod_box
+    for box in boxes:
+        assert "CloudTrail" in box and "Amazon Macie" in box
+    ids = re.findall(r"^\s*([A-Za-z0-9_]+)\[", block, re.M)
+    assert len(ids) == len(set(ids))  # no node drawn twice under one name
+    dot_file = tmp_path / "landing.dot"
+    proc = run_aisec("diagram", str(spec_path), "-o", str(dot_file))
+    assert proc.returncode == 0, proc.stderr
+    dot = dot_file.read_text()
+    assert "cluster_account1" in dot and "cluster_account2" in dot
+    assert "vpc-0a1b2c3d4e5f60718" in dot and "vpc-5e6f7081920a1b2c3" in dot

@@ -138,7 +138,13 @@ def _estimate(spec: Spec) -> dict[str, Any]:
 
 
 def diagram(path: str | Path, target: Path) -> None:
-    write_image(build_diagram(decide(load_spec(path))), target)
+    spec = load_spec(path)
+    if spec.accounts is not None:  # each account with its own VPC, trail and Macie
+        from generator.render.accounts import landing_accounts, landing_diagram
+
+        write_image(landing_diagram(landing_accounts(spec)), target)
+        return
+    write_image(build_diagram(decide(spec)), target)
 
 
 def check_spec(path: str | Path) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator import __version__
-from generator.catalog import Catalog, load_catalog
+from generator.catalog import Catalog, Module, load_catalog
 from generator.decide.bedrock import bedrock_iam_args
 from generator.decide.policy import DETECTIVE, LAYERS, Controls, decide
 from generator.landing import MANIFEST as MANIFEST  # where the writer keeps its record
@@ -52,18 +52,10 @@ from generator.reports.diagram import mermaid
 from generator.spec import Spec
 
 
-def render(
-    spec: Spec,
-    controls: Controls | None = None,
-    catalog: Catalog | None = None,
-    pinned: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Every file of the root module, by relative path. Pure and deterministic."""
-    controls = controls or decide(spec)
-    catalog = catalog or load_catalog()
-    modules = resolve_modules(spec, catalog, pinned=pinned)
+def _context(spec: Spec, controls: Controls, modules: Mapping[str, Module]) -> dict[str, Any]:
+    """What the root module's templates are rendered with."""
     report = compliance_report(controls)
-    ctx: dict[str, Any] = {
+    return {
         "spec": spec,
         "region": spec.aws.region,
         "state_kms_key": spec.state.kms_key(spec.name),
@@ -85,13 +77,42 @@ def render(
         "detective": _detective_args(controls),
         "detective_table": DETECTIVE,
     }
+
+
+DOCS = ("README.md", "COMPLIANCE.md")
+
+
+def render_docs(
+    spec: Spec,
+    controls: Controls | None = None,
+    catalog: Catalog | None = None,
+    pinned: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """README.md and COMPLIANCE.md of the root module, as :func:`render` makes them."""
+    controls = controls or decide(spec)
+    modules = resolve_modules(spec, catalog or load_catalog(), pinned=pinned)
+    ctx = _context(spec, controls, modules)
+    return {name: _DOC_ENV.get_template(name + ".j2").render(ctx) for name in DOCS}
+
+
+def render(
+    spec: Spec,
+    controls: Controls | None = None,
+    catalog: Catalog | None = None,
+    pinned: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Every file of the root module, by relative path. Pure and deterministic."""
+    controls = controls or decide(spec)
+    catalog = catalog or load_catalog()
+    modules = resolve_modules(spec, catalog, pinned=pinned)
+    ctx = _context(spec, controls, modules)
     files: dict[str, str] = {}
     for name in ("versions.tf", "providers.tf", "backend.tf", "main.tf", "outputs.tf"):
         files[name] = align(_HCL_ENV.get_template(name + ".j2").render(ctx))
     for wl in controls.workloads:
         text = _HCL_ENV.get_template("workload.tf.j2").render({**ctx, "w": wl})
         files[f"workload-{wl.workload.name}.tf"] = align(text)
-    for name in ("README.md", "COMPLIANCE.md"):
+    for name in DOCS:
         files[name] = _DOC_ENV.get_template(name + ".j2").render(ctx)
     if controls.foundation is not None and controls.foundation.archive is not None:
         archive = render_log_archive(controls, modules)
@@ -120,6 +141,7 @@ def with_source(
 __all__ = [
     "ARCHIVE_FOLDER",
     "CONDITIONAL_FLOORS",
+    "DOCS",
     "GITIGNORE",
     "LANDING_TAG",
     "MANIFEST",
@@ -143,6 +165,7 @@ __all__ = [
     "module_floor",
     "module_source",
     "render",
+    "render_docs",
     "render_log_archive",
     "render_small_root",
     "render_state",

@@ -14,7 +14,8 @@ Every account's trail and access-log replicas go to the log archive (required).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import UserInputError
@@ -24,6 +25,8 @@ from generator.spec.workload import Workload
 
 if TYPE_CHECKING:
     from generator.catalog import Catalog
+    from generator.decide.policy import Controls
+    from generator.reports.diagram import Graph
 
 
 def foundation_of(stage: str) -> str:
@@ -161,11 +164,53 @@ def require_state_key(spec: Spec, source: str = "SPEC") -> None:
 
 
 # --------------------------------------------------------------------------- render
-def roots(spec: Spec) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Account:
+    """One account of the landing: its roots, the spec as it sees it and its decided controls."""
+
+    account_id: str
+    foundation: str  # its foundation root
+    stages: tuple[str, ...]  # its stage roots
+    spec: Spec  # the spec as the account sees it
+    controls: Controls
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return (self.foundation, *self.stages)
+
+    def label(self) -> str:
+        return f"{self.account_id} ({', '.join(f'{r}/' for r in self.roots)})"
+
+
+def landing_accounts(spec: Spec) -> list[Account]:
+    """Each account of the landing, the main account first, its controls decided once."""
+    from generator.decide.policy import decide
+
+    return [
+        Account(derived.aws.account_id, root, tuple(stages), derived, decide(derived))
+        for root, stages, derived in account_specs(spec)
+    ]
+
+
+def landing_diagram(accounts: Sequence[Account]) -> Graph:
+    """The architecture of the landing as deployed: each account in a box of its own, with its
+    VPC, endpoints, trail and Macie, and its stages' roles, buckets and keys."""
+    from generator.reports.diagram import build, combine
+
+    return combine(
+        [(f"account{i}", f"Account {a.label()}", build(a.controls)) for i, a in enumerate(accounts, 1)]
+    )
+
+
+def roots(spec: Spec, accounts: Sequence[Account] | None = None) -> list[dict[str, Any]]:
     """The manifest's ``roots``: each account's foundation, then each stage, needing its own."""
-    found = account_specs(spec)
-    out = [{"name": root, "path": root, "needs": []} for root, _stages, _spec in found]
-    by_stage = {s: root for root, stages, _spec in found for s in stages}
+    found = (
+        [(a.foundation, a.stages) for a in accounts]
+        if accounts is not None
+        else [(root, tuple(stages)) for root, stages, _spec in account_specs(spec)]
+    )
+    out: list[dict[str, Any]] = [{"name": root, "path": root, "needs": []} for root, _stages in found]
+    by_stage = {s: root for root, stages in found for s in stages}
     for s in ("dev", "test", "prod"):
         if s in by_stage:
             out.append({"name": s, "path": s, "needs": [by_stage[s]]})
@@ -175,51 +220,55 @@ def roots(spec: Spec) -> list[dict[str, Any]]:
 def render_accounts(
     spec: Spec, catalog: Catalog | None = None, pinned: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """Every file of a landing split by stage with an account per stage, by path."""
+    """Every file of a landing split by stage with an account per stage, by path. Each account's
+    spec is decided once; the landing's README starts from the whole spec's, made per account."""
     from generator.catalog import load_catalog
-    from generator.decide.policy import decide
-    from generator.render import ARCHIVE_FOLDER, MANIFEST, SPEC_COPY, render_log_archive, resolve_modules
+    from generator.render import (
+        ARCHIVE_FOLDER,
+        MANIFEST,
+        SPEC_COPY,
+        render_docs,
+        render_log_archive,
+        resolve_modules,
+    )
     from generator.render import stages as split
+    from generator.render.accounts_docs import landing_docs
+    from generator.render.roots import _with_modules
 
     require_state_key(spec)
     catalog = catalog or load_catalog()
     modules = resolve_modules(spec, catalog, pinned=pinned)
-    # The landing's manifest as for one account (README and COMPLIANCE.md made per account below).
-    whole = split.render_split(spec, None, catalog, pinned)
-    files = {p: t for p, t in whole.items() if "/" not in p or p.startswith(("modules/", ".aisec/"))}
-    plans = []
-    for root, stages, derived in account_specs(spec):
-        controls = decide(derived)
-        plans.append(controls)
-        parts = {root: split._foundation_root(controls, modules, stages, root)}
-        parts.update({s: split._stage_root(controls, modules, s) for s in stages})
+    accounts = landing_accounts(spec)
+    files: dict[str, str] = {}
+    for a in accounts:
+        parts = {a.foundation: split._foundation_root(a.controls, modules, list(a.stages), a.foundation)}
+        parts.update({s: split._stage_root(a.controls, modules, s) for s in a.stages})
         for name, root_files in parts.items():
             files.update({f"{name}/{rel}": text for rel, text in root_files.items()})
-    first, rest = plans[0], plans[1:]
+    first, rest = accounts[0].controls, accounts[1:]
     assert first.foundation is not None
-    others = [c.foundation for c in rest if c.foundation is not None]
+    others = [a.controls.foundation for a in rest if a.controls.foundation is not None]
     archive = render_log_archive(first, modules, others)
     nested = (SPEC_COPY, MANIFEST)  # the landing's spec copy and manifest cover this folder
     files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items() if rel not in nested})
-    from generator.render.accounts_docs import landing_docs
-
-    files.update(landing_docs(spec, files["README.md"]))  # the landing as deployed, per account
+    single = render_docs(spec, None, catalog, pinned)["README.md"]
+    files.update(landing_docs(spec, single, accounts))  # the landing as deployed, per account
+    files = _with_modules(files, modules, spec)  # the manifest records these files' digests
     manifest = json.loads(files[MANIFEST])
-    manifest["roots"] = roots(spec)
+    manifest["roots"] = roots(spec, accounts)
     files[MANIFEST] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
     return files
 
 
 # --------------------------------------------------------------------------- cost
-def estimate_accounts(spec: Spec) -> dict[str, Any]:
+def estimate_accounts(spec: Spec, accounts: Sequence[Account] | None = None) -> dict[str, Any]:
     """`aisec cost` of a landing with ``accounts``: each account's estimate (its own foundation:
     endpoints, trail, Macie, detective controls, ...; its stages' resources), lines named by root
-    and summed."""
-    from generator.decide.policy import decide
+    and summed. ``accounts``: the landing's, already decided (else decided here)."""
     from generator.reports.cost import estimate
 
-    found = account_specs(spec)
-    parts = [(root, estimate(decide(derived))) for root, _stages, derived in found]
+    found = list(accounts) if accounts is not None else landing_accounts(spec)
+    parts = [(a.foundation, estimate(a.controls)) for a in found]
     first = parts[0][1]
     lines = [{**line, "item": f"{root}: {line['item']}"} for root, e in parts for line in e["lines"]]
     shared = round(sum(e["shared_monthly"] for _r, e in parts), 2)
@@ -232,8 +281,5 @@ def estimate_accounts(spec: Spec) -> dict[str, Any]:
         "total_monthly": round(shared + per_workload, 2),
         "workloads": len(spec.workloads),
         "accounts": {root: e["total_monthly"] for root, e in parts},
-        "account_roots": {
-            root: {"account_id": derived.aws.account_id, "roots": [root, *stages]}
-            for root, stages, derived in found
-        },
+        "account_roots": {a.foundation: {"account_id": a.account_id, "roots": list(a.roots)} for a in found},
     }

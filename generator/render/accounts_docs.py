@@ -11,44 +11,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from generator import __version__
-from generator.decide.policy import DETECTIVE, LAYERS, Controls, decide, log_group_key
-from generator.render.accounts import account_specs, assume_role_arn
+from generator.decide.policy import DETECTIVE, LAYERS, log_group_key
+from generator.render.accounts import Account, assume_role_arn, landing_accounts, landing_diagram, roots
 from generator.reports.compliance import control_addresses, coverage_line
 from generator.reports.compliance import report as compliance_report
 from generator.reports.cost import estimate_line
+from generator.reports.diagram import mermaid
 from generator.spec import Spec
 
 # The weakest status across accounts is the landing's (out of scope only where it is everywhere).
 _RANK = {"out of scope": 0, "addressed": 1, "partly addressed": 2, "not addressed": 3}
+_MERMAID_RE = re.compile(r"^```mermaid\n.*?^```", re.M | re.S)
 _FOUNDATION_MODULES = ("module.foundation_", "module.privatelink.", "module.detective.")
-
-
-@dataclass(frozen=True)
-class Account:
-    account_id: str
-    foundation: str  # its foundation root
-    stages: tuple[str, ...]  # its stage roots
-    spec: Spec  # the spec as the account sees it
-    controls: Controls
-
-    @property
-    def roots(self) -> tuple[str, ...]:
-        return (self.foundation, *self.stages)
-
-    def label(self) -> str:
-        return f"{self.account_id} ({', '.join(f'{r}/' for r in self.roots)})"
-
-
-def landing_accounts(spec: Spec) -> list[Account]:
-    """Each account of the landing, the main account first."""
-    return [
-        Account(derived.aws.account_id, root, tuple(stages), derived, decide(derived))
-        for root, stages, derived in account_specs(spec)
-    ]
 
 
 def _stage_addresses(a: Account) -> dict[str, list[tuple[str, str]]]:
@@ -211,11 +188,11 @@ def separation(spec: Spec, accounts: list[Account]) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------- the landing's files
-def _cost(spec: Spec) -> str:
+def _cost(spec: Spec, accounts: list[Account]) -> str:
     """The landing's estimate (`aisec cost`'s, summed over the accounts) and each account's share."""
     from generator.render.accounts import estimate_accounts
 
-    e = estimate_accounts(spec)
+    e = estimate_accounts(spec, accounts)
     shares = "; ".join(
         f"${total:,.2f} in account {e['account_roots'][root]['account_id']} "
         f"({', '.join(f'{r}/' for r in e['account_roots'][root]['roots'])})"
@@ -240,23 +217,25 @@ def landing_readme(spec: Spec, single: str, accounts: list[Account], report: dic
     )
     text, k = re.subn(
         r"^Estimated cost: .*? \(see `aisec cost`",
-        lambda _m: f"Estimated cost: {_cost(spec)} (see `aisec cost`",
+        lambda _m: f"Estimated cost: {_cost(spec, accounts)} (see `aisec cost`",
         text,
         count=1,
         flags=re.M,
     )
-    if (n, m, k) != (1, 1, 1):
-        raise AssertionError("the landing README lacks its account, coverage or cost line")
-    return _how_to(spec, text)
+    text, d = _MERMAID_RE.subn(
+        lambda _m: f"```mermaid\n{mermaid(landing_diagram(accounts))}```", text, count=1
+    )
+    if (n, m, k, d) != (1, 1, 1, 1):
+        raise AssertionError("the landing README lacks its account, coverage or cost line, or its diagram")
+    return _how_to(spec, accounts, text)
 
 
-def _how_to(spec: Spec, text: str) -> str:
+def _how_to(spec: Spec, accounts: list[Account], text: str) -> str:
     """The README's "How to use it" with every account's foundation root in the order."""
-    from generator.render.accounts import roots
     from generator.render.stages import _HOW_TO_RE
     from generator.render.templates import _DOC_ENV
 
-    order = roots(spec)
+    order = roots(spec, accounts)
     ctx = {"spec": spec, "roots": order, "stages": [r["name"] for r in order[1:]]}
     how = _DOC_ENV.get_template("stages/how-to.md.j2").render(ctx)
     how = how.replace("(a stage needs the foundation)", "(a stage needs its account's foundation)")
@@ -309,9 +288,9 @@ def landing_compliance(
     return _DOC_ENV.get_template("stages/accounts-COMPLIANCE.md.j2").render(ctx)
 
 
-def landing_docs(spec: Spec, single_readme: str) -> dict[str, str]:
-    """README.md and COMPLIANCE.md of a landing with ``accounts``, from the whole spec's README."""
-    accounts = landing_accounts(spec)
+def landing_docs(spec: Spec, single_readme: str, accounts: list[Account]) -> dict[str, str]:
+    """README.md and COMPLIANCE.md of a landing with ``accounts`` (decided by landing_accounts),
+    from the whole spec's README."""
     reports = [(a, account_report(a)) for a in accounts]
     combined = _combined(reports)
     return {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,28 @@ def build(c: Controls) -> Graph:
                 g.edges.append(("macie", buckets, f"{s.macie_job.schedule.lower()} scan"))
             wl.children.append(st)
         g.clusters.append(wl)
+    return g
+
+
+def _prefixed(cl: Cluster, prefix: str) -> Cluster:
+    return Cluster(
+        f"{prefix}_{cl.id}",
+        cl.label,
+        [(f"{prefix}_{n}", label) for n, label in cl.nodes],
+        [_prefixed(child, prefix) for child in cl.children],
+    )
+
+
+def combine(parts: Sequence[tuple[str, str, Graph]]) -> Graph:
+    """One graph of several accounts' graphs, each drawn in a box of its own: (an identifier to
+    prefix its nodes with, the box's label, its graph). Nothing connects the accounts but what
+    their own graphs show (their trails deliver to the log archive, drawn by the caller)."""
+    g = Graph()
+    for prefix, label, part in parts:
+        box = Cluster(prefix, label, [(f"{prefix}_{n}", text) for n, text in part.nodes])
+        box.children = [_prefixed(cl, prefix) for cl in part.clusters]
+        g.clusters.append(box)
+        g.edges += [(f"{prefix}_{a}", f"{prefix}_{b}", text) for a, b, text in part.edges]
     return g
 
 
