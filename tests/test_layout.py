@@ -25,8 +25,8 @@ BASE = {"__init__", "__main__", "errors", "cache", "lazy", "landing"}
 OUTSIDE_LAYERS = {"checks", "offline"}
 
 MAX_LINES = 400
-# Modules allowed over MAX_LINES, each with its reason. offline/ and data/ are not counted (the
-# stand-in is its own program; data is not code).
+# Modules allowed over MAX_LINES, each with its reason. data/ is not counted (data is not code); the
+# offline stand-in (offline/) is, as any other package.
 BIGGER: dict[str, str] = {}
 
 
@@ -72,7 +72,7 @@ def test_modules_stay_small() -> None:
     sizes = {
         path.relative_to(PACKAGE).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
         for path in PACKAGE.rglob("*.py")
-        if path.relative_to(PACKAGE).parts[0] not in {"offline", "data"}
+        if path.relative_to(PACKAGE).parts[0] != "data"
     }
     big = {rel: n for rel, n in sizes.items() if n > MAX_LINES and rel not in BIGGER}
     assert not big, f"over {MAX_LINES} lines (split by concern, or allow with a reason): {big}"

@@ -103,7 +103,7 @@ def test_working_copy_takes_only_what_is_read(tmp_path: Path) -> None:
     )
     work = workspace.working_copy(root, "provider")
     top = work.parent
-    assert work.name == "live" and top.parent == workspace._work_root()  # the copy's top is the project
+    assert work.name == "live" and top.parent == workspace.work_root()  # the copy's top is the project
     assert (top / "policies" / "read.json").is_file() and (top / "templates" / "ml.tpl").is_file()
     assert not (top / "unrelated").exists()
     start, options = workspace.launch(work)

@@ -121,9 +121,9 @@ def test_the_served_schema_is_keyed_on_the_code_that_builds_it(tmp_path: Path) -
     the sensitive marks or the protobuf conversion must change it, not only a new extraction."""
     import inspect
 
-    from generator.offline import functions, provider, quicksight, rules, schema
+    from generator.offline import functions, protocol, provider, quicksight, rules, schema
 
-    modules = (schema, rules, provider, functions, quicksight)
+    modules = (schema, rules, protocol, provider, functions, quicksight)
     builders = {Path(inspect.getsourcefile(m) or "") for m in modules}
     assert builders | {quicksight.DATA} == set(schema.BUILDERS)
     raw = schema.SCHEMA_FILE.read_bytes()

@@ -268,6 +268,7 @@ def test_the_stand_in_starts_without_the_extraction_code() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert "generator.offline.sources" in out.stdout
     assert "generator.offline.extract" not in out.stdout and "generator.offline.wafv2" not in out.stdout
+    assert "generator.offline.cdktfparse" not in out.stdout
     assert (
         extract.SOURCES is sources.SOURCES
         and tuple(s.provider_version for s in sources.SOURCES) == schema_mod.SERVED_VERSIONS

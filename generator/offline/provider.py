@@ -5,6 +5,10 @@ we serve). The stand-in adds what the provider itself would check (computed-only
 cannot be set) and plays the provider's part in plan and apply: defaults, replacement on
 ForceNew attributes, unknown computed values at plan, realistic ids and ARNs at apply,
 `default_tags`, and the data sources a configuration needs without AWS.
+
+Its parts: protocol.py (the schema as protobuf, diagnostics, what every served provider checks and
+plans alike), applyvalues.py (the values invented at apply), datasources/ (the data sources'
+values), validation.py (the provider's own argument checks), functions.py and policydoc.py.
 """
 
 from __future__ import annotations
@@ -16,24 +20,29 @@ import logging
 import os
 import string
 import time
-import uuid
 from typing import Any
 
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
 from generator.offline import datasources, functions, policydoc, validation
-from generator.offline.rules import SERVICE_OF_PREFIX, rules_for
+from generator.offline.applyvalues import Tokens, coerce, fill_block, service_of
+from generator.offline.protocol import (
+    attribute_path,
+    computed_only_errors,
+    error_diagnostic,
+    mark_computed_unknown,
+    schema_response,
+)
+from generator.offline.rules import rules_for
 from generator.offline.schema import ProviderSchema
 from generator.offline.values import (
     UNKNOWN,
-    Block,
     canonical,
     conform,
     decode,
     encode,
     has_unknown,
-    nested_pairs,
     unique_seed,
 )
 
@@ -41,226 +50,8 @@ log = logging.getLogger("aisec.offline")
 
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
-_NESTING = {
-    "single": pb.Schema.NestedBlock.SINGLE,
-    "list": pb.Schema.NestedBlock.LIST,
-    "set": pb.Schema.NestedBlock.SET,
-    "map": pb.Schema.NestedBlock.MAP,
-    "group": pb.Schema.NestedBlock.GROUP,
-}
 
 
-# --------------------------------------------------------------------------- schema -> protobuf
-def block_pb(block: Block) -> pb.Schema.Block:
-    attrs = [
-        pb.Schema.Attribute(
-            name=name,
-            type=json.dumps(a["type"]).encode(),
-            required=a.get("required", False),
-            optional=a.get("optional", False),
-            computed=a.get("computed", False),
-            sensitive=a.get("sensitive", False),
-            description=a.get("description", ""),
-        )
-        for name, a in sorted(block.get("attributes", {}).items())
-    ]
-    blocks = [
-        pb.Schema.NestedBlock(
-            type_name=name,
-            block=block_pb(bt["block"]),
-            nesting=_NESTING[bt["nesting_mode"]],
-            min_items=bt.get("min_items", 0),
-            max_items=bt.get("max_items", 0),
-        )
-        for name, bt in sorted(block.get("block_types", {}).items())
-    ]
-    return pb.Schema.Block(attributes=attrs, block_types=blocks)
-
-
-def schema_response(schema: ProviderSchema) -> pb.GetProviderSchema.Response:
-    def one(s: dict[str, Any]) -> pb.Schema:
-        return pb.Schema(version=s.get("version", 0), block=block_pb(s["block"]))
-
-    return pb.GetProviderSchema.Response(
-        provider=one(schema.provider),
-        resource_schemas={k: one(v) for k, v in schema.resources.items()},
-        data_source_schemas={k: one(v) for k, v in schema.data_sources.items()},
-        # Optional: Terraform keeps the schema of the first start of a command and skips this call
-        # on the provider's later starts (validate starts it twice, plan and apply three times).
-        server_capabilities=pb.ServerCapabilities(plan_destroy=False, get_provider_schema_optional=True),
-    )
-
-
-# --------------------------------------------------------------------------- helpers
-def _path(steps: list[str | int]) -> pb.AttributePath:
-    return pb.AttributePath(
-        steps=[
-            pb.AttributePath.Step(element_key_int=s)
-            if isinstance(s, int)
-            else pb.AttributePath.Step(attribute_name=s)
-            for s in steps
-        ]
-    )
-
-
-def _error(summary: str, detail: str = "", path: list[str | int] | None = None) -> pb.Diagnostic:
-    diag = pb.Diagnostic(severity=pb.Diagnostic.ERROR, summary=summary, detail=detail)
-    if path:
-        diag.attribute.CopyFrom(_path(path))
-    return diag
-
-
-def computed_only_errors(cfg: Any, block: Block, path: list[str | int]) -> list[pb.Diagnostic]:
-    """What the provider (not Terraform) rejects: a value for an attribute only it can set."""
-    diags: list[pb.Diagnostic] = []
-    if not isinstance(cfg, dict):
-        return diags
-    for name, a in block.get("attributes", {}).items():
-        if (
-            a.get("computed")
-            and not a.get("optional")
-            and not a.get("required")
-            and cfg.get(name) is not None
-        ):
-            diags.append(
-                _error(
-                    "Computed attribute cannot be set",
-                    f'The argument "{name}" is set by the provider and cannot be given in configuration.',
-                    [*path, name],
-                )
-            )
-    for name, bt in block.get("block_types", {}).items():
-        nested = cfg.get(name)
-        if nested is None or nested is UNKNOWN:
-            continue
-        if bt["nesting_mode"] in ("single", "group"):
-            diags += computed_only_errors(nested, bt["block"], [*path, name])
-        elif isinstance(nested, list):
-            for i, e in enumerate(nested):
-                diags += computed_only_errors(e, bt["block"], [*path, name, i])
-    return diags
-
-
-def mark_computed_unknown(
-    planned: Any, config: Any, block: Block, keep: frozenset[str] = frozenset()
-) -> None:
-    """Computed attributes the configuration leaves unset become unknown (a new object's values)."""
-    if not isinstance(planned, dict):
-        return
-    for name, a in block.get("attributes", {}).items():
-        if a.get("computed") and name not in keep and (config is None or config.get(name) is None):
-            planned[name] = UNKNOWN
-    for name, bt in block.get("block_types", {}).items():
-        for p, c in nested_pairs(planned.get(name), (config or {}).get(name), bt):
-            mark_computed_unknown(p, c, bt["block"])
-
-
-class _Tokens(dict[str, str]):
-    """Template fields: the resource's own values, the provider context, and stable tokens."""
-
-    def __init__(self, seed: str, values: dict[str, Any], ctx: dict[str, str]) -> None:
-        super().__init__()
-        self.seed = seed
-        self.resource = values
-        self.ctx = ctx
-
-    def __missing__(self, key: str) -> str:
-        h = hashlib.sha256(f"{self.seed}/{key}".encode()).hexdigest()
-        generated = {
-            "uuid": str(uuid.UUID(hex=hashlib.sha256(self.seed.encode()).hexdigest()[:32], version=4)),
-            "hex8": h[:8],
-            "hex17": hashlib.sha256(self.seed.encode()).hexdigest()[:17],
-            "hex32": hashlib.sha256(self.seed.encode()).hexdigest()[:32],
-            "digits": str(int(h[:12], 16))[:12],
-        }
-        if key in generated:
-            return generated[key]
-        if key in self.ctx:
-            return self.ctx[key]
-        value = self.resource.get(key)
-        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return str(value)
-        return f"{key}-{h[:12]}"
-
-
-def _coerce(text: str, ty: Any) -> Any:
-    if ty == "bool":
-        return text == "true"
-    if ty == "number":
-        return int(text) if text.lstrip("-").isdigit() else 0
-    if ty == "string":
-        return text
-    return None
-
-
-def _service(type_name: str) -> str:
-    word = type_name.split("_")[1] if "_" in type_name else type_name
-    return SERVICE_OF_PREFIX.get(word, word)
-
-
-# Computed strings AWS leaves empty when the configuration does not set them. An invented value
-# would change their meaning: a lifecycle rule's `filter {}` read back with a made-up `prefix`
-# narrows the rule, and scanners on the plan (checkov CKV_AWS_300) then see a rule that does not
-# cover the bucket.
-_EMPTY_WHEN_UNSET = frozenset({"prefix"})
-
-
-def placeholder(ty: Any, name: str, tokens: _Tokens, type_name: str) -> Any:
-    """A plausible value for a computed attribute no rule describes."""
-    if ty == "string" and name in _EMPTY_WHEN_UNSET:
-        return ""
-    if ty == "string":
-        h = hashlib.sha256(f"{tokens.seed}/{name}".encode()).hexdigest()
-        ctx = tokens.ctx
-        if name == "arn" or name.endswith("_arn"):
-            resource = type_name[4:] if type_name.startswith("aws_") else type_name
-            return f"arn:{ctx['partition']}:{_service(type_name)}:{ctx['region']}:{ctx['account']}:{resource}/{h[:16]}"
-        if name in ("account_id", "owner_id", "owner"):
-            return ctx["account"]
-        if name == "region":
-            return ctx["region"]
-        if name == "id" or name.endswith("_id"):
-            return "{}-{}".format(type_name[4:].replace("_", "")[:8], h[:17])
-        return f"{name}-{h[:12]}"
-    if ty == "number":
-        return 0
-    if ty == "bool":
-        return False
-    if isinstance(ty, list):
-        if ty[0] in ("list", "set"):
-            return []
-        if ty[0] == "map":
-            return {}
-        if ty[0] == "object":
-            return {k: placeholder(t, k, tokens, type_name) for k, t in ty[1].items()}
-    return None
-
-
-def fill_unknowns(value: Any, ty: Any, name: str, tokens: _Tokens, type_name: str) -> Any:
-    if value is UNKNOWN:
-        return placeholder(ty, name, tokens, type_name)
-    if not isinstance(ty, list):
-        return value
-    if ty[0] in ("list", "set") and isinstance(value, list):
-        return [fill_unknowns(e, ty[1], name, tokens, type_name) for e in value]
-    if ty[0] == "map" and isinstance(value, dict):
-        return {k: fill_unknowns(e, ty[1], name, tokens, type_name) for k, e in value.items()}
-    if ty[0] == "object" and isinstance(value, dict):
-        return {k: fill_unknowns(value.get(k), t, k, tokens, type_name) for k, t in ty[1].items()}
-    return value
-
-
-def fill_block(value: Any, block: Block, tokens: _Tokens, type_name: str) -> None:
-    if not isinstance(value, dict):
-        return
-    for name, a in block.get("attributes", {}).items():
-        value[name] = fill_unknowns(value.get(name), a["type"], name, tokens, type_name)
-    for name, bt in block.get("block_types", {}).items():
-        for element, _ in nested_pairs(value.get(name), None, bt):
-            fill_block(element, bt["block"], tokens, type_name)
-
-
-# --------------------------------------------------------------------------- the provider
 class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
     def __init__(self, schema: ProviderSchema, schema_bytes: bytes | None = None) -> None:
         self.schema = schema
@@ -340,7 +131,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
             if isinstance(allowed, list) and allowed and parts[4] not in allowed:
                 return pb.ConfigureProvider.Response(
                     diagnostics=[
-                        _error(
+                        error_diagnostic(
                             "Invalid account ID",
                             f"AWS account ID not allowed: {parts[4]} (assume_role {role}; "
                             f"allowed_account_ids {', '.join(map(str, allowed))})",
@@ -399,7 +190,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
             )
         return pb.PlanResourceChange.Response(
             planned_state=pb.DynamicValue(msgpack=encode(planned)),
-            requires_replace=[_path([n]) for n in replace],
+            requires_replace=[attribute_path([n]) for n in replace],
             legacy_type_system=True,
         )
 
@@ -417,12 +208,12 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
         if prior is not None and not has_unknown(planned.get("id")):
             seed = f"{type_name}:{prior.get('id')}"
         seed = unique_seed(self._seeds, seed)
-        ctx = {**self.ctx, "service": _service(type_name)}
-        tokens = _Tokens(seed, planned, ctx)
+        ctx = {**self.ctx, "service": service_of(type_name)}
+        tokens = Tokens(seed, planned, ctx)
         attrs = block.get("attributes", {})
         for name, template in rules_for(type_name).computed.items():
             if name in attrs and planned.get(name) is UNKNOWN:
-                value = _coerce(string.Formatter().vformat(template, (), tokens), attrs[name]["type"])
+                value = coerce(string.Formatter().vformat(template, (), tokens), attrs[name]["type"])
                 if value is not None:
                     planned[name] = value
         fill_block(planned, block, tokens, type_name)
@@ -433,7 +224,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
     def ImportResourceState(self, request: Any, context: Any) -> pb.ImportResourceState.Response:
         return pb.ImportResourceState.Response(
             diagnostics=[
-                _error(
+                error_diagnostic(
                     "Import is not available offline", "The offline stand-in cannot read real AWS resources."
                 )
             ]
@@ -441,7 +232,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
 
     def MoveResourceState(self, request: Any, context: Any) -> pb.MoveResourceState.Response:
         return pb.MoveResourceState.Response(
-            diagnostics=[_error("Moving state across resource types is not available offline")]
+            diagnostics=[error_diagnostic("Moving state across resource types is not available offline")]
         )
 
     # ---- data sources
@@ -478,13 +269,15 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
             try:
                 pretty, minified = policydoc.render(cfg)
             except policydoc.PolicyDocumentError as exc:
-                return pb.ReadDataSource.Response(diagnostics=[_error("Invalid policy document", str(exc))])
+                return pb.ReadDataSource.Response(
+                    diagnostics=[error_diagnostic("Invalid policy document", str(exc))]
+                )
             cfg.update(
                 json=pretty,
                 minified_json=minified,
                 id=str(int(hashlib.sha256(minified.encode()).hexdigest()[:8], 16)),
             )
-        tokens = _Tokens(type_name + canonical(cfg), cfg, {**c, "service": _service(type_name)})
+        tokens = Tokens(type_name + canonical(cfg), cfg, {**c, "service": service_of(type_name)})
         if type_name == "aws_kms_alias" and cfg.get("name"):
             # ARNs shaped like AWS's: policies that name the key pass IAM-reference checks.
             key_id = tokens["uuid"]
@@ -500,7 +293,7 @@ class StandIn(rpc.ProviderServicer):  # type: ignore[misc]
             self.data.read(type_name, cfg)
         except functions.FunctionError as exc:  # aws_arn on a malformed ARN
             summary = f"parsing ARN ({cfg.get('arn')}): {exc}"
-            return pb.ReadDataSource.Response(diagnostics=[_error(summary, "", ["arn"])])
+            return pb.ReadDataSource.Response(diagnostics=[error_diagnostic(summary, "", ["arn"])])
         datasources.fill_unknown_type(cfg, block, type_name, self.data)
         return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=encode(cfg)))
 

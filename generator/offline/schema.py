@@ -36,12 +36,14 @@ def schema_file(version: str | None = None) -> Path:
 
 
 # The code that turns the extraction into what the stand-in serves: the sensitive marks (here and the
-# rules table) and the protobuf conversion (provider.py). The cached serialization and the offline
-# environments are keyed on these as well as on the extraction, so a change to either is served.
+# rules table), the protobuf conversion (protocol.py) and the schema response the provider completes
+# (provider.py). The cached serialization and the offline environments are keyed on these as well as
+# on the extraction, so a change to either is served.
 _HERE = Path(__file__).parent
 BUILDERS: tuple[Path, ...] = (
     _HERE / "schema.py",
     _HERE / "rules.py",
+    _HERE / "protocol.py",
     _HERE / "provider.py",
     _HERE / "functions.py",  # the provider functions are part of the schema response
     _HERE / "quicksight.py",  # resolves the served files' references to ...

@@ -35,10 +35,11 @@ from tf.gen import tfplugin_pb2_grpc as rpc
 
 from generator.cache import atomic_write, cache_root
 from generator.offline import schema as schema_mod
-from generator.offline.provider import StandIn, schema_response
+from generator.offline.protocol import schema_response
+from generator.offline.provider import StandIn
 
 log = logging.getLogger("aisec.offline")
-# Bumped when schema_response changes shape (2: get_provider_schema_optional, see provider.py).
+# Bumped when schema_response changes shape (2: get_provider_schema_optional, see protocol.py).
 RESPONSE_FORMAT = "r2"
 
 

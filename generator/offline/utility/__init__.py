@@ -84,10 +84,8 @@ PROVIDER_SENSITIVE: dict[str, frozenset[str]] = {"tls": frozenset({"password"})}
 
 # The code that turns an extraction into what is served: keys the cached schema and the mirror.
 BUILDERS: tuple[Path, ...] = (
-    _HERE / "__init__.py",
-    _HERE.parent / "provider.py",
-    *sorted(_HERE.glob("*_provider.py")),
-    _HERE / "behaviour.py",
+    _HERE.parent / "protocol.py",  # the protobuf conversion and what every served provider shares
+    *sorted(p for p in _HERE.glob("*.py") if p.name != "__main__.py"),  # the providers and their parts
 )
 
 

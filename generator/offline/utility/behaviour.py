@@ -25,10 +25,10 @@ from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
 from generator.cache import cache_root
-from generator.offline.provider import (
-    _error,
-    _path,
+from generator.offline.protocol import (
+    attribute_path,
     computed_only_errors,
+    error_diagnostic,
     mark_computed_unknown,
     schema_response,
 )
@@ -45,11 +45,11 @@ OUTSIDE = ".aisec-outside"
 
 
 def error(summary: str, detail: str = "", path: list[str | int] | None = None) -> pb.Diagnostic:
-    return _error(summary, detail, path)
+    return error_diagnostic(summary, detail, path)
 
 
 def warning(summary: str, detail: str = "", path: list[str | int] | None = None) -> pb.Diagnostic:
-    diag = _error(summary, detail, path)
+    diag = error_diagnostic(summary, detail, path)
     diag.severity = pb.Diagnostic.WARNING
     return diag
 
@@ -242,7 +242,7 @@ class UtilityProvider(rpc.ProviderServicer):  # type: ignore[misc]
             diags = kind.plan(planned, config, None if replace else prior)
         return pb.PlanResourceChange.Response(
             planned_state=pb.DynamicValue(msgpack=encode(planned)),
-            requires_replace=[_path([n]) for n in replace],
+            requires_replace=[attribute_path([n]) for n in replace],
             diagnostics=diags,
             legacy_type_system=True,
         )

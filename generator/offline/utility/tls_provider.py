@@ -2,9 +2,9 @@
 
 ECDSA and ED25519 keys are derived from the configuration (the same configuration, the same key);
 RSA keys are generated afresh (no seeded RSA generation is at hand); either way the key lives in
-the state, as with the real provider. `data.tls_certificate` of a `url` cannot reach the site
-offline: it serves a chain made for the URL's host (a root and a leaf, signed with ED25519 so the
-bytes and fingerprints are the same on every read)."""
+the state, as with the real provider (tls_keys.py makes and reads them). `data.tls_certificate` of
+a `url` cannot reach the site offline: it serves a chain made for the URL's host (a root and a
+leaf, signed with ED25519 so the bytes and fingerprints are the same on every read)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,19 @@ from urllib.parse import urlparse
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from generator.offline.utility.behaviour import Context, DataSource, Diags, Resource, Values, error, one_of
-
-ALGORITHMS = ("RSA", "ECDSA", "ED25519")
-CURVES = {"P224": ec.SECP224R1(), "P256": ec.SECP256R1(), "P384": ec.SECP384R1(), "P521": ec.SECP521R1()}
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+from generator.offline.utility.tls_keys import (
+    ALGORITHMS,
+    CURVES,
+    PrivateKey,
+    key_algorithm,
+    key_values,
+    load_key,
+    make_key,
+)
 
 
 def _now() -> datetime.datetime:
@@ -35,67 +39,6 @@ def _rfc3339(t: datetime.datetime) -> str:
     return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def make_key(algorithm: str, ctx: Context, rsa_bits: int, curve: str) -> PrivateKey:
-    if algorithm == "ED25519":
-        return ed25519.Ed25519PrivateKey.from_private_bytes(ctx.digest("ed25519"))
-    if algorithm == "ECDSA":
-        c = CURVES[curve]
-        secret = int.from_bytes(hashlib.sha512(ctx.digest("ecdsa")).digest(), "big") % (1 << (c.key_size - 1))
-        return ec.derive_private_key(secret or 1, c)
-    return rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
-
-
-def key_algorithm(key: PrivateKey | PublicKey) -> str:
-    if isinstance(key, (rsa.RSAPrivateKey, rsa.RSAPublicKey)):
-        return "RSA"
-    if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
-        return "ECDSA"
-    return "ED25519"
-
-
-def _openssh_public(pub: PublicKey) -> tuple[str, str, str]:
-    """(authorized_keys line, MD5 fingerprint, SHA256 fingerprint); empty where OpenSSH has no
-    format for the key (ECDSA P224), as the provider leaves them."""
-    try:
-        line = pub.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    except ValueError:
-        return "", "", ""
-    import base64
-
-    blob = base64.b64decode(line.split()[1])
-    md5 = hashlib.md5(blob).hexdigest()
-    sha = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    return line.decode() + "\n", ":".join(md5[i : i + 2] for i in range(0, 32, 2)), "SHA256:" + sha
-
-
-def key_values(key: PrivateKey) -> Values:
-    traditional = serialization.PrivateFormat.PKCS8 if isinstance(key, ed25519.Ed25519PrivateKey) else (
-        serialization.PrivateFormat.TraditionalOpenSSL)  # fmt: skip
-    pem = key.private_bytes(serialization.Encoding.PEM, traditional, serialization.NoEncryption())
-    pkcs8 = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    try:
-        openssh = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
-        ).decode()
-    except ValueError:
-        openssh = ""
-    pub = key.public_key()
-    pub_pem = pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    line, md5, sha = _openssh_public(pub)
-    return {
-        "private_key_pem": pem.decode(),
-        "private_key_pem_pkcs8": pkcs8.decode(),
-        "private_key_openssh": openssh,
-        "public_key_pem": pub_pem.decode(),
-        "public_key_openssh": line,
-        "public_key_fingerprint_md5": md5,
-        "public_key_fingerprint_sha256": sha,
-        "id": hashlib.sha1(pub_pem).hexdigest(),
-    }
-
-
 def _private_key_validate(cfg: Values) -> Diags:
     return one_of(cfg, "algorithm", ALGORITHMS) + one_of(cfg, "ecdsa_curve", tuple(CURVES))
 
@@ -104,16 +47,6 @@ def _private_key_apply(v: Values, ctx: Context) -> Diags:
     key = make_key(v["algorithm"], ctx, int(v["rsa_bits"]), v["ecdsa_curve"])
     v.update(key_values(key))
     return []
-
-
-def _load_key(pem: str, what: str) -> tuple[PrivateKey | None, Diags]:
-    try:
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError) as exc:
-        return None, [error("Failed to parse private key PEM", f"{what}: {exc}")]
-    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)):
-        return None, [error("Unsupported private key type", f"{what}: only RSA, ECDSA and ED25519 keys")]
-    return key, []
 
 
 _NAME_FIELDS = (("common_name", NameOID.COMMON_NAME), ("organization", NameOID.ORGANIZATION_NAME),
@@ -223,7 +156,7 @@ def _sign(
 
 
 def _self_signed_apply(v: Values, ctx: Context) -> Diags:
-    key, diags = _load_key(v["private_key_pem"], "private_key_pem")
+    key, diags = load_key(v["private_key_pem"], "private_key_pem")
     if key is None:
         return diags
     name = _name(v.get("subject"))
@@ -234,7 +167,7 @@ def _self_signed_apply(v: Values, ctx: Context) -> Diags:
 
 
 def _cert_request_apply(v: Values, ctx: Context) -> Diags:
-    key, diags = _load_key(v["private_key_pem"], "private_key_pem")
+    key, diags = load_key(v["private_key_pem"], "private_key_pem")
     if key is None:
         return diags
     builder = x509.CertificateSigningRequestBuilder().subject_name(_name(v.get("subject")))
@@ -250,7 +183,7 @@ def _cert_request_apply(v: Values, ctx: Context) -> Diags:
 
 
 def _locally_signed_apply(v: Values, ctx: Context) -> Diags:
-    ca_key, diags = _load_key(v["ca_private_key_pem"], "ca_private_key_pem")
+    ca_key, diags = load_key(v["ca_private_key_pem"], "ca_private_key_pem")
     if ca_key is None:
         return diags
     try:
