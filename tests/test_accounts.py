@@ -279,14 +279,59 @@ def test_the_archive_takes_each_accounts_trail_under_its_own_prefix(landing: dic
     # one account's trail never writes under another's prefix (a trail's S3 key prefix is its
     # owner's to set: "AWSLogs/<main>/..." would otherwise land prod's files among main's)
     assert not put_as(PROD, MAIN) and not put_as(MAIN, PROD)
+
+
+@pytest.mark.terraform
+def test_each_accounts_access_logs_replicate_under_its_own_prefix(landing: dict[str, Any]) -> None:
+    """Audit finding D: each account's replication role wrote replicas under any key of the shared
+    server-logs bucket (versioning and Object Lock: whatever it writes stays), so prod's could add
+    files among the main account's. Each account's access logs are now under its account id, its
+    rule replicates that prefix, and its role writes only there: on its own policy within its
+    boundary, and on the archive bucket's policy alone (the role's policies widened)."""
+    archive = {r["address"]: r["values"] for r in landing["runs"][ARCHIVE_FOLDER]["resources"]}
     replicas = archive['module.archive_storage.aws_s3_bucket_policy.this["server_logs"]']["policy"]
-    for account in (MAIN, PROD):
-        role = f"arn:aws:iam::{account}:role/aisec/agency-docs-access-logs-to-archive"
-        obj = f"arn:aws:s3:::agency-docs-log-archive-s3logs-{ARCHIVE}/x"
-        request = Request(role, "s3:ReplicateObject", obj, {"aws:SecureTransport": True})
-        assert policy_eval.evaluate(request, resource_policy=replicas).allowed, account
-        delete = Request(role, "s3:ReplicateDelete", obj, {"aws:SecureTransport": True})
-        assert not policy_eval.evaluate(delete, resource_policy=replicas).allowed, account
+    target = f"arn:aws:s3:::agency-docs-log-archive-s3logs-{ARCHIVE}"
+    tls = {"aws:SecureTransport": True, "aws:ResourceAccount": ARCHIVE}
+    broad = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+    for root, account, other in (("foundation", MAIN, PROD), ("foundation-prod", PROD, MAIN)):
+        values = {r["address"]: r["values"] for r in landing["runs"][root]["resources"]}
+        storage = "module.foundation_storage"
+        rule = values[f'{storage}.aws_s3_bucket_replication_configuration.this["access_logs"]']["rule"][0]
+        assert rule["filter"][0]["prefix"] == f"{account}/", root
+        logs = values[f'{storage}.aws_s3_bucket.this["access_logs"]']["bucket"]
+        prefixes = [
+            r["values"]["target_prefix"]
+            for name in ((root, "dev") if account == MAIN else (root, "prod"))
+            for r in landing["runs"][name]["resources"]
+            if r["type"] == "aws_s3_bucket_logging" and r["values"]["target_bucket"] == logs
+        ]
+        assert len(prefixes) >= 3 and all(p.startswith(f"{account}/") for p in prefixes), (root, prefixes)
+        role = values[f'{storage}.aws_iam_role.replication["access_logs"]']["arn"]
+        assert role == f"arn:aws:iam::{account}:role/aisec/agency-docs-access-logs-to-archive"
+        inline = values[f'{storage}.aws_iam_role_policy.replication["access_logs"]']["policy"]
+        boundary = values[f'{storage}.aws_iam_policy.replication_boundary["access_logs"]']["policy"]
+        own_key = f"{target}/{account}/doc-classifier/x/datasets/2026-12-05-10-00-00-0123456789ABCDEF"
+        for action in ("s3:ReplicateObject", "s3:ReplicateTags"):
+            request = Request(role, action, own_key, tls)
+            both_sides = policy_eval.evaluate_cross_account(
+                request, resource_policy=replicas, identity_policies=[inline], boundary=boundary
+            )
+            assert both_sides.allowed, (root, action)
+            for elsewhere in (
+                f"{target}/{other}/doc-classifier/x/datasets/y",
+                f"{target}/x",
+                f"{target}/{account}",
+            ):
+                request = Request(role, action, elsewhere, tls)
+                own = policy_eval.evaluate(request, identity_policies=[inline], boundary=boundary)
+                theirs = policy_eval.evaluate_cross_account(
+                    request, resource_policy=replicas, identity_policies=broad
+                )
+                assert not own.allowed and not theirs.allowed, (root, action, elsewhere)
+        delete = Request(role, "s3:ReplicateDelete", own_key, tls)
+        assert not policy_eval.evaluate_cross_account(
+            delete, resource_policy=replicas, identity_policies=broad
+        ).allowed, root
 
 
 @pytest.mark.terraform

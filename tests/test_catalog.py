@@ -20,10 +20,10 @@ VERSIONS = {
     "compute": ["1.0.0"],
     "detective": ["1.0.0"],
     "iam": ["2.2.0", "2.1.0", "2.0.0", "1.0.0"],
-    "kms": ["1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
+    "kms": ["1.5.0", "1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
     "macie": ["1.2.0", "1.1.0", "1.0.0"],
     "privatelink": ["1.3.0", "1.2.0", "1.1.0", "1.0.0"],
-    "storage": ["1.6.0", "1.5.0", "1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
+    "storage": ["1.7.0", "1.6.0", "1.5.0", "1.4.0", "1.3.0", "1.2.0", "1.1.0", "1.0.0"],
 }
 LATEST = {name: versions[0] for name, versions in VERSIONS.items()}
 
@@ -90,12 +90,13 @@ def test_catalog_commands() -> None:
     listing = json_result(run_aisec("catalog", "list", "--json"))
     assert [m["name"] for m in listing] == MODULES and all(m["latest"] == LATEST[m["name"]] for m in listing)
     kms = json_result(run_aisec("catalog", "show", "kms", "--json"))
-    assert kms["version"] == "1.4.0" and kms["providers"] == {"aws": ">= 6.0, < 7.0"}
+    assert kms["version"] == "1.5.0" and kms["providers"] == {"aws": ">= 6.0, < 7.0"}
     assert {i["name"] for i in kms["inputs"]} == {"create", "account_id", "keys", "tags"}
     assert [c["id"] for c in kms["controls"]] == ["KMS-1", "KMS-2", "KMS-3", "KMS-4", "KMS-5"]
     assert kms["changelog"]["1.0.0"] == "- First release."
     assert "prevent_destroy" in kms["changelog"]["1.1.0"] and "perimeter" in kms["changelog"]["1.2.0"]
     assert "grantors" in kms["changelog"]["1.3.0"] and "account_users" in kms["changelog"]["1.4.0"]
+    assert "s3_arns" in kms["changelog"]["1.5.0"]
     assert "key_arns" in run_aisec("catalog", "show", "kms").stdout
     assert run_aisec("catalog", "show", "nope").returncode == 2
     assert run_aisec("catalog", "show", "kms", "--version", "9.9.9").returncode == 2
@@ -113,11 +114,11 @@ def test_released_versions_are_immutable(tmp_path: Path) -> None:
     main = root / "kms" / "main.tf"
     main.write_text(main.read_text() + "\n# a change\n")
     (problem,) = check(root)
-    assert problem.startswith("modules/kms: changed since 1.4.0 was released, without a version bump")
-    assert release("kms", "patch", root) == "1.4.1"
-    assert yaml.safe_load((root / "kms" / "module.yaml").read_text())["version"] == "1.4.1"
+    assert problem.startswith("modules/kms: changed since 1.5.0 was released, without a version bump")
+    assert release("kms", "patch", root) == "1.5.1"
+    assert yaml.safe_load((root / "kms" / "module.yaml").read_text())["version"] == "1.5.1"
     assert read_lock(root)["kms"]["1.0.0"] == read_lock()["kms"]["1.0.0"]  # the old record stays
-    assert check(root) == ["modules/kms/CHANGELOG.md: describe the change of 1.4.1"]
+    assert check(root) == ["modules/kms/CHANGELOG.md: describe the change of 1.5.1"]
     changelog = root / "kms" / "CHANGELOG.md"
     changelog.write_text(changelog.read_text().replace("- (describe the change)", "- Comment in main.tf."))
     assert check(root) == []

@@ -58,7 +58,7 @@ def test_a_spec_pins_an_older_released_version(tmp_path: Path) -> None:
     too_old = _spec_file(tmp_path, "old.yaml", modules={"kms": "= 1.1.0"})
     proc = run_aisec("render", str(too_old), "-o", str(tmp_path / "never"))
     assert (
-        proc.returncode == 2 and "modules.kms: '= 1.1.0' allows only versions older than 1.4.0" in proc.stderr
+        proc.returncode == 2 and "modules.kms: '= 1.1.0' allows only versions older than 1.5.0" in proc.stderr
     )
     assert not (tmp_path / "never").exists()
     # A landing with Macie custom data identifiers needs macie 1.2.0; one without renders with older.
@@ -156,7 +156,7 @@ def test_registry_source_mode(tmp_path: Path) -> None:
     )  # fmt: skip
     files = render(spec)
     assert not any(p.startswith("modules/") for p in files)
-    assert 'source  = "app.terraform.io/acme/kms/aws"\n  version = "1.4.0"' in files["main.tf"]
+    assert 'source  = "app.terraform.io/acme/kms/aws"\n  version = "1.5.0"' in files["main.tf"]
     out = tmp_path / "out"
     out.mkdir()
     for rel, text in files.items():
@@ -203,7 +203,7 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
     r = Rehearsal.of(out)
     r.ok("plan", "-input=false", "-out=tfplan")
     r.ok("apply", "-input=false", "tfplan")
-    # a platform team renames the alias resource in kms 1.5.0 and says so in module.yaml
+    # a platform team renames the alias resource in kms 1.6.0 and says so in module.yaml
     root = tmp_path / "modules"
     shutil.copytree(data_dir("modules"), root)
     for name in ("main.tf", "outputs.tf"):
@@ -215,9 +215,9 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
         )
     meta = root / "kms" / "module.yaml"
     meta.write_text(meta.read_text() + 'moved:\n  - {from: "aws_kms_alias.this", to: "aws_kms_alias.key"}\n')
-    assert release("kms", "minor", root) == "1.5.0"
+    assert release("kms", "minor", root) == "1.6.0"
     report = core.upgrade(out, catalog=load_catalog.__wrapped__(root))
-    assert report["upgrades"] == {"kms": {"from": "1.4.0", "to": "1.5.0"}}
+    assert report["upgrades"] == {"kms": {"from": "1.5.0", "to": "1.6.0"}}
     moved = (out / core.MOVED_FILE).read_text()
     calls = ["foundation_kms", "weekly_scores_dev_kms", "weekly_scores_prod_kms"]
     for call in calls:

@@ -74,9 +74,12 @@ def _cross(
     policy = key_policy if action.startswith("kms:") else bucket
     ctx: dict[str, Any] = {"aws:SecureTransport": True, **(extra or {})}
     if action.startswith("kms:"):
-        ctx |= {
+        # S3 with the state bucket's bucket key names the bucket as the encryption context.
+        ctx = {
             "kms:CallerAccount": role["arn"].split(":")[4],
             "kms:ViaService": f"s3.{resource.split(':')[3]}.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": STATE,
+            **ctx,
         }
     if action == "s3:ListBucket":
         ctx["s3:prefix"] = resource.split("/", 1)[1] if "/" in resource else ""
@@ -163,6 +166,36 @@ def test_prods_state_writes_name_the_state_key_by_arn_which_the_bucket_admits(
     other = key_arn[: -len("0000-000000000000")] + "0000-000000000000"
     assert other != key_arn and _cross(applied, apply, "kms:Decrypt", key_arn)
     assert not _cross(applied, apply, "kms:Decrypt", other)
+
+
+def test_prods_roles_use_the_state_key_through_s3_for_the_state_bucket_only(applied: dict[str, Any]) -> None:
+    """Audit finding C: the key policy held prod's roles to S3 (kms:ViaService) but not to a
+    bucket, so prod's apply role could have S3 encrypt any bucket of its own account with the main
+    account's state key. Now only the state bucket: its ARN (S3's encryption context with the
+    bucket key) or one of its objects' (without), on the key policy alone (identity widened)."""
+    _bucket, _key_policy, key_arn = _policies(applied)
+    broad = [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+    context = "kms:EncryptionContext:aws:s3:arn"
+    for kind in ("plan", "apply"):
+        role = ci_role(applied["prod"], f"prod-{kind}")
+        for policies in (role["policies"], broad):
+            who = {**role, "policies": policies}
+            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                assert _cross(applied, who, action, key_arn, {context: STATE}), (kind, action)
+                assert _cross(applied, who, action, key_arn, {context: f"{PREFIX}/prod.tfstate"}), kind
+                for elsewhere in (
+                    f"arn:aws:s3:::prods-own-bucket-{PROD}",
+                    f"arn:aws:s3:::prods-own-bucket-{PROD}/x",
+                    f"{STATE}-logs",
+                    f"arn:aws:s3:::agency-docs-tfstate-{MAIN}x/y",
+                ):
+                    assert not _cross(applied, who, action, key_arn, {context: elsewhere}), (kind, elsewhere)
+    # Terraform's own backend (the main account's administrators, in-account users) keeps the key.
+    admin = {"arn": f"arn:aws:iam::{MAIN}:role/FedRAMPPlatformAdmin", "policies": broad, "boundary": None}
+    request = Request(admin["arn"], "kms:GenerateDataKey", key_arn, {context: STATE})
+    assert evaluate(
+        request, resource_policy=_key_policy, identity_policies=broad, resource_must_allow=True
+    ).allowed
 
 
 def test_another_principal_of_prods_account_is_denied_the_state(applied: dict[str, Any]) -> None:

@@ -141,6 +141,44 @@ def test_archive_bucket_policy_as_applied(both: dict[str, Any]) -> None:
         assert decide_(a.break_glass[0], action, resource, ctx, identity=True) == "allow", action
 
 
+# Bucket settings that weaken the evidence without touching an object (audit finding E): access
+# logging off, SSE-S3 or another key as the default, ownership or ACLs reopened to other accounts.
+WEAKENING = ("s3:PutBucketLogging", "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls",
+             "s3:PutBucketAcl")  # fmt: skip
+
+
+@pytest.mark.terraform
+def test_archive_buckets_settings_are_break_glass_only(both: dict[str, Any]) -> None:
+    """Every bucket of the archive account (the trail's, the server-logs replicas', their access
+    logs'): the archive account's administrators and deployers and root, and the workload account's
+    administrators, are denied the settings above whatever their own policies allow; break-glass
+    (the way Terraform changes them after the first apply, which puts them before the policy) is
+    not. CloudTrail's delivery and the replication are unaffected (the tests above)."""
+    c = both["controls"]
+    a = c.foundation.archive
+    everything = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+    breakers = [*c.spec.access.admin_principals, *a.deployers, f"arn:aws:iam::{a.account}:root",
+                f"arn:aws:iam::{a.account}:role/Admin"]  # fmt: skip
+    buckets = {"archive": a.bucket, "server_logs": a.server_logs_bucket, "access_logs": a.access_log_bucket}
+    for key, name in buckets.items():
+        policy = _values(both["archive"], f'module.archive_storage.aws_s3_bucket_policy.this["{key}"]')[
+            "policy"
+        ]
+        for action in WEAKENING:
+            request = Request("", action, f"arn:aws:s3:::{name}", {"aws:SecureTransport": True})
+            for who in breakers:
+                decided = policy_eval.evaluate(
+                    Request(who, request.action, request.resource, request.context),
+                    resource_policy=policy, identity_policies=everything,
+                )  # fmt: skip
+                assert decided.outcome == "explicit-deny", (key, action, who)
+            decided = policy_eval.evaluate(
+                Request(a.break_glass[0], request.action, request.resource, request.context),
+                resource_policy=policy, identity_policies=everything,
+            )  # fmt: skip
+            assert decided.allowed, (key, action)
+
+
 @pytest.mark.terraform
 def test_archive_key_policy_as_applied(both: dict[str, Any]) -> None:
     c = both["controls"]
@@ -173,6 +211,18 @@ def test_archive_key_policy_as_applied(both: dict[str, Any]) -> None:
         == "explicit-deny"
     )
     assert kms(a.break_glass[0], "kms:ScheduleKeyDeletion", {}, identity=True) == "allow"
+    # The trail names the key by alias ARN: moving or deleting the alias (audit finding E) would send
+    # the trail to another key. Only break-glass and the root user; an administrator of the archive
+    # account running this root's apply (with `accounts`, the role its provider assumes) still
+    # creates it, as the deployers would.
+    applier = f"arn:aws:iam::{a.account}:role/OrganizationAccountAccessRole"
+    for who in (applier, *a.deployers, f"arn:aws:iam::{a.account}:role/Admin"):
+        for action in ("kms:UpdateAlias", "kms:DeleteAlias"):
+            assert kms(who, action, {}, identity=True) == "explicit-deny", (who, action)
+        assert kms(who, "kms:CreateAlias", {}, identity=True) == "allow", who
+    for who in (*a.break_glass, a.root_user):
+        for action in ("kms:UpdateAlias", "kms:DeleteAlias"):
+            assert kms(who, action, {}, identity=True) == "allow", (who, action)
 
 
 @pytest.mark.terraform
@@ -242,7 +292,13 @@ def test_access_logs_are_replicated_to_the_archive(both: dict[str, Any]) -> None
         "policy"
     ]
     tls = {"aws:SecureTransport": True, "aws:ResourceAccount": a.account}
-    log_object = f"{target}/datasets-dev/2026-12-04-10-00-00-ABCDEF0123456789"
+    # Replication keeps the source's keys: every access log of the workload account is written under
+    # its account's prefix, the only one its rule replicates and its role writes (finding D).
+    assert r["filter"][0]["prefix"] == f"{workload}/"
+    logging = [v for v in (x["values"] for x in all_resources(landing["values"]["root_module"]))
+               if "target_prefix" in v and v.get("target_bucket") == c.foundation.access_log_bucket]  # fmt: skip
+    assert len(logging) >= 3 and all(v["target_prefix"].startswith(f"{workload}/") for v in logging)
+    log_object = f"{target}/{workload}/doc-classifier/dev/datasets/2026-12-04-10-00-00-ABCDEF0123456789"
 
     def across(
         principal: str, action: str, resource: str, identity: list[Any], context: dict[str, Any] = tls
@@ -262,6 +318,19 @@ def test_access_logs_are_replicated_to_the_archive(both: dict[str, Any]) -> None
                ("s3:ReplicateObject", f"arn:aws:s3:::{a.bucket}/AWSLogs/{workload}/x")]  # fmt: skip
     for action, resource in refused:
         assert across(role["arn"], action, resource, [inline]) != "allow", action
+    # Not outside its own prefix: no key another account's replicas could have, none of its own choosing.
+    for elsewhere in (f"{target}/999988887777/doc-classifier/prod/datasets/x", f"{target}/datasets-dev/x",
+                      f"{target}/{workload}", f"{target}/x/{workload}/y"):  # fmt: skip
+        for action in ("s3:ReplicateObject", "s3:ReplicateTags"):
+            request = Request(role["arn"], action, elsewhere, tls)
+            # each side alone: the role's policy within its boundary, and the bucket's policy for a
+            # role whose own policies allow everything
+            own = policy_eval.evaluate(request, identity_policies=[inline], boundary=boundary["policy"])
+            assert not own.allowed, (action, elsewhere)
+            broad = [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
+            theirs = policy_eval.evaluate_cross_account(request, resource_policy=bucket_policy,
+                                                        identity_policies=broad)  # fmt: skip
+            assert not theirs.allowed, (action, elsewhere)
     squatted = {**tls, "aws:ResourceAccount": "999988887777"}
     assert across(role["arn"], "s3:ReplicateObject", log_object, [inline], squatted) != "allow"
     # Nobody else of the workload account writes replicas, whatever their own policies allow.

@@ -77,14 +77,16 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
             assert "Condition" not in delete
         change = statements["DenyLogBucketChangesExceptBreakGlassAndDeployers"]
         assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
-                "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning"} <= _list(change["Action"])  # fmt: skip
+                "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning", "s3:PutBucketLogging",
+                "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketAcl"} <= _list(change["Action"])  # fmt: skip
         if changers:
             assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == changers
         else:
             assert "Condition" not in change
         # As AWS would decide: the apply role (administrator-like) cannot weaken the bucket; break-glass can.
         bucket = f"arn:aws:s3:::{policies[key]['bucket']}"
-        for action in ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteObjectVersion"):
+        for action in ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteObjectVersion",
+                       "s3:PutBucketLogging", "s3:PutEncryptionConfiguration", "s3:PutBucketAcl"):  # fmt: skip
             resource = bucket + ("/x" if action == "s3:DeleteObjectVersion" else "")
             for who in (*access.deployers, *spec.access.admin_principals):
                 decision = evaluate(Request(who, action, resource), resource_policy=policies[key]["policy"],

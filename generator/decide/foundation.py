@@ -51,6 +51,14 @@ def log_group_key(stage: StagePlan | None, name: str) -> str:
     return f"{stage.ident}_{key}" if stage is not None else key
 
 
+def access_log_prefix(spec: Spec, prefix: str) -> str:
+    """Where a bucket's S3 server access logs go in its account's access-log bucket. With a log
+    archive, under the account's id: that bucket replicates into the archive's server-logs bucket,
+    which every account's replicas share, and each account's replication role writes only its own
+    prefix there (replication keeps the source's keys)."""
+    return f"{spec.aws.account_id}/{prefix}" if spec.log_archive is not None else prefix
+
+
 def _logs_service_use(region: str, account: str, *log_group_patterns: str) -> ServiceUse:
     return ServiceUse(
         sid="CloudWatchLogs",
@@ -273,6 +281,7 @@ def _archive(spec: Spec) -> ArchivePlan | None:
         server_logs_bucket=f"{spec.name}-log-archive-s3logs-{a.account_id}",
         replication_role=replication_role,
         replication_role_arn=f"arn:aws:iam::{spec.aws.account_id}:role/aisec/{replication_role}",
+        replica_prefix=access_log_prefix(spec, ""),
         key_alias=alias,
         key_alias_arn=alias_arn,
         trail_key=a.kms_key_arn or alias_arn,

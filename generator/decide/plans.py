@@ -222,6 +222,9 @@ class ArchivePlan:
     break_glass: tuple[str, ...]
     deployers: tuple[str, ...]
     root_user: str
+    # The workload account's key prefix in the server-logs bucket (its access logs' prefixes start
+    # with it): the only one its replication role writes, and the only one its rule replicates.
+    replica_prefix: str = ""
 
     @property
     def managers(self) -> tuple[str, ...]:

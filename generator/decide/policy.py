@@ -14,6 +14,7 @@ from generator.decide.foundation import (
     _foundation,
     _root_access,
     _strictest,
+    access_log_prefix,
     bedrock_invocation_log_group,
     log_group_key,
 )
@@ -280,6 +281,7 @@ __all__ = [
     "ServiceUse",
     "StagePlan",
     "WorkloadPlan",
+    "access_log_prefix",
     "bedrock_invocation_log_group",
     "decide",
     "ident",

@@ -6,7 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 from types import MappingProxyType
 
-from generator.decide.foundation import _logs_service_use, _people, _source_arns, _strictest, _vector_store
+from generator.decide.foundation import (
+    _logs_service_use,
+    _people,
+    _source_arns,
+    _strictest,
+    _vector_store,
+    access_log_prefix,
+)
 from generator.decide.plans import (
     BUCKET_DOMAINS,
     KEY_DOMAINS,
@@ -178,7 +185,7 @@ def _stage(spec: Spec, wl: Workload, stage: Stage, rotation: int, access: Access
         BucketPlan(
             domain,
             bucket_name(name, wl.name, stage.value, domain, account),
-            f"{wl.name}/{stage.value}/{domain}/",
+            access_log_prefix(spec, f"{wl.name}/{stage.value}/{domain}/"),
             perimeter=perimeter(
                 domain, tuple(r.arn for r in roles if domain in r.reads or domain in r.writes)
             ),

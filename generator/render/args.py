@@ -201,6 +201,7 @@ def _replicated_to_archive(archive: ArchivePlan | None) -> dict[str, Any]:
             "destination_bucket_arn": f"arn:aws:s3:::{archive.server_logs_bucket}",
             "destination_account_id": archive.account,
             "role_name": archive.replication_role,
+            "prefix": archive.replica_prefix,
         }
     }
 

@@ -9,6 +9,7 @@ from generator.decide.policy import (
     OBJECT_LOCK_MODE,
     UNUSED_ACCESS_DAYS,
     Controls,
+    access_log_prefix,
     bedrock_invocation_log_group,
     log_group_key,
 )
@@ -75,7 +76,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
                 "name": f.findings_bucket,
                 "kms_key_arn": audit_key,
                 "access_log_bucket": f.access_log_bucket,
-                "access_log_prefix": "findings/",
+                "access_log_prefix": access_log_prefix(spec, "findings/"),
                 "macie_export": True,
                 **evidence,
                 **locked,
@@ -125,7 +126,7 @@ def _foundation_args(controls: Controls) -> dict[str, Any]:
             "name": f.config_bucket,
             "kms_key_arn": audit_key,
             "access_log_bucket": f.access_log_bucket,
-            "access_log_prefix": "config/",
+            "access_log_prefix": access_log_prefix(spec, "config/"),
             "config_delivery": True,
             **evidence,
         }

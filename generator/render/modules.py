@@ -30,8 +30,8 @@ MODULE_NAMES: tuple[ModuleName, ...] = (
 
 RENDERS_WITH: Mapping[str, str] = MappingProxyType(
     {
-        "kms": "1.4.0",  # bootstrap-state of a landing with accounts: account_users
-        "storage": "1.6.0",  # and object_grants, object_guards (the state of another account)
+        "kms": "1.5.0",  # account_users[].s3_arns (the state key through S3 for the state bucket only)
+        "storage": "1.7.0",  # replication.prefix, replication_source_prefixes (the log archive)
         "iam": "2.2.0",
         "privatelink": "1.3.0",
         "audit": "1.5.0",

@@ -40,7 +40,10 @@ def render_log_archive(
     # An account per stage (generator/render/accounts.py): every account's foundation delivers here.
     trails = [f.trail_arn, *(o.trail_arn for o in others)]
     sources = [workload, *(o.trail_arn.split(":")[4] for o in others)]
-    replicators = [a.replication_role_arn, *(o.archive.replication_role_arn for o in others if o.archive)]
+    archives = [a, *(o.archive for o in others if o.archive)]
+    replicators = [x.replication_role_arn for x in archives]
+    # Each account's replicas under its own prefix (its access logs' prefixes start with it).
+    replica_prefixes = {x.replication_role_arn: x.replica_prefix for x in archives if x.replica_prefix}
     key = {
         "alias": a.key_alias,
         "description": f"aisec {spec.name}: log archive of account {workload} (trail {f.trail_name})",
@@ -101,6 +104,7 @@ def render_log_archive(
             "access_log_bucket": a.access_log_bucket,
             "access_log_prefix": "server-logs/",
             "replication_sources": replicators,
+            "replication_source_prefixes": replica_prefixes,
             "object_lock": {"mode": OBJECT_LOCK_MODE, "days": f.object_lock_days},
             **evidence,
         },
@@ -224,8 +228,16 @@ def render_state(spec: Spec, folder: str = "STATE-FOLDER", catalog: Catalog | No
             by_account: dict[str, list[str]] = {}
             for a, _r, arns in foreign:
                 by_account.setdefault(a, []).extend(arns)
+            # Through S3 and for the state bucket only (the encryption context S3 names: the bucket
+            # ARN with the bucket key, else the object's), never for a bucket of their own account.
+            state_arns = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
             key["account_users"] = [
-                {"account_id": a, "principal_arns": arns, "via_services": [f"s3.{region}.amazonaws.com"]}
+                {
+                    "account_id": a,
+                    "principal_arns": arns,
+                    "via_services": [f"s3.{region}.amazonaws.com"],
+                    "s3_arns": state_arns,
+                }
                 for a, arns in by_account.items()
             ]
     ctx: dict[str, Any] = {

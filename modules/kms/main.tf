@@ -109,14 +109,63 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
-  # Named roles of other accounts (CI roles of a stage account), through the named services only.
+  # Named roles of other accounts (CI roles of a stage account), through the named services only,
+  # and, with `s3_arns`, only for those buckets and objects: S3 names the bucket ARN as the
+  # encryption context when the bucket key is enabled, else the object ARN, so GenerateDataKey or
+  # Decrypt through S3 for any other bucket is not allowed.
   dynamic "statement" {
     for_each = each.value.account_users
 
     content {
       sid       = "KeyUsersOfAccount${statement.value.account_id}"
       effect    = "Allow"
-      actions   = local.user_actions
+      actions   = length(statement.value.s3_arns) > 0 ? setsubtract(local.user_actions, ["kms:DescribeKey"]) : local.user_actions
+      resources = ["*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principal_arns
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:CallerAccount"
+        values   = [statement.value.account_id]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = statement.value.via_services
+      }
+
+      dynamic "condition" {
+        for_each = length(statement.value.s3_arns) > 0 ? [1] : []
+
+        content {
+          test     = "StringLike"
+          variable = "kms:EncryptionContext:aws:s3:arn"
+          values   = statement.value.s3_arns
+        }
+      }
+    }
+  }
+
+  # DescribeKey carries no encryption context: those roles may describe the key, through the same
+  # services, and do nothing else with it.
+  dynamic "statement" {
+    for_each = [for u in each.value.account_users : u if length(u.s3_arns) > 0]
+
+    content {
+      sid       = "KeyDescribedForAccount${statement.value.account_id}"
+      effect    = "Allow"
+      actions   = ["kms:DescribeKey"]
       resources = ["*"]
 
       principals {
@@ -386,6 +435,28 @@ data "aws_iam_policy_document" "perimeter" {
     sid       = "DenyDisableOrDeleteOutsideLifecycleManagers"
     effect    = "Deny"
     actions   = ["kms:DisableKey", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion"]
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "ArnNotLike"
+      variable = "aws:PrincipalArn"
+      values   = each.value.lifecycle
+    }
+  }
+
+  # Moving or deleting the key's alias redirects whoever names the key by alias (a trail writing to
+  # a log archive by alias ARN would encrypt with whatever key the alias then names): the lifecycle
+  # managers alone. UpdateAlias is authorized on the alias's current key and on the new one, so
+  # this also keeps an alias from being pointed at this key; CreateAlias stays with IAM.
+  statement {
+    sid       = "DenyAliasChangesOutsideLifecycleManagers"
+    effect    = "Deny"
+    actions   = ["kms:DeleteAlias", "kms:UpdateAlias"]
     resources = ["*"]
 
     principals {

@@ -34,8 +34,10 @@ variable "keys" {
     for AWS resources, only through the services in `grant_services`, e.g.
     sagemaker.us-east-1.amazonaws.com, and use the key in no other way); `account_users` (roles of
     other accounts that use the key: per entry the `account_id`, the `principal_arns` (exact role
-    ARNs, checked as aws:PrincipalArn, so the roles need not exist yet) and the `via_services` they
-    are held to, e.g. the S3 of a Terraform state).
+    ARNs, checked as aws:PrincipalArn, so the roles need not exist yet), the `via_services` they
+    are held to, e.g. the S3 of a Terraform state, and `s3_arns`, the only buckets and objects
+    S3 may use the key for on their behalf (kms:EncryptionContext:aws:s3:arn: the bucket ARN with
+    a bucket key, else `BUCKET-ARN/*`; empty: any)).
   EOT
   type = map(object({
     alias                   = string
@@ -60,6 +62,7 @@ variable "keys" {
       account_id     = string
       principal_arns = list(string)
       via_services   = list(string)
+      s3_arns        = optional(list(string), [])
     })), [])
     perimeter = optional(object({
       principals     = optional(list(string))

@@ -710,8 +710,11 @@ data "aws_iam_policy_document" "this" {
 
   # A replication destination (a log archive): the named roles of other accounts write replicas
   # and their tags, and check versioning; never deletes (s3:ReplicateDelete), reads or listings.
+  # A role with a prefix (replication_source_prefixes) writes only under it: each account's
+  # replicas under its own prefix, none under another's (versioning and Object Lock make every
+  # write permanent).
   dynamic "statement" {
-    for_each = length(each.value.replication_sources) > 0 ? [1] : []
+    for_each = length(setsubtract(each.value.replication_sources, keys(each.value.replication_source_prefixes))) > 0 ? [1] : []
 
     content {
       sid       = "ReplicasFromNamedRoles"
@@ -721,7 +724,23 @@ data "aws_iam_policy_document" "this" {
 
       principals {
         type        = "AWS"
-        identifiers = each.value.replication_sources
+        identifiers = sort(setsubtract(each.value.replication_sources, keys(each.value.replication_source_prefixes)))
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = [for r in each.value.replication_sources : r if contains(keys(each.value.replication_source_prefixes), r)]
+
+    content {
+      sid       = "ReplicasFromNamedRoleUnderItsPrefix${statement.key}"
+      effect    = "Allow"
+      actions   = ["s3:ReplicateObject", "s3:ReplicateTags"]
+      resources = ["${aws_s3_bucket.this[each.key].arn}/${each.value.replication_source_prefixes[statement.value]}*"]
+
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value]
       }
     }
   }
@@ -772,14 +791,16 @@ data "aws_iam_policy_document" "this" {
   }
 
   # ...and nobody but break-glass and the deployers (whose plans the plan gate reviews) weakens the
-  # bucket: its policy, lifecycle, versioning or Object Lock configuration.
+  # bucket: its policy, lifecycle, versioning, Object Lock or replication configuration, its access
+  # logging (who reads the evidence goes unrecorded), its default encryption (SSE-S3 or another
+  # key for new logs), its object ownership or ACL (reopened to other accounts).
   dynamic "statement" {
     for_each = each.value.protect_logs ? [1] : []
 
     content {
       sid       = "DenyLogBucketChangesExceptBreakGlassAndDeployers"
       effect    = "Deny"
-      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"]
+      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketLogging", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"]
       resources = [aws_s3_bucket.this[each.key].arn]
 
       principals {

@@ -1,7 +1,8 @@
 # Replication of a bucket's objects into a bucket of another account (a log archive): a role S3
 # assumes for this bucket only, allowed to read this bucket's object versions and to write
 # replicas into the destination (never deletes), and the bucket's replication configuration.
-# Delete markers are not replicated: a deletion here never reaches the copy.
+# Delete markers are not replicated: a deletion here never reaches the copy. With a prefix, only
+# the objects under it are replicated, and the role writes only under it in the destination.
 
 locals {
   replicated = { for k, b in local.buckets : k => b if b.replication != null }
@@ -48,11 +49,12 @@ data "aws_iam_policy_document" "replication" {
     resources = ["${aws_s3_bucket.this[each.key].arn}/*"]
   }
 
-  # Replicas and their tags only: no s3:ReplicateDelete, no reads of the destination.
+  # Replicas and their tags only, under the prefix when one is set (this account's own in a
+  # destination other accounts replicate to as well): no s3:ReplicateDelete, no reads of the destination.
   statement {
     sid       = "WriteReplicasToTheDestination"
     actions   = ["s3:ReplicateObject", "s3:ReplicateTags"]
-    resources = ["${each.value.replication.destination_bucket_arn}/*"]
+    resources = ["${each.value.replication.destination_bucket_arn}/${each.value.replication.prefix}*"]
 
     condition {
       test     = "StringEquals"
@@ -114,7 +116,9 @@ resource "aws_s3_bucket_replication_configuration" "this" {
     id     = "to-${each.value.replication.destination_account_id}"
     status = "Enabled"
 
-    filter {}
+    filter {
+      prefix = each.value.replication.prefix != "" ? each.value.replication.prefix : null
+    }
 
     delete_marker_replication {
       status = "Disabled"

@@ -40,11 +40,15 @@ variable "buckets" {
     `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
     not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
     policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
-    versioning, Object Lock and replication changes to all but those and `deployer_principals`);
+    versioning, Object Lock, replication, logging, default encryption, ownership and ACL changes to
+    all but those and `deployer_principals`);
     `replication` (replicate every new object version into `destination_bucket_arn` of
     `destination_account_id`, through a role named `role_name` under /aisec/ that S3 assumes for
-    this bucket only; delete markers are not replicated); `replication_sources` (for a destination:
-    role ARNs of other accounts allowed to write replicas here; never to delete);
+    this bucket only; delete markers are not replicated; with `prefix`, only the objects under it,
+    and the role writes replicas only under it in the destination); `replication_sources` (for a
+    destination: role ARNs of other accounts allowed to write replicas here; never to delete);
+    `replication_source_prefixes` (source role ARN -> the only key prefix it writes replicas under:
+    each account's replicas under its own prefix; a source without one writes under any key);
     `object_grants` (roles of other accounts, each reaching exactly the listed object keys:
     `account_id`, `principal_arns` (exact role ARNs, checked as aws:PrincipalArn, so the roles need
     not exist yet), `keys` to read and write (a Terraform state), `lock_keys` to read, write and
@@ -90,8 +94,10 @@ variable "buckets" {
       destination_bucket_arn = string
       destination_account_id = string
       role_name              = string
+      prefix                 = optional(string, "")
     }))
-    replication_sources = optional(list(string), [])
+    replication_sources         = optional(list(string), [])
+    replication_source_prefixes = optional(map(string), {})
     object_grants = optional(list(object({
       account_id     = string
       principal_arns = list(string)
@@ -119,6 +125,13 @@ variable "buckets" {
       startswith(b.replication.destination_bucket_arn, "arn:") && can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", b.replication.role_name))
     )])
     error_message = "A replication names a destination bucket ARN in another 12-digit account and a role name of 1-64 characters."
+  }
+
+  validation {
+    condition = alltrue([for b in values(var.buckets) : alltrue([
+      for role, prefix in b.replication_source_prefixes : contains(b.replication_sources, role) && prefix != "" && !strcontains(prefix, "*") && !strcontains(prefix, "?")
+    ])])
+    error_message = "Each replication_source_prefixes entry names a role of replication_sources and a non-empty key prefix without wildcards."
   }
 
   validation {

@@ -195,13 +195,14 @@ module "foundation_storage" {
         destination_bucket_arn = "arn:aws:s3:::agency-docs-log-archive-s3logs-666677779999"
         destination_account_id = "666677779999"
         role_name              = "agency-docs-access-logs-to-archive"
+        prefix                 = "666677778888/"
       }
     }
     findings = {
       name                               = "agency-docs-findings-666677778888"
       kms_key_arn                        = module.foundation_kms.key_arns["audit"]
       access_log_bucket                  = "agency-docs-access-logs-666677778888"
-      access_log_prefix                  = "findings/"
+      access_log_prefix                  = "666677778888/findings/"
       macie_export                       = true
       noncurrent_version_expiration_days = 1096
       protect_logs                       = true
@@ -214,7 +215,7 @@ module "foundation_storage" {
       name                               = "agency-docs-config-666677778888"
       kms_key_arn                        = module.foundation_kms.key_arns["audit"]
       access_log_bucket                  = "agency-docs-access-logs-666677778888"
-      access_log_prefix                  = "config/"
+      access_log_prefix                  = "666677778888/config/"
       config_delivery                    = true
       noncurrent_version_expiration_days = 1096
       protect_logs                       = true

@@ -127,7 +127,7 @@ module "doc_classifier_dev_storage" {
       name              = "agency-docs-doc-classifier-dev-datasets-666677778888"
       kms_key_arn       = module.doc_classifier_dev_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
-      access_log_prefix = "doc-classifier/dev/datasets/"
+      access_log_prefix = "666677778888/doc-classifier/dev/datasets/"
       perimeter = {
         principals = [
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
@@ -148,7 +148,7 @@ module "doc_classifier_dev_storage" {
       name              = "agency-docs-doc-classifier-dev-artifacts-666677778888"
       kms_key_arn       = module.doc_classifier_dev_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
-      access_log_prefix = "doc-classifier/dev/artifacts/"
+      access_log_prefix = "666677778888/doc-classifier/dev/artifacts/"
       perimeter = {
         principals = [
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-dev-ds",
@@ -366,7 +366,7 @@ module "doc_classifier_test_storage" {
       name              = "agency-docs-doc-classifier-test-datasets-666677778888"
       kms_key_arn       = module.doc_classifier_test_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
-      access_log_prefix = "doc-classifier/test/datasets/"
+      access_log_prefix = "666677778888/doc-classifier/test/datasets/"
       perimeter = {
         principals = [
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
@@ -387,7 +387,7 @@ module "doc_classifier_test_storage" {
       name              = "agency-docs-doc-classifier-test-artifacts-666677778888"
       kms_key_arn       = module.doc_classifier_test_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
-      access_log_prefix = "doc-classifier/test/artifacts/"
+      access_log_prefix = "666677778888/doc-classifier/test/artifacts/"
       perimeter = {
         principals = [
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-test-ds",
@@ -601,7 +601,7 @@ module "doc_classifier_prod_storage" {
       name              = "agency-docs-doc-classifier-prod-datasets-666677778888"
       kms_key_arn       = module.doc_classifier_prod_kms.key_arns["datasets"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
-      access_log_prefix = "doc-classifier/prod/datasets/"
+      access_log_prefix = "666677778888/doc-classifier/prod/datasets/"
       perimeter = {
         principals = [
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-pipeline",
@@ -621,7 +621,7 @@ module "doc_classifier_prod_storage" {
       name              = "agency-docs-doc-classifier-prod-artifacts-666677778888"
       kms_key_arn       = module.doc_classifier_prod_kms.key_arns["artifacts"]
       access_log_bucket = module.foundation_storage.bucket_names["access_logs"]
-      access_log_prefix = "doc-classifier/prod/artifacts/"
+      access_log_prefix = "666677778888/doc-classifier/prod/artifacts/"
       perimeter = {
         principals = [
           "arn:aws:iam::666677778888:role/aisec/agency-docs-doc-classifier-prod-ds",

@@ -96,6 +96,9 @@ module "archive_storage" {
       access_log_bucket   = "agency-docs-log-archive-access-666677779999"
       access_log_prefix   = "server-logs/"
       replication_sources = ["arn:aws:iam::666677778888:role/aisec/agency-docs-access-logs-to-archive"]
+      replication_source_prefixes = {
+        "arn:aws:iam::666677778888:role/aisec/agency-docs-access-logs-to-archive" = "666677778888/"
+      }
       object_lock = {
         mode = "GOVERNANCE"
         days = 1096
