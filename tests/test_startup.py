@@ -215,3 +215,25 @@ def test_compiled_templates_are_kept_per_jinja_version_and_compiling_options(
     monkeypatch.setattr(jinja2, "__version__", "0.0.0")
     folders.add(template_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
     assert len(folders) == 3
+
+
+def test_spec_default_factories_are_python_functions() -> None:
+    """pydantic reads each default factory's signature when it builds a model: a builtin's (list,
+    dict) is parsed from its text by the tokenizer, a model's built from its fields, a function's
+    read from its code. The spec's factories are functions, and make what the builtins made."""
+    import types
+
+    import pydantic
+
+    import generator.spec as spec
+
+    models = [m for m in vars(spec).values() if isinstance(m, type) and issubclass(m, pydantic.BaseModel)]
+    seen = 0
+    for model in models:
+        for name, info in model.model_fields.items():
+            if info.default_factory is not None:
+                seen += 1
+                assert type(info.default_factory) is types.FunctionType, (model.__name__, name)
+                made = info.default_factory()  # type: ignore[call-arg]
+                assert made in ([], {}) or isinstance(made, pydantic.BaseModel) or name == "stages", name
+    assert seen >= 20

@@ -1,8 +1,6 @@
 """A workload and its services' settings: Bedrock (models, guardrail, vector store), notebooks,
 container images and compute."""
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +27,8 @@ from generator.spec.types import (
     _no_control_chars,
     _regex,
     _unique_list,
+    empty_dict,
+    empty_list,
 )
 
 MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,80}(:[a-z0-9.-]{1,20}){0,2}$")
@@ -129,7 +129,7 @@ class BedrockSettings(Strict):
         "includes pii, phi or cardholder.",
     )
     vector_stores: dict[Stage, VectorStore] = Field(
-        default_factory=dict,
+        default_factory=empty_dict,
         description="Per stage, the knowledge base's vector store (rag workloads): that stage's role may query "
         "and write that store only; stages never share one. A stage without one gets no vector-store rights.",
     )
@@ -209,13 +209,13 @@ class Images(Strict):
         "no stage pulls another's images. Other accounts' registries: network.image_accounts.",
     )
     create: list[EcrRepositoryName] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Repositories the landing creates in every stage, as <name>/<workload>/<stage>/<entry>: "
         "tags immutable, scanned on push, encrypted with the stage's images key, untagged images expired, "
         "and a policy refusing everyone but the stage's roles, the pushers, the deployers and break-glass.",
     )
     pushers: list[RoleArn] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Roles of this account that push images into the created repositories (your image "
         "build pipeline); default: the deployers only. With accounts: roles of the accounts holding the "
         "workload's stages, each account's repositories admitting its own, at least one per account.",
