@@ -237,3 +237,44 @@ def test_spec_default_factories_are_python_functions() -> None:
                 made = info.default_factory()  # type: ignore[call-arg]
                 assert made in ([], {}) or isinstance(made, pydantic.BaseModel) or name == "stages", name
     assert seen >= 20
+
+
+def test_importlib_metadata_is_imported_on_first_use() -> None:
+    """The command line leaves ``importlib.metadata`` (and the email package it imports) to its first
+    use: a spec's check never imports it, whichever way pydantic's plugin loader takes it (2.13:
+    the module; 2.14: ``from importlib.metadata import entry_points``); a use, through the module,
+    a function or a reference kept before, answers as the module does."""
+    script = (
+        "import sys, importlib\n"
+        "from generator.cli import main\n"
+        "import importlib.metadata as kept\n"
+        "from importlib.metadata import entry_points, version as version_before\n"
+        "try:\n"
+        "    main(['check-spec', 'healthcare-training'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted(m for m in ('email', 'csv', 'importlib.metadata._meta') if m in sys.modules))\n"
+        "from importlib.metadata import PackageNotFoundError, version\n"
+        "print(version('pydantic') == kept.version('pydantic') == importlib.metadata.version('pydantic') == version_before('pydantic'))\n"
+        "print(sys.modules['importlib.metadata'] is importlib.metadata, kept.PackageNotFoundError is PackageNotFoundError)\n"
+        "print(entry_points(group='console_scripts') == importlib.metadata.entry_points(group='console_scripts'))\n"
+        "import os; os.environ.pop('PYDANTIC_DISABLE_PLUGINS', None)\n"
+        "from pydantic.plugin import _loader; print(list(_loader.get_plugins()) == [] and _loader._plugins == {})\n"
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-5:] == ["[]", "True", "True True", "True", "True"], (
+        done.stdout + done.stderr
+    )
+    # a submodule imported first is found where it is, and the module loads around it
+    script = (
+        "import generator.cli, sys\n"
+        "import importlib.metadata._meta as meta\n"
+        "import importlib.metadata\n"
+        "print(importlib.metadata.version('pydantic') != '', sys.modules['importlib.metadata._meta'] is meta)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
