@@ -18,7 +18,7 @@ import yaml
 from generator import catalog, cli
 from generator.decide import policy, prowler
 from generator.render import templates as template_module
-from generator.spec import Regime
+from generator.spec import Regime, types
 from tests.conftest import REPO, aisec_env
 
 
@@ -278,3 +278,25 @@ def test_importlib_metadata_is_imported_on_first_use() -> None:
         [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
     )
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+
+
+def test_spec_patterns_are_compiled_on_first_use() -> None:
+    """Defining the spec's models compiles none of its checked types' patterns (the slug's is used
+    at import); a check compiles the ones it uses, to what re.compile makes of them."""
+    script = (
+        "import gc\n"
+        "from generator.spec import types, load_spec\n"
+        "patterns = [p for p in gc.get_objects() if isinstance(p, types.LazyPattern)]\n"
+        "print(len(patterns), sum(p._compiled is not None for p in patterns))\n"
+        "load_spec('blueprints/healthcare-training.yaml')\n"
+        "used = [p for p in patterns if p._compiled is not None]\n"
+        "print(0 < len(used) < len(patterns), all(p.compiled.pattern == p.pattern for p in used))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    count, compiled, *rest = done.stdout.split()
+    assert int(count) >= 25 and int(compiled) <= 1 and rest == ["True", "True"], done.stdout
+    pattern = types.LazyPattern(r"a(\d)")
+    assert pattern.fullmatch("a1") and pattern.match("a12") and not pattern.fullmatch("a12")
+    assert pattern.search("xa1") and not pattern.match("xa1") and pattern.compiled is pattern.compiled

@@ -1,7 +1,6 @@
 """The account-level parts of a spec: AWS account and region, network, the foundation it uses,
 the log archive, human access, the detective controls, alerts and the data it holds."""
 
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -18,6 +17,7 @@ from generator.spec.types import (
     Email,
     HumanAccess,
     KmsKeyArn,
+    LazyPattern,
     PersonRef,
     RegionName,
     RoleArn,
@@ -167,7 +167,7 @@ class Accounts(Strict):
     assume_role: Annotated[
         str,
         _regex(
-            re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$"),
+            LazyPattern(r"^[A-Za-z0-9_+=,.@-]{1,64}$"),
             "an IAM role name (1-64 of letters, digits, + = , . @ _ -)",
         ),
     ] = Field(
