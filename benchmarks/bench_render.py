@@ -2,9 +2,12 @@
 time per spec when rendering many specs in one process.
 
     python benchmarks/bench_render.py [--runs 10] [--specs 1000] [--blueprint healthcare-training]
+    python benchmarks/bench_render.py --instructions   # each command once under valgrind's callgrind
 
 Prints a table (wall and CPU time, ratios to the floor, the load average) and, with --json, the
-figures as JSON. Numbers, not thresholds: nothing here fails.
+figures as JSON. --instructions counts each process's instructions instead (callgrind, after a
+warm-up run): the figure no other load on the machine disturbs. Numbers, not thresholds: nothing
+here fails.
 """
 
 from __future__ import annotations
@@ -40,6 +43,18 @@ def timed_process(cmd: list[str], pycache: str) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(cmd: list[str], pycache: str) -> int:
+    """Instructions one run of ``cmd`` executes, counted by valgrind's callgrind."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONPYCACHEPREFIX": pycache}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with tempfile.NamedTemporaryFile() as out:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out.name}", *cmd],
+            capture_output=True, text=True, env=env, cwd=REPO, check=True,
+        )  # fmt: skip
+    return int(done.stderr.rpartition("Collected : ")[2].split()[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -48,6 +63,7 @@ def main() -> None:
     parser.add_argument("--specs", type=int, default=1000)
     parser.add_argument("--blueprint", default="healthcare-training")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--instructions", action="store_true", help="count instructions (valgrind) instead")
     args = parser.parse_args()
 
     import yaml
@@ -74,6 +90,15 @@ def main() -> None:
         }
         for command in commands.values():  # warm-up: bytecode, compiled templates, `same`
             timed_process(command(-1), pycache)
+        if args.instructions:
+            counts = {name: instructions(command(-2), pycache) for name, command in commands.items()}
+            floor = counts.pop("floor")
+            import pydantic
+
+            print(f"instructions, pydantic {pydantic.VERSION}: floor {floor / 1e6:,.0f}M")
+            for name, count in counts.items():
+                print(f"  {name:20s} {count / 1e6:7,.0f}M  {count / floor:5.2f}x")
+            return
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpu: dict[str, list[float]] = {name: [] for name in commands}
         for i in range(args.runs):

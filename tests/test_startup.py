@@ -18,7 +18,7 @@ import yaml
 from generator import catalog, cli
 from generator.decide import policy, prowler
 from generator.render import templates as template_module
-from generator.spec import Regime
+from generator.spec import Regime, types
 from tests.conftest import REPO, aisec_env
 
 
@@ -215,3 +215,88 @@ def test_compiled_templates_are_kept_per_jinja_version_and_compiling_options(
     monkeypatch.setattr(jinja2, "__version__", "0.0.0")
     folders.add(template_module._bytecode_cache().directory)  # type: ignore[union-attr,attr-defined]
     assert len(folders) == 3
+
+
+def test_spec_default_factories_are_python_functions() -> None:
+    """pydantic reads each default factory's signature when it builds a model: a builtin's (list,
+    dict) is parsed from its text by the tokenizer, a model's built from its fields, a function's
+    read from its code. The spec's factories are functions, and make what the builtins made."""
+    import types
+
+    import pydantic
+
+    import generator.spec as spec
+
+    models = [m for m in vars(spec).values() if isinstance(m, type) and issubclass(m, pydantic.BaseModel)]
+    seen = 0
+    for model in models:
+        for name, info in model.model_fields.items():
+            if info.default_factory is not None:
+                seen += 1
+                assert type(info.default_factory) is types.FunctionType, (model.__name__, name)
+                made = info.default_factory()  # type: ignore[call-arg]
+                assert made in ([], {}) or isinstance(made, pydantic.BaseModel) or name == "stages", name
+    assert seen >= 20
+
+
+def test_importlib_metadata_is_imported_on_first_use() -> None:
+    """The command line leaves ``importlib.metadata`` (and the email package it imports) to its first
+    use: a spec's check never imports it, whichever way pydantic's plugin loader takes it (2.13:
+    the module; 2.14: ``from importlib.metadata import entry_points``); a use, through the module,
+    a function or a reference kept before, answers as the module does."""
+    script = (
+        "import sys, importlib\n"
+        "from generator.cli import main\n"
+        "import importlib.metadata as kept\n"
+        "from importlib.metadata import entry_points, version as version_before\n"
+        "try:\n"
+        "    main(['check-spec', 'healthcare-training'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "print(sorted(m for m in ('email', 'csv', 'importlib.metadata._meta') if m in sys.modules))\n"
+        "from importlib.metadata import PackageNotFoundError, version\n"
+        "print(version('pydantic') == kept.version('pydantic') == importlib.metadata.version('pydantic') == version_before('pydantic'))\n"
+        "print(sys.modules['importlib.metadata'] is importlib.metadata, kept.PackageNotFoundError is PackageNotFoundError)\n"
+        "print(entry_points(group='console_scripts') == importlib.metadata.entry_points(group='console_scripts'))\n"
+        "import os; os.environ.pop('PYDANTIC_DISABLE_PLUGINS', None)\n"
+        "from pydantic.plugin import _loader; print(list(_loader.get_plugins()) == [] and _loader._plugins == {})\n"
+    )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-5:] == ["[]", "True", "True True", "True", "True"], (
+        done.stdout + done.stderr
+    )
+    # a submodule imported first is found where it is, and the module loads around it
+    script = (
+        "import generator.cli, sys\n"
+        "import importlib.metadata._meta as meta\n"
+        "import importlib.metadata\n"
+        "print(importlib.metadata.version('pydantic') != '', sys.modules['importlib.metadata._meta'] is meta)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
+
+
+def test_spec_patterns_are_compiled_on_first_use() -> None:
+    """Defining the spec's models compiles none of its checked types' patterns (the slug's is used
+    at import); a check compiles the ones it uses, to what re.compile makes of them."""
+    script = (
+        "import gc\n"
+        "from generator.spec import types, load_spec\n"
+        "patterns = [p for p in gc.get_objects() if isinstance(p, types.LazyPattern)]\n"
+        "print(len(patterns), sum(p._compiled is not None for p in patterns))\n"
+        "load_spec('blueprints/healthcare-training.yaml')\n"
+        "used = [p for p in patterns if p._compiled is not None]\n"
+        "print(0 < len(used) < len(patterns), all(p.compiled.pattern == p.pattern for p in used))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    count, compiled, *rest = done.stdout.split()
+    assert int(count) >= 25 and int(compiled) <= 1 and rest == ["True", "True"], done.stdout
+    pattern = types.LazyPattern(r"a(\d)")
+    assert pattern.fullmatch("a1") and pattern.match("a12") and not pattern.fullmatch("a12")
+    assert pattern.search("xa1") and not pattern.match("xa1") and pattern.compiled is pattern.compiled

@@ -17,10 +17,57 @@ import json
 import os
 import sys
 import traceback
+import types
 from typing import TYPE_CHECKING, Any
 
 from generator.cli import dataclass_code
 
+# Functions of importlib.metadata that a module may take by name before it first calls them
+# (pydantic 2.14's plugin loader: `from importlib.metadata import entry_points`).
+_METADATA_FUNCTIONS = ("entry_points", "distributions", "distribution", "version", "metadata", "files",
+                       "requires", "packages_distributions")  # fmt: skip
+
+
+def _metadata_on_first_use() -> None:
+    """``importlib.metadata`` imported when first used: pydantic's plugin loader imports it (with
+    email, csv and zipfile) to search the installed distributions for plugins, a search the spec's
+    models and typer's validators skip (PYDANTIC_DISABLE_PLUGINS); `render` never uses it. Until
+    then the name holds a stand-in: reading one of its functions gives a function that calls the
+    module's (pydantic 2.14 takes `entry_points` so when its loader loads); reading anything else
+    imports the module, puts it in its place and answers from it."""
+    if "importlib.metadata" in sys.modules:
+        return
+    stand_in = types.ModuleType("importlib.metadata", "importlib.metadata, imported on first use")
+
+    def real() -> types.ModuleType:
+        if sys.modules.get("importlib.metadata") is stand_in:
+            del sys.modules["importlib.metadata"]
+        module = importlib.import_module("importlib.metadata")
+        setattr(importlib, "metadata", module)  # noqa: B010
+        return module
+
+    def calls_the_module_s(name: str) -> Any:
+        def function(*args: Any, **kwargs: Any) -> Any:
+            return getattr(real(), name)(*args, **kwargs)
+
+        function.__name__ = function.__qualname__ = name
+        function.__module__ = "importlib.metadata"
+        return function
+
+    def __getattr__(name: str) -> Any:
+        if name in _METADATA_FUNCTIONS and sys.modules.get("importlib.metadata") is stand_in:
+            return calls_the_module_s(name)
+        return getattr(real(), name)
+
+    stand_in.__getattr__ = __getattr__  # type: ignore[method-assign]  # PEP 562
+    # a package, as the module is: `from importlib.metadata import name` reads __path__ first, and a
+    # submodule (importlib.metadata._meta) imported before the module is found where it is
+    stand_in.__path__ = [os.path.join(folder, "metadata") for folder in importlib.__path__]
+    sys.modules["importlib.metadata"] = stand_in
+    setattr(importlib, "metadata", stand_in)  # noqa: B010  # as an import binds a submodule to its package
+
+
+_metadata_on_first_use()
 dataclass_code.install()  # before typer, pydantic and aisec define their dataclasses
 
 import typer  # noqa: E402

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from generator.cli.common import SpecArg, check_output_path, ci_app, core, err, out
+from generator.cli.console import escape
 from generator.errors import UserInputError
 
 RepoOpt = Annotated[

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from generator import __version__
+from generator.cli.console import LazyConsole
 from generator.errors import AisecError, UserInputError
 
 if TYPE_CHECKING:  # re-exported (as X): the command modules take them from here
@@ -80,8 +80,9 @@ app.add_typer(rehearsal_app, name="rehearsal")
 app.add_typer(blueprints_app, name="blueprints")
 app.add_typer(catalog_app, name="catalog")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# rich's consoles (highlight=False, soft_wrap=True), rich imported when a print needs it (console.py)
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 

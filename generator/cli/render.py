@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from generator.cli.common import (
     DirArg,
@@ -27,6 +26,7 @@ from generator.cli.common import (
     out,
     writer,
 )
+from generator.cli.console import escape
 from generator.errors import UserInputError
 
 if TYPE_CHECKING:

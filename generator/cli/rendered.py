@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
-
 from generator.cli.common import (
     Table,
     _print_json,
@@ -16,6 +14,7 @@ from generator.cli.common import (
     core,
     out,
 )
+from generator.cli.console import escape
 
 if TYPE_CHECKING:
     from generator import spec as spec_model

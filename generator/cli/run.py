@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from generator.cli.common import (
     DirArg,
@@ -25,6 +24,7 @@ from generator.cli.common import (
     runview,
     verify,
 )
+from generator.cli.console import escape
 from generator.errors import UserInputError
 
 StageOpt = Annotated[
@@ -114,7 +114,7 @@ def _fleet(command: str, folder: Path, offline: bool, parallel: int | None, affe
     parallel = parallel or fleetrun.default_parallel()
     runs, affected_report = fleetrun.select(folder, affected_since)
     if command == "plan":
-        with fleetrun.FleetProgress(err, "planning", len(runs)) as progress:
+        with fleetrun.FleetProgress(err.rich, "planning", len(runs)) as progress:
             fleetrun.run_fleet(runs, lambda r: fleetrun.plan_root(r, offline, rules), parallel, fleetrun.PLAN_OK,
                                progress.start, progress.end)  # fmt: skip
     else:
@@ -129,7 +129,7 @@ def _fleet(command: str, folder: Path, offline: bool, parallel: int | None, affe
                      f"to {where}?", auto_approve)  # fmt: skip
             for run in ready:
                 run.status = "queued"
-            with fleetrun.FleetProgress(err, "applying", len(ready)) as progress:
+            with fleetrun.FleetProgress(err.rich, "applying", len(ready)) as progress:
                 fleetrun.run_fleet(runs, lambda r: fleetrun.apply_root(r, offline), parallel, fleetrun.APPLY_OK,
                                    progress.start, progress.end)  # fmt: skip
     for run in (r for r in runs if r.exit_code):  # each named by its folder (child errors name it already)
@@ -229,7 +229,7 @@ def plan(
         from generator.run import stageguard
 
         stageguard.foundation_first(landing, stage, offline)
-    with runview.PlanProgress(err) as progress:
+    with runview.PlanProgress(err.rich) as progress:
         outcome = orchestrate.plan(
             directory, offline=offline, destroy=destroy, allow=allow or (), on_event=progress,
             accept=accept or (), rules=rules or (),
@@ -239,12 +239,12 @@ def plan(
         return
     for note in outcome.notes:
         err.print(f"[yellow]note:[/] {note}", soft_wrap=True)
-    runview.print_review(out, outcome.review, str(directory), outcome.workspace.rehearsal)
+    runview.print_review(out.rich, outcome.review, str(directory), outcome.workspace.rehearsal)
     if outcome.review.has_changes:
         again = " --offline" if offline else ""
         out.print(f"  Saved; apply exactly this plan with `aisec apply {directory}{again}`.", markup=False)
         hint = " ".join(f"--accept '{f.id}'" for f in outcome.blocking)
-        runview.print_blocking(out, outcome.blocking, f"`aisec plan {directory}{again} {hint}`")
+        runview.print_blocking(out.rich, outcome.blocking, f"`aisec plan {directory}{again} {hint}`")
 
 
 def _no_stage_with_all(stage: str | None) -> None:
@@ -270,7 +270,7 @@ def apply(directory: DirArg, offline: OfflineOpt = False, auto_approve: ApproveO
     directory = _stage_root(directory, stage)
     saved = orchestrate.saved_plan(directory, offline=offline)
     review = planreview.Review.from_dict(saved.review)
-    runview.print_review(err, review, str(directory), saved.workspace.rehearsal)
+    runview.print_review(err.rich, review, str(directory), saved.workspace.rehearsal)
     question = f"Apply these {review.operations} change(s) to {saved.workspace.label}?"
     _confirm_and_apply(directory, saved, review, question, "applied {n} change(s)", auto_approve, as_json)
 
@@ -279,7 +279,7 @@ def _confirm_and_apply(directory: Path, saved: orchestrate.SavedPlan, review: pl
                        auto_approve: bool, as_json: bool) -> None:  # fmt: skip
     """Ask, apply the saved plan with progress, report: the end of `apply` and `destroy`."""
     _confirm(question, auto_approve)
-    with runview.ApplyProgress(err, review.operations) as progress:
+    with runview.ApplyProgress(err.rich, review.operations) as progress:
         outcome = orchestrate.apply(saved, on_event=progress)
     if as_json:
         _print_json(outcome.as_dict())
@@ -292,12 +292,12 @@ def drift(directory: DirArg, offline: OfflineOpt = False, as_json: JsonOpt = Fal
           stage: StageOpt = None) -> None:  # fmt: skip
     """Does the infrastructure still match the code? Exit 0 no drift, 2 drift, 1 error. Changes nothing."""
     directory = _stage_root(directory, stage)
-    with runview.PlanProgress(err) as progress:
+    with runview.PlanProgress(err.rich) as progress:
         outcome = orchestrate.drift(directory, offline=offline, on_event=progress)
     if as_json:
         _print_json(outcome.as_dict())
     else:
-        runview.print_review(out, outcome.review, str(directory), outcome.rehearsal)
+        runview.print_review(out.rich, outcome.review, str(directory), outcome.rehearsal)
         out.print(f"{directory}: {'[red]drift[/]' if outcome.drifted else '[green]no drift[/]'}")
     raise SystemExit(2 if outcome.drifted else 0)
 
@@ -308,11 +308,11 @@ def destroy(directory: DirArg, offline: OfflineOpt = False, allow: AllowOpt = No
             stage: StageOpt = None) -> None:  # fmt: skip
     """Plan the destruction of everything, review it, confirm, apply. Protected resources need naming."""
     directory = _stage_root(directory, stage)
-    with runview.PlanProgress(err) as progress:
+    with runview.PlanProgress(err.rich) as progress:
         outcome = orchestrate.plan(
             directory, offline=offline, destroy=True, allow=allow or (), on_event=progress
         )
-    runview.print_review(err, outcome.review, str(directory), outcome.workspace.rehearsal)
+    runview.print_review(err.rich, outcome.review, str(directory), outcome.workspace.rehearsal)
     if not outcome.review.has_changes:
         if as_json:
             _print_json(outcome.as_dict())  # nothing to destroy: the empty plan is the result

@@ -1,9 +1,6 @@
 """The account-level parts of a spec: AWS account and region, network, the foundation it uses,
 the log archive, human access, the detective controls, alerts and the data it holds."""
 
-from __future__ import annotations
-
-import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -20,6 +17,7 @@ from generator.spec.types import (
     Email,
     HumanAccess,
     KmsKeyArn,
+    LazyPattern,
     PersonRef,
     RegionName,
     RoleArn,
@@ -31,6 +29,8 @@ from generator.spec.types import (
     VpcId,
     _regex,
     _unique_list,
+    empty_dict,
+    empty_list,
 )
 
 
@@ -65,7 +65,7 @@ class Network(Strict):
         "with valid credentials.",
     )
     image_accounts: list[AccountId] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Other AWS accounts whose ECR images the workloads pull through the endpoints "
         "(e.g. the regional account of SageMaker's prebuilt images); by default only this account's.",
     )
@@ -110,7 +110,7 @@ class LogArchive(Strict):
         "so every plan shows that change until this is set.",
     )
     deployers: list[RoleArn] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Roles of the log-archive account that apply log-archive/ and administer its key "
         "(never use it); default the account's root user only.",
     )
@@ -125,19 +125,19 @@ class Access(Strict):
         description="How people reach their roles: IAM Identity Center (sso) or IAM with MFA.",
     )
     people: dict[Stage, list[PersonRef]] = Field(
-        default_factory=dict,
+        default_factory=empty_dict,
         description="Who may assume the people's roles of each stage: IAM Identity Center permission set "
         "names (with sso) or IAM role/user ARNs. A stage left out defaults, with sso, to the permission "
         "set named <name>-<stage>; with iam-mfa every stage with people must be listed.",
     )
     deployers: list[RoleArn] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Roles that run terraform apply: the only ones (with break_glass) that may change key "
         "policies, disable or delete data keys. Default: the apply role `aisec ci` creates "
         "(role/aisec-deploy/<name>-aisec-apply); add your own role to deploy from a workstation.",
     )
     break_glass: list[RoleArn] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Emergency roles excepted from every data-perimeter Deny (their use is alarmed). "
         "Without one, the account's root user is the only way back in.",
     )
@@ -167,7 +167,7 @@ class Accounts(Strict):
     assume_role: Annotated[
         str,
         _regex(
-            re.compile(r"^[A-Za-z0-9_+=,.@-]{1,64}$"),
+            LazyPattern(r"^[A-Za-z0-9_+=,.@-]{1,64}$"),
             "an IAM role name (1-64 of letters, digits, + = , . @ _ -)",
         ),
     ] = Field(
@@ -232,7 +232,7 @@ class Detective(Strict):
 
 class Alerts(Strict):
     email: list[Email] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Addresses subscribed to security alerts; at least one when compliance names a regime "
         "(unless foundation: existing, whose alert topic receives them).",
     )
@@ -241,7 +241,7 @@ class Alerts(Strict):
 class Data(Strict):
     sensitivity: Sensitivity = Field(description="The most sensitive data the workload touches.")
     categories: list[DataCategory] = Field(
-        default_factory=list, description="Kinds of regulated data present."
+        default_factory=empty_list, description="Kinds of regulated data present."
     )
     non_production: Literal["deidentified", "tokenized", "synthetic"] | None = Field(
         default=None,

@@ -1,8 +1,6 @@
 """Macie custom data identifiers: what a workload's data looks like, checked so that an identifier
 AWS would reject (or one that matches nearly anything) fails at load time."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Iterable
 from typing import Annotated, Any
@@ -12,7 +10,7 @@ from pydantic import (
     Field,
 )
 
-from generator.spec.types import DataCategory, Strict, _no_control_chars, _slug, _unique_list
+from generator.spec.types import DataCategory, Strict, _no_control_chars, _slug, _unique_list, empty_list
 
 # --------------------------------------------------------------------------- Macie identifiers
 # Amazon Macie's limits for custom data identifiers (CreateCustomDataIdentifier, Macie user guide
@@ -114,13 +112,13 @@ class MacieIdentifier(Strict):
         "lookaround or flags), 1-512 characters, matching at least 4 characters and never the empty string.",
     )
     keywords: Annotated[list[MacieKeyword], AfterValidator(_unique_list)] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         max_length=MACIE_KEYWORDS_MAX,
         description="Words (3-90 characters, not case sensitive) one of which must precede a match within "
         "maximum_match_distance characters; empty: every match is reported.",
     )
     ignore_words: Annotated[list[MacieIgnoreWord], AfterValidator(_unique_list)] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         max_length=MACIE_IGNORE_WORDS_MAX,
         description="Matches containing one of these (4-90 characters, case sensitive) are not reported.",
     )
@@ -193,11 +191,11 @@ class MacieSettings(Strict):
         "and account-number; financial: account-number).",
     )
     identifiers: list[MacieIdentifier] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="More custom data identifiers; one named like a default replaces it.",
     )
     ignore_words: Annotated[list[MacieIgnoreWord], AfterValidator(_unique_list)] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         max_length=MACIE_IGNORE_WORDS_MAX,
         description="Allow list of literal text (4-90 characters, case sensitive, e.g. the marker of your "
         "synthetic records) added to every custom identifier's ignore words.",

@@ -1,7 +1,5 @@
 """The spec itself (:class:`Spec`): module sources, state, cost assumptions and the workloads."""
 
-from __future__ import annotations
-
 import os
 from typing import Annotated, Any, Literal
 
@@ -42,6 +40,8 @@ from generator.spec.types import (
     _none_means_empty,
     _regex,
     _unique_list,
+    empty_dict,
+    empty_list,
 )
 from generator.spec.workload import Workload
 
@@ -77,7 +77,7 @@ class State(Strict):
         "default alias/<name>-tfstate.",
     )
     users: list[RoleArn] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Roles that run Terraform against this state (CI roles), besides the admin principals.",
     )
 
@@ -148,7 +148,7 @@ class Spec(Strict):
     name: Slug24 = Field(description="Name of the landing; prefix of every resource name.")
     aws: Aws
     compliance: Annotated[list[Regime], BeforeValidator(_none_means_empty)] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Compliance regimes that apply (none, or several). Unset: ai-security (the AWS AI "
         "Security Framework) when a workload is rag or inference, otherwise none.",
     )
@@ -165,20 +165,21 @@ class Spec(Strict):
         "without it the logs stay in the workload account.",
     )
     access: Access
-    alerts: Alerts = Field(default_factory=Alerts)
+    alerts: Alerts = Field(default_factory=lambda: Alerts())
     detective: Detective = Field(
-        default_factory=Detective,
+        default_factory=lambda: Detective(),
         description="Account-level detective controls (GuardDuty, Security Hub, AWS Config, IAM Access "
         "Analyzer, VPC flow logs): create, check at plan time, or prerequisite.",
     )
     workloads: list[Workload] = Field(min_length=1)
     modules: dict[
         ModuleName, Annotated[str, _regex(CONSTRAINT_RE, "a version constraint such as '~> 1.0'")]
-    ] = Field(default_factory=dict, description="Version constraints per catalog module.")
+    ] = Field(default_factory=empty_dict, description="Version constraints per catalog module.")
     module_source: ModuleSource = Field(
-        default_factory=ModuleSource, description="Where the root module takes the catalog's modules from."
+        default_factory=lambda: ModuleSource(),
+        description="Where the root module takes the catalog's modules from.",
     )
-    state: State = Field(default_factory=State)
+    state: State = Field(default_factory=lambda: State())
     layout: Literal["single", "stages"] = Field(
         default="single",
         description="single: one root module and one state for the whole landing; stages: a root module "
@@ -191,9 +192,9 @@ class Spec(Strict):
         "every root's provider assuming a role in its account.",
     )
     cost: CostAssumptions = Field(
-        default_factory=CostAssumptions, description="Assumptions of the monthly estimate."
+        default_factory=lambda: CostAssumptions(), description="Assumptions of the monthly estimate."
     )
-    tags: dict[TagKey, TagValue] = Field(default_factory=dict, description="Tags on every resource.")
+    tags: dict[TagKey, TagValue] = Field(default_factory=empty_dict, description="Tags on every resource.")
 
     @model_validator(mode="before")
     @classmethod

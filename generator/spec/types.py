@@ -143,35 +143,65 @@ BUCKET_DOMAIN_MAX = 9  # "artifacts"
 
 
 # --------------------------------------------------------------------------- scalar types
-SLUG_RE = re.compile(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
-ACCOUNT_RE = re.compile(r"^\d{12}$")
-ROLE_ARN_RE = re.compile(r"^arn:aws:iam::(\d{12}):role/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$")
-HUMAN_ARN_RE = re.compile(
+class LazyPattern:
+    """A regular expression compiled when first used: a run meets a few of the spec's checked
+    types (most specs no Git URL, registry or KMS key reference), and compiling all of them when
+    the models are defined took 1% of a whole `aisec render`."""
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern, self.flags = pattern, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def fullmatch(self, string: str) -> re.Match[str] | None:
+        return self.compiled.fullmatch(string)
+
+    def match(self, string: str) -> re.Match[str] | None:
+        return self.compiled.match(string)
+
+    def search(self, string: str) -> re.Match[str] | None:
+        return self.compiled.search(string)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r})"
+
+
+SLUG_RE = LazyPattern(r"^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$")
+ACCOUNT_RE = LazyPattern(r"^\d{12}$")
+ROLE_ARN_RE = LazyPattern(r"^arn:aws:iam::(\d{12}):role/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$")
+HUMAN_ARN_RE = LazyPattern(
     r"^arn:aws:iam::(\d{12}):(?:role|user)/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]{1,64}$"
 )
-PERMISSION_SET_RE = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,32}$")
-SNS_ARN_RE = re.compile(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
-EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-TAG_KEY_RE = re.compile(r"^[\w .:/=+@-]{1,128}$")
-TAG_VALUE_RE = re.compile(r"^[\w .:/=+@-]{0,256}$")
-VPC_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-SUBNET_RE = re.compile(r"^subnet-[0-9a-f]{8,17}$")
-RTB_RE = re.compile(r"^rtb-[0-9a-f]{8,17}$")
-STATE_KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,1024}$")
-KMS_KEY_ARN_RE = re.compile(r"^arn:aws:kms:[a-z0-9-]+:(\d{12}):key/[0-9a-f-]{36}$")
-KMS_KEY_REF_RE = re.compile(
+PERMISSION_SET_RE = LazyPattern(r"^[A-Za-z0-9+=,.@_-]{1,32}$")
+SNS_ARN_RE = LazyPattern(r"^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
+EMAIL_RE = LazyPattern(r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+BUCKET_RE = LazyPattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TAG_KEY_RE = LazyPattern(r"^[\w .:/=+@-]{1,128}$")
+TAG_VALUE_RE = LazyPattern(r"^[\w .:/=+@-]{0,256}$")
+VPC_RE = LazyPattern(r"^vpc-[0-9a-f]{8,17}$")
+SUBNET_RE = LazyPattern(r"^subnet-[0-9a-f]{8,17}$")
+RTB_RE = LazyPattern(r"^rtb-[0-9a-f]{8,17}$")
+STATE_KEY_RE = LazyPattern(r"^[A-Za-z0-9!_.*'()/-]{1,1024}$")
+KMS_KEY_ARN_RE = LazyPattern(r"^arn:aws:kms:[a-z0-9-]+:(\d{12}):key/[0-9a-f-]{36}$")
+KMS_KEY_REF_RE = LazyPattern(
     r"^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+|alias/[A-Za-z0-9/_-]+)$"
 )
-GIT_URL_RE = re.compile(
+GIT_URL_RE = LazyPattern(
     r"^(https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+|ssh://git@[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~-]+)+"
     r"|file:///[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)$"
 )
-REGISTRY_RE = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?/[A-Za-z0-9_-]{1,64}$")
-CONSTRAINT_RE = re.compile(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*\d+(\.\d+){0,2}\s*$")
+REGISTRY_RE = LazyPattern(r"^[a-z0-9-]+(\.[a-z0-9-]+)+(:\d+)?/[A-Za-z0-9_-]{1,64}$")
+CONSTRAINT_RE = LazyPattern(r"^\s*(~>|>=|<=|!=|=|>|<)?\s*\d+(\.\d+){0,2}\s*$")
 
 
-def _regex(pattern: re.Pattern[str], what: str) -> AfterValidator:
+def _regex(pattern: LazyPattern, what: str) -> AfterValidator:
     def check(value: str) -> str:
         if not pattern.fullmatch(value):
             raise ValueError(f"{value!r} is not {what}")
@@ -193,7 +223,7 @@ def _slug(max_len: int) -> AfterValidator:
 
 
 # The AWS console shows account ids as 1234-5678-9012; a pasted one is accepted and stored as 12 digits.
-DASHED_ACCOUNT_RE = re.compile(r"^(\d{4})-(\d{4})-(\d{4})$")
+DASHED_ACCOUNT_RE = LazyPattern(r"^(\d{4})-(\d{4})-(\d{4})$")
 
 
 def _account_id(value: Any) -> Any:
@@ -262,7 +292,7 @@ KmsKeyArn = Annotated[str, _regex(KMS_KEY_ARN_RE, "a KMS key ARN such as arn:aws
 PersonRef = Annotated[
     str,
     _regex(
-        re.compile(f"{PERMISSION_SET_RE.pattern}|{HUMAN_ARN_RE.pattern}"),
+        LazyPattern(f"{PERMISSION_SET_RE.pattern}|{HUMAN_ARN_RE.pattern}"),
         "an IAM Identity Center permission set name (1-32 of letters, digits and + = , . @ _ -) "
         "or an IAM role or user ARN",
     ),
@@ -296,6 +326,20 @@ def _unique_list(value: Any) -> Any:
     if value is not None and len(set(value)) != len(value):
         raise ValueError("list entries must be unique")
     return value
+
+
+def empty_list() -> list[Any]:
+    return []
+
+
+def empty_dict() -> dict[Any, Any]:
+    return {}
+
+
+# The spec's default factories are these functions (and lambdas), not `list`, `dict` or a model
+# class: pydantic reads each factory's signature (does it take the validated data?), and a builtin's
+# is parsed from its text by Python's tokenizer, a model's built from its fields (about 2% of a
+# whole `aisec render` for the 23 factories); a Python function's is read from its code.
 
 
 # pydantic looks for plugins (the entry points of every installed distribution: tens of

@@ -1,9 +1,6 @@
 """A workload and its services' settings: Bedrock (models, guardrail, vector store), notebooks,
 container images and compute."""
 
-from __future__ import annotations
-
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +17,7 @@ from generator.spec.macie import DEFAULT_IDENTIFIERS, MacieIdentifier, MacieSett
 from generator.spec.types import (
     DEFAULT_SERVICES,
     DataCategory,
+    LazyPattern,
     RoleArn,
     Service,
     Slug24,
@@ -29,9 +27,11 @@ from generator.spec.types import (
     _no_control_chars,
     _regex,
     _unique_list,
+    empty_dict,
+    empty_list,
 )
 
-MODEL_ID_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,80}(:[a-z0-9.-]{1,20}){0,2}$")
+MODEL_ID_RE = LazyPattern(r"^[a-z0-9][a-z0-9.-]{1,80}(:[a-z0-9.-]{1,20}){0,2}$")
 # Categories whose workloads get a Bedrock guardrail unless the spec turns it off (bar 33).
 GUARDRAIL_CATEGORIES = frozenset({DataCategory.PII, DataCategory.PHI, DataCategory.CARDHOLDER})
 
@@ -61,9 +61,11 @@ def bedrock_models() -> BedrockModels:
     )
 
 
-AOSS_COLLECTION_RE = re.compile(r"^arn:aws:aoss:([a-z0-9-]+):(\d{12}):collection/[a-z0-9]{3,40}$")
-RDS_CLUSTER_RE = re.compile(r"^arn:aws:rds:([a-z0-9-]+):(\d{12}):cluster:[a-z][a-z0-9-]{0,62}$")
-SECRET_ARN_RE = re.compile(r"^arn:aws:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}$")
+AOSS_COLLECTION_RE = LazyPattern(r"^arn:aws:aoss:([a-z0-9-]+):(\d{12}):collection/[a-z0-9]{3,40}$")
+RDS_CLUSTER_RE = LazyPattern(r"^arn:aws:rds:([a-z0-9-]+):(\d{12}):cluster:[a-z][a-z0-9-]{0,62}$")
+SECRET_ARN_RE = LazyPattern(
+    r"^arn:aws:secretsmanager:([a-z0-9-]+):(\d{12}):secret:[A-Za-z0-9/_+=.@-]{1,512}$"
+)
 
 
 class AuroraStore(Strict):
@@ -129,7 +131,7 @@ class BedrockSettings(Strict):
         "includes pii, phi or cardholder.",
     )
     vector_stores: dict[Stage, VectorStore] = Field(
-        default_factory=dict,
+        default_factory=empty_dict,
         description="Per stage, the knowledge base's vector store (rag workloads): that stage's role may query "
         "and write that store only; stages never share one. A stage without one gets no vector-store rights.",
     )
@@ -141,7 +143,7 @@ class BedrockSettings(Strict):
 
 
 # SageMaker ML instance types: ml.<family>.<size> (e.g. ml.t3.medium, ml.g5.xlarge).
-ML_INSTANCE_RE = re.compile(r"^ml\.[a-z][a-z0-9-]{1,15}\.[a-z0-9]{2,12}$")
+ML_INSTANCE_RE = LazyPattern(r"^ml\.[a-z][a-z0-9-]{1,15}\.[a-z0-9]{2,12}$")
 
 
 class NotebookSettings(Strict):
@@ -169,8 +171,8 @@ class NotebookSettings(Strict):
 
 # ECR repository names (AWS: 2-256 characters, components of lowercase letters and digits joined by
 # one of . _ - and namespaces by /); a pull pattern may end in * (a prefix), never be * alone.
-ECR_NAME_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
-ECR_PATTERN_RE = re.compile(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?:[._/-]?\*)?$")
+ECR_NAME_RE = LazyPattern(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
+ECR_PATTERN_RE = LazyPattern(r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*(?:[._/-]?\*)?$")
 
 
 def _ecr_length(value: str) -> str:
@@ -209,13 +211,13 @@ class Images(Strict):
         "no stage pulls another's images. Other accounts' registries: network.image_accounts.",
     )
     create: list[EcrRepositoryName] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Repositories the landing creates in every stage, as <name>/<workload>/<stage>/<entry>: "
         "tags immutable, scanned on push, encrypted with the stage's images key, untagged images expired, "
         "and a policy refusing everyone but the stage's roles, the pushers, the deployers and break-glass.",
     )
     pushers: list[RoleArn] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="Roles of this account that push images into the created repositories (your image "
         "build pipeline); default: the deployers only. With accounts: roles of the accounts holding the "
         "workload's stages, each account's repositories admitting its own, at least one per account.",
