@@ -21,6 +21,14 @@ from generator.spec import load_spec
 from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 
 
+def test_the_summary_prints_an_output_path_with_brackets_as_it_is(tmp_path: Path) -> None:
+    """The summary line is styled (rich markup); a folder named like a style tag is printed as named."""
+    out = tmp_path / "out[bold]x"
+    proc = run_aisec("render", str(BLUEPRINTS["batch-scoring"]), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"into {out}: " in proc.stdout and f"Next: aisec plan {out}" in proc.stdout
+
+
 def test_render_then_check(tmp_path: Path) -> None:
     proc = run_aisec("render", str(BLUEPRINTS["healthcare-training"]), "-o", str(tmp_path / "out"))
     assert proc.returncode == 0, proc.stderr

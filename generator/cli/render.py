@@ -131,10 +131,10 @@ def render(
         for note in result.notes:
             err.print(f"[yellow]warning:[/] {escape(note)}")
         for rel in result.overwritten_edits:
-            err.print(f"[yellow]warning:[/] replaced your edit of {rel} (--force)")
+            err.print(f"[yellow]warning:[/] replaced your edit of {escape(rel)} (--force)")
         n = writer.file_counts(result)
         out.print(
-            f"Rendered [bold]{summary['name']}[/] into {output}: {n['created']} created, {n['updated']} updated, "
+            f"Rendered [bold]{summary['name']}[/] into {escape(str(output))}: {n['created']} created, {n['updated']} updated, "
             f"{n['removed']} removed, {n['unchanged']} unchanged"
             + (f", {n['left']} left as they are" if n["left"] else "")
         )
