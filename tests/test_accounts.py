@@ -248,6 +248,7 @@ def test_prods_administrators_cannot_expire_or_weaken_its_data(landing: dict[str
         "s3:PutBucketAcl",
         "s3:PutBucketLogging",
         "s3:PutBucketPolicy",
+        "s3:PutBucketPublicAccessBlock",
     )
     for domain in ("datasets", "artifacts"):
         bucket = stage.bucket(domain)

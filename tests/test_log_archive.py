@@ -142,9 +142,10 @@ def test_archive_bucket_policy_as_applied(both: dict[str, Any]) -> None:
 
 
 # Bucket settings that weaken the evidence without touching an object (audit finding E): access
-# logging off, SSE-S3 or another key as the default, ownership or ACLs reopened to other accounts.
+# logging off, SSE-S3 or another key as the default, ownership, ACLs or the public access block
+# reopened to others.
 WEAKENING = ("s3:PutBucketLogging", "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls",
-             "s3:PutBucketAcl")  # fmt: skip
+             "s3:PutBucketAcl", "s3:PutBucketPublicAccessBlock")  # fmt: skip
 
 
 @pytest.mark.terraform

@@ -78,7 +78,8 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
         change = statements["DenyLogBucketChangesExceptBreakGlassAndDeployers"]
         assert {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
                 "s3:PutBucketObjectLockConfiguration", "s3:PutBucketVersioning", "s3:PutBucketLogging",
-                "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketAcl"} <= _list(change["Action"])  # fmt: skip
+                "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketAcl",
+                "s3:PutBucketPublicAccessBlock"} <= _list(change["Action"])  # fmt: skip
         if changers:
             assert _list(change["Condition"]["ArnNotLike"]["aws:PrincipalArn"]) == changers
         else:

@@ -18,7 +18,7 @@ locals {
   # Bucket settings that send object names or data elsewhere, or remove the Denies themselves; and
   # those that destroy or weaken the data without touching an object: a lifecycle expiring it,
   # versioning suspended, default encryption swapped for SSE-S3 (writes that name no key get it),
-  # ownership or ACLs reopened, access logging turned off.
+  # ownership or ACLs reopened, the public access block lifted, access logging turned off.
   export_settings = [
     "s3:DeleteBucketPolicy",
     "s3:PutAnalyticsConfiguration",
@@ -27,6 +27,7 @@ locals {
     "s3:PutBucketNotification",
     "s3:PutBucketOwnershipControls",
     "s3:PutBucketPolicy",
+    "s3:PutBucketPublicAccessBlock",
     "s3:PutBucketVersioning",
     "s3:PutEncryptionConfiguration",
     "s3:PutInventoryConfiguration",
@@ -793,14 +794,14 @@ data "aws_iam_policy_document" "this" {
   # ...and nobody but break-glass and the deployers (whose plans the plan gate reviews) weakens the
   # bucket: its policy, lifecycle, versioning, Object Lock or replication configuration, its access
   # logging (who reads the evidence goes unrecorded), its default encryption (SSE-S3 or another
-  # key for new logs), its object ownership or ACL (reopened to other accounts).
+  # key for new logs), its object ownership, ACL or public access block (reopened to others).
   dynamic "statement" {
     for_each = each.value.protect_logs ? [1] : []
 
     content {
       sid       = "DenyLogBucketChangesExceptBreakGlassAndDeployers"
       effect    = "Deny"
-      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketLogging", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"]
+      actions   = ["s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutBucketLogging", "s3:PutBucketObjectLockConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"]
       resources = [aws_s3_bucket.this[each.key].arn]
 
       principals {

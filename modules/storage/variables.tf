@@ -35,13 +35,13 @@ variable "buckets" {
     no network perimeter), `network_exempt` (principals reaching the bucket from AWS's network) and
     `prefix_readers` (principal ARN -> the only key prefix it may read), `managers` (deployers and
     break-glass: they list the bucket, from anywhere, and alone change its policy, notification,
-    inventory, analytics, replication, lifecycle, versioning, default encryption, ownership, ACL and
-    logging settings);
+    inventory, analytics, replication, lifecycle, versioning, default encryption, ownership, ACL,
+    public access block and logging settings);
     `object_lock` (S3 Object Lock default retention: `mode` GOVERNANCE or COMPLIANCE and `days`;
     not for access-log targets, which S3 log delivery refuses); `protect_logs` (audit evidence: the
     policy denies object deletion to all but `break_glass_principals`, and policy, lifecycle,
-    versioning, Object Lock, replication, logging, default encryption, ownership and ACL changes to
-    all but those and `deployer_principals`);
+    versioning, Object Lock, replication, logging, default encryption, ownership, ACL and public
+    access block changes to all but those and `deployer_principals`);
     `replication` (replicate every new object version into `destination_bucket_arn` of
     `destination_account_id`, through a role named `role_name` under /aisec/ that S3 assumes for
     this bucket only; delete markers are not replicated; with `prefix`, only the objects under it,
