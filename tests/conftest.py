@@ -32,7 +32,10 @@ os.environ.setdefault("GOGC", "400")
 
 
 # Files that take minutes, queued first: with workers (`-n auto --dist loadfile`, whole files per
-# worker) they start early and the short files fill in around them. Only the order changes.
+# worker) they start early and the short files fill in around them; a file of minutes queued last
+# (alphabetical order, say test_stages.py) would leave the other worker idle at the end. Only the
+# order changes. The two files that start from the `split_landing` fixture (test_stage_guards.py,
+# test_stages.py) stand apart, so that the second usually finds it made rather than waits for it.
 LONG_FILES = (
     "test_orchestrate.py",
     "test_wizard.py",
@@ -45,6 +48,12 @@ LONG_FILES = (
     "test_corpus_3.py",
     "test_fleetrun.py",
     "test_migrate.py",
+    "test_stage_guards.py",
+    "test_accounts.py",
+    "test_stage_roles.py",
+    "test_stages_review.py",
+    "test_offline_utility.py",
+    "test_stages.py",
 )
 
 
