@@ -32,7 +32,10 @@ os.environ.setdefault("GOGC", "400")
 
 
 # Files that take minutes, queued first: with workers (`-n auto --dist loadfile`, whole files per
-# worker) they start early and the short files fill in around them. Only the order changes.
+# worker) they start early and the short files fill in around them; a file of minutes queued last
+# (alphabetical order, say test_stages.py) would leave the other worker idle at the end. Only the
+# order changes. The two files that start from the `split_landing` fixture (test_stage_guards.py,
+# test_stages.py) stand apart, so that the second usually finds it made rather than waits for it.
 LONG_FILES = (
     "test_orchestrate.py",
     "test_wizard.py",
@@ -45,6 +48,12 @@ LONG_FILES = (
     "test_corpus_3.py",
     "test_fleetrun.py",
     "test_migrate.py",
+    "test_stage_guards.py",
+    "test_accounts.py",
+    "test_stage_roles.py",
+    "test_stages_review.py",
+    "test_offline_utility.py",
+    "test_stages.py",
 )
 
 
@@ -56,7 +65,7 @@ _SLOW_SIGNS = re.compile(
     r"Rehearsal|terraform_binary|terraform_env|checkov|pexpect|playwright|chromium|venv|mypy"
     r'|run_aisec\(\s*"(?:plan|apply|validate|drift|destroy|gate)"|"-m", "generator", "(?:plan|apply)"'
 )
-_SLOW_FIXTURES = {"applied"}
+_SLOW_FIXTURES = {"applied", "split_landing"}
 
 
 def _is_slow(item: pytest.Item) -> bool:
@@ -174,8 +183,8 @@ def rendered_files() -> dict[str, dict[str, str]]:
 
 
 class Applied(Mapping[str, dict[str, Any]]):
-    """Every blueprint planned and applied offline once per test run: its plan and state as JSON
-    and its rehearsal (the working copy, to run terraform in again). A blueprint is applied when a
+    """Every blueprint planned and applied offline once per test run: its plan and state as JSON,
+    its rehearsal (the working copy, to run terraform in again) and the folder it was rendered to. A blueprint is applied when a
     test first asks for it, by whichever worker asks first (under a file lock per blueprint); the
     other workers read its JSON. Going through all of them, a worker first takes the blueprints
     nobody is applying, so two workers apply different ones side by side."""
@@ -243,6 +252,7 @@ class Applied(Mapping[str, dict[str, Any]]):
             "plan": record["plan"],
             "state": record["state"],
             "rehearsal": Rehearsal.at(Path(record["work"])),
+            "source": self._sources[name],  # the rendered folder (read only: tests/landings.py copies)
         }
 
 
@@ -252,3 +262,12 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Applied:
     folder of its own: tests that make a working copy of a `rendered` folder do not touch its state."""
     sources = _render_once(shared_folder(tmp_path_factory, "applied-sources"))
     return Applied(sources, shared_folder(tmp_path_factory, "applied"))
+
+
+@pytest.fixture(scope="session")
+def split_landing(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """batch-scoring split by stage with its foundation and dev applied through aisec, once per run
+    (tests/landings.py; shared by the workers: read only, tests take a copy_landing)."""
+    from tests.landings import split_applied
+
+    return split_applied(shared_folder(tmp_path_factory, "split-landing"))

@@ -5,6 +5,7 @@ destroyed or created again, and a failure half-way leaves every state as it was.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from generator.core import migrate, moves
 from generator.errors import WorkError
 from generator.offline import workspace
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
+from tests.landings import copy_state
 
 BLUEPRINT = "fraud-inference"  # three stages, Macie jobs with custom data identifiers
 
@@ -28,17 +30,19 @@ def _rehearsal(folder: Path) -> Path | None:
     return workspace.rehearsal_state(folder)
 
 
-def _applied_single(tmp_path: Path) -> tuple[Path, Path]:
+def _applied_single(tmp_path: Path, applied: Mapping[str, dict[str, Any]]) -> tuple[Path, Path]:
+    """The blueprint rendered and applied offline as one root, then its spec set to `layout: stages`.
+    Applied as the session applied it (conftest.Applied: terraform plan and apply of the same
+    configuration in the offline rehearsal): its rehearsal state copied into this landing's."""
     spec = tmp_path / "spec.yaml"
     spec.write_text(BLUEPRINTS[BLUEPRINT].read_text())
     out = tmp_path / "landing"
-    for args in (
-        ("render", str(spec), "-o", str(out)),
-        ("plan", str(out), "--offline"),
-        ("apply", str(out), "--offline", "--auto-approve"),
-    ):
-        proc = run_aisec(*args)
-        assert proc.returncode == 0, (args, proc.stdout[-2000:], proc.stderr[-2000:])
+    proc = run_aisec("render", str(spec), "-o", str(out))
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    source = applied[BLUEPRINT]["source"]
+    tf = {p: b for p, b in _files(out).items() if p.endswith(".tf")}
+    assert tf and tf == {p: b for p, b in _files(source).items() if p.endswith(".tf")}
+    assert copy_state(source, out)
     spec.write_text(spec.read_text().rstrip("\n") + "\nlayout: stages\n")
     return spec, out
 
@@ -116,9 +120,9 @@ def test_mapping_covers_renamed_stage_copies_and_leaves_unknown_objects_unmapped
 
 @pytest.mark.slow
 def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, applied: Mapping[str, dict[str, Any]]
 ) -> None:
-    _spec, out = _applied_single(tmp_path)
+    _spec, out = _applied_single(tmp_path, applied)
     old_file = _rehearsal(out)
     before = _state(old_file)
     held = moves.instances(before)
@@ -199,8 +203,8 @@ def test_an_applied_single_landing_moves_to_stages_without_destroying_anything(
         assert not {c["type"] for c in review["changes"] if c["actions"] != ["update"]} & moves.DATA_HOLDERS
         if root == "foundation":
             assert not deleted and not created
-            applied = run_aisec("apply", str(out), "--offline", "--stage", "foundation", "--auto-approve")
-            assert applied.returncode == 0, applied.stderr[-3000:]
+            done_apply = run_aisec("apply", str(out), "--offline", "--stage", "foundation", "--auto-approve")
+            assert done_apply.returncode == 0, done_apply.stderr[-3000:]
 
 
 def test_a_data_holder_replaced_destroyed_or_left_behind_refuses_the_migration() -> None:

@@ -5,28 +5,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from generator import core
 from generator.run import stageguard
 from generator.run.planreview import declared
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
+from tests.landings import copy_landing, split_spec_text
 
 PROTECTED = ("kms", "cloudtrail", "log-groups", "buckets", "macie")
 
 
 def _landing(tmp_path: Path) -> Path:
     spec = tmp_path / "batch-scoring.yaml"
-    spec.write_text(BLUEPRINTS["batch-scoring"].read_text().rstrip("\n") + "\nlayout: stages\n")
+    spec.write_text(split_spec_text("batch-scoring"))
     out = tmp_path / "landing"
     core.render_spec(spec, out)
     return out
-
-
-def _plan_apply(out: Path, stage: str) -> None:
-    plan = run_aisec("plan", str(out), "--offline", "--stage", stage)
-    assert plan.returncode == 0, plan.stdout + plan.stderr
-    applied = run_aisec("apply", str(out), "--offline", "--stage", stage, "--auto-approve")
-    assert applied.returncode == 0, applied.stdout + applied.stderr
 
 
 def _destroy(out: Path, stage: str) -> object:
@@ -34,10 +29,14 @@ def _destroy(out: Path, stage: str) -> object:
     return run_aisec("destroy", str(out), "--offline", "--stage", stage, "--auto-approve", *allow)
 
 
-def test_the_foundation_is_not_destroyed_under_an_applied_stage(tmp_path: Path) -> None:
-    out = _landing(tmp_path)
-    _plan_apply(out, "foundation")
-    _plan_apply(out, "dev")
+def test_the_foundation_is_not_destroyed_under_an_applied_stage(
+    tmp_path: Path, split_landing: dict[str, Any]
+) -> None:
+    # batch-scoring split, its foundation and dev planned and applied with aisec (once per run,
+    # tests/landings.py): this test's copy of it
+    assert tuple(split_landing["plans"]) == ("foundation", "dev")
+    assert split_landing["spec"] == split_spec_text("batch-scoring")
+    out = copy_landing(split_landing, tmp_path / "landing")
     # the real backend's way (init, `terraform state list`) sees what the rehearsal's state holds
     held = stageguard.applied_stages(out, offline=True)
     assert list(held) == ["dev"] and held["dev"]

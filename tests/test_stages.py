@@ -6,6 +6,7 @@ import inspect
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from generator.offline import workspace
 from generator.render import MANIFEST, stages
 from generator.spec import load_spec
 from tests.conftest import BLUEPRINTS, json_result, run_aisec
+from tests.landings import copy_landing
 
 # A dev-only workload: adding it changes dev (and the foundation's trail), never prod.
 DEV_ONLY = """  - name: scratch
@@ -190,19 +192,23 @@ def _security_bar_holds(out: Path, blueprint: str) -> None:
     assert len(ran) == 17, ran
 
 
-def test_a_change_to_dev_cannot_plan_against_prod(tmp_path: Path) -> None:
-    spec = _split_spec(tmp_path)
-    out = tmp_path / "landing"
-    core.render_spec(spec, out)
+def test_a_change_to_dev_cannot_plan_against_prod(tmp_path: Path, split_landing: dict[str, Any]) -> None:
     # A stage before its foundation: the foundation's plan has changes, so the stage's is refused.
-    first = run_aisec("plan", str(out), "--offline", "--stage", "dev")
+    (tmp_path / "fresh").mkdir()
+    fresh = _rendered(tmp_path / "fresh")
+    first = run_aisec("plan", str(fresh), "--offline", "--stage", "dev")
     assert first.returncode == 2 and "the foundation root has changes not yet applied" in first.stderr
-    assert f"aisec apply {out} --stage foundation --offline" in first.stderr
-    foundation = _plan_apply(out, "foundation")
-    dev = _plan_apply(out, "dev")
+    assert f"aisec apply {fresh} --stage foundation --offline" in first.stderr
+    # The foundation, then dev, planned and applied (once per run, tests/landings.py), then prod
+    # in this test's copy of that landing.
+    assert tuple(split_landing["plans"]) == ("foundation", "dev")
+    foundation, dev = split_landing["plans"]["foundation"], split_landing["plans"]["dev"]
+    spec = _split_spec(tmp_path)
+    assert spec.read_text() == split_landing["spec"]  # the landing this test would have rendered
+    out = copy_landing(split_landing, tmp_path / "landing")
     prod = _plan_apply(out, "prod")
     assert foundation["add"] and dev["add"] and prod["add"]
-    assert not any("_prod_" in c["address"] for c in dev["changes"])  # type: ignore[attr-defined]
+    assert not any("_prod_" in c["address"] for c in dev["changes"])
     _security_bar_holds(out, "batch-scoring")
     prod_state = _state(out / "prod").read_bytes()
     prod_files = {p: p.read_bytes() for p in (out / "prod").rglob("*") if p.is_file()}
