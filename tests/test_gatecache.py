@@ -176,7 +176,8 @@ def test_a_damaged_entry_is_a_miss_and_the_switch_turns_the_cache_off(
     (entry,) = gate_cache.glob("checkov-*.json")
     good = entry.read_bytes()
     wrong = {**json.loads(good), "failed": "CKV_AWS_21"}
-    for damaged in (b"", good[: len(good) // 2], json.dumps(wrong).encode()):
+    partial = {**json.loads(good), "failed": [{"check_id": "CKV_AWS_21"}]}
+    for damaged in (b"", good[: len(good) // 2], json.dumps(wrong).encode(), json.dumps(partial).encode()):
         entry.write_bytes(damaged)
         before = len(calls)
         assert gate.scan(plan, []) == first and len(calls) == before + 1, damaged
@@ -185,11 +186,11 @@ def test_a_damaged_entry_is_a_miss_and_the_switch_turns_the_cache_off(
     other = json.loads(good)
     other["key"] = "0" * 64
     entry.write_text(json.dumps(other))
-    assert gate.scan(plan, []) == first and len(calls) == 5
+    assert gate.scan(plan, []) == first and len(calls) == 6
 
     monkeypatch.setenv(gatecache.SWITCH, "0")
     entry.unlink()
-    assert gate.scan(plan, []) == first and gate.scan(plan, []) == first and len(calls) == 7
+    assert gate.scan(plan, []) == first and gate.scan(plan, []) == first and len(calls) == 8
     assert not list(gate_cache.iterdir())
 
 
