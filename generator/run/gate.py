@@ -14,6 +14,10 @@ principals and conditions are what AWS would receive, and that is what the gate 
 checkov runs on that rehearsal's plan (values read back after the apply, so documents are known),
 never on a plan made against AWS: plans from AWS are not converted to JSON on disk. Its skip list
 is one reviewed file, `.checkov.yaml` at the top of the repository (bundled with aisec).
+
+Both are cached in aisec's cache folder, keyed by everything they read (rehearsalcache.py,
+gatecache.py): the same configuration rehearsed again, or the same plan bytes scanned again under
+the same rules by the same checkov, is read back instead of run. `AISEC_GATE_CACHE=0` turns it off.
 """
 
 from __future__ import annotations
