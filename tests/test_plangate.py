@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from generator.run import gate, planreview
-from tests.conftest import BLUEPRINTS, REPO, json_result, run_aisec
+from tests.conftest import BLUEPRINTS, REPO, aisec_env, json_result, run_aisec
 from tests.offline import Rehearsal
 
 HOSTILE = REPO / "tests" / "fixtures" / "gate" / "hostile.custom.tf"
@@ -50,8 +50,8 @@ def _readme_rule(folder: Path) -> Path:
     return folder
 
 
-def _plan(landing: Path, *args: str) -> dict[str, Any]:
-    proc = run_aisec("plan", str(landing), "--offline", "--json", *args)
+def _plan(landing: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    proc = run_aisec("plan", str(landing), "--offline", "--json", *args, env=env)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
     return json_result(proc)  # type: ignore[no-any-return]
 
@@ -72,7 +72,9 @@ def hostile(tmp_path: Path) -> Path:
 
 def test_hostile_custom_files_block_apply_until_accepted_at_plan_time(hostile: Path, tmp_path: Path) -> None:
     rules = _readme_rule(tmp_path / "policies")
-    data = _plan(hostile, "--rules", str(rules))
+    # the gate's caches off for this first plan: its findings come from a rehearsal and a checkov
+    # scan made now (the plans below may read both from the cache: same files, same rules)
+    data = _plan(hostile, "--rules", str(rules), env=aisec_env(AISEC_GATE_CACHE="0"))
     found = {(f["rule"], f["address"]): f for f in data["findings"]}
     assert set(found) >= EXPECTED, sorted(set(found))
     for rule, address in EXPECTED:
@@ -165,9 +167,12 @@ def _in_scope(address: str, scope: list[str]) -> bool:
 
 
 @pytest.mark.checkov
-def test_checkov_on_plans_after_an_offline_apply(applied: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+def test_checkov_on_plans_after_an_offline_apply(
+    applied: dict[str, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without the skip list, a listed check fails only within its scope and every entry is needed;
-    with it (the gate's own call), nothing fails."""
+    with it (the gate's own call), nothing fails. checkov itself runs (no cached verdicts)."""
+    monkeypatch.setenv("AISEC_GATE_CACHE", "0")
     skips = _skips()
     empty = tmp_path / "no-skips.yaml"
     empty.write_text("compact: true\n")

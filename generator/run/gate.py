@@ -14,6 +14,10 @@ principals and conditions are what AWS would receive, and that is what the gate 
 checkov runs on that rehearsal's plan (values read back after the apply, so documents are known),
 never on a plan made against AWS: plans from AWS are not converted to JSON on disk. Its skip list
 is one reviewed file, `.checkov.yaml` at the top of the repository (bundled with aisec).
+
+Both are cached in aisec's cache folder, keyed by everything they read (rehearsalcache.py,
+gatecache.py): the same configuration rehearsed again, or the same plan bytes scanned again under
+the same rules by the same checkov, is read back instead of run. `AISEC_GATE_CACHE=0` turns it off.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.cache import atomic_write, cache_root
 from generator.errors import UserInputError, WorkError
 from generator.offline import workspace
+from generator.run import gatecache, rehearsalcache
 from generator.run.runner import PythonTerraformRunner
 
 Values = dict[str, Any]
@@ -153,10 +159,29 @@ def resolved_plan(plan: Values, state: Values) -> Values:
     return out
 
 
+def canonical(plan: Values) -> bytes:
+    """The plan as checkov is given it: the same bytes for two rehearsals of the same configuration,
+    so the gate's cache (gatecache.py) can recognise them. Terraform's `timestamp` is left out and
+    `relevant_attributes` (its order varies from run to run) sorted; checkov reads neither."""
+    out = {k: v for k, v in plan.items() if k != "timestamp"}
+    if isinstance(out.get("relevant_attributes"), list):
+        out["relevant_attributes"] = sorted(
+            out["relevant_attributes"], key=lambda a: json.dumps(a, sort_keys=True)
+        )
+    return json.dumps(out).encode()
+
+
 def rehearse(source: Path, tf: PythonTerraformRunner, env: dict[str, str]) -> Rehearsal:
     """Plan and apply ``source`` offline from an empty state in a throwaway copy; read it back."""
     env = workspace.prepare(tf.binary.platform).env(env)
     work = workspace.working_copy(source, "gate")
+    plan_file = work / "gate-plan.json"
+    binary = f"{tf.binary.name} {tf.binary.version_text} {tf.binary.platform} {tf.binary.path}"
+    digest = rehearsalcache.key(source, _copy_root(work), binary, env)
+    known = rehearsalcache.load(digest) if digest else None
+    if known is not None:  # the same inputs rehearsed before (rehearsalcache.py): the same result
+        atomic_write(plan_file, known)
+        return Rehearsal(state_values({"values": json.loads(known)["planned_values"]}), plan_file)
     for name in ("terraform.tfstate", "terraform.tfstate.backup", "tfplan"):
         (work / name).unlink(missing_ok=True)
 
@@ -174,10 +199,19 @@ def rehearse(source: Path, tf: PythonTerraformRunner, env: dict[str, str]) -> Re
     plan = json.loads(run("show", "-json", "tfplan"))
     run("apply", "-input=false", "-no-color", "tfplan")
     state = json.loads(run("show", "-json"))
-    full = resolved_plan(plan, state)
-    plan_file = work / "gate-plan.json"
-    plan_file.write_text(json.dumps(full))
+    full = canonical(resolved_plan(plan, state))
+    atomic_write(plan_file, full)
+    if digest:
+        rehearsalcache.store(digest, full, work)
     return Rehearsal(state_values(state), plan_file)
+
+
+def _copy_root(work: Path) -> Path:
+    """The whole working copy ``work`` belongs to (it may hold the folders above the root)."""
+    top, root = work, cache_root("offline", "work").resolve()
+    while top.resolve().parent != root and top.parent != top:
+        top = top.parent
+    return top
 
 
 # --- checkov and the team's rules ------------------------------------------------------------
@@ -220,12 +254,14 @@ class Failed:
     team: bool
 
 
-def scan(plan_file: Path, rules: list[Path], config: Path | None = None) -> list[Failed]:
-    """checkov's failed checks on a plan JSON, under the reviewed skip list and the team's rules."""
+# checkov's arguments besides the files it reads (part of the cache key, gatecache.py)
+CHECKOV_FLAGS = ("--framework", "terraform_plan", "-o", "json", "--quiet", "--compact", "--skip-download")
+
+
+def _checkov(plan_file: Path, rules: list[Path], config: Path) -> list[dict[str, Any]]:
     command = [
-        sys.executable, "-m", "checkov.main", "-f", str(plan_file), "--framework", "terraform_plan",
-        "--config-file", str(config or checkov_config()), "-o", "json", "--quiet", "--compact",
-        "--skip-download", *[arg for d in rules for arg in ("--external-checks-dir", str(d))],
+        sys.executable, "-m", "checkov.main", "-f", str(plan_file), "--config-file", str(config),
+        *CHECKOV_FLAGS, *[arg for d in rules for arg in ("--external-checks-dir", str(d))],
     ]  # fmt: skip
     # run beside the plan file: checkov also reads a `.checkov.yaml` in its working directory, and
     # only the reviewed list may decide what is left out
@@ -234,11 +270,20 @@ def scan(plan_file: Path, rules: list[Path], config: Path | None = None) -> list
         raise WorkError("checkov failed on the plan", proc.stderr.strip().splitlines()[-6:])
     report = json.loads(proc.stdout)
     reports = report if isinstance(report, list) else [report]
+    return [f for r in reports for f in r.get("results", {}).get("failed_checks", [])]
+
+
+def scan(plan_file: Path, rules: list[Path], config: Path | None = None) -> list[Failed]:
+    """checkov's failed checks on a plan JSON, under the reviewed skip list and the team's rules;
+    from the gate's cache when the same bytes were scanned under the same rules by the same checkov."""
+    config = config or checkov_config()
+    failed = gatecache.cached(
+        plan_file, CHECKOV_FLAGS, config, rules, lambda: _checkov(plan_file, rules, config)
+    )
     team = rule_ids(rules)
     return [
         Failed(
-            f["check_id"], f.get("check_name", ""), f["resource"], f.get("severity"), f["check_id"] in team
+            f["check_id"], f.get("check_name") or "", f["resource"], f.get("severity"), f["check_id"] in team
         )
-        for r in reports
-        for f in r.get("results", {}).get("failed_checks", [])
+        for f in failed
     ]
