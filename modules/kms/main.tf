@@ -113,36 +113,51 @@ data "aws_iam_policy_document" "this" {
   # and, with `s3_arns`, only for those buckets and objects: S3 names the bucket ARN as the
   # encryption context when the bucket key is enabled, else the object ARN, so GenerateDataKey or
   # Decrypt through S3 for any other bucket is not allowed.
+  # DescribeKey carries no encryption context: roles held to buckets (s3_arns) are given it in a
+  # statement of its own, through the same services, and do nothing else with it there.
   dynamic "statement" {
-    for_each = each.value.account_users
+    for_each = concat(
+      [for u in each.value.account_users : {
+        sid     = "KeyUsersOfAccount${u.account_id}"
+        user    = u
+        actions = [for a in local.user_actions : a if length(u.s3_arns) == 0 || a != "kms:DescribeKey"]
+        s3_arns = u.s3_arns
+      }],
+      [for u in each.value.account_users : {
+        sid     = "KeyDescribedForAccount${u.account_id}"
+        user    = u
+        actions = ["kms:DescribeKey"]
+        s3_arns = []
+      } if length(u.s3_arns) > 0],
+    )
 
     content {
-      sid       = "KeyUsersOfAccount${statement.value.account_id}"
+      sid       = statement.value.sid
       effect    = "Allow"
-      actions   = length(statement.value.s3_arns) > 0 ? setsubtract(local.user_actions, ["kms:DescribeKey"]) : local.user_actions
+      actions   = statement.value.actions
       resources = ["*"]
 
       principals {
         type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.user.account_id}:root"]
       }
 
       condition {
         test     = "ArnEquals"
         variable = "aws:PrincipalArn"
-        values   = statement.value.principal_arns
+        values   = statement.value.user.principal_arns
       }
 
       condition {
         test     = "StringEquals"
         variable = "kms:CallerAccount"
-        values   = [statement.value.account_id]
+        values   = [statement.value.user.account_id]
       }
 
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
-        values   = statement.value.via_services
+        values   = statement.value.user.via_services
       }
 
       dynamic "condition" {
@@ -153,42 +168,6 @@ data "aws_iam_policy_document" "this" {
           variable = "kms:EncryptionContext:aws:s3:arn"
           values   = statement.value.s3_arns
         }
-      }
-    }
-  }
-
-  # DescribeKey carries no encryption context: those roles may describe the key, through the same
-  # services, and do nothing else with it.
-  dynamic "statement" {
-    for_each = [for u in each.value.account_users : u if length(u.s3_arns) > 0]
-
-    content {
-      sid       = "KeyDescribedForAccount${statement.value.account_id}"
-      effect    = "Allow"
-      actions   = ["kms:DescribeKey"]
-      resources = ["*"]
-
-      principals {
-        type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.value.account_id}:root"]
-      }
-
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:PrincipalArn"
-        values   = statement.value.principal_arns
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:CallerAccount"
-        values   = [statement.value.account_id]
-      }
-
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = statement.value.via_services
       }
     }
   }
