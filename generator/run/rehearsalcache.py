@@ -34,21 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import atomic_write, cache_root
+from generator.offline.workspace.places import KEEP as COPY_KEEPS
 from generator.run.gatecache import enabled
 
 FORMAT = "rehearsal-cache-1"
 _PACKAGE = Path(__file__).resolve().parent.parent  # aisec's code: the stand-in, the gate, the rest
-# Terraform's working data and the rehearsal's own outputs in a working copy: not inputs
-_NOT_INPUTS = {
-    ".terraform",
-    ".terraform.lock.hcl",
-    "terraform.tfstate",
-    "terraform.tfstate.backup",
-    "tfplan",
-    "plan.json",
-    "gate-plan.json",
-    ".aisec-plan",
-}
+# Terraform's working data and the rehearsal's own outputs in a working copy (what the copy keeps
+# between runs, and the gate's plan file): not inputs
+_NOT_INPUTS = {*COPY_KEEPS, "gate-plan.json"}
 _VOLATILE_RE = re.compile(
     r"\b(?:timestamp|plantimestamp|uuid|bcrypt|abspath)\s*\("
     r"|\b(?:file\w*|templatefile)\s*\(\s*\"(?:/|~)"
