@@ -281,7 +281,7 @@ def test_the_schema_reply_is_sent_as_cached_bytes_and_is_the_same_message(tmp_pa
     for version in schema_mod.SERVED_VERSIONS:
         lazy = schema_mod.LazySchema(version)
         cached = server.schema_bytes(tmp_path, lazy)
-        reply = server.schema_reply(cached, version)
+        reply = server.schema_reply(cached, lazy)
         assert reply.startswith(cached)
         expected = StandIn(lazy, cached).GetProviderSchema(None, None)
         assert expected.functions  # the provider functions are in both

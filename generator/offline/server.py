@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import logging
 import os
+import resource
 import signal
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,7 @@ from tf.gen import tfplugin_pb2_grpc as rpc
 
 from generator.cache import atomic_write, cache_root
 from generator.offline import schema as schema_mod
+from generator.offline import schemascope
 from generator.offline.protocol import schema_response
 from generator.offline.provider import StandIn
 
@@ -184,16 +188,36 @@ class _Logged:
         return call
 
 
-def schema_reply(cached: bytes, version: str) -> bytes:
-    """What StandIn.GetProviderSchema returns, serialized: the cached response followed by the
-    functions' (protobuf merges concatenated messages into one), to be sent as it is."""
+def schema_reply(
+    cached: bytes, schema: schema_mod.ProviderSchema, names: frozenset[str] | None = None
+) -> bytes:
+    """What StandIn.GetProviderSchema returns, serialized: the cached response, or with ``names`` only
+    the schemas of those types (schemascope.py), followed by the functions' (protobuf merges
+    concatenated messages into one), to be sent as it is."""
     from tf.gen import tfplugin_pb2 as pb
 
     from generator.offline import functions
 
-    functions_only = pb.GetProviderSchema.Response(functions=functions.definitions(version))
+    if names is not None:
+        key = f"entries-{schema.version}-{schema.digest}-{RESPONSE_FORMAT}"
+        cached = schemascope.Entries.of(cache_dir(), key, cached).response(names)
+    functions_only = pb.GetProviderSchema.Response(functions=functions.definitions(schema.version))
     functions_bytes: bytes = functions_only.SerializeToString()
     return cached + functions_bytes
+
+
+def _scoped_reply(cached: bytes, schema: schema_mod.ProviderSchema) -> Callable[[], bytes]:
+    """GetProviderSchema's answer, made when Terraform first asks (only the first start of a command
+    does): the schemas of the types the command can meet when those are known, else all of them."""
+
+    @functools.cache
+    def reply() -> bytes:
+        names = schemascope.types_in_use(Path.cwd(), schemascope.parent_argv(), os.environ)
+        answer = schema_reply(cached, schema, names)
+        log.info("schema answered: %s", "all types" if names is None else f"{len(answer)} bytes, scoped")
+        return answer
+
+    return reply
 
 
 class _Collected:
@@ -210,9 +234,9 @@ class _Collected:
         self.service, self.handlers = service, dict(handlers)
 
 
-def _add_provider(server: Any, servicer: Any, schema_reply: bytes | None) -> None:
-    """The generated Provider handlers, GetProviderSchema's answering ``schema_reply`` (bytes sent as
-    they are: no serializer) when given. The first start of each terraform command asks for the
+def _add_provider(server: Any, servicer: Any, schema_reply: Callable[[], bytes] | None) -> None:
+    """The generated Provider handlers, GetProviderSchema's answering what ``schema_reply`` gives
+    (bytes sent as they are: no serializer) when given. The first start of each terraform command asks for the
     schema; the 4 MB response is then neither parsed nor serialized again."""
     collected = _Collected()
     rpc.add_ProviderServicer_to_server(servicer, collected)
@@ -221,7 +245,7 @@ def _add_provider(server: Any, servicer: Any, schema_reply: bytes | None) -> Non
         from tf.gen import tfplugin_pb2 as pb
 
         handlers["GetProviderSchema"] = grpc.unary_unary_rpc_method_handler(
-            lambda request, context: schema_reply,
+            lambda request, context: schema_reply(),
             request_deserializer=pb.GetProviderSchema.Request.FromString,
             response_serializer=None,
         )
@@ -253,7 +277,7 @@ def serve(argv: list[str] | None = None) -> None:
         schema = schema_mod.LazySchema(args.provider_version)
         cached = schema_bytes(folder, schema)
         servicer = StandIn(schema, cached)
-        reply: bytes | None = schema_reply(cached, schema.version)
+        reply: Callable[[], bytes] | None = _scoped_reply(cached, schema)
     else:
         from generator.offline import utility
 
@@ -293,6 +317,9 @@ def serve(argv: list[str] | None = None) -> None:
         # teardown. Nothing is left to write: every answer has been sent, the log is flushed and
         # the socket's folder removed.
         server.stop(0.2).wait()
+    if log_file:
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        log.info("stand-in %s done: %.2fs of CPU", provider, used.ru_utime + used.ru_stime)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()
