@@ -159,6 +159,8 @@ def _outside(cwd: Path, data_dir: Path) -> Iterator[Path]:
 def _named_files(cwd: Path, words: Iterable[str]) -> Iterator[Path]:
     """Files and folders the command line names (`apply ../plan.out`, `-state=...`, `-var-file=...`)."""
     for word in words:
+        if word.startswith("-chdir="):
+            continue  # the folder Terraform runs in: read already
         value = word.split("=", 1)[1] if word.startswith("-") and "=" in word else word
         if value and not value.startswith("-") and len(value) < 4096:
             candidate = cwd / value
