@@ -118,13 +118,31 @@ def _valid(data: Any, digest: str) -> list[Raw] | None:
     return failed
 
 
+KEEP = 512  # checkov verdicts kept (a few KB each); the least recently used go first
+
+
+def prune(kind: str, keep: int) -> None:
+    """Keep the ``keep`` most recently used ``kind`` entries of the gate's cache (checkov's verdicts,
+    the rehearsals' plans): a hit marks its entry used."""
+    entries = []
+    for path in cache_root("gate").glob(f"{kind}-*.json"):
+        with contextlib.suppress(OSError):
+            entries.append((path.stat().st_mtime, path))
+    for _, path in sorted(entries, reverse=True)[keep:]:
+        path.unlink(missing_ok=True)
+
+
 def load(digest: str) -> list[Raw] | None:
     """The failed checks stored under ``digest``; None when missing or damaged (a miss)."""
     try:
         data = json.loads(_entry(digest).read_bytes())
     except (OSError, ValueError):
         return None
-    return _valid(data, digest)
+    found = _valid(data, digest)
+    if found is not None:
+        with contextlib.suppress(OSError):
+            os.utime(_entry(digest))  # recently used: kept by prune
+    return found
 
 
 def store(digest: str, failed: list[Raw]) -> None:
@@ -135,6 +153,7 @@ def store(digest: str, failed: list[Raw]) -> None:
     }
     with contextlib.suppress(OSError):  # a cache that cannot be written costs the next scan its time
         atomic_write(_entry(digest), json.dumps(entry).encode())
+        prune("checkov", KEEP)
 
 
 def cached(

@@ -24,6 +24,7 @@ entry is a miss. `AISEC_GATE_CACHE=0` turns it off with the checkov cache.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -35,7 +36,7 @@ from typing import Any
 
 from generator.cache import atomic_write, cache_root
 from generator.offline.workspace.places import KEEP as COPY_KEEPS
-from generator.run.gatecache import enabled
+from generator.run.gatecache import enabled, prune
 
 FORMAT = "rehearsal-cache-1"
 _PACKAGE = Path(__file__).resolve().parent.parent  # aisec's code: the stand-in, the gate, the rest
@@ -72,6 +73,7 @@ def _inputs(top: Path) -> Iterator[Path]:
                 yield Path(folder, name)
 
 
+@functools.cache  # once per process: `aisec plan --all` gates many roots with the same code
 def _code_digest() -> str:
     h = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*")):
@@ -113,15 +115,6 @@ def _entry(digest: str) -> Path:
     return cache_root("gate") / f"rehearsal-{digest}.json"
 
 
-def _prune(keep: int = KEEP) -> None:
-    entries = []
-    for path in cache_root("gate").glob("rehearsal-*.json"):
-        with contextlib.suppress(OSError):
-            entries.append((path.stat().st_mtime, path))
-    for _, path in sorted(entries, reverse=True)[keep:]:
-        path.unlink(missing_ok=True)
-
-
 def load(digest: str) -> bytes | None:
     """The rehearsal's canonical plan stored under ``digest``; None when missing or damaged."""
     try:
@@ -140,7 +133,7 @@ def load(digest: str) -> bytes | None:
     if not (isinstance(parsed, dict) and "planned_values" in parsed):
         return None
     with contextlib.suppress(OSError):
-        os.utime(_entry(digest))  # recently used: kept by _prune
+        os.utime(_entry(digest))  # recently used: kept by prune
     return plan.encode()
 
 
@@ -175,4 +168,4 @@ def store(digest: str, plan: bytes, work: Path) -> None:
     entry = {"format": FORMAT, "key": digest, "sha256": _sha(plan), "plan": text}
     with contextlib.suppress(OSError):
         atomic_write(_entry(digest), json.dumps(entry).encode())
-        _prune()
+        prune("rehearsal", KEEP)
