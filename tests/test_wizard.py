@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import types
 import typing
 from pathlib import Path
@@ -154,22 +153,52 @@ def test_defaults_and_from(tmp_path: Path) -> None:
 
 
 # ----------------------------------------------------------------------------- a real terminal
+CPR = "\x1b[6n"  # the application asks where the cursor is (Device Status Report 6)
+ROWS, COLUMNS = 50, 120
+
+
+class Terminal(pexpect.spawn):  # type: ignore[misc]
+    """A pseudo-terminal that answers the cursor position requests, as a person's terminal does.
+
+    prompt_toolkit asks at the start of each prompt (to know the rows below the cursor) and, when
+    nobody answers, waits a second for the answer as each prompt ends: about 35 s of each test
+    below that goes through a whole session. The answer says the cursor is on the last row, as in
+    a terminal whose earlier output has scrolled (the wizard draws from there down, as it does
+    when nobody answers)."""
+
+    def __init__(self, *args: typing.Any, **kwargs: typing.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.delaybeforesend = None  # pexpect sleeps 50 ms before each send: see step()
+        self._tail = ""
+
+    def read_nonblocking(self, size: int = 1, timeout: float | None = -1) -> str:
+        data: str = super().read_nonblocking(size, timeout)
+        seen = self._tail + data  # a request split between two reads is still seen, once
+        self._tail = seen[-(len(CPR) - 1) :]
+        for _ in range(seen.count(CPR)):
+            self.send(f"\x1b[{ROWS};1R")
+        return data
+
+
 def spawn(tmp_path: Path, *args: str) -> pexpect.spawn:
     env = {
         **os.environ,
-        "COLUMNS": "120",
-        "LINES": "50",
+        "COLUMNS": str(COLUMNS),
+        "LINES": str(ROWS),
         "NO_COLOR": "1",
         "TERM": "xterm",
         "PYTHONPATH": str(REPO),
     }
-    return pexpect.spawn(sys.executable, ["-m", "generator", "init", *args], cwd=str(tmp_path), env=env,
-                         encoding="utf-8", timeout=30, dimensions=(50, 120))  # fmt: skip
+    return Terminal(sys.executable, ["-m", "generator", "init", *args], cwd=str(tmp_path), env=env,
+                    encoding="utf-8", timeout=30, dimensions=(ROWS, COLUMNS))  # fmt: skip
 
 
 def step(child: pexpect.spawn, expect: str, send: str) -> None:
+    """Types ``send`` once ``expect`` is on the screen. No pause is needed before the keys (neither
+    pexpect's 50 ms, against typing before a program turns echo off, nor a sleep): each ``expect``
+    is text that the prompt reading the keys draws itself, and prompt_toolkit puts the terminal in
+    raw mode and listens to it before it draws, and reads no key before the drawing is done."""
     child.expect(expect)
-    time.sleep(0.2)  # let the prompt finish drawing, as a person would
     child.send(send)
 
 
