@@ -256,3 +256,19 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
     assert [c for c in changes if c["change"]["actions"] not in (["no-op"], ["read"])] == []
     again = core.upgrade(out, catalog=load_catalog.__wrapped__(root))
     assert again["upgrades"] == {} and (out / core.MOVED_FILE).read_text() == moved  # nothing twice
+
+
+def test_the_manifest_hashes_what_the_vendored_files_hold() -> None:
+    """A vendored file as its module has it takes the digest the module computed; any other text is
+    hashed itself."""
+    from generator.landing import MANIFEST
+    from generator.render.roots import manifest_text, sha256
+
+    catalog = load_catalog()
+    spec = parse_spec(yaml.safe_load(BLUEPRINTS["healthcare-training"].read_text()), "spec.yaml")
+    files = render(spec, catalog=catalog)
+    edited = {**files, "modules/kms/main.tf": files["modules/kms/main.tf"] + "# edited\n"}
+    listed = json.loads(manifest_text(edited, resolve_modules(spec, catalog)))["files"]
+    assert listed["modules/kms/main.tf"] == sha256(edited["modules/kms/main.tf"])
+    assert listed["modules/kms/variables.tf"] == sha256(files["modules/kms/variables.tf"])
+    assert listed == {path: sha256(text) for path, text in edited.items() if path != MANIFEST}

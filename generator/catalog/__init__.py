@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import marshal
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
@@ -99,11 +100,16 @@ class Module:
         """The module folder's files, read once per Module: a catalog, once loaded, is what a process
         renders with (the catalog commands that change a module load it afresh)."""
         found = []
-        for p in sorted(self.path.rglob("*")):
-            rel = p.relative_to(self.path)
-            if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-                found.append((rel.as_posix(), p.read_bytes()))
-        return tuple(found)
+        base = str(self.path)
+        for folder, dirs, names in os.walk(base):  # pathlib's rglob: a third of the time, in objects
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            prefix = os.path.relpath(folder, base).replace(os.sep, "/") + "/"
+            for name in names:
+                path = os.path.join(folder, name)
+                if not name.startswith(".") and os.path.isfile(path):
+                    with open(path, "rb") as fh:
+                        found.append(((prefix + name).removeprefix("./"), fh.read()))
+        return tuple(sorted(found, key=lambda item: item[0].split("/")))  # in the order of their parts
 
     def text(self, rel: str) -> str:
         for name, data in self.files():
@@ -111,11 +117,17 @@ class Module:
                 return data.decode("utf-8")
         raise WorkError(f"{self.name} {self.version} has no file {rel}")
 
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """The sha256 of each file, by relative path: hashed once (the manifest of a root module
+        that vendors the module lists them too)."""
+        return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.files()}
+
     def content_hash(self, exclude: tuple[str, ...] = ()) -> str:
         h = hashlib.sha256()
-        for rel, data in self.files():
+        for rel, digest in self.digests.items():
             if rel not in exclude:
-                h.update(rel.encode() + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
+                h.update(rel.encode() + b"\0" + digest.encode() + b"\n")
         return h.hexdigest()
 
     @property
