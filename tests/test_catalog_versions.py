@@ -87,8 +87,29 @@ def test_a_tampered_release_is_refused(tmp_path: Path) -> None:
     data = json.loads(stored.read_text())
     data["files"]["main.tf"] += "\n# changed after release\n"
     stored.write_text(json.dumps(data))
-    with pytest.raises(WorkError, match=r"kms/1\.0\.0\.json: kms 1\.0\.0 does not match the hash"):
-        load_catalog.__wrapped__(root)
+    refused = r"kms/1\.0\.0\.json: kms 1\.0\.0 does not match the hash"
+    catalog = load_catalog.__wrapped__(root)  # a stored version is read when first used
+    with pytest.raises(WorkError, match=refused):
+        catalog.resolve("kms", "= 1.0.0").files()
+    with pytest.raises(WorkError, match=refused):
+        assert catalog.resolve("kms", "= 1.0.0").summary
+    with pytest.raises(WorkError, match=refused):  # aisec catalog check reads every stored version
+        check(root)
+
+
+def test_a_render_reads_no_stored_version(tmp_path: Path) -> None:
+    """The newest versions are the module folders: a render never opens the stored archives (whose
+    reading and checking took a twentieth of it), not even a broken one."""
+    root = tmp_path / "modules"
+    shutil.copytree(data_dir("modules"), root)
+    for stored in root.glob(".releases/*/*.json"):
+        stored.write_text("not json")
+    catalog = load_catalog.__wrapped__(root)
+    spec = parse_spec(yaml.safe_load(BLUEPRINTS["healthcare-training"].read_text()), "spec.yaml")
+    render(spec, catalog=catalog)
+    assert [m.version for m in catalog.modules["kms"]][:2] == [RENDERS_WITH["kms"], "1.4.0"]
+    with pytest.raises(json.JSONDecodeError):
+        catalog.resolve("kms", "= 1.0.0").files()
 
 
 def test_release_stores_the_version_and_check_wants_it(tmp_path: Path) -> None:
@@ -235,3 +256,19 @@ def test_upgrade_writes_moved_blocks_for_renamed_resources(tmp_path: Path) -> No
     assert [c for c in changes if c["change"]["actions"] not in (["no-op"], ["read"])] == []
     again = core.upgrade(out, catalog=load_catalog.__wrapped__(root))
     assert again["upgrades"] == {} and (out / core.MOVED_FILE).read_text() == moved  # nothing twice
+
+
+def test_the_manifest_hashes_what_the_vendored_files_hold() -> None:
+    """A vendored file as its module has it takes the digest the module computed; any other text is
+    hashed itself."""
+    from generator.landing import MANIFEST
+    from generator.render.roots import manifest_text, sha256
+
+    catalog = load_catalog()
+    spec = parse_spec(yaml.safe_load(BLUEPRINTS["healthcare-training"].read_text()), "spec.yaml")
+    files = render(spec, catalog=catalog)
+    edited = {**files, "modules/kms/main.tf": files["modules/kms/main.tf"] + "# edited\n"}
+    listed = json.loads(manifest_text(edited, resolve_modules(spec, catalog)))["files"]
+    assert listed["modules/kms/main.tf"] == sha256(edited["modules/kms/main.tf"])
+    assert listed["modules/kms/variables.tf"] == sha256(files["modules/kms/variables.tf"])
+    assert listed == {path: sha256(text) for path, text in edited.items() if path != MANIFEST}

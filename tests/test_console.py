@@ -161,3 +161,36 @@ def test_render_prints_its_summary_without_importing_rich(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"Rendered clinical-ai into {tmp_path / 'o'}: 70 created")
     assert proc.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_table_prints_as_rich_prints_it() -> None:
+    """The command line's tables hand rich plain cells as the Text rich would make of them; a cell
+    with markup or an emoji code is still rich's to read."""
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from generator.cli.common import Table
+
+    rows = [
+        ("KMS keys (audit, alerts)", "9.00 keys"),
+        ("[bold]bold[/] and \\[not]", ":smile: 1.00"),
+        ("x", ""),
+    ]
+
+    def draw(factory: Any, terminal: bool) -> str:
+        console = Console(
+            file=io.StringIO(), width=30, force_terminal=terminal, highlight=False, soft_wrap=True
+        )
+        table = factory("item", "quantity: unit", box=None, pad_edge=False)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+        return console.file.getvalue()  # type: ignore[no-any-return,attr-defined]
+
+    for terminal in (False, True):
+        assert draw(Table, terminal) == draw(RichTable, terminal)
+    table = Table("item", "quantity: unit")
+    table.add_row(*rows[1])
+    table.add_row(*rows[0])
+    assert [type(c.header) for c in table.columns] == [Text, str]
+    assert [type(cell) for cell in table.columns[0]._cells] == [str, Text]

@@ -300,3 +300,25 @@ def test_spec_patterns_are_compiled_on_first_use() -> None:
     pattern = types.LazyPattern(r"a(\d)")
     assert pattern.fullmatch("a1") and pattern.match("a12") and not pattern.fullmatch("a12")
     assert pattern.search("xa1") and not pattern.match("xa1") and pattern.compiled is pattern.compiled
+
+
+def test_the_commands_that_render_nothing_import_no_jinja() -> None:
+    """check-spec, cost and compliance load, check and decide a spec without rendering it: jinja
+    (a tenth of them) is imported when a template environment is first used."""
+    script = (
+        "import sys\n"
+        "from generator.cli import main\n"
+        "for args in (['check-spec', 'healthcare-training'], ['cost', 'healthcare-training'],\n"
+        "             ['compliance', 'healthcare-training', '--json']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, (args, exc.code)\n"
+        "print('jinja2' in sys.modules)\n"
+        "from generator.render import _HCL_ENV\n"
+        "print(_HCL_ENV.get_template('versions.tf.j2').name, 'jinja2' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-2:] == ["False", "versions.tf.j2 True"], done.stdout + done.stderr

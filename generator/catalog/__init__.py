@@ -14,9 +14,10 @@ import contextlib
 import hashlib
 import json
 import marshal
+import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -99,11 +100,16 @@ class Module:
         """The module folder's files, read once per Module: a catalog, once loaded, is what a process
         renders with (the catalog commands that change a module load it afresh)."""
         found = []
-        for p in sorted(self.path.rglob("*")):
-            rel = p.relative_to(self.path)
-            if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-                found.append((rel.as_posix(), p.read_bytes()))
-        return tuple(found)
+        base = str(self.path)
+        for folder, dirs, names in os.walk(base):  # pathlib's rglob: a third of the time, in objects
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            prefix = os.path.relpath(folder, base).replace(os.sep, "/") + "/"
+            for name in names:
+                path = os.path.join(folder, name)
+                if not name.startswith(".") and os.path.isfile(path):
+                    with open(path, "rb") as fh:
+                        found.append(((prefix + name).removeprefix("./"), fh.read()))
+        return tuple(sorted(found, key=lambda item: item[0].split("/")))  # in the order of their parts
 
     def text(self, rel: str) -> str:
         for name, data in self.files():
@@ -111,11 +117,17 @@ class Module:
                 return data.decode("utf-8")
         raise WorkError(f"{self.name} {self.version} has no file {rel}")
 
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """The sha256 of each file, by relative path: hashed once (the manifest of a root module
+        that vendors the module lists them too)."""
+        return {rel: hashlib.sha256(data).hexdigest() for rel, data in self.files()}
+
     def content_hash(self, exclude: tuple[str, ...] = ()) -> str:
         h = hashlib.sha256()
-        for rel, data in self.files():
+        for rel, digest in self.digests.items():
             if rel not in exclude:
-                h.update(rel.encode() + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
+                h.update(rel.encode() + b"\0" + digest.encode() + b"\n")
         return h.hexdigest()
 
     @property
@@ -132,6 +144,15 @@ class Module:
 @dataclass(frozen=True)
 class Catalog:
     modules: dict[str, tuple[Module, ...]]  # name -> versions, newest first
+
+    def verified(self) -> Catalog:
+        """The catalog with every stored version read and checked against the lock now (a WorkError
+        names the first that differs), not when first used."""
+        for versions in self.modules.values():
+            for module in versions:
+                if isinstance(module, _StoredModule):
+                    module.load()
+        return self
 
     def resolve(self, name: str, constraint: str | None, source: str = "spec") -> Module:
         versions = self.modules.get(name)
@@ -242,6 +263,38 @@ def _load_archive(path: Path, locked: dict[str, dict[str, str]]) -> Module:
     return module
 
 
+class _StoredModule(Module):
+    """A released version whose archive is read (and checked against the lock) when first used.
+
+    Its name and version are its archive's path (``.releases/NAME/VERSION.json``); reading any other
+    field loads the archive once, which must then hold that very release (the hash the lock recorded
+    for NAME VERSION) or it is refused as :func:`_load_archive` refuses it. A render uses the
+    versions in the module folders: reading and hashing every stored version (900 kB of JSON) took
+    a twentieth of an `aisec render`."""
+
+    def __init__(self, path: Path, locked: dict[str, dict[str, str]]) -> None:
+        self.__dict__.update(name=path.parent.name, version=path.stem, path=path, _locked=locked)
+
+    def __getattribute__(self, attr: str) -> Any:
+        if attr in _ARCHIVE_FIELDS and attr not in object.__getattribute__(self, "__dict__"):
+            object.__getattribute__(self, "load")()
+        return object.__getattribute__(self, attr)
+
+    def load(self) -> None:
+        """Read the archive (a WorkError when it is not the release the lock recorded)."""
+        if "archived" in self.__dict__:
+            return
+        loaded = _load_archive(self.path, self.__dict__["_locked"])
+        if (loaded.name, loaded.version) != (self.name, self.version):  # the lock's hash of another release
+            raise WorkError(
+                f"{self.path}: holds {loaded.name} {loaded.version}, not the release its path names"
+            )
+        self.__dict__.update((name, getattr(loaded, name)) for name in _ARCHIVE_FIELDS)
+
+
+_ARCHIVE_FIELDS = frozenset(f.name for f in fields(Module)) - {"name", "version", "path"}
+
+
 @cache
 def load_catalog(root: Path | None = None) -> Catalog:
     base = root or data_dir("modules")
@@ -254,7 +307,7 @@ def load_catalog(root: Path | None = None) -> Catalog:
         live = found.get(path.parent.name, [])
         if any(m.version == path.stem for m in live):
             continue  # the folder holds this version: it is the latest
-        module = _load_archive(path, locked)
+        module = _StoredModule(path, locked) if VERSION_RE.match(path.stem) else _load_archive(path, locked)
         found.setdefault(module.name, []).append(module)
     return Catalog(
         {

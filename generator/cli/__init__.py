@@ -10,17 +10,21 @@ share (common); importing them registers them, in the order `aisec --help` lists
 
 from __future__ import annotations
 
-import copy
-import gc
-import importlib
-import json
-import os
-import sys
-import traceback
-import types
-from typing import TYPE_CHECKING, Any
+from generator.cli import regex_code
 
-from generator.cli import dataclass_code
+regex_code.install()  # before the modules that compile patterns as they load (json's, typer's, PyYAML's...)
+
+import copy  # noqa: E402
+import gc  # noqa: E402
+import importlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+import types  # noqa: E402
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from generator.cli import dataclass_code  # noqa: E402
 
 # Functions of importlib.metadata that a module may take by name before it first calls them
 # (pydantic 2.14's plugin loader: `from importlib.metadata import entry_points`).
@@ -67,6 +71,11 @@ def _metadata_on_first_use() -> None:
     setattr(importlib, "metadata", stand_in)  # noqa: B010  # as an import binds a submodule to its package
 
 
+# Start-up builds many objects that live as long as the process (modules, models, tables): a
+# young-generation collection every 700 allocations kept scanning them (a tenth of a render).
+# Every 100,000 now, from the first import on (typer's, pydantic's, the spec's); the older
+# generations keep Python's ratios (each ten of the one before).
+gc.set_threshold(100_000, 10, 10)
 _metadata_on_first_use()
 dataclass_code.install()  # before typer, pydantic and aisec define their dataclasses
 
@@ -198,10 +207,7 @@ def _name_of(command: Any) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    # Start-up builds many objects that live as long as the process (modules, models, tables): a
-    # young-generation collection every 700 allocations kept scanning them (a tenth of a render).
-    # Every 100,000 now; the older generations keep Python's ratios (each ten of the one before).
-    gc.set_threshold(100_000, 10, 10)
+    gc.set_threshold(100_000, 10, 10)  # as importing this module set it (a caller may have changed it)
     args = list(sys.argv[1:] if argv is None else argv)
     command = cli_command(args)
     _run.result, _run.errors = None, []  # one run, one envelope
@@ -215,6 +221,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.stdout.write(json.dumps(envelope(_run.command, code, _run.result, _run.errors), indent=2,
                                     sort_keys=True) + "\n")  # fmt: skip
     dataclass_code.save()
+    regex_code.save()
     # What lives now (modules, models, tables) lives until the end: Python's exit would look through
     # it all for reference cycles (a twentieth of a render) and find none worth the look (files are
     # closed by their `with` blocks, stdout and stderr flushed by Python's exit either way).

@@ -286,11 +286,19 @@ def sha256(text: str) -> str:
 
 
 def manifest_text(files: Mapping[str, str], modules: Mapping[str, Module], source: str = "vendored") -> str:
+    known = {  # a vendored file that is its module's file as it is: the digest its module hashed
+        path: m.digests[rel]
+        for m in modules.values()
+        for rel, data in m.files()
+        if (text := files.get(path := f"modules/{m.name}/{rel}")) is not None and text.encode("utf-8") == data
+    }
     manifest = {
         "generator": {"name": "aisec", "version": __version__},
         "modules": {
             m.name: {"version": m.version, "sha256": m.sha256, "source": source} for m in modules.values()
         },
-        "files": {path: sha256(text) for path, text in sorted(files.items()) if path != MANIFEST},
+        "files": {
+            path: known.get(path) or sha256(text) for path, text in sorted(files.items()) if path != MANIFEST
+        },
     }
     return json.dumps(manifest, indent=2, sort_keys=True) + "\n"

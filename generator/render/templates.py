@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any, cast
 
 from generator.cache import cache_root
 from generator.render.hcl import Hcl, encode, ident, string
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 def _refuse_raw(value: Any) -> Any:
     """Template finalizer: only pre-escaped HCL may be printed into a .tf file."""
     if isinstance(value, Hcl):
         return value
+    import jinja2
+
     raise jinja2.TemplateError(f"refusing to print an unescaped value into HCL: {value!r}")
 
 
@@ -26,6 +29,8 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     jinja checks a template's source before using its compiled code, not the options it was
     compiled with (trim_blocks, finalize...) nor its own version: the folder is named by jinja's
     version and the digest of this file, which sets those options, so none can go stale."""
+    import jinja2
+
     digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
     try:
         return jinja2.FileSystemBytecodeCache(str(cache_root(f"jinja-{jinja2.__version__}-{digest}")))
@@ -34,6 +39,8 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
 
 
 def _environment(hcl: bool) -> jinja2.Environment:
+    import jinja2
+
     env = jinja2.Environment(
         bytecode_cache=_bytecode_cache(),
         loader=jinja2.PackageLoader("generator", "templates"),
@@ -67,5 +74,20 @@ def _code(text: str) -> str:
     return "`" + text.replace("`", "'") + "`"
 
 
-_HCL_ENV = _environment(hcl=True)
-_DOC_ENV = _environment(hcl=False)
+class _OnFirstUse:
+    """A template environment built, and jinja imported, when it is first used: the commands that
+    load the spec and decide without rendering (check-spec, cost, compliance) import no jinja (a
+    tenth of them, in instructions)."""
+
+    def __init__(self, hcl: bool) -> None:
+        self._hcl = hcl
+        self._env: jinja2.Environment | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._env is None:
+            self._env = _environment(self._hcl)
+        return getattr(self._env, name)
+
+
+_HCL_ENV = cast("jinja2.Environment", _OnFirstUse(hcl=True))
+_DOC_ENV = cast("jinja2.Environment", _OnFirstUse(hcl=False))

@@ -109,7 +109,7 @@ def check(root: Path | None = None) -> list[str]:
     """Why a released version would change under a consumer's feet (empty when all is well)."""
     lock = read_lock(root)
     problems = []
-    for name, versions in sorted(load_catalog.__wrapped__(_root(root)).modules.items()):
+    for name, versions in sorted(load_catalog.__wrapped__(_root(root)).verified().modules.items()):
         module = versions[0]
         recorded = lock.get(name, {}).get(module.version)
         if recorded is None:
