@@ -14,15 +14,18 @@ from typing import Any
 import pytest
 
 from generator.cli import dataclass_code
+from generator.cli.codetable import CodeTable
 
 
 @pytest.fixture
 def table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty table in a cache of the test's own, installed; ``dataclasses`` as it was after."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(dataclass_code, "_codes", {})
-    monkeypatch.setattr(dataclass_code, "_used", set())
-    monkeypatch.setattr(dataclass_code, "_added", False)
+    monkeypatch.setattr(
+        dataclass_code,
+        "TABLE",
+        CodeTable(dataclass_code.FILE_NAME, dataclass_code._valid, dataclass_code.MAX_ENTRIES),
+    )
     was = getattr(dataclasses, "exec", None)
     dataclass_code.uninstall()
     dataclass_code.install()
@@ -59,24 +62,24 @@ def test_a_class_is_built_as_python_builds_it(table: Path) -> None:
 
 def test_a_known_text_is_not_compiled_again_and_an_edited_class_is(table: Path) -> None:
     _define()
-    assert dataclass_code._added and not table.exists()
+    assert dataclass_code.TABLE.added and not table.exists()
     dataclass_code.save()
     saved = marshal.loads(table.read_bytes())
-    assert saved.keys() == dataclass_code._codes.keys() and len(saved) >= 4  # __init__, __repr__, ...
+    assert saved.keys() == dataclass_code.TABLE.entries.keys() and len(saved) >= 4  # __init__, __repr__, ...
     for text, code in saved.items():  # each entry is what the compiler makes of its own key
         assert code == compile(text, "<string>", "exec", dont_inherit=True)
 
-    dataclass_code._codes.clear()
+    dataclass_code.TABLE.entries.clear()
     dataclass_code.uninstall()
     dataclass_code.install()  # a new process: the table read back
-    assert dataclass_code._codes.keys() == saved.keys()
+    assert dataclass_code.TABLE.entries.keys() == saved.keys()
     assert _behaviour(_define()) == _behaviour(_define())
-    assert not dataclass_code._added  # every text was known
+    assert not dataclass_code.TABLE.added  # every text was known
 
     _define(extra_field=True)  # another __init__, __repr__, __eq__ ...: compiled and added
-    assert dataclass_code._added and len(dataclass_code._codes) > len(saved)
+    assert dataclass_code.TABLE.added and len(dataclass_code.TABLE.entries) > len(saved)
     dataclass_code.save()
-    assert marshal.loads(table.read_bytes()).keys() == dataclass_code._codes.keys()
+    assert marshal.loads(table.read_bytes()).keys() == dataclass_code.TABLE.entries.keys()
 
 
 @pytest.mark.parametrize("content", [b"", b"not marshal", marshal.dumps([1, 2]), marshal.dumps({1: "x"})])
@@ -84,9 +87,9 @@ def test_a_missing_or_damaged_table_is_an_empty_one(table: Path, content: bytes)
     table.parent.mkdir(parents=True, exist_ok=True)
     table.write_bytes(content)
     dataclass_code.uninstall()
-    dataclass_code._codes.clear()
+    dataclass_code.TABLE.entries.clear()
     dataclass_code.install()
-    assert dataclass_code._codes == {}
+    assert dataclass_code.TABLE.entries == {}
     assert _behaviour(_define())[0] == "Point(name='a', count=1)"
 
 

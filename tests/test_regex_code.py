@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from generator.cli import regex_code
+from generator.cli.codetable import CodeTable
 
 # a character class over Unicode ranges (PyYAML's kind: the costly one), groups, names, bytes, flags
 PATTERNS: list[tuple[Any, int]] = [
@@ -32,9 +33,9 @@ PATTERNS: list[tuple[Any, int]] = [
 def table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty table in a cache of the test's own, installed; ``re`` as it was after."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    monkeypatch.setattr(regex_code, "_entries", {})
-    monkeypatch.setattr(regex_code, "_used", set())
-    monkeypatch.setattr(regex_code, "_added", False)
+    monkeypatch.setattr(
+        regex_code, "TABLE", CodeTable(regex_code.FILE_NAME, regex_code._valid, regex_code.MAX_ENTRIES)
+    )
     installed = regex_code._original is not None
     regex_code.uninstall()
     regex_code.install()
@@ -53,7 +54,7 @@ def _compile_all() -> list[re.Pattern[Any]]:
 
 def _new_process() -> None:
     regex_code.uninstall()
-    regex_code._entries.clear()
+    regex_code.TABLE.entries.clear()
     regex_code.install()
 
 
@@ -75,19 +76,19 @@ def test_a_known_pattern_is_not_compiled_again_and_a_new_one_is(
     table: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _compile_all()
-    assert regex_code._added and not table.exists()
+    assert regex_code.TABLE.added and not table.exists()
     regex_code.save()
     saved = marshal.loads(table.read_bytes())
     assert set(PATTERNS) <= saved.keys()
     _new_process()
-    assert regex_code._entries.keys() == saved.keys()
+    assert regex_code.TABLE.entries.keys() == saved.keys()
 
     def refuse(p: Any, flags: int = 0) -> Any:
         raise AssertionError(f"compiled again: {p!r}")
 
     monkeypatch.setattr(regex_code, "_original", refuse)
     _compile_all()  # every pattern from the table
-    assert not regex_code._added
+    assert not regex_code.TABLE.added
     with pytest.raises(AssertionError) as refused:
         re.compile(r"a new (pattern)+")
     assert str(refused.value) == "compiled again: 'a new (pattern)+'"
@@ -95,10 +96,10 @@ def test_a_known_pattern_is_not_compiled_again_and_a_new_one_is(
 
 def test_a_damaged_entry_is_compiled_again(table: Path) -> None:
     pattern, flags = PATTERNS[1]
-    regex_code._entries[(pattern, flags)] = (0, [1, 2, 3], 0, {}, ())  # code the engine refuses
+    regex_code.TABLE.entries[(pattern, flags)] = (0, [1, 2, 3], 0, {}, ())  # code the engine refuses
     re.purge()
     assert re.compile(pattern, flags).match("1.2")
-    assert regex_code._entries[(pattern, flags)] != (0, [1, 2, 3], 0, {}, ()) and regex_code._added
+    assert regex_code.TABLE.entries[(pattern, flags)] != (0, [1, 2, 3], 0, {}, ()) and regex_code.TABLE.added
 
 
 @pytest.mark.parametrize("content", [b"", b"not marshal", marshal.dumps([1, 2]), marshal.dumps({1: "x"})])
@@ -106,7 +107,7 @@ def test_a_missing_or_damaged_table_is_an_empty_one(table: Path, content: bytes)
     table.parent.mkdir(parents=True, exist_ok=True)
     table.write_bytes(content)
     _new_process()
-    assert regex_code._entries == {}
+    assert regex_code.TABLE.entries == {}
     assert _compile_all()[1].match("1.2")
 
 

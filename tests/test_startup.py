@@ -22,6 +22,13 @@ from generator.spec import Regime, types
 from tests.conftest import REPO, aisec_env
 
 
+def _python(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a new Python in the repository, as the command line's environment has it."""
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
+    )
+
+
 def _names(command: Any) -> set[str]:
     return set(getattr(command, "commands", {}))
 
@@ -261,9 +268,7 @@ def test_importlib_metadata_is_imported_on_first_use() -> None:
         "import os; os.environ.pop('PYDANTIC_DISABLE_PLUGINS', None)\n"
         "from pydantic.plugin import _loader; print(list(_loader.get_plugins()) == [] and _loader._plugins == {})\n"
     )  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     assert done.stdout.splitlines()[-5:] == ["[]", "True", "True True", "True", "True"], (
         done.stdout + done.stderr
     )
@@ -274,9 +279,7 @@ def test_importlib_metadata_is_imported_on_first_use() -> None:
         "import importlib.metadata\n"
         "print(importlib.metadata.version('pydantic') != '', sys.modules['importlib.metadata._meta'] is meta)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
 
 
@@ -292,9 +295,7 @@ def test_spec_patterns_are_compiled_on_first_use() -> None:
         "used = [p for p in patterns if p._compiled is not None]\n"
         "print(0 < len(used) < len(patterns), all(p.compiled.pattern == p.pattern for p in used))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     count, compiled, *rest = done.stdout.split()
     assert int(count) >= 25 and int(compiled) <= 1 and rest == ["True", "True"], done.stdout
     pattern = types.LazyPattern(r"a(\d)")
@@ -318,7 +319,5 @@ def test_the_commands_that_render_nothing_import_no_jinja() -> None:
         "from generator.render import _HCL_ENV\n"
         "print(_HCL_ENV.get_template('versions.tf.j2').name, 'jinja2' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=aisec_env(), capture_output=True, text=True, check=True
-    )
+    done = _python(script)
     assert done.stdout.splitlines()[-2:] == ["False", "versions.tf.j2 True"], done.stdout + done.stderr

@@ -17,21 +17,23 @@ it sits in the user's cache folder, created private to the user.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import marshal
 from importlib.util import MAGIC_NUMBER
 from types import CodeType
 from typing import Any
 
-from generator.cache import atomic_write, cache_root
+from generator.cli.codetable import CodeTable
 
 FILE_NAME = f"dataclass-code-{MAGIC_NUMBER.hex()}-marshal{marshal.version}"
 MAX_ENTRIES = 5_000  # beyond this many texts (many edits), a save keeps only those the run used
 
-_codes: dict[str, CodeType] = {}
-_used: set[str] = set()
-_added = False
+
+def _valid(key: Any, code: Any) -> bool:
+    return isinstance(key, str) and isinstance(code, CodeType)
+
+
+TABLE: CodeTable[str, CodeType] = CodeTable(FILE_NAME, _valid, MAX_ENTRIES)
 
 
 def _exec(source: Any, globals: Any = None, locals: Any = None) -> None:
@@ -39,13 +41,13 @@ def _exec(source: Any, globals: Any = None, locals: Any = None) -> None:
 
     ``exec`` of a text compiles it with the calling frame's ``__future__`` flags: those of
     ``dataclasses``, which has none, hence ``dont_inherit``."""
-    global _added
     if isinstance(source, str):
-        code = _codes.get(source)
+        code = TABLE.get(source)
         if code is None:
-            code = _codes[source] = compile(source, "<string>", "exec", dont_inherit=True)
-            _added = True
-        _used.add(source)
+            code = compile(source, "<string>", "exec", dont_inherit=True)
+            TABLE.put(source, code)
+        else:
+            TABLE.use(source)
         source = code
     exec(source, vars(dataclasses) if globals is None else globals, locals)
 
@@ -54,13 +56,7 @@ def install() -> None:
     """Read the table and have ``dataclasses`` use it (once per process)."""
     if getattr(dataclasses, "exec", None) is _exec:
         return
-    try:
-        with open(cache_root() / FILE_NAME, "rb") as fh:
-            table = marshal.loads(fh.read())  # load(fh) reads item by item: many times slower
-    except (OSError, EOFError, ValueError, TypeError):  # not there yet, or unreadable
-        table = None
-    if isinstance(table, dict):
-        _codes.update((k, v) for k, v in table.items() if isinstance(k, str) and isinstance(v, CodeType))
+    TABLE.load()
     dataclasses.exec = _exec  # type: ignore[attr-defined]  # a module global comes before the builtin
 
 
@@ -72,10 +68,4 @@ def uninstall() -> None:
 
 def save() -> None:
     """Write the table back when this run compiled a text it did not hold."""
-    global _added
-    if not _added:
-        return
-    table = _codes if len(_codes) <= MAX_ENTRIES else {k: _codes[k] for k in _used}
-    with contextlib.suppress(OSError, ValueError):  # no writable cache: compile again next time
-        atomic_write(cache_root() / FILE_NAME, marshal.dumps(table))
-    _added = False
+    TABLE.save()

@@ -25,7 +25,7 @@ import threading
 import types
 from typing import Any
 
-from generator.cache import atomic_write, cache_root
+from generator.cli.codetable import CodeTable
 
 _COMPILER: Any = getattr(re, "_compiler", None) or sys.modules.get("sre_compile")  # 3.11+, 3.10
 FILE_NAME = "regex-code-{}-{}-marshal{}".format(
@@ -33,9 +33,12 @@ FILE_NAME = "regex-code-{}-{}-marshal{}".format(
 )
 MAX_ENTRIES = 5_000  # beyond this many patterns, a save keeps only those the run used
 
-_entries: dict[tuple[str | bytes, int], tuple[Any, ...]] = {}
-_used: set[tuple[str | bytes, int]] = set()
-_added = False
+
+def _valid(key: Any, entry: Any) -> bool:
+    return isinstance(key, tuple) and isinstance(entry, tuple)
+
+
+TABLE: CodeTable[tuple[str | bytes, int], tuple[Any, ...]] = CodeTable(FILE_NAME, _valid, MAX_ENTRIES)
 _original: Any = None
 _last = threading.local()  # what the compiler last handed the engine, in this thread
 
@@ -49,22 +52,19 @@ def _sre_compile(pattern: Any, flags: int, code: list[int], *groups: Any) -> Any
 
 def _compile(p: Any, flags: int = 0) -> Any:
     """``re._compiler.compile``: a known pattern's code from the table, any other compiled."""
-    global _added
     if type(p) not in (str, bytes) or flags & re.DEBUG:  # a parsed pattern, or one printed as compiled
         return _original(p, flags)
     key = (p, int(flags))
-    entry = _entries.get(key)
+    entry = TABLE.get(key)
     if entry is not None:
         with contextlib.suppress(Exception):  # a damaged entry: compiled again below
             compiled = _sre.compile(p, *entry)
-            _used.add(key)
+            TABLE.use(key)
             return compiled
     _last.args = None
     compiled = _original(p, flags)
     if _last.args is not None:
-        _entries[key] = _last.args
-        _used.add(key)
-        _added = True
+        TABLE.put(key, _last.args)
     return compiled
 
 
@@ -75,13 +75,7 @@ def install() -> None:
         return
     if getattr(_COMPILER, "_sre", None) is not _sre:
         return
-    try:
-        with open(cache_root() / FILE_NAME, "rb") as fh:
-            table = marshal.loads(fh.read())
-    except (OSError, EOFError, ValueError, TypeError):  # not there yet, or unreadable
-        table = None
-    if isinstance(table, dict):
-        _entries.update((k, v) for k, v in table.items() if isinstance(k, tuple) and isinstance(v, tuple))
+    TABLE.load()
     # the compiler's engine, with ``compile`` noting its arguments (everything else is _sre's own)
     engine = types.ModuleType("_sre")
     engine.__dict__.update(vars(_sre))
@@ -102,10 +96,4 @@ def uninstall() -> None:
 
 def save() -> None:
     """Write the table back when this run compiled a pattern it did not hold."""
-    global _added
-    if not _added:
-        return
-    table = _entries if len(_entries) <= MAX_ENTRIES else {k: _entries[k] for k in _used}
-    with contextlib.suppress(OSError, ValueError):  # no writable cache: compile again next time
-        atomic_write(cache_root() / FILE_NAME, marshal.dumps(table))
-    _added = False
+    TABLE.save()
