@@ -82,17 +82,23 @@ def _context(spec: Spec, controls: Controls, modules: Mapping[str, Module]) -> d
 DOCS = ("README.md", "COMPLIANCE.md")
 
 
+def _docs(ctx: Mapping[str, Any]) -> dict[str, str]:
+    return {name: _DOC_ENV.get_template(name + ".j2").render(ctx) for name in DOCS}
+
+
 def render_docs(
     spec: Spec,
     controls: Controls | None = None,
     catalog: Catalog | None = None,
     pinned: Mapping[str, str] | None = None,
+    modules: Mapping[str, Module] | None = None,
 ) -> dict[str, str]:
-    """README.md and COMPLIANCE.md of the root module, as :func:`render` makes them."""
+    """README.md and COMPLIANCE.md of the root module, as :func:`render` makes them (``modules``:
+    the spec's modules when already resolved)."""
     controls = controls or decide(spec)
-    modules = resolve_modules(spec, catalog or load_catalog(), pinned=pinned)
-    ctx = _context(spec, controls, modules)
-    return {name: _DOC_ENV.get_template(name + ".j2").render(ctx) for name in DOCS}
+    if modules is None:
+        modules = resolve_modules(spec, catalog or load_catalog(), pinned=pinned)
+    return _docs(_context(spec, controls, modules))
 
 
 def render(
@@ -112,8 +118,7 @@ def render(
     for wl in controls.workloads:
         text = _HCL_ENV.get_template("workload.tf.j2").render({**ctx, "w": wl})
         files[f"workload-{wl.workload.name}.tf"] = align(text)
-    for name in DOCS:
-        files[name] = _DOC_ENV.get_template(name + ".j2").render(ctx)
+    files.update(_docs(ctx))
     if controls.foundation is not None and controls.foundation.archive is not None:
         archive = render_log_archive(controls, modules)
         # The landing's spec copy and manifest cover this folder: no second copy to review.

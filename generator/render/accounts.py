@@ -251,7 +251,7 @@ def render_accounts(
     archive = render_log_archive(first, modules, others)
     nested = (SPEC_COPY, MANIFEST)  # the landing's spec copy and manifest cover this folder
     files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items() if rel not in nested})
-    single = render_docs(spec, None, catalog, pinned)["README.md"]
+    single = render_docs(spec, modules=modules)["README.md"]
     files.update(landing_docs(spec, single, accounts))  # the landing as deployed, per account
     files = _with_modules(files, modules, spec)  # the manifest records these files' digests
     manifest = json.loads(files[MANIFEST])
