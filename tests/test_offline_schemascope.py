@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from tests.conftest import terraform_binary
 
 
 def _scope(cwd: Path, *argv: str, **environ: str) -> frozenset[str] | None:
-    return schemascope.types_in_use(cwd, ["terraform", *argv], environ)
+    """The types of a command Terraform started now, after the test made its files."""
+    return schemascope.types_in_use(cwd, ["terraform", *argv], environ, time.time_ns())
 
 
 def _root(tmp_path: Path) -> Path:
@@ -74,7 +76,9 @@ def test_the_whole_schema_when_the_picture_may_be_incomplete(
     root = _root(tmp_path)
     assert _scope(root, "plan") is not None
     assert _scope(root, "plan", AISEC_OFFLINE_SCHEMA="full") is None
-    assert schemascope.types_in_use(root, None, {}) is None  # the parent's command line unreadable
+    assert schemascope.types_in_use(root, None, {}, time.time_ns()) is None  # no parent command line
+    assert schemascope.types_in_use(root, ["terraform", "plan"], {}, None) is None  # nor its start
+    assert _scope(root, "plan", TF_CLI_ARGS_plan='-target="aws_s3_bucket.b') is None  # unbalanced
     for command in (("providers", "schema", "-json"), ("test",), ("init",), ()):
         assert _scope(root, *command) is None, command
     (root / ".terraform").mkdir()
@@ -84,8 +88,12 @@ def test_the_whole_schema_when_the_picture_may_be_incomplete(
     assert _scope(root, "plan") is None  # the state is not here to read
     (root / ".terraform" / "terraform.tfstate").unlink()
     (root / "broken.plan").write_bytes(b"PK\x03\x04 not an archive")
-    assert _scope(root, "plan") is None
+    assert _scope(root, "apply", "broken.plan") is None
     (root / "broken.plan").unlink()
+    # a label written with an escape names a type the pattern cannot see
+    (root / "escaped.tf").write_text('resource "aws\\u005fsqs_queue" "q" {}\n')
+    assert _scope(root, "plan") is None
+    (root / "escaped.tf").unlink()
     monkeypatch.setattr(schemascope, "READ_LIMIT", 10)
     assert _scope(root, "plan") is None
 
@@ -152,3 +160,71 @@ def test_terraform_plans_applies_removes_and_shows_through_the_scoped_answer(tmp
     schema = json.loads(tf.run("providers", "schema", "-json", cwd=root, env=env).stdout)
     served = next(iter(schema["provider_schemas"].values()))
     assert len(served["resource_schemas"]) > 1000
+
+
+def test_what_terraform_may_read_as_well(tmp_path: Path) -> None:
+    """Workspaces kept through a symbolic link or named `.git`, quoted `TF_CLI_ARGS`, file names
+    that are not UTF-8: each type is found (a reviewer's cases, each once missed)."""
+    root = _root(tmp_path)
+    elsewhere = tmp_path / "elsewhere" / "dev"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "terraform.tfstate").write_text('{"type": "aws_sns_topic"}')
+    (root / "terraform.tfstate.d").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (root / "loop").symlink_to(root, target_is_directory=True)  # followed once, not forever
+    found = _scope(root, "plan")
+    assert found is not None and "aws_sns_topic" in found
+
+    (root / "terraform.tfstate.d").unlink()
+    (root / "terraform.tfstate.d" / ".git").mkdir(parents=True)  # `terraform workspace new .git`
+    (root / "terraform.tfstate.d" / ".git" / "terraform.tfstate").write_text('{"type": "aws_sqs_queue"}')
+    found = _scope(root, "plan")
+    assert found is not None and "aws_sqs_queue" in found
+
+    (tmp_path / "other state.tfstate").write_text('{"type": "aws_kms_key"}')
+    quoted = _scope(root, "plan", TF_CLI_ARGS_plan='-state="../other state.tfstate"')
+    assert quoted is not None and "aws_kms_key" in quoted
+
+    odd = os.fsdecode(b"../odd\xff.tfstate")
+    (root / odd).write_text('{"type": "aws_ecr_repository"}')
+    named = _scope(root, "show", "-json", odd)
+    assert named is not None and "aws_ecr_repository" in named
+
+    # what Terraform does not read is not read: a model file, a plan file nobody names
+    (root / "model.bin").write_bytes(b"aws_not_read " * 1000)
+    (root / "old.plan").write_bytes(b"PK\x03\x04 aws_not_read_either")
+    found = _scope(root, "plan")
+    assert found is not None and not {"aws_not_read", "aws_not_read_either"} & found
+
+
+def test_a_folder_changed_while_terraform_runs_gets_the_whole_schema(tmp_path: Path) -> None:
+    """A configuration saved, or a file removed, after Terraform started may have taken out a type
+    Terraform still has: then the whole schema. Terraform's own lock file is not such a change."""
+    root = _root(tmp_path)
+    started = time.time_ns()
+    time.sleep(0.01)
+    assert schemascope.types_in_use(root, ["terraform", "plan"], {}, started) is not None
+    (root / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')  # saved again: the module call gone
+    assert schemascope.types_in_use(root, ["terraform", "plan"], {}, started) is None
+
+    started = time.time_ns()
+    time.sleep(0.01)
+    (root / ".terraform.tfstate.lock.info").write_text("{}")  # Terraform locks the state
+    assert schemascope.types_in_use(root, ["terraform", "plan"], {}, started) is not None
+    (root / "extra.tf").write_text("")
+    (root / "extra.tf").unlink()  # a file removed after the lock: the folder changed again
+    os.utime(root / ".terraform.tfstate.lock.info", ns=(started, started))
+    assert schemascope.types_in_use(root, ["terraform", "plan"], {}, started) is None
+
+
+def test_the_parents_start_is_read_from_the_kernel() -> None:
+    here = schemascope.parent_started_ns()
+    assert here is not None and here <= time.time_ns()
+    import subprocess
+    import sys
+
+    script = "from generator.offline import schemascope as s; import time; print(time.time_ns() - s.parent_started_ns())"
+    before = time.time_ns()
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})  # fmt: skip
+    # the child's parent is this process: it started before the test did
+    assert int(out.stdout) >= time.time_ns() - before - 1

@@ -30,6 +30,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -39,11 +41,19 @@ from generator.cache import atomic_write
 SCOPED_COMMANDS = frozenset(
     {"validate", "plan", "apply", "destroy", "refresh", "show", "console", "import", "graph", "output"}
 )
-# Past this many bytes (or files) in the folder's tree the scan is not worth it: the whole schema.
+# Past this many bytes or files read, or directory entries walked, the scan is not worth it: the
+# whole schema.
 READ_LIMIT = 256 * 1024 * 1024
 FILE_LIMIT = 20_000
+ENTRY_LIMIT = 200_000
 _TYPE_NAME = re.compile(rb"\baws_[a-z0-9_]+")
-_SKIP_DIRS = frozenset({".git"})
+# What Terraform reads in a folder's tree that can name a type: configuration files (overrides
+# included) and local states with their backups (every workspace's). Other files (a plan file, a
+# state kept elsewhere) are read when the command line or the backend names them.
+_CONFIG_SUFFIXES = (".tf", ".tf.json")
+_READ_SUFFIXES = (*_CONFIG_SUFFIXES, ".tfstate", ".tfstate.backup")
+# Terraform writes this beside the state when it locks it, before it starts the providers.
+_LOCK_INFO = ".terraform.tfstate.lock.info"
 
 
 class Unscoped(Exception):
@@ -51,29 +61,44 @@ class Unscoped(Exception):
 
 
 def types_in_use(
-    cwd: Path, parent_argv: list[str] | None, environ: Mapping[str, str]
+    cwd: Path, parent_argv: list[str] | None, environ: Mapping[str, str], parent_started_ns: int | None = None
 ) -> frozenset[str] | None:
-    """Every `aws_*` name the command run in ``cwd`` by a Terraform started as ``parent_argv`` can
-    need a schema for, or None when that cannot be known (then the whole schema is served)."""
+    """Every `aws_*` name the command run in ``cwd`` by a Terraform started as ``parent_argv`` (at
+    ``parent_started_ns``, wall clock) can need a schema for, or None when that cannot be known
+    (then the whole schema is served)."""
     if environ.get("AISEC_OFFLINE_SCHEMA", "").lower() == "full" or parent_argv is None:
         return None
+    if parent_started_ns is None:
+        return None
     try:
-        return frozenset(_names(cwd, parent_argv, environ))
+        return frozenset(_names(cwd, parent_argv, environ, parent_started_ns))
     except (Unscoped, OSError, ValueError, UnicodeDecodeError, _BadArchive):
         return None
 
 
-def _names(cwd: Path, argv: list[str], environ: Mapping[str, str]) -> Iterator[str]:
-    words = argv[1:] + [
-        w for k, v in environ.items() if k == "TF_CLI_ARGS" or k.startswith("TF_CLI_ARGS_") for w in v.split()
-    ]
+def _names(cwd: Path, argv: list[str], environ: Mapping[str, str], started_ns: int) -> Iterator[str]:
+    words = list(argv[1:])
+    for key, value in environ.items():
+        if key == "TF_CLI_ARGS" or key.startswith("TF_CLI_ARGS_"):
+            words += shlex.split(value)  # as Terraform splits them (ValueError: unbalanced quotes)
     if _command(argv[1:]) not in SCOPED_COMMANDS:
         raise Unscoped
     data_dir = cwd / environ.get("TF_DATA_DIR", ".terraform")
-    budget = _Budget()
-    yield from _found(" ".join(words).encode())
-    for path in (cwd, *_outside(cwd, data_dir), *_named_files(cwd, words)):
-        yield from _scan(path, data_dir / "providers", budget)
+    budget = _Budget(started_ns)
+    yield from _found(b" ".join(os.fsencode(w) for w in words))
+    providers = data_dir / "providers"
+    for path in (cwd, *_outside(cwd, data_dir)):  # folders, or a local backend's state file
+        yield from _tree(path, providers, budget) if path.is_dir() else _state_file(path, budget)
+    for path in _named_files(cwd, words):
+        yield from _tree(path, providers, budget) if path.is_dir() else _named(path, budget)
+
+
+def _state_file(path: Path, budget: _Budget) -> Iterator[str]:
+    if path.is_file():
+        yield from _file(path, budget, config=False)
+    backup = path.with_name(path.name + ".backup")
+    if backup.is_file():
+        yield from _file(backup, budget, config=False)
 
 
 def _command(args: list[str]) -> str:
@@ -82,38 +107,81 @@ def _command(args: list[str]) -> str:
 
 
 class _Budget:
-    def __init__(self) -> None:
-        self.bytes = self.files = 0
+    """What the scan may read, and the moment after which a change means the folder is not what
+    Terraform read: a file or folder changed since Terraform started (an editor's save, a checkout
+    in another window) may have removed a type Terraform's configuration still has."""
 
-    def spend(self, size: int) -> None:
+    def __init__(self, started_ns: int) -> None:
+        self.bytes = self.files = self.entries = 0
+        self.started_ns = started_ns
+
+    def spend(self, path: Path, size: int, terraforms: bool = False) -> None:
+        """Count a file read; ``terraforms``: a state, which Terraform itself may create or write
+        while it runs (it creates a missing one to lock it), not a change to look for."""
         self.bytes += size
         self.files += 1
         if self.bytes > READ_LIMIT or self.files > FILE_LIMIT:
             raise Unscoped
+        if not terraforms:
+            self.unchanged(path)
+
+    def walk(self, entries: int) -> None:
+        self.entries += entries
+        if self.entries > ENTRY_LIMIT:
+            raise Unscoped
+
+    def unchanged(self, path: Path, folder: bool = False) -> None:
+        changed = path.stat().st_mtime_ns
+        if changed <= self.started_ns:
+            return
+        # Terraform locks a local state by creating it when missing, then its lock file, in the
+        # state's folder, after it read the configuration: that folder's change is Terraform's own.
+        if folder:
+            lock = path / _LOCK_INFO
+            if lock.is_file() and lock.stat().st_mtime_ns >= changed:
+                return
+        raise Unscoped
 
 
 def _found(data: bytes) -> Iterator[str]:
     return (m.decode() for m in _TYPE_NAME.findall(data))
 
 
-def _scan(path: Path, providers: Path, budget: _Budget) -> Iterator[str]:
-    """The type names in ``path`` (a file, or a folder's tree without Terraform's installed providers)."""
-    if path.is_dir():
-        for folder, dirs, files in os.walk(path):
-            here = Path(folder)
-            dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and here / d != providers]
-            for name in files:
-                yield from _scan_file(here / name, budget)
-    elif path.is_file():
-        yield from _scan_file(path, budget)
+def _tree(top: Path, providers: Path, budget: _Budget) -> Iterator[str]:
+    """The type names in the configuration and state files of ``top``'s tree (symbolic links to
+    folders followed, each folder once), without Terraform's installed providers."""
+    seen: set[str] = set()
+    for folder, dirs, files in os.walk(top, followlinks=True):
+        here = Path(folder)
+        real = os.path.realpath(folder)
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        budget.walk(len(dirs) + len(files))
+        budget.unchanged(here, folder=True)
+        dirs[:] = [d for d in dirs if here / d != providers]
+        for name in files:
+            if name.endswith(_READ_SUFFIXES):
+                path = here / name
+                if path.is_file():  # not a dangling link
+                    yield from _file(path, budget, config=name.endswith(_CONFIG_SUFFIXES))
 
 
-def _scan_file(path: Path, budget: _Budget) -> Iterator[str]:
-    if not path.is_file():  # a dangling link, a socket
-        return
-    budget.spend(path.stat().st_size)
+def _file(path: Path, budget: _Budget, config: bool) -> Iterator[str]:
+    budget.spend(path, path.stat().st_size, terraforms=not config)
     data = path.read_bytes()
-    if data[:4] == b"PK\x03\x04":  # a saved plan: its configuration, state and changes are members
+    if config and (b"\\u" in data or b"\\U" in data):
+        raise Unscoped  # an escaped label (`"aws\\u005fs3_bucket"`) names a type the pattern cannot see
+    yield from _found(data)
+
+
+def _named(path: Path, budget: _Budget) -> Iterator[str]:
+    """The type names in a file the command line names: a saved plan (a zip archive, read member by
+    member: its configuration, state and changes), a state, a configuration."""
+    budget.spend(path, path.stat().st_size)
+    data = path.read_bytes()
+    if data[:4] == b"PK\x03\x04":
         yield from _archive(data, budget)
     else:
         yield from _found(data)
@@ -130,7 +198,9 @@ def _archive(data: bytes, budget: _Budget) -> Iterator[str]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for member in archive.infolist():
-                budget.spend(member.file_size)
+                budget.bytes += member.file_size
+                if budget.bytes > READ_LIMIT:
+                    raise Unscoped
                 yield from _found(archive.read(member))
     except zipfile.BadZipFile as e:
         raise _BadArchive(str(e)) from e
@@ -175,8 +245,24 @@ def parent_argv() -> list[str] | None:
         raw = Path(f"/proc/{os.getppid()}/cmdline").read_bytes()
     except OSError:
         return None
-    argv = [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+    argv = [os.fsdecode(a) for a in raw.split(b"\0") if a]  # file names need not be UTF-8
     return argv or None
+
+
+def parent_started_ns() -> int | None:
+    """When the process that started this one started, on the wall clock (nanoseconds; to the
+    kernel's clock tick, rounded up a tick), or None where it cannot be read."""
+    try:
+        stat = Path(f"/proc/{os.getppid()}/stat").read_bytes()
+        ticks = int(stat.rsplit(b")", 1)[1].split()[19])  # field 22, starttime: ticks after boot
+        per_second = os.sysconf("SC_CLK_TCK")
+        since_boot_ns = time.clock_gettime_ns(time.CLOCK_BOOTTIME)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    # Rounded up a tick: a file written just before Terraform started is not taken for a change
+    # made while it ran (Terraform reads its configuration tens of milliseconds after it starts).
+    started_since_boot_ns = (ticks + 1) * 1_000_000_000 // per_second
+    return time.time_ns() - (since_boot_ns - started_since_boot_ns)
 
 
 # ---- the answer, made of each type's serialized schema entry

@@ -212,7 +212,9 @@ def _scoped_reply(cached: bytes, schema: schema_mod.ProviderSchema) -> Callable[
 
     @functools.cache
     def reply() -> bytes:
-        names = schemascope.types_in_use(Path.cwd(), schemascope.parent_argv(), os.environ)
+        names = schemascope.types_in_use(
+            Path.cwd(), schemascope.parent_argv(), os.environ, schemascope.parent_started_ns()
+        )
         answer = schema_reply(cached, schema, names)
         log.info("schema answered: %s", "all types" if names is None else f"{len(answer)} bytes, scoped")
         return answer
