@@ -8,13 +8,13 @@ templates only lay them out. The same spec always gives byte-identical files.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from generator import __version__
 from generator.catalog import Catalog, Module, load_catalog
 from generator.decide.bedrock import bedrock_iam_args
-from generator.decide.policy import DETECTIVE, LAYERS, Controls, decide
+from generator.decide.policy import DETECTIVE, LAYERS, Controls, FoundationPlan, decide
 from generator.landing import MANIFEST as MANIFEST  # where the writer keeps its record
 from generator.render.args import _macie_args, _stage_args
 from generator.render.foundation import _detective_args, _foundation_args
@@ -119,12 +119,21 @@ def render(
         text = _HCL_ENV.get_template("workload.tf.j2").render({**ctx, "w": wl})
         files[f"workload-{wl.workload.name}.tf"] = align(text)
     files.update(_docs(ctx))
-    if controls.foundation is not None and controls.foundation.archive is not None:
-        archive = render_log_archive(controls, modules)
-        # The landing's spec copy and manifest cover this folder: no second copy to review.
-        nested = (SPEC_COPY, MANIFEST)
-        files.update({f"{ARCHIVE_FOLDER}/{r}": t for r, t in archive.items() if r not in nested})
+    files.update(archive_files(controls, modules))
     return _with_modules(files, modules, spec)
+
+
+def archive_files(
+    controls: Controls, modules: Mapping[str, Module], others: Sequence[FoundationPlan] = ()
+) -> dict[str, str]:
+    """The log-archive account's root module as files of the landing (``ARCHIVE_FOLDER``/...), or
+    none without an archive; ``others``: the other accounts' foundations that deliver to it."""
+    if controls.foundation is None or controls.foundation.archive is None:
+        return {}
+    archive = render_log_archive(controls, modules, others)
+    # The landing's spec copy and manifest cover this folder: no second copy to review.
+    nested = (SPEC_COPY, MANIFEST)
+    return {f"{ARCHIVE_FOLDER}/{r}": t for r, t in archive.items() if r not in nested}
 
 
 # The log-archive account's root module, beside the landing's files in the output folder.
@@ -164,6 +173,7 @@ __all__ = [
     "_tags",
     "_with_modules",
     "align",
+    "archive_files",
     "encode",
     "ident",
     "manifest_text",

@@ -223,14 +223,7 @@ def render_accounts(
     """Every file of a landing split by stage with an account per stage, by path. Each account's
     spec is decided once; the landing's README starts from the whole spec's, made per account."""
     from generator.catalog import load_catalog
-    from generator.render import (
-        ARCHIVE_FOLDER,
-        MANIFEST,
-        SPEC_COPY,
-        render_docs,
-        render_log_archive,
-        resolve_modules,
-    )
+    from generator.render import MANIFEST, archive_files, render_docs, resolve_modules
     from generator.render import stages as split
     from generator.render.accounts_docs import landing_docs
     from generator.render.roots import _with_modules
@@ -248,9 +241,7 @@ def render_accounts(
     first, rest = accounts[0].controls, accounts[1:]
     assert first.foundation is not None
     others = [a.controls.foundation for a in rest if a.controls.foundation is not None]
-    archive = render_log_archive(first, modules, others)
-    nested = (SPEC_COPY, MANIFEST)  # the landing's spec copy and manifest cover this folder
-    files.update({f"{ARCHIVE_FOLDER}/{rel}": text for rel, text in archive.items() if rel not in nested})
+    files.update(archive_files(first, modules, others))
     single = render_docs(spec, modules=modules)["README.md"]
     files.update(landing_docs(spec, single, accounts))  # the landing as deployed, per account
     files = _with_modules(files, modules, spec)  # the manifest records these files' digests

@@ -32,7 +32,6 @@ from generator.render import (
 )
 from generator.render import (
     _HCL_ENV,
-    ARCHIVE_FOLDER,
     LANDING_TAG,
     MANIFEST,
     _detective_args,
@@ -41,8 +40,10 @@ from generator.render import (
     _stage_args,
     _tags,
     _with_modules,
+    archive_files,
     module_source,
     render,
+    render_docs,
     resolve_modules,
 )
 from generator.render.hcl import Hcl, align, string
@@ -249,12 +250,12 @@ def render_split(
     controls = controls or decide(spec)
     catalog = catalog or load_catalog()
     modules = resolve_modules(spec, catalog, pinned=pinned)
-    single = render(spec, controls, catalog, pinned)
+    docs = render_docs(spec, controls, modules=modules)
     stages = stage_names(controls)
     files: dict[str, str] = {
-        "README.md": _landing_readme(single["README.md"], spec, controls),
-        "COMPLIANCE.md": single["COMPLIANCE.md"],
-        **{p: t for p, t in single.items() if p.startswith(ARCHIVE_FOLDER + "/")},
+        "README.md": _landing_readme(docs["README.md"], spec, controls),
+        "COMPLIANCE.md": docs["COMPLIANCE.md"],
+        **archive_files(controls, modules),
     }
     parts = {FOUNDATION: _foundation_root(controls, modules, stages)}
     parts.update({s: _stage_root(controls, modules, s) for s in stages})
