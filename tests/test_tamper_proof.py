@@ -87,7 +87,8 @@ def test_audit_buckets_are_tamper_proof(name: str, applied: dict[str, dict[str, 
         # As AWS would decide: the apply role (administrator-like) cannot weaken the bucket; break-glass can.
         bucket = f"arn:aws:s3:::{policies[key]['bucket']}"
         for action in ("s3:PutBucketPolicy", "s3:PutLifecycleConfiguration", "s3:DeleteObjectVersion",
-                       "s3:PutBucketLogging", "s3:PutEncryptionConfiguration", "s3:PutBucketAcl"):  # fmt: skip
+                       "s3:PutBucketLogging", "s3:PutEncryptionConfiguration", "s3:PutBucketAcl",
+                       "s3:PutBucketPublicAccessBlock"):  # fmt: skip
             resource = bucket + ("/x" if action == "s3:DeleteObjectVersion" else "")
             for who in (*access.deployers, *spec.access.admin_principals):
                 decision = evaluate(Request(who, action, resource), resource_policy=policies[key]["policy"],
